@@ -1,0 +1,74 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("InternalImportsByDefault"),
+    .enableUpcomingFeature("ExistentialAny"),
+]
+
+let package = Package(
+    name: "Coffer",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "coffer", targets: ["coffer"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+    ],
+    targets: [
+        // Pure decisions: models, SigV4, envelope crypto, validation, version-stage moves, the error type.
+        .target(
+            name: "CofferCore",
+            dependencies: [.product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: swiftSettings
+        ),
+        .target(name: "CofferStorage", dependencies: ["CofferCore"], swiftSettings: swiftSettings),
+        .systemLibrary(name: "CSQLite", providers: [.apt(["libsqlite3-dev"])]),
+        .target(
+            name: "CofferStorageSQLite",
+            dependencies: ["CofferStorage", "CofferCore", "CSQLite"],
+            swiftSettings: swiftSettings
+        ),
+        .target(name: "CofferWire", dependencies: ["CofferCore"], swiftSettings: swiftSettings),
+        .target(
+            name: "CofferServices",
+            dependencies: ["CofferCore", "CofferStorage", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "CofferServer",
+            dependencies: [
+                "CofferCore", "CofferStorage", "CofferStorageSQLite", "CofferWire", "CofferServices",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "coffer",
+            dependencies: [
+                "CofferServer", "CofferCore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(name: "CofferCoreTests", dependencies: ["CofferCore"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "CofferStorageTests",
+            dependencies: ["CofferStorage", "CofferStorageSQLite", "CofferCore"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(name: "CofferWireTests", dependencies: ["CofferWire", "CofferCore"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "CofferServicesTests",
+            dependencies: ["CofferServices", "CofferStorage", "CofferCore"],
+            swiftSettings: swiftSettings
+        ),
+    ]
+)

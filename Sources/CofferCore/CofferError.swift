@@ -1,0 +1,76 @@
+/// The one error type that Coffer's domain code throws.
+///
+/// A `Code` is a struct over a private enum so that adding a code never breaks callers that switch
+/// over codes (swift-crypto learned this the hard way). The wire layer maps each code to AWS's
+/// error name and HTTP status in one table; the message travels as written here and must never
+/// contain a secret value.
+public struct CofferError: Error, Sendable, Equatable, CustomStringConvertible {
+    public struct Code: Hashable, Sendable, CustomStringConvertible {
+        enum Backing: String, CaseIterable, Sendable {
+            // Request-level, any service.
+            case serialization, unknownOperation, notImplemented, validation, internalFailure, throttling
+            // Authentication.
+            case missingAuthenticationToken, incompleteSignature, invalidSignature, unrecognizedClient
+            case expiredToken, accessDenied
+            // Secrets Manager (and later services that share the names).
+            case invalidParameter, invalidRequest, resourceNotFound, resourceExists, limitExceeded
+            case malformedPolicyDocument, publicPolicy, preconditionNotMet, encryptionFailure, decryptionFailure
+            case invalidNextToken
+        }
+
+        let backing: Backing
+        public var description: String { backing.rawValue }
+
+        public static let serialization = Code(backing: .serialization)
+        public static let unknownOperation = Code(backing: .unknownOperation)
+        public static let notImplemented = Code(backing: .notImplemented)
+        public static let validation = Code(backing: .validation)
+        public static let internalFailure = Code(backing: .internalFailure)
+        public static let throttling = Code(backing: .throttling)
+        public static let missingAuthenticationToken = Code(backing: .missingAuthenticationToken)
+        public static let incompleteSignature = Code(backing: .incompleteSignature)
+        public static let invalidSignature = Code(backing: .invalidSignature)
+        public static let unrecognizedClient = Code(backing: .unrecognizedClient)
+        public static let expiredToken = Code(backing: .expiredToken)
+        public static let accessDenied = Code(backing: .accessDenied)
+        public static let invalidParameter = Code(backing: .invalidParameter)
+        public static let invalidRequest = Code(backing: .invalidRequest)
+        public static let resourceNotFound = Code(backing: .resourceNotFound)
+        public static let resourceExists = Code(backing: .resourceExists)
+        public static let limitExceeded = Code(backing: .limitExceeded)
+        public static let malformedPolicyDocument = Code(backing: .malformedPolicyDocument)
+        public static let publicPolicy = Code(backing: .publicPolicy)
+        public static let preconditionNotMet = Code(backing: .preconditionNotMet)
+        public static let encryptionFailure = Code(backing: .encryptionFailure)
+        public static let decryptionFailure = Code(backing: .decryptionFailure)
+        public static let invalidNextToken = Code(backing: .invalidNextToken)
+
+        /// Every code, so the error table's test can prove that each one has a row.
+        public static var all: [Code] { Backing.allCases.map { Code(backing: $0) } }
+    }
+
+    public let code: Code
+    public let message: String
+
+    public init(_ code: Code, _ message: String) {
+        self.code = code
+        self.message = message
+    }
+
+    public var description: String { "\(code): \(message)" }
+}
+
+extension CofferError {
+    public static func validation(_ message: String) -> CofferError { CofferError(.validation, message) }
+    public static func invalidParameter(_ message: String) -> CofferError { CofferError(.invalidParameter, message) }
+    public static func invalidRequest(_ message: String) -> CofferError { CofferError(.invalidRequest, message) }
+    public static func serialization(_ message: String) -> CofferError { CofferError(.serialization, message) }
+
+    /// AWS's wording for one failed length or pattern constraint on a request member.
+    public static func constraint(_ value: String, member: String, _ constraint: String) -> CofferError {
+        CofferError(
+            .validation,
+            "1 validation error detected: Value '\(value)' at '\(member)' failed to satisfy constraint: \(constraint)"
+        )
+    }
+}

@@ -1,0 +1,48 @@
+/// An Amazon Resource Name: `arn:partition:service:region:account:resource`.
+public struct ARN: Sendable, Hashable, CustomStringConvertible {
+    public var partition: String
+    public var service: String
+    public var region: String
+    public var account: String
+    public var resource: String
+
+    public init(partition: String = "aws", service: String, region: String, account: String, resource: String) {
+        self.partition = partition
+        self.service = service
+        self.region = region
+        self.account = account
+        self.resource = resource
+    }
+
+    /// Parses an ARN; the resource part may itself contain colons.
+    public init?(_ text: String) {
+        let parts = text.split(separator: ":", maxSplits: 5, omittingEmptySubsequences: false)
+        guard parts.count == 6, parts[0] == "arn", !parts[1].isEmpty, !parts[2].isEmpty else { return nil }
+        (partition, service, region, account, resource) =
+            (String(parts[1]), String(parts[2]), String(parts[3]), String(parts[4]), String(parts[5]))
+    }
+
+    public var description: String { "arn:\(partition):\(service):\(region):\(account):\(resource)" }
+}
+
+/// Where a request's data lives: AWS scopes Secrets Manager, SSM and KMS data by account and region.
+public struct ResourceScope: Sendable, Hashable {
+    public let account: String
+    public let region: String
+    public init(account: String, region: String) {
+        self.account = account
+        self.region = region
+    }
+}
+
+public enum AccountID {
+    /// Twelve decimal digits, as AWS account ids are.
+    public static func isValid(_ text: String) -> Bool {
+        text.utf8.count == 12 && text.utf8.allSatisfy { $0 >= 48 && $0 <= 57 }
+    }
+
+    public static func generate(random: any RandomSource) -> String {
+        // AWS account ids do not start with 0 in practice; keep it that way so they read as AWS's.
+        String(1 + random.uniform(9)) + (0..<11).map { _ in String(random.uniform(10)) }.joined()
+    }
+}

@@ -1,0 +1,91 @@
+public import struct Foundation.Date
+
+/// A resource tag.
+public struct Tag: Sendable, Codable, Equatable {
+    public var key: String
+    public var value: String
+    public init(key: String, value: String) {
+        self.key = key
+        self.value = value
+    }
+}
+
+/// A secret's metadata and the metadata of its versions; the sealed values are stored apart so
+/// that reading one version never loads the others.
+public struct Secret: Sendable, Codable, Equatable {
+    public var arn: String
+    public var name: String
+    public var description: String?
+    /// The key the caller named; `nil` means the AWS-managed `aws/secretsmanager` key.
+    public var kmsKeyID: String?
+    public var tags: [Tag]
+    public var resourcePolicy: String?
+    public var createdDate: Date
+    public var lastChangedDate: Date
+    public var lastAccessedDate: Date?
+    /// When DeleteSecret was called; set while the secret waits out its recovery window.
+    public var deletedDate: Date?
+    /// When the secret will really be removed.
+    public var deletionDate: Date?
+    /// Oldest first.
+    public var versions: [SecretVersion]
+    /// Bumped on every change; storage refuses a write based on a stale revision.
+    public var revision: Int
+
+    public init(arn: String, name: String, createdDate: Date) {
+        self.arn = arn
+        self.name = name
+        self.tags = []
+        self.createdDate = createdDate
+        self.lastChangedDate = createdDate
+        self.versions = []
+        self.revision = 0
+    }
+
+    public var isScheduledForDeletion: Bool { deletedDate != nil }
+
+    public func version(id: String) -> SecretVersion? { versions.first { $0.versionID == id } }
+
+    public func version(stage: String) -> SecretVersion? { versions.first { $0.stages.contains(stage) } }
+}
+
+/// One version of a secret's value.
+public struct SecretVersion: Sendable, Codable, Equatable {
+    public var versionID: String
+    public var stages: [String]
+    public var createdDate: Date
+    public var lastAccessedDate: Date?
+    /// Whether the value was given as SecretString (otherwise SecretBinary).
+    public var isString: Bool
+    /// A keyed digest of the value, so an idempotent retry can be recognised without decrypting.
+    public var valueDigest: String
+
+    public init(versionID: String, stages: [String], createdDate: Date, isString: Bool, valueDigest: String) {
+        self.versionID = versionID
+        self.stages = stages
+        self.createdDate = createdDate
+        self.isString = isString
+        self.valueDigest = valueDigest
+    }
+}
+
+/// A secret value in the clear: it exists only in memory, between decryption and the response.
+public enum SecretValue: Sendable, Equatable {
+    case string(String)
+    case binary([UInt8])
+
+    public var bytes: [UInt8] {
+        switch self {
+        case .string(let s): Array(s.utf8)
+        case .binary(let b): b
+        }
+    }
+
+    public var isString: Bool { if case .string = self { true } else { false } }
+}
+
+public enum StagingLabel {
+    public static let current = "AWSCURRENT"
+    public static let previous = "AWSPREVIOUS"
+    public static let pending = "AWSPENDING"
+}

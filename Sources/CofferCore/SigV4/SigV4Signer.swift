@@ -1,0 +1,127 @@
+import Crypto
+public import struct Foundation.Date
+
+/// The SigV4 computations shared by the verifier and Coffer's own signing client.
+public enum SigV4 {
+    public static let algorithm = "AWS4-HMAC-SHA256"
+    public static let unsignedPayload = "UNSIGNED-PAYLOAD"
+
+    /// The credential scope `date/region/service/aws4_request`.
+    public struct Scope: Sendable, Hashable {
+        public var date: String
+        public var region: String
+        public var service: String
+        public init(date: String, region: String, service: String) {
+            self.date = date
+            self.region = region
+            self.service = service
+        }
+        public var string: String { "\(date)/\(region)/\(service)/aws4_request" }
+    }
+
+    public static func sha256Hex(_ bytes: some Sequence<UInt8>) -> String {
+        var hasher = SHA256()
+        hasher.update(data: Array(bytes))
+        return Hex.encode(hasher.finalize())
+    }
+
+    public static func signingKey(secret: String, scope: Scope) -> [UInt8] {
+        var key = Array("AWS4\(secret)".utf8)
+        for part in [scope.date, scope.region, scope.service, "aws4_request"] {
+            key = hmac(key, Array(part.utf8))
+        }
+        return key
+    }
+
+    public static func hmac(_ key: [UInt8], _ message: [UInt8]) -> [UInt8] {
+        Array(HMAC<SHA256>.authenticationCode(for: message, using: SymmetricKey(data: key)))
+    }
+
+    /// The canonical request: method, URI, query, headers, signed header list and payload hash.
+    public static func canonicalRequest(
+        _ request: SigV4Request, signedHeaders: [String], payloadHash: String, excludingQueryItem: String? = nil
+    ) -> String {
+        let uri = request.path.isEmpty ? "/" : URIEncoding.encode(normalizedPath(request.path), keepSlash: true)
+        var pairs: [(name: String, value: String)] = []
+        for item in request.queryItems where item.name != excludingQueryItem {
+            pairs.append((name: URIEncoding.encode(item.name), value: URIEncoding.encode(item.value)))
+        }
+        pairs.sort { (a: (name: String, value: String), b: (name: String, value: String)) -> Bool in
+            a.name == b.name ? a.value < b.value : a.name < b.name
+        }
+        let query = pairs.map { $0.name + "=" + $0.value }.joined(separator: "&")
+        var headerLines = ""
+        for name in signedHeaders {
+            let value = request.values(of: name).map(canonicalHeaderValue).joined(separator: ",")
+            headerLines += "\(name):\(value)\n"
+        }
+        return [request.method, uri, query, headerLines, signedHeaders.joined(separator: ";"), payloadHash]
+            .joined(separator: "\n")
+    }
+
+    public static func stringToSign(timestamp: String, scope: Scope, canonicalRequest: String) -> String {
+        "\(algorithm)\n\(timestamp)\n\(scope.string)\n\(sha256Hex(canonicalRequest.utf8))"
+    }
+
+    public static func signature(signingKey: [UInt8], stringToSign: String) -> String {
+        Hex.encode(hmac(signingKey, Array(stringToSign.utf8)))
+    }
+
+    /// Removes `.` and `..` segments and repeated slashes, as botocore does before signing.
+    static func normalizedPath(_ path: String) -> String {
+        var segments: [Substring] = []
+        for segment in path.split(separator: "/", omittingEmptySubsequences: true) {
+            if segment == "." { continue }
+            if segment == ".." { _ = segments.popLast(); continue }
+            segments.append(segment)
+        }
+        let joined = "/" + segments.joined(separator: "/")
+        return path.hasSuffix("/") && joined != "/" ? joined + "/" : joined
+    }
+
+    /// Trims the value and folds runs of spaces into one, as the canonical form requires.
+    static func canonicalHeaderValue(_ value: String) -> String {
+        var out = ""
+        var lastWasSpace = false
+        for character in value.trimmingSpaces {
+            if character == " " || character == "\t" {
+                if !lastWasSpace { out.append(" ") }
+                lastWasSpace = true
+            } else {
+                out.append(character)
+                lastWasSpace = false
+            }
+        }
+        return out
+    }
+
+    /// Signs `request` in place with the header form, the way an AWS SDK does. Used by Coffer's
+    /// client and by tests.
+    public static func sign(
+        _ request: inout SigV4Request, accessKeyID: String, secret: String, region: String, service: String,
+        date: Date, sessionToken: String? = nil
+    ) {
+        let timestamp = SigV4Timestamp.format(date)
+        let scope = Scope(date: String(timestamp.prefix(8)), region: region, service: service)
+        request.headers.removeAll { ["authorization", "x-amz-date", "x-amz-security-token"].contains($0.name.lowercased()) }
+        request.headers.append((name: "X-Amz-Date", value: timestamp))
+        if let sessionToken { request.headers.append((name: "X-Amz-Security-Token", value: sessionToken)) }
+        let signed = Array(Set(request.headers.map { $0.name.lowercased() })).sorted()
+        let canonical = canonicalRequest(request, signedHeaders: signed, payloadHash: sha256Hex(request.body))
+        let signature = signature(
+            signingKey: signingKey(secret: secret, scope: scope),
+            stringToSign: stringToSign(timestamp: timestamp, scope: scope, canonicalRequest: canonical))
+        request.headers.append(
+            (name: "Authorization",
+             value: "\(algorithm) Credential=\(accessKeyID)/\(scope.string), SignedHeaders=\(signed.joined(separator: ";")), Signature=\(signature)"))
+    }
+}
+
+extension StringProtocol {
+    var trimmingSpaces: Substring {
+        let s = self[...]
+        guard let start = s.firstIndex(where: { $0 != " " && $0 != "\t" }) else { return "" }
+        let end = s.lastIndex(where: { $0 != " " && $0 != "\t" })!
+        return Substring(s[start...end])
+    }
+}

@@ -1,0 +1,259 @@
+public import struct Foundation.Date
+public import struct Foundation.TimeInterval
+import Synchronization
+
+/// What a verified request proves: who signed it, for which region and service, and when.
+public struct VerifiedRequest: Sendable, Equatable {
+    public let accessKeyID: String
+    public let scope: SigV4.Scope
+    public let timestamp: Date
+    public let sessionToken: String?
+}
+
+/// Looks up the secret half of an access key. `nil` means the key is unknown.
+public protocol SigningSecretLookup: Sendable {
+    func signingSecret(for accessKeyID: String) async throws -> Redacted<String>?
+}
+
+/// Verifies SigV4 in the header form and the presigned query form.
+///
+/// Every check answers with the error AWS gives for it; messages never repeat a signature.
+public struct SigV4Verifier: Sendable {
+    public static let allowedSkew: TimeInterval = 15 * 60
+    /// Presigned URLs may live up to seven days, as on AWS.
+    public static let maximumPresignedExpiry = 604_800
+
+    /// Skips the signature comparison (for `--dev`, where any access key is accepted); every other
+    /// check still applies.
+    public let unsafeAcceptAnySecret: Bool
+    let clock: any WallClock
+    private let cache = SigningKeyCache()
+
+    public init(clock: any WallClock, unsafeAcceptAnySecret: Bool = false) {
+        self.clock = clock
+        self.unsafeAcceptAnySecret = unsafeAcceptAnySecret
+    }
+
+    /// The parsed, not yet verified, signature claim of a request.
+    struct Claim {
+        var accessKeyID: String
+        var scope: SigV4.Scope
+        var signedHeaders: [String]
+        var signature: String
+        var timestamp: String
+        var date: Date
+        var expires: Int?
+        var sessionToken: String?
+        var presigned: Bool
+    }
+
+    /// The service name a request claims in its credential scope, if it carries one; the router
+    /// uses it to dispatch the query-protocol services.
+    public static func claimedService(_ request: SigV4Request) -> String? {
+        try? parseClaim(request).scope.service
+    }
+
+    public func verify(_ request: SigV4Request, expectedService: String?, secrets: any SigningSecretLookup)
+        async throws(CofferError) -> VerifiedRequest
+    {
+        let claim = try Self.parseClaim(request)
+        if let expectedService, claim.scope.service != expectedService {
+            throw CofferError(.invalidSignature, "Credential should be scoped to correct service: '\(expectedService)'. ")
+        }
+        try checkTime(claim)
+        let secret: Redacted<String>?
+        do { secret = try await secrets.signingSecret(for: claim.accessKeyID) } catch {
+            throw CofferError(.internalFailure, "credential lookup failed")
+        }
+        guard !unsafeAcceptAnySecret else { return verified(claim) }
+        guard let secret else {
+            throw CofferError(.unrecognizedClient, "The security token included in the request is invalid.")
+        }
+        let payloadHash = try Self.payloadHash(request, presigned: claim.presigned)
+        let canonical = SigV4.canonicalRequest(
+            request, signedHeaders: claim.signedHeaders, payloadHash: payloadHash,
+            excludingQueryItem: claim.presigned ? "X-Amz-Signature" : nil)
+        let key = cache.key(accessKeyID: claim.accessKeyID, secret: secret.value, scope: claim.scope)
+        let expected = SigV4.signature(
+            signingKey: key,
+            stringToSign: SigV4.stringToSign(timestamp: claim.timestamp, scope: claim.scope, canonicalRequest: canonical))
+        guard constantTimeEquals(Array(expected.utf8), Array(claim.signature.lowercased().utf8)) else {
+            throw CofferError(
+                .invalidSignature,
+                "The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details."
+            )
+        }
+        return verified(claim)
+    }
+
+    private func verified(_ claim: Claim) -> VerifiedRequest {
+        VerifiedRequest(accessKeyID: claim.accessKeyID, scope: claim.scope, timestamp: claim.date, sessionToken: claim.sessionToken)
+    }
+
+    private func checkTime(_ claim: Claim) throws(CofferError) {
+        let now = clock.now()
+        if let expires = claim.expires {
+            if now.timeIntervalSince(claim.date) > Double(expires) {
+                throw CofferError(
+                    .invalidSignature,
+                    "Signature expired: \(claim.timestamp) is now earlier than \(SigV4Timestamp.format(now.addingTimeInterval(-Double(expires)))) (\(SigV4Timestamp.format(now)) - \(expires) sec.)"
+                )
+            }
+            if claim.date.timeIntervalSince(now) > Self.allowedSkew {
+                throw notYetCurrent(claim, now)
+            }
+            return
+        }
+        if now.timeIntervalSince(claim.date) > Self.allowedSkew {
+            throw CofferError(
+                .invalidSignature,
+                "Signature expired: \(claim.timestamp) is now earlier than \(SigV4Timestamp.format(now.addingTimeInterval(-Self.allowedSkew))) (\(SigV4Timestamp.format(now)) - 15 min.)"
+            )
+        }
+        if claim.date.timeIntervalSince(now) > Self.allowedSkew { throw notYetCurrent(claim, now) }
+    }
+
+    private func notYetCurrent(_ claim: Claim, _ now: Date) -> CofferError {
+        CofferError(
+            .invalidSignature,
+            "Signature not yet current: \(claim.timestamp) is still later than \(SigV4Timestamp.format(now.addingTimeInterval(Self.allowedSkew))) (\(SigV4Timestamp.format(now)) + 15 min.)"
+        )
+    }
+
+    static func payloadHash(_ request: SigV4Request, presigned: Bool) throws(CofferError) -> String {
+        let bodyHash = SigV4.sha256Hex(request.body)
+        guard let declared = request.header("x-amz-content-sha256") else { return bodyHash }
+        if declared == SigV4.unsignedPayload { return declared }
+        guard declared.lowercased() == bodyHash else {
+            throw CofferError(.invalidSignature, "The provided 'x-amz-content-sha256' header does not match what was computed.")
+        }
+        return declared
+    }
+
+    static func parseClaim(_ request: SigV4Request) throws(CofferError) -> Claim {
+        if let authorization = request.header("authorization") {
+            return try parseHeaderClaim(authorization, request)
+        }
+        let items = request.queryItems
+        if items.contains(where: { $0.name == "X-Amz-Algorithm" }) {
+            return try parseQueryClaim(items)
+        }
+        throw CofferError(.missingAuthenticationToken, "Missing Authentication Token")
+    }
+
+    private static func parseHeaderClaim(_ authorization: String, _ request: SigV4Request) throws(CofferError) -> Claim {
+        let trimmed = authorization.trimmingSpaces
+        guard trimmed.hasPrefix(SigV4.algorithm + " ") else {
+            if trimmed.hasPrefix("AWS ") || trimmed.hasPrefix("AWS3") {
+                throw CofferError(.incompleteSignature, "Only AWS4-HMAC-SHA256 signatures are supported.")
+            }
+            throw CofferError(.incompleteSignature, "Authorization header requires 'Credential' parameter. Authorization header requires 'Signature' parameter. Authorization header requires 'SignedHeaders' parameter. Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header.")
+        }
+        var fields: [String: String] = [:]
+        for part in trimmed.dropFirst(SigV4.algorithm.count).split(separator: ",") {
+            let pair = part.trimmingSpaces.split(separator: "=", maxSplits: 1)
+            if pair.count == 2 { fields[String(pair[0])] = String(pair[1]) }
+        }
+        var missing: [String] = []
+        for name in ["Credential", "Signature", "SignedHeaders"] where fields[name] == nil {
+            missing.append("Authorization header requires '\(name)' parameter.")
+        }
+        let timestampText: String?
+        if let amzDate = request.header("x-amz-date") {
+            timestampText = amzDate
+        } else if let httpDate = request.header("date"), let date = SigV4Timestamp.parseHTTPDate(httpDate) {
+            timestampText = SigV4Timestamp.format(date)
+        } else {
+            timestampText = nil
+            missing.append("Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header.")
+        }
+        guard missing.isEmpty, let credential = fields["Credential"], let signature = fields["Signature"],
+            let signedHeaders = fields["SignedHeaders"], let timestampText
+        else { throw CofferError(.incompleteSignature, missing.joined(separator: " ")) }
+        return try buildClaim(
+            credential: credential, signedHeaders: signedHeaders, signature: signature, timestamp: timestampText,
+            expires: nil, sessionToken: request.header("x-amz-security-token"), presigned: false)
+    }
+
+    private static func parseQueryClaim(_ items: [(name: String, value: String)]) throws(CofferError) -> Claim {
+        func value(_ name: String) -> String? { items.first(where: { $0.name == name })?.value }
+        guard value("X-Amz-Algorithm") == SigV4.algorithm else {
+            throw CofferError(.incompleteSignature, "X-Amz-Algorithm only supports \"AWS4-HMAC-SHA256\"")
+        }
+        var missing: [String] = []
+        for name in ["X-Amz-Credential", "X-Amz-Signature", "X-Amz-SignedHeaders", "X-Amz-Date"] where value(name) == nil {
+            missing.append("AWS query-string parameters must include '\(name)'.")
+        }
+        guard missing.isEmpty, let credential = value("X-Amz-Credential"), let signature = value("X-Amz-Signature"),
+            let signedHeaders = value("X-Amz-SignedHeaders"), let timestamp = value("X-Amz-Date")
+        else { throw CofferError(.incompleteSignature, missing.joined(separator: " ") + " Re-examine the query-string parameters.") }
+        var expires = 900
+        if let text = value("X-Amz-Expires") {
+            guard let parsed = Int(text), parsed >= 0 else {
+                throw CofferError(.incompleteSignature, "X-Amz-Expires should be a number")
+            }
+            guard parsed <= maximumPresignedExpiry else {
+                throw CofferError(.incompleteSignature, "X-Amz-Expires must be less than a week (in seconds) that is 604800")
+            }
+            expires = parsed
+        }
+        return try buildClaim(
+            credential: credential, signedHeaders: signedHeaders, signature: signature, timestamp: timestamp,
+            expires: expires, sessionToken: value("X-Amz-Security-Token"), presigned: true)
+    }
+
+    private static func buildClaim(
+        credential: String, signedHeaders: String, signature: String, timestamp: String, expires: Int?,
+        sessionToken: String?, presigned: Bool
+    ) throws(CofferError) -> Claim {
+        let parts = credential.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
+        guard parts.count == 5, !parts[0].isEmpty else {
+            throw CofferError(.incompleteSignature, "Credential should be scoped to a valid region. ")
+        }
+        guard parts[4] == "aws4_request" else {
+            throw CofferError(.incompleteSignature, "Credential should be scoped with a valid terminator: 'aws4_request', not '\(parts[4])'. ")
+        }
+        guard !parts[2].isEmpty else { throw CofferError(.incompleteSignature, "Credential should be scoped to a valid region. ") }
+        guard let date = SigV4Timestamp.parse(timestamp) else {
+            throw CofferError(.incompleteSignature, "Date must be in ISO-8601 'basic format'. Got '\(timestamp)'. See http://en.wikipedia.org/wiki/ISO_8601")
+        }
+        guard parts[1] == String(timestamp.prefix(8)) else {
+            throw CofferError(
+                .invalidSignature,
+                "Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP: '\(parts[1])' != '\(timestamp.prefix(8))', from '\(timestamp)'."
+            )
+        }
+        let headers = signedHeaders.split(separator: ";").map { $0.lowercased() }
+        guard headers.contains("host") || headers.contains(":authority") else {
+            throw CofferError(.incompleteSignature, "'Host' or ':authority' must be a 'SignedHeader' in the AWS Authorization.")
+        }
+        guard signature.utf8.count == 64, Hex.decode(signature) != nil else {
+            throw CofferError(.incompleteSignature, "The signature is not a 64-character hex string.")
+        }
+        return Claim(
+            accessKeyID: parts[0], scope: SigV4.Scope(date: parts[1], region: parts[2], service: parts[3]),
+            signedHeaders: headers, signature: signature, timestamp: timestamp, date: date, expires: expires,
+            sessionToken: sessionToken, presigned: presigned)
+    }
+}
+
+/// Derived signing keys per access key and scope, so the four HMACs of key derivation run once a
+/// day per key instead of on every request.
+final class SigningKeyCache: Sendable {
+    private struct Entry { let secretDigest: [UInt8]; let key: [UInt8] }
+    private let entries = Mutex<[String: Entry]>([:])
+    private static let capacity = 4096
+
+    func key(accessKeyID: String, secret: String, scope: SigV4.Scope) -> [UInt8] {
+        let cacheKey = accessKeyID + "/" + scope.string
+        // A digest rather than the secret itself, so a changed secret misses the cache.
+        let digest = SigV4.hmac(Array("coffer-cache".utf8), Array(secret.utf8))
+        if let entry = entries.withLock({ $0[cacheKey] }), entry.secretDigest == digest { return entry.key }
+        let key = SigV4.signingKey(secret: secret, scope: scope)
+        entries.withLock { entries in
+            if entries.count >= Self.capacity { entries.removeAll(keepingCapacity: true) }
+            entries[cacheKey] = Entry(secretDigest: digest, key: key)
+        }
+        return key
+    }
+}

@@ -1,0 +1,89 @@
+import CofferCore
+import CofferServices
+import CofferStorage
+import CofferStorageSQLite
+public import Foundation
+public import Logging
+
+/// One running Coffer: storage, keys, credentials, services and the HTTP listener.
+public final class CofferNode: Sendable {
+    public static let version = "0.1.0"
+
+    private let server: HTTPServer
+    private let sqlite: SQLiteStore?
+    private let purge: Task<Void, Never>
+    public let accountID: String
+    private let logger: Logger
+
+    public var port: Int? { server.localPort }
+
+    public init(configuration: CofferConfiguration, environment: [String: String], logger: Logger) async throws {
+        self.logger = logger
+        let clock = SystemWallClock()
+        let random = SystemRandomSource()
+        let store: any CofferStore
+        let root: RootKey
+        if configuration.dev {
+            guard configuration.accountID.map(AccountID.isValid) ?? true else {
+                throw ConfigurationError("--account-id must be 12 digits")
+            }
+            // Nothing is kept in --dev, so a key that lives as long as the process is enough.
+            root = RootKey.generate(random: random)
+            store = MemoryStore()
+            sqlite = nil
+            accountID = configuration.accountID ?? "000000000000"
+        } else {
+            let files = DataDirectory(path: configuration.dataDirectory)
+            try files.create()
+            root = try files.rootKey(environment: environment, random: random)
+            let sqliteStore = try SQLiteStore(path: files.databasePath)
+            store = sqliteStore
+            sqlite = sqliteStore
+            accountID = try await Self.accountID(configured: configuration.accountID, store: sqliteStore, random: random)
+            let path = try await RootCredentials.ensure(
+                store: sqliteStore, root: root, account: accountID, environment: environment, files: files, random: random, clock: clock)
+            logger.info("root credentials are in \(path)")
+        }
+        let credentials = CredentialDirectory(store: store, root: configuration.dev ? nil : root)
+        let service = SecretsManagerService(store: store, keyring: RootDerivedKeyring(root: root), clock: clock, random: random)
+        let processor = RequestProcessor(
+            verifier: SigV4Verifier(clock: clock, unsafeAcceptAnySecret: configuration.dev), credentials: credentials,
+            devAccount: configuration.dev ? accountID : nil, secretsManager: SecretsManagerHandler(service: service),
+            random: random, logger: logger, version: Self.version)
+        server = try await HTTPServer(host: configuration.host, port: configuration.port, processor: processor, logger: logger)
+        let interval = configuration.purgeIntervalSeconds
+        purge = Task {
+            while !Task.isCancelled {
+                try? await Task.sleep(for: .seconds(interval))
+                if Task.isCancelled { break }
+                do {
+                    let removed = try await service.purgeExpired()
+                    if removed > 0 { logger.info("removed secrets whose recovery window ended", metadata: ["count": "\(removed)"]) }
+                } catch {
+                    logger.error("purge of deleted secrets failed")
+                }
+            }
+        }
+        logger.info("coffer \(Self.version) listening on http://\(configuration.host):\(server.localPort ?? configuration.port) (account \(accountID)\(configuration.dev ? ", dev mode: in memory, any access key" : ""))")
+    }
+
+    private static func accountID(configured: String?, store: SQLiteStore, random: any RandomSource) async throws -> String {
+        if let configured {
+            guard AccountID.isValid(configured) else { throw ConfigurationError("--account-id must be 12 digits") }
+            try await store.setSetting("account_id", configured)
+            return configured
+        }
+        if let kept = try await store.setting("account_id") { return kept }
+        let generated = AccountID.generate(random: random)
+        try await store.setSetting("account_id", generated)
+        return generated
+    }
+
+    /// Stops accepting connections, finishes in-flight requests, and closes the database cleanly.
+    public func shutdown() async {
+        purge.cancel()
+        await server.shutdown()
+        await sqlite?.close()
+        logger.info("coffer stopped")
+    }
+}

@@ -1,0 +1,37 @@
+import CofferCore
+import CofferStorage
+import Synchronization
+
+/// Finds the secret half of access keys for SigV4, opening them with the root key and keeping the
+/// opened secrets in memory so that verification does not touch the database on every request.
+final class CredentialDirectory: SigningSecretLookup {
+    struct Entry: Sendable {
+        let secret: Redacted<String>
+        let account: String
+        let principalARN: String
+    }
+
+    private let store: any CredentialStore
+    private let root: RootKey?
+    private let cache = Mutex<[String: Entry]>([:])
+
+    init(store: any CredentialStore, root: RootKey?) {
+        self.store = store
+        self.root = root
+    }
+
+    static func sealContext(_ accessKeyID: String) -> String { "access-key\n\(accessKeyID)" }
+
+    func entry(for accessKeyID: String) async throws -> Entry? {
+        if let cached = cache.withLock({ $0[accessKeyID] }) { return cached }
+        guard let root, let stored = try await store.accessKey(id: accessKeyID) else { return nil }
+        let secret = try root.open(stored.sealedSecret, purpose: "access-keys", context: Self.sealContext(accessKeyID))
+        let entry = Entry(secret: Redacted(String(decoding: secret, as: UTF8.self)), account: stored.account, principalARN: stored.principalARN)
+        cache.withLock { $0[accessKeyID] = entry }
+        return entry
+    }
+
+    func signingSecret(for accessKeyID: String) async throws -> Redacted<String>? {
+        try await entry(for: accessKeyID)?.secret
+    }
+}

@@ -1,0 +1,43 @@
+import CofferCore
+import Foundation
+
+/// The files in `--data-dir`: the database, the root key, the root credentials.
+struct DataDirectory {
+    let path: String
+
+    var databasePath: String { path + "/coffer.db" }
+    var rootKeyPath: String { path + "/root.key" }
+    var credentialsPath: String { path + "/root-credentials" }
+
+    func create() throws {
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+    }
+
+    /// The root key from `COFFER_ROOT_KEY` (base64), `COFFER_ROOT_KEY_FILE`, or `root.key`, created
+    /// with mode 0600 on first start.
+    func rootKey(environment: [String: String], random: any RandomSource) throws -> RootKey {
+        if let encoded = environment["COFFER_ROOT_KEY"] {
+            guard let data = Data(base64Encoded: encoded) else { throw ConfigurationError("COFFER_ROOT_KEY must be base64") }
+            return try RootKey(bytes: Array(data))
+        }
+        let keyPath = environment["COFFER_ROOT_KEY_FILE"] ?? rootKeyPath
+        if FileManager.default.fileExists(atPath: keyPath) {
+            let data = try Data(contentsOf: URL(fileURLWithPath: keyPath))
+            return try RootKey(bytes: Array(data))
+        }
+        let key = RootKey.generate(random: random)
+        try writePrivate(Data(key.unsafeRawBytes), to: keyPath)
+        return key
+    }
+
+    /// Writes a file that only the owner may read, creating it with that mode so that it is never
+    /// readable by others, not even for a moment.
+    func writePrivate(_ data: Data, to file: String) throws {
+        let fd = open(file, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        guard fd >= 0 else { throw ConfigurationError("cannot write \(file)") }
+        defer { close(fd) }
+        fchmod(fd, 0o600)
+        let written = data.withUnsafeBytes { Foundation.write(fd, $0.baseAddress, $0.count) }
+        guard written == data.count, fsync(fd) == 0 else { throw ConfigurationError("cannot write \(file)") }
+    }
+}

@@ -1,0 +1,104 @@
+import CofferCore
+import CofferServices
+import CofferWire
+import Foundation
+import Logging
+
+/// An HTTP request as the server hands it over: already fully read.
+struct HTTPRequestData: Sendable {
+    var method: String
+    var uri: String
+    var headers: [(name: String, value: String)]
+    var body: [UInt8]
+}
+
+struct HTTPResponseData: Sendable {
+    var status: Int
+    var headers: [(String, String)]
+    var body: [UInt8]
+}
+
+/// The request path: route, authenticate, decode, call the service, encode the answer or AWS's error.
+struct RequestProcessor: Sendable {
+    let verifier: SigV4Verifier
+    let credentials: CredentialDirectory
+    /// In `--dev`, every access key acts for this account.
+    let devAccount: String?
+    let secretsManager: SecretsManagerHandler
+    let random: any RandomSource
+    let logger: Logger
+    let version: String
+
+    /// JSON 1.1 target prefixes and the SigV4 signing name each needs.
+    static let jsonServices: [String: String] = ["secretsmanager": "secretsmanager"]
+    /// Prefixes that later issues serve; named so an SDK gets a clear answer.
+    static let pendingServices: [String: String] = [
+        "AmazonSSM": "ssm", "TrentService": "kms", "CloudTrail_20131101": "cloudtrail",
+    ]
+
+    func process(_ request: HTTPRequestData) async -> HTTPResponseData {
+        let requestID = random.uuidString()
+        let (path, query) = Self.split(request.uri)
+        if request.method == "GET", path == "/health" {
+            return HTTPResponseData(
+                status: 200, headers: [("Content-Type", "application/json")],
+                body: JSONWriter.bytes(.object(["status": "ok", "version": .string(version)])))
+        }
+        let target = request.headers.first { $0.name.lowercased() == "x-amz-target" }?.value
+        var service: String?
+        var operation = "unknown"
+        do {
+            guard let target, let dot = target.firstIndex(of: ".") else {
+                throw CofferError(.unknownOperation, "")
+            }
+            let prefix = String(target[..<dot])
+            operation = String(target[target.index(after: dot)...])
+            if let pending = Self.pendingServices[prefix] {
+                service = pending
+                throw CofferError(.notImplemented, "Coffer does not implement \(pending):\(operation) yet.")
+            }
+            guard let signingName = Self.jsonServices[prefix] else { throw CofferError(.unknownOperation, "") }
+            service = signingName
+            let signed = SigV4Request(method: request.method, path: path, query: query, headers: request.headers, body: request.body)
+            let verified = try await verifier.verify(signed, expectedService: signingName, secrets: credentials)
+            let account: String
+            if let devAccount {
+                account = devAccount
+            } else if let entry = try await credentials.entry(for: verified.accessKeyID) {
+                account = entry.account
+            } else {
+                throw CofferError(.unrecognizedClient, "The security token included in the request is invalid.")
+            }
+            let scope = ResourceScope(account: account, region: verified.scope.region)
+            let body = try JSONRequest(body: request.body)
+            let result = try await secretsManager.handle(operation, body, scope: scope)
+            logger.debug("request", metadata: ["request-id": "\(requestID)", "operation": "\(signingName):\(operation)", "status": "200"])
+            return HTTPResponseData(status: 200, headers: jsonHeaders(requestID), body: JSONWriter.bytes(result))
+        } catch let error as CofferError {
+            return errorResponse(error, service: service, operation: operation, requestID: requestID)
+        } catch {
+            // Details stay in the log; the client gets the request id to quote.
+            logger.error("internal failure", metadata: ["request-id": "\(requestID)", "operation": "\(operation)", "error": "\(String(describing: type(of: error)))"])
+            return errorResponse(CofferError(.internalFailure, "An internal error occurred. Request id: \(requestID)"),
+                                 service: service, operation: operation, requestID: requestID)
+        }
+    }
+
+    private func errorResponse(_ error: CofferError, service: String?, operation: String, requestID: String) -> HTTPResponseData {
+        let row = ErrorTable.row(for: error.code, service: service)
+        let message = error.message
+        logger.debug("request", metadata: ["request-id": "\(requestID)", "operation": "\(service ?? "-"):\(operation)", "status": "\(row.status)", "error": "\(row.code)"])
+        var headers = jsonHeaders(requestID)
+        headers.append(("x-amzn-ErrorType", row.code))
+        return HTTPResponseData(status: row.status, headers: headers, body: JSONResponse.errorBody(code: row.code, message: message))
+    }
+
+    private func jsonHeaders(_ requestID: String) -> [(String, String)] {
+        [("Content-Type", "application/x-amz-json-1.1"), ("x-amzn-RequestId", requestID)]
+    }
+
+    static func split(_ uri: String) -> (path: String, query: String) {
+        guard let mark = uri.firstIndex(of: "?") else { return (uri, "") }
+        return (String(uri[..<mark]), String(uri[uri.index(after: mark)...]))
+    }
+}

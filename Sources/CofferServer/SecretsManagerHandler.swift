@@ -1,0 +1,329 @@
+import CofferCore
+import CofferServices
+import CofferWire
+import Foundation
+
+/// Translates Secrets Manager's JSON 1.1 wire shapes to ``SecretsManagerService`` calls and back.
+struct SecretsManagerHandler: Sendable {
+    let service: SecretsManagerService
+
+    /// Operations the later issues bring; they answer NotImplemented rather than a fake success.
+    static let pending: Set<String> = [
+        "RotateSecret", "CancelRotateSecret", "ReplicateSecretToRegions", "RemoveRegionsFromReplication",
+        "StopReplicationToReplica",
+    ]
+
+    func handle(_ operation: String, _ request: JSONRequest, scope: ResourceScope) async throws -> JSONValue {
+        switch operation {
+        case "CreateSecret": return try await createSecret(request, scope)
+        case "GetSecretValue": return try await getSecretValue(request, scope)
+        case "BatchGetSecretValue": return try await batchGetSecretValue(request, scope)
+        case "PutSecretValue": return try await putSecretValue(request, scope)
+        case "UpdateSecret": return try await updateSecret(request, scope)
+        case "DescribeSecret": return try await describeSecret(request, scope)
+        case "ListSecrets": return try await listSecrets(request, scope)
+        case "ListSecretVersionIds": return try await listSecretVersionIds(request, scope)
+        case "UpdateSecretVersionStage": return try await updateSecretVersionStage(request, scope)
+        case "DeleteSecret": return try await deleteSecret(request, scope)
+        case "RestoreSecret": return try await restoreSecret(request, scope)
+        case "GetRandomPassword": return try getRandomPassword(request)
+        case "TagResource": return try await tagResource(request, scope)
+        case "UntagResource": return try await untagResource(request, scope)
+        case "PutResourcePolicy": return try await putResourcePolicy(request, scope)
+        case "GetResourcePolicy": return try await getResourcePolicy(request, scope)
+        case "DeleteResourcePolicy": return try await deleteResourcePolicy(request, scope)
+        case "ValidateResourcePolicy": return try await validateResourcePolicy(request, scope)
+        default:
+            if Self.pending.contains(operation) {
+                throw CofferError(.notImplemented, "Coffer does not implement secretsmanager:\(operation) yet.")
+            }
+            throw CofferError(.unknownOperation, "")
+        }
+    }
+
+    // MARK: Readers shared by several operations
+
+    private func secretID(_ r: JSONRequest) throws(CofferError) -> String { try r.requiredString("SecretId", min: 1, max: 2048) }
+
+    private func token(_ r: JSONRequest) throws(CofferError) -> String? { try r.string("ClientRequestToken", min: 32, max: 64) }
+
+    private func value(_ r: JSONRequest) throws(CofferError) -> SecretValue? {
+        let string = try r.string("SecretString", min: 1, max: 65_536, sensitive: true)
+        let binary = try r.blob("SecretBinary", min: 1, max: 65_536, sensitive: true)
+        switch (string, binary) {
+        case (let s?, nil): return .string(s)
+        case (nil, let b?): return .binary(b)
+        case (nil, nil): return nil
+        case (_?, _?):
+            throw CofferError.invalidParameter("You can't specify both a binary secret value and a string secret value in the same secret.")
+        }
+    }
+
+    private func tags(_ r: JSONRequest) throws(CofferError) -> [Tag]? {
+        guard let list = try r.structures("Tags") else { return nil }
+        var tags: [Tag] = []
+        for item in list {
+            tags.append(Tag(key: try item.requiredString("Key"), value: try item.string("Value") ?? ""))
+        }
+        return tags
+    }
+
+    private func filters(_ r: JSONRequest) throws(CofferError) -> [SecretListFilter]? {
+        guard let list = try r.structures("Filters", max: 10) else { return nil }
+        var filters: [SecretListFilter] = []
+        for item in list {
+            let key = try item.string("Key") ?? ""
+            guard SecretListFilter.keys.contains(key) else {
+                throw CofferError.constraint(key, member: "filters.member.key", "Member must satisfy enum value set: [\(SecretListFilter.keys.joined(separator: ", "))]")
+            }
+            let values = try item.stringList("Values", min: 1, max: 10, itemMax: 512) ?? []
+            if values.isEmpty {
+                throw CofferError.invalidParameter("Invalid filter values: the filter \(key) needs at least one value.")
+            }
+            for value in values where !Self.isValidFilterValue(value) {
+                throw CofferError.constraint(value, member: "filters.member.values.member", "Member must satisfy regular expression pattern: ^\\!?[a-zA-Z0-9 :_@\\/\\+\\=\\.\\-\\!]*$")
+            }
+            filters.append(SecretListFilter(key: key, values: values))
+        }
+        return filters
+    }
+
+    static func isValidFilterValue(_ value: String) -> Bool {
+        let body = value.hasPrefix("!") ? value.dropFirst() : Substring(value)
+        return body.unicodeScalars.allSatisfy { s in
+            s.isASCII && (CharacterSet.alphanumerics.contains(s) || " :_@/+=.-!".unicodeScalars.contains(s))
+        }
+    }
+
+    private func arnAndName(_ secret: Secret) -> JSONObject { ["ARN": .string(secret.arn), "Name": .string(secret.name)] }
+
+    private func tagList(_ tags: [Tag]) -> JSONValue {
+        .array(tags.map { .object(["Key": .string($0.key), "Value": .string($0.value)]) })
+    }
+
+    private func stages(_ labels: [String]) -> JSONValue { .array(labels.map(JSONValue.string)) }
+
+    // MARK: Operations
+
+    private func createSecret(_ r: JSONRequest, _ scope: ResourceScope) async throws -> JSONValue {
+        let input = CreateSecretInput(
+            name: try r.requiredString("Name", min: 1, max: 512), clientRequestToken: try token(r),
+            description: try r.string("Description", max: 2048), kmsKeyID: try r.string("KmsKeyId", max: 2048),
+            value: try value(r), tags: try tags(r) ?? [])
+        if let replicas = try r.list("AddReplicaRegions"), !replicas.isEmpty {
+            throw CofferError(.notImplemented, "Coffer does not implement secret replication yet.")
+        }
+        let result = try await service.createSecret(input, in: scope)
+        var out = arnAndName(result.secret)
+        if let id = result.versionID { out["VersionId"] = .string(id) }
+        return .object(out)
+    }
+
+    private func getSecretValue(_ r: JSONRequest, _ scope: ResourceScope) async throws -> JSONValue {
+        let result = try await service.getSecretValue(
+            secretID: try secretID(r), versionID: try r.string("VersionId", min: 32, max: 64),
+            versionStage: try r.string("VersionStage", min: 1, max: 256), in: scope)
+        return .object(valueObject(result))
+    }
+
+    private func valueObject(_ result: SecretValueResult) -> JSONObject {
+        var out = arnAndName(result.secret)
+        out["VersionId"] = .string(result.version.versionID)
+        switch result.value {
+        case .string(let s): out["SecretString"] = .string(s)
+        case .binary(let b): out["SecretBinary"] = JSONResponse.base64(b)
+        }
+        out["VersionStages"] = stages(result.version.stages)
+        out["CreatedDate"] = JSONResponse.timestamp(result.version.createdDate)
+        return out
+    }
+
+    private func batchGetSecretValue(_ r: JSONRequest, _ scope: ResourceScope) async throws -> JSONValue {
+        let result = try await service.batchGetSecretValue(
+            secretIDs: try r.stringList("SecretIdList", min: 1, max: 20, itemMin: 1, itemMax: 2048),
+            filters: try filters(r), maxResults: try r.integer("MaxResults", min: 1, max: 20),
+            nextToken: try r.string("NextToken", min: 1, max: 4096), in: scope)
+        var out: JSONObject = [
+            "SecretValues": .array(result.values.map { .object(valueObject($0)) }),
+            "Errors": .array(result.errors.map { error in
+                .object([
+                    "SecretId": .string(error.secretID),
+                    "ErrorCode": .string(ErrorTable.row(for: error.error.code, service: "secretsmanager").code),
+                    "Message": .string(error.error.message),
+                ])
+            }),
+        ]
+        if let next = result.nextToken { out["NextToken"] = .string(next) }
+        return .object(out)
+    }
+
+    private func putSecretValue(_ r: JSONRequest, _ scope: ResourceScope) async throws -> JSONValue {
+        if try r.string("RotationToken") != nil {
+            throw CofferError(.notImplemented, "Coffer does not implement RotationToken yet.")
+        }
+        let input = PutSecretValueInput(
+            secretID: try secretID(r), clientRequestToken: try token(r), value: try value(r),
+            versionStages: try r.stringList("VersionStages", min: 1, max: 20, itemMin: 1, itemMax: 256))
+        let result = try await service.putSecretValue(input, in: scope)
+        var out = arnAndName(result.secret)
+        out["VersionId"] = .string(result.versionID ?? "")
+        out["VersionStages"] = stages(result.versionStages)
+        return .object(out)
+    }
+
+    private func updateSecret(_ r: JSONRequest, _ scope: ResourceScope) async throws -> JSONValue {
+        let input = UpdateSecretInput(
+            secretID: try secretID(r), clientRequestToken: try token(r), description: try r.string("Description", max: 2048),
+            kmsKeyID: try r.string("KmsKeyId", max: 2048), value: try value(r))
+        let result = try await service.updateSecret(input, in: scope)
+        var out = arnAndName(result.secret)
+        if let id = result.versionID { out["VersionId"] = .string(id) }
+        return .object(out)
+    }
+
+    private func describeSecret(_ r: JSONRequest, _ scope: ResourceScope) async throws -> JSONValue {
+        let secret = try await service.describeSecret(secretID: try secretID(r), in: scope)
+        var out = summary(secret)
+        out["VersionIdsToStages"] = versionsToStages(secret)
+        return .object(out)
+    }
+
+    /// The members DescribeSecret and ListSecrets share, each present only when AWS includes it.
+    private func summary(_ secret: Secret) -> JSONObject {
+        var out = arnAndName(secret)
+        if let description = secret.description { out["Description"] = .string(description) }
+        if let key = secret.kmsKeyID { out["KmsKeyId"] = .string(key) }
+        out["LastChangedDate"] = JSONResponse.timestamp(secret.lastChangedDate)
+        if let accessed = secret.lastAccessedDate { out["LastAccessedDate"] = JSONResponse.timestamp(accessed) }
+        if let deleted = secret.deletedDate { out["DeletedDate"] = JSONResponse.timestamp(deleted) }
+        if !secret.tags.isEmpty { out["Tags"] = tagList(secret.tags) }
+        out["CreatedDate"] = JSONResponse.timestamp(secret.createdDate)
+        return out
+    }
+
+    private func versionsToStages(_ secret: Secret) -> JSONValue {
+        var map = JSONObject()
+        for version in secret.versions where !version.stages.isEmpty { map.append(version.versionID, stages(version.stages)) }
+        return .object(map)
+    }
+
+    private func listSecrets(_ r: JSONRequest, _ scope: ResourceScope) async throws -> JSONValue {
+        var input = ListSecretsInput()
+        input.includePlannedDeletion = try r.bool("IncludePlannedDeletion") ?? false
+        input.maxResults = try r.integer("MaxResults", min: 1, max: 100)
+        input.nextToken = try r.string("NextToken", min: 1, max: 4096)
+        input.filters = try filters(r) ?? []
+        if let order = try r.string("SortOrder") {
+            guard order == "asc" || order == "desc" else {
+                throw CofferError.constraint(order, member: "sortOrder", "Member must satisfy enum value set: [asc, desc]")
+            }
+            input.descending = order == "desc"
+        }
+        if let by = try r.string("SortBy") {
+            guard let key = SecretSortKey(rawValue: by) else {
+                throw CofferError.constraint(by, member: "sortBy", "Member must satisfy enum value set: [created-date, last-accessed-date, last-changed-date, name]")
+            }
+            input.sortBy = key
+        }
+        let result = try await service.listSecrets(input, in: scope)
+        var out: JSONObject = [
+            "SecretList": .array(result.secrets.map { secret in
+                var entry = summary(secret)
+                entry["SecretVersionsToStages"] = versionsToStages(secret)
+                return .object(entry)
+            }),
+        ]
+        if let next = result.nextToken { out["NextToken"] = .string(next) }
+        return .object(out)
+    }
+
+    private func listSecretVersionIds(_ r: JSONRequest, _ scope: ResourceScope) async throws -> JSONValue {
+        let result = try await service.listSecretVersionIDs(
+            secretID: try secretID(r), includeDeprecated: try r.bool("IncludeDeprecated") ?? false,
+            maxResults: try r.integer("MaxResults", min: 1, max: 100), nextToken: try r.string("NextToken", min: 1, max: 4096),
+            in: scope)
+        var out = arnAndName(result.secret)
+        out["Versions"] = .array(result.versions.map { version in
+            var entry: JSONObject = ["VersionId": .string(version.versionID)]
+            if !version.stages.isEmpty { entry["VersionStages"] = stages(version.stages) }
+            if let accessed = version.lastAccessedDate { entry["LastAccessedDate"] = JSONResponse.timestamp(accessed) }
+            entry["CreatedDate"] = JSONResponse.timestamp(version.createdDate)
+            return .object(entry)
+        })
+        if let next = result.nextToken { out["NextToken"] = .string(next) }
+        return .object(out)
+    }
+
+    private func updateSecretVersionStage(_ r: JSONRequest, _ scope: ResourceScope) async throws -> JSONValue {
+        let secret = try await service.updateSecretVersionStage(
+            secretID: try secretID(r), stage: try r.requiredString("VersionStage", min: 1, max: 256),
+            moveTo: try r.string("MoveToVersionId", min: 32, max: 64), removeFrom: try r.string("RemoveFromVersionId", min: 32, max: 64),
+            in: scope)
+        return .object(arnAndName(secret))
+    }
+
+    private func deleteSecret(_ r: JSONRequest, _ scope: ResourceScope) async throws -> JSONValue {
+        let result = try await service.deleteSecret(
+            secretID: try secretID(r), recoveryWindowDays: try r.integer("RecoveryWindowInDays"),
+            forceDelete: try r.bool("ForceDeleteWithoutRecovery") ?? false, in: scope)
+        return .object(["ARN": .string(result.arn), "Name": .string(result.name), "DeletionDate": JSONResponse.timestamp(result.deletionDate)])
+    }
+
+    private func restoreSecret(_ r: JSONRequest, _ scope: ResourceScope) async throws -> JSONValue {
+        .object(arnAndName(try await service.restoreSecret(secretID: try secretID(r), in: scope)))
+    }
+
+    private func getRandomPassword(_ r: JSONRequest) throws -> JSONValue {
+        var options = PasswordOptions()
+        options.length = try r.integer("PasswordLength", min: 1, max: 4096) ?? 32
+        options.excludeCharacters = try r.string("ExcludeCharacters", max: 4096) ?? ""
+        options.excludeNumbers = try r.bool("ExcludeNumbers") ?? false
+        options.excludePunctuation = try r.bool("ExcludePunctuation") ?? false
+        options.excludeUppercase = try r.bool("ExcludeUppercase") ?? false
+        options.excludeLowercase = try r.bool("ExcludeLowercase") ?? false
+        options.includeSpace = try r.bool("IncludeSpace") ?? false
+        options.requireEachIncludedType = try r.bool("RequireEachIncludedType") ?? true
+        return .object(["RandomPassword": .string(try service.randomPassword(options))])
+    }
+
+    private func tagResource(_ r: JSONRequest, _ scope: ResourceScope) async throws -> JSONValue {
+        let id = try secretID(r)
+        try await service.tagResource(secretID: id, tags: try r.required("Tags", try tags(r)), in: scope)
+        return .object([:])
+    }
+
+    private func untagResource(_ r: JSONRequest, _ scope: ResourceScope) async throws -> JSONValue {
+        let id = try secretID(r)
+        let keys = try r.required("TagKeys", try r.stringList("TagKeys", itemMin: 1, itemMax: 128))
+        try await service.untagResource(secretID: id, keys: keys, in: scope)
+        return .object([:])
+    }
+
+    private func putResourcePolicy(_ r: JSONRequest, _ scope: ResourceScope) async throws -> JSONValue {
+        let secret = try await service.putResourcePolicy(
+            secretID: try secretID(r), policy: try r.requiredString("ResourcePolicy", min: 1, max: 20_480),
+            blockPublicPolicy: try r.bool("BlockPublicPolicy") ?? false, in: scope)
+        return .object(arnAndName(secret))
+    }
+
+    private func getResourcePolicy(_ r: JSONRequest, _ scope: ResourceScope) async throws -> JSONValue {
+        let secret = try await service.getResourcePolicy(secretID: try secretID(r), in: scope)
+        var out = arnAndName(secret)
+        if let policy = secret.resourcePolicy { out["ResourcePolicy"] = .string(policy) }
+        return .object(out)
+    }
+
+    private func deleteResourcePolicy(_ r: JSONRequest, _ scope: ResourceScope) async throws -> JSONValue {
+        .object(arnAndName(try await service.deleteResourcePolicy(secretID: try secretID(r), in: scope)))
+    }
+
+    private func validateResourcePolicy(_ r: JSONRequest, _ scope: ResourceScope) async throws -> JSONValue {
+        let findings = try await service.validateResourcePolicy(
+            secretID: try r.string("SecretId", min: 1, max: 2048),
+            policy: try r.requiredString("ResourcePolicy", min: 1, max: 20_480), in: scope)
+        return .object([
+            "PolicyValidationPassed": .bool(findings.isEmpty),
+            "ValidationErrors": .array(findings.map { .object(["CheckName": .string($0.checkName), "ErrorMessage": .string($0.message)]) }),
+        ])
+    }
+}

@@ -1,0 +1,54 @@
+import CofferCore
+
+/// Secrets Manager's semantic checks, with AWS's messages; lengths and types are checked on the wire.
+enum SecretValidation {
+    static func name(_ name: String) throws(CofferError) {
+        let allowed = name.unicodeScalars.allSatisfy { scalar in
+            scalar.isASCII && (("a"..."z").contains(scalar) || ("A"..."Z").contains(scalar) || ("0"..."9").contains(scalar)
+                || "/_+=.@-".unicodeScalars.contains(scalar))
+        }
+        guard allowed, !name.isEmpty else {
+            throw .invalidParameter("Invalid name. Must be a valid name containing alphanumeric characters, or any of the following: -/_+=.@!")
+        }
+    }
+
+    static func token(_ token: String?) throws(CofferError) {
+        guard let token else { return }
+        guard (32...64).contains(token.count) else {
+            throw .invalidParameter("ClientRequestToken must be 32-64 characters long.")
+        }
+    }
+
+    static func stages(_ stages: [String]) throws(CofferError) {
+        if Set(stages).count != stages.count {
+            throw .invalidParameter("The staging labels must be unique.")
+        }
+    }
+
+    static let maximumTags = 50
+
+    static func tags(_ tags: [Tag]) throws(CofferError) {
+        var seen = Set<String>()
+        for tag in tags {
+            guard (1...128).contains(tag.key.count) else {
+                throw .constraint(tag.key, member: "tags.member.key", "Member must have length less than or equal to 128")
+            }
+            guard tag.value.count <= 256 else {
+                throw .constraint(tag.value, member: "tags.member.value", "Member must have length less than or equal to 256")
+            }
+            if tag.key.lowercased().hasPrefix("aws:") {
+                throw .invalidParameter("Invalid tag key. Tag keys that begin with aws: are reserved for AWS use.")
+            }
+            guard seen.insert(tag.key).inserted else {
+                throw .invalidParameter("Duplicate tag keys are not allowed: \(tag.key)")
+            }
+        }
+        try tagCount(tags.count)
+    }
+
+    static func tagCount(_ count: Int) throws(CofferError) {
+        if count > maximumTags {
+            throw .invalidParameter("The number of tags on the secret exceeds the limit of \(maximumTags) tags.")
+        }
+    }
+}

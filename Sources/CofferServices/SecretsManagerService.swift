@@ -1,0 +1,445 @@
+public import CofferCore
+public import CofferStorage
+public import Foundation
+
+/// AWS Secrets Manager's behaviour, free of HTTP: validation, version stages, envelope
+/// encryption, storage. Every method works within one account and region.
+public struct SecretsManagerService: Sendable {
+    let store: any CofferStore
+    let keyring: any Keyring
+    let clock: any WallClock
+    let random: any RandomSource
+
+    public init(store: any CofferStore, keyring: any Keyring, clock: any WallClock, random: any RandomSource) {
+        self.store = store
+        self.keyring = keyring
+        self.clock = clock
+        self.random = random
+    }
+
+    static let notFound = CofferError(.resourceNotFound, "Secrets Manager can't find the specified secret.")
+    static let markedForDeletion = CofferError.invalidRequest(
+        "You can't perform this operation on the secret because it was marked for deletion.")
+
+    // MARK: Lookup
+
+    /// Finds the secret a SecretId names: by name, full ARN, or ARN without the random suffix.
+    func find(_ secretID: String, in scope: ResourceScope) async throws -> Secret? {
+        let found: Secret?
+        switch SecretARN.reference(secretID) {
+        case .name(let name):
+            found = try await store.secret(named: name, in: scope)
+        case .arn(let arn, let namePart):
+            guard let parsed = ARN(arn), parsed.account == scope.account, parsed.region == scope.region else { return nil }
+            if let exact = try await store.secret(arn: arn) {
+                found = exact
+            } else if let byName = try await store.secret(named: namePart, in: scope) {
+                found = byName
+            } else {
+                found = nil
+            }
+        }
+        guard let secret = found else { return nil }
+        // A secret whose recovery window has ended is gone, even before the purge runs.
+        if let deletion = secret.deletionDate, deletion <= clock.now() {
+            try await store.removeSecret(arn: secret.arn)
+            return nil
+        }
+        return secret
+    }
+
+    func require(_ secretID: String, in scope: ResourceScope) async throws -> Secret {
+        guard let secret = try await find(secretID, in: scope) else { throw Self.notFound }
+        return secret
+    }
+
+    func requireActive(_ secretID: String, in scope: ResourceScope) async throws -> Secret {
+        let secret = try await require(secretID, in: scope)
+        if secret.isScheduledForDeletion { throw Self.markedForDeletion }
+        return secret
+    }
+
+    /// Re-reads and retries when another writer got there first.
+    func mutate<T: Sendable>(_ body: () async throws -> T) async throws -> T {
+        var attempt = 0
+        while true {
+            do { return try await body() } catch StorageError.conflict where attempt < 16 {
+                attempt += 1
+            }
+        }
+    }
+
+    // MARK: Create, put, update
+
+    public func createSecret(_ input: CreateSecretInput, in scope: ResourceScope) async throws -> SecretWriteResult {
+        try SecretValidation.name(input.name)
+        try SecretValidation.token(input.clientRequestToken)
+        try SecretValidation.tags(input.tags)
+        return try await mutate {
+            if let existing = try await store.secret(named: input.name, in: scope) {
+                if existing.isScheduledForDeletion {
+                    throw CofferError.invalidRequest("You can't create this secret because a secret with this name is already scheduled for deletion.")
+                }
+                if let token = input.clientRequestToken, let version = existing.version(id: token) {
+                    try checkIdempotent(version, value: input.value, token: token, arn: existing.arn)
+                    return SecretWriteResult(secret: existing, versionID: token, versionStages: version.stages)
+                }
+                throw CofferError(.resourceExists, "The operation failed because the secret \(input.name) already exists.")
+            }
+            let now = clock.now()
+            var secret = Secret(arn: SecretARN.make(name: input.name, scope: scope, random: random), name: input.name, createdDate: now)
+            secret.description = input.description
+            secret.kmsKeyID = input.kmsKeyID.flatMap { $0.isEmpty ? nil : $0 }
+            secret.tags = input.tags
+            var newValues: [(versionID: String, sealed: [UInt8])] = []
+            var versionID: String?
+            if let value = input.value {
+                let id = input.clientRequestToken ?? random.uuidString()
+                let sealed = try seal(value, arn: secret.arn, versionID: id, kmsKeyID: secret.kmsKeyID, scope: scope)
+                secret = VersionStages.addVersion(newVersion(id, value, stages: [StagingLabel.current], now), to: secret)
+                newValues.append((id, sealed))
+                versionID = id
+            }
+            do {
+                try await store.write(SecretWrite(kind: .create, scope: scope, secret: secret, newValues: newValues))
+            } catch StorageError.nameTaken {
+                throw StorageError.conflict
+            }
+            return SecretWriteResult(secret: secret, versionID: versionID, versionStages: versionID == nil ? [] : [StagingLabel.current])
+        }
+    }
+
+    public func putSecretValue(_ input: PutSecretValueInput, in scope: ResourceScope) async throws -> SecretWriteResult {
+        try SecretValidation.token(input.clientRequestToken)
+        guard let value = input.value else {
+            throw CofferError.invalidParameter("You must provide either SecretString or SecretBinary.")
+        }
+        if let stages = input.versionStages { try SecretValidation.stages(stages) }
+        return try await mutate {
+            let secret = try await requireActive(input.secretID, in: scope)
+            return try await addVersion(to: secret, value: value, token: input.clientRequestToken,
+                                        stages: input.versionStages ?? [StagingLabel.current], scope: scope)
+        }
+    }
+
+    public func updateSecret(_ input: UpdateSecretInput, in scope: ResourceScope) async throws -> SecretWriteResult {
+        try SecretValidation.token(input.clientRequestToken)
+        return try await mutate {
+            var secret = try await requireActive(input.secretID, in: scope)
+            if let description = input.description { secret.description = description }
+            if let kmsKeyID = input.kmsKeyID { secret.kmsKeyID = kmsKeyID.isEmpty ? nil : kmsKeyID }
+            if let value = input.value {
+                return try await addVersion(to: secret, value: value, token: input.clientRequestToken,
+                                            stages: [StagingLabel.current], scope: scope)
+            }
+            let expected = secret.revision
+            secret.revision += 1
+            secret.lastChangedDate = clock.now()
+            try await store.write(SecretWrite(kind: .update(expectedRevision: expected), scope: scope, secret: secret))
+            return SecretWriteResult(secret: secret, versionID: nil, versionStages: [])
+        }
+    }
+
+    private func addVersion(to secret: Secret, value: SecretValue, token: String?, stages: [String], scope: ResourceScope)
+        async throws -> SecretWriteResult
+    {
+        if let token, let existing = secret.version(id: token) {
+            try checkIdempotent(existing, value: value, token: token, arn: secret.arn)
+            return SecretWriteResult(secret: secret, versionID: token, versionStages: existing.stages)
+        }
+        let now = clock.now()
+        let id = token ?? random.uuidString()
+        let sealed = try seal(value, arn: secret.arn, versionID: id, kmsKeyID: secret.kmsKeyID, scope: scope)
+        var updated = VersionStages.addVersion(newVersion(id, value, stages: stages, now), to: secret)
+        updated.revision += 1
+        updated.lastChangedDate = now
+        try await store.write(SecretWrite(
+            kind: .update(expectedRevision: secret.revision), scope: scope, secret: updated, newValues: [(id, sealed)],
+            removedVersionIDs: VersionStages.removedVersionIDs(before: secret, after: updated)))
+        return SecretWriteResult(secret: updated, versionID: id, versionStages: updated.version(id: id)?.stages ?? stages)
+    }
+
+    private func checkIdempotent(_ version: SecretVersion, value: SecretValue?, token: String, arn: String) throws(CofferError) {
+        guard let value, version.isString == value.isString, version.valueDigest == keyring.digest(value.bytes) else {
+            throw CofferError(.resourceExists, "You can't use ClientRequestToken \(token) because that value is already in use for a version of secret \(arn).")
+        }
+    }
+
+    private func newVersion(_ id: String, _ value: SecretValue, stages: [String], _ now: Date) -> SecretVersion {
+        SecretVersion(versionID: id, stages: stages, createdDate: now, isString: value.isString, valueDigest: keyring.digest(value.bytes))
+    }
+
+    private func seal(_ value: SecretValue, arn: String, versionID: String, kmsKeyID: String?, scope: ResourceScope) throws(CofferError) -> [UInt8] {
+        let key = try keyring.wrappingKey(for: scope, kmsKeyID: kmsKeyID)
+        return try Envelope.seal(value.bytes, context: Self.context(arn: arn, versionID: versionID), under: key, random: random)
+    }
+
+    /// The associated data that binds a sealed value to its secret and version.
+    static func context(arn: String, versionID: String) -> String { "secretsmanager\n\(arn)\n\(versionID)" }
+
+    // MARK: Read
+
+    public func getSecretValue(secretID: String, versionID: String?, versionStage: String?, in scope: ResourceScope)
+        async throws -> SecretValueResult
+    {
+        let secret = try await requireActive(secretID, in: scope)
+        let version: SecretVersion
+        if let versionID {
+            guard let found = secret.version(id: versionID) else {
+                throw CofferError(.resourceNotFound, "Secrets Manager can't find the specified secret value for VersionId: \(versionID)")
+            }
+            if let versionStage, !found.stages.contains(versionStage) {
+                throw CofferError.invalidRequest("You provided a VersionStage that is not associated to the provided VersionId.")
+            }
+            version = found
+        } else {
+            let stage = versionStage ?? StagingLabel.current
+            guard let found = secret.version(stage: stage) else {
+                throw CofferError(.resourceNotFound, "Secrets Manager can't find the specified secret value for staging label: \(stage)")
+            }
+            version = found
+        }
+        guard let sealed = try await store.sealedValue(arn: secret.arn, versionID: version.versionID) else {
+            throw CofferError(.resourceNotFound, "Secrets Manager can't find the specified secret value for VersionId: \(version.versionID)")
+        }
+        let plaintext = try Envelope.open(sealed, context: Self.context(arn: secret.arn, versionID: version.versionID)) {
+            (header) throws(CofferError) in try keyring.wrappingKey(for: header)
+        }
+        let value: SecretValue = version.isString ? .string(String(decoding: plaintext, as: UTF8.self)) : .binary(plaintext)
+        let accessed = try await recordAccess(secret, versionID: version.versionID, in: scope)
+        return SecretValueResult(secret: accessed, version: accessed.version(id: version.versionID) ?? version, value: value)
+    }
+
+    /// AWS keeps LastAccessedDate to the day, so this writes at most once a day per secret and
+    /// version and never fails the read.
+    private func recordAccess(_ secret: Secret, versionID: String, in scope: ResourceScope) async throws -> Secret {
+        let today = Self.startOfDay(clock.now())
+        guard let index = secret.versions.firstIndex(where: { $0.versionID == versionID }),
+            secret.lastAccessedDate != today || secret.versions[index].lastAccessedDate != today
+        else { return secret }
+        var updated = secret
+        updated.lastAccessedDate = today
+        updated.versions[index].lastAccessedDate = today
+        updated.revision += 1
+        do {
+            try await store.write(SecretWrite(kind: .update(expectedRevision: secret.revision), scope: scope, secret: updated))
+            return updated
+        } catch StorageError.conflict {
+            return secret
+        }
+    }
+
+    static func startOfDay(_ date: Date) -> Date {
+        Date(timeIntervalSince1970: (date.timeIntervalSince1970 / 86_400).rounded(.down) * 86_400)
+    }
+
+    public func describeSecret(secretID: String, in scope: ResourceScope) async throws -> Secret {
+        try await require(secretID, in: scope)
+    }
+
+    public func batchGetSecretValue(
+        secretIDs: [String]?, filters: [SecretListFilter]?, maxResults: Int?, nextToken: String?, in scope: ResourceScope
+    ) async throws -> (values: [SecretValueResult], errors: [BatchError], nextToken: String?) {
+        if secretIDs != nil, filters != nil {
+            throw CofferError.invalidParameter("Either 'SecretIdList' or 'Filters' must be provided, but not both.")
+        }
+        if let secretIDs {
+            if maxResults != nil {
+                throw CofferError.invalidParameter("'Filters' not specified. 'Filters' must also be specified when 'MaxResults' is provided.")
+            }
+            var values: [SecretValueResult] = []
+            var errors: [BatchError] = []
+            for id in secretIDs {
+                do {
+                    values.append(try await getSecretValue(secretID: id, versionID: nil, versionStage: nil, in: scope))
+                } catch let error as CofferError {
+                    errors.append(BatchError(secretID: id, error: error))
+                }
+            }
+            return (values, errors, nil)
+        }
+        guard let filters else {
+            throw CofferError.invalidParameter("Either 'SecretIdList' or 'Filters' must be provided.")
+        }
+        let matching = try await store.secrets(in: scope).filter {
+            !$0.isScheduledForDeletion && SecretListFilter.matches(filters, secret: $0, region: scope.region)
+        }
+        let page = try Pagination.page(matching, size: maxResults ?? 20, token: nextToken)
+        var values: [SecretValueResult] = []
+        var errors: [BatchError] = []
+        for secret in page.items {
+            do {
+                values.append(try await getSecretValue(secretID: secret.arn, versionID: nil, versionStage: nil, in: scope))
+            } catch let error as CofferError {
+                errors.append(BatchError(secretID: secret.arn, error: error))
+            }
+        }
+        return (values, errors, page.nextToken)
+    }
+
+    public func listSecrets(_ input: ListSecretsInput, in scope: ResourceScope) async throws -> (secrets: [Secret], nextToken: String?) {
+        var secrets = try await store.secrets(in: scope).filter {
+            (input.includePlannedDeletion || !$0.isScheduledForDeletion)
+                && SecretListFilter.matches(input.filters, secret: $0, region: scope.region)
+        }
+        let now = clock.now()
+        secrets.removeAll { $0.deletionDate.map { $0 <= now } ?? false }
+        secrets.sort { a, b in
+            let ordered: Bool
+            switch input.sortBy {
+            case .createdDate: ordered = a.createdDate == b.createdDate ? a.name < b.name : a.createdDate < b.createdDate
+            case .lastChangedDate: ordered = a.lastChangedDate < b.lastChangedDate
+            case .lastAccessedDate: ordered = (a.lastAccessedDate ?? .distantPast) < (b.lastAccessedDate ?? .distantPast)
+            case .name: ordered = a.name < b.name
+            }
+            return input.descending ? !ordered : ordered
+        }
+        let page = try Pagination.page(secrets, size: input.maxResults ?? 100, token: input.nextToken)
+        return (page.items, page.nextToken)
+    }
+
+    public func listSecretVersionIDs(
+        secretID: String, includeDeprecated: Bool, maxResults: Int?, nextToken: String?, in scope: ResourceScope
+    ) async throws -> (secret: Secret, versions: [SecretVersion], nextToken: String?) {
+        let secret = try await require(secretID, in: scope)
+        let versions = secret.versions.reversed().filter { includeDeprecated || !$0.stages.isEmpty }
+        let page = try Pagination.page(Array(versions), size: maxResults ?? 100, token: nextToken)
+        return (secret, page.items, page.nextToken)
+    }
+
+    // MARK: Stages, deletion, tags, policies
+
+    public func updateSecretVersionStage(
+        secretID: String, stage: String, moveTo: String?, removeFrom: String?, in scope: ResourceScope
+    ) async throws -> Secret {
+        try SecretValidation.stages([stage])
+        return try await mutate {
+            let secret = try await requireActive(secretID, in: scope)
+            var updated = try VersionStages.update(secret, label: stage, moveTo: moveTo, removeFrom: removeFrom)
+            guard updated != secret else { return secret }
+            updated.revision += 1
+            updated.lastChangedDate = clock.now()
+            try await store.write(SecretWrite(kind: .update(expectedRevision: secret.revision), scope: scope, secret: updated))
+            return updated
+        }
+    }
+
+    public func deleteSecret(secretID: String, recoveryWindowDays: Int?, forceDelete: Bool, in scope: ResourceScope)
+        async throws -> (arn: String, name: String, deletionDate: Date)
+    {
+        if recoveryWindowDays != nil, forceDelete {
+            throw CofferError.invalidParameter("You can't use ForceDeleteWithoutRecovery in conjunction with RecoveryWindowInDays.")
+        }
+        if let days = recoveryWindowDays, !(7...30).contains(days) {
+            throw CofferError.invalidParameter("The RecoveryWindowInDays value must be between 7 and 30 days (inclusive).")
+        }
+        return try await mutate {
+            let now = clock.now()
+            guard let secret = try await find(secretID, in: scope) else {
+                throw Self.notFound
+            }
+            if forceDelete {
+                try await store.removeSecret(arn: secret.arn)
+                return (secret.arn, secret.name, now)
+            }
+            if secret.isScheduledForDeletion {
+                throw CofferError.invalidRequest("You can't perform this operation on the secret because it was already scheduled for deletion.")
+            }
+            var updated = secret
+            updated.deletedDate = now
+            updated.deletionDate = now.addingTimeInterval(Double(recoveryWindowDays ?? 30) * 86_400)
+            updated.revision += 1
+            try await store.write(SecretWrite(kind: .update(expectedRevision: secret.revision), scope: scope, secret: updated))
+            return (secret.arn, secret.name, updated.deletionDate!)
+        }
+    }
+
+    public func restoreSecret(secretID: String, in scope: ResourceScope) async throws -> Secret {
+        try await mutate {
+            let secret = try await require(secretID, in: scope)
+            guard secret.isScheduledForDeletion else { return secret }
+            var updated = secret
+            updated.deletedDate = nil
+            updated.deletionDate = nil
+            updated.revision += 1
+            try await store.write(SecretWrite(kind: .update(expectedRevision: secret.revision), scope: scope, secret: updated))
+            return updated
+        }
+    }
+
+    /// Removes every secret whose recovery window has ended; the background purge calls it.
+    public func purgeExpired() async throws -> Int {
+        let due = try await store.secretsDue(forDeletionAt: clock.now())
+        for arn in due { try await store.removeSecret(arn: arn) }
+        return due.count
+    }
+
+    public func tagResource(secretID: String, tags: [Tag], in scope: ResourceScope) async throws {
+        try SecretValidation.tags(tags)
+        try await change(secretID, in: scope, allowDeleted: false) { secret throws(CofferError) in
+            for tag in tags {
+                if let index = secret.tags.firstIndex(where: { $0.key == tag.key }) {
+                    secret.tags[index].value = tag.value
+                } else {
+                    secret.tags.append(tag)
+                }
+            }
+            try SecretValidation.tagCount(secret.tags.count)
+        }
+    }
+
+    public func untagResource(secretID: String, keys: [String], in scope: ResourceScope) async throws {
+        try await change(secretID, in: scope, allowDeleted: false) { secret throws(CofferError) in
+            secret.tags.removeAll { keys.contains($0.key) }
+        }
+    }
+
+    public func putResourcePolicy(secretID: String, policy: String, blockPublicPolicy: Bool, in scope: ResourceScope)
+        async throws -> Secret
+    {
+        let document = try ResourcePolicyCheck.parse(policy)
+        if blockPublicPolicy, ResourcePolicyCheck.grantsPublicAccess(document) {
+            throw CofferError(.publicPolicy, "The BlockPublicPolicy parameter is set to true, and the resource policy did not prevent broad access to the secret.")
+        }
+        return try await change(secretID, in: scope, allowDeleted: false) { secret throws(CofferError) in secret.resourcePolicy = policy }
+    }
+
+    public func getResourcePolicy(secretID: String, in scope: ResourceScope) async throws -> Secret {
+        try await require(secretID, in: scope)
+    }
+
+    public func deleteResourcePolicy(secretID: String, in scope: ResourceScope) async throws -> Secret {
+        try await change(secretID, in: scope, allowDeleted: false) { secret throws(CofferError) in secret.resourcePolicy = nil }
+    }
+
+    public func validateResourcePolicy(secretID: String?, policy: String, in scope: ResourceScope) async throws
+        -> [ResourcePolicyCheck.Finding]
+    {
+        if let secretID { _ = try await require(secretID, in: scope) }
+        do {
+            _ = try ResourcePolicyCheck.parse(policy)
+            return []
+        } catch let error as CofferError where error.code == .malformedPolicyDocument {
+            return [ResourcePolicyCheck.Finding(checkName: "SYNTAX_CHECK", message: error.message)]
+        }
+    }
+
+    @discardableResult
+    private func change(_ secretID: String, in scope: ResourceScope, allowDeleted: Bool,
+                        _ apply: @escaping (inout Secret) throws(CofferError) -> Void) async throws -> Secret {
+        try await mutate {
+            let secret = allowDeleted ? try await require(secretID, in: scope) : try await requireActive(secretID, in: scope)
+            var updated = secret
+            try apply(&updated)
+            guard updated != secret else { return secret }
+            updated.revision += 1
+            updated.lastChangedDate = clock.now()
+            try await store.write(SecretWrite(kind: .update(expectedRevision: secret.revision), scope: scope, secret: updated))
+            return updated
+        }
+    }
+
+    public func randomPassword(_ options: PasswordOptions) throws(CofferError) -> String {
+        try PasswordGenerator.generate(options, random: random)
+    }
+}

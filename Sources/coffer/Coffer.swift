@@ -1,0 +1,12 @@
+import ArgumentParser
+import CofferServer
+
+@main
+struct Coffer: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "coffer",
+        abstract: "A self-hosted secrets service that speaks AWS's wire protocols.",
+        version: CofferNode.version,
+        subcommands: [Serve.self]
+    )
+}

@@ -1,0 +1,75 @@
+import ArgumentParser
+import CofferServer
+import Dispatch
+import Foundation
+import Logging
+
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Run the Coffer server.")
+
+    @Option(help: "Address to listen on (default 127.0.0.1; env COFFER_HOST).") var host: String?
+    @Option(help: "Port to listen on (default 4566; env COFFER_PORT).") var port: Int?
+    @Option(help: "Where data, the root key and root credentials live (default ./coffer-data; env COFFER_DATA_DIR).")
+    var dataDir: String?
+    @Option(help: "The 12-digit account id (default: random at first start, then kept; env COFFER_ACCOUNT_ID).")
+    var accountId: String?
+    @Option(help: "A JSON config file (host, port, dataDir, accountId, dev, logLevel).") var config: String?
+    @Option(help: "trace, debug, info, notice, warning, error or critical (env COFFER_LOG_LEVEL).") var logLevel: String?
+    @Flag(help: "Keep everything in memory and accept any access key as the account's root.") var dev = false
+
+    func run() async throws {
+        let environment = ProcessInfo.processInfo.environment
+        var settings = CofferConfiguration()
+        if let path = config ?? environment["COFFER_CONFIG"] { try settings.apply(configFile: path) }
+        try settings.apply(environment: environment)
+        if let host { settings.host = host }
+        if let port { settings.port = port }
+        if let dataDir { settings.dataDirectory = dataDir }
+        if let accountId { settings.accountID = accountId }
+        if let logLevel { settings.logLevel = logLevel }
+        if dev { settings.dev = true }
+
+        let level = Logger.Level(rawValue: settings.logLevel) ?? .info
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        let logger = Logger(label: "coffer")
+        let node = try await CofferNode(configuration: settings, environment: environment, logger: logger)
+        await Signals.wait(for: [SIGINT, SIGTERM])
+        logger.info("shutting down")
+        await node.shutdown()
+    }
+}
+
+/// Waits for the first of some signals, so shutdown runs as ordinary async code.
+enum Signals {
+    static func wait(for signals: [Int32]) async {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let queue = DispatchQueue(label: "coffer.signals")
+            let once = Once(continuation)
+            var sources: [any DispatchSourceSignal] = []
+            for number in signals {
+                signal(number, SIG_IGN)
+                let source = DispatchSource.makeSignalSource(signal: number, queue: queue)
+                source.setEventHandler { once.fire() }
+                source.resume()
+                sources.append(source)
+            }
+            once.keep(sources)
+        }
+    }
+
+    private final class Once: @unchecked Sendable {
+        // Safe: only touched on the signal queue after setup, which happens before any handler runs.
+        private var continuation: CheckedContinuation<Void, Never>?
+        private var sources: [any DispatchSourceSignal] = []
+        init(_ continuation: CheckedContinuation<Void, Never>) { self.continuation = continuation }
+        func keep(_ sources: [any DispatchSourceSignal]) { self.sources = sources }
+        func fire() {
+            continuation?.resume()
+            continuation = nil
+        }
+    }
+}
