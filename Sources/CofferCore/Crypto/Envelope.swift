@@ -27,6 +27,10 @@ public enum Envelope {
     public struct Header: Sendable, Equatable {
         public let keyID: String
         public let version: UInt32
+        public init(keyID: String, version: UInt32) {
+            self.keyID = keyID
+            self.version = version
+        }
     }
 
     public static func seal(

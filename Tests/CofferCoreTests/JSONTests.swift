@@ -1,0 +1,27 @@
+import CofferCore
+import Testing
+
+@Suite struct JSONTests {
+    @Test func roundTripsNestedDocuments() throws {
+        let text = #"{"a":[1,2.5,true,false,null],"b":{"c":"d\"\\\n\u00e9\ud83d\ude00"},"e":-0.001}"#
+        let value = try JSONParser.parse(text)
+        #expect(value.objectValue?["b"]?.objectValue?["c"]?.stringValue == "d\"\\\né😀")
+        #expect(try JSONParser.parse(JSONWriter.string(value)) == value)
+    }
+
+    @Test func keepsBooleansApartFromNumbers() throws {
+        let value = try JSONParser.parse(#"{"t":true,"one":1}"#)
+        #expect(value.objectValue?["t"] == .bool(true))
+        #expect(value.objectValue?["one"] == .number(1))
+    }
+
+    @Test(arguments: ["", "{", "{\"a\":}", "[1,]", "01", "\"\u{01}\"", "{\"a\":1} x", "tru", "\"\\ud800\""])
+    func rejectsMalformedInput(_ text: String) {
+        #expect(throws: JSONParser.SyntaxError.self) { try JSONParser.parse(text) }
+    }
+
+    @Test func writesControlCharactersEscaped() {
+        #expect(JSONWriter.string(.string("a\u{01}b")) == #""a\u0001b""#)
+        #expect(JSONWriter.string(.number(3)) == "3")
+    }
+}

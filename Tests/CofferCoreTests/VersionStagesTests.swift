@@ -1,0 +1,135 @@
+import CofferCore
+import Foundation
+import Testing
+
+@Suite struct VersionStagesTests {
+    func version(_ id: String, _ stages: [String] = [StagingLabel.current]) -> SecretVersion {
+        SecretVersion(versionID: id, stages: stages, createdDate: Date(), isString: true, valueDigest: id)
+    }
+
+    func secret(_ ids: String...) -> Secret {
+        var secret = Secret(arn: "arn:aws:secretsmanager:us-east-1:123456789012:secret:s-abcdef", name: "s", createdDate: Date())
+        for id in ids { secret = VersionStages.addVersion(version(id), to: secret) }
+        return secret
+    }
+
+    @Test func newCurrentMakesTheOldOnePrevious() {
+        let s = secret("v1", "v2", "v3")
+        #expect(s.version(id: "v3")?.stages == ["AWSCURRENT"])
+        #expect(s.version(id: "v2")?.stages == ["AWSPREVIOUS"])
+        #expect(s.version(id: "v1")?.stages == [])
+    }
+
+    @Test func customLabelsMoveWithoutTouchingCurrent() {
+        var s = secret("v1")
+        s = VersionStages.addVersion(version("v2", ["blue"]), to: s)
+        s = VersionStages.addVersion(version("v3", ["blue", "AWSPENDING"]), to: s)
+        #expect(s.version(id: "v1")?.stages == ["AWSCURRENT"])
+        #expect(s.version(id: "v2")?.stages == [])
+        #expect(s.version(id: "v3")?.stages == ["blue", "AWSPENDING"])
+    }
+
+    @Test func movingCurrentNeedsRemoveFromAndLeavesPrevious() throws {
+        var s = secret("v1")
+        s = VersionStages.addVersion(version("v2", ["AWSPENDING"]), to: s)
+        #expect(throws: CofferError.self) { try VersionStages.update(s, label: "AWSCURRENT", moveTo: "v2", removeFrom: nil) }
+        s = try VersionStages.update(s, label: "AWSCURRENT", moveTo: "v2", removeFrom: "v1")
+        #expect(s.version(id: "v2")?.stages.sorted() == ["AWSCURRENT", "AWSPENDING"])
+        #expect(s.version(id: "v1")?.stages == ["AWSPREVIOUS"])
+    }
+
+    @Test func currentCannotBeRemovedOutright() {
+        let s = secret("v1")
+        #expect(throws: CofferError.self) { try VersionStages.update(s, label: "AWSCURRENT", moveTo: nil, removeFrom: "v1") }
+    }
+
+    @Test func removeFromMustHoldTheLabel() throws {
+        var s = secret("v1", "v2")
+        #expect(throws: CofferError.self) { try VersionStages.update(s, label: "AWSPREVIOUS", moveTo: nil, removeFrom: "v2") }
+        s = try VersionStages.update(s, label: "AWSPREVIOUS", moveTo: nil, removeFrom: "v1")
+        #expect(s.version(id: "v1")?.stages == [])
+    }
+
+    @Test func prunesOldestUnlabeledBeyondOneHundred() {
+        var s = secret()
+        for i in 0..<130 { s = VersionStages.addVersion(version("v\(i)"), to: s) }
+        #expect(s.versions.count == VersionStages.maximumVersions)
+        #expect(s.version(id: "v129")?.stages == ["AWSCURRENT"])
+        #expect(s.version(id: "v128")?.stages == ["AWSPREVIOUS"])
+        #expect(s.version(id: "v0") == nil)
+        #expect(s.version(id: "v30") != nil)
+    }
+}
+
+@Suite struct SecretListFilterTests {
+    var secret: Secret {
+        var s = Secret(arn: "arn:aws:secretsmanager:us-east-1:123456789012:secret:anomaly-detector/db-abcdef",
+                       name: "anomaly-detector/database/audit-store", createdDate: Date())
+        s.description = "Database connection for audit trail storage"
+        s.tags = [Tag(key: "Project", value: "anomaly-detector"), Tag(key: "SecretType", value: "database")]
+        return s
+    }
+
+    @Test(arguments: [
+        ("name", "anomaly-detector/", true), ("name", "Anomaly", false), ("name", "database", false),
+        ("name", "!other", true), ("name", "!anomaly", false),
+        ("description", "audit", true), ("description", "AUDIT trail", true), ("description", "missing", false),
+        ("tag-key", "Proj", true), ("tag-value", "data", true), ("tag-value", "x", false),
+        ("all", "storage", true), ("all", "database", true), ("all", "nothing", false),
+        ("primary-region", "us-east", true),
+    ])
+    func matchesAsSecretsManagerDoes(key: String, value: String, expected: Bool) {
+        #expect(SecretListFilter(key: key, values: [value]).matches(secret, region: "us-east-1") == expected)
+    }
+
+    @Test func filtersCombineWithAndValuesWithOr() {
+        let filters = [SecretListFilter(key: "name", values: ["x", "anomaly"]), SecretListFilter(key: "tag-key", values: ["Project"])]
+        #expect(SecretListFilter.matches(filters, secret: secret, region: "us-east-1"))
+        let failing = filters + [SecretListFilter(key: "tag-value", values: ["nope"])]
+        #expect(!SecretListFilter.matches(failing, secret: secret, region: "us-east-1"))
+    }
+}
+
+@Suite struct PasswordAndPolicyTests {
+    @Test func passwordsHonourEveryOption() throws {
+        var options = PasswordOptions()
+        options.length = 64
+        options.excludeCharacters = "abc"
+        options.excludePunctuation = true
+        let password = try PasswordGenerator.generate(options, random: SystemRandomSource())
+        #expect(password.count == 64)
+        #expect(!password.contains { "abc".contains($0) || PasswordGeneratorTestSupport.punctuation.contains($0) })
+        #expect(password.contains { $0.isUppercase } && password.contains { $0.isLowercase } && password.contains { $0.isNumber })
+
+        options = PasswordOptions()
+        options.length = 8
+        options.excludeLowercase = true
+        options.excludeUppercase = true
+        options.excludePunctuation = true
+        options.includeSpace = true
+        let digitsAndSpace = try PasswordGenerator.generate(options, random: SystemRandomSource())
+        #expect(digitsAndSpace.allSatisfy { $0.isNumber || $0 == " " } && digitsAndSpace.contains(" "))
+
+        options = PasswordOptions()
+        options.excludeLowercase = true
+        options.excludeUppercase = true
+        options.excludePunctuation = true
+        options.excludeNumbers = true
+        #expect(throws: CofferError.self) { try PasswordGenerator.generate(options, random: SystemRandomSource()) }
+    }
+
+    @Test func policiesAreCheckedForGrammarAndPublicAccess() throws {
+        let scoped = #"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::123456789012:root"},"Action":"secretsmanager:GetSecretValue","Resource":"*"}]}"#
+        #expect(!ResourcePolicyCheck.grantsPublicAccess(try ResourcePolicyCheck.parse(scoped)))
+        let open = #"{"Version":"2012-10-17","Statement":{"Effect":"Allow","Principal":"*","Action":"secretsmanager:*","Resource":"*"}}"#
+        #expect(ResourcePolicyCheck.grantsPublicAccess(try ResourcePolicyCheck.parse(open)))
+        for bad in ["not json", "[]", #"{"Statement":[]}"#, #"{"Statement":[{"Effect":"Maybe","Principal":"*","Action":"x"}]}"#,
+                    #"{"Statement":[{"Effect":"Allow","Action":"x"}]}"#, #"{"Bogus":1,"Statement":[]}"#] {
+            #expect(throws: CofferError.self) { try ResourcePolicyCheck.parse(bad) }
+        }
+    }
+}
+
+enum PasswordGeneratorTestSupport {
+    static let punctuation = "!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~"
+}

@@ -1,0 +1,103 @@
+import CofferCore
+import CofferStorage
+import CofferStorageSQLite
+import Foundation
+import Testing
+
+/// The contract every backend must keep; each test runs on each backend.
+@Suite struct StoreContractTests {
+    enum Backend: String, CaseIterable, CustomTestStringConvertible {
+        case memory, sqlite
+        var testDescription: String { rawValue }
+
+        func make() throws -> any CofferStore {
+            switch self {
+            case .memory: return MemoryStore()
+            case .sqlite:
+                let dir = FileManager.default.temporaryDirectory.appendingPathComponent("coffer-contract-\(UUID().uuidString)")
+                try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+                return try SQLiteStore(path: dir.appendingPathComponent("coffer.db").path)
+            }
+        }
+    }
+
+    let scope = ResourceScope(account: "123456789012", region: "us-east-1")
+
+    func secret(_ name: String, deletion: Date? = nil) -> Secret {
+        var s = Secret(arn: "arn:aws:secretsmanager:us-east-1:123456789012:secret:\(name)-abcdef", name: name,
+                       createdDate: Date(timeIntervalSince1970: 1_700_000_000))
+        s.deletionDate = deletion
+        s.tags = [Tag(key: "k", value: "v")]
+        s.versions = [SecretVersion(versionID: "v1", stages: ["AWSCURRENT"], createdDate: s.createdDate, isString: true, valueDigest: "d")]
+        return s
+    }
+
+    @Test(arguments: Backend.allCases)
+    func createsAndFindsByNameAndARN(backend: Backend) async throws {
+        let store = try backend.make()
+        let s = secret("app/db")
+        try await store.write(SecretWrite(kind: .create, scope: scope, secret: s, newValues: [("v1", [1, 2, 3])]))
+        #expect(try await store.secret(named: "app/db", in: scope) == s)
+        #expect(try await store.secret(arn: s.arn) == s)
+        #expect(try await store.secret(named: "app/db", in: ResourceScope(account: "123456789012", region: "eu-west-1")) == nil)
+        #expect(try await store.sealedValue(arn: s.arn, versionID: "v1") == [1, 2, 3])
+        #expect(try await store.secrets(in: scope).map(\.name) == ["app/db"])
+    }
+
+    @Test(arguments: Backend.allCases)
+    func refusesADuplicateNameAndAStaleRevision(backend: Backend) async throws {
+        let store = try backend.make()
+        var s = secret("dup")
+        try await store.write(SecretWrite(kind: .create, scope: scope, secret: s))
+        var other = secret("dup")
+        other.arn += "x"
+        await #expect(throws: StorageError.nameTaken) { try await store.write(SecretWrite(kind: .create, scope: scope, secret: other)) }
+        s.revision = 1
+        s.description = "changed"
+        try await store.write(SecretWrite(kind: .update(expectedRevision: 0), scope: scope, secret: s))
+        await #expect(throws: StorageError.conflict) { try await store.write(SecretWrite(kind: .update(expectedRevision: 0), scope: scope, secret: s)) }
+        #expect(try await store.secret(arn: s.arn)?.description == "changed")
+    }
+
+    @Test(arguments: Backend.allCases)
+    func removesVersionsAndSecrets(backend: Backend) async throws {
+        let store = try backend.make()
+        var s = secret("gone", deletion: Date(timeIntervalSince1970: 1_700_000_100))
+        try await store.write(SecretWrite(kind: .create, scope: scope, secret: s, newValues: [("v1", [1]), ("v2", [2])]))
+        s.revision = 1
+        try await store.write(SecretWrite(kind: .update(expectedRevision: 0), scope: scope, secret: s, removedVersionIDs: ["v1"]))
+        #expect(try await store.sealedValue(arn: s.arn, versionID: "v1") == nil)
+        #expect(try await store.sealedValue(arn: s.arn, versionID: "v2") == [2])
+        #expect(try await store.secretsDue(forDeletionAt: Date(timeIntervalSince1970: 1_700_000_000)) == [])
+        #expect(try await store.secretsDue(forDeletionAt: Date(timeIntervalSince1970: 1_700_000_100)) == [s.arn])
+        try await store.removeSecret(arn: s.arn)
+        #expect(try await store.secret(named: "gone", in: scope) == nil)
+        #expect(try await store.sealedValue(arn: s.arn, versionID: "v2") == nil)
+        try await store.write(SecretWrite(kind: .create, scope: scope, secret: secret("gone")))
+    }
+
+    @Test(arguments: Backend.allCases)
+    func keepsAccessKeysAndSettings(backend: Backend) async throws {
+        let store = try backend.make()
+        let key = StoredAccessKey(accessKeyID: "AKIATEST", account: "123456789012", principalARN: "arn:aws:iam::123456789012:root",
+                                  sealedSecret: [7, 7], createdDate: Date(timeIntervalSince1970: 1_700_000_000))
+        try await store.putAccessKey(key)
+        #expect(try await store.accessKey(id: "AKIATEST") == key)
+        #expect(try await store.accessKey(id: "AKIANONE") == nil)
+        try await store.setSetting("account_id", "123456789012")
+        #expect(try await store.setting("account_id") == "123456789012")
+    }
+
+    @Test func sqliteKeepsDataAcrossReopen() async throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("coffer-reopen-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let path = dir.appendingPathComponent("coffer.db").path
+        do {
+            let store = try SQLiteStore(path: path)
+            try await store.write(SecretWrite(kind: .create, scope: scope, secret: secret("kept"), newValues: [("v1", [42])]))
+            await store.close()
+        }
+        let reopened = try SQLiteStore(path: path)
+        #expect(try await reopened.sealedValue(arn: secret("kept").arn, versionID: "v1") == [42])
+    }
+}

@@ -1,0 +1,45 @@
+import CofferCore
+import CofferWire
+import Testing
+
+@Suite struct ErrorTableTests {
+    @Test(arguments: CofferError.Code.all)
+    func everyCodeHasARowWithAnAWSName(code: CofferError.Code) {
+        #expect(ErrorTable.hasRow(for: code))
+        let row = ErrorTable.row(for: code, service: "secretsmanager")
+        #expect(!row.code.isEmpty && row.code.first!.isUppercase)
+        #expect([400, 403, 404, 500, 501].contains(row.status))
+    }
+
+    @Test(arguments: [
+        (CofferError.Code.resourceNotFound, "ResourceNotFoundException", 400),
+        (.internalFailure, "InternalServiceError", 500),
+        (.invalidSignature, "InvalidSignatureException", 400),
+        (.unrecognizedClient, "UnrecognizedClientException", 400),
+        (.missingAuthenticationToken, "MissingAuthenticationTokenException", 403),
+        (.serialization, "SerializationException", 400),
+        (.unknownOperation, "UnknownOperationException", 400),
+        (.decryptionFailure, "DecryptionFailure", 400),
+    ])
+    func secretsManagerRowsMatchAWS(code: CofferError.Code, name: String, status: Int) {
+        #expect(ErrorTable.row(for: code, service: "secretsmanager") == ErrorTable.Row(name, status))
+    }
+
+    @Test func requestReaderReportsAWSValidationMessages() throws {
+        let request = try JSONRequest(body: Array(#"{"Name":"","SecretString":"s3cr3t-canary","Flag":"yes","N":101}"#.utf8))
+        #expect(throws: CofferError.validation("1 validation error detected: Value '' at 'name' failed to satisfy constraint: Member must have length greater than or equal to 1")) {
+            try request.string("Name", min: 1, max: 512)
+        }
+        do {
+            _ = try request.string("SecretString", max: 4, sensitive: true)
+            Issue.record("expected a validation error")
+        } catch {
+            #expect(!error.message.contains("s3cr3t-canary"))
+        }
+        #expect(throws: CofferError.self) { try request.bool("Flag") }
+        #expect(throws: CofferError.self) { try request.integer("N", max: 100) }
+        #expect(throws: CofferError.self) { try request.requiredString("SecretId") }
+        #expect(throws: CofferError.self) { try JSONRequest(body: Array("{nope".utf8)) }
+        #expect(try JSONRequest(body: []).body.isEmpty)
+    }
+}
