@@ -1,0 +1,244 @@
+"""Secrets Manager's semantics through boto3, against AWS's documented behaviour."""
+import base64
+import json
+import uuid
+
+import pytest
+from botocore.exceptions import ClientError, ParamValidationError
+
+import sigv4
+
+
+def fails(call, code, message_part=None):
+    with pytest.raises(ClientError) as info:
+        call()
+    error = info.value.response["Error"]
+    assert error["Code"] == code, error
+    if message_part:
+        assert message_part in error["Message"], error
+    return error["Message"]
+
+
+def test_lookup_by_name_full_arn_and_partial_arn(sm):
+    arn = sm.create_secret(Name="app/db", SecretString="v1")["ARN"]
+    partial = arn.rsplit("-", 1)[0]
+    for secret_id in ("app/db", arn, partial):
+        assert sm.get_secret_value(SecretId=secret_id)["SecretString"] == "v1"
+    fails(lambda: sm.get_secret_value(SecretId=arn[:-1] + ("x" if arn[-1] != "x" else "y")), "ResourceNotFoundException")
+    fails(lambda: sm.get_secret_value(SecretId="app/none"), "ResourceNotFoundException",
+          "Secrets Manager can't find the specified secret.")
+
+
+def test_versions_and_staging_labels(sm):
+    first = sm.create_secret(Name="staged", SecretString="one")["VersionId"]
+    second = sm.put_secret_value(SecretId="staged", SecretString="two")["VersionId"]
+    pending = sm.put_secret_value(SecretId="staged", SecretString="three", VersionStages=["AWSPENDING"])
+    assert pending["VersionStages"] == ["AWSPENDING"]
+    stages = sm.describe_secret(SecretId="staged")["VersionIdsToStages"]
+    assert stages == {first: ["AWSPREVIOUS"], second: ["AWSCURRENT"], pending["VersionId"]: ["AWSPENDING"]}
+    assert sm.get_secret_value(SecretId="staged", VersionStage="AWSPENDING")["SecretString"] == "three"
+    assert sm.get_secret_value(SecretId="staged", VersionId=first)["SecretString"] == "one"
+    fails(lambda: sm.get_secret_value(SecretId="staged", VersionId=first, VersionStage="AWSCURRENT"), "InvalidRequestException")
+    fails(lambda: sm.get_secret_value(SecretId="staged", VersionStage="NOPE"), "ResourceNotFoundException", "staging label: NOPE")
+
+    fails(lambda: sm.update_secret_version_stage(SecretId="staged", VersionStage="AWSCURRENT", MoveToVersionId=pending["VersionId"]),
+          "InvalidParameterException", "RemoveFromVersionId")
+    sm.update_secret_version_stage(SecretId="staged", VersionStage="AWSCURRENT", MoveToVersionId=pending["VersionId"],
+                                   RemoveFromVersionId=second)
+    stages = sm.describe_secret(SecretId="staged")["VersionIdsToStages"]
+    assert sorted(stages[pending["VersionId"]]) == ["AWSCURRENT", "AWSPENDING"]
+    assert stages[second] == ["AWSPREVIOUS"]
+    assert first not in stages
+    assert sm.get_secret_value(SecretId="staged")["SecretString"] == "three"
+
+    listed = sm.list_secret_version_ids(SecretId="staged")["Versions"]
+    assert {v["VersionId"] for v in listed} == {second, pending["VersionId"]}
+    all_versions = sm.list_secret_version_ids(SecretId="staged", IncludeDeprecated=True)["Versions"]
+    deprecated = [v for v in all_versions if v["VersionId"] == first][0]
+    assert "VersionStages" not in deprecated and "CreatedDate" in deprecated
+
+
+def test_client_request_token_idempotency(sm):
+    token = str(uuid.uuid4())
+    a = sm.create_secret(Name="idem", SecretString="v", ClientRequestToken=token)
+    b = sm.create_secret(Name="idem", SecretString="v", ClientRequestToken=token)
+    assert a["ARN"] == b["ARN"] and a["VersionId"] == b["VersionId"] == token
+    fails(lambda: sm.create_secret(Name="idem", SecretString="other", ClientRequestToken=token), "ResourceExistsException")
+    fails(lambda: sm.create_secret(Name="idem", SecretString="v"), "ResourceExistsException", "already exists")
+    put_token = str(uuid.uuid4())
+    sm.put_secret_value(SecretId="idem", SecretString="w", ClientRequestToken=put_token)
+    sm.put_secret_value(SecretId="idem", SecretString="w", ClientRequestToken=put_token)
+    fails(lambda: sm.put_secret_value(SecretId="idem", SecretString="x", ClientRequestToken=put_token), "ResourceExistsException")
+    assert len(sm.list_secret_version_ids(SecretId="idem", IncludeDeprecated=True)["Versions"]) == 2
+
+
+def test_binary_secrets_and_the_size_limit(sm):
+    blob = bytes(range(256)) * 256
+    sm.create_secret(Name="bin", SecretBinary=blob)
+    got = sm.get_secret_value(SecretId="bin")
+    assert got["SecretBinary"] == blob and "SecretString" not in got
+    sm.put_secret_value(SecretId="bin", SecretString="s" * 65536)
+    assert len(sm.get_secret_value(SecretId="bin")["SecretString"]) == 65536
+    message = fails(lambda: sm.put_secret_value(SecretId="bin", SecretString="canary-" + "s" * 65536), "ValidationException")
+    assert "canary" not in message
+    fails(lambda: sm.put_secret_value(SecretId="bin", SecretBinary=b"x" * 65537), "ValidationException")
+    fails(lambda: sm.create_secret(Name="both", SecretString="a", SecretBinary=b"b"), "InvalidParameterException",
+          "You can't specify both a binary secret value and a string secret value in the same secret.")
+    fails(lambda: sm.describe_secret(SecretId="both"), "ResourceNotFoundException")
+
+
+def test_bad_input_is_refused_and_changes_nothing(sm, coffer):
+    fails(lambda: sm.create_secret(Name="bad name!", SecretString="v"), "InvalidParameterException", "Invalid name")
+    fails(lambda: sm.create_secret(Name="n" * 513, SecretString="v"), "ValidationException", "512")
+    fails(lambda: sm.create_secret(Name="desc", Description="d" * 2049), "ValidationException")
+    fails(lambda: sm.create_secret(Name="tags", Tags=[{"Key": "aws:reserved", "Value": "x"}]), "InvalidParameterException")
+    fails(lambda: sm.create_secret(Name="tags", Tags=[{"Key": f"k{i}", "Value": "v"} for i in range(51)]), "InvalidParameterException")
+    fails(lambda: sm.list_secrets(MaxResults=101), "ValidationException")
+    fails(lambda: sm.list_secrets(Filters=[{"Key": "name", "Values": ["bad#value"]}]), "ValidationException")
+    assert sm.list_secrets(IncludePlannedDeletion=True)["SecretList"] == []
+    key, secret = coffer.root_credentials()
+    status, body = sigv4.signed_request(coffer.endpoint, "secretsmanager.CreateSecret", {}, key, secret, raw=b"{not json")
+    assert (status, body["__type"]) == (400, "SerializationException")
+    status, body = sigv4.signed_request(coffer.endpoint, "secretsmanager.CreateSecret", {"Name": 5}, key, secret)
+    assert (status, body["__type"]) == (400, "SerializationException")
+    status, body = sigv4.signed_request(coffer.endpoint, "secretsmanager.CreateSecret", {}, key, secret)
+    assert (status, body["__type"]) == (400, "ValidationException")
+    assert sm.list_secrets(IncludePlannedDeletion=True)["SecretList"] == []
+
+
+def test_delete_restore_and_force_delete(sm):
+    sm.create_secret(Name="del", SecretString="v")
+    fails(lambda: sm.delete_secret(SecretId="del", RecoveryWindowInDays=6), "InvalidParameterException",
+          "The RecoveryWindowInDays value must be between 7 and 30 days (inclusive).")
+    fails(lambda: sm.delete_secret(SecretId="del", RecoveryWindowInDays=31), "InvalidParameterException")
+    fails(lambda: sm.delete_secret(SecretId="del", RecoveryWindowInDays=7, ForceDeleteWithoutRecovery=True), "InvalidParameterException")
+    deleted = sm.delete_secret(SecretId="del", RecoveryWindowInDays=7)
+    described = sm.describe_secret(SecretId="del")
+    assert "DeletedDate" in described
+    assert (deleted["DeletionDate"] - described["DeletedDate"]).days == 7
+    fails(lambda: sm.get_secret_value(SecretId="del"), "InvalidRequestException", "marked for deletion")
+    fails(lambda: sm.put_secret_value(SecretId="del", SecretString="x"), "InvalidRequestException")
+    fails(lambda: sm.create_secret(Name="del", SecretString="x"), "InvalidRequestException", "scheduled for deletion")
+    assert sm.list_secrets()["SecretList"] == []
+    assert [s["Name"] for s in sm.list_secrets(IncludePlannedDeletion=True)["SecretList"]] == ["del"]
+    sm.restore_secret(SecretId="del")
+    assert sm.get_secret_value(SecretId="del")["SecretString"] == "v"
+    assert "DeletedDate" not in sm.describe_secret(SecretId="del")
+    sm.delete_secret(SecretId="del", ForceDeleteWithoutRecovery=True)
+    fails(lambda: sm.describe_secret(SecretId="del"), "ResourceNotFoundException")
+    new_arn = sm.create_secret(Name="del", SecretString="again")["ARN"]
+    assert sm.get_secret_value(SecretId=new_arn)["SecretString"] == "again"
+
+
+def test_list_secrets_filters_sort_and_pagination(sm):
+    for i in range(7):
+        sm.create_secret(Name=f"svc/item-{i}", Description=f"Item number {i}",
+                         Tags=[{"Key": "Team", "Value": "red" if i % 2 else "blue"}])
+    sm.create_secret(Name="other/thing", Description="Unrelated")
+    names, token = [], None
+    while True:
+        kwargs = {"Filters": [{"Key": "name", "Values": ["svc/"]}], "MaxResults": 3}
+        if token:
+            kwargs["NextToken"] = token
+        page = sm.list_secrets(**kwargs)
+        assert len(page["SecretList"]) <= 3
+        names += [s["Name"] for s in page["SecretList"]]
+        token = page.get("NextToken")
+        if not token:
+            break
+    assert names == [f"svc/item-{i}" for i in range(7)]
+    red = sm.list_secrets(Filters=[{"Key": "tag-value", "Values": ["red"]}])["SecretList"]
+    assert sorted(s["Name"] for s in red) == ["svc/item-1", "svc/item-3", "svc/item-5"]
+    not_svc = sm.list_secrets(Filters=[{"Key": "name", "Values": ["!svc"]}])["SecretList"]
+    assert [s["Name"] for s in not_svc] == ["other/thing"]
+    words = sm.list_secrets(Filters=[{"Key": "description", "Values": ["unrelated"]}])["SecretList"]
+    assert [s["Name"] for s in words] == ["other/thing"]
+    both = sm.list_secrets(Filters=[{"Key": "tag-key", "Values": ["Team"]}, {"Key": "tag-value", "Values": ["blue"]}])
+    assert len(both["SecretList"]) == 4
+    desc = sm.list_secrets(SortOrder="desc", SortBy="name")["SecretList"]
+    assert [s["Name"] for s in desc] == sorted([s["Name"] for s in desc], reverse=True)
+    paginator = sm.get_paginator("list_secrets")
+    assert sum(len(p["SecretList"]) for p in paginator.paginate(PaginationConfig={"PageSize": 2})) == 8
+
+
+def test_batch_get_secret_value(sm):
+    sm.create_secret(Name="batch/a", SecretString="A")
+    sm.create_secret(Name="batch/b", SecretString="B")
+    result = sm.batch_get_secret_value(SecretIdList=["batch/a", "batch/b", "batch/missing"])
+    assert sorted(v["SecretString"] for v in result["SecretValues"]) == ["A", "B"]
+    assert result["Errors"] == [{"SecretId": "batch/missing", "ErrorCode": "ResourceNotFoundException",
+                                 "Message": "Secrets Manager can't find the specified secret."}]
+    filtered = sm.batch_get_secret_value(Filters=[{"Key": "name", "Values": ["batch/"]}], MaxResults=1)
+    assert len(filtered["SecretValues"]) == 1 and "NextToken" in filtered
+    rest = sm.batch_get_secret_value(Filters=[{"Key": "name", "Values": ["batch/"]}], MaxResults=1, NextToken=filtered["NextToken"])
+    assert {filtered["SecretValues"][0]["Name"], rest["SecretValues"][0]["Name"]} == {"batch/a", "batch/b"}
+    fails(lambda: sm.batch_get_secret_value(SecretIdList=["batch/a"], Filters=[{"Key": "name", "Values": ["b"]}]),
+          "InvalidParameterException")
+
+
+def test_update_secret(sm):
+    created = sm.create_secret(Name="upd", SecretString="v1", Description="before")
+    meta_only = sm.update_secret(SecretId="upd", Description="after", KmsKeyId="alias/my-key")
+    assert "VersionId" not in meta_only
+    described = sm.describe_secret(SecretId="upd")
+    assert described["Description"] == "after" and described["KmsKeyId"] == "alias/my-key"
+    new = sm.update_secret(SecretId="upd", SecretString="v2")
+    assert new["VersionId"] != created["VersionId"]
+    assert sm.get_secret_value(SecretId="upd")["SecretString"] == "v2"
+    assert sm.get_secret_value(SecretId="upd", VersionStage="AWSPREVIOUS")["SecretString"] == "v1"
+
+
+def test_tags(sm):
+    sm.create_secret(Name="tagged", Tags=[{"Key": "a", "Value": "1"}])
+    sm.tag_resource(SecretId="tagged", Tags=[{"Key": "b", "Value": "2"}, {"Key": "a", "Value": "3"}])
+    assert sm.describe_secret(SecretId="tagged")["Tags"] == [{"Key": "a", "Value": "3"}, {"Key": "b", "Value": "2"}]
+    sm.untag_resource(SecretId="tagged", TagKeys=["a"])
+    assert sm.describe_secret(SecretId="tagged")["Tags"] == [{"Key": "b", "Value": "2"}]
+    sm.untag_resource(SecretId="tagged", TagKeys=["b"])
+    assert "Tags" not in sm.describe_secret(SecretId="tagged")
+    fails(lambda: sm.tag_resource(SecretId="nope", Tags=[{"Key": "a", "Value": "1"}]), "ResourceNotFoundException")
+
+
+def test_resource_policies(sm):
+    arn = sm.create_secret(Name="pol", SecretString="v")["ARN"]
+    account = arn.split(":")[4]
+    policy = json.dumps({"Version": "2012-10-17", "Statement": [{
+        "Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{account}:root"},
+        "Action": "secretsmanager:GetSecretValue", "Resource": "*"}]})
+    assert "ResourcePolicy" not in sm.get_resource_policy(SecretId="pol")
+    sm.put_resource_policy(SecretId="pol", ResourcePolicy=policy, BlockPublicPolicy=True)
+    assert json.loads(sm.get_resource_policy(SecretId="pol")["ResourcePolicy"]) == json.loads(policy)
+    public = json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": "*",
+                                                               "Action": "secretsmanager:*", "Resource": "*"}]})
+    fails(lambda: sm.put_resource_policy(SecretId="pol", ResourcePolicy=public, BlockPublicPolicy=True), "PublicPolicyException")
+    fails(lambda: sm.put_resource_policy(SecretId="pol", ResourcePolicy="{not json"), "MalformedPolicyDocumentException")
+    assert sm.validate_resource_policy(ResourcePolicy=policy)["PolicyValidationPassed"] is True
+    invalid = sm.validate_resource_policy(ResourcePolicy='{"Statement": [{"Effect": "Allow"}]}')
+    assert invalid["PolicyValidationPassed"] is False and invalid["ValidationErrors"]
+    sm.delete_resource_policy(SecretId="pol")
+    assert "ResourcePolicy" not in sm.get_resource_policy(SecretId="pol")
+
+
+def test_get_random_password(sm):
+    assert len(sm.get_random_password()["RandomPassword"]) == 32
+    password = sm.get_random_password(PasswordLength=50, ExcludePunctuation=True, ExcludeCharacters="aeiou")["RandomPassword"]
+    assert len(password) == 50 and password.isalnum() and not set(password) & set("aeiou")
+    digits = sm.get_random_password(PasswordLength=12, ExcludeLowercase=True, ExcludeUppercase=True,
+                                    ExcludePunctuation=True)["RandomPassword"]
+    assert digits.isdigit()
+    fails(lambda: sm.get_random_password(PasswordLength=4097), "ValidationException")
+    fails(lambda: sm.get_random_password(ExcludeLowercase=True, ExcludeUppercase=True, ExcludePunctuation=True,
+                                         ExcludeNumbers=True), "InvalidParameterException")
+
+
+def test_many_versions_are_pruned_to_about_one_hundred(sm):
+    sm.create_secret(Name="churn", SecretString="0")
+    for i in range(1, 106):
+        sm.put_secret_value(SecretId="churn", SecretString=str(i))
+    versions = sm.list_secret_version_ids(SecretId="churn", IncludeDeprecated=True, MaxResults=100)
+    total = len(versions["Versions"])
+    if "NextToken" in versions:
+        total += len(sm.list_secret_version_ids(SecretId="churn", IncludeDeprecated=True, NextToken=versions["NextToken"])["Versions"])
+    assert total == 100
+    assert sm.get_secret_value(SecretId="churn")["SecretString"] == "105"
+    assert sm.get_secret_value(SecretId="churn", VersionStage="AWSPREVIOUS")["SecretString"] == "104"
