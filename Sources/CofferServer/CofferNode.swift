@@ -37,7 +37,8 @@ public final class CofferNode: Sendable {
             try files.create()
             root = try files.rootKey(environment: environment, random: random)
             let sqliteStore = try SQLiteStore(path: files.databasePath)
-            store = sqliteStore
+            // This process is the file's only writer, so a write-through cache in front of it is safe.
+            store = CachingStore(base: sqliteStore)
             sqlite = sqliteStore
             accountID = try await Self.accountID(configured: configuration.accountID, store: sqliteStore, random: random)
             let path = try await RootCredentials.ensure(

@@ -7,7 +7,7 @@ import Testing
 /// The contract every backend must keep; each test runs on each backend.
 @Suite struct StoreContractTests {
     enum Backend: String, CaseIterable, CustomTestStringConvertible {
-        case memory, sqlite
+        case memory, sqlite, cachedSQLite
         var testDescription: String { rawValue }
 
         func make() throws -> any CofferStore {
@@ -17,6 +17,8 @@ import Testing
                 let dir = FileManager.default.temporaryDirectory.appendingPathComponent("coffer-contract-\(UUID().uuidString)")
                 try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
                 return try SQLiteStore(path: dir.appendingPathComponent("coffer.db").path)
+            case .cachedSQLite:
+                return CachingStore(base: try Backend.sqlite.make())
             }
         }
     }
