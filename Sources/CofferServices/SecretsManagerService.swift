@@ -336,7 +336,12 @@ public struct SecretsManagerService: Sendable {
         return try await mutate {
             let now = clock.now()
             guard let secret = try await find(secretID, in: scope) else {
-                throw Self.notFound
+                // AWS: forcing the deletion of a secret that does not exist is not an error.
+                guard forceDelete else { throw Self.notFound }
+                switch SecretARN.reference(secretID) {
+                case .arn(let arn, let name): return (arn, name, now)
+                case .name(let name): return (SecretARN.make(name: name, scope: scope, random: random), name, now)
+                }
             }
             if forceDelete {
                 try await store.removeSecret(arn: secret.arn)

@@ -126,6 +126,9 @@ def test_delete_restore_and_force_delete(sm):
     assert "DeletedDate" not in sm.describe_secret(SecretId="del")
     sm.delete_secret(SecretId="del", ForceDeleteWithoutRecovery=True)
     fails(lambda: sm.describe_secret(SecretId="del"), "ResourceNotFoundException")
+    # Forcing the deletion of a secret that is already gone is not an error, as on AWS.
+    assert sm.delete_secret(SecretId="del", ForceDeleteWithoutRecovery=True)["Name"] == "del"
+    fails(lambda: sm.delete_secret(SecretId="del"), "ResourceNotFoundException")
     new_arn = sm.create_secret(Name="del", SecretString="again")["ARN"]
     assert sm.get_secret_value(SecretId=new_arn)["SecretString"] == "again"
 
