@@ -1,5 +1,6 @@
 import Logging
 import NIOCore
+import Synchronization
 import NIOHTTP1
 import NIOPosix
 
@@ -12,16 +13,19 @@ final class HTTPServer: Sendable {
 
     private let group: MultiThreadedEventLoopGroup
     private let channel: any Channel
+    private let inFlight: InFlight
 
     init(host: String, port: Int, processor: RequestProcessor, logger: Logger) async throws {
         group = MultiThreadedEventLoopGroup(numberOfThreads: System.coreCount)
+        let inFlight = InFlight()
+        self.inFlight = inFlight
         let bootstrap = ServerBootstrap(group: group)
             .serverChannelOption(ChannelOptions.backlog, value: 256)
             .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(ChannelOptions.socketOption(.tcp_nodelay), value: 1)
             .childChannelInitializer { channel in
                 channel.pipeline.configureHTTPServerPipeline(withErrorHandling: true).flatMap {
-                    channel.pipeline.addHandler(HTTPHandler(processor: processor))
+                    channel.pipeline.addHandler(HTTPHandler(processor: processor, inFlight: inFlight))
                 }
             }
         do {
@@ -34,9 +38,14 @@ final class HTTPServer: Sendable {
 
     var localPort: Int? { channel.localAddress?.port }
 
-    /// Stops accepting, lets in-flight requests finish, then stops the event loops.
-    func shutdown() async {
+    /// Stops accepting, lets in-flight requests finish (for up to `grace`), then stops the event loops.
+    func shutdown(grace: Duration = .seconds(10)) async {
         try? await channel.close()
+        let clock = ContinuousClock()
+        let deadline = clock.now.advanced(by: grace)
+        while inFlight.count > 0, clock.now < deadline {
+            try? await Task.sleep(for: .milliseconds(5))
+        }
         try? await group.shutdownGracefully()
     }
 }
@@ -49,11 +58,15 @@ final class HTTPHandler: ChannelInboundHandler, @unchecked Sendable {
     typealias OutboundOut = HTTPServerResponsePart
 
     private let processor: RequestProcessor
+    private let inFlight: InFlight
     private var head: HTTPRequestHead?
     private var body: [UInt8] = []
     private var tooLarge = false
 
-    init(processor: RequestProcessor) { self.processor = processor }
+    init(processor: RequestProcessor, inFlight: InFlight) {
+        self.processor = processor
+        self.inFlight = inFlight
+    }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         switch unwrapInboundIn(data) {
@@ -82,10 +95,13 @@ final class HTTPHandler: ChannelInboundHandler, @unchecked Sendable {
             let loop = context.eventLoop
             let boundContext = NIOLoopBound(context, eventLoop: loop)
             let version = head.version
+            let inFlight = self.inFlight
+            inFlight.enter()
             Task {
                 let response = await processor.process(request)
                 loop.execute {
                     self.write(context: boundContext.value, response, version: version, keepAlive: keepAlive)
+                    inFlight.leave()
                 }
             }
         }
@@ -103,4 +119,12 @@ final class HTTPHandler: ChannelInboundHandler, @unchecked Sendable {
         let done = context.writeAndFlush(wrapOutboundOut(.end(nil)))
         if !keepAlive { done.whenComplete { _ in context.close(promise: nil) } }
     }
+}
+
+/// Counts requests between being read and being answered, so shutdown can wait for them.
+final class InFlight: Sendable {
+    private let value = Atomic<Int>(0)
+    func enter() { value.wrappingAdd(1, ordering: .relaxed) }
+    func leave() { value.wrappingSubtract(1, ordering: .relaxed) }
+    var count: Int { value.load(ordering: .relaxed) }
 }

@@ -31,7 +31,7 @@ public enum PasswordGenerator {
             throw .invalidParameter("The password must include at least one character type that is not excluded.")
         }
         if options.requireEachIncludedType, options.length < classes.count {
-            throw .invalidParameter("The password length is too short to include every required character type.")
+            throw .invalidParameter("Password length is too short based on the required types.")
         }
         var password = (0..<options.length).map { _ in pool[random.uniform(pool.count)] }
         if options.requireEachIncludedType {

@@ -28,16 +28,14 @@ public enum VersionStages {
         _ secret: Secret, label: String, moveTo: String?, removeFrom: String?
     ) throws(CofferError) -> Secret {
         let holder = secret.version(stage: label)?.versionID
-        if let moveTo, secret.version(id: moveTo) == nil {
-            throw .invalidParameter("The version ID \(moveTo) is not valid for secret \(secret.arn).")
-        }
         if let removeFrom {
-            guard secret.version(id: removeFrom) != nil else {
-                throw .invalidParameter("The version ID \(removeFrom) is not valid for secret \(secret.arn).")
-            }
+            guard secret.version(id: removeFrom) != nil else { throw .invalidParameter("Not a valid version: \(removeFrom)") }
             guard holder == removeFrom else {
-                throw .invalidParameter("The parameter RemoveFromVersionId \(removeFrom) does not match the current version \(holder ?? "null") for staging label \(label).")
+                throw .invalidParameter("Version stage \(label) not found in version \(removeFrom)")
             }
+        }
+        if let moveTo, secret.version(id: moveTo) == nil {
+            throw .invalidParameter("Not a valid version: \(moveTo)")
         }
         switch (moveTo, removeFrom) {
         case (nil, nil):
