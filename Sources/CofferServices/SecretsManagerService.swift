@@ -28,12 +28,12 @@ public struct SecretsManagerService: Sendable {
         let found: Secret?
         switch SecretARN.reference(secretID) {
         case .name(let name):
-            found = try await store.secret(named: name, in: scope)
+            found = try await store.record(Secret.self, named: name, in: scope)
         case .arn(let arn, let namePart):
             guard let parsed = ARN(arn), parsed.account == scope.account, parsed.region == scope.region else { return nil }
-            if let exact = try await store.secret(arn: arn) {
+            if let exact = try await store.record(Secret.self, arn: arn) {
                 found = exact
-            } else if let byName = try await store.secret(named: namePart, in: scope) {
+            } else if let byName = try await store.record(Secret.self, named: namePart, in: scope) {
                 found = byName
             } else {
                 found = nil
@@ -42,7 +42,7 @@ public struct SecretsManagerService: Sendable {
         guard let secret = found else { return nil }
         // A secret whose recovery window has ended is gone, even before the purge runs.
         if let deletion = secret.deletionDate, deletion <= clock.now() {
-            try await store.removeSecret(arn: secret.arn)
+            try await store.removeRecord(arn: secret.arn)
             return nil
         }
         return secret
@@ -76,7 +76,7 @@ public struct SecretsManagerService: Sendable {
         try SecretValidation.token(input.clientRequestToken)
         try SecretValidation.tags(input.tags)
         return try await mutate {
-            if let existing = try await store.secret(named: input.name, in: scope) {
+            if let existing = try await store.record(Secret.self, named: input.name, in: scope) {
                 if existing.isScheduledForDeletion {
                     throw CofferError.invalidRequest("You can't create this secret because a secret with this name is already scheduled for deletion.")
                 }
@@ -101,7 +101,7 @@ public struct SecretsManagerService: Sendable {
                 versionID = id
             }
             do {
-                try await store.write(SecretWrite(kind: .create, scope: scope, secret: secret, newValues: newValues))
+                try await store.write(RecordWrite(.create, scope: scope, record: secret, newValues: newValues))
             } catch StorageError.nameTaken {
                 throw StorageError.conflict
             }
@@ -135,7 +135,7 @@ public struct SecretsManagerService: Sendable {
             let expected = secret.revision
             secret.revision += 1
             secret.lastChangedDate = clock.now()
-            try await store.write(SecretWrite(kind: .update(expectedRevision: expected), scope: scope, secret: secret))
+            try await store.write(RecordWrite(.update(expectedRevision: expected), scope: scope, record: secret))
             return SecretWriteResult(secret: secret, versionID: nil, versionStages: [])
         }
     }
@@ -153,8 +153,8 @@ public struct SecretsManagerService: Sendable {
         var updated = VersionStages.addVersion(newVersion(id, value, stages: stages, now), to: secret)
         updated.revision += 1
         updated.lastChangedDate = now
-        try await store.write(SecretWrite(
-            kind: .update(expectedRevision: secret.revision), scope: scope, secret: updated, newValues: [(id, sealed)],
+        try await store.write(RecordWrite(
+            .update(expectedRevision: secret.revision), scope: scope, record: updated, newValues: [(id, sealed)],
             removedVersionIDs: VersionStages.removedVersionIDs(before: secret, after: updated)))
         return SecretWriteResult(secret: updated, versionID: id, versionStages: updated.version(id: id)?.stages ?? stages)
     }
@@ -222,7 +222,7 @@ public struct SecretsManagerService: Sendable {
         updated.versions[index].lastAccessedDate = today
         updated.revision += 1
         do {
-            try await store.write(SecretWrite(kind: .update(expectedRevision: secret.revision), scope: scope, secret: updated))
+            try await store.write(RecordWrite(.update(expectedRevision: secret.revision), scope: scope, record: updated))
             return updated
         } catch StorageError.conflict {
             return secret
@@ -261,7 +261,7 @@ public struct SecretsManagerService: Sendable {
         guard let filters else {
             throw CofferError.invalidParameter("Either 'SecretIdList' or 'Filters' must be provided.")
         }
-        let matching = try await store.secrets(in: scope).filter {
+        let matching = try await store.records(Secret.self, in: scope).filter {
             !$0.isScheduledForDeletion && SecretListFilter.matches(filters, secret: $0, region: scope.region)
         }
         let page = try Pagination.page(matching, size: maxResults ?? 20, token: nextToken)
@@ -278,7 +278,7 @@ public struct SecretsManagerService: Sendable {
     }
 
     public func listSecrets(_ input: ListSecretsInput, in scope: ResourceScope) async throws -> (secrets: [Secret], nextToken: String?) {
-        var secrets = try await store.secrets(in: scope).filter {
+        var secrets = try await store.records(Secret.self, in: scope).filter {
             (input.includePlannedDeletion || !$0.isScheduledForDeletion)
                 && SecretListFilter.matches(input.filters, secret: $0, region: scope.region)
         }
@@ -319,7 +319,7 @@ public struct SecretsManagerService: Sendable {
             guard updated != secret else { return secret }
             updated.revision += 1
             updated.lastChangedDate = clock.now()
-            try await store.write(SecretWrite(kind: .update(expectedRevision: secret.revision), scope: scope, secret: updated))
+            try await store.write(RecordWrite(.update(expectedRevision: secret.revision), scope: scope, record: updated))
             return updated
         }
     }
@@ -344,7 +344,7 @@ public struct SecretsManagerService: Sendable {
                 }
             }
             if forceDelete {
-                try await store.removeSecret(arn: secret.arn)
+                try await store.removeRecord(arn: secret.arn)
                 return (secret.arn, secret.name, now)
             }
             if secret.isScheduledForDeletion {
@@ -354,7 +354,7 @@ public struct SecretsManagerService: Sendable {
             updated.deletedDate = now
             updated.deletionDate = now.addingTimeInterval(Double(recoveryWindowDays ?? 30) * 86_400)
             updated.revision += 1
-            try await store.write(SecretWrite(kind: .update(expectedRevision: secret.revision), scope: scope, secret: updated))
+            try await store.write(RecordWrite(.update(expectedRevision: secret.revision), scope: scope, record: updated))
             return (secret.arn, secret.name, updated.deletionDate!)
         }
     }
@@ -367,15 +367,15 @@ public struct SecretsManagerService: Sendable {
             updated.deletedDate = nil
             updated.deletionDate = nil
             updated.revision += 1
-            try await store.write(SecretWrite(kind: .update(expectedRevision: secret.revision), scope: scope, secret: updated))
+            try await store.write(RecordWrite(.update(expectedRevision: secret.revision), scope: scope, record: updated))
             return updated
         }
     }
 
     /// Removes every secret whose recovery window has ended; the background purge calls it.
     public func purgeExpired() async throws -> Int {
-        let due = try await store.secretsDue(forDeletionAt: clock.now())
-        for arn in due { try await store.removeSecret(arn: arn) }
+        let due = try await store.recordsDue(forDeletionAt: clock.now()).filter { $0.kind == Secret.kind }
+        for record in due { try await store.removeRecord(arn: record.arn) }
         return due.count
     }
 
@@ -439,7 +439,7 @@ public struct SecretsManagerService: Sendable {
             guard updated != secret else { return secret }
             updated.revision += 1
             updated.lastChangedDate = clock.now()
-            try await store.write(SecretWrite(kind: .update(expectedRevision: secret.revision), scope: scope, secret: updated))
+            try await store.write(RecordWrite(.update(expectedRevision: secret.revision), scope: scope, record: updated))
             return updated
         }
     }

@@ -2,17 +2,23 @@ public import CofferCore
 public import struct Foundation.Date
 import Synchronization
 
-/// Keeps recently read secret metadata and sealed values in memory in front of a store.
+/// Keeps recently read records and sealed values in memory in front of a store.
 ///
 /// Only for a store that this process alone writes (the SQLite file of one node): every write
 /// passes through here, so the cache is updated as the write commits. A read that raced with a
 /// write never caches what it read (the generation check), so the cache cannot go stale. Values
 /// stay sealed in the cache, as they are on disk.
 public final class CachingStore: CofferStore {
+    private struct NameKey: Hashable {
+        let kind: String
+        let scope: ResourceScope
+        let name: String
+    }
+
     private struct Cache {
         var generation = 0
-        var byARN: [String: Secret] = [:]
-        var arnByName: [ResourceScope: [String: String]] = [:]
+        var byARN: [String: any Record] = [:]
+        var arnByName: [NameKey: String] = [:]
         var values: [String: [UInt8]] = [:]
         var valueBytes = 0
     }
@@ -20,46 +26,52 @@ public final class CachingStore: CofferStore {
     public let base: any CofferStore
     private let cache = Mutex(Cache())
     private let maximumValueBytes: Int
-    private let maximumSecrets: Int
+    private let maximumRecords: Int
 
-    public init(base: any CofferStore, maximumValueBytes: Int = 64 << 20, maximumSecrets: Int = 100_000) {
+    public init(base: any CofferStore, maximumValueBytes: Int = 64 << 20, maximumRecords: Int = 100_000) {
         self.base = base
         self.maximumValueBytes = maximumValueBytes
-        self.maximumSecrets = maximumSecrets
+        self.maximumRecords = maximumRecords
     }
 
     private func valueKey(_ arn: String, _ versionID: String) -> String { arn + "\u{0}" + versionID }
 
-    private func remember(_ secret: Secret, scope: ResourceScope?, ifGeneration generation: Int?) {
-        cache.withLock { cache in
-            if let generation, generation != cache.generation { return }
-            if cache.byARN.count >= maximumSecrets { cache.byARN.removeAll(); cache.arnByName.removeAll() }
-            cache.byARN[secret.arn] = secret
-            if let scope { cache.arnByName[scope, default: [:]][secret.name] = secret.arn }
-        }
-    }
-
     private var generation: Int { cache.withLock { $0.generation } }
 
-    public func secret(named name: String, in scope: ResourceScope) async throws -> Secret? {
-        if let hit = cache.withLock({ cache in cache.arnByName[scope]?[name].flatMap { cache.byARN[$0] } }) { return hit }
-        let seen = generation
-        guard let secret = try await base.secret(named: name, in: scope) else { return nil }
-        remember(secret, scope: scope, ifGeneration: seen)
-        return secret
-    }
-
-    public func secret(arn: String) async throws -> Secret? {
-        if let hit = cache.withLock({ $0.byARN[arn] }) { return hit }
-        let seen = generation
-        guard let secret = try await base.secret(arn: arn) else { return nil }
-        if let parsed = ARN(arn) {
-            remember(secret, scope: ResourceScope(account: parsed.account, region: parsed.region), ifGeneration: seen)
+    private func remember<R: Record>(_ record: R, scope: ResourceScope, ifGeneration generation: Int) {
+        cache.withLock { cache in
+            guard generation == cache.generation else { return }
+            if cache.byARN.count >= maximumRecords {
+                cache.byARN.removeAll()
+                cache.arnByName.removeAll()
+            }
+            cache.byARN[record.arn] = record
+            cache.arnByName[NameKey(kind: R.kind, scope: scope, name: record.name)] = record.arn
         }
-        return secret
     }
 
-    public func secrets(in scope: ResourceScope) async throws -> [Secret] { try await base.secrets(in: scope) }
+    public func record<R: Record>(_ type: R.Type, named name: String, in scope: ResourceScope) async throws -> R? {
+        let key = NameKey(kind: R.kind, scope: scope, name: name)
+        if let hit = cache.withLock({ cache in cache.arnByName[key].flatMap { cache.byARN[$0] as? R } }) { return hit }
+        let seen = generation
+        guard let record = try await base.record(type, named: name, in: scope) else { return nil }
+        remember(record, scope: scope, ifGeneration: seen)
+        return record
+    }
+
+    public func record<R: Record>(_ type: R.Type, arn: String) async throws -> R? {
+        if let hit = cache.withLock({ $0.byARN[arn] as? R }) { return hit }
+        let seen = generation
+        guard let record = try await base.record(type, arn: arn) else { return nil }
+        if let parsed = ARN(arn) {
+            remember(record, scope: ResourceScope(account: parsed.account, region: parsed.region), ifGeneration: seen)
+        }
+        return record
+    }
+
+    public func records<R: Record>(_ type: R.Type, in scope: ResourceScope) async throws -> [R] {
+        try await base.records(type, in: scope)
+    }
 
     public func sealedValue(arn: String, versionID: String) async throws -> [UInt8]? {
         let key = valueKey(arn, versionID)
@@ -68,14 +80,17 @@ public final class CachingStore: CofferStore {
         guard let sealed = try await base.sealedValue(arn: arn, versionID: versionID) else { return nil }
         cache.withLock { cache in
             guard cache.generation == seen else { return }
-            if cache.valueBytes + sealed.count > maximumValueBytes { cache.values.removeAll(); cache.valueBytes = 0 }
+            if cache.valueBytes + sealed.count > maximumValueBytes {
+                cache.values.removeAll()
+                cache.valueBytes = 0
+            }
             cache.values[key] = sealed
             cache.valueBytes += sealed.count
         }
         return sealed
     }
 
-    public func write(_ write: SecretWrite) async throws {
+    public func write<R: Record>(_ write: RecordWrite<R>) async throws {
         // Bump first so reads that overlap the write do not cache what they saw.
         cache.withLock { $0.generation += 1 }
         do {
@@ -83,38 +98,44 @@ public final class CachingStore: CofferStore {
         } catch {
             cache.withLock { cache in
                 cache.generation += 1
-                cache.byARN[write.secret.arn] = nil
+                cache.byARN[write.record.arn] = nil
             }
             throw error
         }
         cache.withLock { cache in
             cache.generation += 1
-            cache.byARN[write.secret.arn] = write.secret
-            cache.arnByName[write.scope, default: [:]][write.secret.name] = write.secret.arn
-            for id in write.removedVersionIDs { cache.values[valueKey(write.secret.arn, id)] = nil }
+            if let previous = cache.byARN[write.record.arn], previous.name != write.record.name {
+                cache.arnByName[NameKey(kind: R.kind, scope: write.scope, name: previous.name)] = nil
+            }
+            cache.byARN[write.record.arn] = write.record
+            cache.arnByName[NameKey(kind: R.kind, scope: write.scope, name: write.record.name)] = write.record.arn
+            for id in write.removedVersionIDs {
+                if let removed = cache.values.removeValue(forKey: valueKey(write.record.arn, id)) {
+                    cache.valueBytes -= removed.count
+                }
+            }
         }
     }
 
-    public func removeSecret(arn: String) async throws {
+    public func removeRecord(arn: String) async throws {
         cache.withLock { $0.generation += 1 }
         defer {
             cache.withLock { cache in
                 cache.generation += 1
-                if let secret = cache.byARN.removeValue(forKey: arn), let parsed = ARN(arn) {
-                    cache.arnByName[ResourceScope(account: parsed.account, region: parsed.region)]?[secret.name] = nil
-                }
-                // Names are few per scope; drop any that still point at the removed ARN.
-                for scope in cache.arnByName.keys {
-                    cache.arnByName[scope] = cache.arnByName[scope]?.filter { $0.value != arn }
-                }
-                cache.values = cache.values.filter { !$0.key.hasPrefix(arn + "\u{0}") }
+                cache.byARN[arn] = nil
+                cache.arnByName = cache.arnByName.filter { $0.value != arn }
+                let prefix = arn + "\u{0}"
+                cache.values = cache.values.filter { !$0.key.hasPrefix(prefix) }
                 cache.valueBytes = cache.values.values.reduce(0) { $0 + $1.count }
             }
         }
-        try await base.removeSecret(arn: arn)
+        try await base.removeRecord(arn: arn)
     }
 
-    public func secretsDue(forDeletionAt date: Date) async throws -> [String] { try await base.secretsDue(forDeletionAt: date) }
+    public func recordsDue(forDeletionAt date: Date) async throws -> [(kind: String, arn: String)] {
+        try await base.recordsDue(forDeletionAt: date)
+    }
+
     public func accessKey(id: String) async throws -> StoredAccessKey? { try await base.accessKey(id: id) }
     public func putAccessKey(_ key: StoredAccessKey) async throws { try await base.putAccessKey(key) }
     public func setting(_ name: String) async throws -> String? { try await base.setting(name) }

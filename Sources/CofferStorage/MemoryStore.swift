@@ -4,29 +4,47 @@ import Synchronization
 
 /// Keeps everything in memory, for `coffer serve --dev` and tests. Values stay sealed here too.
 public final class MemoryStore: CofferStore {
+    private struct Entry {
+        let kind: String
+        let scope: ResourceScope
+        var record: any Record
+        var created: Int
+    }
+
+    private struct NameKey: Hashable {
+        let kind: String
+        let scope: ResourceScope
+        let name: String
+    }
+
     private struct State {
-        var secrets: [String: (scope: ResourceScope, secret: Secret)] = [:]
-        var names: [ResourceScope: [String: String]] = [:]
+        var records: [String: Entry] = [:]
+        var names: [NameKey: String] = [:]
         var values: [String: [String: [UInt8]]] = [:]
         var accessKeys: [String: StoredAccessKey] = [:]
         var settings: [String: String] = [:]
+        var sequence = 0
     }
 
     private let state = Mutex(State())
 
     public init() {}
 
-    public func secret(named name: String, in scope: ResourceScope) async throws -> Secret? {
-        state.withLock { state in state.names[scope]?[name].flatMap { state.secrets[$0]?.secret } }
-    }
-
-    public func secret(arn: String) async throws -> Secret? {
-        state.withLock { $0.secrets[arn]?.secret }
-    }
-
-    public func secrets(in scope: ResourceScope) async throws -> [Secret] {
+    public func record<R: Record>(_ type: R.Type, named name: String, in scope: ResourceScope) async throws -> R? {
         state.withLock { state in
-            (state.names[scope] ?? [:]).values.compactMap { state.secrets[$0]?.secret }.sorted { $0.createdDate < $1.createdDate }
+            state.names[NameKey(kind: R.kind, scope: scope, name: name)].flatMap { state.records[$0]?.record as? R }
+        }
+    }
+
+    public func record<R: Record>(_ type: R.Type, arn: String) async throws -> R? {
+        state.withLock { $0.records[arn]?.record as? R }
+    }
+
+    public func records<R: Record>(_ type: R.Type, in scope: ResourceScope) async throws -> [R] {
+        state.withLock { state in
+            state.records.values.filter { $0.kind == R.kind && $0.scope == scope }
+                .sorted { $0.created < $1.created }
+                .compactMap { $0.record as? R }
         }
     }
 
@@ -34,34 +52,41 @@ public final class MemoryStore: CofferStore {
         state.withLock { $0.values[arn]?[versionID] }
     }
 
-    public func write(_ write: SecretWrite) async throws {
+    public func write<R: Record>(_ write: RecordWrite<R>) async throws {
         try state.withLock { state in
-            let arn = write.secret.arn
+            let arn = write.record.arn
+            let nameKey = NameKey(kind: R.kind, scope: write.scope, name: write.record.name)
+            var created = state.sequence
             switch write.kind {
             case .create:
-                if state.names[write.scope]?[write.secret.name] != nil { throw StorageError.nameTaken }
+                if state.names[nameKey] != nil || state.records[arn] != nil { throw StorageError.nameTaken }
+                state.sequence += 1
             case .update(let expected):
-                guard let current = state.secrets[arn], current.secret.revision == expected else { throw StorageError.conflict }
+                guard let current = state.records[arn], current.record.revision == expected else { throw StorageError.conflict }
+                created = current.created
+                if current.record.name != write.record.name {
+                    state.names[NameKey(kind: R.kind, scope: write.scope, name: current.record.name)] = nil
+                }
             }
-            state.secrets[arn] = (write.scope, write.secret)
-            state.names[write.scope, default: [:]][write.secret.name] = arn
+            state.records[arn] = Entry(kind: R.kind, scope: write.scope, record: write.record, created: created)
+            state.names[nameKey] = arn
             for value in write.newValues { state.values[arn, default: [:]][value.versionID] = value.sealed }
             for id in write.removedVersionIDs { state.values[arn]?[id] = nil }
         }
     }
 
-    public func removeSecret(arn: String) async throws {
+    public func removeRecord(arn: String) async throws {
         state.withLock { state in
-            guard let entry = state.secrets.removeValue(forKey: arn) else { return }
-            state.names[entry.scope]?[entry.secret.name] = nil
+            guard let entry = state.records.removeValue(forKey: arn) else { return }
+            state.names[NameKey(kind: entry.kind, scope: entry.scope, name: entry.record.name)] = nil
             state.values[arn] = nil
         }
     }
 
-    public func secretsDue(forDeletionAt date: Date) async throws -> [String] {
+    public func recordsDue(forDeletionAt date: Date) async throws -> [(kind: String, arn: String)] {
         state.withLock { state in
-            state.secrets.values.compactMap { entry in
-                entry.secret.deletionDate.flatMap { $0 <= date ? entry.secret.arn : nil }
+            state.records.values.compactMap { entry in
+                entry.record.deletionDate.flatMap { $0 <= date ? (entry.kind, entry.record.arn) : nil }
             }
         }
     }

@@ -56,20 +56,20 @@ enum Migrations {
     static let all: [String] = [
         """
         CREATE TABLE settings(name TEXT PRIMARY KEY NOT NULL, value TEXT NOT NULL);
-        CREATE TABLE secrets(
+        CREATE TABLE records(
             arn TEXT PRIMARY KEY NOT NULL,
+            kind TEXT NOT NULL,
             account TEXT NOT NULL CHECK(length(account) = 12),
-            region TEXT NOT NULL CHECK(length(region) > 0),
-            name TEXT NOT NULL CHECK(length(name) BETWEEN 1 AND 512),
+            region TEXT NOT NULL,
+            name TEXT NOT NULL CHECK(length(name) > 0),
             revision INTEGER NOT NULL,
-            created REAL NOT NULL,
             deletion_date REAL,
             doc BLOB NOT NULL,
-            UNIQUE(account, region, name)
+            UNIQUE(kind, account, region, name)
         );
-        CREATE INDEX secrets_deletion ON secrets(deletion_date) WHERE deletion_date IS NOT NULL;
-        CREATE TABLE secret_values(
-            arn TEXT NOT NULL REFERENCES secrets(arn) ON DELETE CASCADE,
+        CREATE INDEX records_deletion ON records(deletion_date) WHERE deletion_date IS NOT NULL;
+        CREATE TABLE record_values(
+            arn TEXT NOT NULL REFERENCES records(arn) ON DELETE CASCADE,
             version_id TEXT NOT NULL,
             sealed BLOB NOT NULL,
             PRIMARY KEY(arn, version_id)

@@ -12,74 +12,76 @@ public final class SQLiteStore: CofferStore {
 
     public func close() async { await database.close() }
 
-    public func secret(named name: String, in scope: ResourceScope) async throws -> Secret? {
+    public func record<R: Record>(_ type: R.Type, named name: String, in scope: ResourceScope) async throws -> R? {
         try await database.read { db in
-            try db.query("SELECT doc FROM secrets WHERE account = ? AND region = ? AND name = ?",
-                         [.text(scope.account), .text(scope.region), .text(name)]).first.map { try Self.decode($0[0]) }
+            try db.query("SELECT doc FROM records WHERE kind = ? AND account = ? AND region = ? AND name = ?",
+                         [.text(R.kind), .text(scope.account), .text(scope.region), .text(name)]).first.map { try Self.decode(R.self, $0[0]) }
         }
     }
 
-    public func secret(arn: String) async throws -> Secret? {
+    public func record<R: Record>(_ type: R.Type, arn: String) async throws -> R? {
         try await database.read { db in
-            try db.query("SELECT doc FROM secrets WHERE arn = ?", [.text(arn)]).first.map { try Self.decode($0[0]) }
+            try db.query("SELECT doc FROM records WHERE arn = ? AND kind = ?", [.text(arn), .text(R.kind)])
+                .first.map { try Self.decode(R.self, $0[0]) }
         }
     }
 
-    public func secrets(in scope: ResourceScope) async throws -> [Secret] {
+    public func records<R: Record>(_ type: R.Type, in scope: ResourceScope) async throws -> [R] {
         try await database.read { db in
-            try db.query("SELECT doc FROM secrets WHERE account = ? AND region = ? ORDER BY created, arn",
-                         [.text(scope.account), .text(scope.region)]).map { try Self.decode($0[0]) }
+            try db.query("SELECT doc FROM records WHERE kind = ? AND account = ? AND region = ? ORDER BY rowid",
+                         [.text(R.kind), .text(scope.account), .text(scope.region)]).map { try Self.decode(R.self, $0[0]) }
         }
     }
 
     public func sealedValue(arn: String, versionID: String) async throws -> [UInt8]? {
         try await database.read { db in
-            try db.query("SELECT sealed FROM secret_values WHERE arn = ? AND version_id = ?",
+            try db.query("SELECT sealed FROM record_values WHERE arn = ? AND version_id = ?",
                          [.text(arn), .text(versionID)]).first?[0].blob
         }
     }
 
-    public func write(_ write: SecretWrite) async throws {
-        let doc = try Self.encode(write.secret)
+    public func write<R: Record>(_ write: RecordWrite<R>) async throws {
+        let doc = try Self.encode(write.record)
         try await database.write { db in
-            let secret = write.secret
-            let deletion: SQLiteValue = secret.deletionDate.map { .real($0.timeIntervalSince1970) } ?? .null
+            let record = write.record
+            let deletion: SQLiteValue = record.deletionDate.map { .real($0.timeIntervalSince1970) } ?? .null
             switch write.kind {
             case .create:
                 do {
                     try db.query(
-                        "INSERT INTO secrets(arn, account, region, name, revision, created, deletion_date, doc) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                        [.text(secret.arn), .text(write.scope.account), .text(write.scope.region), .text(secret.name),
-                         .integer(Int64(secret.revision)), .real(secret.createdDate.timeIntervalSince1970), deletion, .blob(doc)])
+                        "INSERT INTO records(arn, kind, account, region, name, revision, deletion_date, doc) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                        [.text(record.arn), .text(R.kind), .text(write.scope.account), .text(write.scope.region), .text(record.name),
+                         .integer(Int64(record.revision)), deletion, .blob(doc)])
                 } catch let error as SQLiteError where error.isConstraintViolation {
                     throw StorageError.nameTaken
                 }
             case .update(let expected):
-                try db.query("UPDATE secrets SET revision = ?, deletion_date = ?, doc = ? WHERE arn = ? AND revision = ?",
-                             [.integer(Int64(secret.revision)), deletion, .blob(doc), .text(secret.arn), .integer(Int64(expected))])
+                try db.query("UPDATE records SET name = ?, revision = ?, deletion_date = ?, doc = ? WHERE arn = ? AND revision = ?",
+                             [.text(record.name), .integer(Int64(record.revision)), deletion, .blob(doc), .text(record.arn),
+                              .integer(Int64(expected))])
                 guard try db.query("SELECT changes()").first?[0].integer == 1 else { throw StorageError.conflict }
             }
             for value in write.newValues {
-                try db.query("INSERT OR REPLACE INTO secret_values(arn, version_id, sealed) VALUES (?, ?, ?)",
-                             [.text(secret.arn), .text(value.versionID), .blob(value.sealed)])
+                try db.query("INSERT OR REPLACE INTO record_values(arn, version_id, sealed) VALUES (?, ?, ?)",
+                             [.text(record.arn), .text(value.versionID), .blob(value.sealed)])
             }
             for id in write.removedVersionIDs {
-                try db.query("DELETE FROM secret_values WHERE arn = ? AND version_id = ?", [.text(secret.arn), .text(id)])
+                try db.query("DELETE FROM record_values WHERE arn = ? AND version_id = ?", [.text(record.arn), .text(id)])
             }
         }
     }
 
-    public func removeSecret(arn: String) async throws {
+    public func removeRecord(arn: String) async throws {
         try await database.write { db in
-            try db.query("DELETE FROM secret_values WHERE arn = ?", [.text(arn)])
-            try db.query("DELETE FROM secrets WHERE arn = ?", [.text(arn)])
+            try db.query("DELETE FROM record_values WHERE arn = ?", [.text(arn)])
+            try db.query("DELETE FROM records WHERE arn = ?", [.text(arn)])
         }
     }
 
-    public func secretsDue(forDeletionAt date: Date) async throws -> [String] {
+    public func recordsDue(forDeletionAt date: Date) async throws -> [(kind: String, arn: String)] {
         try await database.read { db in
-            try db.query("SELECT arn FROM secrets WHERE deletion_date IS NOT NULL AND deletion_date <= ?",
-                         [.real(date.timeIntervalSince1970)]).compactMap { $0[0].text }
+            try db.query("SELECT kind, arn FROM records WHERE deletion_date IS NOT NULL AND deletion_date <= ?",
+                         [.real(date.timeIntervalSince1970)]).map { (kind: $0[0].text ?? "", arn: $0[1].text ?? "") }
         }
     }
 
@@ -111,15 +113,15 @@ public final class SQLiteStore: CofferStore {
         }
     }
 
-    private static func encode(_ secret: Secret) throws -> [UInt8] {
+    private static func encode<R: Record>(_ record: R) throws -> [UInt8] {
         let encoder = JSONEncoder()
         encoder.dateEncodingStrategy = .secondsSince1970
-        return Array(try encoder.encode(secret))
+        return Array(try encoder.encode(record))
     }
 
-    private static func decode(_ value: SQLiteValue) throws -> Secret {
+    private static func decode<R: Record>(_ type: R.Type, _ value: SQLiteValue) throws -> R {
         let decoder = JSONDecoder()
         decoder.dateDecodingStrategy = .secondsSince1970
-        return try decoder.decode(Secret.self, from: Data(value.blob ?? []))
+        return try decoder.decode(R.self, from: Data(value.blob ?? []))
     }
 }

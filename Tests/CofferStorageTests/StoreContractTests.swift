@@ -38,44 +38,44 @@ import Testing
     func createsAndFindsByNameAndARN(backend: Backend) async throws {
         let store = try backend.make()
         let s = secret("app/db")
-        try await store.write(SecretWrite(kind: .create, scope: scope, secret: s, newValues: [("v1", [1, 2, 3])]))
-        #expect(try await store.secret(named: "app/db", in: scope) == s)
-        #expect(try await store.secret(arn: s.arn) == s)
-        #expect(try await store.secret(named: "app/db", in: ResourceScope(account: "123456789012", region: "eu-west-1")) == nil)
+        try await store.write(RecordWrite(.create, scope: scope, record: s, newValues: [("v1", [1, 2, 3])]))
+        #expect(try await store.record(Secret.self, named: "app/db", in: scope) == s)
+        #expect(try await store.record(Secret.self, arn: s.arn) == s)
+        #expect(try await store.record(Secret.self, named: "app/db", in: ResourceScope(account: "123456789012", region: "eu-west-1")) == nil)
         #expect(try await store.sealedValue(arn: s.arn, versionID: "v1") == [1, 2, 3])
-        #expect(try await store.secrets(in: scope).map(\.name) == ["app/db"])
+        #expect(try await store.records(Secret.self, in: scope).map(\.name) == ["app/db"])
     }
 
     @Test(arguments: Backend.allCases)
     func refusesADuplicateNameAndAStaleRevision(backend: Backend) async throws {
         let store = try backend.make()
         var s = secret("dup")
-        try await store.write(SecretWrite(kind: .create, scope: scope, secret: s))
+        try await store.write(RecordWrite(.create, scope: scope, record: s))
         var other = secret("dup")
         other.arn += "x"
-        await #expect(throws: StorageError.nameTaken) { try await store.write(SecretWrite(kind: .create, scope: scope, secret: other)) }
+        await #expect(throws: StorageError.nameTaken) { try await store.write(RecordWrite(.create, scope: scope, record: other)) }
         s.revision = 1
         s.description = "changed"
-        try await store.write(SecretWrite(kind: .update(expectedRevision: 0), scope: scope, secret: s))
-        await #expect(throws: StorageError.conflict) { try await store.write(SecretWrite(kind: .update(expectedRevision: 0), scope: scope, secret: s)) }
-        #expect(try await store.secret(arn: s.arn)?.description == "changed")
+        try await store.write(RecordWrite(.update(expectedRevision: 0), scope: scope, record: s))
+        await #expect(throws: StorageError.conflict) { try await store.write(RecordWrite(.update(expectedRevision: 0), scope: scope, record: s)) }
+        #expect(try await store.record(Secret.self, arn: s.arn)?.description == "changed")
     }
 
     @Test(arguments: Backend.allCases)
     func removesVersionsAndSecrets(backend: Backend) async throws {
         let store = try backend.make()
         var s = secret("gone", deletion: Date(timeIntervalSince1970: 1_700_000_100))
-        try await store.write(SecretWrite(kind: .create, scope: scope, secret: s, newValues: [("v1", [1]), ("v2", [2])]))
+        try await store.write(RecordWrite(.create, scope: scope, record: s, newValues: [("v1", [1]), ("v2", [2])]))
         s.revision = 1
-        try await store.write(SecretWrite(kind: .update(expectedRevision: 0), scope: scope, secret: s, removedVersionIDs: ["v1"]))
+        try await store.write(RecordWrite(.update(expectedRevision: 0), scope: scope, record: s, removedVersionIDs: ["v1"]))
         #expect(try await store.sealedValue(arn: s.arn, versionID: "v1") == nil)
         #expect(try await store.sealedValue(arn: s.arn, versionID: "v2") == [2])
-        #expect(try await store.secretsDue(forDeletionAt: Date(timeIntervalSince1970: 1_700_000_000)) == [])
-        #expect(try await store.secretsDue(forDeletionAt: Date(timeIntervalSince1970: 1_700_000_100)) == [s.arn])
-        try await store.removeSecret(arn: s.arn)
-        #expect(try await store.secret(named: "gone", in: scope) == nil)
+        #expect(try await store.recordsDue(forDeletionAt: Date(timeIntervalSince1970: 1_700_000_000)).isEmpty)
+        #expect(try await store.recordsDue(forDeletionAt: Date(timeIntervalSince1970: 1_700_000_100)).map(\.arn) == [s.arn])
+        try await store.removeRecord(arn: s.arn)
+        #expect(try await store.record(Secret.self, named: "gone", in: scope) == nil)
         #expect(try await store.sealedValue(arn: s.arn, versionID: "v2") == nil)
-        try await store.write(SecretWrite(kind: .create, scope: scope, secret: secret("gone")))
+        try await store.write(RecordWrite(.create, scope: scope, record: secret("gone")))
     }
 
     @Test(arguments: Backend.allCases)
@@ -96,7 +96,7 @@ import Testing
         let path = dir.appendingPathComponent("coffer.db").path
         do {
             let store = try SQLiteStore(path: path)
-            try await store.write(SecretWrite(kind: .create, scope: scope, secret: secret("kept"), newValues: [("v1", [42])]))
+            try await store.write(RecordWrite(.create, scope: scope, record: secret("kept"), newValues: [("v1", [42])]))
             await store.close()
         }
         let reopened = try SQLiteStore(path: path)

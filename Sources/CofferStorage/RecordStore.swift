@@ -1,0 +1,97 @@
+public import CofferCore
+public import struct Foundation.Date
+
+/// Something Coffer keeps: a secret, a parameter, a KMS key, an alias. Metadata lives in one
+/// document per record; sealed values (one per version) are stored apart so that reading one
+/// version never loads the others.
+public protocol Record: Codable, Sendable, Equatable {
+    /// Distinguishes kinds that share a scope and could share a name.
+    static var kind: String { get }
+    var arn: String { get }
+    var name: String { get }
+    /// Bumped on every change; storage refuses a write based on a stale revision.
+    var revision: Int { get set }
+    /// When the record is due to be removed for good, if it is scheduled for deletion.
+    var deletionDate: Date? { get }
+}
+
+/// A change to one record, committed atomically: the new document, the sealed values of new
+/// versions, and the versions to forget.
+public struct RecordWrite<R: Record>: Sendable {
+    public enum Kind: Sendable {
+        /// A new record; fails with ``StorageError/nameTaken`` if the name is in use in the scope.
+        case create
+        /// An update of the record at `expectedRevision`; fails with ``StorageError/conflict`` if it moved on.
+        case update(expectedRevision: Int)
+    }
+
+    public var kind: Kind
+    public var scope: ResourceScope
+    public var record: R
+    public var newValues: [(versionID: String, sealed: [UInt8])]
+    public var removedVersionIDs: [String]
+
+    public init(_ kind: Kind, scope: ResourceScope, record: R, newValues: [(versionID: String, sealed: [UInt8])] = [], removedVersionIDs: [String] = []) {
+        self.kind = kind
+        self.scope = scope
+        self.record = record
+        self.newValues = newValues
+        self.removedVersionIDs = removedVersionIDs
+    }
+}
+
+public enum StorageError: Error, Sendable, Equatable {
+    /// Another writer changed the record first; re-read and try again.
+    case conflict
+    /// A record of this kind with this name already exists in the scope.
+    case nameTaken
+}
+
+/// Where records live. Small on purpose: lookups, one atomic write, removal.
+public protocol RecordStore: Sendable {
+    func record<R: Record>(_ type: R.Type, named name: String, in scope: ResourceScope) async throws -> R?
+    func record<R: Record>(_ type: R.Type, arn: String) async throws -> R?
+    /// Every record of the kind in the scope, oldest first, scheduled deletions included.
+    func records<R: Record>(_ type: R.Type, in scope: ResourceScope) async throws -> [R]
+    func sealedValue(arn: String, versionID: String) async throws -> [UInt8]?
+    func write<R: Record>(_ write: RecordWrite<R>) async throws
+    /// Removes the record and every value it had.
+    func removeRecord(arn: String) async throws
+    /// Records whose deletion date is at or before `date`, across all scopes and kinds.
+    func recordsDue(forDeletionAt date: Date) async throws -> [(kind: String, arn: String)]
+}
+
+/// An access key as storage keeps it: the secret half sealed under the root key.
+public struct StoredAccessKey: Sendable, Equatable {
+    public var accessKeyID: String
+    public var account: String
+    public var principalARN: String
+    public var sealedSecret: [UInt8]
+    public var createdDate: Date
+
+    public init(accessKeyID: String, account: String, principalARN: String, sealedSecret: [UInt8], createdDate: Date) {
+        self.accessKeyID = accessKeyID
+        self.account = account
+        self.principalARN = principalARN
+        self.sealedSecret = sealedSecret
+        self.createdDate = createdDate
+    }
+}
+
+public protocol CredentialStore: Sendable {
+    func accessKey(id: String) async throws -> StoredAccessKey?
+    func putAccessKey(_ key: StoredAccessKey) async throws
+}
+
+/// Small named settings that must survive restarts (the account id).
+public protocol SettingStore: Sendable {
+    func setting(_ name: String) async throws -> String?
+    func setSetting(_ name: String, _ value: String) async throws
+}
+
+/// Everything a Coffer node keeps.
+public typealias CofferStore = RecordStore & CredentialStore & SettingStore
+
+extension Secret: Record {
+    public static let kind = "secret"
+}
