@@ -22,7 +22,10 @@ let package = Package(
         // Pure decisions: models, SigV4, envelope crypto, validation, version-stage moves, the error type.
         .target(
             name: "CofferCore",
-            dependencies: [.product(name: "Crypto", package: "swift-crypto")],
+            dependencies: [
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+            ],
             swiftSettings: swiftSettings
         ),
         .target(name: "CofferStorage", dependencies: ["CofferCore"], swiftSettings: swiftSettings),

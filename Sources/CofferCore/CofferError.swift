@@ -16,6 +16,16 @@ public struct CofferError: Error, Sendable, Equatable, CustomStringConvertible {
             case invalidParameter, invalidRequest, resourceNotFound, resourceExists, limitExceeded
             case malformedPolicyDocument, publicPolicy, preconditionNotMet, encryptionFailure, decryptionFailure
             case invalidNextToken
+            // KMS.
+            case notFound, disabled, keyInvalidState, invalidKeyUsage, invalidCiphertext, incorrectKey, alreadyExists
+            case invalidAliasName, tagFailure, unsupportedOperation, invalidGrantToken, invalidGrantID, invalidARN
+            case invalidKeySignature, invalidMAC, invalidMarker
+            // Parameter Store.
+            case parameterNotFound, parameterAlreadyExists, parameterLimitExceeded, parameterMaxVersionLimitExceeded
+            case parameterVersionNotFound, parameterVersionLabelLimitExceeded, invalidKeyID, hierarchyLevelLimitExceeded
+            case hierarchyTypeMismatch, unsupportedParameterType, parameterPatternMismatch, invalidAllowedPattern
+            case tooManyTags, invalidResourceID, invalidResourceType, invalidFilterKey, invalidFilterOption
+            case invalidFilterValue
         }
 
         let backing: Backing
@@ -44,6 +54,40 @@ public struct CofferError: Error, Sendable, Equatable, CustomStringConvertible {
         public static let encryptionFailure = Code(backing: .encryptionFailure)
         public static let decryptionFailure = Code(backing: .decryptionFailure)
         public static let invalidNextToken = Code(backing: .invalidNextToken)
+        public static let notFound = Code(backing: .notFound)
+        public static let disabled = Code(backing: .disabled)
+        public static let keyInvalidState = Code(backing: .keyInvalidState)
+        public static let invalidKeyUsage = Code(backing: .invalidKeyUsage)
+        public static let invalidCiphertext = Code(backing: .invalidCiphertext)
+        public static let incorrectKey = Code(backing: .incorrectKey)
+        public static let alreadyExists = Code(backing: .alreadyExists)
+        public static let invalidAliasName = Code(backing: .invalidAliasName)
+        public static let tagFailure = Code(backing: .tagFailure)
+        public static let unsupportedOperation = Code(backing: .unsupportedOperation)
+        public static let invalidGrantToken = Code(backing: .invalidGrantToken)
+        public static let invalidGrantID = Code(backing: .invalidGrantID)
+        public static let invalidARN = Code(backing: .invalidARN)
+        public static let invalidKeySignature = Code(backing: .invalidKeySignature)
+        public static let invalidMAC = Code(backing: .invalidMAC)
+        public static let invalidMarker = Code(backing: .invalidMarker)
+        public static let parameterNotFound = Code(backing: .parameterNotFound)
+        public static let parameterAlreadyExists = Code(backing: .parameterAlreadyExists)
+        public static let parameterLimitExceeded = Code(backing: .parameterLimitExceeded)
+        public static let parameterMaxVersionLimitExceeded = Code(backing: .parameterMaxVersionLimitExceeded)
+        public static let parameterVersionNotFound = Code(backing: .parameterVersionNotFound)
+        public static let parameterVersionLabelLimitExceeded = Code(backing: .parameterVersionLabelLimitExceeded)
+        public static let invalidKeyID = Code(backing: .invalidKeyID)
+        public static let hierarchyLevelLimitExceeded = Code(backing: .hierarchyLevelLimitExceeded)
+        public static let hierarchyTypeMismatch = Code(backing: .hierarchyTypeMismatch)
+        public static let unsupportedParameterType = Code(backing: .unsupportedParameterType)
+        public static let parameterPatternMismatch = Code(backing: .parameterPatternMismatch)
+        public static let invalidAllowedPattern = Code(backing: .invalidAllowedPattern)
+        public static let tooManyTags = Code(backing: .tooManyTags)
+        public static let invalidResourceID = Code(backing: .invalidResourceID)
+        public static let invalidResourceType = Code(backing: .invalidResourceType)
+        public static let invalidFilterKey = Code(backing: .invalidFilterKey)
+        public static let invalidFilterOption = Code(backing: .invalidFilterOption)
+        public static let invalidFilterValue = Code(backing: .invalidFilterValue)
 
         /// Every code, so the error table's test can prove that each one has a row.
         public static var all: [Code] { Backing.allCases.map { Code(backing: $0) } }

@@ -46,10 +46,16 @@ public final class CofferNode: Sendable {
             logger.info("root credentials are in \(path)")
         }
         let credentials = CredentialDirectory(store: store, root: configuration.dev ? nil : root)
-        let service = SecretsManagerService(store: store, keyring: RootDerivedKeyring(root: root), clock: clock, random: random)
+        let kms = KMSService(store: store, root: root, clock: clock, random: random)
+        let keyring = KMSKeyring(kms: kms, root: root)
+        let service = SecretsManagerService(store: store, keyring: keyring, clock: clock, random: random)
         let processor = RequestProcessor(
             verifier: SigV4Verifier(clock: clock, unsafeAcceptAnySecret: configuration.dev), credentials: credentials,
-            devAccount: configuration.dev ? accountID : nil, secretsManager: SecretsManagerHandler(service: service),
+            devAccount: configuration.dev ? accountID : nil,
+            jsonServices: [
+                "secretsmanager": JSONService(signingName: "secretsmanager", handler: SecretsManagerHandler(service: service)),
+                "TrentService": JSONService(signingName: "kms", handler: KMSHandler(service: kms)),
+            ],
             random: random, logger: logger, version: Self.version)
         server = try await HTTPServer(host: configuration.host, port: configuration.port, processor: processor, logger: logger)
         let interval = configuration.purgeIntervalSeconds
@@ -60,8 +66,12 @@ public final class CofferNode: Sendable {
                 do {
                     let removed = try await service.purgeExpired()
                     if removed > 0 { logger.info("removed secrets whose recovery window ended", metadata: ["count": "\(removed)"]) }
+                    let keys = try await kms.runMaintenance()
+                    if keys.deleted + keys.rotated > 0 {
+                        logger.info("KMS maintenance", metadata: ["deleted": "\(keys.deleted)", "rotated": "\(keys.rotated)"])
+                    }
                 } catch {
-                    logger.error("purge of deleted secrets failed")
+                    logger.error("background maintenance failed")
                 }
             }
         }

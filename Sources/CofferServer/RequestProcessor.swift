@@ -18,23 +18,31 @@ struct HTTPResponseData: Sendable {
     var body: [UInt8]
 }
 
+/// One AWS JSON 1.1 service: its operations, in wire shapes.
+protocol JSONServiceHandler: Sendable {
+    func handle(_ operation: String, _ request: JSONRequest, scope: ResourceScope) async throws -> JSONValue
+}
+
+/// A JSON 1.1 service as the router sees it: the SigV4 signing name and the handler.
+struct JSONService: Sendable {
+    let signingName: String
+    let handler: any JSONServiceHandler
+}
+
 /// The request path: route, authenticate, decode, call the service, encode the answer or AWS's error.
 struct RequestProcessor: Sendable {
     let verifier: SigV4Verifier
     let credentials: CredentialDirectory
     /// In `--dev`, every access key acts for this account.
     let devAccount: String?
-    let secretsManager: SecretsManagerHandler
+    /// JSON 1.1 services by X-Amz-Target prefix.
+    let jsonServices: [String: JSONService]
     let random: any RandomSource
     let logger: Logger
     let version: String
 
-    /// JSON 1.1 target prefixes and the SigV4 signing name each needs.
-    static let jsonServices: [String: String] = ["secretsmanager": "secretsmanager"]
     /// Prefixes that later issues serve; named so an SDK gets a clear answer.
-    static let pendingServices: [String: String] = [
-        "AmazonSSM": "ssm", "TrentService": "kms", "CloudTrail_20131101": "cloudtrail",
-    ]
+    static let pendingServices: [String: String] = ["CloudTrail_20131101": "cloudtrail"]
 
     func process(_ request: HTTPRequestData) async -> HTTPResponseData {
         let requestID = random.uuidString()
@@ -57,7 +65,8 @@ struct RequestProcessor: Sendable {
                 service = pending
                 throw CofferError(.notImplemented, "Coffer does not implement \(pending):\(operation) yet.")
             }
-            guard let signingName = Self.jsonServices[prefix] else { throw CofferError(.unknownOperation, "") }
+            guard let target = jsonServices[prefix] else { throw CofferError(.unknownOperation, "") }
+            let signingName = target.signingName
             service = signingName
             let signed = SigV4Request(method: request.method, path: path, query: query, headers: request.headers, body: request.body)
             let verified = try await verifier.verify(signed, expectedService: signingName, secrets: credentials)
@@ -71,7 +80,7 @@ struct RequestProcessor: Sendable {
             }
             let scope = ResourceScope(account: account, region: verified.scope.region)
             let body = try JSONRequest(body: request.body)
-            let result = try await secretsManager.handle(operation, body, scope: scope)
+            let result = try await target.handler.handle(operation, body, scope: scope)
             logger.debug("request", metadata: ["request-id": "\(requestID)", "operation": "\(signingName):\(operation)", "status": "200"])
             return HTTPResponseData(status: 200, headers: jsonHeaders(requestID), body: JSONWriter.bytes(result))
         } catch let error as CofferError {

@@ -4,7 +4,7 @@ import CofferWire
 import Foundation
 
 /// Translates Secrets Manager's JSON 1.1 wire shapes to ``SecretsManagerService`` calls and back.
-struct SecretsManagerHandler: Sendable {
+struct SecretsManagerHandler: JSONServiceHandler {
     let service: SecretsManagerService
 
     /// Operations the later issues bring; they answer NotImplemented rather than a fake success.

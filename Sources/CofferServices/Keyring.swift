@@ -1,37 +1,70 @@
 public import CofferCore
 import Crypto
 
-/// Supplies the keys that wrap secret values' data keys.
-///
-/// Until Coffer has KMS, every account and region gets one AWS-managed key for Secrets Manager,
-/// derived from the root key. The KMS issue replaces this with real keys; the envelope format
-/// already names key and material version, so stored values need no migration.
+/// Supplies the keys that wrap the data keys of sealed values (secret versions, SecureStrings).
 public protocol Keyring: Sendable {
-    func wrappingKey(for scope: ResourceScope, kmsKeyID: String?) throws(CofferError) -> WrappingKey
-    func wrappingKey(for header: Envelope.Header) throws(CofferError) -> WrappingKey
+    /// The wrapping key for new values: the named KMS key, or the service's AWS-managed key.
+    func wrappingKey(for scope: ResourceScope, kmsKeyID: String?, service: String) async throws -> WrappingKey
+    /// The wrapping key a sealed value names in its header.
+    func wrappingKey(for header: Envelope.Header, scope: ResourceScope, service: String) async throws -> WrappingKey
     /// A keyed digest, so equal values can be recognised without keeping them.
     func digest(_ bytes: [UInt8]) -> String
 }
 
-public struct RootDerivedKeyring: Keyring {
-    let root: RootKey
+/// Wraps data keys with real KMS keys: the key and material version are named in each envelope,
+/// so a disabled or deleted key really stops decryption and rotated keys still open old values.
+public struct KMSKeyring: Keyring {
+    let kms: KMSService
     let digestKey: SymmetricKey
 
-    public init(root: RootKey) {
-        self.root = root
+    public init(kms: KMSService, root: RootKey) {
+        self.kms = kms
         digestKey = root.derive("value-digest")
     }
 
-    public func wrappingKey(for scope: ResourceScope, kmsKeyID: String?) throws(CofferError) -> WrappingKey {
-        let keyID = "aws/secretsmanager:\(scope.account):\(scope.region)"
-        return WrappingKey(keyID: keyID, version: 1, key: root.derive("managed-key/\(keyID)/1"))
+    public func wrappingKey(for scope: ResourceScope, kmsKeyID: String?, service: String) async throws -> WrappingKey {
+        let key: KMSKey
+        do {
+            if let kmsKeyID {
+                key = try await kms.resolve(kmsKeyID, in: scope)
+            } else {
+                key = try await kms.managedKey(service: service, in: scope)
+            }
+            try KMSService.requireUsable(key, usage: .encryptDecrypt, operation: "GenerateDataKey")
+        } catch let error as CofferError {
+            throw KMSKeyring.failure(error, service: service, encrypting: true)
+        }
+        guard key.keySpec == .symmetricDefault, let current = key.currentMaterial else {
+            throw KMSKeyring.failure(CofferError(.invalidKeyUsage, "\(key.arn) is not a symmetric encryption key."), service: service, encrypting: true)
+        }
+        return WrappingKey(keyID: key.keyID, version: current.version,
+                           key: SymmetricKey(data: try await kms.material(key, version: current.version)))
     }
 
-    public func wrappingKey(for header: Envelope.Header) throws(CofferError) -> WrappingKey {
-        guard header.version == 1, header.keyID.hasPrefix("aws/secretsmanager:") else {
-            throw CofferError(.decryptionFailure, "Secrets Manager can't decrypt the protected secret text using the provided KMS key.")
+    public func wrappingKey(for header: Envelope.Header, scope: ResourceScope, service: String) async throws -> WrappingKey {
+        do {
+            let key = try await kms.resolve(header.keyID, in: scope)
+            try KMSService.requireUsable(key, usage: .encryptDecrypt, operation: "Decrypt")
+            guard key.materials.contains(where: { $0.version == header.version }) else { throw CofferError(.invalidCiphertext, "") }
+            return WrappingKey(keyID: key.keyID, version: header.version,
+                               key: SymmetricKey(data: try await kms.material(key, version: header.version)))
+        } catch let error as CofferError {
+            throw KMSKeyring.failure(error, service: service, encrypting: false)
         }
-        return WrappingKey(keyID: header.keyID, version: 1, key: root.derive("managed-key/\(header.keyID)/1"))
+    }
+
+    /// How each service reports a KMS key it cannot use.
+    static func failure(_ error: CofferError, service: String, encrypting: Bool) -> CofferError {
+        switch service {
+        case "ssm":
+            return CofferError(.invalidKeyID, error.message.isEmpty ? "The ciphertext is invalid." : error.message)
+        default:
+            if error.code == .notFound && encrypting { return CofferError(.resourceNotFound, error.message) }
+            let what = encrypting ? "encrypt" : "decrypt"
+            let detail = error.message.isEmpty ? "" : " \(error.message)"
+            return CofferError(encrypting ? .encryptionFailure : .decryptionFailure,
+                               "Secrets Manager can't \(what) the protected secret text using the provided KMS key.\(detail)")
+        }
     }
 
     public func digest(_ bytes: [UInt8]) -> String {

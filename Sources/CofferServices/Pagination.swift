@@ -3,12 +3,12 @@ import Foundation
 
 /// Opaque NextTokens over an ordered list: the token carries the offset of the next page.
 enum Pagination {
-    static func page<T>(_ items: [T], size: Int, token: String?) throws(CofferError) -> (items: [T], nextToken: String?) {
+    static func page<T>(_ items: [T], size: Int, token: String?, invalid: CofferError.Code = .invalidNextToken) throws(CofferError) -> (items: [T], nextToken: String?) {
         var start = 0
         if let token {
             guard let data = Data(base64Encoded: token), let text = String(data: data, encoding: .utf8),
                 text.hasPrefix("offset:"), let offset = Int(text.dropFirst(7)), offset >= 0
-            else { throw CofferError(.invalidNextToken, "The NextToken value is invalid.") }
+            else { throw CofferError(invalid, invalid == .invalidMarker ? "Invalid marker" : "The NextToken value is invalid.") }
             start = offset
         }
         guard start < items.count else { return ([], nil) }

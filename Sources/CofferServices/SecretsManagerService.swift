@@ -95,7 +95,7 @@ public struct SecretsManagerService: Sendable {
             var versionID: String?
             if let value = input.value {
                 let id = input.clientRequestToken ?? random.uuidString()
-                let sealed = try seal(value, arn: secret.arn, versionID: id, kmsKeyID: secret.kmsKeyID, scope: scope)
+                let sealed = try await seal(value, arn: secret.arn, versionID: id, kmsKeyID: secret.kmsKeyID, scope: scope)
                 secret = VersionStages.addVersion(newVersion(id, value, stages: [StagingLabel.current], now), to: secret)
                 newValues.append((id, sealed))
                 versionID = id
@@ -149,7 +149,7 @@ public struct SecretsManagerService: Sendable {
         }
         let now = clock.now()
         let id = token ?? random.uuidString()
-        let sealed = try seal(value, arn: secret.arn, versionID: id, kmsKeyID: secret.kmsKeyID, scope: scope)
+        let sealed = try await seal(value, arn: secret.arn, versionID: id, kmsKeyID: secret.kmsKeyID, scope: scope)
         var updated = VersionStages.addVersion(newVersion(id, value, stages: stages, now), to: secret)
         updated.revision += 1
         updated.lastChangedDate = now
@@ -169,8 +169,8 @@ public struct SecretsManagerService: Sendable {
         SecretVersion(versionID: id, stages: stages, createdDate: now, isString: value.isString, valueDigest: keyring.digest(value.bytes))
     }
 
-    private func seal(_ value: SecretValue, arn: String, versionID: String, kmsKeyID: String?, scope: ResourceScope) throws(CofferError) -> [UInt8] {
-        let key = try keyring.wrappingKey(for: scope, kmsKeyID: kmsKeyID)
+    private func seal(_ value: SecretValue, arn: String, versionID: String, kmsKeyID: String?, scope: ResourceScope) async throws -> [UInt8] {
+        let key = try await keyring.wrappingKey(for: scope, kmsKeyID: kmsKeyID, service: "secretsmanager")
         return try Envelope.seal(value.bytes, context: Self.context(arn: arn, versionID: versionID), under: key, random: random)
     }
 
@@ -202,9 +202,8 @@ public struct SecretsManagerService: Sendable {
         guard let sealed = try await store.sealedValue(arn: secret.arn, versionID: version.versionID) else {
             throw CofferError(.resourceNotFound, "Secrets Manager can't find the specified secret value for VersionId: \(version.versionID)")
         }
-        let plaintext = try Envelope.open(sealed, context: Self.context(arn: secret.arn, versionID: version.versionID)) {
-            (header) throws(CofferError) in try keyring.wrappingKey(for: header)
-        }
+        let wrapping = try await keyring.wrappingKey(for: try Envelope.header(of: sealed), scope: scope, service: "secretsmanager")
+        let plaintext = try Envelope.open(sealed, context: Self.context(arn: secret.arn, versionID: version.versionID)) { _ in wrapping }
         let value: SecretValue = version.isString ? .string(String(decoding: plaintext, as: UTF8.self)) : .binary(plaintext)
         let accessed = try await recordAccess(secret, versionID: version.versionID, in: scope)
         return SecretValueResult(secret: accessed, version: accessed.version(id: version.versionID) ?? version, value: value)

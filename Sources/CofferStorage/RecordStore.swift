@@ -95,3 +95,11 @@ public typealias CofferStore = RecordStore & CredentialStore & SettingStore
 extension Secret: Record {
     public static let kind = "secret"
 }
+
+extension KMSKey: Record {
+    public static let kind = "kms-key"
+}
+
+extension KMSAlias: Record {
+    public static let kind = "kms-alias"
+}

@@ -108,6 +108,34 @@ public struct JSONRequest: Sendable {
         return strings
     }
 
+    /// A map of strings to strings, such as an encryption context.
+    public func stringMap(_ member: String) throws(CofferError) -> [String: String]? {
+        guard let value = present(member) else { return nil }
+        guard let object = value.objectValue else { throw typeError(member, "map", value) }
+        var map: [String: String] = [:]
+        for (key, item) in object.members {
+            guard let string = item.stringValue else { throw typeError(member, "string", item) }
+            map[key] = string
+        }
+        return map
+    }
+
+    /// A nested structure, as its own reader.
+    public func structure(_ member: String) throws(CofferError) -> JSONRequest? {
+        guard let value = present(member) else { return nil }
+        guard let object = value.objectValue else { throw typeError(member, "structure", value) }
+        return JSONRequest(object: object)
+    }
+
+    /// A string member that must be one of `allowed`.
+    public func enumeration(_ member: String, _ allowed: [String]) throws(CofferError) -> String? {
+        guard let text = try string(member) else { return nil }
+        guard allowed.contains(text) else {
+            throw .validation("1 validation error detected: Value '\(text)' at '\(Self.path(member))' failed to satisfy constraint: Member must satisfy enum value set: [\(allowed.joined(separator: ", "))]")
+        }
+        return text
+    }
+
     /// Each element of a list of structures, as its own reader.
     public func structures(_ member: String, min: Int = 0, max: Int = .max) throws(CofferError) -> [JSONRequest]? {
         guard let list = try list(member, min: min, max: max) else { return nil }

@@ -33,3 +33,36 @@ import Testing
         #expect(String(describing: root) == "RootKey(<redacted>)")
     }
 }
+
+@Suite struct KMSCryptoTests {
+    @Test func sha224MatchesFIPSVectors() {
+        #expect(Hex.encode(KeyCrypto.sha224ForTesting(Array("abc".utf8))) == "23097d223405d8228642a477bda255b32aadbce4bda0b3f7e36c9da7")
+        #expect(Hex.encode(KeyCrypto.sha224ForTesting([])) == "d14a028c2a3a2bc9476102bb288234c415a2b01f828ea62ac5b3e42f")
+    }
+
+    @Test func hmac224MatchesRFC4231() throws {
+        // RFC 4231 test case 2.
+        let mac = try KeyCrypto.mac(.hmac224, material: Array("Jefe".utf8), message: Array("what do ya want for nothing?".utf8))
+        #expect(Hex.encode(mac) == "a30e01098bc6dbbf45690f3a7e9e6d0f8bbea2a39e6148008fd05e44")
+    }
+
+    @Test func ciphertextsBindTheirContextAndName() throws {
+        let material = SystemRandomSource().bytes(32)
+        let blob = try KMSCiphertext.seal([1, 2, 3], keyID: "k1", version: 2, material: material, context: ["a": "b"])
+        #expect(try KMSCiphertext.header(of: blob) == KMSCiphertext.Header(keyID: "k1", version: 2))
+        #expect(try KMSCiphertext.open(blob, material: material, context: ["a": "b"]) == [1, 2, 3])
+        #expect(throws: CofferError.self) { try KMSCiphertext.open(blob, material: material, context: [:]) }
+        #expect(throws: CofferError.self) { try KMSCiphertext.open(blob, material: material, context: ["a": "c"]) }
+        #expect(KMSCiphertext.canonical(["ab": "c"]) != KMSCiphertext.canonical(["a": "bc"]))
+    }
+
+    @Test(arguments: [KeySpec.rsa2048, .eccNistP256, .eccNistP384, .eccNistP521])
+    func signaturesVerifyAndRejectOtherMessages(spec: KeySpec) throws {
+        let material = try KeyCrypto.generateMaterial(spec, random: SystemRandomSource())
+        for algorithm in spec.signingAlgorithms(for: .signVerify) {
+            let signature = try KeyCrypto.sign(spec, material: material, message: [1, 2, 3], isDigest: false, algorithm: algorithm)
+            #expect(try KeyCrypto.verify(spec, material: material, message: [1, 2, 3], isDigest: false, algorithm: algorithm, signature: signature))
+            #expect(try !KeyCrypto.verify(spec, material: material, message: [1, 2, 4], isDigest: false, algorithm: algorithm, signature: signature))
+        }
+    }
+}

@@ -16,9 +16,10 @@ final class ManualClock: WallClock {
     let scope = ResourceScope(account: "123456789012", region: "us-east-1")
     let clock = ManualClock()
     let store = MemoryStore()
+    let root = RootKey.generate(random: SystemRandomSource())
+    var kms: KMSService { KMSService(store: store, root: root, clock: clock, random: SystemRandomSource()) }
     var service: SecretsManagerService {
-        SecretsManagerService(store: store, keyring: RootDerivedKeyring(root: .generate(random: SystemRandomSource())),
-                              clock: clock, random: SystemRandomSource())
+        SecretsManagerService(store: store, keyring: KMSKeyring(kms: kms, root: root), clock: clock, random: SystemRandomSource())
     }
 
     func code(_ body: () async throws -> Void) async -> CofferError.Code? {

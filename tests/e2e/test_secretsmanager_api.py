@@ -179,7 +179,9 @@ def test_batch_get_secret_value(sm):
           "InvalidParameterException")
 
 
-def test_update_secret(sm):
+def test_update_secret(sm, coffer):
+    kms = coffer.client("kms")
+    kms.create_alias(AliasName="alias/my-key", TargetKeyId=kms.create_key()["KeyMetadata"]["KeyId"])
     created = sm.create_secret(Name="upd", SecretString="v1", Description="before")
     meta_only = sm.update_secret(SecretId="upd", Description="after", KmsKeyId="alias/my-key")
     assert "VersionId" not in meta_only

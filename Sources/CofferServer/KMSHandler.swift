@@ -1,0 +1,387 @@
+import CofferCore
+import CofferServices
+import CofferWire
+import Foundation
+
+/// Translates KMS's JSON 1.1 wire shapes (`TrentService.*`) to ``KMSService`` calls and back.
+struct KMSHandler: JSONServiceHandler {
+    let service: KMSService
+
+    static let pending: Set<String> = [
+        "ConnectCustomKeyStore", "CreateCustomKeyStore", "DeleteCustomKeyStore", "DescribeCustomKeyStores",
+        "DisconnectCustomKeyStore", "UpdateCustomKeyStore", "GetParametersForImport", "ImportKeyMaterial",
+        "DeleteImportedKeyMaterial", "ReplicateKey", "UpdatePrimaryRegion", "DeriveSharedSecret",
+        "GenerateDataKeyPairWithoutPlaintext_", "DeriveSharedSecret",
+    ]
+
+    func handle(_ operation: String, _ r: JSONRequest, scope: ResourceScope) async throws -> JSONValue {
+        switch operation {
+        case "CreateKey": return try await createKey(r, scope)
+        case "DescribeKey": return .object(["KeyMetadata": metadata(try await service.describeKey(try keyID(r), in: scope), scope)])
+        case "ListKeys": return try await listKeys(r, scope)
+        case "UpdateKeyDescription":
+            try await service.updateKeyDescription(try keyID(r), description: try r.required("Description", try r.string("Description", max: 8192)), in: scope)
+            return .object([:])
+        case "EnableKey": try await service.enableKey(try keyID(r), in: scope); return .object([:])
+        case "DisableKey": try await service.disableKey(try keyID(r), in: scope); return .object([:])
+        case "ScheduleKeyDeletion":
+            let key = try await service.scheduleKeyDeletion(try keyID(r), pendingWindowDays: try r.integer("PendingWindowInDays", min: 1, max: 365), in: scope)
+            return .object(["KeyId": .string(key.arn), "DeletionDate": JSONResponse.timestamp(key.deletionDate ?? Date()),
+                            "KeyState": .string(key.state.rawValue), "PendingWindowInDays": .number(Double(key.pendingWindowDays ?? 30))])
+        case "CancelKeyDeletion":
+            return .object(["KeyId": .string(try await service.cancelKeyDeletion(try keyID(r), in: scope).arn)])
+        case "CreateAlias":
+            try await service.createAlias(try aliasName(r), targetKeyID: try r.requiredString("TargetKeyId", min: 1, max: 2048), in: scope)
+            return .object([:])
+        case "UpdateAlias":
+            try await service.updateAlias(try aliasName(r), targetKeyID: try r.requiredString("TargetKeyId", min: 1, max: 2048), in: scope)
+            return .object([:])
+        case "DeleteAlias": try await service.deleteAlias(try aliasName(r), in: scope); return .object([:])
+        case "ListAliases": return try await listAliases(r, scope)
+        case "Encrypt": return try await encrypt(r, scope)
+        case "Decrypt": return try await decrypt(r, scope)
+        case "ReEncrypt": return try await reEncrypt(r, scope)
+        case "GenerateDataKey", "GenerateDataKeyWithoutPlaintext": return try await generateDataKey(r, scope, plaintext: operation == "GenerateDataKey")
+        case "GenerateDataKeyPair", "GenerateDataKeyPairWithoutPlaintext":
+            return try await generateDataKeyPair(r, scope, plaintext: operation == "GenerateDataKeyPair")
+        case "GenerateRandom":
+            if try r.string("CustomKeyStoreId") != nil { throw CofferError(.unsupportedOperation, "Custom key stores are not supported.") }
+            return .object(["Plaintext": JSONResponse.base64(service.generateRandom(try r.integer("NumberOfBytes", min: 1, max: 1024) ?? 32))])
+        case "GenerateMac": return try await generateMac(r, scope)
+        case "VerifyMac": return try await verifyMac(r, scope)
+        case "Sign": return try await sign(r, scope)
+        case "Verify": return try await verify(r, scope)
+        case "GetPublicKey": return try await getPublicKey(r, scope)
+        case "EnableKeyRotation":
+            try await service.enableKeyRotation(try keyID(r), periodDays: try r.integer("RotationPeriodInDays", min: 90, max: 2560), in: scope)
+            return .object([:])
+        case "DisableKeyRotation": try await service.disableKeyRotation(try keyID(r), in: scope); return .object([:])
+        case "GetKeyRotationStatus": return try await rotationStatus(r, scope)
+        case "RotateKeyOnDemand": return .object(["KeyId": .string(try await service.rotateKeyOnDemand(try keyID(r), in: scope).arn)])
+        case "ListKeyRotations": return try await listKeyRotations(r, scope)
+        case "GetKeyPolicy":
+            let name = try r.string("PolicyName", min: 1, max: 128)
+            return .object(["Policy": .string(try await service.keyPolicy(try keyID(r), name: name, in: scope)), "PolicyName": .string(name ?? "default")])
+        case "PutKeyPolicy":
+            try await service.putKeyPolicy(try keyID(r), name: try r.string("PolicyName", min: 1, max: 128),
+                                           policy: try r.requiredString("Policy", min: 1, max: 131_072), in: scope)
+            return .object([:])
+        case "ListKeyPolicies":
+            _ = try await service.describeKey(try keyID(r), in: scope)
+            return .object(["PolicyNames": ["default"], "Truncated": false])
+        case "CreateGrant": return try await createGrant(r, scope)
+        case "ListGrants": return try await listGrants(r, scope)
+        case "ListRetirableGrants": return try await listRetirableGrants(r, scope)
+        case "RetireGrant":
+            try await service.retireGrant(token: try r.string("GrantToken", min: 1, max: 8192), keyID: try r.string("KeyId", min: 1, max: 2048),
+                                          grantID: try r.string("GrantId", min: 1, max: 128), in: scope)
+            return .object([:])
+        case "RevokeGrant":
+            try await service.revokeGrant(try keyID(r), grantID: try r.requiredString("GrantId", min: 1, max: 128), in: scope)
+            return .object([:])
+        case "TagResource":
+            try await service.tagResource(try keyID(r), tags: try tags(r, required: true), in: scope)
+            return .object([:])
+        case "UntagResource":
+            try await service.untagResource(try keyID(r), keys: try r.required("TagKeys", try r.stringList("TagKeys", itemMin: 1, itemMax: 128)), in: scope)
+            return .object([:])
+        case "ListResourceTags":
+            let page = try await service.listResourceTags(try keyID(r), limit: try limit(r), marker: try marker(r), in: scope)
+            var out: JSONObject = ["Tags": .array(page.tags.map { .object(["TagKey": .string($0.key), "TagValue": .string($0.value)]) })]
+            paging(&out, page.nextMarker)
+            return .object(out)
+        default:
+            if Self.pending.contains(operation) {
+                throw CofferError(.notImplemented, "Coffer does not implement kms:\(operation) yet.")
+            }
+            throw CofferError(.unknownOperation, "")
+        }
+    }
+
+    // MARK: Readers
+
+    private func keyID(_ r: JSONRequest) throws(CofferError) -> String { try r.requiredString("KeyId", min: 1, max: 2048) }
+    private func aliasName(_ r: JSONRequest) throws(CofferError) -> String { try r.requiredString("AliasName", min: 1, max: 256) }
+    private func limit(_ r: JSONRequest) throws(CofferError) -> Int? { try r.integer("Limit", min: 1, max: 1000) }
+    private func marker(_ r: JSONRequest) throws(CofferError) -> String? { try r.string("Marker", min: 1, max: 1024) }
+    private func context(_ r: JSONRequest, _ member: String = "EncryptionContext") throws(CofferError) -> [String: String] {
+        try r.stringMap(member) ?? [:]
+    }
+
+    private func tags(_ r: JSONRequest, required: Bool) throws(CofferError) -> [Tag] {
+        let list = try r.structures("Tags")
+        if required, list == nil { _ = try r.required("Tags", list) }
+        var tags: [Tag] = []
+        for item in list ?? [] {
+            tags.append(Tag(key: try item.requiredString("TagKey", min: 1, max: 128), value: try item.required("TagValue", try item.string("TagValue", max: 256))))
+        }
+        return tags
+    }
+
+    private func paging(_ out: inout JSONObject, _ next: String?) {
+        if let next { out["NextMarker"] = .string(next) }
+        out["Truncated"] = .bool(next != nil)
+    }
+
+    static let encryptionAlgorithms = ["SYMMETRIC_DEFAULT", "RSAES_OAEP_SHA_1", "RSAES_OAEP_SHA_256", "SM2PKE"]
+    static let signingAlgorithms = ["RSASSA_PSS_SHA_256", "RSASSA_PSS_SHA_384", "RSASSA_PSS_SHA_512", "RSASSA_PKCS1_V1_5_SHA_256",
+                                    "RSASSA_PKCS1_V1_5_SHA_384", "RSASSA_PKCS1_V1_5_SHA_512", "ECDSA_SHA_256", "ECDSA_SHA_384",
+                                    "ECDSA_SHA_512", "SM2DSA", "ML_DSA_SHAKE_256", "ED25519_SHA_512", "ED25519_PH_SHA_512"]
+    static let macAlgorithms = ["HMAC_SHA_224", "HMAC_SHA_256", "HMAC_SHA_384", "HMAC_SHA_512"]
+
+    // MARK: Shapes
+
+    func metadata(_ key: KMSKey, _ scope: ResourceScope) -> JSONValue {
+        var out: JSONObject = [
+            "AWSAccountId": .string(scope.account), "KeyId": .string(key.keyID), "Arn": .string(key.arn),
+            "CreationDate": JSONResponse.timestamp(key.creationDate), "Enabled": .bool(key.state == .enabled),
+            "Description": .string(key.description), "KeyUsage": .string(key.keyUsage.rawValue),
+            "KeyState": .string(key.state.rawValue),
+        ]
+        if let deletion = key.deletionDate { out["DeletionDate"] = JSONResponse.timestamp(deletion) }
+        out["Origin"] = "AWS_KMS"
+        out["KeyManager"] = .string(key.keyManager)
+        out["CustomerMasterKeySpec"] = .string(key.keySpec.rawValue)
+        out["KeySpec"] = .string(key.keySpec.rawValue)
+        let encryption = key.keySpec.encryptionAlgorithms(for: key.keyUsage)
+        if !encryption.isEmpty { out["EncryptionAlgorithms"] = .array(encryption.map(JSONValue.string)) }
+        let signing = key.keySpec.signingAlgorithms(for: key.keyUsage)
+        if !signing.isEmpty { out["SigningAlgorithms"] = .array(signing.map(JSONValue.string)) }
+        if !key.keySpec.macAlgorithms.isEmpty { out["MacAlgorithms"] = .array(key.keySpec.macAlgorithms.map(JSONValue.string)) }
+        out["MultiRegion"] = false
+        if let days = key.pendingWindowDays { out["PendingDeletionWindowInDays"] = .number(Double(days)) }
+        if key.keySpec == .symmetricDefault, let current = key.currentMaterial { out["CurrentKeyMaterialId"] = .string(current.materialID) }
+        return .object(out)
+    }
+
+    // MARK: Operations
+
+    private func createKey(_ r: JSONRequest, _ scope: ResourceScope) async throws -> JSONValue {
+        if let origin = try r.string("Origin"), origin != "AWS_KMS" {
+            throw CofferError(.unsupportedOperation, "Coffer supports only keys with Origin AWS_KMS.")
+        }
+        if try r.string("CustomKeyStoreId") != nil { throw CofferError(.unsupportedOperation, "Custom key stores are not supported.") }
+        if try r.bool("MultiRegion") == true { throw CofferError(.unsupportedOperation, "Multi-Region keys are not supported.") }
+        let specText = try r.enumeration("KeySpec", KeySpec.allCases.map(\.rawValue) + ["ECC_SECG_P256K1", "SM2", "ML_DSA_44", "ML_DSA_65", "ML_DSA_87", "ECC_NIST_EDWARDS25519"])
+            ?? r.enumeration("CustomerMasterKeySpec", KeySpec.allCases.map(\.rawValue) + ["ECC_SECG_P256K1", "SM2"])
+            ?? "SYMMETRIC_DEFAULT"
+        guard let spec = KeySpec(rawValue: specText) else {
+            throw CofferError(.unsupportedOperation, "Coffer does not support KeySpec \(specText) yet.")
+        }
+        let usage = try r.enumeration("KeyUsage", ["SIGN_VERIFY", "ENCRYPT_DECRYPT", "GENERATE_VERIFY_MAC", "KEY_AGREEMENT"]).map { text throws(CofferError) -> KeyUsage in
+            guard let usage = KeyUsage(rawValue: text) else { throw CofferError(.unsupportedOperation, "KeyUsage \(text) is not supported.") }
+            return usage
+        }
+        let key = try await service.createKey(
+            spec: spec, usage: usage, description: try r.string("Description", max: 8192) ?? "",
+            policy: try r.string("Policy", min: 1, max: 131_072), tags: try tags(r, required: false), in: scope)
+        return .object(["KeyMetadata": metadata(key, scope)])
+    }
+
+    private func listKeys(_ r: JSONRequest, _ scope: ResourceScope) async throws -> JSONValue {
+        let page = try await service.listKeys(limit: try limit(r), marker: try marker(r), in: scope)
+        var out: JSONObject = ["Keys": .array(page.keys.map { .object(["KeyId": .string($0.keyID), "KeyArn": .string($0.arn)]) })]
+        paging(&out, page.nextMarker)
+        return .object(out)
+    }
+
+    private func listAliases(_ r: JSONRequest, _ scope: ResourceScope) async throws -> JSONValue {
+        let page = try await service.listAliases(keyID: try r.string("KeyId", min: 1, max: 2048), limit: try limit(r), marker: try marker(r), in: scope)
+        var out: JSONObject = ["Aliases": .array(page.aliases.map { alias in
+            .object(["AliasName": .string(alias.name), "AliasArn": .string(alias.arn), "TargetKeyId": .string(alias.targetKeyID),
+                     "CreationDate": JSONResponse.timestamp(alias.creationDate), "LastUpdatedDate": JSONResponse.timestamp(alias.lastUpdatedDate)])
+        })]
+        paging(&out, page.nextMarker)
+        return .object(out)
+    }
+
+    private func encrypt(_ r: JSONRequest, _ scope: ResourceScope) async throws -> JSONValue {
+        let id = try keyID(r)
+        let plaintext = try r.required("Plaintext", try r.blob("Plaintext", min: 1, max: 4096, sensitive: true))
+        let result = try await service.encrypt(id, plaintext: plaintext, context: try context(r),
+                                               algorithm: try r.enumeration("EncryptionAlgorithm", Self.encryptionAlgorithms), in: scope)
+        return .object(["CiphertextBlob": JSONResponse.base64(result.blob), "KeyId": .string(result.key.arn),
+                        "EncryptionAlgorithm": .string(result.algorithm)])
+    }
+
+    private func decrypt(_ r: JSONRequest, _ scope: ResourceScope) async throws -> JSONValue {
+        let blob = try r.required("CiphertextBlob", try r.blob("CiphertextBlob", min: 1, max: 6144))
+        if try r.structure("Recipient") != nil { throw CofferError(.unsupportedOperation, "Recipient (Nitro Enclaves) is not supported.") }
+        let result = try await service.decrypt(blob, keyID: try r.string("KeyId", min: 1, max: 2048), context: try context(r),
+                                               algorithm: try r.enumeration("EncryptionAlgorithm", Self.encryptionAlgorithms), in: scope)
+        var out: JSONObject = ["KeyId": .string(result.key.arn), "Plaintext": JSONResponse.base64(result.plaintext),
+                               "EncryptionAlgorithm": .string(result.algorithm)]
+        if result.key.keySpec == .symmetricDefault, let header = try? KMSCiphertext.header(of: blob),
+            let material = result.key.materials.first(where: { $0.version == header.version })
+        {
+            out["KeyMaterialId"] = .string(material.materialID)
+        }
+        return .object(out)
+    }
+
+    private func reEncrypt(_ r: JSONRequest, _ scope: ResourceScope) async throws -> JSONValue {
+        let result = try await service.reEncrypt(
+            try r.required("CiphertextBlob", try r.blob("CiphertextBlob", min: 1, max: 6144)),
+            sourceKeyID: try r.string("SourceKeyId", min: 1, max: 2048), sourceContext: try context(r, "SourceEncryptionContext"),
+            sourceAlgorithm: try r.enumeration("SourceEncryptionAlgorithm", Self.encryptionAlgorithms),
+            destinationKeyID: try r.requiredString("DestinationKeyId", min: 1, max: 2048),
+            destinationContext: try context(r, "DestinationEncryptionContext"),
+            destinationAlgorithm: try r.enumeration("DestinationEncryptionAlgorithm", Self.encryptionAlgorithms), in: scope)
+        return .object(["CiphertextBlob": JSONResponse.base64(result.blob), "SourceKeyId": .string(result.sourceKey.arn),
+                        "KeyId": .string(result.key.arn), "SourceEncryptionAlgorithm": .string(result.sourceAlgorithm),
+                        "DestinationEncryptionAlgorithm": .string(result.algorithm)])
+    }
+
+    private func generateDataKey(_ r: JSONRequest, _ scope: ResourceScope, plaintext: Bool) async throws -> JSONValue {
+        let result = try await service.generateDataKey(
+            try keyID(r), numberOfBytes: try r.integer("NumberOfBytes", min: 1, max: 1024),
+            keySpec: try r.enumeration("KeySpec", ["AES_256", "AES_128"]), context: try context(r), in: scope)
+        var out: JSONObject = ["CiphertextBlob": JSONResponse.base64(result.blob)]
+        if plaintext { out["Plaintext"] = JSONResponse.base64(result.plaintext) }
+        out["KeyId"] = .string(result.key.arn)
+        if let current = result.key.currentMaterial { out["KeyMaterialId"] = .string(current.materialID) }
+        return .object(out)
+    }
+
+    private func generateDataKeyPair(_ r: JSONRequest, _ scope: ResourceScope, plaintext: Bool) async throws -> JSONValue {
+        let spec = try r.required("KeyPairSpec", try r.enumeration("KeyPairSpec", ["RSA_2048", "RSA_3072", "RSA_4096", "ECC_NIST_P256", "ECC_NIST_P384", "ECC_NIST_P521", "ECC_SECG_P256K1", "SM2", "ECC_NIST_EDWARDS25519"]))
+        let result = try await service.generateDataKeyPair(try keyID(r), pairSpec: spec, context: try context(r), in: scope)
+        var out: JSONObject = ["PrivateKeyCiphertextBlob": JSONResponse.base64(result.blob)]
+        if plaintext { out["PrivateKeyPlaintext"] = JSONResponse.base64(result.privateKey) }
+        out["PublicKey"] = JSONResponse.base64(result.publicKey)
+        out["KeyId"] = .string(result.key.arn)
+        out["KeyPairSpec"] = .string(spec)
+        return .object(out)
+    }
+
+    private func generateMac(_ r: JSONRequest, _ scope: ResourceScope) async throws -> JSONValue {
+        let message = try r.required("Message", try r.blob("Message", min: 1, max: 4096, sensitive: true))
+        let algorithm = try r.required("MacAlgorithm", try r.enumeration("MacAlgorithm", Self.macAlgorithms))
+        let result = try await service.generateMac(try keyID(r), message: message, algorithm: algorithm, in: scope)
+        return .object(["Mac": JSONResponse.base64(result.mac), "MacAlgorithm": .string(algorithm), "KeyId": .string(result.key.arn)])
+    }
+
+    private func verifyMac(_ r: JSONRequest, _ scope: ResourceScope) async throws -> JSONValue {
+        let message = try r.required("Message", try r.blob("Message", min: 1, max: 4096, sensitive: true))
+        let algorithm = try r.required("MacAlgorithm", try r.enumeration("MacAlgorithm", Self.macAlgorithms))
+        let mac = try r.required("Mac", try r.blob("Mac", min: 1, max: 6144))
+        let key = try await service.verifyMac(try keyID(r), message: message, mac: mac, algorithm: algorithm, in: scope)
+        return .object(["KeyId": .string(key.arn), "MacValid": true, "MacAlgorithm": .string(algorithm)])
+    }
+
+    private func messageType(_ r: JSONRequest) throws(CofferError) -> Bool {
+        switch try r.enumeration("MessageType", ["RAW", "DIGEST", "EXTERNAL_MU"]) {
+        case "DIGEST"?: return true
+        case "EXTERNAL_MU"?: throw CofferError(.unsupportedOperation, "MessageType EXTERNAL_MU is not supported.")
+        default: return false
+        }
+    }
+
+    private func sign(_ r: JSONRequest, _ scope: ResourceScope) async throws -> JSONValue {
+        let message = try r.required("Message", try r.blob("Message", min: 1, max: 4096, sensitive: true))
+        let algorithm = try r.required("SigningAlgorithm", try r.enumeration("SigningAlgorithm", Self.signingAlgorithms))
+        let result = try await service.sign(try keyID(r), message: message, isDigest: try messageType(r), algorithm: algorithm, in: scope)
+        return .object(["KeyId": .string(result.key.arn), "Signature": JSONResponse.base64(result.signature), "SigningAlgorithm": .string(algorithm)])
+    }
+
+    private func verify(_ r: JSONRequest, _ scope: ResourceScope) async throws -> JSONValue {
+        let message = try r.required("Message", try r.blob("Message", min: 1, max: 4096, sensitive: true))
+        let signature = try r.required("Signature", try r.blob("Signature", min: 1, max: 6144))
+        let algorithm = try r.required("SigningAlgorithm", try r.enumeration("SigningAlgorithm", Self.signingAlgorithms))
+        let key = try await service.verify(try keyID(r), message: message, isDigest: try messageType(r), signature: signature,
+                                           algorithm: algorithm, in: scope)
+        return .object(["KeyId": .string(key.arn), "SignatureValid": true, "SigningAlgorithm": .string(algorithm)])
+    }
+
+    private func getPublicKey(_ r: JSONRequest, _ scope: ResourceScope) async throws -> JSONValue {
+        let result = try await service.publicKey(try keyID(r), in: scope)
+        let key = result.key
+        var out: JSONObject = ["KeyId": .string(key.arn), "PublicKey": JSONResponse.base64(result.publicKey),
+                               "CustomerMasterKeySpec": .string(key.keySpec.rawValue), "KeySpec": .string(key.keySpec.rawValue),
+                               "KeyUsage": .string(key.keyUsage.rawValue)]
+        let encryption = key.keySpec.encryptionAlgorithms(for: key.keyUsage)
+        if !encryption.isEmpty { out["EncryptionAlgorithms"] = .array(encryption.map(JSONValue.string)) }
+        let signing = key.keySpec.signingAlgorithms(for: key.keyUsage)
+        if !signing.isEmpty { out["SigningAlgorithms"] = .array(signing.map(JSONValue.string)) }
+        return .object(out)
+    }
+
+    private func rotationStatus(_ r: JSONRequest, _ scope: ResourceScope) async throws -> JSONValue {
+        let key = try await service.keyRotationStatus(try keyID(r), in: scope)
+        var out: JSONObject = ["KeyRotationEnabled": .bool(key.rotationEnabled), "KeyId": .string(key.arn)]
+        if key.rotationEnabled, let days = key.rotationPeriodDays { out["RotationPeriodInDays"] = .number(Double(days)) }
+        if key.rotationEnabled, let next = key.nextRotationDate { out["NextRotationDate"] = JSONResponse.timestamp(next) }
+        if let onDemand = key.materials.last(where: { $0.rotationType == "ON_DEMAND" }) {
+            out["OnDemandRotationStartDate"] = JSONResponse.timestamp(onDemand.createdDate)
+        }
+        return .object(out)
+    }
+
+    private func listKeyRotations(_ r: JSONRequest, _ scope: ResourceScope) async throws -> JSONValue {
+        let page = try await service.listKeyRotations(try keyID(r), limit: try limit(r), marker: try marker(r), in: scope)
+        var out: JSONObject = ["Rotations": .array(page.rotations.map { rotation in
+            .object(["KeyId": .string(page.key.arn), "KeyMaterialId": .string(rotation.materialID),
+                     "RotationDate": JSONResponse.timestamp(rotation.createdDate), "RotationType": .string(rotation.rotationType ?? "AUTOMATIC")])
+        })]
+        paging(&out, page.nextMarker)
+        return .object(out)
+    }
+
+    private func createGrant(_ r: JSONRequest, _ scope: ResourceScope) async throws -> JSONValue {
+        let operations = try r.required("Operations", try r.stringList("Operations"))
+        let allowed = ["Decrypt", "Encrypt", "GenerateDataKey", "GenerateDataKeyWithoutPlaintext", "ReEncryptFrom", "ReEncryptTo", "Sign",
+                       "Verify", "GetPublicKey", "CreateGrant", "RetireGrant", "DescribeKey", "GenerateDataKeyPair",
+                       "GenerateDataKeyPairWithoutPlaintext", "GenerateMac", "VerifyMac", "DeriveSharedSecret"]
+        for operation in operations where !allowed.contains(operation) {
+            throw CofferError.constraint(operation, member: "operations.member", "Member must satisfy enum value set: [\(allowed.joined(separator: ", "))]")
+        }
+        var constraints: [String: [String: String]]?
+        if let c = try r.structure("Constraints") {
+            constraints = [:]
+            if let subset = try c.stringMap("EncryptionContextSubset") { constraints?["EncryptionContextSubset"] = subset }
+            if let equals = try c.stringMap("EncryptionContextEquals") { constraints?["EncryptionContextEquals"] = equals }
+        }
+        let result = try await service.createGrant(
+            try keyID(r), grantee: try r.requiredString("GranteePrincipal", min: 1, max: 256),
+            retiring: try r.string("RetiringPrincipal", min: 1, max: 256), operations: operations, constraints: constraints,
+            name: try r.string("Name", min: 1, max: 256), in: scope)
+        return .object(["GrantToken": .string(result.token), "GrantId": .string(result.grantID)])
+    }
+
+    private func grantObject(_ grant: KMSGrant, key: KMSKey) -> JSONValue {
+        var out: JSONObject = ["KeyId": .string(key.arn), "GrantId": .string(grant.grantID)]
+        if let name = grant.name { out["Name"] = .string(name) }
+        out["CreationDate"] = JSONResponse.timestamp(grant.creationDate)
+        out["GranteePrincipal"] = .string(grant.granteePrincipal)
+        if let retiring = grant.retiringPrincipal { out["RetiringPrincipal"] = .string(retiring) }
+        out["IssuingAccount"] = .string(grant.issuingAccount)
+        out["Operations"] = .array(grant.operations.map(JSONValue.string))
+        if let constraints = grant.constraints, !constraints.isEmpty {
+            var c = JSONObject()
+            for (name, map) in constraints.sorted(by: { $0.key < $1.key }) {
+                var inner = JSONObject()
+                for (k, v) in map.sorted(by: { $0.key < $1.key }) { inner.append(k, .string(v)) }
+                c.append(name, .object(inner))
+            }
+            out["Constraints"] = .object(c)
+        }
+        return .object(out)
+    }
+
+    private func listGrants(_ r: JSONRequest, _ scope: ResourceScope) async throws -> JSONValue {
+        let page = try await service.listGrants(try keyID(r), grantID: try r.string("GrantId", min: 1, max: 128),
+                                                grantee: try r.string("GranteePrincipal", min: 1, max: 256),
+                                                limit: try limit(r), marker: try marker(r), in: scope)
+        var out: JSONObject = ["Grants": .array(page.grants.map { grantObject($0, key: page.key) })]
+        paging(&out, page.nextMarker)
+        return .object(out)
+    }
+
+    private func listRetirableGrants(_ r: JSONRequest, _ scope: ResourceScope) async throws -> JSONValue {
+        let page = try await service.listRetirableGrants(retiringPrincipal: try r.requiredString("RetiringPrincipal", min: 1, max: 256),
+                                                         limit: try limit(r), marker: try marker(r), in: scope)
+        var out: JSONObject = ["Grants": .array(page.grants.map { grantObject($0.grant, key: $0.key) })]
+        paging(&out, page.nextMarker)
+        return .object(out)
+    }
+}

@@ -1,0 +1,276 @@
+public import CofferCore
+public import CofferStorage
+public import Foundation
+
+/// Rotation, key policies, grants and tags.
+extension KMSService {
+    // MARK: Rotation
+
+    public func enableKeyRotation(_ keyID: String, periodDays: Int?, in scope: ResourceScope) async throws {
+        let now = clock.now()
+        try await changeKey(keyID, in: scope) { key in
+            try Self.requireRotatable(key)
+            let days = periodDays ?? key.rotationPeriodDays ?? 365
+            key.rotationEnabled = true
+            key.rotationPeriodDays = days
+            key.nextRotationDate = now.addingTimeInterval(Double(days) * 86_400)
+        }
+    }
+
+    public func disableKeyRotation(_ keyID: String, in scope: ResourceScope) async throws {
+        try await changeKey(keyID, in: scope) { key in
+            try Self.requireRotatable(key)
+            key.rotationEnabled = false
+            key.nextRotationDate = nil
+        }
+    }
+
+    static func requireRotatable(_ key: KMSKey) throws(CofferError) {
+        switch key.state {
+        case .disabled: throw CofferError(.disabled, "\(key.arn) is disabled.")
+        case .pendingDeletion: throw CofferError(.keyInvalidState, "\(key.arn) is pending deletion.")
+        case .enabled: break
+        }
+        guard key.keySpec == .symmetricDefault else {
+            throw CofferError(.unsupportedOperation, "\(key.arn) key spec \(key.keySpec.rawValue) does not support automatic key rotation.")
+        }
+    }
+
+    public func keyRotationStatus(_ keyID: String, in scope: ResourceScope) async throws -> KMSKey {
+        let key = try await resolve(keyID, in: scope)
+        if key.state == .pendingDeletion { throw CofferError(.keyInvalidState, "\(key.arn) is pending deletion.") }
+        return key
+    }
+
+    /// Adds a new material version now (RotateKeyOnDemand) or when rotation is due.
+    func addMaterial(_ keyID: String, type: String, in scope: ResourceScope) async throws -> KMSKey {
+        var attempt = 0
+        while true {
+            let key = try await resolve(keyID, in: scope)
+            if type == "ON_DEMAND" {
+                if key.keyManager == "AWS" {
+                    throw CofferError(.unsupportedOperation, "\(key.arn) is an AWS managed key and cannot be rotated on demand.")
+                }
+                try Self.requireRotatable(key)
+                if key.materials.filter({ $0.rotationType == "ON_DEMAND" }).count >= Self.maximumOnDemandRotations {
+                    throw CofferError(.limitExceeded, "The on-demand rotations limit has been reached for the given keyId. No more on-demand rotations can be performed for this key: \(key.arn)")
+                }
+            }
+            var updated = key
+            let version = (key.materials.map(\.version).max() ?? 0) + 1
+            let material = try KeyCrypto.generateMaterial(key.keySpec, random: random)
+            let sealed = try root.seal(material, purpose: "kms-material", context: "\(key.arn)\n\(version)")
+            updated.materials.append(KeyMaterialVersion(version: version, materialID: Hex.encode(random.bytes(32)),
+                                                        createdDate: clock.now(), rotationType: type))
+            if type == "AUTOMATIC", let period = key.rotationPeriodDays {
+                updated.nextRotationDate = clock.now().addingTimeInterval(Double(period) * 86_400)
+            }
+            updated.revision += 1
+            do {
+                try await store.write(RecordWrite(.update(expectedRevision: key.revision), scope: scope, record: updated,
+                                                  newValues: [(KMSKey.materialID(version), sealed)]))
+                return updated
+            } catch StorageError.conflict where attempt < 16 {
+                attempt += 1
+            }
+        }
+    }
+
+    public func rotateKeyOnDemand(_ keyID: String, in scope: ResourceScope) async throws -> KMSKey {
+        try await addMaterial(keyID, type: "ON_DEMAND", in: scope)
+    }
+
+    public func listKeyRotations(_ keyID: String, limit: Int?, marker: String?, in scope: ResourceScope) async throws
+        -> (key: KMSKey, rotations: [KeyMaterialVersion], nextMarker: String?)
+    {
+        let key = try await resolve(keyID, in: scope)
+        guard key.keySpec == .symmetricDefault else {
+            throw CofferError(.unsupportedOperation, "\(key.arn) key spec \(key.keySpec.rawValue) does not support key rotation.")
+        }
+        let rotations = key.materials.filter { $0.rotationType != nil }
+        let page = try Pagination.page(rotations, size: limit ?? 100, token: marker, invalid: .invalidMarker)
+        return (key, page.items, page.nextToken)
+    }
+
+    /// Rotates every enabled key whose rotation date has come, across all accounts and regions.
+    func rotateDueKeys(now: Date) async throws -> Int {
+        var rotated = 0
+        for scope in try await knownScopes() {
+            for key in try await store.records(KMSKey.self, in: scope)
+            where key.rotationEnabled && key.state == .enabled && (key.nextRotationDate.map { $0 <= now } ?? false) {
+                _ = try await addMaterial(key.keyID, type: "AUTOMATIC", in: scope)
+                rotated += 1
+            }
+        }
+        return rotated
+    }
+
+    /// The scopes that hold keys; recorded in settings as keys are made, so the background job can find them.
+    func knownScopes() async throws -> [ResourceScope] {
+        guard let text = try await store.setting("kms_scopes") else { return [] }
+        return text.split(separator: ",").compactMap { entry in
+            let parts = entry.split(separator: "/")
+            return parts.count == 2 ? ResourceScope(account: String(parts[0]), region: String(parts[1])) : nil
+        }
+    }
+
+    func noteScope(_ scope: ResourceScope) async throws {
+        let entry = "\(scope.account)/\(scope.region)"
+        let current = try await store.setting("kms_scopes") ?? ""
+        let entries = current.split(separator: ",").map(String.init)
+        if !entries.contains(entry) { try await store.setSetting("kms_scopes", (entries + [entry]).joined(separator: ",")) }
+    }
+
+    // MARK: Policies
+
+    public func keyPolicy(_ keyID: String, name: String?, in scope: ResourceScope) async throws -> String {
+        let key = try await resolve(keyID, in: scope)
+        guard (name ?? "default") == "default" else { throw CofferError(.notFound, "No such policy exists") }
+        return key.policy
+    }
+
+    public func putKeyPolicy(_ keyID: String, name: String?, policy: String, in scope: ResourceScope) async throws {
+        guard (name ?? "default") == "default" else { throw CofferError(.notFound, "No such policy exists") }
+        try KMSValidation.policy(policy)
+        try await changeKey(keyID, in: scope) { key in
+            try Self.requireNotPendingDeletion(key)
+            key.policy = policy
+        }
+    }
+
+    // MARK: Grants
+
+    public func createGrant(_ keyID: String, grantee: String, retiring: String?, operations: [String],
+                            constraints: [String: [String: String]]?, name: String?, in scope: ResourceScope) async throws
+        -> (grantID: String, token: String)
+    {
+        let token = Hex.encode(random.bytes(48))
+        let digest = Self.tokenDigest(token)
+        let key = try await resolve(keyID, in: scope)
+        // A grant with the same name and the same terms is the same grant, as on AWS.
+        if let name, let existing = key.grants.first(where: {
+            $0.name == name && $0.granteePrincipal == grantee && $0.operations == operations && $0.retiringPrincipal == retiring
+        }) {
+            return (existing.grantID, token)
+        }
+        let grantID = Hex.encode(random.bytes(32))
+        let now = clock.now()
+        try await changeKey(keyID, in: scope, allowManaged: true) { key in
+            try Self.requireNotPendingDeletion(key)
+            if key.state == .disabled { throw CofferError(.disabled, "\(key.arn) is disabled.") }
+            key.grants.append(KMSGrant(grantID: grantID, name: name, granteePrincipal: grantee, retiringPrincipal: retiring,
+                                       issuingAccount: "arn:aws:iam::\(scope.account):root", operations: operations,
+                                       constraints: constraints, creationDate: now, tokenDigest: digest))
+        }
+        return (grantID, token)
+    }
+
+    static func tokenDigest(_ token: String) -> String { SigV4.sha256Hex(Array("coffer-grant\n\(token)".utf8)) }
+
+    public func listGrants(_ keyID: String, grantID: String?, grantee: String?, limit: Int?, marker: String?,
+                           in scope: ResourceScope) async throws -> (key: KMSKey, grants: [KMSGrant], nextMarker: String?) {
+        let key = try await resolve(keyID, in: scope)
+        let grants = key.grants.filter { (grantID == nil || $0.grantID == grantID) && (grantee == nil || $0.granteePrincipal == grantee) }
+        let page = try Pagination.page(grants, size: limit ?? 50, token: marker, invalid: .invalidMarker)
+        return (key, page.items, page.nextToken)
+    }
+
+    public func listRetirableGrants(retiringPrincipal: String, limit: Int?, marker: String?, in scope: ResourceScope)
+        async throws -> (grants: [(key: KMSKey, grant: KMSGrant)], nextMarker: String?)
+    {
+        var found: [(key: KMSKey, grant: KMSGrant)] = []
+        for key in try await store.records(KMSKey.self, in: scope) {
+            for grant in key.grants where grant.retiringPrincipal == retiringPrincipal { found.append((key, grant)) }
+        }
+        let page = try Pagination.page(found, size: limit ?? 50, token: marker, invalid: .invalidMarker)
+        return (page.items, page.nextToken)
+    }
+
+    public func retireGrant(token: String?, keyID: String?, grantID: String?, in scope: ResourceScope) async throws {
+        if let token {
+            let digest = Self.tokenDigest(token)
+            for key in try await store.records(KMSKey.self, in: scope) where key.grants.contains(where: { $0.tokenDigest == digest }) {
+                try await changeKey(key.keyID, in: scope, allowManaged: true) { $0.grants.removeAll { $0.tokenDigest == digest } }
+                return
+            }
+            throw CofferError(.invalidGrantToken, "Grant token is invalid.")
+        }
+        guard let keyID, let grantID else {
+            throw CofferError.validation("Either GrantToken, or both KeyId and GrantId must be specified.")
+        }
+        try await revokeGrant(keyID, grantID: grantID, in: scope)
+    }
+
+    public func revokeGrant(_ keyID: String, grantID: String, in scope: ResourceScope) async throws {
+        let key = try await resolve(keyID, in: scope)
+        guard key.grants.contains(where: { $0.grantID == grantID }) else {
+            throw CofferError(.notFound, "Grant ID \(grantID) not found")
+        }
+        try await changeKey(keyID, in: scope, allowManaged: true) { $0.grants.removeAll { $0.grantID == grantID } }
+    }
+
+    // MARK: Tags
+
+    public func tagResource(_ keyID: String, tags: [Tag], in scope: ResourceScope) async throws {
+        try KMSValidation.tags(tags)
+        try await changeKey(keyID, in: scope) { key in
+            try Self.requireNotPendingDeletion(key)
+            for tag in tags {
+                if let index = key.tags.firstIndex(where: { $0.key == tag.key }) { key.tags[index].value = tag.value } else { key.tags.append(tag) }
+            }
+            if key.tags.count > KMSValidation.maximumTags {
+                throw CofferError(.tagFailure, "Cannot have more than \(KMSValidation.maximumTags) tags on a key.")
+            }
+        }
+    }
+
+    public func untagResource(_ keyID: String, keys: [String], in scope: ResourceScope) async throws {
+        try await changeKey(keyID, in: scope) { key in
+            try Self.requireNotPendingDeletion(key)
+            key.tags.removeAll { keys.contains($0.key) }
+        }
+    }
+
+    public func listResourceTags(_ keyID: String, limit: Int?, marker: String?, in scope: ResourceScope) async throws
+        -> (tags: [Tag], nextMarker: String?)
+    {
+        let key = try await resolve(keyID, in: scope)
+        let page = try Pagination.page(key.tags, size: limit ?? 50, token: marker, invalid: .invalidMarker)
+        return (page.items, page.nextToken)
+    }
+}
+
+/// KMS's semantic checks, with AWS's messages.
+enum KMSValidation {
+    static let maximumTags = 50
+
+    static func aliasName(_ name: String) throws(CofferError) {
+        guard name.hasPrefix("alias/"), name.count > "alias/".count else {
+            throw CofferError(.validation, "Alias must start with the prefix \"alias/\". Please see https://docs.aws.amazon.com/kms/latest/developerguide/kms-alias.html")
+        }
+        let allowed = name.unicodeScalars.allSatisfy { $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || ":/_-".unicodeScalars.contains($0)) }
+        guard allowed else {
+            throw CofferError.constraint(name, member: "aliasName", "Member must satisfy regular expression pattern: ^[a-zA-Z0-9:/_-]+$")
+        }
+    }
+
+    static func tags(_ tags: [Tag]) throws(CofferError) {
+        var seen = Set<String>()
+        for tag in tags {
+            if tag.key.hasPrefix("aws:") { throw CofferError(.tagFailure, "Tags beginning with aws: are reserved") }
+            guard seen.insert(tag.key).inserted else { throw CofferError(.tagFailure, "Duplicate tag keys") }
+        }
+        if tags.count > maximumTags { throw CofferError(.tagFailure, "Cannot have more than \(maximumTags) tags on a key.") }
+    }
+
+    static func policy(_ policy: String) throws(CofferError) {
+        guard policy.utf8.count <= KMSService.maximumPolicySize else {
+            throw CofferError(.limitExceeded, "Policy exceeds the maximum size of \(KMSService.maximumPolicySize) bytes.")
+        }
+        do {
+            _ = try ResourcePolicyCheck.parse(policy)
+        } catch {
+            throw CofferError(.malformedPolicyDocument, error.message.replacingOccurrences(of: "This resource policy", with: "The key policy"))
+        }
+    }
+}
