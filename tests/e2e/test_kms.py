@@ -1,0 +1,234 @@
+"""KMS through the real aws CLI and boto3: keys, aliases, states, cryptography, rotation, policies."""
+import json
+import subprocess
+
+import pytest
+from botocore.exceptions import ClientError
+
+import sigv4
+from conftest import aws_env
+
+SEED_001_POLICY = """{
+  "Version": "2012-10-17",
+  "Statement": [
+    {
+      "Sid": "Enable IAM User Permissions",
+      "Effect": "Allow",
+      "Principal": {"AWS": "arn:aws:iam::ACCOUNT:root"},
+      "Action": "kms:*",
+      "Resource": "*"
+    },
+    {
+      "Sid": "Allow SageMaker to use the key",
+      "Effect": "Allow",
+      "Principal": {"Service": "sagemaker.amazonaws.com"},
+      "Action": [
+        "kms:Decrypt",
+        "kms:DescribeKey",
+        "kms:Encrypt",
+        "kms:ReEncrypt*",
+        "kms:GenerateDataKey*"
+      ],
+      "Resource": "*",
+      "Condition": {
+        "StringEquals": {
+          "kms:ViaService": "sagemaker.ap-southeast-1.amazonaws.com"
+        }
+      }
+    }
+  ]
+}"""
+
+
+def fails(call, code, message_part=None):
+    with pytest.raises(ClientError) as info:
+        call()
+    error = info.value.response["Error"]
+    assert error["Code"] == code, error
+    if message_part is not None:
+        assert message_part in error["Message"], error
+    return error["Message"]
+
+
+def aws(coffer, env, *args):
+    result = subprocess.run(["aws", "--endpoint-url", coffer.endpoint, *args], env=env, capture_output=True, text=True, timeout=60)
+    return result
+
+
+def test_seed_001_key_with_rotation_and_policy(coffer, tmp_path):
+    env = aws_env(tmp_path, coffer, profile="default")
+    account = coffer.client("kms").create_key()["KeyMetadata"]["AWSAccountId"]
+    policy = SEED_001_POLICY.replace("ACCOUNT", account)
+    created = aws(coffer, env, "kms", "create-key", "--description", "StudyAI dev SageMaker key", "--policy", policy)
+    assert created.returncode == 0, created.stderr
+    key_id = json.loads(created.stdout)["KeyMetadata"]["KeyId"]
+    assert aws(coffer, env, "kms", "create-alias", "--alias-name", "alias/studyai-dev-sagemaker", "--target-key-id", key_id).returncode == 0
+    assert aws(coffer, env, "kms", "enable-key-rotation", "--key-id", key_id).returncode == 0
+    status = json.loads(aws(coffer, env, "kms", "get-key-rotation-status", "--key-id", key_id).stdout)
+    assert status["KeyRotationEnabled"] is True and status["RotationPeriodInDays"] == 365 and "NextRotationDate" in status
+    stored = json.loads(aws(coffer, env, "kms", "get-key-policy", "--key-id", key_id, "--policy-name", "default").stdout)
+    assert json.loads(stored["Policy"]) == json.loads(policy)
+    described = json.loads(aws(coffer, env, "kms", "describe-key", "--key-id", "alias/studyai-dev-sagemaker").stdout)["KeyMetadata"]
+    assert described["KeyId"] == key_id and described["KeyState"] == "Enabled" and described["KeyManager"] == "CUSTOMER"
+    assert described["Arn"] == f"arn:aws:kms:us-east-1:{account}:key/{key_id}"
+    assert described["EncryptionAlgorithms"] == ["SYMMETRIC_DEFAULT"]
+    # Seed 000's troubleshooting command, as written: a placeholder id is not a key.
+    result = aws(coffer, env, "kms", "describe-key", "--key-id", "your-kms-key-id")
+    assert result.returncode != 0 and "NotFoundException" in result.stderr and "Invalid keyId 'your-kms-key-id'" in result.stderr
+    # Seed 001's deletion window.
+    scheduled = json.loads(aws(coffer, env, "kms", "schedule-key-deletion", "--key-id", key_id, "--pending-window-in-days", "7").stdout)
+    assert scheduled["KeyState"] == "PendingDeletion" and scheduled["PendingWindowInDays"] == 7
+
+
+@pytest.mark.parametrize("spec,usage", [
+    ("SYMMETRIC_DEFAULT", "ENCRYPT_DECRYPT"), ("RSA_2048", "ENCRYPT_DECRYPT"), ("RSA_3072", "ENCRYPT_DECRYPT"),
+    ("RSA_4096", "ENCRYPT_DECRYPT"), ("RSA_2048", "SIGN_VERIFY"), ("ECC_NIST_P256", "SIGN_VERIFY"),
+    ("ECC_NIST_P384", "SIGN_VERIFY"), ("ECC_NIST_P521", "SIGN_VERIFY"), ("HMAC_224", "GENERATE_VERIFY_MAC"),
+    ("HMAC_256", "GENERATE_VERIFY_MAC"), ("HMAC_384", "GENERATE_VERIFY_MAC"), ("HMAC_512", "GENERATE_VERIFY_MAC")])
+def test_round_trips_for_every_key_spec(coffer, spec, usage):
+    kms = coffer.client("kms")
+    meta = kms.create_key(KeySpec=spec, KeyUsage=usage)["KeyMetadata"]
+    key_id, message = meta["KeyId"], b"coffer round trip"
+    assert meta["KeySpec"] == spec and meta["KeyUsage"] == usage
+    if usage == "ENCRYPT_DECRYPT":
+        for algorithm in meta["EncryptionAlgorithms"]:
+            blob = kms.encrypt(KeyId=key_id, Plaintext=message, EncryptionAlgorithm=algorithm)["CiphertextBlob"]
+            kwargs = {} if algorithm == "SYMMETRIC_DEFAULT" else {"KeyId": key_id}
+            assert kms.decrypt(CiphertextBlob=blob, EncryptionAlgorithm=algorithm, **kwargs)["Plaintext"] == message
+    elif usage == "SIGN_VERIFY":
+        for algorithm in meta["SigningAlgorithms"]:
+            signature = kms.sign(KeyId=key_id, Message=message, SigningAlgorithm=algorithm)["Signature"]
+            assert kms.verify(KeyId=key_id, Message=message, Signature=signature, SigningAlgorithm=algorithm)["SignatureValid"]
+            fails(lambda: kms.verify(KeyId=key_id, Message=message + b"!", Signature=signature, SigningAlgorithm=algorithm),
+                  "KMSInvalidSignatureException")
+        assert kms.get_public_key(KeyId=key_id)["PublicKey"]
+    else:
+        algorithm = meta["MacAlgorithms"][0]
+        mac = kms.generate_mac(KeyId=key_id, Message=message, MacAlgorithm=algorithm)["Mac"]
+        assert kms.verify_mac(KeyId=key_id, Message=message, Mac=mac, MacAlgorithm=algorithm)["MacValid"]
+        fails(lambda: kms.verify_mac(KeyId=key_id, Message=b"other", Mac=mac, MacAlgorithm=algorithm), "KMSInvalidMacException")
+
+
+def test_encryption_context_and_reencrypt(coffer):
+    kms = coffer.client("kms")
+    a = kms.create_key()["KeyMetadata"]["KeyId"]
+    b = kms.create_key()["KeyMetadata"]["KeyId"]
+    blob = kms.encrypt(KeyId=a, Plaintext=b"ctx", EncryptionContext={"purpose": "test"})["CiphertextBlob"]
+    fails(lambda: kms.decrypt(CiphertextBlob=blob), "InvalidCiphertextException")
+    fails(lambda: kms.decrypt(CiphertextBlob=blob, EncryptionContext={"purpose": "other"}), "InvalidCiphertextException")
+    fails(lambda: kms.decrypt(CiphertextBlob=blob, KeyId=b, EncryptionContext={"purpose": "test"}), "IncorrectKeyException")
+    out = kms.decrypt(CiphertextBlob=blob, EncryptionContext={"purpose": "test"})
+    assert out["Plaintext"] == b"ctx" and out["KeyId"].endswith(a)
+    moved = kms.re_encrypt(CiphertextBlob=blob, SourceEncryptionContext={"purpose": "test"}, DestinationKeyId=b)
+    assert moved["SourceKeyId"].endswith(a) and moved["KeyId"].endswith(b)
+    assert kms.decrypt(CiphertextBlob=moved["CiphertextBlob"])["Plaintext"] == b"ctx"
+    fails(lambda: kms.encrypt(KeyId=a, Plaintext=b"x" * 4097), "ValidationException")
+    data = kms.generate_data_key(KeyId=a, KeySpec="AES_128")
+    assert len(data["Plaintext"]) == 16 and kms.decrypt(CiphertextBlob=data["CiphertextBlob"])["Plaintext"] == data["Plaintext"]
+    assert "Plaintext" not in kms.generate_data_key_without_plaintext(KeyId=a, NumberOfBytes=64)
+    fails(lambda: kms.generate_data_key(KeyId=a), "ValidationException")
+    pair = kms.generate_data_key_pair(KeyId=a, KeyPairSpec="ECC_NIST_P256")
+    assert kms.decrypt(CiphertextBlob=pair["PrivateKeyCiphertextBlob"])["Plaintext"] == pair["PrivateKeyPlaintext"]
+    assert len(kms.generate_random(NumberOfBytes=1024)["Plaintext"]) == 1024
+
+
+def test_rotation_keeps_old_ciphertexts(coffer):
+    kms = coffer.client("kms")
+    key_id = kms.create_key()["KeyMetadata"]["KeyId"]
+    before = kms.encrypt(KeyId=key_id, Plaintext=b"before rotation")["CiphertextBlob"]
+    kms.rotate_key_on_demand(KeyId=key_id)
+    after = kms.encrypt(KeyId=key_id, Plaintext=b"after rotation")["CiphertextBlob"]
+    assert kms.decrypt(CiphertextBlob=before)["Plaintext"] == b"before rotation"
+    assert kms.decrypt(CiphertextBlob=after)["Plaintext"] == b"after rotation"
+    rotations = kms.list_key_rotations(KeyId=key_id)["Rotations"]
+    assert [r["RotationType"] for r in rotations] == ["ON_DEMAND"]
+    coffer.restart()
+    kms = coffer.client("kms")
+    assert kms.decrypt(CiphertextBlob=before)["Plaintext"] == b"before rotation"
+    # botocore checks the minimum itself, so send the request by hand.
+    key, secret = coffer.root_credentials()
+    status, body = sigv4.signed_request(coffer.endpoint, "TrentService.EnableKeyRotation",
+                                        {"KeyId": key_id, "RotationPeriodInDays": 30}, key, secret, service="kms")
+    assert (status, body["__type"]) == (400, "ValidationException")
+
+
+def test_key_states(coffer):
+    kms = coffer.client("kms")
+    key_id = kms.create_key()["KeyMetadata"]["KeyId"]
+    blob = kms.encrypt(KeyId=key_id, Plaintext=b"state")["CiphertextBlob"]
+    kms.disable_key(KeyId=key_id)
+    fails(lambda: kms.encrypt(KeyId=key_id, Plaintext=b"x"), "DisabledException", "is disabled.")
+    fails(lambda: kms.decrypt(CiphertextBlob=blob), "DisabledException")
+    kms.enable_key(KeyId=key_id)
+    assert kms.decrypt(CiphertextBlob=blob)["Plaintext"] == b"state"
+    fails(lambda: kms.schedule_key_deletion(KeyId=key_id, PendingWindowInDays=6), "ValidationException")
+    deletion = kms.schedule_key_deletion(KeyId=key_id, PendingWindowInDays=7)
+    assert deletion["KeyState"] == "PendingDeletion"
+    fails(lambda: kms.encrypt(KeyId=key_id, Plaintext=b"x"), "KMSInvalidStateException", "is pending deletion.")
+    fails(lambda: kms.enable_key(KeyId=key_id), "KMSInvalidStateException")
+    assert kms.describe_key(KeyId=key_id)["KeyMetadata"]["PendingDeletionWindowInDays"] == 7
+    kms.cancel_key_deletion(KeyId=key_id)
+    assert kms.describe_key(KeyId=key_id)["KeyMetadata"]["KeyState"] == "Disabled"
+    fails(lambda: kms.describe_key(KeyId="11111111-2222-3333-4444-555555555555"), "NotFoundException", "does not exist")
+    fails(lambda: kms.describe_key(KeyId="alias/none"), "NotFoundException", "is not found.")
+    signing = kms.create_key(KeySpec="ECC_NIST_P256", KeyUsage="SIGN_VERIFY")["KeyMetadata"]["KeyId"]
+    fails(lambda: kms.encrypt(KeyId=signing, Plaintext=b"x"), "InvalidKeyUsageException")
+    fails(lambda: kms.create_key(KeySpec="HMAC_256", KeyUsage="ENCRYPT_DECRYPT"), "ValidationException")
+
+
+def test_aliases_tags_grants_and_listing(coffer):
+    kms = coffer.client("kms")
+    a = kms.create_key(Tags=[{"TagKey": "team", "TagValue": "red"}])["KeyMetadata"]["KeyId"]
+    b = kms.create_key()["KeyMetadata"]["KeyId"]
+    kms.create_alias(AliasName="alias/app", TargetKeyId=a)
+    fails(lambda: kms.create_alias(AliasName="alias/app", TargetKeyId=b), "AlreadyExistsException")
+    fails(lambda: kms.create_alias(AliasName="alias/aws/mine", TargetKeyId=b), "InvalidAliasNameException")
+    fails(lambda: kms.create_alias(AliasName="app2", TargetKeyId=b), "ValidationException")
+    kms.update_alias(AliasName="alias/app", TargetKeyId=b)
+    assert kms.describe_key(KeyId="alias/app")["KeyMetadata"]["KeyId"] == b
+    assert [x["AliasName"] for x in kms.list_aliases(KeyId=b)["Aliases"]] == ["alias/app"]
+    kms.delete_alias(AliasName="alias/app")
+    fails(lambda: kms.describe_key(KeyId="alias/app"), "NotFoundException")
+    kms.tag_resource(KeyId=a, Tags=[{"TagKey": "env", "TagValue": "dev"}])
+    kms.untag_resource(KeyId=a, TagKeys=["team"])
+    assert kms.list_resource_tags(KeyId=a)["Tags"] == [{"TagKey": "env", "TagValue": "dev"}]
+    grant = kms.create_grant(KeyId=a, GranteePrincipal="arn:aws:iam::111122223333:role/app", Operations=["Decrypt", "Encrypt"],
+                             RetiringPrincipal="arn:aws:iam::111122223333:role/admin")
+    grants = kms.list_grants(KeyId=a)["Grants"]
+    assert [g["GrantId"] for g in grants] == [grant["GrantId"]] and grants[0]["Operations"] == ["Decrypt", "Encrypt"]
+    assert len(kms.list_retirable_grants(RetiringPrincipal="arn:aws:iam::111122223333:role/admin")["Grants"]) == 1
+    kms.retire_grant(GrantToken=grant["GrantToken"])
+    assert kms.list_grants(KeyId=a)["Grants"] == []
+    g2 = kms.create_grant(KeyId=a, GranteePrincipal="arn:aws:iam::111122223333:role/app", Operations=["Decrypt"])
+    kms.revoke_grant(KeyId=a, GrantId=g2["GrantId"])
+    fails(lambda: kms.revoke_grant(KeyId=a, GrantId=g2["GrantId"]), "NotFoundException")
+    keys = [k["KeyId"] for page in kms.get_paginator("list_keys").paginate(PaginationConfig={"PageSize": 1}) for k in page["Keys"]]
+    assert {a, b} <= set(keys)
+    assert kms.list_key_policies(KeyId=a)["PolicyNames"] == ["default"]
+    fails(lambda: kms.put_key_policy(KeyId=a, PolicyName="default", Policy="{not json"), "MalformedPolicyDocumentException")
+    default_policy = json.loads(kms.get_key_policy(KeyId=a, PolicyName="default")["Policy"])
+    assert default_policy["Statement"][0]["Action"] == "kms:*"
+
+
+def test_a_disabled_key_stops_a_secret(coffer):
+    kms, sm = coffer.client("kms"), coffer.client()
+    key_id = kms.create_key()["KeyMetadata"]["KeyId"]
+    kms.create_alias(AliasName="alias/secrets", TargetKeyId=key_id)
+    sm.create_secret(Name="guarded", SecretString="behind a key", KmsKeyId="alias/secrets")
+    assert sm.describe_secret(SecretId="guarded")["KmsKeyId"] == "alias/secrets"
+    kms.disable_key(KeyId=key_id)
+    fails(lambda: sm.get_secret_value(SecretId="guarded"), "DecryptionFailure")
+    fails(lambda: sm.put_secret_value(SecretId="guarded", SecretString="more"), "EncryptionFailure")
+    kms.enable_key(KeyId=key_id)
+    assert sm.get_secret_value(SecretId="guarded")["SecretString"] == "behind a key"
+    kms.schedule_key_deletion(KeyId=key_id, PendingWindowInDays=7)
+    fails(lambda: sm.get_secret_value(SecretId="guarded"), "DecryptionFailure")
+    kms.cancel_key_deletion(KeyId=key_id)
+    kms.enable_key(KeyId=key_id)
+    assert sm.get_secret_value(SecretId="guarded")["SecretString"] == "behind a key"
+    # Secrets without a named key use the AWS-managed aws/secretsmanager key, created on first use.
+    sm.create_secret(Name="managed", SecretString="v")
+    managed = kms.describe_key(KeyId="alias/aws/secretsmanager")["KeyMetadata"]
+    assert managed["KeyManager"] == "AWS"
+    fails(lambda: kms.disable_key(KeyId=managed["KeyId"]), "UnsupportedOperationException")
+    fails(lambda: sm.create_secret(Name="nokey", SecretString="v", KmsKeyId="alias/does-not-exist"), "ResourceNotFoundException")
