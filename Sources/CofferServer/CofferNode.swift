@@ -49,12 +49,14 @@ public final class CofferNode: Sendable {
         let kms = KMSService(store: store, root: root, clock: clock, random: random)
         let keyring = KMSKeyring(kms: kms, root: root)
         let service = SecretsManagerService(store: store, keyring: keyring, clock: clock, random: random)
+        let parameters = ParameterStoreService(store: store, keyring: keyring, root: root, secrets: service, clock: clock, random: random)
         let processor = RequestProcessor(
             verifier: SigV4Verifier(clock: clock, unsafeAcceptAnySecret: configuration.dev), credentials: credentials,
             devAccount: configuration.dev ? accountID : nil,
             jsonServices: [
                 "secretsmanager": JSONService(signingName: "secretsmanager", handler: SecretsManagerHandler(service: service)),
                 "TrentService": JSONService(signingName: "kms", handler: KMSHandler(service: kms)),
+                "AmazonSSM": JSONService(signingName: "ssm", handler: ParameterStoreHandler(service: parameters)),
             ],
             random: random, logger: logger, version: Self.version)
         server = try await HTTPServer(host: configuration.host, port: configuration.port, processor: processor, logger: logger)

@@ -14,7 +14,8 @@ struct KMSHandler: JSONServiceHandler {
         "GenerateDataKeyPairWithoutPlaintext_", "DeriveSharedSecret",
     ]
 
-    func handle(_ operation: String, _ r: JSONRequest, scope: ResourceScope) async throws -> JSONValue {
+    func handle(_ operation: String, _ r: JSONRequest, context: CallerContext) async throws -> JSONValue {
+        let scope = context.scope
         switch operation {
         case "CreateKey": return try await createKey(r, scope)
         case "DescribeKey": return .object(["KeyMetadata": metadata(try await service.describeKey(try keyID(r), in: scope), scope)])

@@ -20,7 +20,7 @@ struct HTTPResponseData: Sendable {
 
 /// One AWS JSON 1.1 service: its operations, in wire shapes.
 protocol JSONServiceHandler: Sendable {
-    func handle(_ operation: String, _ request: JSONRequest, scope: ResourceScope) async throws -> JSONValue
+    func handle(_ operation: String, _ request: JSONRequest, context: CallerContext) async throws -> JSONValue
 }
 
 /// A JSON 1.1 service as the router sees it: the SigV4 signing name and the handler.
@@ -71,16 +71,20 @@ struct RequestProcessor: Sendable {
             let signed = SigV4Request(method: request.method, path: path, query: query, headers: request.headers, body: request.body)
             let verified = try await verifier.verify(signed, expectedService: signingName, secrets: credentials)
             let account: String
+            let principal: String
             if let devAccount {
                 account = devAccount
+                principal = "arn:aws:iam::\(devAccount):root"
             } else if let entry = try await credentials.entry(for: verified.accessKeyID) {
                 account = entry.account
+                principal = entry.principalARN
             } else {
                 throw CofferError(.unrecognizedClient, "The security token included in the request is invalid.")
             }
-            let scope = ResourceScope(account: account, region: verified.scope.region)
+            let context = CallerContext(scope: ResourceScope(account: account, region: verified.scope.region),
+                                        principalARN: principal, accessKeyID: verified.accessKeyID)
             let body = try JSONRequest(body: request.body)
-            let result = try await target.handler.handle(operation, body, scope: scope)
+            let result = try await target.handler.handle(operation, body, context: context)
             logger.debug("request", metadata: ["request-id": "\(requestID)", "operation": "\(signingName):\(operation)", "status": "200"])
             return HTTPResponseData(status: 200, headers: jsonHeaders(requestID), body: JSONWriter.bytes(result))
         } catch let error as CofferError {

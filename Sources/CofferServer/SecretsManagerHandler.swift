@@ -13,7 +13,8 @@ struct SecretsManagerHandler: JSONServiceHandler {
         "StopReplicationToReplica",
     ]
 
-    func handle(_ operation: String, _ request: JSONRequest, scope: ResourceScope) async throws -> JSONValue {
+    func handle(_ operation: String, _ request: JSONRequest, context: CallerContext) async throws -> JSONValue {
+        let scope = context.scope
         switch operation {
         case "CreateSecret": return try await createSecret(request, scope)
         case "GetSecretValue": return try await getSecretValue(request, scope)

@@ -103,3 +103,7 @@ extension KMSKey: Record {
 extension KMSAlias: Record {
     public static let kind = "kms-alias"
 }
+
+extension Parameter: Record {
+    public static let kind = "ssm-parameter"
+}
