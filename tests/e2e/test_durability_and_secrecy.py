@@ -55,6 +55,15 @@ def test_canary_is_never_in_the_clear(binary, tmp_path):
     assert sm.get_secret_value(SecretId="canary/string")["SecretString"] == canary + "-v3"
     assert sm.get_secret_value(SecretId="canary/binary")["SecretBinary"] == canary.encode()
     sm.batch_get_secret_value(SecretIdList=["canary/string", "canary/binary"])
+    ssm = node.client("ssm")
+    ssm.put_parameter(Name="/canary/secure", Value=canary + "-ssm", Type="SecureString")
+    ssm.put_parameter(Name="/canary/plain", Value=canary + "-plain", Type="String")
+    assert ssm.get_parameter(Name="/canary/secure", WithDecryption=True)["Parameter"]["Value"] == canary + "-ssm"
+    assert ssm.get_parameters_by_path(Path="/canary", WithDecryption=True)["Parameters"]
+    kms = node.client("kms")
+    key_id = kms.create_key()["KeyMetadata"]["KeyId"]
+    blob = kms.encrypt(KeyId=key_id, Plaintext=(canary + "-kms").encode())["CiphertextBlob"]
+    assert kms.decrypt(CiphertextBlob=blob)["Plaintext"] == (canary + "-kms").encode()
     # A failed request that carried the canary must not echo it either.
     try:
         sm.put_secret_value(SecretId="canary/string", SecretString=canary * 2000)

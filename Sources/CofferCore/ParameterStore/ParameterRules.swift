@@ -61,6 +61,12 @@ public enum ParameterRules {
         public var version: Int?
         public var label: String?
         public var selector: String? { version.map { ":\($0)" } ?? label.map { ":\($0)" } }
+
+        public init(name: String, version: Int? = nil, label: String? = nil) {
+            self.name = name
+            self.version = version
+            self.label = label
+        }
     }
 
     public static func reference(_ text: String, scope: ResourceScope) throws(CofferError) -> Reference {
