@@ -1,10 +1,12 @@
 #!/usr/bin/env python3
-"""Coffer beside moto_server, in one run on this machine: GetSecretValue throughput and latency with
-signed requests (wrk, 16 connections), start-up time and idle memory. Prints a table and the ratios.
+"""Coffer beside moto_server, in one run on this machine: throughput and latency of GetSecretValue,
+GetParameter (SecureString, WithDecryption) and KMS Encrypt of 1 KiB with signed requests (wrk,
+16 connections), start-up time and idle memory. Prints a table and the ratios.
 
 Usage: python3 bench/bench.py [--coffer PATH] [--duration SECONDS] [--connections N]
 """
 import argparse
+import base64
 import json
 import os
 import re
@@ -60,17 +62,17 @@ def start(cmd, port, health, env=None):
     raise RuntimeError(f"{cmd[0]} did not start")
 
 
-def signed_headers(endpoint, body):
+def signed_headers(endpoint, target, service, body):
     request = botocore.awsrequest.AWSRequest(
         method="POST", url=endpoint + "/", data=body,
-        headers={"X-Amz-Target": "secretsmanager.GetSecretValue", "Content-Type": "application/x-amz-json-1.1"})
-    botocore.auth.SigV4Auth(botocore.credentials.Credentials(KEY, SECRET), "secretsmanager", REGION).add_auth(request)
+        headers={"X-Amz-Target": target, "Content-Type": "application/x-amz-json-1.1"})
+    botocore.auth.SigV4Auth(botocore.credentials.Credentials(KEY, SECRET), service, REGION).add_auth(request)
     return dict(request.prepare().headers)
 
 
-def wrk(endpoint, duration, connections, threads):
-    body = json.dumps({"SecretId": "bench/secret"})
-    headers = signed_headers(endpoint, body.encode())
+def wrk(endpoint, scenario, duration, connections, threads):
+    target, service, body = scenario
+    headers = signed_headers(endpoint, target, service, body.encode())
     lua = "wrk.method = 'POST'\nwrk.body = " + json.dumps(body) + "\n"
     for name, value in headers.items():
         if name.lower() not in ("content-length", "host"):
@@ -101,10 +103,21 @@ def parse_wrk(out):
 
 
 def seed(endpoint):
-    sm = boto3.client("secretsmanager", endpoint_url=endpoint, region_name=REGION,
-                      aws_access_key_id=KEY, aws_secret_access_key=SECRET)
+    """Creates what the scenarios read on one server and returns the scenarios: name -> (target, service, body)."""
+    def client(service):
+        return boto3.client(service, endpoint_url=endpoint, region_name=REGION, aws_access_key_id=KEY, aws_secret_access_key=SECRET)
+    sm, ssm, kms = client("secretsmanager"), client("ssm"), client("kms")
     sm.create_secret(Name="bench/secret", SecretString=VALUE)
     assert sm.get_secret_value(SecretId="bench/secret")["SecretString"] == VALUE
+    ssm.put_parameter(Name="/bench/secure", Value=VALUE, Type="SecureString")
+    assert ssm.get_parameter(Name="/bench/secure", WithDecryption=True)["Parameter"]["Value"] == VALUE
+    key_id = kms.create_key()["KeyMetadata"]["KeyId"]
+    plaintext = base64.b64encode(os.urandom(1024)).decode()
+    return {
+        "GetSecretValue": ("secretsmanager.GetSecretValue", "secretsmanager", json.dumps({"SecretId": "bench/secret"})),
+        "GetParameter": ("AmazonSSM.GetParameter", "ssm", json.dumps({"Name": "/bench/secure", "WithDecryption": True})),
+        "Encrypt1KiB": ("TrentService.Encrypt", "kms", json.dumps({"KeyId": key_id, "Plaintext": plaintext})),
+    }
 
 
 def main():
@@ -113,6 +126,7 @@ def main():
     parser.add_argument("--duration", type=int, default=10)
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--rounds", type=int, default=3, help="alternating rounds; medians are reported")
+    parser.add_argument("--only", nargs="*", help="operations to measure (GetSecretValue, GetParameter, Encrypt1KiB)")
     args = parser.parse_args()
     if not shutil.which("wrk"):
         sys.exit("wrk is needed: apt-get install wrk")
@@ -129,13 +143,15 @@ def main():
     moto, moto_start = start(["moto_server", "-p", str(moto_port)], moto_port, "/moto-api/")
     time.sleep(1)
     moto_idle = rss_kib(moto.pid)
+    coffer_url, moto_url = f"http://127.0.0.1:{coffer_port}", f"http://127.0.0.1:{moto_port}"
     try:
-        seed(f"http://127.0.0.1:{coffer_port}")
-        seed(f"http://127.0.0.1:{moto_port}")
-        runs = {"coffer": [], "moto": []}
+        scenarios = {"coffer": seed(coffer_url), "moto": seed(moto_url)}
+        names = [n for n in scenarios["coffer"] if not args.only or n in args.only]
+        runs = {(server, name): [] for server in ("coffer", "moto") for name in names}
         for _ in range(args.rounds):
-            runs["coffer"].append(wrk(f"http://127.0.0.1:{coffer_port}", args.duration, args.connections, 2))
-            runs["moto"].append(wrk(f"http://127.0.0.1:{moto_port}", args.duration, args.connections, 2))
+            for name in names:
+                runs[("coffer", name)].append(wrk(coffer_url, scenarios["coffer"][name], args.duration, args.connections, 2))
+                runs[("moto", name)].append(wrk(moto_url, scenarios["moto"][name], args.duration, args.connections, 2))
         loaded = {"coffer": rss_kib(coffer.pid), "moto": rss_kib(moto.pid)}
     finally:
         coffer.send_signal(signal.SIGTERM)
@@ -144,21 +160,25 @@ def main():
         moto.wait(timeout=30)
         shutil.rmtree(data, ignore_errors=True)
 
-    def median(name, key):
-        return statistics.median(r[key] for r in runs[name])
+    def median(server, name, key):
+        return statistics.median(r[key] for r in runs[(server, name)])
 
-    print(f"GetSecretValue, 200-byte secret, SigV4-signed, wrk {args.connections} connections, "
-          f"{args.rounds} alternating rounds of {args.duration}s, medians")
-    print(f"{'server':<8} {'req/s':>10} {'p50 ms':>8} {'p99 ms':>8} {'non-200':>8} {'start ms':>9} {'idle MiB':>9} {'loaded MiB':>11}")
-    for name, start_ms, idle in (("coffer", coffer_start, coffer_idle), ("moto", moto_start, moto_idle)):
-        print(f"{name:<8} {median(name, 'rps'):>10.0f} {median(name, 'p50_ms'):>8.2f} {median(name, 'p99_ms'):>8.2f} "
-              f"{sum(r['non200'] for r in runs[name]):>8} {start_ms:>9.0f} {idle / 1024:>9.1f} {loaded[name] / 1024:>11.1f}")
-    ratio = median("coffer", "rps") / median("moto", "rps")
-    print(f"throughput ratio coffer/moto: {ratio:.1f}x   p99 ratio moto/coffer: "
-          f"{median('moto', 'p99_ms') / median('coffer', 'p99_ms'):.1f}x")
-    print("per round (coffer rps / moto rps): " + ", ".join(
-        f"{c['rps']:.0f}/{m['rps']:.0f}" for c, m in zip(runs["coffer"], runs["moto"])))
-    if any(r["non200"] for r in runs["coffer"]):
+    print(f"SigV4-signed requests, wrk {args.connections} connections, {args.rounds} alternating rounds of {args.duration}s, medians")
+    print(f"{'operation':<15} {'server':<7} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'non-200':>8}")
+    failed = False
+    for name in names:
+        for server in ("coffer", "moto"):
+            non200 = sum(r["non200"] for r in runs[(server, name)])
+            failed |= server == "coffer" and non200 > 0
+            print(f"{name:<15} {server:<7} {median(server, name, 'rps'):>9.0f} {median(server, name, 'p50_ms'):>8.2f} "
+                  f"{median(server, name, 'p99_ms'):>8.2f} {non200:>8}")
+        ratio = median("coffer", name, "rps") / median("moto", name, "rps")
+        print(f"{name:<15} ratio   {ratio:>8.1f}x  per round: " + ", ".join(
+            f"{c['rps']:.0f}/{m['rps']:.0f}" for c, m in zip(runs[("coffer", name)], runs[("moto", name)])))
+    print(f"{'start ms':<15} coffer {coffer_start:.0f}   moto {moto_start:.0f}")
+    print(f"{'RSS MiB':<15} coffer idle {coffer_idle / 1024:.1f} loaded {loaded['coffer'] / 1024:.1f}   "
+          f"moto idle {moto_idle / 1024:.1f} loaded {loaded['moto'] / 1024:.1f}")
+    if failed:
         sys.exit("coffer answered some requests with errors")
 
 

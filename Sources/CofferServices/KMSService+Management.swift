@@ -145,24 +145,29 @@ extension KMSService {
         -> (grantID: String, token: String)
     {
         let token = Hex.encode(random.bytes(48))
-        let digest = Self.tokenDigest(token)
         let key = try await resolve(keyID, in: scope)
         // A grant with the same name and the same terms is the same grant, as on AWS.
-        if let name, let existing = key.grants.first(where: {
+        if let existing = Self.matchingGrant(in: key, name: name, grantee: grantee, operations: operations, retiring: retiring) {
+            return (existing, token)
+        }
+        let grant = KMSGrant(grantID: Hex.encode(random.bytes(32)), name: name, granteePrincipal: grantee, retiringPrincipal: retiring,
+                             issuingAccount: "arn:aws:iam::\(scope.account):root", operations: operations, constraints: constraints,
+                             creationDate: clock.now(), tokenDigest: Self.tokenDigest(token))
+        try await changeKey(keyID, in: scope, allowManaged: true) { key in try Self.addGrant(grant, to: &key) }
+        return (grant.grantID, token)
+    }
+
+    static func matchingGrant(in key: KMSKey, name: String?, grantee: String, operations: [String], retiring: String?) -> String? {
+        guard let name else { return nil }
+        return key.grants.first {
             $0.name == name && $0.granteePrincipal == grantee && $0.operations == operations && $0.retiringPrincipal == retiring
-        }) {
-            return (existing.grantID, token)
-        }
-        let grantID = Hex.encode(random.bytes(32))
-        let now = clock.now()
-        try await changeKey(keyID, in: scope, allowManaged: true) { key in
-            try Self.requireNotPendingDeletion(key)
-            if key.state == .disabled { throw CofferError(.disabled, "\(key.arn) is disabled.") }
-            key.grants.append(KMSGrant(grantID: grantID, name: name, granteePrincipal: grantee, retiringPrincipal: retiring,
-                                       issuingAccount: "arn:aws:iam::\(scope.account):root", operations: operations,
-                                       constraints: constraints, creationDate: now, tokenDigest: digest))
-        }
-        return (grantID, token)
+        }?.grantID
+    }
+
+    static func addGrant(_ grant: KMSGrant, to key: inout KMSKey) throws {
+        try requireNotPendingDeletion(key)
+        if key.state == .disabled { throw CofferError(.disabled, "\(key.arn) is disabled.") }
+        key.grants.append(grant)
     }
 
     static func tokenDigest(_ token: String) -> String { SigV4.sha256Hex(Array("coffer-grant\n\(token)".utf8)) }
