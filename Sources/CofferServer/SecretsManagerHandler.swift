@@ -249,6 +249,7 @@ struct SecretsManagerHandler: JSONServiceHandler {
             if !version.stages.isEmpty { entry["VersionStages"] = stages(version.stages) }
             if let accessed = version.lastAccessedDate { entry["LastAccessedDate"] = JSONResponse.timestamp(accessed) }
             entry["CreatedDate"] = JSONResponse.timestamp(version.createdDate)
+            if let keys = version.kmsKeyIDs { entry["KmsKeyIds"] = .array(keys.map(JSONValue.string)) }
             return .object(entry)
         })
         if let next = result.nextToken { out["NextToken"] = .string(next) }

@@ -96,8 +96,8 @@ public struct SecretsManagerService: Sendable {
             if let value = input.value {
                 let id = input.clientRequestToken ?? random.uuidString()
                 let sealed = try await seal(value, arn: secret.arn, versionID: id, kmsKeyID: secret.kmsKeyID, scope: scope)
-                secret = VersionStages.addVersion(newVersion(id, value, stages: [StagingLabel.current], now), to: secret)
-                newValues.append((id, sealed))
+                secret = VersionStages.addVersion(newVersion(id, value, stages: [StagingLabel.current], now, key: sealed.keyName), to: secret)
+                newValues.append((id, sealed.sealed))
                 versionID = id
             }
             do {
@@ -150,11 +150,11 @@ public struct SecretsManagerService: Sendable {
         let now = clock.now()
         let id = token ?? random.uuidString()
         let sealed = try await seal(value, arn: secret.arn, versionID: id, kmsKeyID: secret.kmsKeyID, scope: scope)
-        var updated = VersionStages.addVersion(newVersion(id, value, stages: stages, now), to: secret)
+        var updated = VersionStages.addVersion(newVersion(id, value, stages: stages, now, key: sealed.keyName), to: secret)
         updated.revision += 1
         updated.lastChangedDate = now
         try await store.write(RecordWrite(
-            .update(expectedRevision: secret.revision), scope: scope, record: updated, newValues: [(id, sealed)],
+            .update(expectedRevision: secret.revision), scope: scope, record: updated, newValues: [(id, sealed.sealed)],
             removedVersionIDs: VersionStages.removedVersionIDs(before: secret, after: updated)))
         return SecretWriteResult(secret: updated, versionID: id, versionStages: updated.version(id: id)?.stages ?? stages)
     }
@@ -165,13 +165,24 @@ public struct SecretsManagerService: Sendable {
         }
     }
 
-    private func newVersion(_ id: String, _ value: SecretValue, stages: [String], _ now: Date) -> SecretVersion {
-        SecretVersion(versionID: id, stages: stages, createdDate: now, isString: value.isString, valueDigest: keyring.digest(value.bytes))
+    private func newVersion(_ id: String, _ value: SecretValue, stages: [String], _ now: Date, key: String) -> SecretVersion {
+        var version = SecretVersion(versionID: id, stages: stages, createdDate: now, isString: value.isString,
+                                    valueDigest: keyring.digest(value.bytes))
+        version.kmsKeyIDs = [key]
+        return version
     }
 
-    private func seal(_ value: SecretValue, arn: String, versionID: String, kmsKeyID: String?, scope: ResourceScope) async throws -> [UInt8] {
+    /// Seals a value under the secret's key; returns the sealed bytes and the key as
+    /// ListSecretVersionIds names it.
+    private func seal(_ value: SecretValue, arn: String, versionID: String, kmsKeyID: String?, scope: ResourceScope) async throws
+        -> (sealed: [UInt8], keyName: String)
+    {
         let key = try await keyring.wrappingKey(for: scope, kmsKeyID: kmsKeyID, service: "secretsmanager")
-        return try Envelope.seal(value.bytes, context: Self.context(arn: arn, versionID: versionID), under: key, random: random)
+        let sealed = try Envelope.seal(value.bytes, context: Self.context(arn: arn, versionID: versionID), under: key, random: random)
+        let keyName = kmsKeyID == nil
+            ? "DefaultEncryptionKey"
+            : ARN(service: "kms", region: scope.region, account: scope.account, resource: "key/\(key.keyID)").description
+        return (sealed, keyName)
     }
 
     /// The associated data that binds a sealed value to its secret and version.

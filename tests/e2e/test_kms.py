@@ -216,6 +216,8 @@ def test_a_disabled_key_stops_a_secret(coffer):
     kms.create_alias(AliasName="alias/secrets", TargetKeyId=key_id)
     sm.create_secret(Name="guarded", SecretString="behind a key", KmsKeyId="alias/secrets")
     assert sm.describe_secret(SecretId="guarded")["KmsKeyId"] == "alias/secrets"
+    version = sm.list_secret_version_ids(SecretId="guarded")["Versions"][0]
+    assert version["KmsKeyIds"] == [kms.describe_key(KeyId=key_id)["KeyMetadata"]["Arn"]]
     kms.disable_key(KeyId=key_id)
     fails(lambda: sm.get_secret_value(SecretId="guarded"), "DecryptionFailure")
     fails(lambda: sm.put_secret_value(SecretId="guarded", SecretString="more"), "EncryptionFailure")
@@ -228,6 +230,8 @@ def test_a_disabled_key_stops_a_secret(coffer):
     assert sm.get_secret_value(SecretId="guarded")["SecretString"] == "behind a key"
     # Secrets without a named key use the AWS-managed aws/secretsmanager key, created on first use.
     sm.create_secret(Name="managed", SecretString="v")
+    assert sm.list_secret_version_ids(SecretId="managed")["Versions"][0]["KmsKeyIds"] == ["DefaultEncryptionKey"]
+    assert "KmsKeyId" not in sm.describe_secret(SecretId="managed")
     managed = kms.describe_key(KeyId="alias/aws/secretsmanager")["KeyMetadata"]
     assert managed["KeyManager"] == "AWS"
     fails(lambda: kms.disable_key(KeyId=managed["KeyId"]), "UnsupportedOperationException")

@@ -59,6 +59,9 @@ public struct SecretVersion: Sendable, Codable, Equatable {
     public var isString: Bool
     /// A keyed digest of the value, so an idempotent retry can be recognised without decrypting.
     public var valueDigest: String
+    /// The KMS key that sealed this version, as ListSecretVersionIds reports it: the key ARN, or
+    /// `DefaultEncryptionKey` for the AWS-managed key.
+    public var kmsKeyIDs: [String]?
 
     public init(versionID: String, stages: [String], createdDate: Date, isString: Bool, valueDigest: String) {
         self.versionID = versionID
