@@ -1,0 +1,89 @@
+/// Who is asking. What the evaluator needs to know about the principal of a request.
+public struct PrincipalIdentity: Sendable, Equatable {
+    public enum Kind: String, Sendable { case root = "Account", user = "User", assumedRole = "AssumedRole", service = "AWSService", federatedUser = "FederatedUser" }
+
+    public var kind: Kind
+    /// The ARN AWS reports: `arn:aws:iam::ACCOUNT:root`, `...:user/NAME`, `arn:aws:sts::ACCOUNT:assumed-role/ROLE/SESSION`.
+    public var arn: String
+    public var account: String
+    /// For an assumed role: the role's ARN.
+    public var roleARN: String?
+
+    public init(kind: Kind, arn: String, account: String, roleARN: String? = nil) {
+        self.kind = kind
+        self.arn = arn
+        self.account = account
+        self.roleARN = roleARN
+    }
+
+    public static func root(account: String) -> PrincipalIdentity {
+        PrincipalIdentity(kind: .root, arn: "arn:aws:iam::\(account):root", account: account)
+    }
+}
+
+/// One authorization question: may `principal` perform `action` on `resource`, given the context keys.
+public struct RequestContext: Sendable, Equatable {
+    public var principal: PrincipalIdentity
+    /// `service:Operation`, e.g. `secretsmanager:GetSecretValue`.
+    public var action: String
+    /// The resource ARN, or `*` for actions that take none.
+    public var resource: String
+    /// Context keys, looked up without regard to case; every key may carry several values.
+    private var keys: [String: [String]]
+
+    public init(principal: PrincipalIdentity, action: String, resource: String, keys: [String: [String]] = [:]) {
+        self.principal = principal
+        self.action = action
+        self.resource = resource
+        self.keys = [:]
+        for (key, values) in keys { self.keys[key.lowercased()] = values }
+    }
+
+    public func values(for key: String) -> [String]? { keys[key.lowercased()] }
+
+    public mutating func set(_ key: String, _ values: [String]) { keys[key.lowercased()] = values }
+
+    public mutating func set(_ key: String, _ value: String) { keys[key.lowercased()] = [value] }
+}
+
+/// `${aws:username}`-style policy variables, and the escapes `${*}`, `${?}`, `${$}`.
+public enum PolicyVariables {
+    /// The text with its variables replaced, or nil when a variable has no single value in the
+    /// context and no default (a resource or condition value that then matches nothing).
+    public static func substitute(_ text: String, in context: RequestContext) -> String? {
+        guard text.contains("${") else { return text }
+        var out = ""
+        var rest = Substring(text)
+        while let start = rest.range(of: "${") {
+            out += rest[..<start.lowerBound]
+            guard let end = rest[start.upperBound...].firstIndex(of: "}") else {
+                out += rest[start.lowerBound...]
+                return out
+            }
+            let body = String(rest[start.upperBound..<end].trimmingSpaces)
+            rest = rest[rest.index(after: end)...]
+            switch body {
+            case "*": out += "*"
+            case "?": out += "?"
+            case "$": out += "$"
+            default:
+                var name = body
+                var fallback: String?
+                if let comma = body.firstIndex(of: ",") {
+                    name = String(body[..<comma].trimmingSpaces)
+                    let raw = String(body[body.index(after: comma)...].trimmingSpaces)
+                    if raw.count >= 2, raw.hasPrefix("'"), raw.hasSuffix("'") { fallback = String(raw.dropFirst().dropLast()) }
+                }
+                if let values = context.values(for: String(name)), values.count == 1 {
+                    out += values[0]
+                } else if let fallback {
+                    out += fallback
+                } else {
+                    return nil
+                }
+            }
+        }
+        return out + rest
+    }
+}
+
