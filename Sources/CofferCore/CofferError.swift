@@ -26,6 +26,9 @@ public struct CofferError: Error, Sendable, Equatable, CustomStringConvertible {
             case hierarchyTypeMismatch, unsupportedParameterType, parameterPatternMismatch, invalidAllowedPattern
             case tooManyTags, invalidResourceID, invalidResourceType, invalidFilterKey, invalidFilterOption
             case invalidFilterValue
+            // IAM and STS.
+            case noSuchEntity, entityAlreadyExists, deleteConflict, invalidInput, unmodifiableEntity
+            case passwordPolicyViolation, packedPolicyTooLarge
         }
 
         let backing: Backing
@@ -88,6 +91,13 @@ public struct CofferError: Error, Sendable, Equatable, CustomStringConvertible {
         public static let invalidFilterKey = Code(backing: .invalidFilterKey)
         public static let invalidFilterOption = Code(backing: .invalidFilterOption)
         public static let invalidFilterValue = Code(backing: .invalidFilterValue)
+        public static let noSuchEntity = Code(backing: .noSuchEntity)
+        public static let entityAlreadyExists = Code(backing: .entityAlreadyExists)
+        public static let deleteConflict = Code(backing: .deleteConflict)
+        public static let invalidInput = Code(backing: .invalidInput)
+        public static let unmodifiableEntity = Code(backing: .unmodifiableEntity)
+        public static let passwordPolicyViolation = Code(backing: .passwordPolicyViolation)
+        public static let packedPolicyTooLarge = Code(backing: .packedPolicyTooLarge)
 
         /// Every code, so the error table's test can prove that each one has a row.
         public static var all: [Code] { Backing.allCases.map { Code(backing: $0) } }

@@ -58,6 +58,7 @@ public final class CofferNode: Sendable {
                 "TrentService": JSONService(signingName: "kms", handler: KMSHandler(service: kms)),
                 "AmazonSSM": JSONService(signingName: "ssm", handler: ParameterStoreHandler(service: parameters)),
             ],
+            queryServices: ["sts": STSHandler(credentials: credentials)],
             random: random, logger: logger, version: Self.version)
         server = try await HTTPServer(host: configuration.host, port: configuration.port, processor: processor, logger: logger)
         let interval = configuration.purgeIntervalSeconds

@@ -9,6 +9,8 @@ final class CredentialDirectory: SigningSecretLookup {
         let secret: Redacted<String>
         let account: String
         let principalARN: String
+        /// The principal's unique id (AIDA... for users); nil for the account root.
+        var userID: String? = nil
     }
 
     private let store: any CredentialStore

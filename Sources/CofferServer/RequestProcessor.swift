@@ -23,6 +23,11 @@ protocol JSONServiceHandler: Sendable {
     func handle(_ operation: String, _ request: JSONRequest, context: CallerContext) async throws -> JSONValue
 }
 
+/// One AWS query-protocol service (IAM, STS): its actions, answering XML result elements.
+protocol QueryServiceHandler: Sendable {
+    func handle(_ action: String, _ request: QueryRequest, context: CallerContext) async throws -> [XMLNode]
+}
+
 /// A JSON 1.1 service as the router sees it: the SigV4 signing name and the handler.
 struct JSONService: Sendable {
     let signingName: String
@@ -37,6 +42,8 @@ struct RequestProcessor: Sendable {
     let devAccount: String?
     /// JSON 1.1 services by X-Amz-Target prefix.
     let jsonServices: [String: JSONService]
+    /// Query-protocol services by SigV4 signing name.
+    let queryServices: [String: any QueryServiceHandler]
     let random: any RandomSource
     let logger: Logger
     let version: String
@@ -52,13 +59,19 @@ struct RequestProcessor: Sendable {
                 status: 200, headers: [("Content-Type", "application/json")],
                 body: JSONWriter.bytes(.object(["status": "ok", "version": .string(version)])))
         }
-        let target = request.headers.first { $0.name.lowercased() == "x-amz-target" }?.value
+        let signed = SigV4Request(method: request.method, path: path, query: query, headers: request.headers, body: request.body)
+        if let target = request.headers.first(where: { $0.name.lowercased() == "x-amz-target" })?.value {
+            return await processJSON(target: target, signed, requestID: requestID)
+        }
+        return await processQuery(signed, requestID: requestID)
+    }
+
+    /// AWS JSON 1.1 services, routed by X-Amz-Target.
+    private func processJSON(target: String, _ signed: SigV4Request, requestID: String) async -> HTTPResponseData {
         var service: String?
         var operation = "unknown"
         do {
-            guard let target, let dot = target.firstIndex(of: ".") else {
-                throw CofferError(.unknownOperation, "")
-            }
+            guard let dot = target.firstIndex(of: ".") else { throw CofferError(.unknownOperation, "") }
             let prefix = String(target[..<dot])
             operation = String(target[target.index(after: dot)...])
             if let pending = Self.pendingServices[prefix] {
@@ -66,35 +79,73 @@ struct RequestProcessor: Sendable {
                 throw CofferError(.notImplemented, "Coffer does not implement \(pending):\(operation) yet.")
             }
             guard let target = jsonServices[prefix] else { throw CofferError(.unknownOperation, "") }
-            let signingName = target.signingName
-            service = signingName
-            let signed = SigV4Request(method: request.method, path: path, query: query, headers: request.headers, body: request.body)
-            let verified = try await verifier.verify(signed, expectedService: signingName, secrets: credentials)
-            let account: String
-            let principal: String
-            if let devAccount {
-                account = devAccount
-                principal = "arn:aws:iam::\(devAccount):root"
-            } else if let entry = try await credentials.entry(for: verified.accessKeyID) {
-                account = entry.account
-                principal = entry.principalARN
-            } else {
-                throw CofferError(.unrecognizedClient, "The security token included in the request is invalid.")
-            }
-            let context = CallerContext(scope: ResourceScope(account: account, region: verified.scope.region),
-                                        principalARN: principal, accessKeyID: verified.accessKeyID)
-            let body = try JSONRequest(body: request.body)
+            service = target.signingName
+            let context = try await authenticate(signed, service: target.signingName)
+            let body = try JSONRequest(body: signed.body)
             let result = try await target.handler.handle(operation, body, context: context)
-            logger.debug("request", metadata: ["request-id": "\(requestID)", "operation": "\(signingName):\(operation)", "status": "200"])
+            logger.debug("request", metadata: ["request-id": "\(requestID)", "operation": "\(target.signingName):\(operation)", "status": "200"])
             return HTTPResponseData(status: 200, headers: jsonHeaders(requestID), body: JSONWriter.bytes(result))
-        } catch let error as CofferError {
-            return errorResponse(error, service: service, operation: operation, requestID: requestID)
         } catch {
-            // Details stay in the log; the client gets the request id to quote.
-            logger.error("internal failure", metadata: ["request-id": "\(requestID)", "operation": "\(operation)", "error": "\(String(describing: type(of: error)))"])
-            return errorResponse(CofferError(.internalFailure, "An internal error occurred. Request id: \(requestID)"),
+            return errorResponse(Self.cofferError(error, requestID: requestID, logger: logger, operation: operation),
                                  service: service, operation: operation, requestID: requestID)
         }
+    }
+
+    /// Query-protocol services (IAM, STS), routed by the service in the SigV4 credential scope.
+    private func processQuery(_ signed: SigV4Request, requestID: String) async -> HTTPResponseData {
+        var parameters = QueryRequest.parse(signed.query).parameters
+        let contentType = signed.header("content-type")?.lowercased() ?? ""
+        if signed.method == "POST", contentType.hasPrefix("application/x-www-form-urlencoded") || contentType.isEmpty {
+            parameters.merge(QueryRequest.parse(String(decoding: signed.body, as: UTF8.self)).parameters) { $1 }
+        }
+        let request = QueryRequest(parameters: parameters)
+        let action = request.action ?? "unknown"
+        let service = SigV4Verifier.claimedService(signed) ?? (STSHandler.actions.contains(action) ? "sts" : "iam")
+        do {
+            guard let handler = queryServices[service] else {
+                if SigV4Verifier.claimedService(signed) == nil { throw CofferError(.missingAuthenticationToken, "Request is missing Authentication Token") }
+                throw CofferError(.unknownOperation, "Could not find operation \(action)")
+            }
+            let context = try await authenticate(signed, service: service)
+            guard request.action != nil else { throw CofferError(.invalidInput, "Missing Action") }
+            let result = try await handler.handle(action, request, context: context)
+            logger.debug("request", metadata: ["request-id": "\(requestID)", "operation": "\(service):\(action)", "status": "200"])
+            return HTTPResponseData(status: 200, headers: [("Content-Type", "text/xml"), ("x-amzn-RequestId", requestID)],
+                                    body: QueryResponse.success(service: service, action: action, result: result, requestID: requestID))
+        } catch {
+            let failure = Self.cofferError(error, requestID: requestID, logger: logger, operation: action)
+            let row = ErrorTable.row(for: failure.code, service: service)
+            logger.debug("request", metadata: ["request-id": "\(requestID)", "operation": "\(service):\(action)", "status": "\(row.status)", "error": "\(row.code)"])
+            return HTTPResponseData(status: row.status, headers: [("Content-Type", "text/xml"), ("x-amzn-RequestId", requestID)],
+                                    body: QueryResponse.error(service: service, code: row.code, message: failure.message, status: row.status,
+                                                              requestID: requestID))
+        }
+    }
+
+    /// Verifies SigV4 and says who is calling.
+    private func authenticate(_ signed: SigV4Request, service: String) async throws -> CallerContext {
+        let verified = try await verifier.verify(signed, expectedService: service, secrets: credentials)
+        let account: String
+        let principal: String
+        if let devAccount {
+            account = devAccount
+            principal = "arn:aws:iam::\(devAccount):root"
+        } else if let entry = try await credentials.entry(for: verified.accessKeyID) {
+            account = entry.account
+            principal = entry.principalARN
+        } else {
+            throw CofferError(.unrecognizedClient, "The security token included in the request is invalid.")
+        }
+        return CallerContext(scope: ResourceScope(account: account, region: verified.scope.region),
+                             principalARN: principal, accessKeyID: verified.accessKeyID)
+    }
+
+    /// Any error as a CofferError; unexpected ones are logged by type and become InternalFailure.
+    static func cofferError(_ error: any Error, requestID: String, logger: Logger, operation: String) -> CofferError {
+        if let error = error as? CofferError { return error }
+        // Details stay in the log; the client gets the request id to quote.
+        logger.error("internal failure", metadata: ["request-id": "\(requestID)", "operation": "\(operation)", "error": "\(String(describing: type(of: error)))"])
+        return CofferError(.internalFailure, "An internal error occurred. Request id: \(requestID)")
     }
 
     private func errorResponse(_ error: CofferError, service: String?, operation: String, requestID: String) -> HTTPResponseData {

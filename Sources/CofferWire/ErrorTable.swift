@@ -73,11 +73,36 @@ public enum ErrorTable {
         .invalidFilterKey: Row("InvalidFilterKey", 400),
         .invalidFilterOption: Row("InvalidFilterOption", 400),
         .invalidFilterValue: Row("InvalidFilterValue", 400),
+        .noSuchEntity: Row("NoSuchEntity", 404),
+        .entityAlreadyExists: Row("EntityAlreadyExists", 409),
+        .deleteConflict: Row("DeleteConflict", 409),
+        .invalidInput: Row("InvalidInput", 400),
+        .unmodifiableEntity: Row("UnmodifiableEntity", 400),
+        .passwordPolicyViolation: Row("PasswordPolicyViolation", 400),
+        .packedPolicyTooLarge: Row("PackedPolicyTooLarge", 400),
+    ]
+
+    /// Query-protocol services (IAM, STS) name the shared failures differently.
+    static let query: [CofferError.Code: Row] = [
+        .missingAuthenticationToken: Row("MissingAuthenticationToken", 403),
+        .incompleteSignature: Row("IncompleteSignature", 400),
+        .invalidSignature: Row("SignatureDoesNotMatch", 403),
+        .unrecognizedClient: Row("InvalidClientTokenId", 403),
+        .expiredToken: Row("ExpiredToken", 400),
+        .accessDenied: Row("AccessDenied", 403),
+        .validation: Row("ValidationError", 400),
+        .unknownOperation: Row("InvalidAction", 400),
+        .serialization: Row("MalformedInput", 400),
+        .limitExceeded: Row("LimitExceeded", 409),
+        .malformedPolicyDocument: Row("MalformedPolicyDocument", 400),
+        .throttling: Row("Throttling", 400),
     ]
 
     static let overrides: [String: [CofferError.Code: Row]] = [
         "secretsmanager": [.internalFailure: Row("InternalServiceError", 500)],
         "kms": [.internalFailure: Row("KMSInternalException", 500)],
+        "iam": [.internalFailure: Row("ServiceFailure", 500)],
+        "sts": [.internalFailure: Row("InternalFailure", 500)],
         "ssm": [
             .internalFailure: Row("InternalServerError", 500),
             .invalidNextToken: Row("InvalidNextToken", 400),
@@ -87,6 +112,7 @@ public enum ErrorTable {
 
     public static func row(for code: CofferError.Code, service: String?) -> Row {
         if let service, let row = overrides[service]?[code] { return row }
+        if service == "iam" || service == "sts", let row = query[code] { return row }
         // Every code has a common row; the error table's test proves it.
         return common[code] ?? Row("InternalFailure", 500)
     }

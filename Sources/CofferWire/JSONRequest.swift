@@ -147,7 +147,7 @@ public struct JSONRequest: Sendable {
         return readers
     }
 
-    static func checkLength(_ length: Int, member: String, shown: String?, min: Int, max: Int) throws(CofferError) {
+    public static func checkLength(_ length: Int, member: String, shown: String?, min: Int, max: Int) throws(CofferError) {
         let value = shown.map { "Value '\($0)' at" } ?? "Value at"
         if length < min {
             throw .validation("1 validation error detected: \(value) '\(path(member))' failed to satisfy constraint: Member must have length greater than or equal to \(min)")
