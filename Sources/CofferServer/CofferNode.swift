@@ -47,6 +47,8 @@ public final class CofferNode: Sendable {
         }
         let credentials = CredentialDirectory(store: store, root: configuration.dev ? nil : root)
         let kms = KMSService(store: store, root: root, clock: clock, random: random)
+        let iam = IAMService(store: store, root: root, clock: clock, random: random) { [credentials] keyID in credentials.forget(keyID) }
+        let access = AccessControl(iam: iam)
         let keyring = KMSKeyring(kms: kms, root: root)
         let service = SecretsManagerService(store: store, keyring: keyring, clock: clock, random: random)
         let parameters = ParameterStoreService(store: store, keyring: keyring, root: root, secrets: service, clock: clock, random: random)
@@ -54,11 +56,11 @@ public final class CofferNode: Sendable {
             verifier: SigV4Verifier(clock: clock, unsafeAcceptAnySecret: configuration.dev), credentials: credentials,
             devAccount: configuration.dev ? accountID : nil,
             jsonServices: [
-                "secretsmanager": JSONService(signingName: "secretsmanager", handler: SecretsManagerHandler(service: service)),
-                "TrentService": JSONService(signingName: "kms", handler: KMSHandler(service: kms)),
-                "AmazonSSM": JSONService(signingName: "ssm", handler: ParameterStoreHandler(service: parameters)),
+                "secretsmanager": JSONService(signingName: "secretsmanager", handler: SecretsManagerHandler(service: service, access: access)),
+                "TrentService": JSONService(signingName: "kms", handler: KMSHandler(service: kms, access: access)),
+                "AmazonSSM": JSONService(signingName: "ssm", handler: ParameterStoreHandler(service: parameters, access: access)),
             ],
-            queryServices: ["sts": STSHandler(credentials: credentials)],
+            queryServices: ["sts": STSHandler(credentials: credentials), "iam": IAMHandler(service: iam)],
             random: random, logger: logger, version: Self.version)
         server = try await HTTPServer(host: configuration.host, port: configuration.port, processor: processor, logger: logger)
         let interval = configuration.purgeIntervalSeconds

@@ -1,4 +1,5 @@
 import CofferCore
+import CofferServices
 import CofferStorage
 import Synchronization
 
@@ -22,11 +23,14 @@ final class CredentialDirectory: SigningSecretLookup {
         self.root = root
     }
 
-    static func sealContext(_ accessKeyID: String) -> String { "access-key\n\(accessKeyID)" }
+    static func sealContext(_ accessKeyID: String) -> String { IAMService.sealContext(accessKeyID) }
+
+    /// Drops a key from the cache after IAM changed or deleted it.
+    func forget(_ accessKeyID: String) { _ = cache.withLock { $0.removeValue(forKey: accessKeyID) } }
 
     func entry(for accessKeyID: String) async throws -> Entry? {
         if let cached = cache.withLock({ $0[accessKeyID] }) { return cached }
-        guard let root, let stored = try await store.accessKey(id: accessKeyID) else { return nil }
+        guard let root, let stored = try await store.accessKey(id: accessKeyID), stored.status == "Active" else { return nil }
         let secret = try root.open(stored.sealedSecret, purpose: "access-keys", context: Self.sealContext(accessKeyID))
         let entry = Entry(secret: Redacted(String(decoding: secret, as: UTF8.self)), account: stored.account, principalARN: stored.principalARN)
         cache.withLock { $0[accessKeyID] = entry }

@@ -6,6 +6,7 @@ import Foundation
 /// Translates KMS's JSON 1.1 wire shapes (`TrentService.*`) to ``KMSService`` calls and back.
 struct KMSHandler: JSONServiceHandler {
     let service: KMSService
+    let access: AccessControl
 
     static let pending: Set<String> = [
         "ConnectCustomKeyStore", "CreateCustomKeyStore", "DeleteCustomKeyStore", "DescribeCustomKeyStores",
@@ -16,6 +17,7 @@ struct KMSHandler: JSONServiceHandler {
 
     func handle(_ operation: String, _ r: JSONRequest, context: CallerContext) async throws -> JSONValue {
         let scope = context.scope
+        try await authorize(operation, r, context)
         switch operation {
         case "CreateKey": return try await createKey(r, scope)
         case "DescribeKey": return .object(["KeyMetadata": metadata(try await service.describeKey(try keyID(r), in: scope), scope)])
@@ -97,6 +99,41 @@ struct KMSHandler: JSONServiceHandler {
             }
             throw CofferError(.unknownOperation, "")
         }
+    }
+
+    // MARK: Authorization
+
+    /// Operations on a key are decided by its key policy (and IAM where the key policy delegates to the account).
+    private func authorize(_ operation: String, _ r: JSONRequest, _ context: CallerContext) async throws {
+        let action = "kms:\(operation)"
+        var keyID = try r.string("KeyId") ?? r.string("TargetKeyId") ?? r.string("DestinationKeyId")
+        if keyID == nil, ["Decrypt", "ReEncrypt"].contains(operation),
+            let blob = try r.blob("CiphertextBlob"), let header = try? KMSCiphertext.header(of: blob)
+        {
+            keyID = header.keyID
+        }
+        if operation == "ListAliases" || operation == "ListRetirableGrants" { keyID = nil }
+        guard let keyID else {
+            if context.isRoot { return }
+            try await access.authorize(context, action: action, resource: "*")
+            return
+        }
+        guard let key = try? await service.describeKey(keyID, in: context.scope) else { return }
+        var keys: [String: [String]] = [
+            "kms:CallerAccount": [context.scope.account], "kms:KeySpec": [key.keySpec.rawValue], "kms:KeyUsage": [key.keyUsage.rawValue],
+            "kms:KeyOrigin": ["AWS_KMS"], "kms:KeyManager": [key.keyManager], "kms:MultiRegion": ["false"],
+        ]
+        keys.merge(AccessControl.resourceTagKeys(key.tags)) { $1 }
+        if let encryption = try r.stringMap("EncryptionContext") {
+            keys["kms:EncryptionContextKeys"] = Array(encryption.keys)
+            for (k, v) in encryption { keys["kms:EncryptionContext:\(k)"] = [v] }
+        }
+        if let algorithm = try r.string("EncryptionAlgorithm") { keys["kms:EncryptionAlgorithm"] = [algorithm] }
+        if let algorithm = try r.string("SigningAlgorithm") { keys["kms:SigningAlgorithm"] = [algorithm] }
+        if let algorithm = try r.string("MacAlgorithm") { keys["kms:MacAlgorithm"] = [algorithm] }
+        if operation == "CreateGrant" { keys["kms:GrantOperations"] = try r.stringList("Operations") ?? [] }
+        try await access.authorize(context, action: action, resource: key.arn, keys: keys, resourcePolicy: key.policy,
+                                   resourcePolicyRequired: true)
     }
 
     // MARK: Readers

@@ -6,8 +6,10 @@ import Foundation
 /// Translates Parameter Store's JSON 1.1 wire shapes (`AmazonSSM.*`) to ``ParameterStoreService`` calls.
 struct ParameterStoreHandler: JSONServiceHandler {
     let service: ParameterStoreService
+    let access: AccessControl
 
     func handle(_ operation: String, _ r: JSONRequest, context: CallerContext) async throws -> JSONValue {
+        try await authorize(operation, r, context)
         switch operation {
         case "PutParameter": return try await putParameter(r, context)
         case "GetParameter":
@@ -48,6 +50,29 @@ struct ParameterStoreHandler: JSONServiceHandler {
             return .object(["TagList": .array(tags.map { .object(["Key": .string($0.key), "Value": .string($0.value)]) })])
         default:
             throw CofferError(.notImplemented, "Coffer implements Parameter Store only; ssm:\(operation) is not available.")
+        }
+    }
+
+    // MARK: Authorization
+
+    /// Parameter Store authorizes against the parameter's ARN (each one, for GetParameters and DeleteParameters).
+    private func authorize(_ operation: String, _ r: JSONRequest, _ context: CallerContext) async throws {
+        if context.isRoot { return }
+        let action = "ssm:\(operation)"
+        var names: [String] = []
+        if let name = try r.string("Name") { names = [name] }
+        if let list = try r.stringList("Names") { names = list }
+        if let path = try r.string("Path") { names = [path] }
+        if let id = try r.string("ResourceId") { names = [id] }
+        var keys: [String: [String]] = [:]
+        if let tags = try self.tags(r) { keys = AccessControl.requestTagKeys(tags) }
+        if names.isEmpty {
+            try await access.authorize(context, action: action, resource: "arn:aws:ssm:\(context.scope.region):\(context.scope.account):*", keys: keys)
+        }
+        for name in names {
+            let base = (try? ParameterRules.reference(name, scope: context.scope).name) ?? name
+            let path = base.hasSuffix("/") && base != "/" ? String(base.dropLast()) : base
+            try await access.authorize(context, action: action, resource: ParameterRules.arn(path, scope: context.scope), keys: keys)
         }
     }
 

@@ -6,6 +6,7 @@ import Foundation
 /// Translates Secrets Manager's JSON 1.1 wire shapes to ``SecretsManagerService`` calls and back.
 struct SecretsManagerHandler: JSONServiceHandler {
     let service: SecretsManagerService
+    let access: AccessControl
 
     /// Operations the later issues bring; they answer NotImplemented rather than a fake success.
     static let pending: Set<String> = [
@@ -15,6 +16,7 @@ struct SecretsManagerHandler: JSONServiceHandler {
 
     func handle(_ operation: String, _ request: JSONRequest, context: CallerContext) async throws -> JSONValue {
         let scope = context.scope
+        try await authorize(operation, request, context)
         switch operation {
         case "CreateSecret": return try await createSecret(request, scope)
         case "GetSecretValue": return try await getSecretValue(request, scope)
@@ -40,6 +42,42 @@ struct SecretsManagerHandler: JSONServiceHandler {
             }
             throw CofferError(.unknownOperation, "")
         }
+    }
+
+    // MARK: Authorization
+
+    /// Asks the policy engine whether the caller may perform `operation` on the secret it names.
+    private func authorize(_ operation: String, _ r: JSONRequest, _ context: CallerContext) async throws {
+        let action = "secretsmanager:\(operation)"
+        var keys: [String: [String]] = [:]
+        var resource = "*"
+        var resourcePolicy: String?
+        if operation == "CreateSecret" {
+            let name = try r.requiredString("Name", min: 1, max: 512)
+            resource = ARN(service: "secretsmanager", region: context.scope.region, account: context.scope.account, resource: "secret:\(name)").description
+            keys["secretsmanager:Name"] = [name]
+            keys.merge(AccessControl.requestTagKeys(try tags(r) ?? [])) { $1 }
+            if let key = try r.string("KmsKeyId") { keys["secretsmanager:KmsKeyId"] = [key] }
+            if let description = try r.string("Description") { keys["secretsmanager:Description"] = [description] }
+        } else if let secretID = try r.string("SecretId", min: 1, max: 2048) {
+            if let secret = try await service.describeSecretIfPresent(secretID: secretID, in: context.scope) {
+                resource = secret.arn
+                resourcePolicy = secret.resourcePolicy
+                keys.merge(AccessControl.resourceTagKeys(secret.tags, servicePrefix: "secretsmanager")) { $1 }
+                keys["secretsmanager:Name"] = [secret.name]
+            } else {
+                resource = secretID.hasPrefix("arn:") ? secretID : ARN(service: "secretsmanager", region: context.scope.region,
+                                                                          account: context.scope.account, resource: "secret:\(secretID)").description
+            }
+            keys["secretsmanager:SecretId"] = [resource]
+            if let stage = try r.string("VersionStage") { keys["secretsmanager:VersionStage"] = [stage] }
+            if let version = try r.string("VersionId") { keys["secretsmanager:VersionId"] = [version] }
+            if let key = try r.string("KmsKeyId") { keys["secretsmanager:KmsKeyId"] = [key] }
+            if let description = try r.string("Description") { keys["secretsmanager:Description"] = [description] }
+            if operation == "TagResource" { keys.merge(AccessControl.requestTagKeys(try tags(r) ?? [])) { $1 } }
+            if operation == "UntagResource" { keys["aws:TagKeys"] = try r.stringList("TagKeys") ?? [] }
+        }
+        try await access.authorize(context, action: action, resource: resource, keys: keys, resourcePolicy: resourcePolicy)
     }
 
     // MARK: Readers shared by several operations

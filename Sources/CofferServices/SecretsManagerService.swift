@@ -243,6 +243,11 @@ public struct SecretsManagerService: Sendable {
         Date(timeIntervalSince1970: (date.timeIntervalSince1970 / 86_400).rounded(.down) * 86_400)
     }
 
+    /// The secret a SecretId names, if any, without failing: authorization needs its ARN and policy.
+    public func describeSecretIfPresent(secretID: String, in scope: ResourceScope) async throws -> Secret? {
+        try await find(secretID, in: scope)
+    }
+
     public func describeSecret(secretID: String, in scope: ResourceScope) async throws -> Secret {
         try await require(secretID, in: scope)
     }

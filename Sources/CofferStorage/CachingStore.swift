@@ -138,6 +138,8 @@ public final class CachingStore: CofferStore {
 
     public func accessKey(id: String) async throws -> StoredAccessKey? { try await base.accessKey(id: id) }
     public func putAccessKey(_ key: StoredAccessKey) async throws { try await base.putAccessKey(key) }
+    public func accessKeys(principalARN: String) async throws -> [StoredAccessKey] { try await base.accessKeys(principalARN: principalARN) }
+    public func deleteAccessKey(id: String) async throws { try await base.deleteAccessKey(id: id) }
     public func setting(_ name: String) async throws -> String? { try await base.setting(name) }
     public func setSetting(_ name: String, _ value: String) async throws { try await base.setSetting(name, value) }
 }

@@ -95,6 +95,12 @@ public final class MemoryStore: CofferStore {
 
     public func putAccessKey(_ key: StoredAccessKey) async throws { state.withLock { $0.accessKeys[key.accessKeyID] = key } }
 
+    public func accessKeys(principalARN: String) async throws -> [StoredAccessKey] {
+        state.withLock { $0.accessKeys.values.filter { $0.principalARN == principalARN }.sorted { $0.createdDate < $1.createdDate } }
+    }
+
+    public func deleteAccessKey(id: String) async throws { state.withLock { $0.accessKeys[id] = nil } }
+
     public func setting(_ name: String) async throws -> String? { state.withLock { $0.settings[name] } }
 
     public func setSetting(_ name: String, _ value: String) async throws { state.withLock { $0.settings[name] = value } }

@@ -68,19 +68,29 @@ public struct StoredAccessKey: Sendable, Equatable {
     public var principalARN: String
     public var sealedSecret: [UInt8]
     public var createdDate: Date
+    /// "Active" or "Inactive".
+    public var status: String
+    public var lastUsedDate: Date?
+    public var lastUsedService: String?
+    public var lastUsedRegion: String?
 
-    public init(accessKeyID: String, account: String, principalARN: String, sealedSecret: [UInt8], createdDate: Date) {
+    public init(accessKeyID: String, account: String, principalARN: String, sealedSecret: [UInt8], createdDate: Date,
+                status: String = "Active") {
         self.accessKeyID = accessKeyID
         self.account = account
         self.principalARN = principalARN
         self.sealedSecret = sealedSecret
         self.createdDate = createdDate
+        self.status = status
     }
 }
 
 public protocol CredentialStore: Sendable {
     func accessKey(id: String) async throws -> StoredAccessKey?
+    /// Inserts or replaces the key.
     func putAccessKey(_ key: StoredAccessKey) async throws
+    func accessKeys(principalARN: String) async throws -> [StoredAccessKey]
+    func deleteAccessKey(id: String) async throws
 }
 
 /// Small named settings that must survive restarts (the account id).
@@ -106,4 +116,12 @@ extension KMSAlias: Record {
 
 extension Parameter: Record {
     public static let kind = "ssm-parameter"
+}
+
+extension IAMUser: Record {
+    public static let kind = "iam-user"
+}
+
+extension ManagedPolicy: Record {
+    public static let kind = "iam-policy"
 }

@@ -82,6 +82,13 @@ enum Migrations {
             created REAL NOT NULL
         );
         """,
+        """
+        ALTER TABLE access_keys ADD COLUMN status TEXT NOT NULL DEFAULT 'Active' CHECK(status IN ('Active', 'Inactive'));
+        ALTER TABLE access_keys ADD COLUMN last_used REAL;
+        ALTER TABLE access_keys ADD COLUMN last_used_service TEXT;
+        ALTER TABLE access_keys ADD COLUMN last_used_region TEXT;
+        CREATE INDEX access_keys_principal ON access_keys(principal_arn);
+        """,
     ]
 
     static func apply(to connection: SQLiteConnection) throws {

@@ -85,22 +85,43 @@ public final class SQLiteStore: CofferStore {
         }
     }
 
+    private static let keyColumns = "access_key_id, account, principal_arn, sealed_secret, created, status, last_used, last_used_service, last_used_region"
+
+    private static func accessKey(_ row: [SQLiteValue]) -> StoredAccessKey {
+        var key = StoredAccessKey(accessKeyID: row[0].text ?? "", account: row[1].text ?? "", principalARN: row[2].text ?? "",
+                                  sealedSecret: row[3].blob ?? [], createdDate: Date(timeIntervalSince1970: row[4].real ?? 0),
+                                  status: row[5].text ?? "Active")
+        key.lastUsedDate = row[6].real.map { Date(timeIntervalSince1970: $0) }
+        key.lastUsedService = row[7].text
+        key.lastUsedRegion = row[8].text
+        return key
+    }
+
     public func accessKey(id: String) async throws -> StoredAccessKey? {
         try await database.read { db in
-            try db.query("SELECT account, principal_arn, sealed_secret, created FROM access_keys WHERE access_key_id = ?", [.text(id)])
-                .first.map { row in
-                    StoredAccessKey(accessKeyID: id, account: row[0].text ?? "", principalARN: row[1].text ?? "",
-                                    sealedSecret: row[2].blob ?? [], createdDate: Date(timeIntervalSince1970: row[3].real ?? 0))
-                }
+            try db.query("SELECT \(Self.keyColumns) FROM access_keys WHERE access_key_id = ?", [.text(id)]).first.map(Self.accessKey)
+        }
+    }
+
+    public func accessKeys(principalARN: String) async throws -> [StoredAccessKey] {
+        try await database.read { db in
+            try db.query("SELECT \(Self.keyColumns) FROM access_keys WHERE principal_arn = ? ORDER BY created", [.text(principalARN)])
+                .map(Self.accessKey)
         }
     }
 
     public func putAccessKey(_ key: StoredAccessKey) async throws {
         try await database.write { db in
-            try db.query("INSERT OR REPLACE INTO access_keys(access_key_id, account, principal_arn, sealed_secret, created) VALUES (?, ?, ?, ?, ?)",
+            try db.query("INSERT OR REPLACE INTO access_keys(\(Self.keyColumns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                          [.text(key.accessKeyID), .text(key.account), .text(key.principalARN), .blob(key.sealedSecret),
-                          .real(key.createdDate.timeIntervalSince1970)])
+                          .real(key.createdDate.timeIntervalSince1970), .text(key.status),
+                          key.lastUsedDate.map { .real($0.timeIntervalSince1970) } ?? .null,
+                          key.lastUsedService.map { .text($0) } ?? .null, key.lastUsedRegion.map { .text($0) } ?? .null])
         }
+    }
+
+    public func deleteAccessKey(id: String) async throws {
+        try await database.write { db in try db.query("DELETE FROM access_keys WHERE access_key_id = ?", [.text(id)]) }
     }
 
     public func setting(_ name: String) async throws -> String? {

@@ -234,5 +234,7 @@ def test_a_disabled_key_stops_a_secret(coffer):
     assert "KmsKeyId" not in sm.describe_secret(SecretId="managed")
     managed = kms.describe_key(KeyId="alias/aws/secretsmanager")["KeyMetadata"]
     assert managed["KeyManager"] == "AWS"
-    fails(lambda: kms.disable_key(KeyId=managed["KeyId"]), "UnsupportedOperationException")
+    # The AWS-managed key's policy lets the account describe it, not manage it.
+    fails(lambda: kms.disable_key(KeyId=managed["KeyId"]), "AccessDeniedException", "because no resource-based policy allows the kms:DisableKey action")
+    fails(lambda: kms.encrypt(KeyId="alias/aws/secretsmanager", Plaintext=b"x"), "AccessDeniedException")
     fails(lambda: sm.create_secret(Name="nokey", SecretString="v", KmsKeyId="alias/does-not-exist"), "ResourceNotFoundException")

@@ -1,0 +1,123 @@
+public import struct Foundation.Date
+
+/// An inline policy embedded in a user, group or role.
+public struct InlinePolicy: Sendable, Codable, Equatable {
+    public var name: String
+    public var document: String
+    public init(name: String, document: String) {
+        self.name = name
+        self.document = document
+    }
+}
+
+/// An IAM user. Records are keyed by the lowercased name: IAM names are unique regardless of case.
+public struct IAMUser: Sendable, Codable, Equatable {
+    public var arn: String
+    public var name: String
+    public var revision: Int
+    public var deletionDate: Date?
+    public var userName: String
+    public var userID: String
+    public var path: String
+    public var createDate: Date
+    public var tags: [Tag]
+    public var inlinePolicies: [InlinePolicy]
+    public var attachedPolicyARNs: [String]
+    public var permissionsBoundaryARN: String?
+
+    public init(arn: String, userName: String, userID: String, path: String, createDate: Date) {
+        self.arn = arn
+        self.name = userName.lowercased()
+        self.revision = 0
+        self.userName = userName
+        self.userID = userID
+        self.path = path
+        self.createDate = createDate
+        self.tags = []
+        self.inlinePolicies = []
+        self.attachedPolicyARNs = []
+    }
+}
+
+/// A customer managed policy and its versions (at most five).
+public struct ManagedPolicy: Sendable, Codable, Equatable {
+    public var arn: String
+    public var name: String
+    public var revision: Int
+    public var deletionDate: Date?
+    public var policyName: String
+    public var policyID: String
+    public var path: String
+    public var description: String?
+    public var createDate: Date
+    public var updateDate: Date
+    public var defaultVersionID: String
+    public var versions: [ManagedPolicyVersion]
+    public var nextVersion: Int
+    public var tags: [Tag]
+
+    public init(arn: String, policyName: String, policyID: String, path: String, description: String?, document: String, date: Date) {
+        self.arn = arn
+        self.name = policyName.lowercased()
+        self.revision = 0
+        self.policyName = policyName
+        self.policyID = policyID
+        self.path = path
+        self.description = description
+        self.createDate = date
+        self.updateDate = date
+        self.defaultVersionID = "v1"
+        self.versions = [ManagedPolicyVersion(versionID: "v1", document: document, createDate: date)]
+        self.nextVersion = 2
+        self.tags = []
+    }
+
+    public var defaultDocument: String? { versions.first { $0.versionID == defaultVersionID }?.document }
+}
+
+public struct ManagedPolicyVersion: Sendable, Codable, Equatable {
+    public var versionID: String
+    public var document: String
+    public var createDate: Date
+    public init(versionID: String, document: String, createDate: Date) {
+        self.versionID = versionID
+        self.document = document
+        self.createDate = createDate
+    }
+}
+
+/// IAM's naming rules and limits, with AWS's messages.
+public enum IAMRules {
+    public static let maximumPolicyVersions = 5
+    public static let maximumAccessKeys = 2
+    public static let maximumManagedPoliciesPerUser = 10
+    public static let maximumInlinePolicySize = 2048
+    public static let maximumManagedPolicySize = 6144
+
+    /// `[\w+=,.@-]+`, 1 to `maximum` characters.
+    public static func validateName(_ name: String, member: String, maximum: Int) throws(CofferError) {
+        let valid = !name.isEmpty && name.count <= maximum && name.unicodeScalars.allSatisfy { s in
+            s.isASCII && (s.properties.isAlphabetic || ("0"..."9").contains(s) || "_+=,.@-".unicodeScalars.contains(s))
+        }
+        guard valid else {
+            if name.count > maximum {
+                throw CofferError.constraint(name, member: member, "Member must have length less than or equal to \(maximum)")
+            }
+            throw CofferError.constraint(name, member: member, "Member must satisfy regular expression pattern: [\\w+=,.@-]+")
+        }
+    }
+
+    public static func validatePath(_ path: String) throws(CofferError) {
+        guard path.hasPrefix("/"), path.hasSuffix("/"), path.count <= 512,
+            path.unicodeScalars.allSatisfy({ $0.value >= 0x21 && $0.value <= 0x7E })
+        else {
+            throw CofferError.constraint(path, member: "path", "Member must satisfy regular expression pattern: (\\u002F)|(\\u002F[\\u0021-\\u007F]+\\u002F)")
+        }
+    }
+
+    /// A unique id in AWS's style: a four-letter prefix (AIDA users, ANPA policies, AROA roles) and 17 more.
+    public static func uniqueID(prefix: String, random: any RandomSource) -> String {
+        let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567")
+        return prefix + String((0..<17).map { _ in alphabet[random.uniform(alphabet.count)] })
+    }
+}

@@ -1,0 +1,218 @@
+import CofferCore
+import CofferServices
+import CofferStorage
+import CofferWire
+import Foundation
+
+/// IAM over the query protocol: users, access keys, managed and inline policies.
+struct IAMHandler: QueryServiceHandler {
+    let service: IAMService
+
+    static let pending: Set<String> = [
+        "CreateGroup", "GetGroup", "ListGroups", "DeleteGroup", "AddUserToGroup", "RemoveUserFromGroup", "ListGroupsForUser",
+        "CreateRole", "GetRole", "ListRoles", "UpdateRole", "DeleteRole", "UpdateAssumeRolePolicy", "AttachRolePolicy",
+        "DetachRolePolicy", "ListAttachedRolePolicies", "PutRolePolicy", "GetRolePolicy", "DeleteRolePolicy", "ListRolePolicies",
+        "AttachGroupPolicy", "DetachGroupPolicy", "ListAttachedGroupPolicies", "PutGroupPolicy", "GetGroupPolicy",
+        "DeleteGroupPolicy", "ListGroupPolicies", "PutRolePermissionsBoundary", "DeleteRolePermissionsBoundary", "TagRole",
+        "UntagRole", "ListRoleTags", "TagPolicy", "UntagPolicy", "ListPolicyTags", "GetAccountPasswordPolicy",
+        "UpdateAccountPasswordPolicy", "DeleteAccountPasswordPolicy", "SimulateCustomPolicy", "SimulatePrincipalPolicy",
+    ]
+
+    func handle(_ action: String, _ r: QueryRequest, context: CallerContext) async throws -> [XMLNode] {
+        let account = context.scope.account
+        switch action {
+        case "CreateUser":
+            let user = try await service.createUser(try r.requiredString("UserName", min: 1, max: 64), path: try r.string("Path", min: 1, max: 512),
+                                                    tags: tags(r), boundaryARN: try r.string("PermissionsBoundary"), account: account)
+            return [userNode(user)]
+        case "GetUser":
+            if let name = try r.string("UserName", min: 1, max: 128) { return [userNode(try await service.user(name, account: account))] }
+            return [try await callerNode(context)]
+        case "ListUsers":
+            let users = try await service.listUsers(pathPrefix: try r.string("PathPrefix"), account: account)
+            return [.element("Users", users.map { userNode($0, tag: "member") }), .text("IsTruncated", "false")]
+        case "UpdateUser":
+            let name = try r.requiredString("UserName", min: 1, max: 128)
+            if let newName = try r.string("NewUserName") { try IAMRules.validateName(newName, member: "newUserName", maximum: 64) }
+            throw CofferError(.notImplemented, "Coffer does not implement renaming users (iam:UpdateUser) yet: \(name)")
+        case "DeleteUser":
+            try await service.deleteUser(try r.requiredString("UserName", min: 1, max: 128), account: account)
+            return []
+        case "TagUser":
+            try await service.tagUser(try r.requiredString("UserName"), tags: tags(r), account: account)
+            return []
+        case "UntagUser":
+            try await service.untagUser(try r.requiredString("UserName"), keys: r.list("TagKeys"), account: account)
+            return []
+        case "ListUserTags":
+            let user = try await service.user(try r.requiredString("UserName"), account: account)
+            return [.element("Tags", user.tags.map(tagNode)), .text("IsTruncated", "false")]
+        case "CreateAccessKey":
+            let created = try await service.createAccessKey(userName: try await userName(r, context), account: account)
+            return [.element("AccessKey", [
+                .text("UserName", created.userName), .text("AccessKeyId", created.key.accessKeyID), .text("Status", created.key.status),
+                .text("SecretAccessKey", created.secret.value), .text("CreateDate", Self.date(created.key.createdDate)),
+            ])]
+        case "ListAccessKeys":
+            let result = try await service.accessKeys(userName: try await userName(r, context), account: account)
+            return [.text("UserName", result.user.userName), .element("AccessKeyMetadata", result.keys.map { key in
+                .element("member", [.text("UserName", result.user.userName), .text("AccessKeyId", key.accessKeyID),
+                                    .text("Status", key.status), .text("CreateDate", Self.date(key.createdDate))])
+            }), .text("IsTruncated", "false")]
+        case "UpdateAccessKey":
+            let status = try r.requiredString("Status")
+            guard status == "Active" || status == "Inactive" else {
+                throw CofferError.constraint(status, member: "status", "Member must satisfy enum value set: [Active, Inactive]")
+            }
+            try await service.updateAccessKey(try r.requiredString("AccessKeyId", min: 16, max: 128), status: status,
+                                              userName: try await userName(r, context), account: account)
+            return []
+        case "DeleteAccessKey":
+            try await service.deleteAccessKey(try r.requiredString("AccessKeyId", min: 16, max: 128), userName: try await userName(r, context),
+                                              account: account)
+            return []
+        case "GetAccessKeyLastUsed":
+            let result = try await service.accessKeyLastUsed(try r.requiredString("AccessKeyId", min: 16, max: 128), account: account)
+            var used: [XMLNode] = []
+            if let date = result.key.lastUsedDate { used.append(.text("LastUsedDate", Self.date(date))) }
+            used.append(.text("ServiceName", result.key.lastUsedService ?? "N/A"))
+            used.append(.text("Region", result.key.lastUsedRegion ?? "N/A"))
+            return [XMLNode.text("UserName", result.userName), .element("AccessKeyLastUsed", used)].compactMap { $0 }
+        case "CreatePolicy":
+            let policy = try await service.createPolicy(
+                try r.requiredString("PolicyName", min: 1, max: 128), document: try r.requiredString("PolicyDocument", min: 1, max: 131_072),
+                path: try r.string("Path"), description: try r.string("Description", max: 1000), tags: tags(r), account: account)
+            return [policyNode(policy, attachments: 0)]
+        case "GetPolicy":
+            let arn = try r.requiredString("PolicyArn", min: 20, max: 2048)
+            let policy = try await service.policy(arn, account: account)
+            return [policyNode(policy, attachments: try await service.attachmentCount(arn, account: account))]
+        case "ListPolicies":
+            let scope = try r.string("Scope") ?? "All"
+            let policies = scope == "AWS" ? [] : try await service.listPolicies(onlyAttached: r.bool("OnlyAttached") ?? false,
+                                                                               pathPrefix: try r.string("PathPrefix"), account: account)
+            return [.element("Policies", policies.map { policyNode($0.0, attachments: $0.1, tag: "member") }), .text("IsTruncated", "false")]
+        case "DeletePolicy":
+            try await service.deletePolicy(try r.requiredString("PolicyArn"), account: account)
+            return []
+        case "CreatePolicyVersion":
+            let arn = try r.requiredString("PolicyArn")
+            let version = try await service.createPolicyVersion(arn, document: try r.requiredString("PolicyDocument", min: 1, max: 131_072),
+                                                                 setAsDefault: r.bool("SetAsDefault") ?? false, account: account)
+            let policy = try await service.policy(arn, account: account)
+            return [versionNode(version, policy: policy, document: false)]
+        case "GetPolicyVersion":
+            let (policy, version) = try await service.policyVersion(try r.requiredString("PolicyArn"), versionID: try r.requiredString("VersionId"),
+                                                                    account: account)
+            return [versionNode(version, policy: policy, document: true)]
+        case "ListPolicyVersions":
+            let policy = try await service.policy(try r.requiredString("PolicyArn"), account: account)
+            return [.element("Versions", policy.versions.reversed().map { versionNode($0, policy: policy, document: false, tag: "member") }),
+                    .text("IsTruncated", "false")]
+        case "SetDefaultPolicyVersion":
+            try await service.setDefaultPolicyVersion(try r.requiredString("PolicyArn"), versionID: try r.requiredString("VersionId"), account: account)
+            return []
+        case "DeletePolicyVersion":
+            try await service.deletePolicyVersion(try r.requiredString("PolicyArn"), versionID: try r.requiredString("VersionId"), account: account)
+            return []
+        case "AttachUserPolicy":
+            try await service.attachUserPolicy(try r.requiredString("UserName"), policyARN: try r.requiredString("PolicyArn"), account: account)
+            return []
+        case "DetachUserPolicy":
+            try await service.detachUserPolicy(try r.requiredString("UserName"), policyARN: try r.requiredString("PolicyArn"), account: account)
+            return []
+        case "ListAttachedUserPolicies":
+            let user = try await service.user(try r.requiredString("UserName"), account: account)
+            var members: [XMLNode] = []
+            for arn in user.attachedPolicyARNs {
+                let name = (try? await service.policy(arn, account: account))?.policyName ?? String(arn.split(separator: "/").last ?? "")
+                members.append(.element("member", [.text("PolicyName", name), .text("PolicyArn", arn)]))
+            }
+            return [.element("AttachedPolicies", members), .text("IsTruncated", "false")]
+        case "PutUserPolicy":
+            try await service.putUserPolicy(try r.requiredString("UserName"), policyName: try r.requiredString("PolicyName"),
+                                            document: try r.requiredString("PolicyDocument", min: 1, max: 131_072), account: account)
+            return []
+        case "GetUserPolicy":
+            let (user, policy) = try await service.userPolicy(try r.requiredString("UserName"), policyName: try r.requiredString("PolicyName"),
+                                                              account: account)
+            return [.text("UserName", user.userName), .text("PolicyName", policy.name),
+                    .text("PolicyDocument", URIEncoding.encode(policy.document))]
+        case "DeleteUserPolicy":
+            try await service.deleteUserPolicy(try r.requiredString("UserName"), policyName: try r.requiredString("PolicyName"), account: account)
+            return []
+        case "ListUserPolicies":
+            let user = try await service.user(try r.requiredString("UserName"), account: account)
+            return [.element("PolicyNames", user.inlinePolicies.map { .text("member", $0.name) }), .text("IsTruncated", "false")]
+        case "PutUserPermissionsBoundary":
+            try await service.setUserBoundary(try r.requiredString("UserName"), policyARN: try r.requiredString("PermissionsBoundary"), account: account)
+            return []
+        case "DeleteUserPermissionsBoundary":
+            try await service.setUserBoundary(try r.requiredString("UserName"), policyARN: nil, account: account)
+            return []
+        default:
+            if Self.pending.contains(action) { throw CofferError(.notImplemented, "Coffer does not implement iam:\(action) yet.") }
+            throw CofferError(.unknownOperation, "Could not find operation \(action) for version 2010-05-08")
+        }
+    }
+
+    // MARK: Helpers
+
+    /// The user a request names, or the calling user when it names none.
+    private func userName(_ r: QueryRequest, _ context: CallerContext) async throws -> String {
+        if let name = try r.string("UserName", min: 1, max: 128) { return name }
+        guard let user = try await service.user(arn: context.principalARN) else {
+            throw CofferError(.invalidInput, "Coffer does not manage access keys of the account root through IAM; use COFFER_ROOT_ACCESS_KEY_ID or root-credentials.")
+        }
+        return user.userName
+    }
+
+    private func tags(_ r: QueryRequest) -> [Tag] {
+        r.structures("Tags").compactMap { fields in fields["Key"].map { Tag(key: $0, value: fields["Value"] ?? "") } }
+    }
+
+    static func date(_ date: Date) -> String {
+        let c = CivilTime(date)
+        func pad(_ v: Int, _ w: Int = 2) -> String { String(repeating: "0", count: max(0, w - String(v).count)) + String(v) }
+        return "\(pad(c.year, 4))-\(pad(c.month))-\(pad(c.day))T\(pad(c.hour)):\(pad(c.minute)):\(pad(c.second))Z"
+    }
+
+    private func tagNode(_ tag: Tag) -> XMLNode { .element("member", [.text("Key", tag.key), .text("Value", tag.value)]) }
+
+    private func userNode(_ user: IAMUser, tag: String = "User") -> XMLNode {
+        var children: [XMLNode] = [.text("Path", user.path), .text("UserName", user.userName), .text("UserId", user.userID),
+                                   .text("Arn", user.arn), .text("CreateDate", Self.date(user.createDate))]
+        if let boundary = user.permissionsBoundaryARN {
+            children.append(.element("PermissionsBoundary", [.text("PermissionsBoundaryType", "Policy"),
+                                                             .text("PermissionsBoundaryArn", boundary)]))
+        }
+        if !user.tags.isEmpty { children.append(.element("Tags", user.tags.map(tagNode))) }
+        return .element(tag, children)
+    }
+
+    private func callerNode(_ context: CallerContext) async throws -> XMLNode {
+        if let user = try await service.user(arn: context.principalARN) { return userNode(user) }
+        return .element("User", [.text("UserId", context.scope.account), .text("Arn", context.principalARN),
+                                 .text("CreateDate", Self.date(Date(timeIntervalSince1970: 0)))])
+    }
+
+    private func policyNode(_ policy: ManagedPolicy, attachments: Int, tag: String = "Policy") -> XMLNode {
+        var children: [XMLNode] = [
+            .text("PolicyName", policy.policyName), .text("PolicyId", policy.policyID), .text("Arn", policy.arn), .text("Path", policy.path),
+            .text("DefaultVersionId", policy.defaultVersionID), .text("AttachmentCount", String(attachments)),
+            .text("PermissionsBoundaryUsageCount", "0"), .text("IsAttachable", "true"),
+        ]
+        if let description = policy.description { children.append(.text("Description", description)) }
+        children += [.text("CreateDate", Self.date(policy.createDate)), .text("UpdateDate", Self.date(policy.updateDate))]
+        if !policy.tags.isEmpty { children.append(.element("Tags", policy.tags.map(tagNode))) }
+        return .element(tag, children)
+    }
+
+    private func versionNode(_ version: ManagedPolicyVersion, policy: ManagedPolicy, document: Bool, tag: String = "PolicyVersion") -> XMLNode {
+        var children: [XMLNode] = []
+        if document { children.append(.text("Document", URIEncoding.encode(version.document))) }
+        children += [.text("VersionId", version.versionID), .text("IsDefaultVersion", policy.defaultVersionID == version.versionID ? "true" : "false"),
+                     .text("CreateDate", Self.date(version.createDate))]
+        return .element(tag, children)
+    }
+}

@@ -1,0 +1,70 @@
+public import CofferCore
+import Foundation
+
+/// Authorizes every request with the policy engine: the caller's identity policies and boundary,
+/// the resource's policy, and the global context keys, before anything changes or is returned.
+public struct AccessControl: Sendable {
+    let iam: IAMService
+
+    public init(iam: IAMService) { self.iam = iam }
+
+    /// Throws AccessDenied with AWS's message unless the request is allowed.
+    ///
+    /// - Parameters:
+    ///   - resourcePolicy: a secret's resource policy or a KMS key policy, as stored.
+    ///   - resourcePolicyRequired: KMS: the key policy must allow (directly or by delegating to IAM).
+    public func authorize(_ caller: CallerContext, action: String, resource: String, keys: [String: [String]] = [:],
+                          resourcePolicy: String? = nil, resourcePolicyRequired: Bool = false) async throws {
+        // The account root may do anything that no resource policy forbids: skip the work.
+        if caller.isRoot, resourcePolicy == nil { return }
+        var policies = PolicySet(resourcePolicyRequired: resourcePolicyRequired)
+        let principal: PrincipalIdentity
+        var context: [String: [String]] = keys
+        if caller.isRoot {
+            principal = .root(account: caller.scope.account)
+            context["aws:userid"] = [caller.scope.account]
+        } else if let user = try await iam.user(arn: caller.principalARN) {
+            principal = PrincipalIdentity(kind: .user, arn: user.arn, account: caller.scope.account)
+            policies = try await iam.policySet(for: user, account: caller.scope.account)
+            policies.resourcePolicyRequired = resourcePolicyRequired
+            context["aws:username"] = [user.userName]
+            context["aws:userid"] = [user.userID]
+            for tag in user.tags { context["aws:PrincipalTag/\(tag.key)"] = [tag.value] }
+        } else {
+            throw CofferError(.unrecognizedClient, "The security token included in the request is invalid.")
+        }
+        if let resourcePolicy {
+            policies.resource = NamedPolicy(name: "resource policy", document: try PolicyDocument.parse(resourcePolicy, kind: .resource))
+        }
+        context["aws:PrincipalArn"] = [principal.arn]
+        context["aws:PrincipalAccount"] = [caller.scope.account]
+        context["aws:PrincipalType"] = [principal.kind.rawValue]
+        context["aws:RequestedRegion"] = [caller.scope.region]
+        context["aws:CurrentTime"] = [ISO8601DateFormatter().string(from: caller.requestTime)]
+        context["aws:EpochTime"] = [String(Int(caller.requestTime.timeIntervalSince1970))]
+        context["aws:SecureTransport"] = ["false"]
+        context["aws:MultiFactorAuthPresent"] = ["false"]
+        if let ip = caller.sourceIP { context["aws:SourceIp"] = [ip] }
+        if let agent = caller.userAgent { context["aws:UserAgent"] = [agent] }
+        let request = RequestContext(principal: principal, action: action, resource: resource, keys: context)
+        let decision = PolicyEvaluator.evaluate(request, policies)
+        guard decision.isAllowed else { throw CofferError(.accessDenied, decision.message(for: request)) }
+    }
+
+    /// The context keys for tags a request sets (aws:RequestTag/*, aws:TagKeys).
+    public static func requestTagKeys(_ tags: [Tag]) -> [String: [String]] {
+        var keys: [String: [String]] = ["aws:TagKeys": tags.map(\.key)]
+        for tag in tags { keys["aws:RequestTag/\(tag.key)"] = [tag.value] }
+        return keys
+    }
+
+    /// The context keys for a resource's tags (aws:ResourceTag/*).
+    public static func resourceTagKeys(_ tags: [Tag], servicePrefix: String? = nil) -> [String: [String]] {
+        var keys: [String: [String]] = [:]
+        for tag in tags {
+            keys["aws:ResourceTag/\(tag.key)"] = [tag.value]
+            if let servicePrefix { keys["\(servicePrefix):ResourceTag/\(tag.key)"] = [tag.value] }
+        }
+        return keys
+    }
+}

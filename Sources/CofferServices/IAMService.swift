@@ -1,0 +1,365 @@
+public import CofferCore
+public import CofferStorage
+public import Foundation
+
+/// IAM's behaviour for users, access keys, managed and inline policies, free of HTTP. IAM is
+/// global: its records live in the account's "global" scope.
+public struct IAMService: Sendable {
+    let store: any CofferStore
+    let root: RootKey
+    let clock: any WallClock
+    let random: any RandomSource
+    /// Called when an access key changes, so caches of opened credentials can drop it.
+    let credentialsChanged: @Sendable (String) -> Void
+
+    public init(store: any CofferStore, root: RootKey, clock: any WallClock, random: any RandomSource,
+                credentialsChanged: @escaping @Sendable (String) -> Void) {
+        self.store = store
+        self.root = root
+        self.clock = clock
+        self.random = random
+        self.credentialsChanged = credentialsChanged
+    }
+
+    static func scope(_ account: String) -> ResourceScope { ResourceScope(account: account, region: "global") }
+
+    /// The context under which access-key secrets are sealed; the server opens them the same way.
+    public static func sealContext(_ accessKeyID: String) -> String { "access-key\n\(accessKeyID)" }
+
+    // MARK: Users
+
+    func userNotFound(_ name: String) -> CofferError { CofferError(.noSuchEntity, "The user with name \(name) cannot be found.") }
+
+    public func user(_ name: String, account: String) async throws -> IAMUser {
+        guard let user = try await store.record(IAMUser.self, named: name.lowercased(), in: Self.scope(account)) else {
+            throw userNotFound(name)
+        }
+        return user
+    }
+
+    public func user(arn: String) async throws -> IAMUser? {
+        try await store.record(IAMUser.self, arn: arn)
+    }
+
+    public func createUser(_ name: String, path: String?, tags: [Tag], boundaryARN: String?, account: String) async throws -> IAMUser {
+        try IAMRules.validateName(name, member: "userName", maximum: 64)
+        let path = path ?? "/"
+        try IAMRules.validatePath(path)
+        if let boundaryARN { _ = try await policy(boundaryARN, account: account) }
+        var user = IAMUser(arn: "arn:aws:iam::\(account):user\(path)\(name)", userName: name,
+                           userID: IAMRules.uniqueID(prefix: "AIDA", random: random), path: path, createDate: clock.now())
+        user.tags = tags
+        user.permissionsBoundaryARN = boundaryARN
+        do {
+            try await store.write(RecordWrite(.create, scope: Self.scope(account), record: user))
+        } catch StorageError.nameTaken {
+            throw CofferError(.entityAlreadyExists, "User with name \(name) already exists.")
+        }
+        return user
+    }
+
+    public func listUsers(pathPrefix: String?, account: String) async throws -> [IAMUser] {
+        try await store.records(IAMUser.self, in: Self.scope(account))
+            .filter { $0.path.hasPrefix(pathPrefix ?? "/") }
+            .sorted { $0.userName.lowercased() < $1.userName.lowercased() }
+    }
+
+    @discardableResult
+    func changeUser(_ name: String, account: String, _ apply: @escaping @Sendable (inout IAMUser) throws -> Void) async throws -> IAMUser {
+        var attempt = 0
+        while true {
+            let current = try await user(name, account: account)
+            var updated = current
+            try apply(&updated)
+            guard updated != current else { return current }
+            updated.revision += 1
+            do {
+                try await store.write(RecordWrite(.update(expectedRevision: current.revision), scope: Self.scope(account), record: updated))
+                return updated
+            } catch StorageError.conflict where attempt < 16 {
+                attempt += 1
+            }
+        }
+    }
+
+    public func deleteUser(_ name: String, account: String) async throws {
+        let user = try await user(name, account: account)
+        if !(try await store.accessKeys(principalARN: user.arn)).isEmpty {
+            throw CofferError(.deleteConflict, "Cannot delete entity, must delete access keys first.")
+        }
+        if !user.attachedPolicyARNs.isEmpty {
+            throw CofferError(.deleteConflict, "Cannot delete entity, must detach all policies first.")
+        }
+        if !user.inlinePolicies.isEmpty {
+            throw CofferError(.deleteConflict, "Cannot delete entity, must delete policies first.")
+        }
+        try await store.removeRecord(arn: user.arn)
+    }
+
+    public func tagUser(_ name: String, tags: [Tag], account: String) async throws {
+        try await changeUser(name, account: account) { user in
+            for tag in tags {
+                if let i = user.tags.firstIndex(where: { $0.key == tag.key }) { user.tags[i].value = tag.value } else { user.tags.append(tag) }
+            }
+            if user.tags.count > 50 { throw CofferError(.limitExceeded, "Cannot exceed quota for TagsPerUser: 50") }
+        }
+    }
+
+    public func untagUser(_ name: String, keys: [String], account: String) async throws {
+        try await changeUser(name, account: account) { user in user.tags.removeAll { keys.contains($0.key) } }
+    }
+
+    // MARK: Access keys
+
+    public struct NewAccessKey: Sendable {
+        public let key: StoredAccessKey
+        public let userName: String
+        public let secret: Redacted<String>
+    }
+
+    public func createAccessKey(userName: String, account: String) async throws -> NewAccessKey {
+        let user = try await user(userName, account: account)
+        if try await store.accessKeys(principalARN: user.arn).count >= IAMRules.maximumAccessKeys {
+            throw CofferError(.limitExceeded, "Cannot exceed quota for AccessKeysPerUser: \(IAMRules.maximumAccessKeys)")
+        }
+        let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567")
+        let secretAlphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/")
+        let id = "AKIA" + String((0..<16).map { _ in alphabet[random.uniform(alphabet.count)] })
+        let secret = String((0..<40).map { _ in secretAlphabet[random.uniform(secretAlphabet.count)] })
+        let sealed = try root.seal(Array(secret.utf8), purpose: "access-keys", context: Self.sealContext(id))
+        let key = StoredAccessKey(accessKeyID: id, account: account, principalARN: user.arn, sealedSecret: sealed, createdDate: clock.now())
+        try await store.putAccessKey(key)
+        return NewAccessKey(key: key, userName: user.userName, secret: Redacted(secret))
+    }
+
+    public func accessKeys(userName: String, account: String) async throws -> (user: IAMUser, keys: [StoredAccessKey]) {
+        let user = try await user(userName, account: account)
+        return (user, try await store.accessKeys(principalARN: user.arn))
+    }
+
+    private func ownedKey(_ keyID: String, userName: String, account: String) async throws -> StoredAccessKey {
+        let user = try await user(userName, account: account)
+        guard let key = try await store.accessKey(id: keyID), key.principalARN == user.arn else {
+            throw CofferError(.noSuchEntity, "The Access Key with id \(keyID) cannot be found.")
+        }
+        return key
+    }
+
+    public func updateAccessKey(_ keyID: String, status: String, userName: String, account: String) async throws {
+        var key = try await ownedKey(keyID, userName: userName, account: account)
+        key.status = status
+        try await store.putAccessKey(key)
+        credentialsChanged(keyID)
+    }
+
+    public func deleteAccessKey(_ keyID: String, userName: String, account: String) async throws {
+        _ = try await ownedKey(keyID, userName: userName, account: account)
+        try await store.deleteAccessKey(id: keyID)
+        credentialsChanged(keyID)
+    }
+
+    public func accessKeyLastUsed(_ keyID: String, account: String) async throws -> (key: StoredAccessKey, userName: String?) {
+        guard let key = try await store.accessKey(id: keyID), key.account == account else {
+            throw CofferError(.noSuchEntity, "The Access Key with id \(keyID) cannot be found.")
+        }
+        return (key, try await user(arn: key.principalARN)?.userName)
+    }
+
+    // MARK: Managed policies
+
+    func policyNotFound(_ arn: String) -> CofferError {
+        CofferError(.noSuchEntity, "Policy \(arn) does not exist or is not attachable.")
+    }
+
+    public func policy(_ arn: String, account: String) async throws -> ManagedPolicy {
+        guard let parsed = ARN(arn), parsed.service == "iam", parsed.account == account,
+            let policy = try await store.record(ManagedPolicy.self, arn: arn)
+        else { throw policyNotFound(arn) }
+        return policy
+    }
+
+    static func checkDocument(_ document: String, limit: Int, quota: String) throws(CofferError) {
+        let size = document.unicodeScalars.filter { !$0.properties.isWhitespace }.count
+        if size > limit { throw CofferError(.limitExceeded, "Cannot exceed quota for \(quota): \(limit)") }
+        _ = try PolicyDocument.parse(document, kind: .identity)
+    }
+
+    public func createPolicy(_ name: String, document: String, path: String?, description: String?, tags: [Tag],
+                             account: String) async throws -> ManagedPolicy {
+        try IAMRules.validateName(name, member: "policyName", maximum: 128)
+        let path = path ?? "/"
+        try IAMRules.validatePath(path)
+        try Self.checkDocument(document, limit: IAMRules.maximumManagedPolicySize, quota: "PolicySize")
+        var policy = ManagedPolicy(arn: "arn:aws:iam::\(account):policy\(path)\(name)", policyName: name,
+                                   policyID: IAMRules.uniqueID(prefix: "ANPA", random: random), path: path,
+                                   description: description, document: document, date: clock.now())
+        policy.tags = tags
+        do {
+            try await store.write(RecordWrite(.create, scope: Self.scope(account), record: policy))
+        } catch StorageError.nameTaken {
+            throw CofferError(.entityAlreadyExists, "A policy called \(name) already exists. Duplicate names are not allowed.")
+        }
+        return policy
+    }
+
+    @discardableResult
+    func changePolicy(_ arn: String, account: String, _ apply: @escaping @Sendable (inout ManagedPolicy) throws -> Void) async throws
+        -> ManagedPolicy
+    {
+        var attempt = 0
+        while true {
+            let current = try await policy(arn, account: account)
+            var updated = current
+            try apply(&updated)
+            guard updated != current else { return current }
+            updated.revision += 1
+            do {
+                try await store.write(RecordWrite(.update(expectedRevision: current.revision), scope: Self.scope(account), record: updated))
+                return updated
+            } catch StorageError.conflict where attempt < 16 {
+                attempt += 1
+            }
+        }
+    }
+
+    public func createPolicyVersion(_ arn: String, document: String, setAsDefault: Bool, account: String) async throws -> ManagedPolicyVersion {
+        try Self.checkDocument(document, limit: IAMRules.maximumManagedPolicySize, quota: "PolicySize")
+        let now = clock.now()
+        let updated = try await changePolicy(arn, account: account) { policy in
+            guard policy.versions.count < IAMRules.maximumPolicyVersions else {
+                throw CofferError(.limitExceeded, "A managed policy can have up to \(IAMRules.maximumPolicyVersions) versions. Before you create a new version, you must delete an existing version.")
+            }
+            let id = "v\(policy.nextVersion)"
+            policy.nextVersion += 1
+            policy.versions.append(ManagedPolicyVersion(versionID: id, document: document, createDate: now))
+            policy.updateDate = now
+            if setAsDefault { policy.defaultVersionID = id }
+        }
+        return updated.versions.last!
+    }
+
+    public func policyVersion(_ arn: String, versionID: String, account: String) async throws -> (ManagedPolicy, ManagedPolicyVersion) {
+        let policy = try await policy(arn, account: account)
+        guard let version = policy.versions.first(where: { $0.versionID == versionID }) else {
+            throw CofferError(.noSuchEntity, "Policy \(arn) version \(versionID) does not exist or is not attachable.")
+        }
+        return (policy, version)
+    }
+
+    public func setDefaultPolicyVersion(_ arn: String, versionID: String, account: String) async throws {
+        try await changePolicy(arn, account: account) { policy in
+            guard policy.versions.contains(where: { $0.versionID == versionID }) else {
+                throw CofferError(.noSuchEntity, "Policy \(arn) version \(versionID) does not exist or is not attachable.")
+            }
+            policy.defaultVersionID = versionID
+        }
+    }
+
+    public func deletePolicyVersion(_ arn: String, versionID: String, account: String) async throws {
+        try await changePolicy(arn, account: account) { policy in
+            guard policy.versions.contains(where: { $0.versionID == versionID }) else {
+                throw CofferError(.noSuchEntity, "Policy \(arn) version \(versionID) does not exist or is not attachable.")
+            }
+            if policy.defaultVersionID == versionID { throw CofferError(.deleteConflict, "Cannot delete the default version of a policy.") }
+            policy.versions.removeAll { $0.versionID == versionID }
+        }
+    }
+
+    public func attachmentCount(_ arn: String, account: String) async throws -> Int {
+        try await store.records(IAMUser.self, in: Self.scope(account)).filter {
+            $0.attachedPolicyARNs.contains(arn) || $0.permissionsBoundaryARN == arn
+        }.count
+    }
+
+    public func listPolicies(onlyAttached: Bool, pathPrefix: String?, account: String) async throws -> [(ManagedPolicy, Int)] {
+        var out: [(ManagedPolicy, Int)] = []
+        for policy in try await store.records(ManagedPolicy.self, in: Self.scope(account)) where policy.path.hasPrefix(pathPrefix ?? "/") {
+            let count = try await attachmentCount(policy.arn, account: account)
+            if !onlyAttached || count > 0 { out.append((policy, count)) }
+        }
+        return out.sorted { $0.0.policyName.lowercased() < $1.0.policyName.lowercased() }
+    }
+
+    public func deletePolicy(_ arn: String, account: String) async throws {
+        let policy = try await policy(arn, account: account)
+        if try await attachmentCount(arn, account: account) > 0 {
+            throw CofferError(.deleteConflict, "Cannot delete a policy attached to entities.")
+        }
+        try await store.removeRecord(arn: policy.arn)
+    }
+
+    // MARK: Attachments and inline policies
+
+    public func attachUserPolicy(_ userName: String, policyARN: String, account: String) async throws {
+        _ = try await policy(policyARN, account: account)
+        try await changeUser(userName, account: account) { user in
+            guard !user.attachedPolicyARNs.contains(policyARN) else { return }
+            guard user.attachedPolicyARNs.count < IAMRules.maximumManagedPoliciesPerUser else {
+                throw CofferError(.limitExceeded, "Cannot exceed quota for PoliciesPerUser: \(IAMRules.maximumManagedPoliciesPerUser)")
+            }
+            user.attachedPolicyARNs.append(policyARN)
+        }
+    }
+
+    public func detachUserPolicy(_ userName: String, policyARN: String, account: String) async throws {
+        try await changeUser(userName, account: account) { user in
+            guard user.attachedPolicyARNs.contains(policyARN) else { throw CofferError(.noSuchEntity, "Policy \(policyARN) was not found.") }
+            user.attachedPolicyARNs.removeAll { $0 == policyARN }
+        }
+    }
+
+    public func putUserPolicy(_ userName: String, policyName: String, document: String, account: String) async throws {
+        try IAMRules.validateName(policyName, member: "policyName", maximum: 128)
+        try Self.checkDocument(document, limit: IAMRules.maximumInlinePolicySize, quota: "PolicySize")
+        try await changeUser(userName, account: account) { user in
+            user.inlinePolicies.removeAll { $0.name == policyName }
+            user.inlinePolicies.append(InlinePolicy(name: policyName, document: document))
+            let total = user.inlinePolicies.reduce(0) { $0 + $1.document.unicodeScalars.filter { !$0.properties.isWhitespace }.count }
+            if total > IAMRules.maximumInlinePolicySize {
+                throw CofferError(.limitExceeded, "Maximum policy size of \(IAMRules.maximumInlinePolicySize) bytes exceeded for user \(userName)")
+            }
+        }
+    }
+
+    public func userPolicy(_ userName: String, policyName: String, account: String) async throws -> (IAMUser, InlinePolicy) {
+        let user = try await user(userName, account: account)
+        guard let policy = user.inlinePolicies.first(where: { $0.name == policyName }) else {
+            throw CofferError(.noSuchEntity, "The user policy with name \(policyName) cannot be found.")
+        }
+        return (user, policy)
+    }
+
+    public func deleteUserPolicy(_ userName: String, policyName: String, account: String) async throws {
+        try await changeUser(userName, account: account) { user in
+            guard user.inlinePolicies.contains(where: { $0.name == policyName }) else {
+                throw CofferError(.noSuchEntity, "The user policy with name \(policyName) cannot be found.")
+            }
+            user.inlinePolicies.removeAll { $0.name == policyName }
+        }
+    }
+
+    public func setUserBoundary(_ userName: String, policyARN: String?, account: String) async throws {
+        if let policyARN { _ = try await policy(policyARN, account: account) }
+        try await changeUser(userName, account: account) { $0.permissionsBoundaryARN = policyARN }
+    }
+
+    // MARK: Evaluation
+
+    /// The policies that apply to a user's requests.
+    public func policySet(for user: IAMUser, account: String) async throws -> PolicySet {
+        var set = PolicySet()
+        for inline in user.inlinePolicies {
+            set.identity.append(NamedPolicy(name: inline.name, document: try PolicyDocument.parse(inline.document, kind: .identity)))
+        }
+        for arn in user.attachedPolicyARNs {
+            guard let policy = try await store.record(ManagedPolicy.self, arn: arn), let document = policy.defaultDocument else { continue }
+            set.identity.append(NamedPolicy(name: arn, document: try PolicyDocument.parse(document, kind: .identity)))
+        }
+        if let arn = user.permissionsBoundaryARN, let policy = try await store.record(ManagedPolicy.self, arn: arn),
+            let document = policy.defaultDocument
+        {
+            set.boundary = NamedPolicy(name: arn, document: try PolicyDocument.parse(document, kind: .identity))
+        }
+        return set
+    }
+}
