@@ -60,7 +60,7 @@ public final class CofferNode: Sendable {
                 "TrentService": JSONService(signingName: "kms", handler: KMSHandler(service: kms, access: access)),
                 "AmazonSSM": JSONService(signingName: "ssm", handler: ParameterStoreHandler(service: parameters, access: access)),
             ],
-            queryServices: ["sts": STSHandler(credentials: credentials), "iam": IAMHandler(service: iam)],
+            queryServices: ["sts": STSHandler(credentials: credentials, access: access), "iam": IAMHandler(service: iam, access: access)],
             random: random, logger: logger, version: Self.version)
         server = try await HTTPServer(host: configuration.host, port: configuration.port, processor: processor, logger: logger)
         let interval = configuration.purgeIntervalSeconds

@@ -14,11 +14,11 @@ final class CredentialDirectory: SigningSecretLookup {
         var userID: String? = nil
     }
 
-    private let store: any CredentialStore
+    private let store: any CofferStore
     private let root: RootKey?
     private let cache = Mutex<[String: Entry]>([:])
 
-    init(store: any CredentialStore, root: RootKey?) {
+    init(store: any CofferStore, root: RootKey?) {
         self.store = store
         self.root = root
     }
@@ -32,7 +32,8 @@ final class CredentialDirectory: SigningSecretLookup {
         if let cached = cache.withLock({ $0[accessKeyID] }) { return cached }
         guard let root, let stored = try await store.accessKey(id: accessKeyID), stored.status == "Active" else { return nil }
         let secret = try root.open(stored.sealedSecret, purpose: "access-keys", context: Self.sealContext(accessKeyID))
-        let entry = Entry(secret: Redacted(String(decoding: secret, as: UTF8.self)), account: stored.account, principalARN: stored.principalARN)
+        var entry = Entry(secret: Redacted(String(decoding: secret, as: UTF8.self)), account: stored.account, principalARN: stored.principalARN)
+        entry.userID = try await store.record(IAMUser.self, arn: stored.principalARN)?.userID
         cache.withLock { $0[accessKeyID] = entry }
         return entry
     }

@@ -7,6 +7,7 @@ import Foundation
 /// IAM over the query protocol: users, access keys, managed and inline policies.
 struct IAMHandler: QueryServiceHandler {
     let service: IAMService
+    let access: AccessControl
 
     static let pending: Set<String> = [
         "CreateGroup", "GetGroup", "ListGroups", "DeleteGroup", "AddUserToGroup", "RemoveUserFromGroup", "ListGroupsForUser",
@@ -20,6 +21,7 @@ struct IAMHandler: QueryServiceHandler {
 
     func handle(_ action: String, _ r: QueryRequest, context: CallerContext) async throws -> [XMLNode] {
         let account = context.scope.account
+        try await authorize(action, r, context)
         switch action {
         case "CreateUser":
             let user = try await service.createUser(try r.requiredString("UserName", min: 1, max: 64), path: try r.string("Path", min: 1, max: 512),
@@ -154,6 +156,32 @@ struct IAMHandler: QueryServiceHandler {
             if Self.pending.contains(action) { throw CofferError(.notImplemented, "Coffer does not implement iam:\(action) yet.") }
             throw CofferError(.unknownOperation, "Could not find operation \(action) for version 2010-05-08")
         }
+    }
+
+    // MARK: Authorization
+
+    /// IAM actions are authorized against the user or policy they name (the caller itself when none).
+    private func authorize(_ action: String, _ r: QueryRequest, _ context: CallerContext) async throws {
+        if context.isRoot { return }
+        let account = context.scope.account
+        var resource = "*"
+        if let arn = try r.string("PolicyArn") {
+            resource = arn
+        } else if action == "CreatePolicy", let name = try r.string("PolicyName") {
+            let path = try r.string("Path") ?? "/"
+            resource = "arn:aws:iam::\(account):policy\(path)\(name)"
+        } else if let name = try r.string("UserName") {
+            let path = try r.string("Path") ?? "/"
+            resource = (try? await service.user(name, account: account))?.arn ?? "arn:aws:iam::\(account):user\(path)\(name)"
+        } else if ["GetUser", "CreateAccessKey", "ListAccessKeys", "UpdateAccessKey", "DeleteAccessKey"].contains(action) {
+            resource = context.principalARN
+        }
+        var keys: [String: [String]] = [:]
+        let tags = self.tags(r)
+        if !tags.isEmpty { keys = AccessControl.requestTagKeys(tags) }
+        if let boundary = try r.string("PermissionsBoundary") { keys["iam:PermissionsBoundary"] = [boundary] }
+        if let policy = try r.string("PolicyArn") { keys["iam:PolicyARN"] = [policy] }
+        try await access.authorize(context, action: "iam:\(action)", resource: resource, keys: keys)
     }
 
     // MARK: Helpers

@@ -1,0 +1,169 @@
+"""IAM users and policies, and AWS's evaluation on every call, through the real aws CLI and boto3."""
+import json
+import subprocess
+from pathlib import Path
+
+import pytest
+from botocore.exceptions import ClientError
+
+from conftest import aws_env
+
+# Seed 000_589f5bc16ad1479b.txt section 2.2, AnomalyDetectorServicePolicy, verbatim.
+SEED_000_POLICY = (Path(__file__).parent / "seed_000_policy.json").read_text()
+
+
+def fails(call, code, message_part=None):
+    with pytest.raises(ClientError) as info:
+        call()
+    error = info.value.response["Error"]
+    assert error["Code"] == code, error
+    if message_part is not None:
+        assert message_part in error["Message"], error
+    return error["Message"]
+
+
+def service_user(coffer):
+    """Seed 000's service account: the user, its policy, an access key."""
+    iam = coffer.client("iam")
+    user = iam.create_user(UserName="anomaly-detector-service",
+                           Tags=[{"Key": "Project", "Value": "anomaly-detector"}, {"Key": "Purpose", "Value": "service-account"}])["User"]
+    policy = iam.create_policy(PolicyName="AnomalyDetectorServicePolicy", PolicyDocument=SEED_000_POLICY)["Policy"]
+    iam.attach_user_policy(UserName="anomaly-detector-service", PolicyArn=policy["Arn"])
+    key = iam.create_access_key(UserName="anomaly-detector-service")["AccessKey"]
+    return user, policy, key
+
+
+def test_seed_000_service_account_is_least_privilege(coffer, tmp_path):
+    user, policy, key = service_user(coffer)
+    account = user["Arn"].split(":")[4]
+    assert user["Arn"] == f"arn:aws:iam::{account}:user/anomaly-detector-service" and user["UserId"].startswith("AIDA")
+    root_sm = coffer.client()
+    root_sm.create_secret(Name="other-team/db", SecretString="not yours")
+    sm = coffer.client(access_key=key["AccessKeyId"], secret_key=key["SecretAccessKey"])
+
+    created = sm.create_secret(Name="anomaly-detector/model-endpoints/primary", SecretString='{"endpoint_name":"x"}')
+    assert sm.get_secret_value(SecretId="anomaly-detector/model-endpoints/primary")["SecretString"] == '{"endpoint_name":"x"}'
+    assert sm.describe_secret(SecretId=created["ARN"])["Name"] == "anomaly-detector/model-endpoints/primary"
+    sm.tag_resource(SecretId="anomaly-detector/model-endpoints/primary", Tags=[{"Key": "Environment", "Value": "development"}])
+
+    other_arn = root_sm.describe_secret(SecretId="other-team/db")["ARN"]
+    message = fails(lambda: sm.get_secret_value(SecretId="other-team/db"), "AccessDeniedException")
+    assert message == (f"User: {user['Arn']} is not authorized to perform: secretsmanager:GetSecretValue on resource: {other_arn} "
+                       "because no identity-based policy allows the secretsmanager:GetSecretValue action")
+    fails(lambda: sm.delete_secret(SecretId="anomaly-detector/model-endpoints/primary"), "AccessDeniedException",
+          "secretsmanager:DeleteSecret")
+    # ListSecrets takes no resource, and the seed's policy scopes it to secret ARNs: AWS denies it.
+    fails(lambda: sm.list_secrets(), "AccessDeniedException", "secretsmanager:ListSecrets on resource: *")
+    ssm = coffer.client("ssm", access_key=key["AccessKeyId"], secret_key=key["SecretAccessKey"])
+    fails(lambda: ssm.get_parameter(Name="/anything"), "AccessDeniedException", "ssm:GetParameter")
+    assert root_sm.get_secret_value(SecretId="anomaly-detector/model-endpoints/primary")["SecretString"] == '{"endpoint_name":"x"}'
+
+    # Seed 000's troubleshooting commands, with a profile holding the service account's key.
+    env = aws_env(tmp_path, coffer)
+    creds = Path(env["AWS_SHARED_CREDENTIALS_FILE"])
+    creds.write_text(f"[anomaly-detector-dev]\naws_access_key_id = {key['AccessKeyId']}\naws_secret_access_key = {key['SecretAccessKey']}\n")
+    def aws(*args):
+        return subprocess.run(["aws", "--endpoint-url", coffer.endpoint, *args, "--profile", "anomaly-detector-dev"],
+                              env=env, capture_output=True, text=True, timeout=60)
+    identity = aws("sts", "get-caller-identity")
+    assert identity.returncode == 0, identity.stderr
+    assert json.loads(identity.stdout) == {"UserId": user["UserId"], "Account": account, "Arn": user["Arn"]}
+    get_user = aws("iam", "get-user")
+    assert get_user.returncode != 0 and "AccessDenied" in get_user.stderr and "iam:GetUser" in get_user.stderr
+    listed = aws("iam", "list-attached-user-policies", "--user-name", "anomaly-detector-service")
+    assert listed.returncode != 0 and "AccessDenied" in listed.stderr
+    # The same commands as the account root answer with the user and its policy.
+    iam = coffer.client("iam")
+    assert iam.list_attached_user_policies(UserName="anomaly-detector-service")["AttachedPolicies"] == [
+        {"PolicyName": "AnomalyDetectorServicePolicy", "PolicyArn": policy["Arn"]}]
+
+
+def test_access_keys_inactive_deleted_and_limits(coffer):
+    _, _, key = service_user(coffer)
+    iam = coffer.client("iam")
+    second = iam.create_access_key(UserName="anomaly-detector-service")["AccessKey"]
+    fails(lambda: iam.create_access_key(UserName="anomaly-detector-service"), "LimitExceeded", "AccessKeysPerUser: 2")
+    listed = iam.list_access_keys(UserName="anomaly-detector-service")["AccessKeyMetadata"]
+    assert sorted(k["AccessKeyId"] for k in listed) == sorted([key["AccessKeyId"], second["AccessKeyId"]])
+    assert all(k["Status"] == "Active" for k in listed)
+    sts = coffer.client("sts", access_key=key["AccessKeyId"], secret_key=key["SecretAccessKey"])
+    assert sts.get_caller_identity()["Arn"].endswith(":user/anomaly-detector-service")
+    iam.update_access_key(UserName="anomaly-detector-service", AccessKeyId=key["AccessKeyId"], Status="Inactive")
+    fails(lambda: sts.get_caller_identity(), "InvalidClientTokenId")
+    iam.update_access_key(UserName="anomaly-detector-service", AccessKeyId=key["AccessKeyId"], Status="Active")
+    assert sts.get_caller_identity()["Account"]
+    iam.delete_access_key(UserName="anomaly-detector-service", AccessKeyId=key["AccessKeyId"])
+    fails(lambda: sts.get_caller_identity(), "InvalidClientTokenId")
+    fails(lambda: iam.delete_user(UserName="anomaly-detector-service"), "DeleteConflict")
+    assert iam.get_access_key_last_used(AccessKeyId=second["AccessKeyId"])["UserName"] == "anomaly-detector-service"
+
+
+def test_users_policies_and_versions(coffer):
+    iam = coffer.client("iam")
+    iam.create_user(UserName="alice", Path="/team/")
+    fails(lambda: iam.create_user(UserName="ALICE"), "EntityAlreadyExists")
+    fails(lambda: iam.create_user(UserName="bad name"), "ValidationError")
+    assert [u["UserName"] for u in iam.list_users()["Users"]] == ["alice"]
+    assert iam.get_user(UserName="alice")["User"]["Path"] == "/team/"
+    fails(lambda: iam.get_user(UserName="nobody"), "NoSuchEntity", "The user with name nobody cannot be found.")
+    doc = json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "ssm:GetParameter", "Resource": "*"}]})
+    fails(lambda: iam.create_policy(PolicyName="broken", PolicyDocument='{"Statement": []}'), "MalformedPolicyDocument")
+    fails(lambda: iam.create_policy(PolicyName="principal", PolicyDocument=json.dumps(
+        {"Statement": [{"Effect": "Allow", "Principal": "*", "Action": "s3:*", "Resource": "*"}]})), "MalformedPolicyDocument")
+    arn = iam.create_policy(PolicyName="reader", PolicyDocument=doc, Description="reads")["Policy"]["Arn"]
+    fails(lambda: iam.create_policy(PolicyName="reader", PolicyDocument=doc), "EntityAlreadyExists")
+    for i in range(2, 6):
+        assert iam.create_policy_version(PolicyArn=arn, PolicyDocument=doc, SetAsDefault=(i == 3))["PolicyVersion"]["VersionId"] == f"v{i}"
+    fails(lambda: iam.create_policy_version(PolicyArn=arn, PolicyDocument=doc), "LimitExceeded")
+    assert iam.get_policy(PolicyArn=arn)["Policy"]["DefaultVersionId"] == "v3"
+    fails(lambda: iam.delete_policy_version(PolicyArn=arn, VersionId="v3"), "DeleteConflict")
+    iam.delete_policy_version(PolicyArn=arn, VersionId="v1")
+    assert [v["VersionId"] for v in iam.list_policy_versions(PolicyArn=arn)["Versions"]] == ["v5", "v4", "v3", "v2"]
+    version = iam.get_policy_version(PolicyArn=arn, VersionId="v3")["PolicyVersion"]
+    assert version["Document"] == json.loads(doc) and version["IsDefaultVersion"] is True
+    iam.attach_user_policy(UserName="alice", PolicyArn=arn)
+    assert iam.get_policy(PolicyArn=arn)["Policy"]["AttachmentCount"] == 1
+    fails(lambda: iam.delete_policy(PolicyArn=arn), "DeleteConflict")
+    iam.put_user_policy(UserName="alice", PolicyName="inline", PolicyDocument=doc)
+    assert iam.get_user_policy(UserName="alice", PolicyName="inline")["PolicyDocument"] == json.loads(doc)
+    assert iam.list_user_policies(UserName="alice")["PolicyNames"] == ["inline"]
+    fails(lambda: iam.delete_user(UserName="alice"), "DeleteConflict")
+    iam.detach_user_policy(UserName="alice", PolicyArn=arn)
+    iam.delete_user_policy(UserName="alice", PolicyName="inline")
+    iam.delete_user(UserName="alice")
+    iam.delete_policy(PolicyArn=arn)
+    fails(lambda: iam.get_policy(PolicyArn=arn), "NoSuchEntity")
+
+
+def test_boundaries_and_explicit_denies(coffer):
+    iam = coffer.client("iam")
+    iam.create_user(UserName="bounded")
+    allow_all = json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]})
+    ssm_only = iam.create_policy(PolicyName="ssm-only", PolicyDocument=json.dumps(
+        {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "ssm:*", "Resource": "*"}]}))["Policy"]["Arn"]
+    iam.put_user_policy(UserName="bounded", PolicyName="all", PolicyDocument=allow_all)
+    iam.put_user_permissions_boundary(UserName="bounded", PermissionsBoundary=ssm_only)
+    key = iam.create_access_key(UserName="bounded")["AccessKey"]
+    ssm = coffer.client("ssm", access_key=key["AccessKeyId"], secret_key=key["SecretAccessKey"])
+    sm = coffer.client(access_key=key["AccessKeyId"], secret_key=key["SecretAccessKey"])
+    ssm.put_parameter(Name="/bounded/x", Value="v", Type="String")
+    fails(lambda: sm.list_secrets(), "AccessDeniedException", "because no permissions boundary allows the secretsmanager:ListSecrets action")
+    iam.put_user_policy(UserName="bounded", PolicyName="deny", PolicyDocument=json.dumps(
+        {"Version": "2012-10-17", "Statement": [{"Effect": "Deny", "Action": "ssm:DeleteParameter", "Resource": "*"}]}))
+    fails(lambda: ssm.delete_parameter(Name="/bounded/x"), "AccessDeniedException", "with an explicit deny in an identity-based policy")
+    assert ssm.get_parameter(Name="/bounded/x")["Parameter"]["Value"] == "v"
+
+
+def test_secret_resource_policy_grants_and_denies(coffer):
+    iam, sm = coffer.client("iam"), coffer.client()
+    user = iam.create_user(UserName="reader")["User"]
+    key = iam.create_access_key(UserName="reader")["AccessKey"]
+    reader = coffer.client(access_key=key["AccessKeyId"], secret_key=key["SecretAccessKey"])
+    arn = sm.create_secret(Name="shared/secret", SecretString="shared value")["ARN"]
+    fails(lambda: reader.get_secret_value(SecretId="shared/secret"), "AccessDeniedException")
+    sm.put_resource_policy(SecretId="shared/secret", ResourcePolicy=json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Principal": {"AWS": user["Arn"]}, "Action": "secretsmanager:GetSecretValue", "Resource": "*"}]}))
+    assert reader.get_secret_value(SecretId="shared/secret")["SecretString"] == "shared value"
+    sm.put_resource_policy(SecretId="shared/secret", ResourcePolicy=json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Deny", "Principal": "*", "Action": "secretsmanager:DeleteSecret", "Resource": "*"}]}))
+    fails(lambda: sm.delete_secret(SecretId=arn), "AccessDeniedException", "with an explicit deny in a resource-based policy")
