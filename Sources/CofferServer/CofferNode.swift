@@ -19,7 +19,8 @@ public final class CofferNode: Sendable {
 
     public init(configuration: CofferConfiguration, environment: [String: String], logger: Logger) async throws {
         self.logger = logger
-        let clock = SystemWallClock()
+        let clock: any WallClock = environment["COFFER_UNSAFE_CLOCK_OFFSET_SECONDS"].flatMap(Double.init)
+            .map { UnsafeOffsetClock(base: SystemWallClock(), offset: $0) } ?? SystemWallClock()
         let random = SystemRandomSource()
         let store: any CofferStore
         let root: RootKey
@@ -49,18 +50,19 @@ public final class CofferNode: Sendable {
         let kms = KMSService(store: store, root: root, clock: clock, random: random)
         let iam = IAMService(store: store, root: root, clock: clock, random: random) { [credentials] keyID in credentials.forget(keyID) }
         let access = AccessControl(iam: iam)
+        let sts = STSService(iam: iam, access: access, store: store, root: root, clock: clock, random: random)
         let keyring = KMSKeyring(kms: kms, root: root)
         let service = SecretsManagerService(store: store, keyring: keyring, clock: clock, random: random)
         let parameters = ParameterStoreService(store: store, keyring: keyring, root: root, secrets: service, clock: clock, random: random)
         let processor = RequestProcessor(
-            verifier: SigV4Verifier(clock: clock, unsafeAcceptAnySecret: configuration.dev), credentials: credentials,
+            verifier: SigV4Verifier(clock: clock, unsafeAcceptAnySecret: configuration.dev), clock: clock, credentials: credentials,
             devAccount: configuration.dev ? accountID : nil,
             jsonServices: [
                 "secretsmanager": JSONService(signingName: "secretsmanager", handler: SecretsManagerHandler(service: service, access: access)),
                 "TrentService": JSONService(signingName: "kms", handler: KMSHandler(service: kms, access: access)),
                 "AmazonSSM": JSONService(signingName: "ssm", handler: ParameterStoreHandler(service: parameters, access: access)),
             ],
-            queryServices: ["sts": STSHandler(credentials: credentials, access: access), "iam": IAMHandler(service: iam, access: access)],
+            queryServices: ["sts": STSHandler(credentials: credentials, access: access, service: sts), "iam": IAMHandler(service: iam, access: access)],
             random: random, logger: logger, version: Self.version)
         server = try await HTTPServer(host: configuration.host, port: configuration.port, processor: processor, logger: logger)
         let interval = configuration.purgeIntervalSeconds
@@ -71,6 +73,7 @@ public final class CofferNode: Sendable {
                 do {
                     let removed = try await service.purgeExpired()
                     if removed > 0 { logger.info("removed secrets whose recovery window ended", metadata: ["count": "\(removed)"]) }
+                    _ = try await sts.purgeExpired()
                     let keys = try await kms.runMaintenance()
                     if keys.deleted + keys.rotated > 0 {
                         logger.info("KMS maintenance", metadata: ["deleted": "\(keys.deleted)", "rotated": "\(keys.rotated)"])

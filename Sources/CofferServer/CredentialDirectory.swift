@@ -2,6 +2,7 @@ import CofferCore
 import CofferServices
 import CofferStorage
 import Synchronization
+import struct Foundation.Date
 
 /// Finds the secret half of access keys for SigV4, opening them with the root key and keeping the
 /// opened secrets in memory so that verification does not touch the database on every request.
@@ -12,6 +13,9 @@ final class CredentialDirectory: SigningSecretLookup {
         let principalARN: String
         /// The principal's unique id (AIDA... for users); nil for the account root.
         var userID: String? = nil
+        /// For temporary credentials: the digest of the session token they need, and when they expire.
+        var tokenDigest: String? = nil
+        var expiration: Date? = nil
     }
 
     private let store: any CofferStore
@@ -30,6 +34,14 @@ final class CredentialDirectory: SigningSecretLookup {
 
     func entry(for accessKeyID: String) async throws -> Entry? {
         if let cached = cache.withLock({ $0[accessKeyID] }) { return cached }
+        if accessKeyID.hasPrefix("ASIA"), let root {
+            guard let found = try await STSService.session(accessKeyID: accessKeyID, store: store, root: root) else { return nil }
+            let session = found.session
+            let entry = Entry(secret: found.secret, account: session.account, principalARN: session.principalARN,
+                              userID: session.principalID, tokenDigest: session.tokenDigest, expiration: session.expiration)
+            cache.withLock { $0[accessKeyID] = entry }
+            return entry
+        }
         guard let root, let stored = try await store.accessKey(id: accessKeyID), stored.status == "Active" else { return nil }
         let secret = try root.open(stored.sealedSecret, purpose: "access-keys", context: Self.sealContext(accessKeyID))
         var entry = Entry(secret: Redacted(String(decoding: secret, as: UTF8.self)), account: stored.account, principalARN: stored.principalARN)

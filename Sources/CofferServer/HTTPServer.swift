@@ -90,7 +90,8 @@ final class HTTPHandler: ChannelInboundHandler, @unchecked Sendable {
             }
             let request = HTTPRequestData(
                 method: head.method.rawValue, uri: head.uri,
-                headers: head.headers.map { (name: $0.name, value: $0.value) }, body: body)
+                headers: head.headers.map { (name: $0.name, value: $0.value) }, body: body,
+                remoteAddress: context.channel.remoteAddress?.ipAddress)
             let processor = self.processor
             let loop = context.eventLoop
             let boundContext = NIOLoopBound(context, eventLoop: loop)

@@ -10,12 +10,12 @@ struct IAMHandler: QueryServiceHandler {
     let access: AccessControl
 
     static let pending: Set<String> = [
-        "CreateGroup", "GetGroup", "ListGroups", "DeleteGroup", "AddUserToGroup", "RemoveUserFromGroup", "ListGroupsForUser",
-        "CreateRole", "GetRole", "ListRoles", "UpdateRole", "DeleteRole", "UpdateAssumeRolePolicy", "AttachRolePolicy",
-        "DetachRolePolicy", "ListAttachedRolePolicies", "PutRolePolicy", "GetRolePolicy", "DeleteRolePolicy", "ListRolePolicies",
-        "AttachGroupPolicy", "DetachGroupPolicy", "ListAttachedGroupPolicies", "PutGroupPolicy", "GetGroupPolicy",
-        "DeleteGroupPolicy", "ListGroupPolicies", "PutRolePermissionsBoundary", "DeleteRolePermissionsBoundary", "TagRole",
-        "UntagRole", "ListRoleTags", "TagPolicy", "UntagPolicy", "ListPolicyTags", "GetAccountPasswordPolicy",
+        "ListGroupsForUser",
+        "AttachRolePolicy",
+        "ListRolePolicies",
+        "GetGroupPolicy",
+        "TagRole",
+        "TagPolicy", "UntagPolicy", "ListPolicyTags", "GetAccountPasswordPolicy",
         "UpdateAccountPasswordPolicy", "DeleteAccountPasswordPolicy", "SimulateCustomPolicy", "SimulatePrincipalPolicy",
     ]
 
@@ -118,10 +118,10 @@ struct IAMHandler: QueryServiceHandler {
             try await service.deletePolicyVersion(try r.requiredString("PolicyArn"), versionID: try r.requiredString("VersionId"), account: account)
             return []
         case "AttachUserPolicy":
-            try await service.attachUserPolicy(try r.requiredString("UserName"), policyARN: try r.requiredString("PolicyArn"), account: account)
+            try await service.attachPolicy(IAMUser.self, try r.requiredString("UserName"), policyARN: try r.requiredString("PolicyArn"), account: account)
             return []
         case "DetachUserPolicy":
-            try await service.detachUserPolicy(try r.requiredString("UserName"), policyARN: try r.requiredString("PolicyArn"), account: account)
+            try await service.detachPolicy(IAMUser.self, try r.requiredString("UserName"), policyARN: try r.requiredString("PolicyArn"), account: account)
             return []
         case "ListAttachedUserPolicies":
             let user = try await service.user(try r.requiredString("UserName"), account: account)
@@ -132,16 +132,17 @@ struct IAMHandler: QueryServiceHandler {
             }
             return [.element("AttachedPolicies", members), .text("IsTruncated", "false")]
         case "PutUserPolicy":
-            try await service.putUserPolicy(try r.requiredString("UserName"), policyName: try r.requiredString("PolicyName"),
-                                            document: try r.requiredString("PolicyDocument", min: 1, max: 131_072), account: account)
+            try await service.putInlinePolicy(IAMUser.self, try r.requiredString("UserName"), policyName: try r.requiredString("PolicyName"),
+                                              document: try r.requiredString("PolicyDocument", min: 1, max: 131_072), account: account)
             return []
         case "GetUserPolicy":
-            let (user, policy) = try await service.userPolicy(try r.requiredString("UserName"), policyName: try r.requiredString("PolicyName"),
-                                                              account: account)
+            let (user, policy) = try await service.inlinePolicy(IAMUser.self, try r.requiredString("UserName"),
+                                                                policyName: try r.requiredString("PolicyName"), account: account)
             return [.text("UserName", user.userName), .text("PolicyName", policy.name),
                     .text("PolicyDocument", URIEncoding.encode(policy.document))]
         case "DeleteUserPolicy":
-            try await service.deleteUserPolicy(try r.requiredString("UserName"), policyName: try r.requiredString("PolicyName"), account: account)
+            try await service.deleteInlinePolicy(IAMUser.self, try r.requiredString("UserName"), policyName: try r.requiredString("PolicyName"),
+                                                 account: account)
             return []
         case "ListUserPolicies":
             let user = try await service.user(try r.requiredString("UserName"), account: account)
@@ -153,6 +154,7 @@ struct IAMHandler: QueryServiceHandler {
             try await service.setUserBoundary(try r.requiredString("UserName"), policyARN: nil, account: account)
             return []
         default:
+            if let result = try await handleRolesAndGroups(action, r, account: account) { return result }
             if Self.pending.contains(action) { throw CofferError(.notImplemented, "Coffer does not implement iam:\(action) yet.") }
             throw CofferError(.unknownOperation, "Could not find operation \(action) for version 2010-05-08")
         }
@@ -165,14 +167,18 @@ struct IAMHandler: QueryServiceHandler {
         if context.isRoot { return }
         let account = context.scope.account
         var resource = "*"
-        if let arn = try r.string("PolicyArn") {
+        if let name = try r.string("RoleName") {
+            resource = (try? await service.holder(IAMRole.self, name, account: account))?.arn ?? "arn:aws:iam::\(account):role/\(name)"
+        } else if let name = try r.string("GroupName") {
+            resource = (try? await service.holder(IAMGroup.self, name, account: account))?.arn ?? "arn:aws:iam::\(account):group/\(name)"
+        } else if let name = try r.string("UserName") {
+            let path = try r.string("Path") ?? "/"
+            resource = (try? await service.user(name, account: account))?.arn ?? "arn:aws:iam::\(account):user\(path)\(name)"
+        } else if let arn = try r.string("PolicyArn") {
             resource = arn
         } else if action == "CreatePolicy", let name = try r.string("PolicyName") {
             let path = try r.string("Path") ?? "/"
             resource = "arn:aws:iam::\(account):policy\(path)\(name)"
-        } else if let name = try r.string("UserName") {
-            let path = try r.string("Path") ?? "/"
-            resource = (try? await service.user(name, account: account))?.arn ?? "arn:aws:iam::\(account):user\(path)\(name)"
         } else if ["GetUser", "CreateAccessKey", "ListAccessKeys", "UpdateAccessKey", "DeleteAccessKey"].contains(action) {
             resource = context.principalARN
         }
@@ -195,7 +201,7 @@ struct IAMHandler: QueryServiceHandler {
         return user.userName
     }
 
-    private func tags(_ r: QueryRequest) -> [Tag] {
+    func tags(_ r: QueryRequest) -> [Tag] {
         r.structures("Tags").compactMap { fields in fields["Key"].map { Tag(key: $0, value: fields["Value"] ?? "") } }
     }
 
@@ -205,9 +211,9 @@ struct IAMHandler: QueryServiceHandler {
         return "\(pad(c.year, 4))-\(pad(c.month))-\(pad(c.day))T\(pad(c.hour)):\(pad(c.minute)):\(pad(c.second))Z"
     }
 
-    private func tagNode(_ tag: Tag) -> XMLNode { .element("member", [.text("Key", tag.key), .text("Value", tag.value)]) }
+    func tagNode(_ tag: Tag) -> XMLNode { .element("member", [.text("Key", tag.key), .text("Value", tag.value)]) }
 
-    private func userNode(_ user: IAMUser, tag: String = "User") -> XMLNode {
+    func userNode(_ user: IAMUser, tag: String = "User") -> XMLNode {
         var children: [XMLNode] = [.text("Path", user.path), .text("UserName", user.userName), .text("UserId", user.userID),
                                    .text("Arn", user.arn), .text("CreateDate", Self.date(user.createDate))]
         if let boundary = user.permissionsBoundaryARN {

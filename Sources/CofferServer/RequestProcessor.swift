@@ -10,6 +10,8 @@ struct HTTPRequestData: Sendable {
     var uri: String
     var headers: [(name: String, value: String)]
     var body: [UInt8]
+    /// The client's address, for aws:SourceIp.
+    var remoteAddress: String? = nil
 }
 
 struct HTTPResponseData: Sendable {
@@ -37,6 +39,7 @@ struct JSONService: Sendable {
 /// The request path: route, authenticate, decode, call the service, encode the answer or AWS's error.
 struct RequestProcessor: Sendable {
     let verifier: SigV4Verifier
+    let clock: any WallClock
     let credentials: CredentialDirectory
     /// In `--dev`, every access key acts for this account.
     let devAccount: String?
@@ -61,13 +64,13 @@ struct RequestProcessor: Sendable {
         }
         let signed = SigV4Request(method: request.method, path: path, query: query, headers: request.headers, body: request.body)
         if let target = request.headers.first(where: { $0.name.lowercased() == "x-amz-target" })?.value {
-            return await processJSON(target: target, signed, requestID: requestID)
+            return await processJSON(target: target, signed, sourceIP: request.remoteAddress, requestID: requestID)
         }
-        return await processQuery(signed, requestID: requestID)
+        return await processQuery(signed, sourceIP: request.remoteAddress, requestID: requestID)
     }
 
     /// AWS JSON 1.1 services, routed by X-Amz-Target.
-    private func processJSON(target: String, _ signed: SigV4Request, requestID: String) async -> HTTPResponseData {
+    private func processJSON(target: String, _ signed: SigV4Request, sourceIP: String?, requestID: String) async -> HTTPResponseData {
         var service: String?
         var operation = "unknown"
         do {
@@ -80,7 +83,7 @@ struct RequestProcessor: Sendable {
             }
             guard let target = jsonServices[prefix] else { throw CofferError(.unknownOperation, "") }
             service = target.signingName
-            let context = try await authenticate(signed, service: target.signingName)
+            let context = try await authenticate(signed, service: target.signingName, sourceIP: sourceIP)
             let body = try JSONRequest(body: signed.body)
             let result = try await target.handler.handle(operation, body, context: context)
             logger.debug("request", metadata: ["request-id": "\(requestID)", "operation": "\(target.signingName):\(operation)", "status": "200"])
@@ -92,7 +95,7 @@ struct RequestProcessor: Sendable {
     }
 
     /// Query-protocol services (IAM, STS), routed by the service in the SigV4 credential scope.
-    private func processQuery(_ signed: SigV4Request, requestID: String) async -> HTTPResponseData {
+    private func processQuery(_ signed: SigV4Request, sourceIP: String?, requestID: String) async -> HTTPResponseData {
         var parameters = QueryRequest.parse(signed.query).parameters
         let contentType = signed.header("content-type")?.lowercased() ?? ""
         if signed.method == "POST", contentType.hasPrefix("application/x-www-form-urlencoded") || contentType.isEmpty {
@@ -106,7 +109,7 @@ struct RequestProcessor: Sendable {
                 if SigV4Verifier.claimedService(signed) == nil { throw CofferError(.missingAuthenticationToken, "Request is missing Authentication Token") }
                 throw CofferError(.unknownOperation, "Could not find operation \(action)")
             }
-            let context = try await authenticate(signed, service: service)
+            let context = try await authenticate(signed, service: service, sourceIP: sourceIP)
             guard request.action != nil else { throw CofferError(.invalidInput, "Missing Action") }
             let result = try await handler.handle(action, request, context: context)
             logger.debug("request", metadata: ["request-id": "\(requestID)", "operation": "\(service):\(action)", "status": "200"])
@@ -123,7 +126,7 @@ struct RequestProcessor: Sendable {
     }
 
     /// Verifies SigV4 and says who is calling.
-    private func authenticate(_ signed: SigV4Request, service: String) async throws -> CallerContext {
+    private func authenticate(_ signed: SigV4Request, service: String, sourceIP: String?) async throws -> CallerContext {
         let verified = try await verifier.verify(signed, expectedService: service, secrets: credentials)
         let account: String
         let principal: String
@@ -131,13 +134,22 @@ struct RequestProcessor: Sendable {
             account = devAccount
             principal = "arn:aws:iam::\(devAccount):root"
         } else if let entry = try await credentials.entry(for: verified.accessKeyID) {
+            if let digest = entry.tokenDigest {
+                guard let token = verified.sessionToken,
+                    constantTimeEquals(Array(STSService.tokenDigest(token).utf8), Array(digest.utf8))
+                else { throw CofferError(.unrecognizedClient, "The security token included in the request is invalid.") }
+                if let expiration = entry.expiration, expiration <= clock.now() {
+                    throw CofferError(.expiredToken, "The security token included in the request is expired")
+                }
+            }
             account = entry.account
             principal = entry.principalARN
         } else {
             throw CofferError(.unrecognizedClient, "The security token included in the request is invalid.")
         }
         return CallerContext(scope: ResourceScope(account: account, region: verified.scope.region),
-                             principalARN: principal, accessKeyID: verified.accessKeyID)
+                             principalARN: principal, accessKeyID: verified.accessKeyID, sourceIP: sourceIP,
+                             userAgent: signed.header("user-agent"), requestTime: clock.now())
     }
 
     /// Any error as a CofferError; unexpected ones are logged by type and become InternalFailure.

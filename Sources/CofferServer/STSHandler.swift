@@ -6,6 +6,7 @@ import CofferWire
 struct STSHandler: QueryServiceHandler {
     let credentials: CredentialDirectory
     let access: AccessControl
+    let service: STSService
 
     static let actions: Set<String> = [
         "GetCallerIdentity", "AssumeRole", "GetSessionToken", "GetAccessKeyInfo", "AssumeRoleWithWebIdentity",
@@ -25,9 +26,40 @@ struct STSHandler: QueryServiceHandler {
                 throw CofferError(.invalidInput, "The access key ID \(keyID) is not valid.")
             }
             return [.text("Account", entry.account)]
+        case "AssumeRole":
+            var input = STSService.AssumeRoleInput(roleARN: try request.requiredString("RoleArn", min: 20, max: 2048),
+                                                   sessionName: try request.requiredString("RoleSessionName", min: 2, max: 64))
+            input.durationSeconds = try request.integer("DurationSeconds", min: 900, max: 43_200)
+            input.externalID = try request.string("ExternalId", min: 2, max: 1224)
+            input.policy = try request.string("Policy", min: 1, max: 2048)
+            input.policyARNs = request.structures("PolicyArns").compactMap { $0["arn"] }
+            input.tags = request.structures("Tags").compactMap { fields in fields["Key"].map { Tag(key: $0, value: fields["Value"] ?? "") } }
+            input.transitiveTagKeys = request.list("TransitiveTagKeys")
+            input.sourceIdentity = try request.string("SourceIdentity", min: 2, max: 64)
+            let issued = try await service.assumeRole(input, caller: context)
+            var result = [credentialsNode(issued),
+                          XMLNode.element("AssumedRoleUser", [.text("AssumedRoleId", issued.session.principalID),
+                                                              .text("Arn", issued.session.principalARN)])]
+            if let size = issued.packedPolicySize { result.append(.text("PackedPolicySize", String(size))) }
+            if let source = issued.session.sourceIdentity { result.append(.text("SourceIdentity", source)) }
+            return result
+        case "GetSessionToken":
+            if request.parameters["SerialNumber"] != nil || request.parameters["TokenCode"] != nil {
+                throw CofferError(.notImplemented, "Coffer does not verify MFA devices yet.")
+            }
+            let issued = try await service.getSessionToken(durationSeconds: try request.integer("DurationSeconds", min: 900, max: 129_600),
+                                                           caller: context)
+            return [credentialsNode(issued)]
         default:
             if Self.actions.contains(action) { throw CofferError(.notImplemented, "Coffer does not implement sts:\(action) yet.") }
             throw CofferError(.unknownOperation, "Could not find operation \(action) for version 2011-06-15")
         }
+    }
+}
+
+extension STSHandler {
+    func credentialsNode(_ issued: STSService.Issued) -> XMLNode {
+        .element("Credentials", [.text("AccessKeyId", issued.accessKeyID), .text("SecretAccessKey", issued.secret.value),
+                                 .text("SessionToken", issued.token.value), .text("Expiration", IAMHandler.date(issued.session.expiration))])
     }
 }

@@ -23,11 +23,26 @@ public struct AccessControl: Sendable {
         if caller.isRoot {
             principal = .root(account: caller.scope.account)
             context["aws:userid"] = [caller.scope.account]
+        } else if caller.principalARN.contains(":assumed-role/") {
+            guard let session = try await iam.store.record(STSSession.self, arn: STSSession.arn(accessKeyID: caller.accessKeyID)),
+                let roleARN = session.roleARN, let role = try await iam.role(arn: roleARN)
+            else { throw CofferError(.unrecognizedClient, "The security token included in the request is invalid.") }
+            principal = PrincipalIdentity(kind: .assumedRole, arn: caller.principalARN, account: caller.scope.account, roleARN: role.arn)
+            policies = try await iam.policySet(for: role, session: session)
+            policies.resourcePolicyRequired = resourcePolicyRequired
+            context["aws:userid"] = [session.principalID]
+            context["aws:TokenIssueTime"] = [ISO8601DateFormatter().string(from: session.issued)]
+            for tag in role.tags { context["aws:PrincipalTag/\(tag.key)"] = [tag.value] }
+            for tag in session.sessionTags { context["aws:PrincipalTag/\(tag.key)"] = [tag.value] }
+            if let source = session.sourceIdentity { context["aws:SourceIdentity"] = [source] }
         } else if let user = try await iam.user(arn: caller.principalARN) {
             principal = PrincipalIdentity(kind: .user, arn: user.arn, account: caller.scope.account)
             policies = try await iam.policySet(for: user, account: caller.scope.account)
             policies.resourcePolicyRequired = resourcePolicyRequired
             context["aws:username"] = [user.userName]
+            if let session = try await iam.store.record(STSSession.self, arn: STSSession.arn(accessKeyID: caller.accessKeyID)) {
+                context["aws:TokenIssueTime"] = [ISO8601DateFormatter().string(from: session.issued)]
+            }
             context["aws:userid"] = [user.userID]
             for tag in user.tags { context["aws:PrincipalTag/\(tag.key)"] = [tag.value] }
         } else {

@@ -266,9 +266,11 @@ public struct IAMService: Sendable {
     }
 
     public func attachmentCount(_ arn: String, account: String) async throws -> Int {
-        try await store.records(IAMUser.self, in: Self.scope(account)).filter {
-            $0.attachedPolicyARNs.contains(arn) || $0.permissionsBoundaryARN == arn
-        }.count
+        let scope = Self.scope(account)
+        let users = try await store.records(IAMUser.self, in: scope).filter { $0.attachedPolicyARNs.contains(arn) || $0.permissionsBoundaryARN == arn }
+        let roles = try await store.records(IAMRole.self, in: scope).filter { $0.attachedPolicyARNs.contains(arn) || $0.permissionsBoundaryARN == arn }
+        let groups = try await store.records(IAMGroup.self, in: scope).filter { $0.attachedPolicyARNs.contains(arn) }
+        return users.count + roles.count + groups.count
     }
 
     public func listPolicies(onlyAttached: Bool, pathPrefix: String?, account: String) async throws -> [(ManagedPolicy, Int)] {
@@ -288,53 +290,81 @@ public struct IAMService: Sendable {
         try await store.removeRecord(arn: policy.arn)
     }
 
-    // MARK: Attachments and inline policies
+    // MARK: Attachments and inline policies (users, groups and roles alike)
 
-    public func attachUserPolicy(_ userName: String, policyARN: String, account: String) async throws {
+    public func holder<H: PolicyHolder>(_ type: H.Type, _ name: String, account: String) async throws -> H {
+        guard let holder = try await store.record(H.self, named: name.lowercased(), in: Self.scope(account)) else {
+            throw CofferError(.noSuchEntity, "The \(H.entityName) with name \(name) cannot be found.")
+        }
+        return holder
+    }
+
+    @discardableResult
+    func changeHolder<H: PolicyHolder>(_ type: H.Type, _ name: String, account: String, _ apply: @escaping @Sendable (inout H) throws -> Void)
+        async throws -> H
+    {
+        var attempt = 0
+        while true {
+            let current = try await holder(H.self, name, account: account)
+            var updated = current
+            try apply(&updated)
+            guard updated != current else { return current }
+            updated.revision += 1
+            do {
+                try await store.write(RecordWrite(.update(expectedRevision: current.revision), scope: Self.scope(account), record: updated))
+                return updated
+            } catch StorageError.conflict where attempt < 16 {
+                attempt += 1
+            }
+        }
+    }
+
+    public func attachPolicy<H: PolicyHolder>(_ type: H.Type, _ name: String, policyARN: String, account: String) async throws {
         _ = try await policy(policyARN, account: account)
-        try await changeUser(userName, account: account) { user in
-            guard !user.attachedPolicyARNs.contains(policyARN) else { return }
-            guard user.attachedPolicyARNs.count < IAMRules.maximumManagedPoliciesPerUser else {
-                throw CofferError(.limitExceeded, "Cannot exceed quota for PoliciesPerUser: \(IAMRules.maximumManagedPoliciesPerUser)")
+        try await changeHolder(H.self, name, account: account) { holder in
+            guard !holder.attachedPolicyARNs.contains(policyARN) else { return }
+            guard holder.attachedPolicyARNs.count < IAMRules.maximumManagedPoliciesPerUser else {
+                throw CofferError(.limitExceeded, "Cannot exceed quota for PoliciesPer\(H.entityName.capitalized): \(IAMRules.maximumManagedPoliciesPerUser)")
             }
-            user.attachedPolicyARNs.append(policyARN)
+            holder.attachedPolicyARNs.append(policyARN)
         }
     }
 
-    public func detachUserPolicy(_ userName: String, policyARN: String, account: String) async throws {
-        try await changeUser(userName, account: account) { user in
-            guard user.attachedPolicyARNs.contains(policyARN) else { throw CofferError(.noSuchEntity, "Policy \(policyARN) was not found.") }
-            user.attachedPolicyARNs.removeAll { $0 == policyARN }
+    public func detachPolicy<H: PolicyHolder>(_ type: H.Type, _ name: String, policyARN: String, account: String) async throws {
+        try await changeHolder(H.self, name, account: account) { holder in
+            guard holder.attachedPolicyARNs.contains(policyARN) else { throw CofferError(.noSuchEntity, "Policy \(policyARN) was not found.") }
+            holder.attachedPolicyARNs.removeAll { $0 == policyARN }
         }
     }
 
-    public func putUserPolicy(_ userName: String, policyName: String, document: String, account: String) async throws {
+    public func putInlinePolicy<H: PolicyHolder>(_ type: H.Type, _ name: String, policyName: String, document: String, account: String) async throws {
         try IAMRules.validateName(policyName, member: "policyName", maximum: 128)
-        try Self.checkDocument(document, limit: IAMRules.maximumInlinePolicySize, quota: "PolicySize")
-        try await changeUser(userName, account: account) { user in
-            user.inlinePolicies.removeAll { $0.name == policyName }
-            user.inlinePolicies.append(InlinePolicy(name: policyName, document: document))
-            let total = user.inlinePolicies.reduce(0) { $0 + $1.document.unicodeScalars.filter { !$0.properties.isWhitespace }.count }
-            if total > IAMRules.maximumInlinePolicySize {
-                throw CofferError(.limitExceeded, "Maximum policy size of \(IAMRules.maximumInlinePolicySize) bytes exceeded for user \(userName)")
+        let limit = H.inlineLimit
+        try Self.checkDocument(document, limit: limit, quota: "PolicySize")
+        try await changeHolder(H.self, name, account: account) { holder in
+            holder.inlinePolicies.removeAll { $0.name == policyName }
+            holder.inlinePolicies.append(InlinePolicy(name: policyName, document: document))
+            let total = holder.inlinePolicies.reduce(0) { $0 + $1.document.unicodeScalars.filter { !$0.properties.isWhitespace }.count }
+            if total > limit {
+                throw CofferError(.limitExceeded, "Maximum policy size of \(limit) bytes exceeded for \(H.entityName) \(name)")
             }
         }
     }
 
-    public func userPolicy(_ userName: String, policyName: String, account: String) async throws -> (IAMUser, InlinePolicy) {
-        let user = try await user(userName, account: account)
-        guard let policy = user.inlinePolicies.first(where: { $0.name == policyName }) else {
-            throw CofferError(.noSuchEntity, "The user policy with name \(policyName) cannot be found.")
+    public func inlinePolicy<H: PolicyHolder>(_ type: H.Type, _ name: String, policyName: String, account: String) async throws -> (H, InlinePolicy) {
+        let holder = try await holder(H.self, name, account: account)
+        guard let policy = holder.inlinePolicies.first(where: { $0.name == policyName }) else {
+            throw CofferError(.noSuchEntity, "The \(H.entityName) policy with name \(policyName) cannot be found.")
         }
-        return (user, policy)
+        return (holder, policy)
     }
 
-    public func deleteUserPolicy(_ userName: String, policyName: String, account: String) async throws {
-        try await changeUser(userName, account: account) { user in
-            guard user.inlinePolicies.contains(where: { $0.name == policyName }) else {
-                throw CofferError(.noSuchEntity, "The user policy with name \(policyName) cannot be found.")
+    public func deleteInlinePolicy<H: PolicyHolder>(_ type: H.Type, _ name: String, policyName: String, account: String) async throws {
+        try await changeHolder(H.self, name, account: account) { holder in
+            guard holder.inlinePolicies.contains(where: { $0.name == policyName }) else {
+                throw CofferError(.noSuchEntity, "The \(H.entityName) policy with name \(policyName) cannot be found.")
             }
-            user.inlinePolicies.removeAll { $0.name == policyName }
+            holder.inlinePolicies.removeAll { $0.name == policyName }
         }
     }
 
@@ -345,21 +375,67 @@ public struct IAMService: Sendable {
 
     // MARK: Evaluation
 
-    /// The policies that apply to a user's requests.
-    public func policySet(for user: IAMUser, account: String) async throws -> PolicySet {
-        var set = PolicySet()
-        for inline in user.inlinePolicies {
-            set.identity.append(NamedPolicy(name: inline.name, document: try PolicyDocument.parse(inline.document, kind: .identity)))
+    /// The identity policies of one user, group or role: inline and attached.
+    func identityPolicies(_ holder: some PolicyHolder) async throws -> [NamedPolicy] {
+        var out: [NamedPolicy] = []
+        for inline in holder.inlinePolicies {
+            out.append(NamedPolicy(name: inline.name, document: try PolicyDocument.parse(inline.document, kind: .identity)))
         }
-        for arn in user.attachedPolicyARNs {
+        for arn in holder.attachedPolicyARNs {
             guard let policy = try await store.record(ManagedPolicy.self, arn: arn), let document = policy.defaultDocument else { continue }
-            set.identity.append(NamedPolicy(name: arn, document: try PolicyDocument.parse(document, kind: .identity)))
+            out.append(NamedPolicy(name: arn, document: try PolicyDocument.parse(document, kind: .identity)))
         }
-        if let arn = user.permissionsBoundaryARN, let policy = try await store.record(ManagedPolicy.self, arn: arn),
-            let document = policy.defaultDocument
-        {
-            set.boundary = NamedPolicy(name: arn, document: try PolicyDocument.parse(document, kind: .identity))
+        return out
+    }
+
+    func boundary(_ arn: String?) async throws -> NamedPolicy? {
+        guard let arn, let policy = try await store.record(ManagedPolicy.self, arn: arn), let document = policy.defaultDocument else { return nil }
+        return NamedPolicy(name: arn, document: try PolicyDocument.parse(document, kind: .identity))
+    }
+
+    /// The policies that apply to a user's requests: its own, its groups', and its boundary.
+    public func policySet(for user: IAMUser, account: String) async throws -> PolicySet {
+        var set = PolicySet(identity: try await identityPolicies(user), boundary: try await boundary(user.permissionsBoundaryARN))
+        for group in user.groupNames {
+            if let group = try await store.record(IAMGroup.self, named: group.lowercased(), in: Self.scope(account)) {
+                set.identity += try await identityPolicies(group)
+            }
         }
         return set
     }
+
+    /// The policies that apply to a role session's requests, session policies included.
+    public func policySet(for role: IAMRole, session: STSSession?) async throws -> PolicySet {
+        var set = PolicySet(identity: try await identityPolicies(role), boundary: try await boundary(role.permissionsBoundaryARN))
+        if let session, !session.sessionPolicies.isEmpty {
+            set.session = try session.sessionPolicies.enumerated().map { index, text in
+                NamedPolicy(name: "session policy \(index + 1)", document: try PolicyDocument.parse(text, kind: .identity))
+            }
+        }
+        return set
+    }
+}
+
+/// A user, group or role: something that holds inline and attached policies.
+public protocol PolicyHolder: Record {
+    static var entityName: String { get }
+    /// The aggregate size limit of inline policies (users 2,048, groups 5,120, roles 10,240).
+    static var inlineLimit: Int { get }
+    var inlinePolicies: [InlinePolicy] { get set }
+    var attachedPolicyARNs: [String] { get set }
+}
+
+extension IAMUser: PolicyHolder {
+    public static let entityName = "user"
+    public static let inlineLimit = 2048
+}
+
+extension IAMRole: PolicyHolder {
+    public static let entityName = "role"
+    public static let inlineLimit = 10_240
+}
+
+extension IAMGroup: PolicyHolder {
+    public static let entityName = "group"
+    public static let inlineLimit = 5120
 }

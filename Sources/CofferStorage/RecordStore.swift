@@ -125,3 +125,15 @@ extension IAMUser: Record {
 extension ManagedPolicy: Record {
     public static let kind = "iam-policy"
 }
+
+extension IAMRole: Record {
+    public static let kind = "iam-role"
+}
+
+extension IAMGroup: Record {
+    public static let kind = "iam-group"
+}
+
+extension STSSession: Record {
+    public static let kind = "sts-session"
+}

@@ -119,7 +119,8 @@ public enum QueryResponse {
 
     public static func success(service: String, action: String, result: [XMLNode], requestID: String) -> [UInt8] {
         var out = "<\(action)Response xmlns=\"\(namespace(service))\">"
-        if !result.isEmpty { XMLNode.element("\(action)Result", result).render(into: &out) }
+        // Always present: botocore expects it for every operation that has an output shape, even an empty one.
+        XMLNode.element("\(action)Result", result).render(into: &out)
         XMLNode.element("ResponseMetadata", [.text("RequestId", requestID)]).render(into: &out)
         out += "</\(action)Response>"
         return Array(out.utf8)

@@ -12,13 +12,16 @@ def _hmac(key: bytes, msg: str) -> bytes:
 
 
 def signed_request(endpoint, target, body: dict, key, secret, region="us-east-1", service="secretsmanager",
-                   when: datetime.datetime | None = None, tamper=None, raw: bytes | None = None):
+                   when: datetime.datetime | None = None, tamper=None, raw: bytes | None = None,
+                   token: str | None = None):
     when = when or datetime.datetime.now(datetime.timezone.utc)
     amz_date = when.strftime("%Y%m%dT%H%M%SZ")
     host = endpoint.split("://", 1)[1]
     payload = raw if raw is not None else json.dumps(body).encode()
     headers = {"host": host, "x-amz-date": amz_date, "x-amz-target": target,
                "content-type": "application/x-amz-json-1.1"}
+    if token:
+        headers["x-amz-security-token"] = token
     signed = ";".join(sorted(headers))
     canonical = "\n".join(["POST", "/", "", "".join(f"{k}:{headers[k]}\n" for k in sorted(headers)), signed,
                            hashlib.sha256(payload).hexdigest()])

@@ -24,6 +24,7 @@ public struct IAMUser: Sendable, Codable, Equatable {
     public var inlinePolicies: [InlinePolicy]
     public var attachedPolicyARNs: [String]
     public var permissionsBoundaryARN: String?
+    var groups: [String]?
 
     public init(arn: String, userName: String, userID: String, path: String, createDate: Date) {
         self.arn = arn
@@ -119,5 +120,115 @@ public enum IAMRules {
     public static func uniqueID(prefix: String, random: any RandomSource) -> String {
         let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567")
         return prefix + String((0..<17).map { _ in alphabet[random.uniform(alphabet.count)] })
+    }
+}
+
+/// An IAM role: a trust policy that says who may assume it, and the policies its sessions get.
+public struct IAMRole: Sendable, Codable, Equatable {
+    public var arn: String
+    public var name: String
+    public var revision: Int
+    public var deletionDate: Date?
+    public var roleName: String
+    public var roleID: String
+    public var path: String
+    public var createDate: Date
+    public var assumeRolePolicy: String
+    public var description: String?
+    public var maxSessionDuration: Int
+    public var tags: [Tag]
+    public var inlinePolicies: [InlinePolicy]
+    public var attachedPolicyARNs: [String]
+    public var permissionsBoundaryARN: String?
+
+    public init(arn: String, roleName: String, roleID: String, path: String, createDate: Date, assumeRolePolicy: String) {
+        self.arn = arn
+        self.name = roleName.lowercased()
+        self.revision = 0
+        self.roleName = roleName
+        self.roleID = roleID
+        self.path = path
+        self.createDate = createDate
+        self.assumeRolePolicy = assumeRolePolicy
+        self.maxSessionDuration = 3600
+        self.tags = []
+        self.inlinePolicies = []
+        self.attachedPolicyARNs = []
+    }
+}
+
+/// An IAM group; membership is kept on the users.
+public struct IAMGroup: Sendable, Codable, Equatable {
+    public var arn: String
+    public var name: String
+    public var revision: Int
+    public var deletionDate: Date?
+    public var groupName: String
+    public var groupID: String
+    public var path: String
+    public var createDate: Date
+    public var inlinePolicies: [InlinePolicy]
+    public var attachedPolicyARNs: [String]
+
+    public init(arn: String, groupName: String, groupID: String, path: String, createDate: Date) {
+        self.arn = arn
+        self.name = groupName.lowercased()
+        self.revision = 0
+        self.groupName = groupName
+        self.groupID = groupID
+        self.path = path
+        self.createDate = createDate
+        self.inlinePolicies = []
+        self.attachedPolicyARNs = []
+    }
+}
+
+/// Temporary credentials from STS. Stored under an internal name (the access key id); they are
+/// removed when they expire (their deletion date).
+public struct STSSession: Sendable, Codable, Equatable {
+    public var arn: String
+    public var name: String
+    public var revision: Int
+    public var deletionDate: Date?
+    public var account: String
+    /// `arn:aws:sts::ACCOUNT:assumed-role/ROLE/SESSION`, or the user's ARN for GetSessionToken.
+    public var principalARN: String
+    public var roleARN: String?
+    /// AROA...:SESSION for roles, the user id for GetSessionToken.
+    public var principalID: String
+    public var sessionPolicies: [String]
+    public var sessionTags: [Tag]
+    public var sourceIdentity: String?
+    public var issued: Date
+    public var expiration: Date
+    /// A digest of the session token; the token itself is never stored.
+    public var tokenDigest: String
+
+    public init(accessKeyID: String, account: String, principalARN: String, roleARN: String?, principalID: String,
+                sessionPolicies: [String], sessionTags: [Tag], sourceIdentity: String?, issued: Date, expiration: Date, tokenDigest: String) {
+        self.arn = "coffer:sts-session:\(accessKeyID)"
+        self.name = accessKeyID
+        self.revision = 0
+        self.deletionDate = expiration
+        self.account = account
+        self.principalARN = principalARN
+        self.roleARN = roleARN
+        self.principalID = principalID
+        self.sessionPolicies = sessionPolicies
+        self.sessionTags = sessionTags
+        self.sourceIdentity = sourceIdentity
+        self.issued = issued
+        self.expiration = expiration
+        self.tokenDigest = tokenDigest
+    }
+
+    public static func arn(accessKeyID: String) -> String { "coffer:sts-session:\(accessKeyID)" }
+}
+
+extension IAMUser {
+    /// The groups the user belongs to (kept on the user so one record answers "which policies apply").
+    public var groupNames: [String] {
+        get { groups ?? [] }
+        set { groups = newValue }
     }
 }

@@ -11,3 +11,15 @@ public struct SystemWallClock: WallClock {
     public init() {}
     public func now() -> Date { Date() }
 }
+
+/// A clock shifted by a fixed offset, for tests that must see expiries and windows pass
+/// (`COFFER_UNSAFE_CLOCK_OFFSET_SECONDS`). Never for production: it moves SigV4's notion of now.
+public struct UnsafeOffsetClock: WallClock {
+    public let base: any WallClock
+    public let offset: Double
+    public init(base: any WallClock, offset: Double) {
+        self.base = base
+        self.offset = offset
+    }
+    public func now() -> Date { base.now().addingTimeInterval(offset) }
+}

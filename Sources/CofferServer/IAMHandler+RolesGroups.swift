@@ -1,0 +1,143 @@
+import CofferCore
+import CofferServices
+import CofferWire
+import Foundation
+
+/// IAM roles and groups, and the policy operations they share with users.
+extension IAMHandler {
+    /// Answers the role and group actions; nil for any other action.
+    func handleRolesAndGroups(_ action: String, _ r: QueryRequest, account: String) async throws -> [XMLNode]? {
+        switch action {
+        case "CreateRole":
+            let role = try await service.createRole(
+                try r.requiredString("RoleName", min: 1, max: 64), trustPolicy: try r.requiredString("AssumeRolePolicyDocument", min: 1, max: 131_072),
+                path: try r.string("Path"), description: try r.string("Description", max: 1000),
+                maxSessionDuration: try r.integer("MaxSessionDuration"), tags: tags(r), boundaryARN: try r.string("PermissionsBoundary"),
+                account: account)
+            return [roleNode(role)]
+        case "GetRole": return [roleNode(try await service.holder(IAMRole.self, try r.requiredString("RoleName"), account: account))]
+        case "ListRoles":
+            let roles = try await service.listRoles(pathPrefix: try r.string("PathPrefix"), account: account)
+            return [.element("Roles", roles.map { roleNode($0, tag: "member") }), .text("IsTruncated", "false")]
+        case "UpdateRole":
+            try await service.updateRole(try r.requiredString("RoleName"), description: try r.string("Description", max: 1000),
+                                         maxSessionDuration: try r.integer("MaxSessionDuration"), account: account)
+            return []
+        case "UpdateAssumeRolePolicy":
+            try await service.updateAssumeRolePolicy(try r.requiredString("RoleName"), document: try r.requiredString("PolicyDocument"), account: account)
+            return []
+        case "DeleteRole":
+            try await service.deleteRole(try r.requiredString("RoleName"), account: account)
+            return []
+        case "TagRole":
+            try await service.tagRole(try r.requiredString("RoleName"), tags: tags(r), remove: [], account: account)
+            return []
+        case "UntagRole":
+            try await service.tagRole(try r.requiredString("RoleName"), tags: [], remove: r.list("TagKeys"), account: account)
+            return []
+        case "ListRoleTags":
+            let role = try await service.holder(IAMRole.self, try r.requiredString("RoleName"), account: account)
+            return [.element("Tags", role.tags.map(tagNode)), .text("IsTruncated", "false")]
+        case "PutRolePermissionsBoundary":
+            try await service.setRoleBoundary(try r.requiredString("RoleName"), policyARN: try r.requiredString("PermissionsBoundary"), account: account)
+            return []
+        case "DeleteRolePermissionsBoundary":
+            try await service.setRoleBoundary(try r.requiredString("RoleName"), policyARN: nil, account: account)
+            return []
+        case "AttachRolePolicy", "AttachGroupPolicy", "DetachRolePolicy", "DetachGroupPolicy":
+            let arn = try r.requiredString("PolicyArn")
+            switch action {
+            case "AttachRolePolicy": try await service.attachPolicy(IAMRole.self, try r.requiredString("RoleName"), policyARN: arn, account: account)
+            case "AttachGroupPolicy": try await service.attachPolicy(IAMGroup.self, try r.requiredString("GroupName"), policyARN: arn, account: account)
+            case "DetachRolePolicy": try await service.detachPolicy(IAMRole.self, try r.requiredString("RoleName"), policyARN: arn, account: account)
+            default: try await service.detachPolicy(IAMGroup.self, try r.requiredString("GroupName"), policyARN: arn, account: account)
+            }
+            return []
+        case "ListAttachedRolePolicies":
+            return try await attached(try service.holder(IAMRole.self, try r.requiredString("RoleName"), account: account), account: account)
+        case "ListAttachedGroupPolicies":
+            return try await attached(try service.holder(IAMGroup.self, try r.requiredString("GroupName"), account: account), account: account)
+        case "PutRolePolicy":
+            try await service.putInlinePolicy(IAMRole.self, try r.requiredString("RoleName"), policyName: try r.requiredString("PolicyName"),
+                                              document: try r.requiredString("PolicyDocument"), account: account)
+            return []
+        case "PutGroupPolicy":
+            try await service.putInlinePolicy(IAMGroup.self, try r.requiredString("GroupName"), policyName: try r.requiredString("PolicyName"),
+                                              document: try r.requiredString("PolicyDocument"), account: account)
+            return []
+        case "GetRolePolicy":
+            let (role, policy) = try await service.inlinePolicy(IAMRole.self, try r.requiredString("RoleName"), policyName: try r.requiredString("PolicyName"), account: account)
+            return [.text("RoleName", role.roleName), .text("PolicyName", policy.name), .text("PolicyDocument", URIEncoding.encode(policy.document))]
+        case "GetGroupPolicy":
+            let (group, policy) = try await service.inlinePolicy(IAMGroup.self, try r.requiredString("GroupName"), policyName: try r.requiredString("PolicyName"), account: account)
+            return [.text("GroupName", group.groupName), .text("PolicyName", policy.name), .text("PolicyDocument", URIEncoding.encode(policy.document))]
+        case "DeleteRolePolicy":
+            try await service.deleteInlinePolicy(IAMRole.self, try r.requiredString("RoleName"), policyName: try r.requiredString("PolicyName"), account: account)
+            return []
+        case "DeleteGroupPolicy":
+            try await service.deleteInlinePolicy(IAMGroup.self, try r.requiredString("GroupName"), policyName: try r.requiredString("PolicyName"), account: account)
+            return []
+        case "ListRolePolicies":
+            let role = try await service.holder(IAMRole.self, try r.requiredString("RoleName"), account: account)
+            return [.element("PolicyNames", role.inlinePolicies.map { .text("member", $0.name) }), .text("IsTruncated", "false")]
+        case "ListGroupPolicies":
+            let group = try await service.holder(IAMGroup.self, try r.requiredString("GroupName"), account: account)
+            return [.element("PolicyNames", group.inlinePolicies.map { .text("member", $0.name) }), .text("IsTruncated", "false")]
+        case "CreateGroup":
+            return [groupNode(try await service.createGroup(try r.requiredString("GroupName", min: 1, max: 128), path: try r.string("Path"), account: account))]
+        case "GetGroup":
+            let group = try await service.holder(IAMGroup.self, try r.requiredString("GroupName"), account: account)
+            let users = try await service.members(of: group, account: account)
+            return [groupNode(group), .element("Users", users.map { userNode($0, tag: "member") }), .text("IsTruncated", "false")]
+        case "ListGroups":
+            let groups = try await service.listGroups(pathPrefix: try r.string("PathPrefix"), account: account)
+            return [.element("Groups", groups.map { groupNode($0, tag: "member") }), .text("IsTruncated", "false")]
+        case "ListGroupsForUser":
+            let user = try await service.user(try r.requiredString("UserName"), account: account)
+            var groups: [XMLNode] = []
+            for name in user.groupNames {
+                if let group = try? await service.holder(IAMGroup.self, name, account: account) { groups.append(groupNode(group, tag: "member")) }
+            }
+            return [.element("Groups", groups), .text("IsTruncated", "false")]
+        case "AddUserToGroup":
+            try await service.addUserToGroup(try r.requiredString("GroupName"), userName: try r.requiredString("UserName"), account: account)
+            return []
+        case "RemoveUserFromGroup":
+            try await service.removeUserFromGroup(try r.requiredString("GroupName"), userName: try r.requiredString("UserName"), account: account)
+            return []
+        case "DeleteGroup":
+            try await service.deleteGroup(try r.requiredString("GroupName"), account: account)
+            return []
+        default:
+            return nil
+        }
+    }
+
+    private func attached(_ holder: some PolicyHolder, account: String) async throws -> [XMLNode] {
+        var members: [XMLNode] = []
+        for arn in holder.attachedPolicyARNs {
+            let name = (try? await service.policy(arn, account: account))?.policyName ?? String(arn.split(separator: "/").last ?? "")
+            members.append(.element("member", [.text("PolicyName", name), .text("PolicyArn", arn)]))
+        }
+        return [.element("AttachedPolicies", members), .text("IsTruncated", "false")]
+    }
+
+    func roleNode(_ role: IAMRole, tag: String = "Role") -> XMLNode {
+        var children: [XMLNode] = [
+            .text("Path", role.path), .text("RoleName", role.roleName), .text("RoleId", role.roleID), .text("Arn", role.arn),
+            .text("CreateDate", Self.date(role.createDate)), .text("AssumeRolePolicyDocument", URIEncoding.encode(role.assumeRolePolicy)),
+        ]
+        if let description = role.description { children.append(.text("Description", description)) }
+        children.append(.text("MaxSessionDuration", String(role.maxSessionDuration)))
+        if let boundary = role.permissionsBoundaryARN {
+            children.append(.element("PermissionsBoundary", [.text("PermissionsBoundaryType", "Policy"), .text("PermissionsBoundaryArn", boundary)]))
+        }
+        if !role.tags.isEmpty { children.append(.element("Tags", role.tags.map(tagNode))) }
+        return .element(tag, children)
+    }
+
+    func groupNode(_ group: IAMGroup, tag: String = "Group") -> XMLNode {
+        .element(tag, [.text("Path", group.path), .text("GroupName", group.groupName), .text("GroupId", group.groupID),
+                       .text("Arn", group.arn), .text("CreateDate", Self.date(group.createDate))])
+    }
+}

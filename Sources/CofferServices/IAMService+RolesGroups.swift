@@ -1,0 +1,132 @@
+public import CofferCore
+public import CofferStorage
+public import Foundation
+
+/// Roles, groups and membership.
+extension IAMService {
+    // MARK: Roles
+
+    public func createRole(_ name: String, trustPolicy: String, path: String?, description: String?, maxSessionDuration: Int?,
+                           tags: [Tag], boundaryARN: String?, account: String) async throws -> IAMRole {
+        try IAMRules.validateName(name, member: "roleName", maximum: 64)
+        let path = path ?? "/"
+        try IAMRules.validatePath(path)
+        _ = try PolicyDocument.parse(trustPolicy, kind: .resource)
+        if let boundaryARN { _ = try await policy(boundaryARN, account: account) }
+        var role = IAMRole(arn: "arn:aws:iam::\(account):role\(path)\(name)", roleName: name,
+                           roleID: IAMRules.uniqueID(prefix: "AROA", random: random), path: path, createDate: clock.now(),
+                           assumeRolePolicy: trustPolicy)
+        role.description = description
+        role.maxSessionDuration = try Self.sessionDuration(maxSessionDuration) ?? 3600
+        role.tags = tags
+        role.permissionsBoundaryARN = boundaryARN
+        do {
+            try await store.write(RecordWrite(.create, scope: Self.scope(account), record: role))
+        } catch StorageError.nameTaken {
+            throw CofferError(.entityAlreadyExists, "Role with name \(name) already exists.")
+        }
+        return role
+    }
+
+    static func sessionDuration(_ seconds: Int?) throws(CofferError) -> Int? {
+        guard let seconds else { return nil }
+        guard (3600...43_200).contains(seconds) else {
+            throw CofferError.validation("1 validation error detected: Value '\(seconds)' at 'maxSessionDuration' failed to satisfy constraint: Member must have value \(seconds < 3600 ? "greater than or equal to 3600" : "less than or equal to 43200")")
+        }
+        return seconds
+    }
+
+    public func role(arn: String) async throws -> IAMRole? { try await store.record(IAMRole.self, arn: arn) }
+
+    public func listRoles(pathPrefix: String?, account: String) async throws -> [IAMRole] {
+        try await store.records(IAMRole.self, in: Self.scope(account)).filter { $0.path.hasPrefix(pathPrefix ?? "/") }
+            .sorted { $0.roleName.lowercased() < $1.roleName.lowercased() }
+    }
+
+    public func updateRole(_ name: String, description: String?, maxSessionDuration: Int?, account: String) async throws {
+        let duration = try Self.sessionDuration(maxSessionDuration)
+        try await changeHolder(IAMRole.self, name, account: account) { role in
+            if let description { role.description = description }
+            if let duration { role.maxSessionDuration = duration }
+        }
+    }
+
+    public func updateAssumeRolePolicy(_ name: String, document: String, account: String) async throws {
+        _ = try PolicyDocument.parse(document, kind: .resource)
+        try await changeHolder(IAMRole.self, name, account: account) { $0.assumeRolePolicy = document }
+    }
+
+    public func setRoleBoundary(_ name: String, policyARN: String?, account: String) async throws {
+        if let policyARN { _ = try await policy(policyARN, account: account) }
+        try await changeHolder(IAMRole.self, name, account: account) { $0.permissionsBoundaryARN = policyARN }
+    }
+
+    public func tagRole(_ name: String, tags: [Tag], remove: [String], account: String) async throws {
+        try await changeHolder(IAMRole.self, name, account: account) { role in
+            role.tags.removeAll { remove.contains($0.key) }
+            for tag in tags {
+                if let i = role.tags.firstIndex(where: { $0.key == tag.key }) { role.tags[i].value = tag.value } else { role.tags.append(tag) }
+            }
+            if role.tags.count > 50 { throw CofferError(.limitExceeded, "Cannot exceed quota for TagsPerRole: 50") }
+        }
+    }
+
+    public func deleteRole(_ name: String, account: String) async throws {
+        let role = try await holder(IAMRole.self, name, account: account)
+        if !role.attachedPolicyARNs.isEmpty { throw CofferError(.deleteConflict, "Cannot delete entity, must detach all policies first.") }
+        if !role.inlinePolicies.isEmpty { throw CofferError(.deleteConflict, "Cannot delete entity, must delete policies first.") }
+        try await store.removeRecord(arn: role.arn)
+    }
+
+    // MARK: Groups
+
+    public func createGroup(_ name: String, path: String?, account: String) async throws -> IAMGroup {
+        try IAMRules.validateName(name, member: "groupName", maximum: 128)
+        let path = path ?? "/"
+        try IAMRules.validatePath(path)
+        let group = IAMGroup(arn: "arn:aws:iam::\(account):group\(path)\(name)", groupName: name,
+                             groupID: IAMRules.uniqueID(prefix: "AGPA", random: random), path: path, createDate: clock.now())
+        do {
+            try await store.write(RecordWrite(.create, scope: Self.scope(account), record: group))
+        } catch StorageError.nameTaken {
+            throw CofferError(.entityAlreadyExists, "Group with name \(name) already exists.")
+        }
+        return group
+    }
+
+    public func listGroups(pathPrefix: String?, account: String) async throws -> [IAMGroup] {
+        try await store.records(IAMGroup.self, in: Self.scope(account)).filter { $0.path.hasPrefix(pathPrefix ?? "/") }
+            .sorted { $0.groupName.lowercased() < $1.groupName.lowercased() }
+    }
+
+    public func members(of group: IAMGroup, account: String) async throws -> [IAMUser] {
+        try await store.records(IAMUser.self, in: Self.scope(account)).filter { $0.groupNames.contains(group.groupName) }
+    }
+
+    public func addUserToGroup(_ groupName: String, userName: String, account: String) async throws {
+        let group = try await holder(IAMGroup.self, groupName, account: account)
+        try await changeUser(userName, account: account) { user in
+            if !user.groupNames.contains(group.groupName) { user.groupNames.append(group.groupName) }
+        }
+    }
+
+    public func removeUserFromGroup(_ groupName: String, userName: String, account: String) async throws {
+        let group = try await holder(IAMGroup.self, groupName, account: account)
+        try await changeUser(userName, account: account) { user in
+            guard user.groupNames.contains(group.groupName) else {
+                throw CofferError(.noSuchEntity, "The user with name \(userName) cannot be found in group \(groupName).")
+            }
+            user.groupNames.removeAll { $0 == group.groupName }
+        }
+    }
+
+    public func deleteGroup(_ name: String, account: String) async throws {
+        let group = try await holder(IAMGroup.self, name, account: account)
+        if !(try await members(of: group, account: account)).isEmpty {
+            throw CofferError(.deleteConflict, "Cannot delete entity, must remove users from group first.")
+        }
+        if !group.attachedPolicyARNs.isEmpty { throw CofferError(.deleteConflict, "Cannot delete entity, must detach all policies first.") }
+        if !group.inlinePolicies.isEmpty { throw CofferError(.deleteConflict, "Cannot delete entity, must delete policies first.") }
+        try await store.removeRecord(arn: group.arn)
+    }
+}

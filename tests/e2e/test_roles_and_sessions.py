@@ -1,0 +1,148 @@
+"""Roles, groups, AssumeRole and temporary credentials."""
+import datetime
+import json
+
+import pytest
+from botocore.exceptions import ClientError
+
+import sigv4
+from conftest import Coffer
+
+
+def fails(call, code, message_part=None):
+    with pytest.raises(ClientError) as info:
+        call()
+    error = info.value.response["Error"]
+    assert error["Code"] == code, error
+    if message_part is not None:
+        assert message_part in error["Message"], error
+    return error["Message"]
+
+
+def trust(principal, external_id=None):
+    statement = {"Effect": "Allow", "Principal": {"AWS": principal}, "Action": "sts:AssumeRole"}
+    if external_id:
+        statement["Condition"] = {"StringEquals": {"sts:ExternalId": external_id}}
+    return json.dumps({"Version": "2012-10-17", "Statement": [statement]})
+
+
+READ_SECRETS = json.dumps({"Version": "2012-10-17", "Statement": [
+    {"Effect": "Allow", "Action": ["secretsmanager:GetSecretValue", "secretsmanager:ListSecrets"], "Resource": "*"}]})
+
+
+def user_with_key(iam, name, policy=None):
+    user = iam.create_user(UserName=name)["User"]
+    if policy:
+        iam.put_user_policy(UserName=name, PolicyName="p", PolicyDocument=policy)
+    key = iam.create_access_key(UserName=name)["AccessKey"]
+    return user, key
+
+
+def test_assume_role_trust_external_id_and_session_policy(coffer):
+    iam, sm = coffer.client("iam"), coffer.client()
+    sm.create_secret(Name="app/secret", SecretString="role-visible")
+    user, key = user_with_key(iam, "deployer")
+    role = iam.create_role(RoleName="app-reader", AssumeRolePolicyDocument=trust(user["Arn"], "ext-123"), MaxSessionDuration=7200)["Role"]
+    assert role["Arn"].endswith(":role/app-reader") and role["RoleId"].startswith("AROA")
+    assert iam.get_role(RoleName="app-reader")["Role"]["AssumeRolePolicyDocument"]["Statement"][0]["Principal"]["AWS"] == user["Arn"]
+    iam.put_role_policy(RoleName="app-reader", PolicyName="read", PolicyDocument=READ_SECRETS)
+    sts = coffer.client("sts", access_key=key["AccessKeyId"], secret_key=key["SecretAccessKey"])
+    fails(lambda: sts.assume_role(RoleArn=role["Arn"], RoleSessionName="s1"), "AccessDenied", "sts:AssumeRole")
+    fails(lambda: sts.assume_role(RoleArn=role["Arn"], RoleSessionName="s1", ExternalId="wrong-id"), "AccessDenied")
+    fails(lambda: sts.assume_role(RoleArn=role["Arn"], RoleSessionName="s1", ExternalId="ext-123", DurationSeconds=7201), "ValidationError")
+    assumed = sts.assume_role(RoleArn=role["Arn"], RoleSessionName="s1", ExternalId="ext-123", DurationSeconds=3600)
+    creds = assumed["Credentials"]
+    assert creds["AccessKeyId"].startswith("ASIA") and creds["SessionToken"]
+    account = role["Arn"].split(":")[4]
+    assert assumed["AssumedRoleUser"]["Arn"] == f"arn:aws:sts::{account}:assumed-role/app-reader/s1"
+    session = dict(access_key=creds["AccessKeyId"], secret_key=creds["SecretAccessKey"])
+    import boto3
+    as_role = boto3.client("secretsmanager", endpoint_url=coffer.endpoint, region_name="us-east-1", aws_access_key_id=creds["AccessKeyId"],
+                           aws_secret_access_key=creds["SecretAccessKey"], aws_session_token=creds["SessionToken"])
+    assert as_role.get_secret_value(SecretId="app/secret")["SecretString"] == "role-visible"
+    fails(lambda: as_role.delete_secret(SecretId="app/secret"), "AccessDeniedException",
+          f"User: arn:aws:sts::{account}:assumed-role/app-reader/s1 is not authorized to perform: secretsmanager:DeleteSecret")
+    role_sts = boto3.client("sts", endpoint_url=coffer.endpoint, region_name="us-east-1", aws_access_key_id=creds["AccessKeyId"],
+                            aws_secret_access_key=creds["SecretAccessKey"], aws_session_token=creds["SessionToken"])
+    identity = role_sts.get_caller_identity()
+    assert identity["Arn"] == assumed["AssumedRoleUser"]["Arn"] and identity["UserId"] == assumed["AssumedRoleUser"]["AssumedRoleId"]
+    # Without the session token the temporary key is refused; with a wrong one too.
+    no_token = coffer.client(**session)
+    fails(lambda: no_token.list_secrets(), "UnrecognizedClientException")
+    # A session policy narrows the role.
+    narrow = json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "secretsmanager:ListSecrets", "Resource": "*"}]})
+    narrowed = sts.assume_role(RoleArn=role["Arn"], RoleSessionName="s2", ExternalId="ext-123", Policy=narrow)["Credentials"]
+    limited = boto3.client("secretsmanager", endpoint_url=coffer.endpoint, region_name="us-east-1", aws_access_key_id=narrowed["AccessKeyId"],
+                           aws_secret_access_key=narrowed["SecretAccessKey"], aws_session_token=narrowed["SessionToken"])
+    assert [s["Name"] for s in limited.list_secrets()["SecretList"]] == ["app/secret"]
+    fails(lambda: limited.get_secret_value(SecretId="app/secret"), "AccessDeniedException", "because no session policy allows")
+    # Root cannot assume roles.
+    fails(lambda: coffer.client("sts").assume_role(RoleArn=role["Arn"], RoleSessionName="root"), "AccessDenied")
+
+
+def test_temporary_credentials_expire(binary, tmp_path):
+    node = Coffer(binary, tmp_path / "expiry").start()
+    iam = node.client("iam")
+    user, key = user_with_key(iam, "deployer")
+    account = user["Arn"].split(":")[4]
+    role = iam.create_role(RoleName="short", AssumeRolePolicyDocument=trust(f"arn:aws:iam::{account}:root"))["Role"]
+    iam.put_user_policy(UserName="deployer", PolicyName="assume", PolicyDocument=json.dumps(
+        {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": role["Arn"]}]}))
+    iam.put_role_policy(RoleName="short", PolicyName="read", PolicyDocument=READ_SECRETS)
+    sts = node.client("sts", access_key=key["AccessKeyId"], secret_key=key["SecretAccessKey"])
+    creds = sts.assume_role(RoleArn=role["Arn"], RoleSessionName="brief", DurationSeconds=900)["Credentials"]
+    status, body = sigv4.signed_request(node.endpoint, "secretsmanager.ListSecrets", {}, creds["AccessKeyId"], creds["SecretAccessKey"],
+                                        token=creds["SessionToken"])
+    assert status == 200, body
+    # Restart the server 20 minutes in the future and sign as a client living there: the session has expired.
+    node.stop()
+    node.extra_env["COFFER_UNSAFE_CLOCK_OFFSET_SECONDS"] = "1200"
+    node.start()
+    later = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(seconds=1200)
+    status, body = sigv4.signed_request(node.endpoint, "secretsmanager.ListSecrets", {}, creds["AccessKeyId"], creds["SecretAccessKey"],
+                                        token=creds["SessionToken"], when=later)
+    assert (status, body["__type"]) == (400, "ExpiredTokenException"), body
+    assert body["Message"] == "The security token included in the request is expired"
+    node.stop()
+
+
+def test_groups_give_their_members_policies(coffer):
+    iam = coffer.client("iam")
+    user, key = user_with_key(iam, "member")
+    iam.create_group(GroupName="readers")
+    fails(lambda: iam.create_group(GroupName="Readers"), "EntityAlreadyExists")
+    policy = iam.create_policy(PolicyName="read-secrets", PolicyDocument=READ_SECRETS)["Policy"]["Arn"]
+    iam.attach_group_policy(GroupName="readers", PolicyArn=policy)
+    sm = coffer.client(access_key=key["AccessKeyId"], secret_key=key["SecretAccessKey"])
+    fails(lambda: sm.list_secrets(), "AccessDeniedException")
+    iam.add_user_to_group(GroupName="readers", UserName="member")
+    assert sm.list_secrets()["SecretList"] == []
+    assert [g["GroupName"] for g in iam.list_groups_for_user(UserName="member")["Groups"]] == ["readers"]
+    assert [u["UserName"] for u in iam.get_group(GroupName="readers")["Users"]] == ["member"]
+    fails(lambda: iam.delete_group(GroupName="readers"), "DeleteConflict")
+    iam.remove_user_from_group(GroupName="readers", UserName="member")
+    fails(lambda: sm.list_secrets(), "AccessDeniedException")
+    iam.detach_group_policy(GroupName="readers", PolicyArn=policy)
+    iam.delete_group(GroupName="readers")
+    assert iam.list_groups()["Groups"] == []
+
+
+def test_role_management(coffer):
+    iam = coffer.client("iam")
+    account = iam.create_user(UserName="x")["User"]["Arn"].split(":")[4]
+    fails(lambda: iam.create_role(RoleName="bad", AssumeRolePolicyDocument='{"Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole"}]}'),
+          "MalformedPolicyDocument")
+    iam.create_role(RoleName="svc", AssumeRolePolicyDocument=trust(f"arn:aws:iam::{account}:root"), Tags=[{"Key": "team", "Value": "a"}])
+    fails(lambda: iam.create_role(RoleName="svc", AssumeRolePolicyDocument=trust(f"arn:aws:iam::{account}:root")), "EntityAlreadyExists")
+    iam.update_role(RoleName="svc", MaxSessionDuration=43200, Description="service role")
+    role = iam.get_role(RoleName="svc")["Role"]
+    assert role["MaxSessionDuration"] == 43200 and role["Description"] == "service role"
+    fails(lambda: iam.update_role(RoleName="svc", MaxSessionDuration=50000), "ValidationError")
+    iam.update_assume_role_policy(RoleName="svc", PolicyDocument=trust(f"arn:aws:iam::{account}:user/x"))
+    assert iam.get_role(RoleName="svc")["Role"]["AssumeRolePolicyDocument"]["Statement"][0]["Principal"]["AWS"].endswith(":user/x")
+    iam.put_role_policy(RoleName="svc", PolicyName="p", PolicyDocument=READ_SECRETS)
+    assert iam.list_role_policies(RoleName="svc")["PolicyNames"] == ["p"]
+    fails(lambda: iam.delete_role(RoleName="svc"), "DeleteConflict")
+    iam.delete_role_policy(RoleName="svc", PolicyName="p")
+    iam.delete_role(RoleName="svc")
+    fails(lambda: iam.get_role(RoleName="svc"), "NoSuchEntity", "The role with name svc cannot be found.")
