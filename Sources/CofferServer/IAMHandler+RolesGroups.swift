@@ -108,9 +108,83 @@ extension IAMHandler {
         case "DeleteGroup":
             try await service.deleteGroup(try r.requiredString("GroupName"), account: account)
             return []
+        case "GetAccountPasswordPolicy":
+            let policy = try await service.passwordPolicy(account: account)
+            var children: [XMLNode] = [
+                .text("MinimumPasswordLength", String(policy.minimumPasswordLength)), .text("RequireSymbols", String(policy.requireSymbols)),
+                .text("RequireNumbers", String(policy.requireNumbers)), .text("RequireUppercaseCharacters", String(policy.requireUppercaseCharacters)),
+                .text("RequireLowercaseCharacters", String(policy.requireLowercaseCharacters)),
+                .text("AllowUsersToChangePassword", String(policy.allowUsersToChangePassword)), .text("ExpirePasswords", String(policy.expirePasswords)),
+            ]
+            if let age = policy.maxPasswordAge { children.append(.text("MaxPasswordAge", String(age))) }
+            if let reuse = policy.passwordReusePrevention { children.append(.text("PasswordReusePrevention", String(reuse))) }
+            if let hard = policy.hardExpiry { children.append(.text("HardExpiry", String(hard))) }
+            return [.element("PasswordPolicy", children)]
+        case "UpdateAccountPasswordPolicy":
+            var policy = IAMService.PasswordPolicy()
+            policy.minimumPasswordLength = try r.integer("MinimumPasswordLength") ?? 6
+            policy.requireSymbols = r.bool("RequireSymbols") ?? false
+            policy.requireNumbers = r.bool("RequireNumbers") ?? false
+            policy.requireUppercaseCharacters = r.bool("RequireUppercaseCharacters") ?? false
+            policy.requireLowercaseCharacters = r.bool("RequireLowercaseCharacters") ?? false
+            policy.allowUsersToChangePassword = r.bool("AllowUsersToChangePassword") ?? false
+            policy.maxPasswordAge = try r.integer("MaxPasswordAge")
+            policy.passwordReusePrevention = try r.integer("PasswordReusePrevention")
+            policy.hardExpiry = r.bool("HardExpiry")
+            try await service.updatePasswordPolicy(policy, account: account)
+            return []
+        case "DeleteAccountPasswordPolicy":
+            try await service.deletePasswordPolicy(account: account)
+            return []
+        case "SimulateCustomPolicy", "SimulatePrincipalPolicy":
+            return try await simulate(action, r, account: account)
         default:
             return nil
         }
+    }
+
+    private func simulate(_ action: String, _ r: QueryRequest, account: String) async throws -> [XMLNode] {
+        let actions = r.list("ActionNames")
+        guard !actions.isEmpty else { throw CofferError.validation("1 validation error detected: Value null at 'actionNames' failed to satisfy constraint: Member must not be null") }
+        let resources = r.list("ResourceArns")
+        var context: [String: [String]] = [:]
+        for entry in r.structures("ContextEntries") {
+            guard let name = entry["ContextKeyName"] else { continue }
+            let values = entry.filter { $0.key.hasPrefix("ContextKeyValues.member.") }
+                .sorted { Int($0.key.split(separator: ".").last ?? "0") ?? 0 < Int($1.key.split(separator: ".").last ?? "0") ?? 0 }.map(\.value)
+            context[name] = values
+        }
+        let inputs = r.list("PolicyInputList")
+        let results: [PolicySimulator.Result]
+        if action == "SimulatePrincipalPolicy" {
+            results = try await service.simulatePrincipal(try r.requiredString("PolicySourceArn"), extra: inputs, actions: actions,
+                                                          resources: resources, context: context, account: account)
+        } else {
+            guard !inputs.isEmpty else { throw CofferError.validation("1 validation error detected: Value null at 'policyInputList' failed to satisfy constraint: Member must not be null") }
+            var policies = PolicySet()
+            for (index, text) in inputs.enumerated() {
+                policies.identity.append(NamedPolicy(name: "PolicyInputList.\(index + 1)", document: try PolicyDocument.parse(text, kind: .identity)))
+            }
+            for (index, text) in r.list("PermissionsBoundaryPolicyInputList").enumerated() {
+                policies.boundary = NamedPolicy(name: "PermissionsBoundaryPolicyInputList.\(index + 1)", document: try PolicyDocument.parse(text, kind: .identity))
+            }
+            if let resourcePolicy = try r.string("ResourcePolicy") {
+                policies.resource = NamedPolicy(name: "ResourcePolicy", document: try PolicyDocument.parse(resourcePolicy, kind: .resource))
+            }
+            let caller = try r.string("CallerArn") ?? "arn:aws:iam::\(account):user/SimulatedUser"
+            let principal = PrincipalIdentity(kind: caller.hasSuffix(":root") ? .root : .user, arn: caller, account: ARN(caller)?.account ?? account)
+            results = PolicySimulator.simulate(policies: policies, principal: principal, actions: actions, resources: resources, context: context)
+        }
+        return [.element("EvaluationResults", results.map { result in
+            .element("member", [
+                .text("EvalActionName", result.action), .text("EvalResourceName", result.resource), .text("EvalDecision", result.decision),
+                .element("MatchedStatements", result.matched.map { statement in
+                    .element("member", [.text("SourcePolicyId", statement.policy),
+                                        .text("SourcePolicyType", statement.kind == .resource ? "resource" : "IAM Policy")])
+                }),
+                .element("MissingContextValues", []),
+            ])
+        }), .text("IsTruncated", "false")]
     }
 
     private func attached(_ holder: some PolicyHolder, account: String) async throws -> [XMLNode] {

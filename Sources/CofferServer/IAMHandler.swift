@@ -10,13 +10,9 @@ struct IAMHandler: QueryServiceHandler {
     let access: AccessControl
 
     static let pending: Set<String> = [
-        "ListGroupsForUser",
-        "AttachRolePolicy",
-        "ListRolePolicies",
-        "GetGroupPolicy",
-        "TagRole",
-        "TagPolicy", "UntagPolicy", "ListPolicyTags", "GetAccountPasswordPolicy",
-        "UpdateAccountPasswordPolicy", "DeleteAccountPasswordPolicy", "SimulateCustomPolicy", "SimulatePrincipalPolicy",
+        "TagPolicy", "UntagPolicy", "ListPolicyTags", "CreateLoginProfile", "GetLoginProfile", "UpdateLoginProfile",
+        "DeleteLoginProfile", "ChangePassword", "ListMFADevices", "CreateInstanceProfile", "GetAccountSummary",
+        "GetAccountAuthorizationDetails", "ListEntitiesForPolicy", "CreateServiceLinkedRole",
     ]
 
     func handle(_ action: String, _ r: QueryRequest, context: CallerContext) async throws -> [XMLNode] {

@@ -167,3 +167,66 @@ def test_secret_resource_policy_grants_and_denies(coffer):
     sm.put_resource_policy(SecretId="shared/secret", ResourcePolicy=json.dumps({"Version": "2012-10-17", "Statement": [
         {"Effect": "Deny", "Principal": "*", "Action": "secretsmanager:DeleteSecret", "Resource": "*"}]}))
     fails(lambda: sm.delete_secret(SecretId=arn), "AccessDeniedException", "with an explicit deny in a resource-based policy")
+
+
+def test_seed_001_password_policy(coffer):
+    iam = coffer.client("iam")
+    fails(lambda: iam.get_account_password_policy(), "NoSuchEntity")
+    iam.update_account_password_policy(MinimumPasswordLength=12, RequireSymbols=True, RequireNumbers=True,
+                                       RequireUppercaseCharacters=True, RequireLowercaseCharacters=True,
+                                       AllowUsersToChangePassword=True, MaxPasswordAge=90, PasswordReusePrevention=24)
+    policy = iam.get_account_password_policy()["PasswordPolicy"]
+    assert policy["MinimumPasswordLength"] == 12 and policy["RequireSymbols"] and policy["RequireNumbers"]
+    assert policy["RequireUppercaseCharacters"] and policy["RequireLowercaseCharacters"]
+    assert policy["MaxPasswordAge"] == 90 and policy["PasswordReusePrevention"] == 24 and policy["ExpirePasswords"] is True
+    fails(lambda: iam.update_account_password_policy(MinimumPasswordLength=12, PasswordReusePrevention=25), "ValidationError")
+    iam.delete_account_password_policy()
+    fails(lambda: iam.get_account_password_policy(), "NoSuchEntity")
+
+
+SEED_002_POLICY = json.dumps({
+    "Version": "2012-10-17",
+    "Statement": [
+        {"Sid": "EC2InstanceManagement", "Effect": "Allow",
+         "Action": ["ec2:RunInstances", "ec2:StartInstances", "ec2:StopInstances", "ec2:TerminateInstances"],
+         "Resource": "*",
+         "Condition": {"StringEquals": {"aws:RequestedRegion": ["us-east-1", "us-west-2"]}}},
+        {"Sid": "RestrictInstanceTypes", "Effect": "Deny", "Action": "ec2:RunInstances",
+         "Resource": "arn:aws:ec2:*:*:instance/*",
+         "Condition": {"StringNotEquals": {"ec2:InstanceType": ["t3.micro", "t3.small", "g4dn.xlarge"]}}},
+        {"Sid": "ManagedOnly", "Effect": "Deny", "Action": ["ec2:StopInstances", "ec2:TerminateInstances"],
+         "Resource": "*", "Condition": {"StringNotEquals": {"ec2:ResourceTag/ManagedBy": "cml"}}},
+    ]})
+
+
+@pytest.mark.parametrize("action,resource,context,expected", [
+    ("ec2:RunInstances", "arn:aws:ec2:us-east-1:123456789012:instance/i-1",
+     [("aws:RequestedRegion", ["us-east-1"]), ("ec2:InstanceType", ["t3.micro"])], "allowed"),
+    ("ec2:RunInstances", "arn:aws:ec2:us-east-1:123456789012:instance/i-1",
+     [("aws:RequestedRegion", ["us-east-1"]), ("ec2:InstanceType", ["m5.24xlarge"])], "explicitDeny"),
+    ("ec2:RunInstances", "arn:aws:ec2:eu-west-1:123456789012:instance/i-1",
+     [("aws:RequestedRegion", ["eu-west-1"]), ("ec2:InstanceType", ["t3.micro"])], "implicitDeny"),
+    ("ec2:StopInstances", "arn:aws:ec2:us-east-1:123456789012:instance/i-1",
+     [("aws:RequestedRegion", ["us-east-1"]), ("ec2:ResourceTag/ManagedBy", ["cml"])], "allowed"),
+    ("ec2:TerminateInstances", "arn:aws:ec2:us-east-1:123456789012:instance/i-1",
+     [("aws:RequestedRegion", ["us-east-1"]), ("ec2:ResourceTag/ManagedBy", ["someone-else"])], "explicitDeny"),
+    ("ec2:TerminateInstances", "arn:aws:ec2:us-west-2:123456789012:instance/i-1",
+     [("aws:RequestedRegion", ["us-west-2"])], "explicitDeny"),
+    ("s3:GetObject", "arn:aws:s3:::bucket/key", [], "implicitDeny"),
+])
+def test_seed_002_simulate_custom_policy(coffer, action, resource, context, expected):
+    iam = coffer.client("iam")
+    entries = [{"ContextKeyName": k, "ContextKeyValues": v, "ContextKeyType": "stringList"} for k, v in context]
+    result = iam.simulate_custom_policy(PolicyInputList=[SEED_002_POLICY], ActionNames=[action], ResourceArns=[resource],
+                                        ContextEntries=entries)["EvaluationResults"][0]
+    assert (result["EvalActionName"], result["EvalResourceName"], result["EvalDecision"]) == (action, resource, expected)
+
+
+def test_simulate_principal_policy(coffer):
+    user, policy, _ = service_user(coffer)
+    iam = coffer.client("iam")
+    results = iam.simulate_principal_policy(PolicySourceArn=user["Arn"], ActionNames=["secretsmanager:GetSecretValue"],
+                                            ResourceArns=["arn:aws:secretsmanager:us-east-1:123456789012:secret:anomaly-detector/x-AbCdEf",
+                                                          "arn:aws:secretsmanager:us-east-1:123456789012:secret:other/x-AbCdEf"])["EvaluationResults"]
+    assert [r["EvalDecision"] for r in results] == ["allowed", "implicitDeny"]
+    assert results[0]["MatchedStatements"][0]["SourcePolicyId"] == policy["Arn"]
