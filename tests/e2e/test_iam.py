@@ -184,41 +184,46 @@ def test_seed_001_password_policy(coffer):
     fails(lambda: iam.get_account_password_policy(), "NoSuchEntity")
 
 
-SEED_002_POLICY = json.dumps({
-    "Version": "2012-10-17",
-    "Statement": [
-        {"Sid": "EC2InstanceManagement", "Effect": "Allow",
-         "Action": ["ec2:RunInstances", "ec2:StartInstances", "ec2:StopInstances", "ec2:TerminateInstances"],
-         "Resource": "*",
-         "Condition": {"StringEquals": {"aws:RequestedRegion": ["us-east-1", "us-west-2"]}}},
-        {"Sid": "RestrictInstanceTypes", "Effect": "Deny", "Action": "ec2:RunInstances",
-         "Resource": "arn:aws:ec2:*:*:instance/*",
-         "Condition": {"StringNotEquals": {"ec2:InstanceType": ["t3.micro", "t3.small", "g4dn.xlarge"]}}},
-        {"Sid": "ManagedOnly", "Effect": "Deny", "Action": ["ec2:StopInstances", "ec2:TerminateInstances"],
-         "Resource": "*", "Condition": {"StringNotEquals": {"ec2:ResourceTag/ManagedBy": "cml"}}},
-    ]})
+# Seed 002_e0c1c5dd9bc33c76.txt: CMLWorkerManagementPolicy and its three restricted variants, verbatim.
+SEED_002 = json.loads((Path(__file__).parent / "seed_002_policies.json").read_text())
 
 
-@pytest.mark.parametrize("action,resource,context,expected", [
-    ("ec2:RunInstances", "arn:aws:ec2:us-east-1:123456789012:instance/i-1",
-     [("aws:RequestedRegion", ["us-east-1"]), ("ec2:InstanceType", ["t3.micro"])], "allowed"),
-    ("ec2:RunInstances", "arn:aws:ec2:us-east-1:123456789012:instance/i-1",
-     [("aws:RequestedRegion", ["us-east-1"]), ("ec2:InstanceType", ["m5.24xlarge"])], "explicitDeny"),
-    ("ec2:RunInstances", "arn:aws:ec2:eu-west-1:123456789012:instance/i-1",
-     [("aws:RequestedRegion", ["eu-west-1"]), ("ec2:InstanceType", ["t3.micro"])], "implicitDeny"),
-    ("ec2:StopInstances", "arn:aws:ec2:us-east-1:123456789012:instance/i-1",
-     [("aws:RequestedRegion", ["us-east-1"]), ("ec2:ResourceTag/ManagedBy", ["cml"])], "allowed"),
-    ("ec2:TerminateInstances", "arn:aws:ec2:us-east-1:123456789012:instance/i-1",
-     [("aws:RequestedRegion", ["us-east-1"]), ("ec2:ResourceTag/ManagedBy", ["someone-else"])], "explicitDeny"),
-    ("ec2:TerminateInstances", "arn:aws:ec2:us-west-2:123456789012:instance/i-1",
-     [("aws:RequestedRegion", ["us-west-2"])], "explicitDeny"),
-    ("s3:GetObject", "arn:aws:s3:::bucket/key", [], "implicitDeny"),
+def as_policy(statement_text):
+    """The variants are single statements in the seed; a policy wraps each one."""
+    return json.dumps({"Version": "2012-10-17", "Statement": [json.loads(statement_text)]})
+
+
+INSTANCE = "arn:aws:ec2:us-east-1:123456789012:instance/i-0abc"
+
+
+@pytest.mark.parametrize("policy,action,resource,context,expected", [
+    ("CMLWorkerManagementPolicy", "ec2:RunInstances", "*", [], "allowed"),
+    ("CMLWorkerManagementPolicy", "ec2:DescribeRegions", "*", [], "allowed"),
+    ("CMLWorkerManagementPolicy", "ec2:CreateTags", INSTANCE, [], "allowed"),
+    ("CMLWorkerManagementPolicy", "cloudwatch:GetMetricStatistics", "*", [], "allowed"),
+    ("CMLWorkerManagementPolicy", "ec2:DeleteVpc", "*", [], "implicitDeny"),
+    ("CMLWorkerManagementPolicy", "s3:GetObject", "arn:aws:s3:::bucket/key", [], "implicitDeny"),
+    ("RegionRestricted", "ec2:StartInstances", INSTANCE, [("ec2:Region", ["us-east-1"])], "allowed"),
+    ("RegionRestricted", "ec2:StartInstances", INSTANCE, [("ec2:Region", ["us-west-2"])], "allowed"),
+    ("RegionRestricted", "ec2:StartInstances", INSTANCE, [("ec2:Region", ["eu-west-1"])], "implicitDeny"),
+    ("RegionRestricted", "ec2:StartInstances", INSTANCE, [], "implicitDeny"),
+    ("RegionRestricted", "ec2:DescribeRegions", "*", [("ec2:Region", ["us-east-1"])], "implicitDeny"),
+    ("TagRestricted", "ec2:StopInstances", INSTANCE, [("ec2:ResourceTag/ManagedBy", ["cml-cloud-manager"])], "allowed"),
+    ("TagRestricted", "ec2:TerminateInstances", INSTANCE, [("ec2:ResourceTag/ManagedBy", ["someone-else"])], "implicitDeny"),
+    ("TagRestricted", "ec2:StopInstances", "arn:aws:ec2:us-east-1:123456789012:volume/vol-1",
+     [("ec2:ResourceTag/ManagedBy", ["cml-cloud-manager"])], "implicitDeny"),
+    ("TagRestricted", "ec2:RunInstances", INSTANCE, [("ec2:ResourceTag/ManagedBy", ["cml-cloud-manager"])], "implicitDeny"),
+    ("RunInstancesRestricted", "ec2:RunInstances", INSTANCE, [("ec2:InstanceType", ["c5.large"])], "allowed"),
+    ("RunInstancesRestricted", "ec2:RunInstances", INSTANCE, [("ec2:InstanceType", ["m5.xlarge"])], "allowed"),
+    ("RunInstancesRestricted", "ec2:RunInstances", INSTANCE, [("ec2:InstanceType", ["t3.micro"])], "implicitDeny"),
+    ("RunInstancesRestricted", "ec2:RunInstances", INSTANCE, [("ec2:InstanceType", ["c6i.2xlarge"])], "allowed"),
+    ("RunInstancesRestricted", "ec2:RunInstances", INSTANCE, [], "implicitDeny"),
 ])
-def test_seed_002_simulate_custom_policy(coffer, action, resource, context, expected):
-    iam = coffer.client("iam")
+def test_seed_002_policies_simulated(coffer, policy, action, resource, context, expected):
+    document = SEED_002[policy] if policy == "CMLWorkerManagementPolicy" else as_policy(SEED_002[policy])
     entries = [{"ContextKeyName": k, "ContextKeyValues": v, "ContextKeyType": "stringList"} for k, v in context]
-    result = iam.simulate_custom_policy(PolicyInputList=[SEED_002_POLICY], ActionNames=[action], ResourceArns=[resource],
-                                        ContextEntries=entries)["EvaluationResults"][0]
+    result = coffer.client("iam").simulate_custom_policy(PolicyInputList=[document], ActionNames=[action], ResourceArns=[resource],
+                                                         ContextEntries=entries)["EvaluationResults"][0]
     assert (result["EvalActionName"], result["EvalResourceName"], result["EvalDecision"]) == (action, resource, expected)
 
 
