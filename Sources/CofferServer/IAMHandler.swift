@@ -201,11 +201,7 @@ struct IAMHandler: QueryServiceHandler {
         r.structures("Tags").compactMap { fields in fields["Key"].map { Tag(key: $0, value: fields["Value"] ?? "") } }
     }
 
-    static func date(_ date: Date) -> String {
-        let c = CivilTime(date)
-        func pad(_ v: Int, _ w: Int = 2) -> String { String(repeating: "0", count: max(0, w - String(v).count)) + String(v) }
-        return "\(pad(c.year, 4))-\(pad(c.month))-\(pad(c.day))T\(pad(c.hour)):\(pad(c.minute)):\(pad(c.second))Z"
-    }
+    static func date(_ date: Date) -> String { SigV4Timestamp.iso8601(date) }
 
     func tagNode(_ tag: Tag) -> XMLNode { .element("member", [.text("Key", tag.key), .text("Value", tag.value)]) }
 

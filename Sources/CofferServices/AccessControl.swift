@@ -5,6 +5,7 @@ import Foundation
 /// the resource's policy, and the global context keys, before anything changes or is returned.
 public struct AccessControl: Sendable {
     let iam: IAMService
+    private let cache = PolicyCache()
 
     public init(iam: IAMService) { self.iam = iam }
 
@@ -17,9 +18,30 @@ public struct AccessControl: Sendable {
                           resourcePolicy: String? = nil, resourcePolicyRequired: Bool = false) async throws {
         // The account root may do anything that no resource policy forbids: skip the work.
         if caller.isRoot, resourcePolicy == nil { return }
-        var policies = PolicySet(resourcePolicyRequired: resourcePolicyRequired)
+        let who = try await self.caller(caller)
+        var policies = who.policies
+        policies.resourcePolicyRequired = resourcePolicyRequired
+        if let resourcePolicy { policies.resource = NamedPolicy(name: "resource policy", document: try cache.document(resourcePolicy)) }
+        var context = who.keys
+        context.merge(keys) { $1 }
+        context["aws:RequestedRegion"] = [caller.scope.region]
+        context["aws:CurrentTime"] = [SigV4Timestamp.iso8601(caller.requestTime)]
+        context["aws:EpochTime"] = [String(Int(caller.requestTime.timeIntervalSince1970))]
+        if let ip = caller.sourceIP { context["aws:SourceIp"] = [ip] }
+        if let agent = caller.userAgent { context["aws:UserAgent"] = [agent] }
+        let request = RequestContext(principal: who.principal, action: action, resource: resource, keys: context)
+        let decision = PolicyEvaluator.evaluate(request, policies)
+        guard decision.isAllowed else { throw CofferError(.accessDenied, decision.message(for: request)) }
+    }
+
+    /// Who the caller is, the policies that apply to it and its fixed context keys, cached until IAM changes.
+    private func caller(_ caller: CallerContext) async throws -> PolicyCache.Caller {
+        let generation = iam.generation
+        let key = caller.principalARN + "\n" + caller.accessKeyID
+        if let cached = cache.caller(key, generation: generation) { return cached }
+        var policies = PolicySet()
         let principal: PrincipalIdentity
-        var context: [String: [String]] = keys
+        var context: [String: [String]] = [:]
         if caller.isRoot {
             principal = .root(account: caller.scope.account)
             context["aws:userid"] = [caller.scope.account]
@@ -29,41 +51,31 @@ public struct AccessControl: Sendable {
             else { throw CofferError(.unrecognizedClient, "The security token included in the request is invalid.") }
             principal = PrincipalIdentity(kind: .assumedRole, arn: caller.principalARN, account: caller.scope.account, roleARN: role.arn)
             policies = try await iam.policySet(for: role, session: session)
-            policies.resourcePolicyRequired = resourcePolicyRequired
             context["aws:userid"] = [session.principalID]
-            context["aws:TokenIssueTime"] = [ISO8601DateFormatter().string(from: session.issued)]
+            context["aws:TokenIssueTime"] = [SigV4Timestamp.iso8601(session.issued)]
             for tag in role.tags { context["aws:PrincipalTag/\(tag.key)"] = [tag.value] }
             for tag in session.sessionTags { context["aws:PrincipalTag/\(tag.key)"] = [tag.value] }
             if let source = session.sourceIdentity { context["aws:SourceIdentity"] = [source] }
         } else if let user = try await iam.user(arn: caller.principalARN) {
             principal = PrincipalIdentity(kind: .user, arn: user.arn, account: caller.scope.account)
             policies = try await iam.policySet(for: user, account: caller.scope.account)
-            policies.resourcePolicyRequired = resourcePolicyRequired
             context["aws:username"] = [user.userName]
             if let session = try await iam.store.record(STSSession.self, arn: STSSession.arn(accessKeyID: caller.accessKeyID)) {
-                context["aws:TokenIssueTime"] = [ISO8601DateFormatter().string(from: session.issued)]
+                context["aws:TokenIssueTime"] = [SigV4Timestamp.iso8601(session.issued)]
             }
             context["aws:userid"] = [user.userID]
             for tag in user.tags { context["aws:PrincipalTag/\(tag.key)"] = [tag.value] }
         } else {
             throw CofferError(.unrecognizedClient, "The security token included in the request is invalid.")
         }
-        if let resourcePolicy {
-            policies.resource = NamedPolicy(name: "resource policy", document: try PolicyDocument.parse(resourcePolicy, kind: .resource))
-        }
         context["aws:PrincipalArn"] = [principal.arn]
         context["aws:PrincipalAccount"] = [caller.scope.account]
         context["aws:PrincipalType"] = [principal.kind.rawValue]
-        context["aws:RequestedRegion"] = [caller.scope.region]
-        context["aws:CurrentTime"] = [ISO8601DateFormatter().string(from: caller.requestTime)]
-        context["aws:EpochTime"] = [String(Int(caller.requestTime.timeIntervalSince1970))]
         context["aws:SecureTransport"] = ["false"]
         context["aws:MultiFactorAuthPresent"] = ["false"]
-        if let ip = caller.sourceIP { context["aws:SourceIp"] = [ip] }
-        if let agent = caller.userAgent { context["aws:UserAgent"] = [agent] }
-        let request = RequestContext(principal: principal, action: action, resource: resource, keys: context)
-        let decision = PolicyEvaluator.evaluate(request, policies)
-        guard decision.isAllowed else { throw CofferError(.accessDenied, decision.message(for: request)) }
+        let result = PolicyCache.Caller(principal: principal, policies: policies, keys: context)
+        cache.store(result, for: key, generation: generation)
+        return result
     }
 
     /// The context keys for tags a request sets (aws:RequestTag/*, aws:TagKeys).

@@ -12,9 +12,15 @@ public struct IAMService: Sendable {
     /// Called when an access key changes, so caches of opened credentials can drop it.
     let credentialsChanged: @Sendable (String) -> Void
 
+    /// Bumped on every IAM write; caches of evaluated policies compare against it.
+    var generation: Int { observed.generation.load(ordering: .acquiring) }
+    private let observed: ObservedStore
+
     public init(store: any CofferStore, root: RootKey, clock: any WallClock, random: any RandomSource,
                 credentialsChanged: @escaping @Sendable (String) -> Void) {
-        self.store = store
+        let observed = ObservedStore(base: store)
+        self.observed = observed
+        self.store = observed
         self.root = root
         self.clock = clock
         self.random = random

@@ -8,6 +8,13 @@ public enum SigV4Timestamp {
             + pad(c.second, 2) + "Z"
     }
 
+    /// `2026-11-22T17:05:08Z`, as IAM and condition keys such as aws:CurrentTime write dates.
+    public static func iso8601(_ date: Date) -> String {
+        let c = CivilTime(date)
+        return pad(c.year, 4) + "-" + pad(c.month, 2) + "-" + pad(c.day, 2) + "T" + pad(c.hour, 2) + ":" + pad(c.minute, 2) + ":"
+            + pad(c.second, 2) + "Z"
+    }
+
     public static func parse(_ text: String) -> Date? {
         let u = Array(text.utf8)
         guard u.count == 16, u[8] == UInt8(ascii: "T"), u[15] == UInt8(ascii: "Z") else { return nil }

@@ -1,0 +1,94 @@
+public import CofferCore
+public import CofferStorage
+import Foundation
+import Synchronization
+
+/// Counts IAM's writes, so caches of who-may-do-what can tell when they went stale. Every IAM
+/// change goes through this store; a bumped generation empties the caches.
+final class ObservedStore: CofferStore {
+    let base: any CofferStore
+    let generation = Atomic<Int>(0)
+
+    init(base: any CofferStore) { self.base = base }
+
+    private func bump() { generation.wrappingAdd(1, ordering: .releasing) }
+
+    func record<R: Record>(_ type: R.Type, named name: String, in scope: ResourceScope) async throws -> R? {
+        try await base.record(type, named: name, in: scope)
+    }
+    func record<R: Record>(_ type: R.Type, arn: String) async throws -> R? { try await base.record(type, arn: arn) }
+    func records<R: Record>(_ type: R.Type, in scope: ResourceScope) async throws -> [R] { try await base.records(type, in: scope) }
+    func sealedValue(arn: String, versionID: String) async throws -> [UInt8]? { try await base.sealedValue(arn: arn, versionID: versionID) }
+    func write<R: Record>(_ write: RecordWrite<R>) async throws {
+        defer { bump() }
+        try await base.write(write)
+    }
+    func removeRecord(arn: String) async throws {
+        defer { bump() }
+        try await base.removeRecord(arn: arn)
+    }
+    func recordsDue(forDeletionAt date: Date) async throws -> [(kind: String, arn: String)] { try await base.recordsDue(forDeletionAt: date) }
+    func accessKey(id: String) async throws -> StoredAccessKey? { try await base.accessKey(id: id) }
+    func putAccessKey(_ key: StoredAccessKey) async throws {
+        defer { bump() }
+        try await base.putAccessKey(key)
+    }
+    func accessKeys(principalARN: String) async throws -> [StoredAccessKey] { try await base.accessKeys(principalARN: principalARN) }
+    func deleteAccessKey(id: String) async throws {
+        defer { bump() }
+        try await base.deleteAccessKey(id: id)
+    }
+    func setting(_ name: String) async throws -> String? { try await base.setting(name) }
+    func setSetting(_ name: String, _ value: String) async throws {
+        defer { bump() }
+        try await base.setSetting(name, value)
+    }
+}
+
+/// Parsed policies per caller and per resource-policy text, valid until IAM changes anything.
+final class PolicyCache: Sendable {
+    struct Caller: Sendable {
+        let principal: PrincipalIdentity
+        let policies: PolicySet
+        let keys: [String: [String]]
+    }
+
+    private struct State {
+        var generation = -1
+        var callers: [String: Caller] = [:]
+        var documents: [String: PolicyDocument] = [:]
+    }
+
+    private let state = Mutex(State())
+    private static let capacity = 4096
+
+    func caller(_ key: String, generation: Int) -> Caller? {
+        state.withLock { state in
+            if state.generation != generation {
+                state.generation = generation
+                state.callers.removeAll()
+                return nil
+            }
+            return state.callers[key]
+        }
+    }
+
+    func store(_ caller: Caller, for key: String, generation: Int) {
+        state.withLock { state in
+            guard state.generation == generation else { return }
+            if state.callers.count >= Self.capacity { state.callers.removeAll() }
+            state.callers[key] = caller
+        }
+    }
+
+    /// A resource policy parsed once per distinct text.
+    func document(_ text: String) throws -> PolicyDocument {
+        if let cached = state.withLock({ $0.documents[text] }) { return cached }
+        let parsed = try PolicyDocument.parse(text, kind: .resource)
+        state.withLock { state in
+            if state.documents.count >= Self.capacity { state.documents.removeAll() }
+            state.documents[text] = parsed
+        }
+        return parsed
+    }
+}
