@@ -58,9 +58,9 @@ public final class CofferNode: Sendable {
             verifier: SigV4Verifier(clock: clock, unsafeAcceptAnySecret: configuration.dev), clock: clock, credentials: credentials,
             devAccount: configuration.dev ? accountID : nil,
             jsonServices: [
-                "secretsmanager": JSONService(signingName: "secretsmanager", handler: SecretsManagerHandler(service: service, access: access)),
+                "secretsmanager": JSONService(signingName: "secretsmanager", handler: SecretsManagerHandler(service: service, access: access, kms: kms)),
                 "TrentService": JSONService(signingName: "kms", handler: KMSHandler(service: kms, access: access)),
-                "AmazonSSM": JSONService(signingName: "ssm", handler: ParameterStoreHandler(service: parameters, access: access)),
+                "AmazonSSM": JSONService(signingName: "ssm", handler: ParameterStoreHandler(service: parameters, access: access, kms: kms)),
             ],
             queryServices: ["sts": STSHandler(credentials: credentials, access: access, service: sts), "iam": IAMHandler(service: iam, access: access)],
             random: random, logger: logger, version: Self.version)

@@ -7,6 +7,7 @@ import Foundation
 struct ParameterStoreHandler: JSONServiceHandler {
     let service: ParameterStoreService
     let access: AccessControl
+    let kms: KMSService
 
     func handle(_ operation: String, _ r: JSONRequest, context: CallerContext) async throws -> JSONValue {
         try await authorize(operation, r, context)
@@ -73,6 +74,40 @@ struct ParameterStoreHandler: JSONServiceHandler {
             let base = (try? ParameterRules.reference(name, scope: context.scope).name) ?? name
             let path = base.hasSuffix("/") && base != "/" ? String(base.dropLast()) : base
             try await access.authorize(context, action: action, resource: ParameterRules.arn(path, scope: context.scope), keys: keys)
+        }
+        try await authorizeKeyUse(operation, r, context, names: names)
+    }
+
+    /// SecureStrings need kms:Decrypt (reading with decryption) or kms:Encrypt (writing) on their key, through SSM.
+    private func authorizeKeyUse(_ operation: String, _ r: JSONRequest, _ context: CallerContext, names: [String]) async throws {
+        let action: String
+        var keyIDs: [String?] = []
+        switch operation {
+        case "GetParameter", "GetParameters", "GetParameterHistory":
+            guard try r.bool("WithDecryption") == true else { return }
+            action = "kms:Decrypt"
+            for name in names {
+                let base = (try? ParameterRules.reference(name, scope: context.scope).name) ?? name
+                if let version = try await service.latestVersion(base, scope: context.scope), version.type == .secureString {
+                    keyIDs.append(version.keyID)
+                }
+            }
+        case "GetParametersByPath":
+            guard try r.bool("WithDecryption") == true else { return }
+            action = "kms:Decrypt"
+            keyIDs = try await service.secureKeyIDs(under: try r.requiredString("Path"), recursive: try r.bool("Recursive") ?? false,
+                                                    scope: context.scope)
+        case "PutParameter":
+            guard try r.string("Type") == "SecureString" else { return }
+            action = "kms:Encrypt"
+            keyIDs = [try r.string("KeyId")]
+        default:
+            return
+        }
+        for keyID in Set(keyIDs.map { $0 ?? "alias/aws/ssm" }) {
+            guard let key = try? await (keyID == "alias/aws/ssm" ? kms.managedKey(service: "ssm", in: context.scope) : kms.resolve(keyID, in: context.scope))
+            else { continue }
+            try await access.authorizeKeyUse(context, key: key, action: action, viaService: "ssm")
         }
     }
 

@@ -7,6 +7,7 @@ import Foundation
 struct SecretsManagerHandler: JSONServiceHandler {
     let service: SecretsManagerService
     let access: AccessControl
+    let kms: KMSService
 
     /// Operations the later issues bring; they answer NotImplemented rather than a fake success.
     static let pending: Set<String> = [
@@ -78,6 +79,44 @@ struct SecretsManagerHandler: JSONServiceHandler {
             if operation == "UntagResource" { keys["aws:TagKeys"] = try r.stringList("TagKeys") ?? [] }
         }
         try await access.authorize(context, action: action, resource: resource, keys: keys, resourcePolicy: resourcePolicy)
+        try await authorizeKeyUse(operation, r, context)
+    }
+
+    /// Reading a secret needs kms:Decrypt on its key, writing one kms:GenerateDataKey, both through Secrets Manager.
+    private func authorizeKeyUse(_ operation: String, _ r: JSONRequest, _ context: CallerContext) async throws {
+        if context.isRoot { return }
+        let action: String
+        var keyID: String?
+        switch operation {
+        case "GetSecretValue":
+            action = "kms:Decrypt"
+            guard let secret = try await service.describeSecretIfPresent(secretID: try r.requiredString("SecretId"), in: context.scope) else { return }
+            keyID = secret.kmsKeyID
+        case "PutSecretValue", "UpdateSecret":
+            guard r.body["SecretString"] != nil || r.body["SecretBinary"] != nil else { return }
+            action = "kms:GenerateDataKey"
+            guard let secret = try await service.describeSecretIfPresent(secretID: try r.requiredString("SecretId"), in: context.scope) else { return }
+            keyID = try r.string("KmsKeyId") ?? secret.kmsKeyID
+        case "CreateSecret":
+            guard r.body["SecretString"] != nil || r.body["SecretBinary"] != nil else { return }
+            action = "kms:GenerateDataKey"
+            keyID = try r.string("KmsKeyId")
+        default:
+            return
+        }
+        let key: KMSKey
+        do {
+            if let keyID {
+                key = try await kms.resolve(keyID, in: context.scope)
+            } else {
+                key = try await kms.managedKey(service: "secretsmanager", in: context.scope)
+            }
+        } catch { return }
+        do {
+            try await access.authorizeKeyUse(context, key: key, action: action, viaService: "secretsmanager")
+        } catch let error as CofferError where error.code == .accessDenied {
+            throw CofferError(.accessDenied, "Access to KMS is not allowed")
+        }
     }
 
     // MARK: Readers shared by several operations

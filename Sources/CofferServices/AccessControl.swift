@@ -78,6 +78,17 @@ public struct AccessControl: Sendable {
         return result
     }
 
+    /// The check AWS makes when a service uses a KMS key on the caller's behalf: the key policy (and
+    /// IAM, where it delegates) must allow `action` with kms:ViaService set to that service.
+    public func authorizeKeyUse(_ caller: CallerContext, key: KMSKey, action: String, viaService service: String) async throws {
+        if caller.isRoot, key.keyManager == "AWS" { return }
+        let keys: [String: [String]] = [
+            "kms:ViaService": ["\(service).\(caller.scope.region).amazonaws.com"], "kms:CallerAccount": [caller.scope.account],
+            "kms:KeySpec": [key.keySpec.rawValue], "kms:KeyUsage": [key.keyUsage.rawValue],
+        ]
+        try await authorize(caller, action: action, resource: key.arn, keys: keys, resourcePolicy: key.policy, resourcePolicyRequired: true)
+    }
+
     /// The context keys for tags a request sets (aws:RequestTag/*, aws:TagKeys).
     public static func requestTagKeys(_ tags: [Tag]) -> [String: [String]] {
         var keys: [String: [String]] = ["aws:TagKeys": tags.map(\.key)]

@@ -260,6 +260,20 @@ public struct ParameterStoreService: Sendable {
         return (results, page.nextToken)
     }
 
+    /// For authorization: a parameter's newest version, if it exists.
+    public func latestVersion(_ name: String, scope: ResourceScope) async throws -> ParameterVersion? {
+        try await find(name, scope)?.latest
+    }
+
+    /// For authorization: the keys of the SecureStrings a path read would decrypt.
+    public func secureKeyIDs(under path: String, recursive: Bool, scope: ResourceScope) async throws -> [String?] {
+        let filter = ParameterFilter(key: "Path", option: recursive ? "Recursive" : "OneLevel", values: [path])
+        return try await store.records(Parameter.self, in: scope).compactMap { parameter in
+            guard let latest = parameter.latest, latest.type == .secureString, filter.matchesPath(parameter.name) else { return nil }
+            return .some(latest.keyID)
+        }
+    }
+
     // MARK: Delete, describe, history
 
     public func deleteParameter(_ name: String, context caller: CallerContext) async throws {

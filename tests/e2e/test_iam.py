@@ -235,3 +235,64 @@ def test_simulate_principal_policy(coffer):
                                                           "arn:aws:secretsmanager:us-east-1:123456789012:secret:other/x-AbCdEf"])["EvaluationResults"]
     assert [r["EvalDecision"] for r in results] == ["allowed", "implicitDeny"]
     assert results[0]["MatchedStatements"][0]["SourcePolicyId"] == policy["Arn"]
+
+
+# Seed 003_1803b2d918618988.txt's read policy for the metrics collector, verbatim.
+SEED_003_POLICY = (Path(__file__).parent / "seed_003_policy.json").read_text()
+
+
+def test_seed_003_read_policy_and_kms_decrypt(coffer):
+    iam, kms = coffer.client("iam"), coffer.client("kms", region="eu-west-1")
+    root_ssm = coffer.client("ssm", region="eu-west-1")
+    root_ssm.put_parameter(Name="/ELASMETRICS/STAGING/MYSQL/PASSWORD", Value="managed-key-secret", Type="SecureString")
+    root_ssm.put_parameter(Name="/ELASMETRICS/STAGING/MYSQL/USER", Value="metrics_user", Type="String")
+    root_ssm.put_parameter(Name="/OTHER/PASSWORD", Value="not-yours", Type="SecureString")
+    # A customer managed key whose policy names only the root: IAM's kms:Decrypt grant then counts (default policy).
+    delegating = kms.create_key()["KeyMetadata"]["KeyId"]
+    root_ssm.put_parameter(Name="/ELASMETRICS/STAGING/ES/PASSWORD", Value="cmk-secret", Type="SecureString", KeyId=delegating)
+    # A key whose policy does not delegate to IAM: IAM alone cannot open it.
+    account = iam.create_user(UserName="collector")["User"]["Arn"].split(":")[4]
+    closed_policy = json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{account}:root"}, "Action": "kms:*", "Resource": "*",
+         "Condition": {"StringEquals": {"aws:PrincipalType": "Account"}}}]})
+    closed = kms.create_key(Policy=closed_policy)["KeyMetadata"]["KeyId"]
+    root_ssm.put_parameter(Name="/ELASMETRICS/STAGING/LOCKED", Value="locked", Type="SecureString", KeyId=closed)
+
+    iam.put_user_policy(UserName="collector", PolicyName="elasmetrics", PolicyDocument=SEED_003_POLICY)
+    key = iam.create_access_key(UserName="collector")["AccessKey"]
+    ssm = coffer.client("ssm", region="eu-west-1", access_key=key["AccessKeyId"], secret_key=key["SecretAccessKey"])
+    assert ssm.get_parameter(Name="/ELASMETRICS/STAGING/MYSQL/PASSWORD", WithDecryption=True)["Parameter"]["Value"] == "managed-key-secret"
+    assert ssm.get_parameter(Name="/ELASMETRICS/STAGING/ES/PASSWORD", WithDecryption=True)["Parameter"]["Value"] == "cmk-secret"
+    fails(lambda: ssm.get_parameter(Name="/ELASMETRICS/STAGING/LOCKED", WithDecryption=True), "AccessDeniedException", "kms:Decrypt")
+    fails(lambda: ssm.get_parameter(Name="/OTHER/PASSWORD", WithDecryption=True), "AccessDeniedException", "ssm:GetParameter")
+    fails(lambda: ssm.put_parameter(Name="/ELASMETRICS/STAGING/NEW", Value="x", Type="String"), "AccessDeniedException", "ssm:PutParameter")
+    us = coffer.client("ssm", region="us-east-1", access_key=key["AccessKeyId"], secret_key=key["SecretAccessKey"])
+    fails(lambda: us.get_parameter(Name="/ELASMETRICS/STAGING/MYSQL/USER"), "AccessDeniedException")
+
+    # Without kms:Decrypt in IAM, the delegating key refuses, while the AWS-managed key still opens through SSM.
+    iam.create_user(UserName="no-kms")
+    iam.put_user_policy(UserName="no-kms", PolicyName="ssm-only", PolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": ["ssm:GetParameter", "ssm:GetParametersByPath"], "Resource": "*"}]}))
+    other = iam.create_access_key(UserName="no-kms")["AccessKey"]
+    ssm2 = coffer.client("ssm", region="eu-west-1", access_key=other["AccessKeyId"], secret_key=other["SecretAccessKey"])
+    assert ssm2.get_parameter(Name="/ELASMETRICS/STAGING/MYSQL/PASSWORD", WithDecryption=True)["Parameter"]["Value"] == "managed-key-secret"
+    fails(lambda: ssm2.get_parameter(Name="/ELASMETRICS/STAGING/ES/PASSWORD", WithDecryption=True), "AccessDeniedException",
+          "because no identity-based policy allows the kms:Decrypt action")
+    assert ssm2.get_parameter(Name="/ELASMETRICS/STAGING/ES/PASSWORD")["Parameter"]["Value"] != "cmk-secret"
+    fails(lambda: ssm2.get_parameters_by_path(Path="/ELASMETRICS/STAGING", Recursive=True, WithDecryption=True), "AccessDeniedException")
+
+
+def test_secret_under_customer_key_needs_kms_decrypt(coffer):
+    iam, kms, sm = coffer.client("iam"), coffer.client("kms"), coffer.client()
+    key_id = kms.create_key()["KeyMetadata"]["KeyId"]
+    sm.create_secret(Name="app/cmk", SecretString="v", KmsKeyId=key_id)
+    iam.create_user(UserName="reader")
+    iam.put_user_policy(UserName="reader", PolicyName="read", PolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": "secretsmanager:GetSecretValue", "Resource": "*"}]}))
+    key = iam.create_access_key(UserName="reader")["AccessKey"]
+    reader = coffer.client(access_key=key["AccessKeyId"], secret_key=key["SecretAccessKey"])
+    fails(lambda: reader.get_secret_value(SecretId="app/cmk"), "AccessDeniedException", "Access to KMS is not allowed")
+    iam.put_user_policy(UserName="reader", PolicyName="kms", PolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": "kms:Decrypt", "Resource": "*",
+         "Condition": {"StringEquals": {"kms:ViaService": "secretsmanager.us-east-1.amazonaws.com"}}}]}))
+    assert reader.get_secret_value(SecretId="app/cmk")["SecretString"] == "v"
