@@ -21,6 +21,9 @@ final class CredentialDirectory: SigningSecretLookup {
     private let store: any CofferStore
     private let root: RootKey?
     private let cache = Mutex<[String: Entry]>([:])
+    /// When each key's last use was last written, and where it was used, so most requests write nothing.
+    private let noted = Mutex<[String: (date: Date, place: String)]>([:])
+    static let lastUsedGranularity: Double = 600
 
     init(store: any CofferStore, root: RootKey?) {
         self.store = store
@@ -48,6 +51,23 @@ final class CredentialDirectory: SigningSecretLookup {
         entry.userID = try await store.record(IAMUser.self, arn: stored.principalARN)?.userID
         cache.withLock { $0[accessKeyID] = entry }
         return entry
+    }
+
+    /// Records an access key's last use (IAM's GetAccessKeyLastUsed), at most every ten minutes per
+    /// key unless the service or region changed.
+    func noteUse(_ accessKeyID: String, service: String, region: String, at date: Date) async {
+        guard !accessKeyID.hasPrefix("ASIA") else { return }
+        let place = service + "/" + region
+        let due = noted.withLock { noted in
+            if let last = noted[accessKeyID], last.place == place, date.timeIntervalSince(last.date) < Self.lastUsedGranularity { return false }
+            noted[accessKeyID] = (date, place)
+            return true
+        }
+        guard due, var stored = try? await store.accessKey(id: accessKeyID) else { return }
+        stored.lastUsedDate = date
+        stored.lastUsedService = service
+        stored.lastUsedRegion = region
+        try? await store.putAccessKey(stored)
     }
 
     func signingSecret(for accessKeyID: String) async throws -> Redacted<String>? {

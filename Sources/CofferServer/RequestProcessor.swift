@@ -144,6 +144,7 @@ struct RequestProcessor: Sendable {
             }
             account = entry.account
             principal = entry.principalARN
+            await credentials.noteUse(verified.accessKeyID, service: service, region: verified.scope.region, at: clock.now())
         } else {
             throw CofferError(.unrecognizedClient, "The security token included in the request is invalid.")
         }

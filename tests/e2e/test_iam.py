@@ -95,7 +95,12 @@ def test_access_keys_inactive_deleted_and_limits(coffer):
     iam.delete_access_key(UserName="anomaly-detector-service", AccessKeyId=key["AccessKeyId"])
     fails(lambda: sts.get_caller_identity(), "InvalidClientTokenId")
     fails(lambda: iam.delete_user(UserName="anomaly-detector-service"), "DeleteConflict")
-    assert iam.get_access_key_last_used(AccessKeyId=second["AccessKeyId"])["UserName"] == "anomaly-detector-service"
+    unused = iam.get_access_key_last_used(AccessKeyId=second["AccessKeyId"])
+    assert unused["UserName"] == "anomaly-detector-service"
+    assert unused["AccessKeyLastUsed"] == {"ServiceName": "N/A", "Region": "N/A"}
+    coffer.client("sts", region="eu-west-1", access_key=second["AccessKeyId"], secret_key=second["SecretAccessKey"]).get_caller_identity()
+    used = iam.get_access_key_last_used(AccessKeyId=second["AccessKeyId"])["AccessKeyLastUsed"]
+    assert (used["ServiceName"], used["Region"]) == ("sts", "eu-west-1") and "LastUsedDate" in used
 
 
 def test_users_policies_and_versions(coffer):
