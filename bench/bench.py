@@ -62,17 +62,17 @@ def start(cmd, port, health, env=None):
     raise RuntimeError(f"{cmd[0]} did not start")
 
 
-def signed_headers(endpoint, target, service, body):
+def signed_headers(endpoint, target, service, body, key=KEY, secret=SECRET):
     request = botocore.awsrequest.AWSRequest(
         method="POST", url=endpoint + "/", data=body,
         headers={"X-Amz-Target": target, "Content-Type": "application/x-amz-json-1.1"})
-    botocore.auth.SigV4Auth(botocore.credentials.Credentials(KEY, SECRET), service, REGION).add_auth(request)
+    botocore.auth.SigV4Auth(botocore.credentials.Credentials(key, secret), service, REGION).add_auth(request)
     return dict(request.prepare().headers)
 
 
 def wrk(endpoint, scenario, duration, connections, threads):
-    target, service, body = scenario
-    headers = signed_headers(endpoint, target, service, body.encode())
+    target, service, body, *credentials = scenario
+    headers = signed_headers(endpoint, target, service, body.encode(), *credentials)
     lua = "wrk.method = 'POST'\nwrk.body = " + json.dumps(body) + "\n"
     for name, value in headers.items():
         if name.lower() not in ("content-length", "host"):
@@ -102,7 +102,7 @@ def parse_wrk(out):
     return {"rps": rps, "p50_ms": p50, "p99_ms": p99, "non200": errors, "socket_errors": sock.group(1) if sock else ""}
 
 
-def seed(endpoint):
+def seed(endpoint, iam_user=False):
     """Creates what the scenarios read on one server and returns the scenarios: name -> (target, service, body)."""
     def client(service):
         return boto3.client(service, endpoint_url=endpoint, region_name=REGION, aws_access_key_id=KEY, aws_secret_access_key=SECRET)
@@ -113,11 +113,40 @@ def seed(endpoint):
     assert ssm.get_parameter(Name="/bench/secure", WithDecryption=True)["Parameter"]["Value"] == VALUE
     key_id = kms.create_key()["KeyMetadata"]["KeyId"]
     plaintext = base64.b64encode(os.urandom(1024)).decode()
-    return {
+    scenarios = {
         "GetSecretValue": ("secretsmanager.GetSecretValue", "secretsmanager", json.dumps({"SecretId": "bench/secret"})),
         "GetParameter": ("AmazonSSM.GetParameter", "ssm", json.dumps({"Name": "/bench/secure", "WithDecryption": True})),
         "Encrypt1KiB": ("TrentService.Encrypt", "kms", json.dumps({"KeyId": key_id, "Plaintext": plaintext})),
     }
+    if iam_user:
+        scenarios["GetSecretValueIAM"] = iam_scenario(client, sm)
+    return scenarios
+
+
+def iam_scenario(client, sm):
+    """GetSecretValue as an IAM user with 10 attached managed policies and a resource policy on the secret."""
+    iam = client("iam")
+    user = iam.create_user(UserName="bench-user")["User"]
+    for i in range(10):
+        statements = [{"Sid": f"Other{i}", "Effect": "Allow", "Action": [f"ssm:GetParameter", "kms:DescribeKey"],
+                       "Resource": f"arn:aws:ssm:*:*:parameter/team{i}/*"},
+                      {"Sid": f"Deny{i}", "Effect": "Deny", "Action": "secretsmanager:DeleteSecret", "Resource": "*",
+                       "Condition": {"StringNotEquals": {"aws:PrincipalTag/role": "admin"}}}]
+        if i == 9:
+            statements.append({"Sid": "Read", "Effect": "Allow", "Action": "secretsmanager:GetSecretValue",
+                               "Resource": "arn:aws:secretsmanager:*:*:secret:bench/*",
+                               "Condition": {"StringEquals": {"aws:RequestedRegion": REGION}}})
+        arn = iam.create_policy(PolicyName=f"bench-{i}", PolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": statements}))["Policy"]["Arn"]
+        iam.attach_user_policy(UserName="bench-user", PolicyArn=arn)
+    sm.put_resource_policy(SecretId="bench/secret", ResourcePolicy=json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Deny", "Principal": "*", "Action": "secretsmanager:DeleteSecret", "Resource": "*"},
+        {"Effect": "Allow", "Principal": {"AWS": user["Arn"]}, "Action": "secretsmanager:DescribeSecret", "Resource": "*"}]}))
+    key = iam.create_access_key(UserName="bench-user")["AccessKey"]
+    as_user = boto3.client("secretsmanager", endpoint_url=sm.meta.endpoint_url, region_name=REGION,
+                           aws_access_key_id=key["AccessKeyId"], aws_secret_access_key=key["SecretAccessKey"])
+    assert as_user.get_secret_value(SecretId="bench/secret")["SecretString"] == VALUE
+    return ("secretsmanager.GetSecretValue", "secretsmanager", json.dumps({"SecretId": "bench/secret"}),
+            key["AccessKeyId"], key["SecretAccessKey"])
 
 
 def main():
@@ -145,12 +174,17 @@ def main():
     moto_idle = rss_kib(moto.pid)
     coffer_url, moto_url = f"http://127.0.0.1:{coffer_port}", f"http://127.0.0.1:{moto_port}"
     try:
-        scenarios = {"coffer": seed(coffer_url), "moto": seed(moto_url)}
-        names = [n for n in scenarios["coffer"] if not args.only or n in args.only]
+        scenarios = {"coffer": seed(coffer_url, iam_user=True), "moto": seed(moto_url)}
+        names = [n for n in scenarios["moto"] if not args.only or n in args.only]
         runs = {(server, name): [] for server in ("coffer", "moto") for name in names}
+        runs[("coffer", "GetSecretValueIAM")] = []
         for _ in range(args.rounds):
             for name in names:
                 runs[("coffer", name)].append(wrk(coffer_url, scenarios["coffer"][name], args.duration, args.connections, 2))
+                if name == "GetSecretValue":
+                    # Right after the root run, so both see the same machine.
+                    runs[("coffer", "GetSecretValueIAM")].append(
+                        wrk(coffer_url, scenarios["coffer"]["GetSecretValueIAM"], args.duration, args.connections, 2))
                 runs[("moto", name)].append(wrk(moto_url, scenarios["moto"][name], args.duration, args.connections, 2))
         loaded = {"coffer": rss_kib(coffer.pid), "moto": rss_kib(moto.pid)}
     finally:
@@ -175,6 +209,14 @@ def main():
         ratio = median("coffer", name, "rps") / median("moto", name, "rps")
         print(f"{name:<15} ratio   {ratio:>8.1f}x  per round: " + ", ".join(
             f"{c['rps']:.0f}/{m['rps']:.0f}" for c, m in zip(runs[("coffer", name)], runs[("moto", name)])))
+    if runs[("coffer", "GetSecretValueIAM")]:
+        iam = runs[("coffer", "GetSecretValueIAM")]
+        non200 = sum(r["non200"] for r in iam)
+        failed |= non200 > 0
+        share = median("coffer", "GetSecretValueIAM", "rps") / median("coffer", "GetSecretValue", "rps")
+        print(f"{'GetSecretValue':<15} {'IAM':<7} {median('coffer', 'GetSecretValueIAM', 'rps'):>9.0f} "
+              f"{median('coffer', 'GetSecretValueIAM', 'p50_ms'):>8.2f} {median('coffer', 'GetSecretValueIAM', 'p99_ms'):>8.2f} {non200:>8}"
+              f"   (IAM user, 10 policies + resource policy: {share * 100:.0f}% of root)")
     print(f"{'start ms':<15} coffer {coffer_start:.0f}   moto {moto_start:.0f}")
     print(f"{'RSS MiB':<15} coffer idle {coffer_idle / 1024:.1f} loaded {loaded['coffer'] / 1024:.1f}   "
           f"moto idle {moto_idle / 1024:.1f} loaded {loaded['moto'] / 1024:.1f}")

@@ -119,6 +119,7 @@ struct KMSHandler: JSONServiceHandler {
             return
         }
         guard let key = try? await service.describeKey(keyID, in: context.scope) else { return }
+        if try access.rootAllowed(context, action: action, resource: key.arn, resourcePolicy: key.policy, resourcePolicyRequired: true) { return }
         var keys: [String: [String]] = [
             "kms:CallerAccount": [context.scope.account], "kms:KeySpec": [key.keySpec.rawValue], "kms:KeyUsage": [key.keyUsage.rawValue],
             "kms:KeyOrigin": ["AWS_KMS"], "kms:KeyManager": [key.keyManager], "kms:MultiRegion": ["false"],

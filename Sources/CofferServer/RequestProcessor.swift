@@ -63,7 +63,7 @@ struct RequestProcessor: Sendable {
                 body: JSONWriter.bytes(.object(["status": "ok", "version": .string(version)])))
         }
         let signed = SigV4Request(method: request.method, path: path, query: query, headers: request.headers, body: request.body)
-        if let target = request.headers.first(where: { $0.name.lowercased() == "x-amz-target" })?.value {
+        if let target = signed.header("x-amz-target") {
             return await processJSON(target: target, signed, sourceIP: request.remoteAddress, requestID: requestID)
         }
         return await processQuery(signed, sourceIP: request.remoteAddress, requestID: requestID)

@@ -17,7 +17,7 @@ struct SecretsManagerHandler: JSONServiceHandler {
 
     func handle(_ operation: String, _ request: JSONRequest, context: CallerContext) async throws -> JSONValue {
         let scope = context.scope
-        try await authorize(operation, request, context)
+        if !context.isRoot || request.body["SecretId"] != nil { try await authorize(operation, request, context) }
         switch operation {
         case "CreateSecret": return try await createSecret(request, scope)
         case "GetSecretValue": return try await getSecretValue(request, scope)
@@ -53,6 +53,7 @@ struct SecretsManagerHandler: JSONServiceHandler {
         var keys: [String: [String]] = [:]
         var resource = "*"
         var resourcePolicy: String?
+        var target: Secret?
         if operation == "CreateSecret" {
             let name = try r.requiredString("Name", min: 1, max: 512)
             resource = ARN(service: "secretsmanager", region: context.scope.region, account: context.scope.account, resource: "secret:\(name)").description
@@ -61,7 +62,11 @@ struct SecretsManagerHandler: JSONServiceHandler {
             if let key = try r.string("KmsKeyId") { keys["secretsmanager:KmsKeyId"] = [key] }
             if let description = try r.string("Description") { keys["secretsmanager:Description"] = [description] }
         } else if let secretID = try r.string("SecretId", min: 1, max: 2048) {
-            if let secret = try await service.describeSecretIfPresent(secretID: secretID, in: context.scope) {
+            let found = try await service.describeSecretIfPresent(secretID: secretID, in: context.scope)
+            // The account root is refused only by an explicit deny in a resource policy.
+            if context.isRoot, found?.resourcePolicy == nil { return }
+            target = found
+            if let secret = found {
                 resource = secret.arn
                 resourcePolicy = secret.resourcePolicy
                 keys.merge(AccessControl.resourceTagKeys(secret.tags, servicePrefix: "secretsmanager")) { $1 }
@@ -79,23 +84,22 @@ struct SecretsManagerHandler: JSONServiceHandler {
             if operation == "UntagResource" { keys["aws:TagKeys"] = try r.stringList("TagKeys") ?? [] }
         }
         try await access.authorize(context, action: action, resource: resource, keys: keys, resourcePolicy: resourcePolicy)
-        try await authorizeKeyUse(operation, r, context)
+        try await authorizeKeyUse(operation, r, context, secret: target)
     }
 
     /// Reading a secret needs kms:Decrypt on its key, writing one kms:GenerateDataKey, both through Secrets Manager.
-    private func authorizeKeyUse(_ operation: String, _ r: JSONRequest, _ context: CallerContext) async throws {
+    private func authorizeKeyUse(_ operation: String, _ r: JSONRequest, _ context: CallerContext, secret: Secret?) async throws {
         if context.isRoot { return }
         let action: String
         var keyID: String?
         switch operation {
         case "GetSecretValue":
             action = "kms:Decrypt"
-            guard let secret = try await service.describeSecretIfPresent(secretID: try r.requiredString("SecretId"), in: context.scope) else { return }
+            guard let secret else { return }
             keyID = secret.kmsKeyID
         case "PutSecretValue", "UpdateSecret":
-            guard r.body["SecretString"] != nil || r.body["SecretBinary"] != nil else { return }
+            guard r.body["SecretString"] != nil || r.body["SecretBinary"] != nil, let secret else { return }
             action = "kms:GenerateDataKey"
-            guard let secret = try await service.describeSecretIfPresent(secretID: try r.requiredString("SecretId"), in: context.scope) else { return }
             keyID = try r.string("KmsKeyId") ?? secret.kmsKeyID
         case "CreateSecret":
             guard r.body["SecretString"] != nil || r.body["SecretBinary"] != nil else { return }

@@ -16,8 +16,8 @@ public struct AccessControl: Sendable {
     ///   - resourcePolicyRequired: KMS: the key policy must allow (directly or by delegating to IAM).
     public func authorize(_ caller: CallerContext, action: String, resource: String, keys: [String: [String]] = [:],
                           resourcePolicy: String? = nil, resourcePolicyRequired: Bool = false) async throws {
-        // The account root may do anything that no resource policy forbids: skip the work.
-        if caller.isRoot, resourcePolicy == nil { return }
+        if try rootAllowed(caller, action: action, resource: resource, resourcePolicy: resourcePolicy,
+                           resourcePolicyRequired: resourcePolicyRequired) { return }
         let who = try await self.caller(caller)
         var policies = who.policies
         policies.resourcePolicyRequired = resourcePolicyRequired
@@ -25,11 +25,9 @@ public struct AccessControl: Sendable {
         var context = who.keys
         context.merge(keys) { $1 }
         context["aws:RequestedRegion"] = [caller.scope.region]
-        context["aws:CurrentTime"] = [SigV4Timestamp.iso8601(caller.requestTime)]
-        context["aws:EpochTime"] = [String(Int(caller.requestTime.timeIntervalSince1970))]
         if let ip = caller.sourceIP { context["aws:SourceIp"] = [ip] }
         if let agent = caller.userAgent { context["aws:UserAgent"] = [agent] }
-        let request = RequestContext(principal: who.principal, action: action, resource: resource, keys: context)
+        let request = RequestContext(principal: who.principal, action: action, resource: resource, keys: context, time: caller.requestTime)
         let decision = PolicyEvaluator.evaluate(request, policies)
         guard decision.isAllowed else { throw CofferError(.accessDenied, decision.message(for: request)) }
     }
@@ -78,10 +76,28 @@ public struct AccessControl: Sendable {
         return result
     }
 
+    /// Whether the account root is allowed without looking at the request's context: always without a
+    /// resource policy, and by a remembered decision under a resource policy that has no conditions.
+    public func rootAllowed(_ caller: CallerContext, action: String, resource: String, resourcePolicy: String?,
+                            resourcePolicyRequired: Bool = false) throws -> Bool {
+        guard caller.isRoot else { return false }
+        guard let resourcePolicy else { return true }
+        let root = PrincipalIdentity.root(account: caller.scope.account)
+        let decided = try cache.rootDecision(policy: resourcePolicy, action: action, resource: resource) {
+            let set = PolicySet(resource: NamedPolicy(name: "resource policy", document: try cache.document(resourcePolicy)),
+                                resourcePolicyRequired: resourcePolicyRequired)
+            return PolicyEvaluator.evaluate(RequestContext(principal: root, action: action, resource: resource), set).isAllowed
+        }
+        return decided == true
+    }
+
     /// The check AWS makes when a service uses a KMS key on the caller's behalf: the key policy (and
     /// IAM, where it delegates) must allow `action` with kms:ViaService set to that service.
     public func authorizeKeyUse(_ caller: CallerContext, key: KMSKey, action: String, viaService service: String) async throws {
         if caller.isRoot, key.keyManager == "AWS" { return }
+        // An AWS-managed key's policy lets every principal of the account use it through its service;
+        // with nothing that could take that away, the answer is known.
+        if key.keyManager == "AWS", !caller.isRoot, try await self.caller(caller).onlyGrants { return }
         let keys: [String: [String]] = [
             "kms:ViaService": ["\(service).\(caller.scope.region).amazonaws.com"], "kms:CallerAccount": [caller.scope.account],
             "kms:KeySpec": [key.keySpec.rawValue], "kms:KeyUsage": [key.keyUsage.rawValue],

@@ -51,12 +51,18 @@ final class PolicyCache: Sendable {
         let principal: PrincipalIdentity
         let policies: PolicySet
         let keys: [String: [String]]
+        /// No boundary, no session policy, no Deny statement: only grants apply to this caller.
+        var onlyGrants: Bool {
+            policies.boundary == nil && policies.session == nil
+                && !policies.identity.contains { $0.document.statements.contains { $0.effect == .deny } }
+        }
     }
 
     private struct State {
         var generation = -1
         var callers: [String: Caller] = [:]
         var documents: [String: PolicyDocument] = [:]
+        var rootDecisions: [String: Bool] = [:]
     }
 
     private let state = Mutex(State())
@@ -79,6 +85,21 @@ final class PolicyCache: Sendable {
             if state.callers.count >= Self.capacity { state.callers.removeAll() }
             state.callers[key] = caller
         }
+    }
+
+    /// The root's decision under a resource policy without conditions depends only on the action
+    /// and resource, so it is remembered; nil when the policy has conditions.
+    func rootDecision(policy text: String, action: String, resource: String, evaluate: () throws -> Bool) throws -> Bool? {
+        let document = try document(text)
+        guard !document.statements.contains(where: { !$0.conditions.isEmpty }) else { return nil }
+        let key = action + "\n" + resource + "\n" + text
+        if let known = state.withLock({ $0.rootDecisions[key] }) { return known }
+        let allowed = try evaluate()
+        state.withLock { state in
+            if state.rootDecisions.count >= Self.capacity { state.rootDecisions.removeAll() }
+            state.rootDecisions[key] = allowed
+        }
+        return allowed
     }
 
     /// A resource policy parsed once per distinct text.

@@ -1,6 +1,31 @@
 /// IAM's wildcards: `*` matches any run of characters (including none), `?` any one character.
 public enum Glob {
+    static func hasWildcard(_ text: String) -> Bool { text.utf8.contains { $0 == 42 || $0 == 63 } }
+
+    /// ASCII case-insensitive equality without allocating (action names are ASCII).
+    static func equalIgnoringCase(_ a: String, _ b: String) -> Bool {
+        let x = a.utf8, y = b.utf8
+        guard x.count == y.count else { return false }
+        for (p, q) in zip(x, y) where p != q {
+            let lp = p >= 65 && p <= 90 ? p + 32 : p
+            let lq = q >= 65 && q <= 90 ? q + 32 : q
+            if lp != lq { return false }
+        }
+        return true
+    }
+
     public static func matches(_ pattern: String, _ value: String, caseInsensitive: Bool = false) -> Bool {
+        // Most patterns in real policies are literal, "*", or end in one "*": answer those without allocating.
+        if pattern == "*" { return true }
+        if !hasWildcard(pattern) { return caseInsensitive ? equalIgnoringCase(pattern, value) : pattern == value }
+        if pattern.utf8.last == 42, !pattern.utf8.dropLast().contains(where: { $0 == 42 || $0 == 63 }) {
+            let prefix = pattern.utf8.dropLast()
+            guard value.utf8.count >= prefix.count else { return false }
+            if !caseInsensitive { return value.utf8.starts(with: prefix) }
+            return zip(prefix, value.utf8).allSatisfy { p, q in
+                (p >= 65 && p <= 90 ? p + 32 : p) == (q >= 65 && q <= 90 ? q + 32 : q)
+            }
+        }
         let p = Array((caseInsensitive ? pattern.lowercased() : pattern).unicodeScalars)
         let v = Array((caseInsensitive ? value.lowercased() : value).unicodeScalars)
         var pi = 0, vi = 0, star = -1, mark = 0
@@ -33,10 +58,52 @@ public enum Glob {
     /// the resource part as a whole (where `*` may span `/` and `:`).
     public static func matchesARN(pattern: String, _ arn: String) -> Bool {
         if pattern == "*" { return true }
-        let p = pattern.split(separator: ":", maxSplits: 5, omittingEmptySubsequences: false).map(String.init)
-        let a = arn.split(separator: ":", maxSplits: 5, omittingEmptySubsequences: false).map(String.init)
-        guard p.count == 6, a.count == 6 else { return matches(pattern, arn) }
-        return zip(p, a).allSatisfy { matches($0, $1) }
+        if !hasWildcard(pattern) { return pattern == arn }
+        let p = Array(pattern.utf8), a = Array(arn.utf8)
+        let pb = boundaries(p), ab = boundaries(a)
+        guard pb.count == 5, ab.count == 5 else { return matches(pattern, arn) }
+        var ps = 0, vs = 0
+        for i in 0...5 {
+            let pe = i < 5 ? pb[i] : p.count, ve = i < 5 ? ab[i] : a.count
+            if !globBytes(p[ps..<pe], a[vs..<ve]) { return false }
+            ps = pe + 1
+            vs = ve + 1
+        }
+        return true
+    }
+
+    /// The offsets of the first five colons (the ARN's component boundaries).
+    static func boundaries(_ bytes: [UInt8]) -> [Int] {
+        var out: [Int] = []
+        out.reserveCapacity(5)
+        for (i, b) in bytes.enumerated() where b == 58 {
+            out.append(i)
+            if out.count == 5 { break }
+        }
+        return out
+    }
+
+    /// The wildcard match on byte slices, without allocating.
+    static func globBytes(_ p: ArraySlice<UInt8>, _ v: ArraySlice<UInt8>) -> Bool {
+        var pi = p.startIndex, vi = v.startIndex, star = -1, mark = v.startIndex
+        while vi < v.endIndex {
+            if pi < p.endIndex, p[pi] == 63 || p[pi] == v[vi] {
+                pi += 1
+                vi += 1
+            } else if pi < p.endIndex, p[pi] == 42 {
+                star = pi
+                mark = vi
+                pi += 1
+            } else if star >= 0 {
+                pi = star + 1
+                mark += 1
+                vi = mark
+            } else {
+                return false
+            }
+        }
+        while pi < p.endIndex, p[pi] == 42 { pi += 1 }
+        return pi == p.endIndex
     }
 }
 

@@ -176,14 +176,24 @@ public enum PolicyEvaluator {
         return strength
     }
 
+    /// `123456789012` or `arn:aws:iam::123456789012:root`, compared without parsing.
+    static func namesAccount(_ entry: String, _ account: String) -> Bool {
+        if entry == account { return true }
+        let prefix = "arn:aws:iam::", suffix = ":root"
+        let u = entry.utf8
+        guard u.count == prefix.utf8.count + account.utf8.count + suffix.utf8.count, entry.hasPrefix(prefix), entry.hasSuffix(suffix) else {
+            return false
+        }
+        return u.dropFirst(prefix.utf8.count).prefix(account.utf8.count).elementsEqual(account.utf8)
+    }
+
     static func principalStrength(_ set: PrincipalSet, _ principal: PrincipalIdentity) -> Strength {
         if set.everyone { return .everyone }
         var best = Strength.none
         for entry in set.aws {
             if entry == principal.arn { return .exact }
             if let role = principal.roleARN, entry == role { best = .role; continue }
-            let account = AccountID.isValid(entry) ? entry : (entry.hasPrefix("arn:aws:iam::") && entry.hasSuffix(":root") ? ARN(entry)?.account : nil)
-            if let account, account == principal.account, best == .none { best = .account }
+            if best == .none, namesAccount(entry, principal.account) { best = .account }
         }
         if principal.kind == .service, set.services.contains(principal.arn) { return .exact }
         return best

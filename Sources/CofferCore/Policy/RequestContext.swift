@@ -1,3 +1,5 @@
+public import struct Foundation.Date
+
 /// Who is asking. What the evaluator needs to know about the principal of a request.
 public struct PrincipalIdentity: Sendable, Equatable {
     public enum Kind: String, Sendable { case root = "Account", user = "User", assumedRole = "AssumedRole", service = "AWSService", federatedUser = "FederatedUser" }
@@ -28,30 +30,50 @@ public struct RequestContext: Sendable, Equatable {
     public var action: String
     /// The resource ARN, or `*` for actions that take none.
     public var resource: String
-    /// Context keys, looked up without regard to case; every key may carry several values.
+    /// Context keys as given; lookups ignore case. Kept as given so that building a context (on
+    /// every request) costs no string copies.
     private var keys: [String: [String]]
+    /// The request's time, behind aws:CurrentTime and aws:EpochTime (computed only when asked).
+    public var time: Date?
 
-    public init(principal: PrincipalIdentity, action: String, resource: String, keys: [String: [String]] = [:]) {
+    public init(principal: PrincipalIdentity, action: String, resource: String, keys: [String: [String]] = [:], time: Date? = nil) {
         self.principal = principal
         self.action = action
         self.resource = resource
-        self.keys = [:]
-        for (key, values) in keys { self.keys[key.lowercased()] = values }
+        self.keys = keys
+        self.time = time
     }
 
-    public func values(for key: String) -> [String]? { keys[key.lowercased()] }
+    public func values(for key: String) -> [String]? {
+        if let exact = keys[key] { return exact }
+        if let match = keys.first(where: { Glob.equalIgnoringCase($0.key, key) }) { return match.value }
+        guard let time else { return nil }
+        if Glob.equalIgnoringCase(key, "aws:CurrentTime") { return [SigV4Timestamp.iso8601(time)] }
+        if Glob.equalIgnoringCase(key, "aws:EpochTime") { return [String(Int(time.timeIntervalSince1970))] }
+        return nil
+    }
 
-    public mutating func set(_ key: String, _ values: [String]) { keys[key.lowercased()] = values }
+    public mutating func set(_ key: String, _ values: [String]) { keys[key] = values }
 
-    public mutating func set(_ key: String, _ value: String) { keys[key.lowercased()] = [value] }
+    public mutating func set(_ key: String, _ value: String) { keys[key] = [value] }
 }
 
 /// `${aws:username}`-style policy variables, and the escapes `${*}`, `${?}`, `${$}`.
 public enum PolicyVariables {
+    /// Whether the text holds `${` (checked on bytes: this runs for every pattern of every request).
+    static func hasVariable(_ text: String) -> Bool {
+        var previous: UInt8 = 0
+        for byte in text.utf8 {
+            if previous == 36, byte == 123 { return true }
+            previous = byte
+        }
+        return false
+    }
+
     /// The text with its variables replaced, or nil when a variable has no single value in the
     /// context and no default (a resource or condition value that then matches nothing).
     public static func substitute(_ text: String, in context: RequestContext) -> String? {
-        guard text.contains("${") else { return text }
+        guard hasVariable(text) else { return text }
         var out = ""
         var rest = Substring(text)
         while let start = rest.range(of: "${") {

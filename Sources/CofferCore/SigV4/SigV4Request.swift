@@ -19,7 +19,7 @@ public struct SigV4Request: Sendable {
 
     /// Every value of the header `name`, in order.
     public func values(of name: String) -> [String] {
-        headers.compactMap { $0.name.lowercased() == name ? $0.value : nil }
+        headers.compactMap { Glob.equalIgnoringCase($0.name, name) ? $0.value : nil }
     }
 
     public func header(_ name: String) -> String? { values(of: name).first }

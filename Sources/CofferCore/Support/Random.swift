@@ -32,7 +32,19 @@ extension RandomSource {
 public struct SystemRandomSource: RandomSource {
     public init() {}
     public func bytes(_ count: Int) -> [UInt8] {
+        // Eight bytes per draw from the OS generator rather than one: this runs on every request.
         var generator = SystemRandomNumberGenerator()
-        return (0..<count).map { _ in UInt8.random(in: .min ... .max, using: &generator) }
+        var out = [UInt8](repeating: 0, count: count)
+        var index = 0
+        while index < count {
+            var word = generator.next()
+            withUnsafeBytes(of: &word) { raw in
+                for byte in raw.prefix(count - index) {
+                    out[index] = byte
+                    index += 1
+                }
+            }
+        }
+        return out
     }
 }
