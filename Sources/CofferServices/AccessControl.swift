@@ -97,7 +97,10 @@ public struct AccessControl: Sendable {
         if caller.isRoot, key.keyManager == "AWS" { return }
         // An AWS-managed key's policy lets every principal of the account use it through its service;
         // with nothing that could take that away, the answer is known.
-        if key.keyManager == "AWS", !caller.isRoot, try await self.caller(caller).onlyGrants { return }
+        if key.keyManager == "AWS", !caller.isRoot {
+            let who = try await self.caller(caller)
+            if who.policies.boundary == nil, who.policies.session == nil, !who.mayDeny(action) { return }
+        }
         let keys: [String: [String]] = [
             "kms:ViaService": ["\(service).\(caller.scope.region).amazonaws.com"], "kms:CallerAccount": [caller.scope.account],
             "kms:KeySpec": [key.keySpec.rawValue], "kms:KeyUsage": [key.keyUsage.rawValue],

@@ -51,10 +51,25 @@ final class PolicyCache: Sendable {
         let principal: PrincipalIdentity
         let policies: PolicySet
         let keys: [String: [String]]
-        /// No boundary, no session policy, no Deny statement: only grants apply to this caller.
-        var onlyGrants: Bool {
-            policies.boundary == nil && policies.session == nil
-                && !policies.identity.contains { $0.document.statements.contains { $0.effect == .deny } }
+        /// The Deny statements of the caller's own policies, kept apart to answer "could anything deny this?" quickly.
+        let denies: [PolicyStatement]
+
+        init(principal: PrincipalIdentity, policies: PolicySet, keys: [String: [String]]) {
+            self.principal = principal
+            self.policies = policies
+            self.keys = keys
+            let all = policies.identity + (policies.boundary.map { [$0] } ?? []) + (policies.session ?? [])
+            denies = all.flatMap { $0.document.statements.filter { $0.effect == .deny } }
+        }
+
+        /// Whether some Deny statement of the caller's policies names `action` (conditions and resources aside).
+        func mayDeny(_ action: String) -> Bool {
+            denies.contains { statement in
+                switch statement.actions {
+                case .any(let patterns): patterns.contains { Glob.matchesAction($0, action) }
+                case .noneOf(let patterns): !patterns.contains { Glob.matchesAction($0, action) }
+                }
+            }
         }
     }
 
