@@ -120,6 +120,7 @@ struct KMSHandler: JSONServiceHandler {
         }
         guard let key = try? await service.describeKey(keyID, in: context.scope) else { return }
         if try access.rootAllowed(context, action: action, resource: key.arn, resourcePolicy: key.policy, resourcePolicyRequired: true) { return }
+        if Self.grantAllows(key, operation: operation, grantee: context.principalARN, request: r) { return }
         var keys: [String: [String]] = [
             "kms:CallerAccount": [context.scope.account], "kms:KeySpec": [key.keySpec.rawValue], "kms:KeyUsage": [key.keyUsage.rawValue],
             "kms:KeyOrigin": ["AWS_KMS"], "kms:KeyManager": [key.keyManager], "kms:MultiRegion": ["false"],
@@ -135,6 +136,17 @@ struct KMSHandler: JSONServiceHandler {
         if operation == "CreateGrant" { keys["kms:GrantOperations"] = try r.stringList("Operations") ?? [] }
         try await access.authorize(context, action: action, resource: key.arn, keys: keys, resourcePolicy: key.policy,
                                    resourcePolicyRequired: true)
+    }
+
+    /// A grant lets its grantee perform its operations on the key, within its encryption-context constraints.
+    static func grantAllows(_ key: KMSKey, operation: String, grantee: String, request r: JSONRequest) -> Bool {
+        let context = (try? r.stringMap("EncryptionContext")) ?? [:]
+        return key.grants.contains { grant in
+            guard grant.granteePrincipal == grantee, grant.operations.contains(operation) else { return false }
+            if let subset = grant.constraints?["EncryptionContextSubset"], !subset.allSatisfy({ context[$0.key] == $0.value }) { return false }
+            if let equals = grant.constraints?["EncryptionContextEquals"], equals != context { return false }
+            return true
+        }
     }
 
     // MARK: Readers

@@ -301,3 +301,23 @@ def test_secret_under_customer_key_needs_kms_decrypt(coffer):
         {"Effect": "Allow", "Action": "kms:Decrypt", "Resource": "*",
          "Condition": {"StringEquals": {"kms:ViaService": "secretsmanager.us-east-1.amazonaws.com"}}}]}))
     assert reader.get_secret_value(SecretId="app/cmk")["SecretString"] == "v"
+
+
+def test_kms_grants_are_enforced(coffer):
+    iam, kms = coffer.client("iam"), coffer.client("kms")
+    user = iam.create_user(UserName="granted")["User"]
+    key = iam.create_access_key(UserName="granted")["AccessKey"]
+    closed = json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Principal": {"AWS": user["Arn"].rsplit(":", 1)[0] + ":root"}, "Action": "kms:*", "Resource": "*",
+         "Condition": {"StringEquals": {"aws:PrincipalType": "Account"}}}]})
+    key_id = kms.create_key(Policy=closed)["KeyMetadata"]["KeyId"]
+    as_user = coffer.client("kms", access_key=key["AccessKeyId"], secret_key=key["SecretAccessKey"])
+    fails(lambda: as_user.encrypt(KeyId=key_id, Plaintext=b"x"), "AccessDeniedException")
+    grant = kms.create_grant(KeyId=key_id, GranteePrincipal=user["Arn"], Operations=["Encrypt", "Decrypt"],
+                             Constraints={"EncryptionContextSubset": {"app": "billing"}})
+    fails(lambda: as_user.encrypt(KeyId=key_id, Plaintext=b"x"), "AccessDeniedException")
+    blob = as_user.encrypt(KeyId=key_id, Plaintext=b"x", EncryptionContext={"app": "billing"})["CiphertextBlob"]
+    assert as_user.decrypt(CiphertextBlob=blob, EncryptionContext={"app": "billing"})["Plaintext"] == b"x"
+    fails(lambda: as_user.generate_data_key(KeyId=key_id, KeySpec="AES_256", EncryptionContext={"app": "billing"}), "AccessDeniedException")
+    kms.revoke_grant(KeyId=key_id, GrantId=grant["GrantId"])
+    fails(lambda: as_user.encrypt(KeyId=key_id, Plaintext=b"x", EncryptionContext={"app": "billing"}), "AccessDeniedException")
