@@ -22,12 +22,12 @@ public struct AccessControl: Sendable {
         var policies = who.policies
         policies.resourcePolicyRequired = resourcePolicyRequired
         if let resourcePolicy { policies.resource = NamedPolicy(name: "resource policy", document: try cache.document(resourcePolicy)) }
-        var context = who.keys
-        context.merge(keys) { $1 }
+        var context = keys
         context["aws:RequestedRegion"] = [caller.scope.region]
         if let ip = caller.sourceIP { context["aws:SourceIp"] = [ip] }
         if let agent = caller.userAgent { context["aws:UserAgent"] = [agent] }
-        let request = RequestContext(principal: who.principal, action: action, resource: resource, keys: context, time: caller.requestTime)
+        let request = RequestContext(principal: who.principal, action: action, resource: resource, keys: context, base: who.keys,
+                                     time: caller.requestTime)
         let decision = PolicyEvaluator.evaluate(request, policies)
         guard decision.isAllowed else { throw CofferError(.accessDenied, decision.message(for: request)) }
     }

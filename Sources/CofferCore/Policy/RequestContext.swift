@@ -33,20 +33,27 @@ public struct RequestContext: Sendable, Equatable {
     /// Context keys as given; lookups ignore case. Kept as given so that building a context (on
     /// every request) costs no string copies.
     private var keys: [String: [String]]
+    /// Keys shared by every request of one caller (principal tags, user name), consulted after `keys`
+    /// so that they need not be copied into each request's dictionary.
+    private let base: [String: [String]]
     /// The request's time, behind aws:CurrentTime and aws:EpochTime (computed only when asked).
     public var time: Date?
 
-    public init(principal: PrincipalIdentity, action: String, resource: String, keys: [String: [String]] = [:], time: Date? = nil) {
+    public init(principal: PrincipalIdentity, action: String, resource: String, keys: [String: [String]] = [:],
+                base: [String: [String]] = [:], time: Date? = nil) {
         self.principal = principal
         self.action = action
         self.resource = resource
         self.keys = keys
+        self.base = base
         self.time = time
     }
 
     public func values(for key: String) -> [String]? {
-        if let exact = keys[key] { return exact }
-        if let match = keys.first(where: { Glob.equalIgnoringCase($0.key, key) }) { return match.value }
+        if let exact = keys[key] ?? base[key] { return exact }
+        if let match = keys.first(where: { Glob.equalIgnoringCase($0.key, key) }) ?? base.first(where: { Glob.equalIgnoringCase($0.key, key) }) {
+            return match.value
+        }
         guard let time else { return nil }
         if Glob.equalIgnoringCase(key, "aws:CurrentTime") { return [SigV4Timestamp.iso8601(time)] }
         if Glob.equalIgnoringCase(key, "aws:EpochTime") { return [String(Int(time.timeIntervalSince1970))] }
