@@ -34,13 +34,8 @@ public struct IAMService: Sendable {
 
     // MARK: Users
 
-    func userNotFound(_ name: String) -> CofferError { CofferError(.noSuchEntity, "The user with name \(name) cannot be found.") }
-
     public func user(_ name: String, account: String) async throws -> IAMUser {
-        guard let user = try await store.record(IAMUser.self, named: name.lowercased(), in: Self.scope(account)) else {
-            throw userNotFound(name)
-        }
-        return user
+        try await holder(IAMUser.self, name, account: account)
     }
 
     public func user(arn: String) async throws -> IAMUser? {
@@ -72,20 +67,7 @@ public struct IAMService: Sendable {
 
     @discardableResult
     func changeUser(_ name: String, account: String, _ apply: @escaping @Sendable (inout IAMUser) throws -> Void) async throws -> IAMUser {
-        var attempt = 0
-        while true {
-            let current = try await user(name, account: account)
-            var updated = current
-            try apply(&updated)
-            guard updated != current else { return current }
-            updated.revision += 1
-            do {
-                try await store.write(RecordWrite(.update(expectedRevision: current.revision), scope: Self.scope(account), record: updated))
-                return updated
-            } catch StorageError.conflict where attempt < 16 {
-                attempt += 1
-            }
-        }
+        try await changeHolder(IAMUser.self, name, account: account, apply)
     }
 
     public func deleteUser(_ name: String, account: String) async throws {
@@ -212,20 +194,7 @@ public struct IAMService: Sendable {
     func changePolicy(_ arn: String, account: String, _ apply: @escaping @Sendable (inout ManagedPolicy) throws -> Void) async throws
         -> ManagedPolicy
     {
-        var attempt = 0
-        while true {
-            let current = try await policy(arn, account: account)
-            var updated = current
-            try apply(&updated)
-            guard updated != current else { return current }
-            updated.revision += 1
-            do {
-                try await store.write(RecordWrite(.update(expectedRevision: current.revision), scope: Self.scope(account), record: updated))
-                return updated
-            } catch StorageError.conflict where attempt < 16 {
-                attempt += 1
-            }
-        }
+        try await updating(store, in: Self.scope(account), read: { try await policy(arn, account: account) }, apply)
     }
 
     public func createPolicyVersion(_ arn: String, document: String, setAsDefault: Bool, account: String) async throws -> ManagedPolicyVersion {
@@ -309,20 +278,7 @@ public struct IAMService: Sendable {
     func changeHolder<H: PolicyHolder>(_ type: H.Type, _ name: String, account: String, _ apply: @escaping @Sendable (inout H) throws -> Void)
         async throws -> H
     {
-        var attempt = 0
-        while true {
-            let current = try await holder(H.self, name, account: account)
-            var updated = current
-            try apply(&updated)
-            guard updated != current else { return current }
-            updated.revision += 1
-            do {
-                try await store.write(RecordWrite(.update(expectedRevision: current.revision), scope: Self.scope(account), record: updated))
-                return updated
-            } catch StorageError.conflict where attempt < 16 {
-                attempt += 1
-            }
-        }
+        try await updating(store, in: Self.scope(account), read: { try await holder(H.self, name, account: account) }, apply)
     }
 
     public func attachPolicy<H: PolicyHolder>(_ type: H.Type, _ name: String, policyARN: String, account: String) async throws {

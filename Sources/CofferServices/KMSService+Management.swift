@@ -44,8 +44,7 @@ extension KMSService {
 
     /// Adds a new material version now (RotateKeyOnDemand) or when rotation is due.
     func addMaterial(_ keyID: String, type: String, in scope: ResourceScope) async throws -> KMSKey {
-        var attempt = 0
-        while true {
+        try await retryingOnConflict {
             let key = try await resolve(keyID, in: scope)
             if type == "ON_DEMAND" {
                 if key.keyManager == "AWS" {
@@ -66,13 +65,9 @@ extension KMSService {
                 updated.nextRotationDate = clock.now().addingTimeInterval(Double(period) * 86_400)
             }
             updated.revision += 1
-            do {
-                try await store.write(RecordWrite(.update(expectedRevision: key.revision), scope: scope, record: updated,
-                                                  newValues: [(KMSKey.materialID(version), sealed)]))
-                return updated
-            } catch StorageError.conflict where attempt < 16 {
-                attempt += 1
-            }
+            try await store.write(RecordWrite(.update(expectedRevision: key.revision), scope: scope, record: updated,
+                                              newValues: [(KMSKey.materialID(version), sealed)]))
+            return updated
         }
     }
 

@@ -191,23 +191,13 @@ public final class KMSService: Sendable {
     @discardableResult
     func changeKey(_ keyID: String, in scope: ResourceScope, allowManaged: Bool = false,
                    _ change: @escaping @Sendable (inout KMSKey) throws -> Void) async throws -> KMSKey {
-        var attempt = 0
-        while true {
+        try await updating(store, in: scope, read: {
             let key = try await resolve(keyID, in: scope)
             if key.keyManager == "AWS", !allowManaged {
                 throw CofferError(.unsupportedOperation, "\(key.arn) is an AWS managed key and cannot be modified.")
             }
-            var updated = key
-            try change(&updated)
-            guard updated != key else { return key }
-            updated.revision += 1
-            do {
-                try await store.write(RecordWrite(.update(expectedRevision: key.revision), scope: scope, record: updated))
-                return updated
-            } catch StorageError.conflict where attempt < 16 {
-                attempt += 1
-            }
-        }
+            return key
+        }, change)
     }
 
     public func updateKeyDescription(_ keyID: String, description: String, in scope: ResourceScope) async throws {

@@ -89,16 +89,7 @@ public struct ParameterStoreService: Sendable {
             throw CofferError.validation("The following data type is not supported: \(dataType) (Data type names are all lowercase.)")
         }
         try ParameterValidation.tags(input.tags)
-        var attempt = 0
-        while true {
-            do {
-                return try await put(input, caller: caller, scope: scope)
-            } catch StorageError.conflict where attempt < 16 {
-                attempt += 1
-            } catch StorageError.nameTaken where attempt < 16 {
-                attempt += 1
-            }
-        }
+        return try await retryingOnConflict(alsoOnNameTaken: true) { try await put(input, caller: caller, scope: scope) }
     }
 
     private func put(_ input: PutParameterInput, caller: CallerContext, scope: ResourceScope) async throws -> (version: Int, tier: String) {
@@ -330,20 +321,7 @@ public struct ParameterStoreService: Sendable {
     private func change(_ name: String, _ scope: ResourceScope, _ apply: @escaping @Sendable (inout Parameter) throws -> Void)
         async throws -> Parameter
     {
-        var attempt = 0
-        while true {
-            let parameter = try await require(name, scope)
-            var updated = parameter
-            try apply(&updated)
-            guard updated != parameter else { return parameter }
-            updated.revision += 1
-            do {
-                try await store.write(RecordWrite(.update(expectedRevision: parameter.revision), scope: scope, record: updated))
-                return updated
-            } catch StorageError.conflict where attempt < 16 {
-                attempt += 1
-            }
-        }
+        try await updating(store, in: scope, read: { try await require(name, scope) }, apply)
     }
 
     public func labelParameterVersion(_ name: String, version: Int?, labels: [String], context caller: CallerContext) async throws

@@ -61,12 +61,7 @@ public struct SecretsManagerService: Sendable {
 
     /// Re-reads and retries when another writer got there first.
     func mutate<T: Sendable>(_ body: () async throws -> T) async throws -> T {
-        var attempt = 0
-        while true {
-            do { return try await body() } catch StorageError.conflict where attempt < 16 {
-                attempt += 1
-            }
-        }
+        try await retryingOnConflict(body)
     }
 
     // MARK: Create, put, update
@@ -447,16 +442,13 @@ public struct SecretsManagerService: Sendable {
     @discardableResult
     private func change(_ secretID: String, in scope: ResourceScope, allowDeleted: Bool,
                         _ apply: @escaping (inout Secret) throws(CofferError) -> Void) async throws -> Secret {
-        try await mutate {
-            let secret = allowDeleted ? try await require(secretID, in: scope) : try await requireActive(secretID, in: scope)
-            var updated = secret
-            try apply(&updated)
-            guard updated != secret else { return secret }
-            updated.revision += 1
-            updated.lastChangedDate = clock.now()
-            try await store.write(RecordWrite(.update(expectedRevision: secret.revision), scope: scope, record: updated))
-            return updated
-        }
+        try await updating(store, in: scope, read: {
+            allowDeleted ? try await require(secretID, in: scope) : try await requireActive(secretID, in: scope)
+        }, { secret in
+            let before = secret
+            try apply(&secret)
+            if secret != before { secret.lastChangedDate = clock.now() }
+        })
     }
 
     public func randomPassword(_ options: PasswordOptions) throws(CofferError) -> String {

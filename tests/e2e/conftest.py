@@ -11,6 +11,7 @@ from pathlib import Path
 
 import boto3
 import pytest
+from botocore.exceptions import ClientError
 
 REPO = Path(__file__).resolve().parents[2]
 REGION = "us-east-1"
@@ -133,3 +134,14 @@ def aws_env(tmp_path: Path, coffer: Coffer, profile: str = "anomaly-detector-dev
 
 def have(tool: str) -> bool:
     return shutil.which(tool) is not None
+
+
+def fails(call, code, message_part=None):
+    """Calls `call`, expects AWS's error `code` (and `message_part` in its message), returns the message."""
+    with pytest.raises(ClientError) as info:
+        call()
+    error = info.value.response["Error"]
+    assert error["Code"] == code, error
+    if message_part is not None:
+        assert message_part in error["Message"], error
+    return error["Message"]

@@ -6,20 +6,12 @@ from pathlib import Path
 import pytest
 from botocore.exceptions import ClientError
 
-from conftest import aws_env
+from conftest import aws_env, fails
 
 # Seed 000_589f5bc16ad1479b.txt section 2.2, AnomalyDetectorServicePolicy, verbatim.
 SEED_000_POLICY = (Path(__file__).parent / "seed_000_policy.json").read_text()
 
 
-def fails(call, code, message_part=None):
-    with pytest.raises(ClientError) as info:
-        call()
-    error = info.value.response["Error"]
-    assert error["Code"] == code, error
-    if message_part is not None:
-        assert message_part in error["Message"], error
-    return error["Message"]
 
 
 def service_user(coffer):

@@ -6,7 +6,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 import sigv4
-from conftest import aws_env
+from conftest import aws_env, fails
 
 SEED_001_POLICY = """{
   "Version": "2012-10-17",
@@ -40,14 +40,6 @@ SEED_001_POLICY = """{
 }"""
 
 
-def fails(call, code, message_part=None):
-    with pytest.raises(ClientError) as info:
-        call()
-    error = info.value.response["Error"]
-    assert error["Code"] == code, error
-    if message_part is not None:
-        assert message_part in error["Message"], error
-    return error["Message"]
 
 
 def aws(coffer, env, *args):

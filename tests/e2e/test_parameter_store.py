@@ -5,7 +5,7 @@ import subprocess
 import pytest
 from botocore.exceptions import ClientError
 
-from conftest import aws_env
+from conftest import aws_env, fails
 
 # Seed 003_1803b2d918618988.txt, "Create Parameters in AWS", verbatim.
 CREATE_STAGING = [
@@ -96,14 +96,6 @@ def ok(command, coffer, env):
     return json.loads(result.stdout) if result.stdout.strip() else None
 
 
-def fails(call, code, message_part=None):
-    with pytest.raises(ClientError) as info:
-        call()
-    error = info.value.response["Error"]
-    assert error["Code"] == code, error
-    if message_part is not None:
-        assert message_part in error["Message"], error
-    return error["Message"]
 
 
 def test_seed_003_commands_as_written(coffer, tmp_path):

@@ -6,17 +6,9 @@ import pytest
 from botocore.exceptions import ClientError
 
 import sigv4
-from conftest import Coffer
+from conftest import Coffer, fails
 
 
-def fails(call, code, message_part=None):
-    with pytest.raises(ClientError) as info:
-        call()
-    error = info.value.response["Error"]
-    assert error["Code"] == code, error
-    if message_part is not None:
-        assert message_part in error["Message"], error
-    return error["Message"]
 
 
 def trust(principal, external_id=None):

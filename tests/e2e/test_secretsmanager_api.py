@@ -7,16 +7,9 @@ import pytest
 from botocore.exceptions import ClientError, ParamValidationError
 
 import sigv4
+from conftest import fails
 
 
-def fails(call, code, message_part=None):
-    with pytest.raises(ClientError) as info:
-        call()
-    error = info.value.response["Error"]
-    assert error["Code"] == code, error
-    if message_part:
-        assert message_part in error["Message"], error
-    return error["Message"]
 
 
 def test_lookup_by_name_full_arn_and_partial_arn(sm):

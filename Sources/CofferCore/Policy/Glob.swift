@@ -26,27 +26,33 @@ public enum Glob {
                 (p >= 65 && p <= 90 ? p + 32 : p) == (q >= 65 && q <= 90 ? q + 32 : q)
             }
         }
+        // `?` is one character, so the general case works on scalars, not bytes.
         let p = Array((caseInsensitive ? pattern.lowercased() : pattern).unicodeScalars)
         let v = Array((caseInsensitive ? value.lowercased() : value).unicodeScalars)
-        var pi = 0, vi = 0, star = -1, mark = 0
-        while vi < v.count {
-            if pi < p.count, p[pi] == "?" || p[pi] == v[vi] {
+        return glob(p[...], v[...], star: "*", one: "?")
+    }
+
+    /// The wildcard match itself, over any sequence of comparable elements.
+    static func glob<E: Equatable>(_ p: ArraySlice<E>, _ v: ArraySlice<E>, star: E, one: E) -> Bool {
+        var pi = p.startIndex, vi = v.startIndex, starAt = -1, mark = v.startIndex
+        while vi < v.endIndex {
+            if pi < p.endIndex, p[pi] == one || p[pi] == v[vi] {
                 pi += 1
                 vi += 1
-            } else if pi < p.count, p[pi] == "*" {
-                star = pi
+            } else if pi < p.endIndex, p[pi] == star {
+                starAt = pi
                 mark = vi
                 pi += 1
-            } else if star >= 0 {
-                pi = star + 1
+            } else if starAt >= 0 {
+                pi = starAt + 1
                 mark += 1
                 vi = mark
             } else {
                 return false
             }
         }
-        while pi < p.count, p[pi] == "*" { pi += 1 }
-        return pi == p.count
+        while pi < p.endIndex, p[pi] == star { pi += 1 }
+        return pi == p.endIndex
     }
 
     /// Matches an action such as `secretsmanager:GetSecretValue`; action names are case-insensitive.
@@ -83,28 +89,8 @@ public enum Glob {
         return out
     }
 
-    /// The wildcard match on byte slices, without allocating.
-    static func globBytes(_ p: ArraySlice<UInt8>, _ v: ArraySlice<UInt8>) -> Bool {
-        var pi = p.startIndex, vi = v.startIndex, star = -1, mark = v.startIndex
-        while vi < v.endIndex {
-            if pi < p.endIndex, p[pi] == 63 || p[pi] == v[vi] {
-                pi += 1
-                vi += 1
-            } else if pi < p.endIndex, p[pi] == 42 {
-                star = pi
-                mark = vi
-                pi += 1
-            } else if star >= 0 {
-                pi = star + 1
-                mark += 1
-                vi = mark
-            } else {
-                return false
-            }
-        }
-        while pi < p.endIndex, p[pi] == 42 { pi += 1 }
-        return pi == p.endIndex
-    }
+    /// The wildcard match on byte slices (ARN components are ASCII), without allocating.
+    static func globBytes(_ p: ArraySlice<UInt8>, _ v: ArraySlice<UInt8>) -> Bool { glob(p, v, star: 42, one: 63) }
 }
 
 /// An IPv4 or IPv6 network in CIDR form (a bare address is a /32 or /128).
