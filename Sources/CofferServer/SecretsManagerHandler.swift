@@ -153,17 +153,16 @@ struct SecretsManagerHandler: JSONServiceHandler {
     private func filters(_ r: JSONRequest) throws(CofferError) -> [SecretListFilter]? {
         guard let list = try r.structures("Filters", max: 10) else { return nil }
         var filters: [SecretListFilter] = []
-        for item in list {
-            let key = try item.string("Key") ?? ""
+        for (index, item) in list.enumerated() {
+            guard let key = try item.string("Key") else { throw CofferError.invalidParameter("Invalid filter key") }
             guard SecretListFilter.keys.contains(key) else {
-                throw CofferError.constraint(key, member: "filters.member.key", "Member must satisfy enum value set: [\(SecretListFilter.keys.joined(separator: ", "))]")
+                throw CofferError.validation("1 validation error detected: Value '\(key)' at 'filters.\(index + 1).member.key' failed to satisfy constraint: Member must satisfy enum value set: [all, name, tag-key, description, tag-value]")
             }
-            let values = try item.stringList("Values", min: 1, max: 10, itemMax: 512) ?? []
-            if values.isEmpty {
-                throw CofferError.invalidParameter("Invalid filter values: the filter \(key) needs at least one value.")
+            guard let values = try item.stringList("Values", min: 1, max: 10, itemMax: 512) else {
+                throw CofferError.invalidParameter("Invalid filter values for key: \(key)")
             }
             for value in values where !Self.isValidFilterValue(value) {
-                throw CofferError.constraint(value, member: "filters.member.values.member", "Member must satisfy regular expression pattern: ^\\!?[a-zA-Z0-9 :_@\\/\\+\\=\\.\\-\\!]*$")
+                throw CofferError.constraint(value, member: "filters.\(index + 1).member.values", "Member must satisfy regular expression pattern: ^\\!?[a-zA-Z0-9 :_@\\/\\+\\=\\.\\-\\!]*$")
             }
             filters.append(SecretListFilter(key: key, values: values))
         }
@@ -266,7 +265,8 @@ struct SecretsManagerHandler: JSONServiceHandler {
     private func describeSecret(_ r: JSONRequest, _ scope: ResourceScope) async throws -> JSONValue {
         let secret = try await service.describeSecret(secretID: try secretID(r), in: scope)
         var out = summary(secret)
-        out["VersionIdsToStages"] = versionsToStages(secret)
+        // AWS leaves the map out for a secret that has no versions yet.
+        if !secret.versions.isEmpty { out["VersionIdsToStages"] = versionsToStages(secret) }
         return .object(out)
     }
 
@@ -311,7 +311,7 @@ struct SecretsManagerHandler: JSONServiceHandler {
         var out: JSONObject = [
             "SecretList": .array(result.secrets.map { secret in
                 var entry = summary(secret)
-                entry["SecretVersionsToStages"] = versionsToStages(secret)
+                if !secret.versions.isEmpty { entry["SecretVersionsToStages"] = versionsToStages(secret) }
                 return .object(entry)
             }),
         ]

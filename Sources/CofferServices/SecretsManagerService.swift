@@ -20,6 +20,9 @@ public struct SecretsManagerService: Sendable {
     static let notFound = CofferError(.resourceNotFound, "Secrets Manager can't find the specified secret.")
     static let markedForDeletion = CofferError.invalidRequest(
         "You can't perform this operation on the secret because it was marked for deletion.")
+    /// What AWS answers when a secret waiting out its recovery window is read.
+    static let readOfDeleted = CofferError.invalidRequest(
+        "You tried to perform the operation on a secret that's currently marked deleted.")
 
     // MARK: Lookup
 
@@ -188,7 +191,8 @@ public struct SecretsManagerService: Sendable {
     public func getSecretValue(secretID: String, versionID: String?, versionStage: String?, in scope: ResourceScope)
         async throws -> SecretValueResult
     {
-        let secret = try await requireActive(secretID, in: scope)
+        let secret = try await require(secretID, in: scope)
+        if secret.isScheduledForDeletion { throw Self.readOfDeleted }
         let version: SecretVersion
         if let versionID {
             guard let found = secret.version(id: versionID) else {
@@ -275,16 +279,12 @@ public struct SecretsManagerService: Sendable {
             !$0.isScheduledForDeletion && SecretListFilter.matches(filters, secret: $0, region: scope.region)
         }
         let page = try Pagination.page(matching, size: maxResults ?? 20, token: nextToken)
+        // With filters, a matching secret that cannot be read fails the call, as on AWS.
         var values: [SecretValueResult] = []
-        var errors: [BatchError] = []
         for secret in page.items {
-            do {
-                values.append(try await getSecretValue(secretID: secret.arn, versionID: nil, versionStage: nil, in: scope))
-            } catch let error as CofferError {
-                errors.append(BatchError(secretID: secret.arn, error: error))
-            }
+            values.append(try await getSecretValue(secretID: secret.arn, versionID: nil, versionStage: nil, in: scope))
         }
-        return (values, errors, page.nextToken)
+        return (values, [], page.nextToken)
     }
 
     public func listSecrets(_ input: ListSecretsInput, in scope: ResourceScope) async throws -> (secrets: [Secret], nextToken: String?) {
@@ -337,11 +337,11 @@ public struct SecretsManagerService: Sendable {
     public func deleteSecret(secretID: String, recoveryWindowDays: Int?, forceDelete: Bool, in scope: ResourceScope)
         async throws -> (arn: String, name: String, deletionDate: Date)
     {
-        if recoveryWindowDays != nil, forceDelete {
-            throw CofferError.invalidParameter("You can't use ForceDeleteWithoutRecovery in conjunction with RecoveryWindowInDays.")
-        }
         if let days = recoveryWindowDays, !(7...30).contains(days) {
             throw CofferError.invalidParameter("The RecoveryWindowInDays value must be between 7 and 30 days (inclusive).")
+        }
+        if recoveryWindowDays != nil, forceDelete {
+            throw CofferError.invalidParameter("You can't use ForceDeleteWithoutRecovery in conjunction with RecoveryWindowInDays.")
         }
         return try await mutate {
             let now = clock.now()

@@ -109,7 +109,7 @@ def test_delete_restore_and_force_delete(sm):
     described = sm.describe_secret(SecretId="del")
     assert "DeletedDate" in described
     assert (deleted["DeletionDate"] - described["DeletedDate"]).days == 7
-    fails(lambda: sm.get_secret_value(SecretId="del"), "InvalidRequestException", "marked for deletion")
+    fails(lambda: sm.get_secret_value(SecretId="del"), "InvalidRequestException", "currently marked deleted")
     fails(lambda: sm.put_secret_value(SecretId="del", SecretString="x"), "InvalidRequestException")
     fails(lambda: sm.create_secret(Name="del", SecretString="x"), "InvalidRequestException", "scheduled for deletion")
     assert sm.list_secrets()["SecretList"] == []
@@ -240,3 +240,21 @@ def test_many_versions_are_pruned_to_about_one_hundred(sm):
     assert total == 100
     assert sm.get_secret_value(SecretId="churn")["SecretString"] == "105"
     assert sm.get_secret_value(SecretId="churn", VersionStage="AWSPREVIOUS")["SecretString"] == "104"
+
+
+def test_a_secret_without_value_and_filter_errors(sm):
+    created = sm.create_secret(Name="empty")
+    assert set(created) == {"ARN", "Name", "ResponseMetadata"}
+    assert set(sm.describe_secret(SecretId="empty")) == {"ARN", "Name", "LastChangedDate", "CreatedDate", "ResponseMetadata"}
+    fails(lambda: sm.get_secret_value(SecretId="empty"), "ResourceNotFoundException",
+          "Secrets Manager can't find the specified secret value for staging label: AWSCURRENT")
+    fails(lambda: sm.batch_get_secret_value(Filters=[{"Key": "name", "Values": ["empty"]}]), "ResourceNotFoundException")
+    fails(lambda: sm.list_secrets(Filters=[{"Values": ["foo"]}]), "InvalidParameterException", "Invalid filter key")
+    assert fails(lambda: sm.list_secrets(Filters=[{"Key": "invalid", "Values": ["foo"]}]), "ValidationException") == (
+        "1 validation error detected: Value 'invalid' at 'filters.1.member.key' failed to satisfy constraint: "
+        "Member must satisfy enum value set: [all, name, tag-key, description, tag-value]")
+    # The window is checked before the conflict with ForceDeleteWithoutRecovery.
+    fails(lambda: sm.delete_secret(SecretId="empty", RecoveryWindowInDays=2, ForceDeleteWithoutRecovery=True),
+          "InvalidParameterException", "RecoveryWindowInDays value must be between 7 and 30 days (inclusive)")
+    assert " " in sm.get_random_password(PasswordLength=4, IncludeSpace=True)["RandomPassword"]
+    fails(lambda: sm.get_random_password(PasswordLength=3), "InvalidParameterException")

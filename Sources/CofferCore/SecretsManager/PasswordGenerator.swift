@@ -30,15 +30,18 @@ public enum PasswordGenerator {
         guard !pool.isEmpty else {
             throw .invalidParameter("The password must include at least one character type that is not excluded.")
         }
-        if options.requireEachIncludedType, options.length < classes.count {
+        // A space, when asked for, is not one of the types that must each appear; it comes on top.
+        let required = classes.filter { $0 != [" "] }
+        if options.requireEachIncludedType, options.length < required.count {
             throw .invalidParameter("Password length is too short based on the required types.")
         }
         var password = (0..<options.length).map { _ in pool[random.uniform(pool.count)] }
         if options.requireEachIncludedType {
-            // Give each class its own distinct position, chosen at random, so every type appears
-            // without making the first characters predictable.
+            // Give each type its own position, chosen at random, so every type appears without
+            // making the first characters predictable; an asked-for space goes first while room lasts.
             var positions = Array(0..<options.length)
-            for cls in classes {
+            let wanted = (classes.contains([" "]) ? [[Character(" ")]] : []) + required
+            for cls in wanted where !positions.isEmpty {
                 let pick = random.uniform(positions.count)
                 password[positions.remove(at: pick)] = cls[random.uniform(cls.count)]
             }
