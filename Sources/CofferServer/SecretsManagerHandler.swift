@@ -278,7 +278,7 @@ struct SecretsManagerHandler: JSONServiceHandler {
         out["LastChangedDate"] = JSONResponse.timestamp(secret.lastChangedDate)
         if let accessed = secret.lastAccessedDate { out["LastAccessedDate"] = JSONResponse.timestamp(accessed) }
         if let deleted = secret.deletedDate { out["DeletedDate"] = JSONResponse.timestamp(deleted) }
-        if !secret.tags.isEmpty { out["Tags"] = tagList(secret.tags) }
+        if !secret.tags.isEmpty || secret.tagged == true { out["Tags"] = tagList(secret.tags) }
         out["CreatedDate"] = JSONResponse.timestamp(secret.createdDate)
         return out
     }

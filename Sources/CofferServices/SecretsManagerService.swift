@@ -88,7 +88,7 @@ public struct SecretsManagerService: Sendable {
             var secret = Secret(arn: SecretARN.make(name: input.name, scope: scope, random: random), name: input.name, createdDate: now)
             secret.description = input.description
             secret.kmsKeyID = input.kmsKeyID.flatMap { $0.isEmpty ? nil : $0 }
-            secret.tags = input.tags
+            if !input.tags.isEmpty { secret.tags = input.tags }
             var newValues: [(versionID: String, sealed: [UInt8])] = []
             var versionID: String?
             if let value = input.value {

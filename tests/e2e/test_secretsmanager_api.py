@@ -193,7 +193,9 @@ def test_tags(sm):
     sm.untag_resource(SecretId="tagged", TagKeys=["a"])
     assert sm.describe_secret(SecretId="tagged")["Tags"] == [{"Key": "b", "Value": "2"}]
     sm.untag_resource(SecretId="tagged", TagKeys=["b"])
-    assert "Tags" not in sm.describe_secret(SecretId="tagged")
+    assert sm.describe_secret(SecretId="tagged")["Tags"] == [], "a secret that had tags keeps an empty list"
+    sm.create_secret(Name="never-tagged")
+    assert "Tags" not in sm.describe_secret(SecretId="never-tagged")
     fails(lambda: sm.tag_resource(SecretId="nope", Tags=[{"Key": "a", "Value": "1"}]), "ResourceNotFoundException")
 
 

@@ -18,7 +18,11 @@ public struct Secret: Sendable, Codable, Equatable {
     public var description: String?
     /// The key the caller named; `nil` means the AWS-managed `aws/secretsmanager` key.
     public var kmsKeyID: String?
-    public var tags: [Tag]
+    public var tags: [Tag] {
+        didSet { tagged = true }
+    }
+    /// Once a secret has had tags, AWS reports its tag list even when it is empty again.
+    public var tagged: Bool?
     public var resourcePolicy: String?
     public var createdDate: Date
     public var lastChangedDate: Date
@@ -36,6 +40,7 @@ public struct Secret: Sendable, Codable, Equatable {
         self.arn = arn
         self.name = name
         self.tags = []
+        self.tagged = nil
         self.createdDate = createdDate
         self.lastChangedDate = createdDate
         self.versions = []
