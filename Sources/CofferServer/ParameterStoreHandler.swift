@@ -150,7 +150,7 @@ struct ParameterStoreHandler: JSONServiceHandler {
         var out: JSONObject = ["Name": .string(result.name), "Type": .string(result.version.type.rawValue), "Value": .string(result.value),
                                "Version": .number(Double(result.version.version))]
         if let selector = result.selector { out["Selector"] = .string(selector) }
-        if let source = result.sourceResult { out["SourceResult"] = .string(source) }
+        if let secret = result.sourceSecret { out["SourceResult"] = .string(JSONWriter.string(.object(SecretShapes.description(secret)))) }
         out["LastModifiedDate"] = JSONResponse.timestamp(result.version.lastModifiedDate)
         out["ARN"] = .string(result.arn)
         out["DataType"] = .string(result.version.dataType)

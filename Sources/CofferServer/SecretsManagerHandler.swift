@@ -176,14 +176,6 @@ struct SecretsManagerHandler: JSONServiceHandler {
         }
     }
 
-    private func arnAndName(_ secret: Secret) -> JSONObject { ["ARN": .string(secret.arn), "Name": .string(secret.name)] }
-
-    private func tagList(_ tags: [Tag]) -> JSONValue {
-        .array(tags.map { .object(["Key": .string($0.key), "Value": .string($0.value)]) })
-    }
-
-    private func stages(_ labels: [String]) -> JSONValue { .array(labels.map(JSONValue.string)) }
-
     // MARK: Operations
 
     private func createSecret(_ r: JSONRequest, _ scope: ResourceScope) async throws -> JSONValue {
@@ -195,7 +187,7 @@ struct SecretsManagerHandler: JSONServiceHandler {
             throw CofferError(.notImplemented, "Coffer does not implement secret replication yet.")
         }
         let result = try await service.createSecret(input, in: scope)
-        var out = arnAndName(result.secret)
+        var out = SecretShapes.arnAndName(result.secret)
         if let id = result.versionID { out["VersionId"] = .string(id) }
         return .object(out)
     }
@@ -208,13 +200,13 @@ struct SecretsManagerHandler: JSONServiceHandler {
     }
 
     private func valueObject(_ result: SecretValueResult) -> JSONObject {
-        var out = arnAndName(result.secret)
+        var out = SecretShapes.arnAndName(result.secret)
         out["VersionId"] = .string(result.version.versionID)
         switch result.value {
         case .string(let s): out["SecretString"] = .string(s)
         case .binary(let b): out["SecretBinary"] = JSONResponse.base64(b)
         }
-        out["VersionStages"] = stages(result.version.stages)
+        out["VersionStages"] = SecretShapes.stages(result.version.stages)
         out["CreatedDate"] = JSONResponse.timestamp(result.version.createdDate)
         return out
     }
@@ -246,9 +238,9 @@ struct SecretsManagerHandler: JSONServiceHandler {
             secretID: try secretID(r), clientRequestToken: try token(r), value: try value(r),
             versionStages: try r.stringList("VersionStages", min: 1, max: 20, itemMin: 1, itemMax: 256))
         let result = try await service.putSecretValue(input, in: scope)
-        var out = arnAndName(result.secret)
+        var out = SecretShapes.arnAndName(result.secret)
         out["VersionId"] = .string(result.versionID ?? "")
-        out["VersionStages"] = stages(result.versionStages)
+        out["VersionStages"] = SecretShapes.stages(result.versionStages)
         return .object(out)
     }
 
@@ -257,36 +249,14 @@ struct SecretsManagerHandler: JSONServiceHandler {
             secretID: try secretID(r), clientRequestToken: try token(r), description: try r.string("Description", max: 2048),
             kmsKeyID: try r.string("KmsKeyId", max: 2048), value: try value(r))
         let result = try await service.updateSecret(input, in: scope)
-        var out = arnAndName(result.secret)
+        var out = SecretShapes.arnAndName(result.secret)
         if let id = result.versionID { out["VersionId"] = .string(id) }
         return .object(out)
     }
 
     private func describeSecret(_ r: JSONRequest, _ scope: ResourceScope) async throws -> JSONValue {
         let secret = try await service.describeSecret(secretID: try secretID(r), in: scope)
-        var out = summary(secret)
-        // AWS leaves the map out for a secret that has no versions yet.
-        if !secret.versions.isEmpty { out["VersionIdsToStages"] = versionsToStages(secret) }
-        return .object(out)
-    }
-
-    /// The members DescribeSecret and ListSecrets share, each present only when AWS includes it.
-    private func summary(_ secret: Secret) -> JSONObject {
-        var out = arnAndName(secret)
-        if let description = secret.description { out["Description"] = .string(description) }
-        if let key = secret.kmsKeyID { out["KmsKeyId"] = .string(key) }
-        out["LastChangedDate"] = JSONResponse.timestamp(secret.lastChangedDate)
-        if let accessed = secret.lastAccessedDate { out["LastAccessedDate"] = JSONResponse.timestamp(accessed) }
-        if let deleted = secret.deletedDate { out["DeletedDate"] = JSONResponse.timestamp(deleted) }
-        if !secret.tags.isEmpty || secret.tagged == true { out["Tags"] = tagList(secret.tags) }
-        out["CreatedDate"] = JSONResponse.timestamp(secret.createdDate)
-        return out
-    }
-
-    private func versionsToStages(_ secret: Secret) -> JSONValue {
-        var map = JSONObject()
-        for version in secret.versions where !version.stages.isEmpty { map.append(version.versionID, stages(version.stages)) }
-        return .object(map)
+        return .object(SecretShapes.description(secret))
     }
 
     private func listSecrets(_ r: JSONRequest, _ scope: ResourceScope) async throws -> JSONValue {
@@ -310,8 +280,8 @@ struct SecretsManagerHandler: JSONServiceHandler {
         let result = try await service.listSecrets(input, in: scope)
         var out: JSONObject = [
             "SecretList": .array(result.secrets.map { secret in
-                var entry = summary(secret)
-                if !secret.versions.isEmpty { entry["SecretVersionsToStages"] = versionsToStages(secret) }
+                var entry = SecretShapes.summary(secret)
+                if !secret.versions.isEmpty { entry["SecretVersionsToStages"] = SecretShapes.versionsToStages(secret) }
                 return .object(entry)
             }),
         ]
@@ -324,10 +294,10 @@ struct SecretsManagerHandler: JSONServiceHandler {
             secretID: try secretID(r), includeDeprecated: try r.bool("IncludeDeprecated") ?? false,
             maxResults: try r.integer("MaxResults", min: 1, max: 100), nextToken: try r.string("NextToken", min: 1, max: 4096),
             in: scope)
-        var out = arnAndName(result.secret)
+        var out = SecretShapes.arnAndName(result.secret)
         out["Versions"] = .array(result.versions.map { version in
             var entry: JSONObject = ["VersionId": .string(version.versionID)]
-            if !version.stages.isEmpty { entry["VersionStages"] = stages(version.stages) }
+            if !version.stages.isEmpty { entry["VersionStages"] = SecretShapes.stages(version.stages) }
             if let accessed = version.lastAccessedDate { entry["LastAccessedDate"] = JSONResponse.timestamp(accessed) }
             entry["CreatedDate"] = JSONResponse.timestamp(version.createdDate)
             if let keys = version.kmsKeyIDs { entry["KmsKeyIds"] = .array(keys.map(JSONValue.string)) }
@@ -342,7 +312,7 @@ struct SecretsManagerHandler: JSONServiceHandler {
             secretID: try secretID(r), stage: try r.requiredString("VersionStage", min: 1, max: 256),
             moveTo: try r.string("MoveToVersionId", min: 32, max: 64), removeFrom: try r.string("RemoveFromVersionId", min: 32, max: 64),
             in: scope)
-        return .object(arnAndName(secret))
+        return .object(SecretShapes.arnAndName(secret))
     }
 
     private func deleteSecret(_ r: JSONRequest, _ scope: ResourceScope) async throws -> JSONValue {
@@ -353,7 +323,7 @@ struct SecretsManagerHandler: JSONServiceHandler {
     }
 
     private func restoreSecret(_ r: JSONRequest, _ scope: ResourceScope) async throws -> JSONValue {
-        .object(arnAndName(try await service.restoreSecret(secretID: try secretID(r), in: scope)))
+        .object(SecretShapes.arnAndName(try await service.restoreSecret(secretID: try secretID(r), in: scope)))
     }
 
     private func getRandomPassword(_ r: JSONRequest) throws -> JSONValue {
@@ -386,18 +356,18 @@ struct SecretsManagerHandler: JSONServiceHandler {
         let secret = try await service.putResourcePolicy(
             secretID: try secretID(r), policy: try r.requiredString("ResourcePolicy", min: 1, max: 20_480),
             blockPublicPolicy: try r.bool("BlockPublicPolicy") ?? false, in: scope)
-        return .object(arnAndName(secret))
+        return .object(SecretShapes.arnAndName(secret))
     }
 
     private func getResourcePolicy(_ r: JSONRequest, _ scope: ResourceScope) async throws -> JSONValue {
         let secret = try await service.getResourcePolicy(secretID: try secretID(r), in: scope)
-        var out = arnAndName(secret)
+        var out = SecretShapes.arnAndName(secret)
         if let policy = secret.resourcePolicy { out["ResourcePolicy"] = .string(policy) }
         return .object(out)
     }
 
     private func deleteResourcePolicy(_ r: JSONRequest, _ scope: ResourceScope) async throws -> JSONValue {
-        .object(arnAndName(try await service.deleteResourcePolicy(secretID: try secretID(r), in: scope)))
+        .object(SecretShapes.arnAndName(try await service.deleteResourcePolicy(secretID: try secretID(r), in: scope)))
     }
 
     private func validateResourcePolicy(_ r: JSONRequest, _ scope: ResourceScope) async throws -> JSONValue {

@@ -30,7 +30,8 @@ public struct ParameterResult: Sendable {
     /// The plaintext, or for SecureString read without decryption the ciphertext in base64.
     public let value: String
     public let selector: String?
-    public let sourceResult: String?
+    /// For `/aws/reference/secretsmanager/` names, the secret read; AWS describes it in `SourceResult`.
+    public let sourceSecret: Secret?
 }
 
 /// AWS Systems Manager Parameter Store's behaviour, free of HTTP.
@@ -168,7 +169,7 @@ public struct ParameterStoreService: Sendable {
         }
         return ParameterResult(name: parameter.name, arn: parameter.arn, version: version,
                                value: try await value(of: parameter, version, decrypt: withDecryption, scope: scope),
-                               selector: reference.selector, sourceResult: nil)
+                               selector: reference.selector, sourceSecret: nil)
     }
 
     /// `/aws/reference/secretsmanager/NAME`: a Secrets Manager secret read through Parameter Store.
@@ -186,26 +187,19 @@ public struct ParameterStoreService: Sendable {
             result = try await secrets.getSecretValue(secretID: secretID, versionID: isVersionID ? selector : nil,
                                                       versionStage: isVersionID ? nil : selector, in: scope)
         } catch let error as CofferError where error.code == .resourceNotFound {
-            throw CofferError(.parameterNotFound, "Secret \(secretID) not found.")
+            throw CofferError(.parameterNotFound,
+                              "An error occurred (ParameterNotFound) when referencing Secrets Manager: Secret \(name) not found.")
         }
         let value: String
-        var source: JSONObject = ["ARN": .string(result.secret.arn), "CreatedDate": .number(result.version.createdDate.timeIntervalSince1970),
-                                  "Name": .string(result.secret.name)]
         switch result.value {
-        case .string(let s):
-            value = s
-            source["SecretString"] = .string(s)
-        case .binary(let b):
-            value = Data(b).base64EncodedString()
-            source["SecretBinary"] = .string(value)
+        case .string(let s): value = s
+        case .binary(let b): value = Data(b).base64EncodedString()
         }
-        source["VersionId"] = .string(result.version.versionID)
-        source["VersionStages"] = .array(result.version.stages.map(JSONValue.string))
         let version = ParameterVersion(version: 0, type: .secureString, description: nil, keyID: nil, allowedPattern: nil, tier: "Standard",
                                        dataType: "text", labels: [], lastModifiedDate: result.version.createdDate,
                                        lastModifiedUser: "", policies: nil)
         return ParameterResult(name: name, arn: result.secret.arn, version: version, value: value, selector: nil,
-                               sourceResult: JSONWriter.string(.object(source)))
+                               sourceSecret: result.secret)
     }
 
     public func getParameters(_ names: [String], withDecryption: Bool, context caller: CallerContext) async throws
@@ -246,7 +240,7 @@ public struct ParameterStoreService: Sendable {
             guard let latest = parameter.latest else { continue }
             results.append(ParameterResult(name: parameter.name, arn: parameter.arn, version: latest,
                                            value: try await value(of: parameter, latest, decrypt: withDecryption, scope: scope),
-                                           selector: nil, sourceResult: nil))
+                                           selector: nil, sourceSecret: nil))
         }
         return (results, page.nextToken)
     }

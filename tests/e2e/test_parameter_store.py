@@ -286,5 +286,10 @@ def test_secrets_manager_reference(coffer):
     fails(lambda: ssm.get_parameter(Name="/aws/reference/secretsmanager/db/creds"), "ValidationException", "WithDecryption")
     got = ssm.get_parameter(Name="/aws/reference/secretsmanager/db/creds", WithDecryption=True)["Parameter"]
     assert got["Value"] == '{"user":"u"}' and got["Type"] == "SecureString" and ":secretsmanager:" in got["ARN"]
-    assert json.loads(got["SourceResult"])["Name"] == "db/creds"
-    fails(lambda: ssm.get_parameter(Name="/aws/reference/secretsmanager/none", WithDecryption=True), "ParameterNotFound")
+    assert got["Name"] == "/aws/reference/secretsmanager/db/creds" and got["Version"] == 0
+    source = json.loads(got["SourceResult"])
+    assert source["Name"] == "db/creds" and source["ARN"] == got["ARN"]
+    assert list(source["VersionIdsToStages"].values()) == [["AWSCURRENT"]]
+    assert "SecretString" not in source, "SourceResult describes the secret; the value is only in Value"
+    fails(lambda: ssm.get_parameter(Name="/aws/reference/secretsmanager/none", WithDecryption=True), "ParameterNotFound",
+          "Secret /aws/reference/secretsmanager/none not found.")

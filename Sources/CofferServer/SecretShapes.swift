@@ -1,0 +1,42 @@
+import CofferCore
+import CofferServices
+import CofferWire
+
+/// Secrets Manager's JSON shapes for a secret, shared by its own handler and by Parameter Store's
+/// `/aws/reference/secretsmanager/` reads, whose `SourceResult` is the secret's description.
+enum SecretShapes {
+    static func arnAndName(_ secret: Secret) -> JSONObject { ["ARN": .string(secret.arn), "Name": .string(secret.name)] }
+
+    static func tagList(_ tags: [Tag]) -> JSONValue {
+        .array(tags.map { .object(["Key": .string($0.key), "Value": .string($0.value)]) })
+    }
+
+    static func stages(_ labels: [String]) -> JSONValue { .array(labels.map(JSONValue.string)) }
+
+    /// The members DescribeSecret and ListSecrets share, each present only when AWS includes it.
+    static func summary(_ secret: Secret) -> JSONObject {
+        var out = arnAndName(secret)
+        if let description = secret.description { out["Description"] = .string(description) }
+        if let key = secret.kmsKeyID { out["KmsKeyId"] = .string(key) }
+        out["LastChangedDate"] = JSONResponse.timestamp(secret.lastChangedDate)
+        if let accessed = secret.lastAccessedDate { out["LastAccessedDate"] = JSONResponse.timestamp(accessed) }
+        if let deleted = secret.deletedDate { out["DeletedDate"] = JSONResponse.timestamp(deleted) }
+        if !secret.tags.isEmpty || secret.tagged == true { out["Tags"] = tagList(secret.tags) }
+        out["CreatedDate"] = JSONResponse.timestamp(secret.createdDate)
+        return out
+    }
+
+    static func versionsToStages(_ secret: Secret) -> JSONValue {
+        var map = JSONObject()
+        for version in secret.versions where !version.stages.isEmpty { map.append(version.versionID, stages(version.stages)) }
+        return .object(map)
+    }
+
+    /// DescribeSecret's answer: the summary plus the version map, which AWS leaves out for a secret
+    /// that has no versions yet.
+    static func description(_ secret: Secret) -> JSONObject {
+        var out = summary(secret)
+        if !secret.versions.isEmpty { out["VersionIdsToStages"] = versionsToStages(secret) }
+        return out
+    }
+}
