@@ -358,8 +358,9 @@ public struct ParameterStoreService: Sendable {
     }
 
     private func taggable(_ type: String, _ id: String) throws(CofferError) -> String {
+        // Coffer holds no documents, instances or windows, so an id of those types names nothing.
         guard type == "Parameter" else {
-            throw CofferError(.invalidResourceType, "The resource type is not valid. Coffer supports tags on parameters only.")
+            throw CofferError(.invalidResourceID, "The resource ID \"\(id)\" is not valid. Verify the ID and try again.")
         }
         return id
     }

@@ -110,7 +110,7 @@ public struct SecretsManagerService: Sendable {
     public func putSecretValue(_ input: PutSecretValueInput, in scope: ResourceScope) async throws -> SecretWriteResult {
         try SecretValidation.token(input.clientRequestToken)
         guard let value = input.value else {
-            throw CofferError.invalidParameter("You must provide either SecretString or SecretBinary.")
+            throw CofferError.invalidRequest("You must provide either SecretString or SecretBinary.")
         }
         if let stages = input.versionStages { try SecretValidation.stages(stages) }
         return try await mutate {
@@ -434,7 +434,7 @@ public struct SecretsManagerService: Sendable {
         do {
             _ = try ResourcePolicyCheck.parse(policy)
             return []
-        } catch let error as CofferError where error.code == .malformedPolicyDocument {
+        } catch where error.code == .malformedPolicyDocument {
             return [ResourcePolicyCheck.Finding(checkName: "SYNTAX_CHECK", message: error.message)]
         }
     }

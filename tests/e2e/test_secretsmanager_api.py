@@ -75,6 +75,7 @@ def test_binary_secrets_and_the_size_limit(sm):
     message = fails(lambda: sm.put_secret_value(SecretId="bin", SecretString="canary-" + "s" * 65536), "ValidationException")
     assert "canary" not in message
     fails(lambda: sm.put_secret_value(SecretId="bin", SecretBinary=b"x" * 65537), "ValidationException")
+    fails(lambda: sm.put_secret_value(SecretId="bin"), "InvalidRequestException", "You must provide either SecretString or SecretBinary.")
     fails(lambda: sm.create_secret(Name="both", SecretString="a", SecretBinary=b"b"), "InvalidParameterException",
           "You can't specify both a binary secret value and a string secret value in the same secret.")
     fails(lambda: sm.describe_secret(SecretId="both"), "ResourceNotFoundException")
