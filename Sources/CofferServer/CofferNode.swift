@@ -2,7 +2,7 @@ import CofferCore
 import CofferServices
 import CofferStorage
 import CofferStorageSQLite
-public import Foundation
+import Foundation
 public import Logging
 
 /// One running Coffer: storage, keys, credentials, services and the HTTP listener.

@@ -12,7 +12,7 @@ extension IAMHandler {
             let role = try await service.createRole(
                 try r.requiredString("RoleName", min: 1, max: 64), trustPolicy: try r.requiredString("AssumeRolePolicyDocument", min: 1, max: 131_072),
                 path: try r.string("Path"), description: try r.string("Description", max: 1000),
-                maxSessionDuration: try r.integer("MaxSessionDuration"), tags: tags(r), boundaryARN: try r.string("PermissionsBoundary"),
+                maxSessionDuration: try r.integer("MaxSessionDuration"), tags: try tags(r), boundaryARN: try r.string("PermissionsBoundary"),
                 account: account)
             return [roleNode(role)]
         case "GetRole": return [roleNode(try await service.holder(IAMRole.self, try r.requiredString("RoleName"), account: account))]
@@ -30,7 +30,7 @@ extension IAMHandler {
             try await service.deleteRole(try r.requiredString("RoleName"), account: account)
             return []
         case "TagRole":
-            try await service.tagRole(try r.requiredString("RoleName"), tags: tags(r), remove: [], account: account)
+            try await service.tagRole(try r.requiredString("RoleName"), tags: try tags(r), remove: [], account: account)
             return []
         case "UntagRole":
             try await service.tagRole(try r.requiredString("RoleName"), tags: [], remove: r.list("TagKeys"), account: account)

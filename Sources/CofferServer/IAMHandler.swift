@@ -21,7 +21,7 @@ struct IAMHandler: QueryServiceHandler {
         switch action {
         case "CreateUser":
             let user = try await service.createUser(try r.requiredString("UserName", min: 1, max: 64), path: try r.string("Path", min: 1, max: 512),
-                                                    tags: tags(r), boundaryARN: try r.string("PermissionsBoundary"), account: account)
+                                                    tags: try tags(r), boundaryARN: try r.string("PermissionsBoundary"), account: account)
             return [userNode(user)]
         case "GetUser":
             if let name = try r.string("UserName", min: 1, max: 128) { return [userNode(try await service.user(name, account: account))] }
@@ -37,7 +37,7 @@ struct IAMHandler: QueryServiceHandler {
             try await service.deleteUser(try r.requiredString("UserName", min: 1, max: 128), account: account)
             return []
         case "TagUser":
-            try await service.tagUser(try r.requiredString("UserName"), tags: tags(r), account: account)
+            try await service.tagUser(try r.requiredString("UserName"), tags: try tags(r), account: account)
             return []
         case "UntagUser":
             try await service.untagUser(try r.requiredString("UserName"), keys: r.list("TagKeys"), account: account)
@@ -79,7 +79,7 @@ struct IAMHandler: QueryServiceHandler {
         case "CreatePolicy":
             let policy = try await service.createPolicy(
                 try r.requiredString("PolicyName", min: 1, max: 128), document: try r.requiredString("PolicyDocument", min: 1, max: 131_072),
-                path: try r.string("Path"), description: try r.string("Description", max: 1000), tags: tags(r), account: account)
+                path: try r.string("Path"), description: try r.string("Description", max: 1000), tags: try tags(r), account: account)
             return [policyNode(policy, attachments: 0)]
         case "GetPolicy":
             let arn = try r.requiredString("PolicyArn", min: 20, max: 2048)
@@ -179,7 +179,7 @@ struct IAMHandler: QueryServiceHandler {
             resource = context.principalARN
         }
         var keys: [String: [String]] = [:]
-        let tags = self.tags(r)
+        let tags = try self.tags(r)
         if !tags.isEmpty { keys = AccessControl.requestTagKeys(tags) }
         if let boundary = try r.string("PermissionsBoundary") { keys["iam:PermissionsBoundary"] = [boundary] }
         if let policy = try r.string("PolicyArn") { keys["iam:PolicyARN"] = [policy] }
@@ -197,8 +197,22 @@ struct IAMHandler: QueryServiceHandler {
         return user.userName
     }
 
-    func tags(_ r: QueryRequest) -> [Tag] {
-        r.structures("Tags").compactMap { fields in fields["Key"].map { Tag(key: $0, value: fields["Value"] ?? "") } }
+    /// IAM's tag list, checked against the model's limits before any entity is read.
+    func tags(_ r: QueryRequest) throws -> [Tag] {
+        let tags = r.structures("Tags").compactMap { fields in fields["Key"].map { Tag(key: $0, value: fields["Value"] ?? "") } }
+        if tags.count > 50 {
+            throw CofferError.constraint("\(tags.count) tags", member: "tags", "Member must have length less than or equal to 50")
+        }
+        for (index, tag) in tags.enumerated() {
+            if tag.key.isEmpty || tag.key.count > 128 {
+                throw CofferError.constraint(tag.key, member: "tags.\(index + 1).member.key",
+                                             "Member must have length \(tag.key.isEmpty ? "greater than or equal to 1" : "less than or equal to 128")")
+            }
+            if tag.value.count > 256 {
+                throw CofferError.constraint(tag.value, member: "tags.\(index + 1).member.value", "Member must have length less than or equal to 256")
+            }
+        }
+        return tags
     }
 
     static func date(_ date: Date) -> String { SigV4Timestamp.iso8601(date) }

@@ -102,6 +102,12 @@ def test_users_policies_and_versions(coffer):
     fails(lambda: iam.create_user(UserName="bad name"), "ValidationError")
     assert [u["UserName"] for u in iam.list_users()["Users"]] == ["alice"]
     assert iam.get_user(UserName="alice")["User"]["Path"] == "/team/"
+    fails(lambda: iam.tag_user(UserName="alice", Tags=[{"Key": f"k{i}", "Value": "v"} for i in range(51)]), "ValidationError",
+          "Member must have length less than or equal to 50")
+    fails(lambda: iam.tag_user(UserName="alice", Tags=[{"Key": "k" * 129, "Value": "v"}]), "ValidationError")
+    iam.tag_user(UserName="alice", Tags=[{"Key": f"k{i}", "Value": "v"} for i in range(50)])
+    fails(lambda: iam.tag_user(UserName="alice", Tags=[{"Key": "one-more", "Value": "v"}]), "LimitExceeded")
+    assert len(iam.list_user_tags(UserName="alice")["Tags"]) == 50
     fails(lambda: iam.get_user(UserName="nobody"), "NoSuchEntity", "The user with name nobody cannot be found.")
     doc = json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "ssm:GetParameter", "Resource": "*"}]})
     fails(lambda: iam.create_policy(PolicyName="broken", PolicyDocument='{"Statement": []}'), "MalformedPolicyDocument")
