@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 
 /// Settings for `coffer serve`, read in the order command line > environment > config file.
 public struct CofferConfiguration: Sendable, Equatable {

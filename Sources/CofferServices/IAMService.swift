@@ -1,6 +1,6 @@
 public import CofferCore
 public import CofferStorage
-public import Foundation
+import Foundation
 
 /// IAM's behaviour for users, access keys, managed and inline policies, free of HTTP. IAM is
 /// global: its records live in the account's "global" scope.

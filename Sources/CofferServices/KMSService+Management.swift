@@ -1,6 +1,6 @@
 public import CofferCore
-public import CofferStorage
-public import Foundation
+import CofferStorage
+import Foundation
 
 /// Rotation, key policies, grants and tags.
 extension KMSService {

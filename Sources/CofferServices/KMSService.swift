@@ -1,6 +1,6 @@
 public import CofferCore
 public import CofferStorage
-public import Foundation
+import Foundation
 import Synchronization
 
 /// AWS KMS's behaviour, free of HTTP: keys and their states, aliases, cryptography, rotation,

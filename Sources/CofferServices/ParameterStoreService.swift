@@ -1,6 +1,6 @@
 public import CofferCore
 public import CofferStorage
-public import Foundation
+import Foundation
 
 /// What PutParameter takes, in domain terms.
 public struct PutParameterInput: Sendable {

@@ -1,5 +1,5 @@
-public import CofferCore
-public import CofferStorage
+import CofferCore
+import CofferStorage
 import Foundation
 import Synchronization
 

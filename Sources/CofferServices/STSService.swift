@@ -1,6 +1,6 @@
 public import CofferCore
 public import CofferStorage
-public import Foundation
+import Foundation
 
 /// Temporary credentials: AssumeRole (the role's trust policy decides) and GetSessionToken.
 public struct STSService: Sendable {

@@ -1,6 +1,6 @@
 import Crypto
 import _CryptoExtras
-public import struct Foundation.Data
+import struct Foundation.Data
 
 /// The cryptography behind each KMS key spec, over raw key material. Pure: no storage, no state.
 public enum KeyCrypto {

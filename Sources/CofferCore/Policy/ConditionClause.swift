@@ -1,4 +1,3 @@
-public import struct Foundation.Date
 import Foundation
 
 /// One operator-key pair of a Condition block, with its values.

@@ -1,4 +1,4 @@
-public import struct Foundation.Date
+import struct Foundation.Date
 
 /// How staging labels move between versions, as Secrets Manager moves them. Pure: each function
 /// takes a secret and returns it changed, or throws AWS's error.

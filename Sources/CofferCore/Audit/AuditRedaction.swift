@@ -1,0 +1,59 @@
+public import Crypto
+import Foundation
+
+/// Turns a request's or response's JSON members into CloudTrail's `requestParameters` /
+/// `responseElements`: lowerCamelCase names, and no secret. Values a reviewer may need to match
+/// (a secret string, a parameter value, a plaintext) become a keyed HMAC, as Vault's audit devices
+/// keep them; credentials and key material are dropped outright.
+public struct AuditRedaction: Sendable {
+    /// Members whose values are secret but worth matching across records.
+    public static let hashed: Set<String> = ["SecretString", "SecretBinary", "Value", "Plaintext", "Password", "NewPassword",
+                                             "OldPassword", "Message"]
+    /// Members that are credentials or key material: nothing of them is kept.
+    public static let dropped: Set<String> = ["SecretAccessKey", "SessionToken", "PrivateKeyPlaintext", "PrivateKeyCiphertextBlob",
+                                              "CiphertextBlob", "CiphertextForRecipient", "SharedSecret", "Signature", "Mac",
+                                              "PasswordResetRequired"]
+    /// What CloudTrail writes in place of a value it will not show.
+    public static let hidden = "HIDDEN_DUE_TO_SECURITY_REASONS"
+
+    let key: SymmetricKey
+
+    /// `key` comes from the root key (`RootKey.derive("audit-hmac")`), so hashes match only within one Coffer.
+    public init(key: SymmetricKey) { self.key = key }
+
+    public func apply(_ value: JSONValue) -> JSONValue {
+        switch value {
+        case .object(let object):
+            var out = JSONObject()
+            for (name, member) in object.members {
+                if Self.dropped.contains(name) {
+                    out.append(Self.camel(name), .string(Self.hidden))
+                } else if Self.hashed.contains(name), member != .null {
+                    out.append(Self.camel(name), .string(hmac(member)))
+                } else {
+                    out.append(Self.camel(name), apply(member))
+                }
+            }
+            return .object(out)
+        case .array(let items):
+            return .array(items.map(apply))
+        default:
+            return value
+        }
+    }
+
+    /// `hmac-sha256:<hex>` over the value's JSON text.
+    public func hmac(_ value: JSONValue) -> String {
+        let text = value.stringValue ?? JSONWriter.string(value)
+        let mac = HMAC<SHA256>.authenticationCode(for: Array(text.utf8), using: key)
+        return "hmac-sha256:" + mac.map { String(format: "%02x", $0) }.joined()
+    }
+
+    /// CloudTrail's member names: the AWS name with its leading capitals lowered (`SecretId` →
+    /// `secretId`, `KMSKeyId` → `kMSKeyId` as CloudTrail itself writes `aRN`-style names only for
+    /// the first letter).
+    static func camel(_ name: String) -> String {
+        guard let first = name.first else { return name }
+        return first.lowercased() + name.dropFirst()
+    }
+}

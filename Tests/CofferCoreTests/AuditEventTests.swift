@@ -1,0 +1,75 @@
+import CofferCore
+import Crypto
+import Foundation
+import Testing
+
+@Suite struct AuditEventTests {
+    let redaction = AuditRedaction(key: SymmetricKey(size: .bits256))
+    let alice = AuditIdentity(kind: .iamUser, principalID: "AIDAEXAMPLE", arn: "arn:aws:iam::123456789012:user/alice",
+                              accountID: "123456789012", accessKeyID: "AKIAALICE", userName: "alice")
+
+    func event(_ name: String, at seconds: Double, identity: AuditIdentity? = nil, resource: String? = nil,
+               error: String? = nil) -> CloudTrailEvent {
+        CloudTrailEvent(eventID: UUID().uuidString, eventTime: Date(timeIntervalSince1970: seconds), eventSource: "secretsmanager.amazonaws.com",
+                        eventName: name, region: "us-east-1", sourceIP: "127.0.0.1", userAgent: "aws-cli/2", identity: identity ?? alice,
+                        requestParameters: .null, responseElements: .null, errorCode: error, errorMessage: nil, requestID: "r",
+                        resources: resource.map { [AuditResource(type: "AWS::SecretsManager::Secret", name: $0)] } ?? [],
+                        recipientAccountID: "123456789012")
+    }
+
+    @Test func secretsNeverSurviveRedaction() {
+        let request: JSONValue = ["SecretId": "db", "SecretString": "canary-value", "Tags": [["Key": "k", "Value": "canary-tag"]],
+                                  "SecretAccessKey": "canary-key"]
+        let text = JSONWriter.string(redaction.apply(request))
+        #expect(!text.contains("canary"))
+        #expect(text.contains(#""secretId":"db""#))
+        #expect(text.contains(#""secretAccessKey":"HIDDEN_DUE_TO_SECURITY_REASONS""#))
+    }
+
+    @Test func equalValuesHashAlikeAndOnlyUnderOneKey() {
+        #expect(redaction.hmac("v") == redaction.hmac("v"))
+        #expect(redaction.hmac("v") != redaction.hmac("w"))
+        #expect(AuditRedaction(key: SymmetricKey(size: .bits256)).hmac("v") != redaction.hmac("v"))
+        #expect(redaction.hmac("v").hasPrefix("hmac-sha256:"))
+    }
+
+    @Test func recordsCarryCloudTrailsMembers() throws {
+        let json = event("GetSecretValue", at: 1_700_000_000, resource: "arn:aws:secretsmanager:us-east-1:123456789012:secret:db-AbCdEf").json
+        let object = try #require(json.objectValue)
+        #expect(object["eventVersion"] == "1.08")
+        #expect(object["eventTime"] == "2023-11-14T22:13:20Z")
+        #expect(object["readOnly"] == true)
+        #expect(object["eventType"] == "AwsApiCall")
+        #expect(object["userIdentity"]?.objectValue?["userName"] == "alice")
+        #expect(object["errorCode"] == nil)
+        #expect(object["resources"]?.arrayValue?.count == 1)
+    }
+
+    @Test func readOnlyFollowsCloudTrail() {
+        #expect(CloudTrailEvent.isReadOnly("DescribeSecret"))
+        #expect(CloudTrailEvent.isReadOnly("Decrypt"))
+        #expect(!CloudTrailEvent.isReadOnly("PutSecretValue"))
+        #expect(!CloudTrailEvent.isReadOnly("CreateKey"))
+    }
+
+    @Test func lookupMatchesOneAttributeAndPagesNewestFirst() {
+        let root = AuditIdentity(kind: .root, principalID: "123456789012", arn: "arn:aws:iam::123456789012:root",
+                                 accountID: "123456789012", accessKeyID: "AKIAROOT", userName: nil)
+        var events: [(sequence: Int, event: CloudTrailEvent)] = []
+        for n in (1...7).reversed() {
+            let name = n % 2 == 0 ? "GetSecretValue" : "PutSecretValue"
+            events.append((sequence: n, event: event(name, at: Double(1_700_000_000 + n), identity: n == 7 ? root : alice)))
+        }
+        let gets = EventLookup(attribute: (.eventName, "GetSecretValue"), start: nil, end: nil)
+        let first = gets.page(events, after: nil, limit: 2)
+        #expect(first.events.map { $0.eventTime.timeIntervalSince1970 } == [1_700_000_006, 1_700_000_004])
+        let second = gets.page(events, after: first.next, limit: 2)
+        #expect(second.events.count == 1 && second.next == nil)
+        #expect(EventLookup(attribute: (.username, "root"), start: nil, end: nil).page(events, after: nil, limit: 50).events.count == 1)
+        #expect(EventLookup(attribute: (.accessKeyID, "AKIAALICE"), start: nil, end: nil).page(events, after: nil, limit: 50).events.count == 6)
+        let window = EventLookup(attribute: nil, start: Date(timeIntervalSince1970: 1_700_000_002),
+                                 end: Date(timeIntervalSince1970: 1_700_000_004))
+        #expect(window.page(events, after: nil, limit: 50).events.count == 3)
+        #expect(EventLookup(attribute: (.readOnly, "false"), start: nil, end: nil).page(events, after: nil, limit: 50).events.count == 4)
+    }
+}
