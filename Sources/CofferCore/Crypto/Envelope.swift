@@ -24,14 +24,7 @@ public enum Envelope {
     static let magic: [UInt8] = Array("CFE1".utf8)
 
     /// Which key and material version a ciphertext needs.
-    public struct Header: Sendable, Equatable {
-        public let keyID: String
-        public let version: UInt32
-        public init(keyID: String, version: UInt32) {
-            self.keyID = keyID
-            self.version = version
-        }
-    }
+    public typealias Header = CiphertextHeader
 
     public static func seal(
         _ plaintext: [UInt8], context: String, under wrapping: WrappingKey, random: any RandomSource
@@ -40,12 +33,8 @@ public enum Envelope {
         let dataKey = SymmetricKey(data: dataKeyBytes)
         let wrapped = try AEAD.seal(dataKeyBytes, key: wrapping.key, aad: Array(wrapping.keyID.utf8))
         let sealedValue = try AEAD.seal(plaintext, key: dataKey, aad: Array(context.utf8))
-        let keyID = Array(wrapping.keyID.utf8)
-        var out = magic
-        out.reserveCapacity(4 + 2 + keyID.count + 4 + 2 + wrapped.count + sealedValue.count)
-        appendBigEndian(UInt16(keyID.count), to: &out)
-        out.append(contentsOf: keyID)
-        appendBigEndian(wrapping.version, to: &out)
+        var out = Header(keyID: wrapping.keyID, version: wrapping.version).bytes(magic: magic)
+        out.reserveCapacity(out.count + 2 + wrapped.count + sealedValue.count)
         appendBigEndian(UInt16(wrapped.count), to: &out)
         out.append(contentsOf: wrapped)
         out.append(contentsOf: sealedValue)
@@ -67,11 +56,10 @@ public enum Envelope {
 
     private static func parse(_ blob: [UInt8]) throws(CofferError) -> (header: Header, wrapped: [UInt8], sealed: [UInt8]) {
         var reader = ByteReader(blob)
-        guard let head = reader.take(4), head == magic[...],
-            let keyLength = reader.u16(), let keyID = reader.take(Int(keyLength)),
-            let version = reader.u32(), let wrappedLength = reader.u16(), let wrapped = reader.take(Int(wrappedLength))
+        guard let header = Header.read(&reader, magic: magic), let wrappedLength = reader.u16(),
+            let wrapped = reader.take(Int(wrappedLength))
         else { throw CofferError(.decryptionFailure, "the ciphertext is malformed") }
-        return (Header(keyID: String(decoding: keyID, as: UTF8.self), version: version), Array(wrapped), Array(reader.rest))
+        return (header, Array(wrapped), Array(reader.rest))
     }
 
     private static func appendBigEndian<T: FixedWidthInteger>(_ value: T, to out: inout [UInt8]) {

@@ -8,14 +8,7 @@ import Crypto
 public enum KMSCiphertext {
     static let magic: [UInt8] = Array("CFK1".utf8)
 
-    public struct Header: Sendable, Equatable {
-        public let keyID: String
-        public let version: UInt32
-        public init(keyID: String, version: UInt32) {
-            self.keyID = keyID
-            self.version = version
-        }
-    }
+    public typealias Header = CiphertextHeader
 
     public static func seal(_ plaintext: [UInt8], keyID: String, version: UInt32, material: [UInt8],
                             context: [String: String]) throws(CofferError) -> [UInt8] {
@@ -39,21 +32,13 @@ public enum KMSCiphertext {
     }
 
     static func headerBytes(keyID: String, version: UInt32) -> [UInt8] {
-        let id = Array(keyID.utf8)
-        var out = magic
-        out.append(UInt8(id.count >> 8))
-        out.append(UInt8(id.count & 0xFF))
-        out += id
-        out += [UInt8(version >> 24 & 0xFF), UInt8(version >> 16 & 0xFF), UInt8(version >> 8 & 0xFF), UInt8(version & 0xFF)]
-        return out
+        Header(keyID: keyID, version: version).bytes(magic: magic)
     }
 
     static func parse(_ blob: [UInt8]) throws(CofferError) -> (header: Header, sealed: [UInt8]) {
         var reader = ByteReader(blob)
-        guard let head = reader.take(4), head == magic[...], let length = reader.u16(), let id = reader.take(Int(length)),
-            let version = reader.u32(), reader.rest.count >= 28
-        else { throw CofferError(.invalidCiphertext, "") }
-        return (Header(keyID: String(decoding: id, as: UTF8.self), version: version), Array(reader.rest))
+        guard let header = Header.read(&reader, magic: magic), reader.rest.count >= 28 else { throw CofferError(.invalidCiphertext, "") }
+        return (header, Array(reader.rest))
     }
 
     /// The encryption context in a canonical form: pairs sorted by key, each length-prefixed.
