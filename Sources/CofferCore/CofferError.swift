@@ -29,6 +29,8 @@ public struct CofferError: Error, Sendable, Equatable, CustomStringConvertible {
             // IAM and STS.
             case noSuchEntity, entityAlreadyExists, deleteConflict, invalidInput, unmodifiableEntity
             case passwordPolicyViolation, packedPolicyTooLarge
+            // CloudTrail.
+            case trailNotFound, trailAlreadyExists, invalidTrailName
         }
 
         let backing: Backing
@@ -87,6 +89,9 @@ public struct CofferError: Error, Sendable, Equatable, CustomStringConvertible {
         public static let invalidAllowedPattern = Code(backing: .invalidAllowedPattern)
         public static let tooManyTags = Code(backing: .tooManyTags)
         public static let invalidResourceID = Code(backing: .invalidResourceID)
+        public static let trailNotFound = Code(backing: .trailNotFound)
+        public static let trailAlreadyExists = Code(backing: .trailAlreadyExists)
+        public static let invalidTrailName = Code(backing: .invalidTrailName)
         public static let invalidResourceType = Code(backing: .invalidResourceType)
         public static let invalidFilterKey = Code(backing: .invalidFilterKey)
         public static let invalidFilterOption = Code(backing: .invalidFilterOption)

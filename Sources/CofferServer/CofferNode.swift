@@ -61,6 +61,8 @@ public final class CofferNode: Sendable {
                 "secretsmanager": JSONService(signingName: "secretsmanager", handler: SecretsManagerHandler(service: service, access: access, kms: kms)),
                 "TrentService": JSONService(signingName: "kms", handler: KMSHandler(service: kms, access: access)),
                 "AmazonSSM": JSONService(signingName: "ssm", handler: ParameterStoreHandler(service: parameters, access: access, kms: kms)),
+                "com.amazonaws.cloudtrail.v20131101.CloudTrail_20131101": JSONService(
+                    signingName: "cloudtrail", handler: CloudTrailHandler(service: CloudTrailService(store: store, clock: clock), access: access)),
             ],
             queryServices: ["sts": STSHandler(credentials: credentials, access: access, service: sts), "iam": IAMHandler(service: iam, access: access)],
             random: random, logger: logger, version: Self.version)

@@ -51,9 +51,6 @@ struct RequestProcessor: Sendable {
     let logger: Logger
     let version: String
 
-    /// Prefixes that later issues serve; named so an SDK gets a clear answer.
-    static let pendingServices: [String: String] = ["CloudTrail_20131101": "cloudtrail"]
-
     func process(_ request: HTTPRequestData) async -> HTTPResponseData {
         let requestID = random.uuidString()
         let (path, query) = Self.split(request.uri)
@@ -74,13 +71,10 @@ struct RequestProcessor: Sendable {
         var service: String?
         var operation = "unknown"
         do {
-            guard let dot = target.firstIndex(of: ".") else { throw CofferError(.unknownOperation, "") }
+            // The operation follows the last dot: CloudTrail's prefix has dots of its own.
+            guard let dot = target.lastIndex(of: ".") else { throw CofferError(.unknownOperation, "") }
             let prefix = String(target[..<dot])
             operation = String(target[target.index(after: dot)...])
-            if let pending = Self.pendingServices[prefix] {
-                service = pending
-                throw CofferError(.notImplemented, "Coffer does not implement \(pending):\(operation) yet.")
-            }
             guard let target = jsonServices[prefix] else { throw CofferError(.unknownOperation, "") }
             service = target.signingName
             let context = try await authenticate(signed, service: target.signingName, sourceIP: sourceIP)

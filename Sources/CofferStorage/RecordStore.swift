@@ -137,3 +137,7 @@ extension IAMGroup: Record {
 extension STSSession: Record {
     public static let kind = "sts-session"
 }
+
+extension Trail: Record {
+    public static let kind = "cloudtrail-trail"
+}

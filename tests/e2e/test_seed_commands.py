@@ -104,7 +104,9 @@ ROTATE = """aws secretsmanager rotate-secret \\
 
 
 def with_endpoint(command: str, endpoint: str) -> str:
-    return command.replace("aws secretsmanager ", f"aws --endpoint-url {endpoint} secretsmanager ", 1)
+    """Adds --endpoint-url after `aws`, the one change the seed commands get."""
+    assert command.startswith("aws "), command
+    return f"aws --endpoint-url {endpoint} " + command[len("aws "):]
 
 
 def run(command: str, coffer, env) -> subprocess.CompletedProcess:
@@ -203,3 +205,24 @@ def test_aws_endpoint_url_environment_variable(coffer, tmp_path):
     result = subprocess.run(["aws", "secretsmanager", "list-secrets", "--profile", "anomaly-detector-dev"],
                             env=env, capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr
+
+
+# Seed 002_e0c1c5dd9bc33c76.txt, "3. Enable CloudTrail", verbatim.
+CREATE_TRAIL = """aws cloudtrail create-trail \\
+  --name cml-worker-management-audit \\
+  --s3-bucket-name my-audit-bucket"""
+
+
+def test_seed_002_create_trail_as_written(coffer, tmp_path):
+    env = aws_env(tmp_path, coffer, profile="default")
+    result = run(CREATE_TRAIL, coffer, env)
+    assert result.returncode == 0, result.stderr
+    created = json.loads(result.stdout)
+    assert created["Name"] == "cml-worker-management-audit" and created["S3BucketName"] == "my-audit-bucket"
+    assert created["TrailARN"].startswith("arn:aws:cloudtrail:us-east-1:") and created["TrailARN"].endswith(":trail/cml-worker-management-audit")
+    assert created["IncludeGlobalServiceEvents"] is True and created["IsMultiRegionTrail"] is False
+    again = run(CREATE_TRAIL, coffer, env)
+    assert again.returncode != 0 and "TrailAlreadyExistsException" in again.stderr
+    coffer.restart()
+    trail = coffer.client("cloudtrail").get_trail(Name="cml-worker-management-audit")["Trail"]
+    assert trail["HomeRegion"] == "us-east-1" and trail["TrailARN"] == created["TrailARN"]
