@@ -43,6 +43,8 @@ final class ObservedStore: CofferStore {
         defer { bump() }
         try await base.setSetting(name, value)
     }
+    func appendAudit(_ records: [AuditAppend]) async throws -> [Int] { try await base.appendAudit(records) }
+    func auditEntries(after: Int, limit: Int) async throws -> [AuditChain.Entry] { try await base.auditEntries(after: after, limit: limit) }
 }
 
 /// Parsed policies per caller and per resource-policy text, valid until IAM changes anything.

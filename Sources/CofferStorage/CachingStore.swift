@@ -142,4 +142,11 @@ public final class CachingStore: CofferStore {
     public func deleteAccessKey(id: String) async throws { try await base.deleteAccessKey(id: id) }
     public func setting(_ name: String) async throws -> String? { try await base.setting(name) }
     public func setSetting(_ name: String, _ value: String) async throws { try await base.setSetting(name, value) }
+
+    @discardableResult
+    public func appendAudit(_ records: [AuditAppend]) async throws -> [Int] { try await base.appendAudit(records) }
+
+    public func auditEntries(after: Int, limit: Int) async throws -> [AuditChain.Entry] {
+        try await base.auditEntries(after: after, limit: limit)
+    }
 }

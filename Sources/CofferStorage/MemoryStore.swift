@@ -24,6 +24,8 @@ public final class MemoryStore: CofferStore {
         var accessKeys: [String: StoredAccessKey] = [:]
         var settings: [String: String] = [:]
         var sequence = 0
+        var audit: [AuditChain.Entry] = []
+        var auditTail = AuditTail()
     }
 
     private let state = Mutex(State())
@@ -72,7 +74,23 @@ public final class MemoryStore: CofferStore {
             state.names[nameKey] = arn
             for value in write.newValues { state.values[arn, default: [:]][value.versionID] = value.sealed }
             for id in write.removedVersionIDs { state.values[arn]?[id] = nil }
+            if let audit = write.audit { state.audit.append(state.auditTail.append(audit.record)) }
         }
+    }
+
+    @discardableResult
+    public func appendAudit(_ records: [AuditAppend]) async throws -> [Int] {
+        state.withLock { state in
+            records.map { record in
+                let entry = state.auditTail.append(record.record)
+                state.audit.append(entry)
+                return entry.sequence
+            }
+        }
+    }
+
+    public func auditEntries(after: Int, limit: Int) async throws -> [AuditChain.Entry] {
+        state.withLock { state in Array(state.audit.drop { $0.sequence <= after }.prefix(limit)) }
     }
 
     public func removeRecord(arn: String) async throws {

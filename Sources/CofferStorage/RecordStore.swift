@@ -30,13 +30,17 @@ public struct RecordWrite<R: Record>: Sendable {
     public var record: R
     public var newValues: [(versionID: String, sealed: [UInt8])]
     public var removedVersionIDs: [String]
+    /// The audit record of the call making this change, committed in the same transaction.
+    public var audit: AuditAppend?
 
-    public init(_ kind: Kind, scope: ResourceScope, record: R, newValues: [(versionID: String, sealed: [UInt8])] = [], removedVersionIDs: [String] = []) {
+    public init(_ kind: Kind, scope: ResourceScope, record: R, newValues: [(versionID: String, sealed: [UInt8])] = [], removedVersionIDs: [String] = [],
+                audit: AuditAppend? = nil) {
         self.kind = kind
         self.scope = scope
         self.record = record
         self.newValues = newValues
         self.removedVersionIDs = removedVersionIDs
+        self.audit = audit
     }
 }
 
@@ -100,7 +104,7 @@ public protocol SettingStore: Sendable {
 }
 
 /// Everything a Coffer node keeps.
-public typealias CofferStore = RecordStore & CredentialStore & SettingStore
+public typealias CofferStore = RecordStore & CredentialStore & SettingStore & AuditStore
 
 extension Secret: Record {
     public static let kind = "secret"

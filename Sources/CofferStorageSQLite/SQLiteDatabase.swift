@@ -89,6 +89,15 @@ enum Migrations {
         ALTER TABLE access_keys ADD COLUMN last_used_region TEXT;
         CREATE INDEX access_keys_principal ON access_keys(principal_arn);
         """,
+        """
+        CREATE TABLE audit_records(
+            sequence INTEGER PRIMARY KEY NOT NULL,
+            time REAL NOT NULL,
+            record BLOB NOT NULL,
+            hash BLOB NOT NULL CHECK(length(hash) = 32)
+        );
+        CREATE INDEX audit_records_time ON audit_records(time);
+        """,
     ]
 
     static func apply(to connection: SQLiteConnection) throws {

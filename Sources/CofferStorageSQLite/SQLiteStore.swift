@@ -68,6 +68,36 @@ public final class SQLiteStore: CofferStore {
             for id in write.removedVersionIDs {
                 try db.query("DELETE FROM record_values WHERE arn = ? AND version_id = ?", [.text(record.arn), .text(id)])
             }
+            if let audit = write.audit { _ = try Self.appendAudit([audit], db) }
+        }
+    }
+
+    @discardableResult
+    public func appendAudit(_ records: [AuditAppend]) async throws -> [Int] {
+        try await database.write { db in try Self.appendAudit(records, db) }
+    }
+
+    public func auditEntries(after: Int, limit: Int) async throws -> [AuditChain.Entry] {
+        try await database.read { db in
+            try db.query("SELECT sequence, record, hash FROM audit_records WHERE sequence > ? ORDER BY sequence LIMIT ?",
+                         [.integer(Int64(after)), .integer(Int64(limit))]).map { row in
+                AuditChain.Entry(sequence: Int(row[0].integer ?? 0), record: row[1].blob ?? [], hash: row[2].blob ?? [])
+            }
+        }
+    }
+
+    /// Chains records onto the stored tail; runs inside the writer's transaction, so the tail read
+    /// here is the one the inserts follow.
+    private static func appendAudit(_ records: [AuditAppend], _ db: SQLiteConnection) throws -> [Int] {
+        var tail = AuditTail()
+        if let last = try db.query("SELECT sequence, hash FROM audit_records ORDER BY sequence DESC LIMIT 1").first {
+            tail = AuditTail(sequence: Int(last[0].integer ?? 0), hash: last[1].blob ?? AuditChain.genesis)
+        }
+        return try records.map { record in
+            let entry = tail.append(record.record)
+            try db.query("INSERT INTO audit_records(sequence, time, record, hash) VALUES (?, ?, ?, ?)",
+                         [.integer(Int64(entry.sequence)), .real(record.time.timeIntervalSince1970), .blob(entry.record), .blob(entry.hash)])
+            return entry.sequence
         }
     }
 

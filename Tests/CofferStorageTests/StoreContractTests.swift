@@ -102,4 +102,28 @@ import Testing
         let reopened = try SQLiteStore(path: path)
         #expect(try await reopened.sealedValue(arn: secret("kept").arn, versionID: "v1") == [42])
     }
+
+    @Test(arguments: Backend.allCases)
+    func auditRecordsChainAndCommitWithTheirChange(backend: Backend) async throws {
+        let store = try backend.make()
+        let now = Date(timeIntervalSince1970: 1_700_000_000)
+        #expect(try await store.appendAudit([AuditAppend(time: now, record: Array("a".utf8)), AuditAppend(time: now, record: Array("b".utf8))]) == [1, 2])
+        var s = secret("audited")
+        try await store.write(RecordWrite(.create, scope: scope, record: s, audit: AuditAppend(time: now, record: Array("create".utf8))))
+        // A refused write leaves no record behind: the change and its record go together.
+        await #expect(throws: StorageError.conflict) {
+            try await store.write(RecordWrite(.update(expectedRevision: 7), scope: scope, record: s, audit: AuditAppend(time: now, record: Array("lost".utf8))))
+        }
+        s.revision = 1
+        try await store.write(RecordWrite(.update(expectedRevision: 0), scope: scope, record: s, audit: AuditAppend(time: now, record: Array("update".utf8))))
+        let entries = try await store.auditEntries(after: 0, limit: 10)
+        #expect(entries.map { String(decoding: $0.record, as: UTF8.self) } == ["a", "b", "create", "update"])
+        #expect(entries.map(\.sequence) == [1, 2, 3, 4])
+        var previous = AuditChain.genesis
+        for entry in entries {
+            #expect(entry.hash == AuditChain.hash(previous: previous, sequence: entry.sequence, record: entry.record))
+            previous = entry.hash
+        }
+        #expect(try await store.auditEntries(after: 2, limit: 1).map(\.sequence) == [3])
+    }
 }
