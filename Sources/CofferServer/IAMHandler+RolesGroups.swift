@@ -18,7 +18,7 @@ extension IAMHandler {
         case "GetRole": return [roleNode(try await service.holder(IAMRole.self, try r.requiredString("RoleName"), account: account))]
         case "ListRoles":
             let roles = try await service.listRoles(pathPrefix: try r.string("PathPrefix"), account: account)
-            return [.element("Roles", roles.map { roleNode($0, tag: "member") }), .text("IsTruncated", "false")]
+            return try paged(r, "Roles", roles.map { roleNode($0, tag: "member") })
         case "UpdateRole":
             try await service.updateRole(try r.requiredString("RoleName"), description: try r.string("Description", max: 1000),
                                          maxSessionDuration: try r.integer("MaxSessionDuration"), account: account)
@@ -37,7 +37,7 @@ extension IAMHandler {
             return []
         case "ListRoleTags":
             let role = try await service.holder(IAMRole.self, try r.requiredString("RoleName"), account: account)
-            return [.element("Tags", role.tags.map(tagNode)), .text("IsTruncated", "false")]
+            return try paged(r, "Tags", role.tags.map(tagNode))
         case "PutRolePermissionsBoundary":
             try await service.setRoleBoundary(try r.requiredString("RoleName"), policyARN: try r.requiredString("PermissionsBoundary"), account: account)
             return []
@@ -54,9 +54,9 @@ extension IAMHandler {
             }
             return []
         case "ListAttachedRolePolicies":
-            return try await attached(try service.holder(IAMRole.self, try r.requiredString("RoleName"), account: account), account: account)
+            return try await attached(try service.holder(IAMRole.self, try r.requiredString("RoleName"), account: account), r, account: account)
         case "ListAttachedGroupPolicies":
-            return try await attached(try service.holder(IAMGroup.self, try r.requiredString("GroupName"), account: account), account: account)
+            return try await attached(try service.holder(IAMGroup.self, try r.requiredString("GroupName"), account: account), r, account: account)
         case "PutRolePolicy":
             try await service.putInlinePolicy(IAMRole.self, try r.requiredString("RoleName"), policyName: try r.requiredString("PolicyName"),
                                               document: try r.requiredString("PolicyDocument"), account: account)
@@ -79,26 +79,26 @@ extension IAMHandler {
             return []
         case "ListRolePolicies":
             let role = try await service.holder(IAMRole.self, try r.requiredString("RoleName"), account: account)
-            return [.element("PolicyNames", role.inlinePolicies.map { .text("member", $0.name) }), .text("IsTruncated", "false")]
+            return try paged(r, "PolicyNames", role.inlinePolicies.map { .text("member", $0.name) })
         case "ListGroupPolicies":
             let group = try await service.holder(IAMGroup.self, try r.requiredString("GroupName"), account: account)
-            return [.element("PolicyNames", group.inlinePolicies.map { .text("member", $0.name) }), .text("IsTruncated", "false")]
+            return try paged(r, "PolicyNames", group.inlinePolicies.map { .text("member", $0.name) })
         case "CreateGroup":
             return [groupNode(try await service.createGroup(try r.requiredString("GroupName", min: 1, max: 128), path: try r.string("Path"), account: account))]
         case "GetGroup":
             let group = try await service.holder(IAMGroup.self, try r.requiredString("GroupName"), account: account)
             let users = try await service.members(of: group, account: account)
-            return [groupNode(group), .element("Users", users.map { userNode($0, tag: "member") }), .text("IsTruncated", "false")]
+            return try [groupNode(group)] + paged(r, "Users", users.map { userNode($0, tag: "member") })
         case "ListGroups":
             let groups = try await service.listGroups(pathPrefix: try r.string("PathPrefix"), account: account)
-            return [.element("Groups", groups.map { groupNode($0, tag: "member") }), .text("IsTruncated", "false")]
+            return try paged(r, "Groups", groups.map { groupNode($0, tag: "member") })
         case "ListGroupsForUser":
             let user = try await service.user(try r.requiredString("UserName"), account: account)
             var groups: [XMLNode] = []
             for name in user.groupNames {
                 if let group = try? await service.holder(IAMGroup.self, name, account: account) { groups.append(groupNode(group, tag: "member")) }
             }
-            return [.element("Groups", groups), .text("IsTruncated", "false")]
+            return try paged(r, "Groups", groups)
         case "AddUserToGroup":
             try await service.addUserToGroup(try r.requiredString("GroupName"), userName: try r.requiredString("UserName"), account: account)
             return []
@@ -175,7 +175,7 @@ extension IAMHandler {
             let principal = PrincipalIdentity(kind: caller.hasSuffix(":root") ? .root : .user, arn: caller, account: ARN(caller)?.account ?? account)
             results = PolicySimulator.simulate(policies: policies, principal: principal, actions: actions, resources: resources, context: context)
         }
-        return [.element("EvaluationResults", results.map { result in
+        return try paged(r, "EvaluationResults", results.map { result in
             .element("member", [
                 .text("EvalActionName", result.action), .text("EvalResourceName", result.resource), .text("EvalDecision", result.decision),
                 .element("MatchedStatements", result.matched.map { statement in
@@ -184,16 +184,16 @@ extension IAMHandler {
                 }),
                 .element("MissingContextValues", []),
             ])
-        }), .text("IsTruncated", "false")]
+        })
     }
 
-    private func attached(_ holder: some PolicyHolder, account: String) async throws -> [XMLNode] {
+    func attached(_ holder: some PolicyHolder, _ r: QueryRequest, account: String) async throws -> [XMLNode] {
         var members: [XMLNode] = []
         for arn in holder.attachedPolicyARNs {
             let name = (try? await service.policy(arn, account: account))?.policyName ?? String(arn.split(separator: "/").last ?? "")
             members.append(.element("member", [.text("PolicyName", name), .text("PolicyArn", arn)]))
         }
-        return [.element("AttachedPolicies", members), .text("IsTruncated", "false")]
+        return try paged(r, "AttachedPolicies", members)
     }
 
     func roleNode(_ role: IAMRole, tag: String = "Role") -> XMLNode {

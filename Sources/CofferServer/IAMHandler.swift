@@ -28,7 +28,7 @@ struct IAMHandler: QueryServiceHandler {
             return [try await callerNode(context)]
         case "ListUsers":
             let users = try await service.listUsers(pathPrefix: try r.string("PathPrefix"), account: account)
-            return [.element("Users", users.map { userNode($0, tag: "member") }), .text("IsTruncated", "false")]
+            return try paged(r, "Users", users.map { userNode($0, tag: "member") })
         case "UpdateUser":
             let name = try r.requiredString("UserName", min: 1, max: 128)
             if let newName = try r.string("NewUserName") { try IAMRules.validateName(newName, member: "newUserName", maximum: 64) }
@@ -44,7 +44,7 @@ struct IAMHandler: QueryServiceHandler {
             return []
         case "ListUserTags":
             let user = try await service.user(try r.requiredString("UserName"), account: account)
-            return [.element("Tags", user.tags.map(tagNode)), .text("IsTruncated", "false")]
+            return try paged(r, "Tags", user.tags.map(tagNode))
         case "CreateAccessKey":
             let created = try await service.createAccessKey(userName: try await userName(r, context), account: account)
             return [.element("AccessKey", [
@@ -53,10 +53,10 @@ struct IAMHandler: QueryServiceHandler {
             ])]
         case "ListAccessKeys":
             let result = try await service.accessKeys(userName: try await userName(r, context), account: account)
-            return [.text("UserName", result.user.userName), .element("AccessKeyMetadata", result.keys.map { key in
+            return try [.text("UserName", result.user.userName)] + paged(r, "AccessKeyMetadata", result.keys.map { key in
                 .element("member", [.text("UserName", result.user.userName), .text("AccessKeyId", key.accessKeyID),
                                     .text("Status", key.status), .text("CreateDate", Self.date(key.createdDate))])
-            }), .text("IsTruncated", "false")]
+            })
         case "UpdateAccessKey":
             let status = try r.requiredString("Status")
             guard status == "Active" || status == "Inactive" else {
@@ -89,7 +89,7 @@ struct IAMHandler: QueryServiceHandler {
             let scope = try r.string("Scope") ?? "All"
             let policies = scope == "AWS" ? [] : try await service.listPolicies(onlyAttached: r.bool("OnlyAttached") ?? false,
                                                                                pathPrefix: try r.string("PathPrefix"), account: account)
-            return [.element("Policies", policies.map { policyNode($0.0, attachments: $0.1, tag: "member") }), .text("IsTruncated", "false")]
+            return try paged(r, "Policies", policies.map { policyNode($0.0, attachments: $0.1, tag: "member") })
         case "DeletePolicy":
             try await service.deletePolicy(try r.requiredString("PolicyArn"), account: account)
             return []
@@ -105,8 +105,7 @@ struct IAMHandler: QueryServiceHandler {
             return [versionNode(version, policy: policy, document: true)]
         case "ListPolicyVersions":
             let policy = try await service.policy(try r.requiredString("PolicyArn"), account: account)
-            return [.element("Versions", policy.versions.reversed().map { versionNode($0, policy: policy, document: false, tag: "member") }),
-                    .text("IsTruncated", "false")]
+            return try paged(r, "Versions", policy.versions.reversed().map { versionNode($0, policy: policy, document: false, tag: "member") })
         case "SetDefaultPolicyVersion":
             try await service.setDefaultPolicyVersion(try r.requiredString("PolicyArn"), versionID: try r.requiredString("VersionId"), account: account)
             return []
@@ -120,13 +119,7 @@ struct IAMHandler: QueryServiceHandler {
             try await service.detachPolicy(IAMUser.self, try r.requiredString("UserName"), policyARN: try r.requiredString("PolicyArn"), account: account)
             return []
         case "ListAttachedUserPolicies":
-            let user = try await service.user(try r.requiredString("UserName"), account: account)
-            var members: [XMLNode] = []
-            for arn in user.attachedPolicyARNs {
-                let name = (try? await service.policy(arn, account: account))?.policyName ?? String(arn.split(separator: "/").last ?? "")
-                members.append(.element("member", [.text("PolicyName", name), .text("PolicyArn", arn)]))
-            }
-            return [.element("AttachedPolicies", members), .text("IsTruncated", "false")]
+            return try await attached(try service.holder(IAMUser.self, try r.requiredString("UserName"), account: account), r, account: account)
         case "PutUserPolicy":
             try await service.putInlinePolicy(IAMUser.self, try r.requiredString("UserName"), policyName: try r.requiredString("PolicyName"),
                                               document: try r.requiredString("PolicyDocument", min: 1, max: 131_072), account: account)
@@ -142,7 +135,7 @@ struct IAMHandler: QueryServiceHandler {
             return []
         case "ListUserPolicies":
             let user = try await service.user(try r.requiredString("UserName"), account: account)
-            return [.element("PolicyNames", user.inlinePolicies.map { .text("member", $0.name) }), .text("IsTruncated", "false")]
+            return try paged(r, "PolicyNames", user.inlinePolicies.map { .text("member", $0.name) })
         case "PutUserPermissionsBoundary":
             try await service.setUserBoundary(try r.requiredString("UserName"), policyARN: try r.requiredString("PermissionsBoundary"), account: account)
             return []
@@ -195,6 +188,16 @@ struct IAMHandler: QueryServiceHandler {
             throw CofferError(.invalidInput, "Coffer does not manage access keys of the account root through IAM; use COFFER_ROOT_ACCESS_KEY_ID or root-credentials.")
         }
         return user.userName
+    }
+
+    /// IAM's paging: MaxItems (1-1000, default 100) and an opaque Marker; answers the list element,
+    /// IsTruncated and, when there is more, the Marker for the next page.
+    func paged(_ r: QueryRequest, _ element: String, _ members: [XMLNode]) throws -> [XMLNode] {
+        let size = try r.integer("MaxItems", min: 1, max: 1000) ?? 100
+        let page = try Pagination.page(members, size: size, token: try r.string("Marker", min: 1, max: 320), invalid: .invalidInput)
+        var out: [XMLNode] = [.element(element, page.items), .text("IsTruncated", page.nextToken == nil ? "false" : "true")]
+        if let next = page.nextToken { out.append(.text("Marker", next)) }
+        return out
     }
 
     /// IAM's tag list, checked against the model's limits before any entity is read.

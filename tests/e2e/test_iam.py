@@ -101,6 +101,18 @@ def test_users_policies_and_versions(coffer):
     fails(lambda: iam.create_user(UserName="ALICE"), "EntityAlreadyExists")
     fails(lambda: iam.create_user(UserName="bad name"), "ValidationError")
     assert [u["UserName"] for u in iam.list_users()["Users"]] == ["alice"]
+    for name in ("bob", "carol"):
+        iam.create_user(UserName=name)
+    first = iam.list_users(MaxItems=2)
+    assert first["IsTruncated"] is True and len(first["Users"]) == 2
+    rest = iam.list_users(MaxItems=2, Marker=first["Marker"])
+    assert rest["IsTruncated"] is False and "Marker" not in rest
+    assert sorted(u["UserName"] for u in first["Users"] + rest["Users"]) == ["alice", "bob", "carol"]
+    pages = iam.get_paginator("list_users").paginate(PaginationConfig={"PageSize": 1})
+    assert sum(len(page["Users"]) for page in pages) == 3
+    fails(lambda: iam.list_users(Marker="not-a-marker"), "InvalidInput")
+    for name in ("bob", "carol"):
+        iam.delete_user(UserName=name)
     assert iam.get_user(UserName="alice")["User"]["Path"] == "/team/"
     fails(lambda: iam.tag_user(UserName="alice", Tags=[{"Key": f"k{i}", "Value": "v"} for i in range(51)]), "ValidationError",
           "Member must have length less than or equal to 50")
