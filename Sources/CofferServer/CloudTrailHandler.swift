@@ -11,6 +11,7 @@ struct CloudTrailHandler: JSONServiceHandler {
     func handle(_ operation: String, _ r: JSONRequest, context: CallerContext) async throws -> JSONValue {
         let scope = context.scope
         let id = try r.string("Name", min: 1, max: 256)
+        func name() throws -> String { try r.required("Name", id) }
         if !context.isRoot {
             let resource = id.map { $0.hasPrefix("arn:") ? $0 : TrailRules.arn($0, scope: scope) }
                 ?? "arn:aws:cloudtrail:\(scope.region):\(scope.account):trail/*"
@@ -18,14 +19,13 @@ struct CloudTrailHandler: JSONServiceHandler {
         }
         switch operation {
         case "CreateTrail":
-            let name = try r.requiredString("Name", min: 1, max: 256)
             var settings = try settings(r)
             settings.s3BucketName = try r.requiredString("S3BucketName", min: 1, max: 256)
-            return .object(created(try await service.createTrail(name: name, settings: settings, in: scope)))
+            return .object(created(try await service.createTrail(name: try name(), settings: settings, in: scope)))
         case "UpdateTrail":
-            return .object(created(try await service.updateTrail(try r.requiredString("Name"), settings: try settings(r), in: scope)))
+            return .object(created(try await service.updateTrail(try name(), settings: try settings(r), in: scope)))
         case "GetTrail":
-            return .object(["Trail": .object(description(try await service.trail(try r.requiredString("Name"), in: scope)))])
+            return .object(["Trail": .object(description(try await service.trail(try name(), in: scope)))])
         case "DescribeTrails":
             let trails = try await service.trails(named: try r.stringList("trailNameList"), in: scope)
             return .object(["trailList": .array(trails.map { .object(description($0)) })])
@@ -35,13 +35,13 @@ struct CloudTrailHandler: JSONServiceHandler {
                 .object(["TrailARN": .string($0.arn), "Name": .string($0.name), "HomeRegion": .string($0.homeRegion)])
             })])
         case "DeleteTrail":
-            try await service.deleteTrail(try r.requiredString("Name"), in: scope)
+            try await service.deleteTrail(try name(), in: scope)
             return .object([:])
         case "StartLogging", "StopLogging":
-            try await service.setLogging(try r.requiredString("Name"), on: operation == "StartLogging", in: scope)
+            try await service.setLogging(try name(), on: operation == "StartLogging", in: scope)
             return .object([:])
         case "GetTrailStatus":
-            let trail = try await service.trail(try r.requiredString("Name"), in: scope)
+            let trail = try await service.trail(try name(), in: scope)
             var out: JSONObject = ["IsLogging": .bool(trail.isLogging)]
             if let start = trail.startLoggingTime { out["StartLoggingTime"] = JSONResponse.timestamp(start) }
             if let stop = trail.stopLoggingTime { out["StopLoggingTime"] = JSONResponse.timestamp(stop) }

@@ -80,7 +80,7 @@ struct RequestProcessor: Sendable {
             let context = try await authenticate(signed, service: target.signingName, sourceIP: sourceIP)
             let body = try JSONRequest(body: signed.body)
             let result = try await target.handler.handle(operation, body, context: context)
-            logger.debug("request", metadata: ["request-id": "\(requestID)", "operation": "\(target.signingName):\(operation)", "status": "200"])
+            logOutcome(requestID, "\(target.signingName):\(operation)", status: 200)
             return HTTPResponseData(status: 200, headers: jsonHeaders(requestID), body: JSONWriter.bytes(result))
         } catch {
             return errorResponse(Self.cofferError(error, requestID: requestID, logger: logger, operation: operation),
@@ -106,13 +106,13 @@ struct RequestProcessor: Sendable {
             let context = try await authenticate(signed, service: service, sourceIP: sourceIP)
             guard request.action != nil else { throw CofferError(.invalidInput, "Missing Action") }
             let result = try await handler.handle(action, request, context: context)
-            logger.debug("request", metadata: ["request-id": "\(requestID)", "operation": "\(service):\(action)", "status": "200"])
+            logOutcome(requestID, "\(service):\(action)", status: 200)
             return HTTPResponseData(status: 200, headers: [("Content-Type", "text/xml"), ("x-amzn-RequestId", requestID)],
                                     body: QueryResponse.success(service: service, action: action, result: result, requestID: requestID))
         } catch {
             let failure = Self.cofferError(error, requestID: requestID, logger: logger, operation: action)
             let row = ErrorTable.row(for: failure.code, service: service)
-            logger.debug("request", metadata: ["request-id": "\(requestID)", "operation": "\(service):\(action)", "status": "\(row.status)", "error": "\(row.code)"])
+            logOutcome(requestID, "\(service):\(action)", status: row.status, error: row.code)
             return HTTPResponseData(status: row.status, headers: [("Content-Type", "text/xml"), ("x-amzn-RequestId", requestID)],
                                     body: QueryResponse.error(service: service, code: row.code, message: failure.message, status: row.status,
                                                               requestID: requestID))
@@ -122,6 +122,7 @@ struct RequestProcessor: Sendable {
     /// Verifies SigV4 and says who is calling.
     private func authenticate(_ signed: SigV4Request, service: String, sourceIP: String?) async throws -> CallerContext {
         let verified = try await verifier.verify(signed, expectedService: service, secrets: credentials)
+        let now = clock.now()
         let account: String
         let principal: String
         if let devAccount {
@@ -132,19 +133,19 @@ struct RequestProcessor: Sendable {
                 guard let token = verified.sessionToken,
                     constantTimeEquals(Array(STSService.tokenDigest(token).utf8), Array(digest.utf8))
                 else { throw CofferError(.unrecognizedClient, "The security token included in the request is invalid.") }
-                if let expiration = entry.expiration, expiration <= clock.now() {
+                if let expiration = entry.expiration, expiration <= now {
                     throw CofferError(.expiredToken, "The security token included in the request is expired")
                 }
             }
             account = entry.account
             principal = entry.principalARN
-            await credentials.noteUse(verified.accessKeyID, service: service, region: verified.scope.region, at: clock.now())
+            await credentials.noteUse(verified.accessKeyID, service: service, region: verified.scope.region, at: now)
         } else {
             throw CofferError(.unrecognizedClient, "The security token included in the request is invalid.")
         }
         return CallerContext(scope: ResourceScope(account: account, region: verified.scope.region),
                              principalARN: principal, accessKeyID: verified.accessKeyID, sourceIP: sourceIP,
-                             userAgent: signed.header("user-agent"), requestTime: clock.now())
+                             userAgent: signed.header("user-agent"), requestTime: now)
     }
 
     /// Any error as a CofferError; unexpected ones are logged by type and become InternalFailure.
@@ -158,10 +159,17 @@ struct RequestProcessor: Sendable {
     private func errorResponse(_ error: CofferError, service: String?, operation: String, requestID: String) -> HTTPResponseData {
         let row = ErrorTable.row(for: error.code, service: service)
         let message = error.message
-        logger.debug("request", metadata: ["request-id": "\(requestID)", "operation": "\(service ?? "-"):\(operation)", "status": "\(row.status)", "error": "\(row.code)"])
+        logOutcome(requestID, "\(service ?? "-"):\(operation)", status: row.status, error: row.code)
         var headers = jsonHeaders(requestID)
         headers.append(("x-amzn-ErrorType", row.code))
         return HTTPResponseData(status: row.status, headers: headers, body: JSONResponse.errorBody(code: row.code, message: message))
+    }
+
+    /// One debug line per request: never parameters or values, only what was called and how it ended.
+    private func logOutcome(_ requestID: String, _ operation: String, status: Int, error: String? = nil) {
+        var metadata: Logger.Metadata = ["request-id": "\(requestID)", "operation": "\(operation)", "status": "\(status)"]
+        if let error { metadata["error"] = "\(error)" }
+        logger.debug("request", metadata: metadata)
     }
 
     private func jsonHeaders(_ requestID: String) -> [(String, String)] {

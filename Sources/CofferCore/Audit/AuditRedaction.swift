@@ -1,5 +1,4 @@
 public import Crypto
-import Foundation
 
 /// Turns a request's or response's JSON members into CloudTrail's `requestParameters` /
 /// `responseElements`: lowerCamelCase names, and no secret. Values a reviewer may need to match
@@ -11,8 +10,7 @@ public struct AuditRedaction: Sendable {
                                              "OldPassword", "Message"]
     /// Members that are credentials or key material: nothing of them is kept.
     public static let dropped: Set<String> = ["SecretAccessKey", "SessionToken", "PrivateKeyPlaintext", "PrivateKeyCiphertextBlob",
-                                              "CiphertextBlob", "CiphertextForRecipient", "SharedSecret", "Signature", "Mac",
-                                              "PasswordResetRequired"]
+                                              "CiphertextBlob", "CiphertextForRecipient", "SharedSecret", "Signature", "Mac"]
     /// What CloudTrail writes in place of a value it will not show.
     public static let hidden = "HIDDEN_DUE_TO_SECURITY_REASONS"
 
@@ -45,13 +43,10 @@ public struct AuditRedaction: Sendable {
     /// `hmac-sha256:<hex>` over the value's JSON text.
     public func hmac(_ value: JSONValue) -> String {
         let text = value.stringValue ?? JSONWriter.string(value)
-        let mac = HMAC<SHA256>.authenticationCode(for: Array(text.utf8), using: key)
-        return "hmac-sha256:" + mac.map { String(format: "%02x", $0) }.joined()
+        return "hmac-sha256:" + Hex.encode(HMAC<SHA256>.authenticationCode(for: Array(text.utf8), using: key))
     }
 
-    /// CloudTrail's member names: the AWS name with its leading capitals lowered (`SecretId` →
-    /// `secretId`, `KMSKeyId` → `kMSKeyId` as CloudTrail itself writes `aRN`-style names only for
-    /// the first letter).
+    /// CloudTrail's member names: the AWS name with its first letter lowered (`SecretId` → `secretId`).
     static func camel(_ name: String) -> String {
         guard let first = name.first else { return name }
         return first.lowercased() + name.dropFirst()
