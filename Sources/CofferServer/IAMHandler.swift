@@ -206,15 +206,7 @@ struct IAMHandler: QueryServiceHandler {
         if tags.count > 50 {
             throw CofferError.constraint("\(tags.count) tags", member: "tags", "Member must have length less than or equal to 50")
         }
-        for (index, tag) in tags.enumerated() {
-            if tag.key.isEmpty || tag.key.count > 128 {
-                throw CofferError.constraint(tag.key, member: "tags.\(index + 1).member.key",
-                                             "Member must have length \(tag.key.isEmpty ? "greater than or equal to 1" : "less than or equal to 128")")
-            }
-            if tag.value.count > 256 {
-                throw CofferError.constraint(tag.value, member: "tags.\(index + 1).member.value", "Member must have length less than or equal to 256")
-            }
-        }
+        try Tag.checkLengths(tags) { "tags.\($0 + 1).member" }
         return tags
     }
 

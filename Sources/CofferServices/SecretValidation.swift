@@ -28,14 +28,9 @@ enum SecretValidation {
     static let maximumTags = 50
 
     static func tags(_ tags: [Tag]) throws(CofferError) {
+        try Tag.checkLengths(tags) { _ in "tags.member" }
         var seen = Set<String>()
         for tag in tags {
-            guard (1...128).contains(tag.key.count) else {
-                throw .constraint(tag.key, member: "tags.member.key", "Member must have length less than or equal to 128")
-            }
-            guard tag.value.count <= 256 else {
-                throw .constraint(tag.value, member: "tags.member.value", "Member must have length less than or equal to 256")
-            }
             if tag.key.lowercased().hasPrefix("aws:") {
                 throw .invalidParameter("Invalid tag key. Tag keys that begin with aws: are reserved for AWS use.")
             }

@@ -99,7 +99,6 @@ public struct CloudTrailEvent: Sendable, Equatable {
     public let errorCode: String?
     public let errorMessage: String?
     public let requestID: String
-    public let readOnly: Bool
     public let resources: [AuditResource]
     public let eventType: EventType
     public let recipientAccountID: String
@@ -121,11 +120,12 @@ public struct CloudTrailEvent: Sendable, Equatable {
         self.errorCode = errorCode
         self.errorMessage = errorMessage
         self.requestID = requestID
-        self.readOnly = Self.isReadOnly(eventName)
         self.resources = resources
         self.eventType = eventType
         self.recipientAccountID = recipientAccountID
     }
+
+    public var readOnly: Bool { Self.isReadOnly(eventName) }
 
     /// CloudTrail's timestamps: UTC, whole seconds, `Z`.
     public static func timestamp(_ date: Date) -> String { SigV4Timestamp.iso8601(date) }
