@@ -38,7 +38,10 @@ let package = Package(
         .target(name: "CofferWire", dependencies: ["CofferCore"], swiftSettings: swiftSettings),
         .target(
             name: "CofferServices",
-            dependencies: ["CofferCore", "CofferStorage", .product(name: "Logging", package: "swift-log")],
+            dependencies: [
+                "CofferCore", "CofferStorage", .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
             swiftSettings: swiftSettings
         ),
         .target(
@@ -49,13 +52,14 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: swiftSettings
         ),
         .executableTarget(
             name: "coffer",
             dependencies: [
-                "CofferServer", "CofferCore",
+                "CofferServer", "CofferCore", "CofferServices", "CofferStorage", "CofferStorageSQLite",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],

@@ -31,6 +31,7 @@ public struct CofferError: Error, Sendable, Equatable, CustomStringConvertible {
             case passwordPolicyViolation, packedPolicyTooLarge
             // CloudTrail.
             case trailNotFound, trailAlreadyExists, invalidTrailName
+            case invalidLookupAttributes, invalidTimeRange, invalidMaxResults, invalidEventCategory
         }
 
         let backing: Backing
@@ -92,6 +93,10 @@ public struct CofferError: Error, Sendable, Equatable, CustomStringConvertible {
         public static let trailNotFound = Code(backing: .trailNotFound)
         public static let trailAlreadyExists = Code(backing: .trailAlreadyExists)
         public static let invalidTrailName = Code(backing: .invalidTrailName)
+        public static let invalidLookupAttributes = Code(backing: .invalidLookupAttributes)
+        public static let invalidTimeRange = Code(backing: .invalidTimeRange)
+        public static let invalidMaxResults = Code(backing: .invalidMaxResults)
+        public static let invalidEventCategory = Code(backing: .invalidEventCategory)
         public static let invalidResourceType = Code(backing: .invalidResourceType)
         public static let invalidFilterKey = Code(backing: .invalidFilterKey)
         public static let invalidFilterOption = Code(backing: .invalidFilterOption)

@@ -1,5 +1,6 @@
 import CofferCore
 import CofferServices
+import CofferStorage
 import CofferWire
 import Foundation
 
@@ -7,17 +8,23 @@ import Foundation
 struct CloudTrailHandler: JSONServiceHandler {
     let service: CloudTrailService
     let access: AccessControl
+    /// The audit trail LookupEvents reads.
+    let trail: any AuditStore
 
     func handle(_ operation: String, _ r: JSONRequest, context: CallerContext) async throws -> JSONValue {
         let scope = context.scope
         let id = try r.string("Name", min: 1, max: 256)
         func name() throws -> String { try r.required("Name", id) }
-        if !context.isRoot {
-            let resource = id.map { $0.hasPrefix("arn:") ? $0 : TrailRules.arn($0, scope: scope) }
-                ?? "arn:aws:cloudtrail:\(scope.region):\(scope.account):trail/*"
+        let resource = id.map { $0.hasPrefix("arn:") ? $0 : TrailRules.arn($0, scope: scope) }
+            ?? "arn:aws:cloudtrail:\(scope.region):\(scope.account):trail/*"
+        if context.isRoot {
+            if id != nil { AccessControl.noteAudited(resource) }
+        } else {
             try await access.authorize(context, action: "cloudtrail:\(operation)", resource: resource)
         }
         switch operation {
+        case "LookupEvents":
+            return try await lookupEvents(r, context: context)
         case "CreateTrail":
             var settings = try settings(r)
             settings.s3BucketName = try r.requiredString("S3BucketName", min: 1, max: 256)

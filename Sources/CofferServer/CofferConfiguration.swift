@@ -10,10 +10,16 @@ public struct CofferConfiguration: Sendable, Equatable {
     /// How often secrets whose recovery window ended are removed.
     public var purgeIntervalSeconds: Double = 60
     public var logLevel = "info"
+    /// How long audit records are kept (CloudTrail's event history keeps 90 days).
+    public var auditRetentionDays: Double = 90
+    /// How often a signed digest closes the audit chain (also written at shutdown).
+    public var auditDigestIntervalSeconds: Double = 60
+    public var alerts = AlertSettings()
 
     public init() {}
 
-    /// Applies a JSON config file's members (`host`, `port`, `dataDir`, `accountId`, `dev`, `logLevel`).
+    /// Applies a JSON config file's members (`host`, `port`, `dataDir`, `accountId`, `dev`, `logLevel`,
+    /// `audit: {retentionDays, digestIntervalSeconds}`, `alerts: {webhooks, denialThreshold, denialWindowSeconds, rootUsage}`).
     public mutating func apply(configFile path: String) throws {
         let data = try Data(contentsOf: URL(fileURLWithPath: path))
         guard let object = try JSONSerialization.jsonObject(with: data) as? [String: Any] else {
@@ -26,6 +32,33 @@ public struct CofferConfiguration: Sendable, Equatable {
         if let v = object["dev"] as? Bool { dev = v }
         if let v = object["logLevel"] as? String { logLevel = v }
         if let v = object["purgeIntervalSeconds"] as? Double { purgeIntervalSeconds = v }
+        if let audit = object["audit"] as? [String: Any] {
+            if let v = audit["retentionDays"] as? Double { auditRetentionDays = v }
+            if let v = audit["digestIntervalSeconds"] as? Double { auditDigestIntervalSeconds = v }
+        }
+        if let section = object["alerts"] as? [String: Any] {
+            if let v = section["webhooks"] as? [String] { alerts.webhooks = v }
+            if let v = section["denialThreshold"] as? Int { alerts.denialThreshold = v }
+            if let v = section["denialWindowSeconds"] as? Double { alerts.denialWindowSeconds = v }
+            if let v = section["rootUsage"] as? Bool { alerts.rootUsage = v }
+            if let v = section["retryBaseSeconds"] as? Double { alerts.retryBaseSeconds = v }
+            if let v = section["maxAttempts"] as? Int { alerts.maxAttempts = v }
+        }
+        try validate()
+    }
+
+    func validate() throws {
+        guard auditRetentionDays > 0, auditDigestIntervalSeconds > 0 else {
+            throw ConfigurationError("audit.retentionDays and audit.digestIntervalSeconds must be positive")
+        }
+        guard alerts.denialThreshold >= 0, alerts.denialWindowSeconds > 0, alerts.maxAttempts >= 1, alerts.retryBaseSeconds >= 0 else {
+            throw ConfigurationError("alerts: denialThreshold >= 0, denialWindowSeconds > 0, maxAttempts >= 1, retryBaseSeconds >= 0")
+        }
+        for hook in alerts.webhooks {
+            guard let url = URL(string: hook), ["http", "https"].contains(url.scheme ?? "") else {
+                throw ConfigurationError("alerts.webhooks must be http(s) URLs")
+            }
+        }
     }
 
     /// Applies `COFFER_HOST`, `COFFER_PORT`, `COFFER_DATA_DIR`, `COFFER_ACCOUNT_ID`, `COFFER_DEV`, `COFFER_LOG_LEVEL`.
@@ -39,6 +72,16 @@ public struct CofferConfiguration: Sendable, Equatable {
         if let v = environment["COFFER_ACCOUNT_ID"] { accountID = v }
         if let v = environment["COFFER_DEV"] { dev = ["1", "true", "yes"].contains(v.lowercased()) }
         if let v = environment["COFFER_LOG_LEVEL"] { logLevel = v }
+        if let v = environment["COFFER_AUDIT_DIGEST_INTERVAL_SECONDS"] {
+            guard let seconds = Double(v) else { throw ConfigurationError("COFFER_AUDIT_DIGEST_INTERVAL_SECONDS must be a number") }
+            auditDigestIntervalSeconds = seconds
+        }
+        if let v = environment["COFFER_AUDIT_RETENTION_DAYS"] {
+            guard let days = Double(v) else { throw ConfigurationError("COFFER_AUDIT_RETENTION_DAYS must be a number") }
+            auditRetentionDays = days
+        }
+        if let v = environment["COFFER_ALERT_WEBHOOKS"] { alerts.webhooks = v.split(separator: ",").map(String.init) }
+        try validate()
     }
 }
 

@@ -12,6 +12,10 @@ public final class CofferNode: Sendable {
     private let server: HTTPServer
     private let sqlite: SQLiteStore?
     private let purge: Task<Void, Never>
+    private let auditUpkeep: Task<Void, Never>
+    private let trail: AuditTrail
+    private let alerts: AlertMonitor?
+    private let clock: any WallClock
     public let accountID: String
     private let logger: Logger
 
@@ -30,14 +34,14 @@ public final class CofferNode: Sendable {
             }
             // Nothing is kept in --dev, so a key that lives as long as the process is enough.
             root = RootKey.generate(random: random)
-            store = MemoryStore()
+            store = MemoryStore(chainKey: AuditTrail.chainKey(root))
             sqlite = nil
             accountID = configuration.accountID ?? "000000000000"
         } else {
             let files = DataDirectory(path: configuration.dataDirectory)
             try files.create()
             root = try files.rootKey(environment: environment, random: random)
-            let sqliteStore = try SQLiteStore(path: files.databasePath)
+            let sqliteStore = try SQLiteStore(path: files.databasePath, chainKey: AuditTrail.chainKey(root))
             // This process is the file's only writer, so a write-through cache in front of it is safe.
             store = CachingStore(base: sqliteStore)
             sqlite = sqliteStore
@@ -46,6 +50,12 @@ public final class CofferNode: Sendable {
                 store: sqliteStore, root: root, account: accountID, environment: environment, files: files, random: random, clock: clock)
             logger.info("root credentials are in \(path)")
         }
+        self.clock = clock
+        let alerts = configuration.alerts.webhooks.isEmpty ? nil : AlertMonitor(settings: configuration.alerts, logger: logger)
+        self.alerts = alerts
+        let trail = AuditTrail(store: store, root: root)
+        self.trail = trail
+        let recorder = AuditRecorder(redaction: AuditTrail.redaction(root), appender: AuditAppender(store: store), random: random, alerts: alerts)
         let credentials = CredentialDirectory(store: store, root: configuration.dev ? nil : root)
         let kms = KMSService(store: store, root: root, clock: clock, random: random)
         let iam = IAMService(store: store, root: root, clock: clock, random: random) { [credentials] keyID in credentials.forget(keyID) }
@@ -62,10 +72,11 @@ public final class CofferNode: Sendable {
                 "TrentService": JSONService(signingName: "kms", handler: KMSHandler(service: kms, access: access)),
                 "AmazonSSM": JSONService(signingName: "ssm", handler: ParameterStoreHandler(service: parameters, access: access, kms: kms)),
                 "com.amazonaws.cloudtrail.v20131101.CloudTrail_20131101": JSONService(
-                    signingName: "cloudtrail", handler: CloudTrailHandler(service: CloudTrailService(store: store, clock: clock), access: access)),
+                    signingName: "cloudtrail",
+                    handler: CloudTrailHandler(service: CloudTrailService(store: store, clock: clock), access: access, trail: store)),
             ],
             queryServices: ["sts": STSHandler(credentials: credentials, access: access, service: sts), "iam": IAMHandler(service: iam, access: access)],
-            random: random, logger: logger, version: Self.version)
+            random: random, logger: logger, version: Self.version, recorder: recorder)
         server = try await HTTPServer(host: configuration.host, port: configuration.port, processor: processor, logger: logger)
         let interval = configuration.purgeIntervalSeconds
         purge = Task {
@@ -73,16 +84,33 @@ public final class CofferNode: Sendable {
                 try? await Task.sleep(for: .seconds(interval))
                 if Task.isCancelled { break }
                 do {
-                    let removed = try await service.purgeExpired()
+                    // Background changes are recorded as AWS service events, committed with the change.
+                    let secretEvents = AuditRecorder.serviceScope(source: "secretsmanager.amazonaws.com", random: random, time: clock.now) {
+                        $0.removal && $0.arn.contains(":secret:") ? "EndSecretDeletion" : nil
+                    }
+                    let removed = try await AuditScope.$current.withValue(secretEvents) { try await service.purgeExpired() }
                     if removed > 0 { logger.info("removed secrets whose recovery window ended", metadata: ["count": "\(removed)"]) }
                     _ = try await sts.purgeExpired()
-                    let keys = try await kms.runMaintenance()
+                    let keyEvents = AuditRecorder.serviceScope(source: "kms.amazonaws.com", random: random, time: clock.now) { change in
+                        guard change.arn.contains(":key/") else { return nil }
+                        return change.removal ? "DeleteKey" : "RotateKey"
+                    }
+                    let keys = try await AuditScope.$current.withValue(keyEvents) { try await kms.runMaintenance() }
                     if keys.deleted + keys.rotated > 0 {
                         logger.info("KMS maintenance", metadata: ["deleted": "\(keys.deleted)", "rotated": "\(keys.rotated)"])
                     }
                 } catch {
                     logger.error("background maintenance failed")
                 }
+            }
+        }
+        let digestInterval = configuration.auditDigestIntervalSeconds
+        let retention = configuration.auditRetentionDays
+        auditUpkeep = Task {
+            while !Task.isCancelled {
+                try? await Task.sleep(for: .seconds(digestInterval))
+                if Task.isCancelled { break }
+                await Self.auditUpkeep(trail: trail, retentionDays: retention, clock: clock, alerts: alerts, logger: logger)
             }
         }
         logger.info("coffer \(Self.version) listening on http://\(configuration.host):\(server.localPort ?? configuration.port) (account \(accountID)\(configuration.dev ? ", dev mode: in memory, any access key" : ""))")
@@ -100,10 +128,35 @@ public final class CofferNode: Sendable {
         return generated
     }
 
-    /// Stops accepting connections, finishes in-flight requests, and closes the database cleanly.
+    /// Retention, then a signed digest over what is left, then (when alerts are on) a check of the
+    /// whole chain, so a break is reported while someone can still act on it.
+    private static func auditUpkeep(trail: AuditTrail, retentionDays: Double, clock: any WallClock, alerts: AlertMonitor?,
+                                    logger: Logger) async {
+        do {
+            let pruned = try await trail.prune(retentionDays: retentionDays, now: clock.now())
+            if pruned > 0 { logger.info("audit records past retention removed", metadata: ["count": "\(pruned)"]) }
+            try await trail.writeDigest(at: clock.now())
+            if let alerts {
+                let verification = try await trail.verify()
+                if let problem = verification.report.problem {
+                    logger.error("audit trail failed verification", metadata: ["problem": "\(problem.rawValue)",
+                                                                               "position": "\(verification.report.position ?? 0)"])
+                    alerts.verificationBroke(problem: problem.rawValue, position: verification.report.position)
+                }
+            }
+        } catch {
+            logger.error("audit upkeep failed")
+        }
+    }
+
+    /// Stops accepting connections, finishes in-flight requests, signs a last digest, and closes
+    /// the database cleanly.
     public func shutdown() async {
         purge.cancel()
+        auditUpkeep.cancel()
         await server.shutdown()
+        do { try await trail.writeDigest(at: clock.now()) } catch { logger.error("writing the final audit digest failed") }
+        alerts?.stop()
         await sqlite?.close()
         logger.info("coffer stopped")
     }

@@ -16,6 +16,9 @@ final class CredentialDirectory: SigningSecretLookup {
         /// For temporary credentials: the digest of the session token they need, and when they expire.
         var tokenDigest: String? = nil
         var expiration: Date? = nil
+        /// For role sessions: the role, and when the session began (the audit trail's session context).
+        var roleARN: String? = nil
+        var issued: Date? = nil
     }
 
     private let store: any CofferStore
@@ -41,7 +44,8 @@ final class CredentialDirectory: SigningSecretLookup {
             guard let found = try await STSService.session(accessKeyID: accessKeyID, store: store, root: root) else { return nil }
             let session = found.session
             let entry = Entry(secret: found.secret, account: session.account, principalARN: session.principalARN,
-                              userID: session.principalID, tokenDigest: session.tokenDigest, expiration: session.expiration)
+                              userID: session.principalID, tokenDigest: session.tokenDigest, expiration: session.expiration,
+                              roleARN: session.roleARN, issued: session.issued)
             cache.withLock { $0[accessKeyID] = entry }
             return entry
         }

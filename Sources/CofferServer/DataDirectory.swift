@@ -1,4 +1,6 @@
 import CofferCore
+public import CofferServices
+public import CofferStorageSQLite
 import Foundation
 
 /// The files in `--data-dir`: the database, the root key, the root credentials.
@@ -39,5 +41,25 @@ struct DataDirectory {
         fchmod(fd, 0o600)
         let written = data.withUnsafeBytes { Foundation.write(fd, $0.baseAddress, $0.count) }
         guard written == data.count, fsync(fd) == 0 else { throw ConfigurationError("cannot write \(file)") }
+    }
+}
+
+/// The audit trail of a data directory, opened for `coffer audit` beside (or without) a running server.
+public struct AuditFiles: Sendable {
+    public let trail: AuditTrail
+    public let store: SQLiteStore
+
+    /// Opens an existing data directory's database and root key; refuses to create either.
+    public init(dataDirectory: String, environment: [String: String]) throws {
+        let files = DataDirectory(path: dataDirectory)
+        guard FileManager.default.fileExists(atPath: files.databasePath) else {
+            throw ConfigurationError("no Coffer database at \(files.databasePath)")
+        }
+        if environment["COFFER_ROOT_KEY"] == nil, !FileManager.default.fileExists(atPath: environment["COFFER_ROOT_KEY_FILE"] ?? files.rootKeyPath) {
+            throw ConfigurationError("no root key at \(files.rootKeyPath) (or COFFER_ROOT_KEY / COFFER_ROOT_KEY_FILE)")
+        }
+        let root = try files.rootKey(environment: environment, random: SystemRandomSource())
+        store = try SQLiteStore(path: files.databasePath, chainKey: AuditTrail.chainKey(root))
+        trail = AuditTrail(store: store, root: root)
     }
 }

@@ -153,7 +153,6 @@ struct IAMHandler: QueryServiceHandler {
 
     /// IAM actions are authorized against the user or policy they name (the caller itself when none).
     private func authorize(_ action: String, _ r: QueryRequest, _ context: CallerContext) async throws {
-        if context.isRoot { return }
         let account = context.scope.account
         var resource = "*"
         if let name = try r.string("RoleName") {
@@ -170,6 +169,10 @@ struct IAMHandler: QueryServiceHandler {
             resource = "arn:aws:iam::\(account):policy\(path)\(name)"
         } else if ["GetUser", "CreateAccessKey", "ListAccessKeys", "UpdateAccessKey", "DeleteAccessKey"].contains(action) {
             resource = context.principalARN
+        }
+        if context.isRoot {
+            AccessControl.noteAudited(resource)
+            return
         }
         var keys: [String: [String]] = [:]
         let tags = try self.tags(r)

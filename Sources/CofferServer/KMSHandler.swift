@@ -119,6 +119,7 @@ struct KMSHandler: JSONServiceHandler {
             return
         }
         guard let key = try? await service.describeKey(keyID, in: context.scope) else { return }
+        AccessControl.noteAudited(key.arn)
         if try access.rootAllowed(context, action: action, resource: key.arn, resourcePolicy: key.policy, resourcePolicyRequired: true) { return }
         if Self.grantAllows(key, operation: operation, grantee: context.principalARN, request: r) { return }
         var keys: [String: [String]] = [

@@ -58,24 +58,32 @@ struct ParameterStoreHandler: JSONServiceHandler {
 
     /// Parameter Store authorizes against the parameter's ARN (each one, for GetParameters and DeleteParameters).
     private func authorize(_ operation: String, _ r: JSONRequest, _ context: CallerContext) async throws {
-        if context.isRoot { return }
         let action = "ssm:\(operation)"
         var names: [String] = []
         if let name = try r.string("Name") { names = [name] }
         if let list = try r.stringList("Names") { names = list }
         if let path = try r.string("Path") { names = [path] }
         if let id = try r.string("ResourceId") { names = [id] }
+        if context.isRoot {
+            for name in names { AccessControl.noteAudited(Self.parameterARN(name, context.scope)) }
+            return
+        }
         var keys: [String: [String]] = [:]
         if let tags = try self.tags(r) { keys = AccessControl.requestTagKeys(tags) }
         if names.isEmpty {
             try await access.authorize(context, action: action, resource: "arn:aws:ssm:\(context.scope.region):\(context.scope.account):*", keys: keys)
         }
         for name in names {
-            let base = (try? ParameterRules.reference(name, scope: context.scope).name) ?? name
-            let path = base.hasSuffix("/") && base != "/" ? String(base.dropLast()) : base
-            try await access.authorize(context, action: action, resource: ParameterRules.arn(path, scope: context.scope), keys: keys)
+            try await access.authorize(context, action: action, resource: Self.parameterARN(name, context.scope), keys: keys)
         }
         try await authorizeKeyUse(operation, r, context, names: names)
+    }
+
+    /// The ARN a parameter name (or path, or reference) is authorized against.
+    static func parameterARN(_ name: String, _ scope: ResourceScope) -> String {
+        let base = (try? ParameterRules.reference(name, scope: scope).name) ?? name
+        let path = base.hasSuffix("/") && base != "/" ? String(base.dropLast()) : base
+        return ParameterRules.arn(path, scope: scope)
     }
 
     /// SecureStrings need kms:Decrypt (reading with decryption) or kms:Encrypt (writing) on their key, through SSM.

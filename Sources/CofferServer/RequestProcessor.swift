@@ -1,5 +1,6 @@
 import CofferCore
 import CofferServices
+import CofferStorage
 import CofferWire
 import Foundation
 import Logging
@@ -50,6 +51,7 @@ struct RequestProcessor: Sendable {
     let random: any RandomSource
     let logger: Logger
     let version: String
+    let recorder: AuditRecorder
 
     func process(_ request: HTTPRequestData) async -> HTTPResponseData {
         let requestID = random.uuidString()
@@ -77,14 +79,45 @@ struct RequestProcessor: Sendable {
             operation = String(target[target.index(after: dot)...])
             guard let target = jsonServices[prefix] else { throw CofferError(.unknownOperation, "") }
             service = target.signingName
-            let context = try await authenticate(signed, service: target.signingName, sourceIP: sourceIP)
-            let body = try JSONRequest(body: signed.body)
-            let result = try await target.handler.handle(operation, body, context: context)
+            let caller = try await authenticate(signed, service: target.signingName, operation: operation, sourceIP: sourceIP, requestID: requestID)
+            var draft = recorder.draft(service: target.signingName, operation: operation, context: caller.context, entry: caller.entry,
+                                       requestID: requestID)
+            let result = try await audited(&draft, service: target.signingName) { draft in
+                let body = try JSONRequest(body: signed.body)
+                draft.requestParameters = recorder.parameters(body.body)
+                return body
+            } operation: { body in
+                try await target.handler.handle(operation, body, context: caller.context)
+            }
             logOutcome(requestID, "\(target.signingName):\(operation)", status: 200)
             return HTTPResponseData(status: 200, headers: jsonHeaders(requestID), body: JSONWriter.bytes(result))
         } catch {
             return errorResponse(Self.cofferError(error, requestID: requestID, logger: logger, operation: operation),
                                  service: service, operation: operation, requestID: requestID)
+        }
+    }
+
+    /// Runs an authenticated call in its audit scope and makes its record durable before it is
+    /// answered, whatever the outcome. `decode` reads the request (and fills the record's request
+    /// parameters); a failure there is recorded like any other.
+    private func audited<Input, Output>(_ draft: inout AuditDraft, service: String, decode: (inout AuditDraft) throws -> Input,
+                                        operation: (Input) async throws -> Output) async throws -> Output {
+        var scope: AuditScope?
+        do {
+            let input = try decode(&draft)
+            let running = recorder.scope(for: draft)
+            scope = running
+            let output = try await AuditScope.$current.withValue(running) { try await operation(input) }
+            try await recorder.finish(draft, scope: running, error: nil)
+            return output
+        } catch let failure as CofferError {
+            try await recorder.finish(draft, scope: scope, error: (ErrorTable.row(for: failure.code, service: service).code, failure.message))
+            throw failure
+        } catch {
+            // Storage or internal failures: the client sees InternalFailure, and so does the trail.
+            let failure = Self.cofferError(error, requestID: draft.requestID, logger: logger, operation: draft.name)
+            try await recorder.finish(draft, scope: scope, error: (ErrorTable.row(for: failure.code, service: service).code, failure.message))
+            throw failure
         }
     }
 
@@ -103,9 +136,14 @@ struct RequestProcessor: Sendable {
                 if SigV4Verifier.claimedService(signed) == nil { throw CofferError(.missingAuthenticationToken, "Request is missing Authentication Token") }
                 throw CofferError(.unknownOperation, "Could not find operation \(action)")
             }
-            let context = try await authenticate(signed, service: service, sourceIP: sourceIP)
-            guard request.action != nil else { throw CofferError(.invalidInput, "Missing Action") }
-            let result = try await handler.handle(action, request, context: context)
+            let caller = try await authenticate(signed, service: service, operation: action, sourceIP: sourceIP, requestID: requestID)
+            var draft = recorder.draft(service: service, operation: action, context: caller.context, entry: caller.entry, requestID: requestID)
+            let result = try await audited(&draft, service: service) { draft in
+                guard request.action != nil else { throw CofferError(.invalidInput, "Missing Action") }
+                draft.requestParameters = recorder.parameters(query: request.parameters)
+            } operation: { _ in
+                try await handler.handle(action, request, context: caller.context)
+            }
             logOutcome(requestID, "\(service):\(action)", status: 200)
             return HTTPResponseData(status: 200, headers: [("Content-Type", "text/xml"), ("x-amzn-RequestId", requestID)],
                                     body: QueryResponse.success(service: service, action: action, result: result, requestID: requestID))
@@ -119,12 +157,34 @@ struct RequestProcessor: Sendable {
         }
     }
 
-    /// Verifies SigV4 and says who is calling.
-    private func authenticate(_ signed: SigV4Request, service: String, sourceIP: String?) async throws -> CallerContext {
+    /// Verifies SigV4 and says who is calling. A failure that names a known access key is
+    /// recorded in the trail under that key.
+    private func authenticate(_ signed: SigV4Request, service: String, operation: String, sourceIP: String?, requestID: String) async throws
+        -> (context: CallerContext, entry: CredentialDirectory.Entry?)
+    {
+        do {
+            return try await verifyCaller(signed, service: service, sourceIP: sourceIP)
+        } catch let failure as CofferError {
+            guard devAccount == nil, let claimed = SigV4Verifier.claimedKey(signed),
+                let entry = try? await credentials.entry(for: claimed.accessKeyID)
+            else { throw failure }
+            let context = CallerContext(scope: ResourceScope(account: entry.account, region: claimed.region), principalARN: entry.principalARN,
+                                        accessKeyID: claimed.accessKeyID, sourceIP: sourceIP, userAgent: signed.header("user-agent"),
+                                        requestTime: clock.now())
+            let draft = recorder.draft(service: service, operation: operation, context: context, entry: entry, requestID: requestID)
+            try await recorder.finish(draft, scope: nil, error: (ErrorTable.row(for: failure.code, service: service).code, failure.message))
+            throw failure
+        }
+    }
+
+    private func verifyCaller(_ signed: SigV4Request, service: String, sourceIP: String?) async throws
+        -> (context: CallerContext, entry: CredentialDirectory.Entry?)
+    {
         let verified = try await verifier.verify(signed, expectedService: service, secrets: credentials)
         let now = clock.now()
         let account: String
         let principal: String
+        var found: CredentialDirectory.Entry?
         if let devAccount {
             account = devAccount
             principal = "arn:aws:iam::\(devAccount):root"
@@ -139,13 +199,15 @@ struct RequestProcessor: Sendable {
             }
             account = entry.account
             principal = entry.principalARN
+            found = entry
             await credentials.noteUse(verified.accessKeyID, service: service, region: verified.scope.region, at: now)
         } else {
             throw CofferError(.unrecognizedClient, "The security token included in the request is invalid.")
         }
-        return CallerContext(scope: ResourceScope(account: account, region: verified.scope.region),
-                             principalARN: principal, accessKeyID: verified.accessKeyID, sourceIP: sourceIP,
-                             userAgent: signed.header("user-agent"), requestTime: now)
+        let context = CallerContext(scope: ResourceScope(account: account, region: verified.scope.region),
+                                    principalARN: principal, accessKeyID: verified.accessKeyID, sourceIP: sourceIP,
+                                    userAgent: signed.header("user-agent"), requestTime: now)
+        return (context, found)
     }
 
     /// Any error as a CofferError; unexpected ones are logged by type and become InternalFailure.

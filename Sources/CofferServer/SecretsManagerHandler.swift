@@ -17,7 +17,7 @@ struct SecretsManagerHandler: JSONServiceHandler {
 
     func handle(_ operation: String, _ request: JSONRequest, context: CallerContext) async throws -> JSONValue {
         let scope = context.scope
-        if !context.isRoot || request.body["SecretId"] != nil { try await authorize(operation, request, context) }
+        if !context.isRoot || request.body["SecretId"] != nil || operation == "CreateSecret" { try await authorize(operation, request, context) }
         switch operation {
         case "CreateSecret": return try await createSecret(request, scope)
         case "GetSecretValue": return try await getSecretValue(request, scope)
@@ -64,7 +64,10 @@ struct SecretsManagerHandler: JSONServiceHandler {
         } else if let secretID = try r.string("SecretId", min: 1, max: 2048) {
             let found = try await service.describeSecretIfPresent(secretID: secretID, in: context.scope)
             // The account root is refused only by an explicit deny in a resource policy.
-            if context.isRoot, found?.resourcePolicy == nil { return }
+            if context.isRoot, found?.resourcePolicy == nil {
+                if let found { AccessControl.noteAudited(found.arn) }
+                return
+            }
             target = found
             if let secret = found {
                 resource = secret.arn

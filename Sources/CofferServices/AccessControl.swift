@@ -1,4 +1,5 @@
 public import CofferCore
+import CofferStorage
 import Foundation
 
 /// Authorizes every request with the policy engine: the caller's identity policies and boundary,
@@ -16,6 +17,19 @@ public struct AccessControl: Sendable {
     ///   - resourcePolicyRequired: KMS: the key policy must allow (directly or by delegating to IAM).
     public func authorize(_ caller: CallerContext, action: String, resource: String, keys: [String: [String]] = [:],
                           resourcePolicy: String? = nil, resourcePolicyRequired: Bool = false) async throws {
+        Self.noteAudited(resource)
+        try await evaluate(caller, action: action, resource: resource, keys: keys, resourcePolicy: resourcePolicy,
+                           resourcePolicyRequired: resourcePolicyRequired)
+    }
+
+    /// Names a resource in the call's audit record: what it was authorized against, or what the
+    /// account root acted on where no policy had to be asked.
+    public static func noteAudited(_ resource: String) {
+        if let scope = AuditScope.current, let audited = AuditResource(arn: resource) { scope.note(audited) }
+    }
+
+    private func evaluate(_ caller: CallerContext, action: String, resource: String, keys: [String: [String]],
+                          resourcePolicy: String?, resourcePolicyRequired: Bool) async throws {
         if try rootAllowed(caller, action: action, resource: resource, resourcePolicy: resourcePolicy,
                            resourcePolicyRequired: resourcePolicyRequired) { return }
         let who = try await self.caller(caller)
@@ -105,7 +119,7 @@ public struct AccessControl: Sendable {
             "kms:ViaService": ["\(service).\(caller.scope.region).amazonaws.com"], "kms:CallerAccount": [caller.scope.account],
             "kms:KeySpec": [key.keySpec.rawValue], "kms:KeyUsage": [key.keyUsage.rawValue],
         ]
-        try await authorize(caller, action: action, resource: key.arn, keys: keys, resourcePolicy: key.policy, resourcePolicyRequired: true)
+        try await evaluate(caller, action: action, resource: key.arn, keys: keys, resourcePolicy: key.policy, resourcePolicyRequired: true)
     }
 
     /// The context keys for tags a request sets (aws:RequestTag/*, aws:TagKeys).

@@ -45,6 +45,13 @@ final class ObservedStore: CofferStore {
     }
     func appendAudit(_ records: [AuditAppend]) async throws -> [Int] { try await base.appendAudit(records) }
     func auditEntries(after: Int, limit: Int) async throws -> [AuditChain.Entry] { try await base.auditEntries(after: after, limit: limit) }
+    func auditEntries(before: Int?, from: Date?, to: Date?, limit: Int) async throws -> [AuditChain.Entry] {
+        try await base.auditEntries(before: before, from: from, to: to, limit: limit)
+    }
+    func appendAuditDigest(_ digest: AuditChain.Digest) async throws { try await base.appendAuditDigest(digest) }
+    func auditDigests() async throws -> [AuditChain.Digest] { try await base.auditDigests() }
+    func pruneAudit(before date: Date) async throws -> Int { try await base.pruneAudit(before: date) }
+    func auditAnchor() async throws -> AuditAnchor? { try await base.auditAnchor() }
 }
 
 /// Parsed policies per caller and per resource-policy text, valid until IAM changes anything.

@@ -21,20 +21,52 @@ public protocol AuditStore: Sendable {
     func appendAudit(_ records: [AuditAppend]) async throws -> [Int]
     /// Up to `limit` entries with sequence greater than `after`, oldest first.
     func auditEntries(after: Int, limit: Int) async throws -> [AuditChain.Entry]
+    /// Up to `limit` entries with sequence less than `before` (all, if nil) and time within
+    /// `from...to`, newest first: LookupEvents' order.
+    func auditEntries(before: Int?, from: Date?, to: Date?, limit: Int) async throws -> [AuditChain.Entry]
+    func appendAuditDigest(_ digest: AuditChain.Digest) async throws
+    /// Every digest, oldest first.
+    func auditDigests() async throws -> [AuditChain.Digest]
+    /// Removes records older than `date` (retention) and keeps the last removed record's position
+    /// and hash as the anchor verification starts from; returns how many were removed.
+    func pruneAudit(before date: Date) async throws -> Int
+    /// Where the kept chain starts: the last pruned record, or nil if nothing was pruned.
+    func auditAnchor() async throws -> AuditAnchor?
+}
+
+/// The last record retention removed: verification chains on from its hash.
+public struct AuditAnchor: Sendable, Equatable {
+    public let sequence: Int
+    public let hash: [UInt8]
+    public init(sequence: Int, hash: [UInt8]) {
+        self.sequence = sequence
+        self.hash = hash
+    }
+
+    /// As kept in the settings: `<sequence>:<hex hash>`.
+    public var text: String { "\(sequence):\(Hex.encode(hash))" }
+    public init?(text: String) {
+        let parts = text.split(separator: ":")
+        guard parts.count == 2, let sequence = Int(parts[0]), let hash = Hex.decode(String(parts[1])) else { return nil }
+        self.init(sequence: sequence, hash: hash)
+    }
+    public static let settingName = "audit_anchor"
 }
 
 /// The chain's tail, as a store tracks it while appending.
 public struct AuditTail: Sendable {
     public private(set) var sequence: Int
     public private(set) var hash: [UInt8]
+    let key: AuditChain.Key
 
-    public init(sequence: Int = 0, hash: [UInt8] = AuditChain.genesis) {
+    public init(key: AuditChain.Key, sequence: Int = 0, hash: [UInt8] = AuditChain.genesis) {
+        self.key = key
         self.sequence = sequence
         self.hash = hash
     }
 
     public mutating func append(_ record: [UInt8]) -> AuditChain.Entry {
-        let entry = AuditChain.append(record, sequence: sequence + 1, previous: hash)
+        let entry = AuditChain.append(record, sequence: sequence + 1, previous: hash, key: key)
         sequence = entry.sequence
         hash = entry.hash
         return entry

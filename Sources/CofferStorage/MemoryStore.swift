@@ -24,13 +24,34 @@ public final class MemoryStore: CofferStore {
         var accessKeys: [String: StoredAccessKey] = [:]
         var settings: [String: String] = [:]
         var sequence = 0
-        var audit: [AuditChain.Entry] = []
-        var auditTail = AuditTail()
+        var audit: [(entry: AuditChain.Entry, time: Date)] = []
+        var auditTail: AuditTail
+        var digests: [AuditChain.Digest] = []
+        var anchor: AuditAnchor?
+
+        mutating func appendAudit(_ record: AuditAppend) -> Int {
+            let entry = auditTail.append(record.record)
+            audit.append((entry, record.time))
+            return entry.sequence
+        }
     }
 
-    private let state = Mutex(State())
+    private let state: Mutex<State>
 
-    public init() {}
+    public init(chainKey: AuditChain.Key = .ephemeral()) {
+        state = Mutex(State(auditTail: AuditTail(key: chainKey)))
+    }
+
+    /// Runs a change with the audit record due for it, committed under the same lock.
+    private func changing<T>(_ change: AuditChange, explicit: AuditAppend? = nil, _ body: (inout State) throws -> T) async throws -> T {
+        try await AuditScope.committing(change, explicit: explicit) { audit in
+            try state.withLock { state in
+                let result = try body(&state)
+                if let audit { _ = state.appendAudit(audit) }
+                return result
+            }
+        }
+    }
 
     public func record<R: Record>(_ type: R.Type, named name: String, in scope: ResourceScope) async throws -> R? {
         state.withLock { state in
@@ -55,7 +76,7 @@ public final class MemoryStore: CofferStore {
     }
 
     public func write<R: Record>(_ write: RecordWrite<R>) async throws {
-        try state.withLock { state in
+        try await changing(AuditChange(arn: write.record.arn, kind: R.kind, removal: false), explicit: write.audit) { state in
             let arn = write.record.arn
             let nameKey = NameKey(kind: R.kind, scope: write.scope, name: write.record.name)
             var created = state.sequence
@@ -74,27 +95,43 @@ public final class MemoryStore: CofferStore {
             state.names[nameKey] = arn
             for value in write.newValues { state.values[arn, default: [:]][value.versionID] = value.sealed }
             for id in write.removedVersionIDs { state.values[arn]?[id] = nil }
-            if let audit = write.audit { state.audit.append(state.auditTail.append(audit.record)) }
         }
     }
 
     @discardableResult
     public func appendAudit(_ records: [AuditAppend]) async throws -> [Int] {
-        state.withLock { state in
-            records.map { record in
-                let entry = state.auditTail.append(record.record)
-                state.audit.append(entry)
-                return entry.sequence
-            }
-        }
+        state.withLock { state in records.map { state.appendAudit($0) } }
     }
 
     public func auditEntries(after: Int, limit: Int) async throws -> [AuditChain.Entry] {
-        state.withLock { state in Array(state.audit.drop { $0.sequence <= after }.prefix(limit)) }
+        state.withLock { state in Array(state.audit.lazy.map(\.entry).filter { $0.sequence > after }.prefix(limit)) }
     }
 
-    public func removeRecord(arn: String) async throws {
+    public func auditEntries(before: Int?, from: Date?, to: Date?, limit: Int) async throws -> [AuditChain.Entry] {
         state.withLock { state in
+            Array(state.audit.reversed().lazy.filter { item in
+                item.entry.sequence < (before ?? .max) && from.map { item.time >= $0 } ?? true && to.map { item.time <= $0 } ?? true
+            }.map(\.entry).prefix(limit))
+        }
+    }
+
+    public func appendAuditDigest(_ digest: AuditChain.Digest) async throws { state.withLock { $0.digests.append(digest) } }
+
+    public func auditDigests() async throws -> [AuditChain.Digest] { state.withLock { $0.digests } }
+
+    public func pruneAudit(before date: Date) async throws -> Int {
+        state.withLock { state in
+            guard let last = state.audit.lastIndex(where: { $0.time < date }) else { return 0 }
+            state.anchor = AuditAnchor(sequence: state.audit[last].entry.sequence, hash: state.audit[last].entry.hash)
+            state.audit.removeFirst(last + 1)
+            return last + 1
+        }
+    }
+
+    public func auditAnchor() async throws -> AuditAnchor? { state.withLock { $0.anchor } }
+
+    public func removeRecord(arn: String) async throws {
+        try await changing(AuditChange(arn: arn, kind: nil, removal: true)) { state in
             guard let entry = state.records.removeValue(forKey: arn) else { return }
             state.names[NameKey(kind: entry.kind, scope: entry.scope, name: entry.record.name)] = nil
             state.values[arn] = nil
@@ -111,15 +148,21 @@ public final class MemoryStore: CofferStore {
 
     public func accessKey(id: String) async throws -> StoredAccessKey? { state.withLock { $0.accessKeys[id] } }
 
-    public func putAccessKey(_ key: StoredAccessKey) async throws { state.withLock { $0.accessKeys[key.accessKeyID] = key } }
+    public func putAccessKey(_ key: StoredAccessKey) async throws {
+        try await changing(AuditChange(arn: key.principalARN, kind: nil, removal: false)) { $0.accessKeys[key.accessKeyID] = key }
+    }
 
     public func accessKeys(principalARN: String) async throws -> [StoredAccessKey] {
         state.withLock { $0.accessKeys.values.filter { $0.principalARN == principalARN }.sorted { $0.createdDate < $1.createdDate } }
     }
 
-    public func deleteAccessKey(id: String) async throws { state.withLock { $0.accessKeys[id] = nil } }
+    public func deleteAccessKey(id: String) async throws {
+        try await changing(AuditChange(arn: id, kind: nil, removal: true)) { $0.accessKeys[id] = nil }
+    }
 
     public func setting(_ name: String) async throws -> String? { state.withLock { $0.settings[name] } }
 
-    public func setSetting(_ name: String, _ value: String) async throws { state.withLock { $0.settings[name] = value } }
+    public func setSetting(_ name: String, _ value: String) async throws {
+        try await changing(AuditChange(arn: name, kind: nil, removal: false)) { $0.settings[name] = value }
+    }
 }

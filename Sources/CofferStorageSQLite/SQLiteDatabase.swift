@@ -98,6 +98,15 @@ enum Migrations {
         );
         CREATE INDEX audit_records_time ON audit_records(time);
         """,
+        """
+        CREATE TABLE audit_digests(
+            last_sequence INTEGER PRIMARY KEY NOT NULL,
+            last_hash BLOB NOT NULL,
+            previous_digest_hash BLOB NOT NULL,
+            created_at INTEGER NOT NULL,
+            signature BLOB NOT NULL
+        );
+        """,
     ]
 
     static func apply(to connection: SQLiteConnection) throws {

@@ -5,9 +5,12 @@ public import Foundation
 /// Coffer's default store: one SQLite file in the data directory.
 public final class SQLiteStore: CofferStore {
     private let database: SQLiteDatabase
+    private let chainKey: AuditChain.Key
 
-    public init(path: String) throws {
+    /// `chainKey` makes the audit chain's hashes (``AuditChain/Key``).
+    public init(path: String, chainKey: AuditChain.Key) throws {
         database = try SQLiteDatabase(path: path)
+        self.chainKey = chainKey
     }
 
     public func close() async { await database.close() }
@@ -42,6 +45,13 @@ public final class SQLiteStore: CofferStore {
 
     public func write<R: Record>(_ write: RecordWrite<R>) async throws {
         let doc = try Self.encode(write.record)
+        try await AuditScope.committing(AuditChange(arn: write.record.arn, kind: R.kind, removal: false), explicit: write.audit) { audit in
+            try await self.commit(write, doc: doc, audit: audit)
+        }
+    }
+
+    private func commit<R: Record>(_ write: RecordWrite<R>, doc: [UInt8], audit: AuditAppend?) async throws {
+        let chainKey = self.chainKey
         try await database.write { db in
             let record = write.record
             let deletion: SQLiteValue = record.deletionDate.map { .real($0.timeIntervalSince1970) } ?? .null
@@ -68,30 +78,97 @@ public final class SQLiteStore: CofferStore {
             for id in write.removedVersionIDs {
                 try db.query("DELETE FROM record_values WHERE arn = ? AND version_id = ?", [.text(record.arn), .text(id)])
             }
-            if let audit = write.audit { _ = try Self.appendAudit([audit], db) }
+            if let audit { _ = try Self.appendAudit([audit], db, key: chainKey) }
+        }
+    }
+
+    /// Runs a change in the writer's transaction together with the audit record due for it.
+    private func writeAudited(_ change: AuditChange, _ body: @escaping @Sendable (SQLiteConnection) throws -> Void) async throws {
+        let chainKey = self.chainKey
+        try await AuditScope.committing(change) { audit in
+            try await database.write { db in
+                try body(db)
+                if let audit { _ = try Self.appendAudit([audit], db, key: chainKey) }
+            }
         }
     }
 
     @discardableResult
     public func appendAudit(_ records: [AuditAppend]) async throws -> [Int] {
-        try await database.write { db in try Self.appendAudit(records, db) }
+        let chainKey = self.chainKey
+        return try await database.write { db in try Self.appendAudit(records, db, key: chainKey) }
+    }
+
+    public func auditEntries(before: Int?, from: Date?, to: Date?, limit: Int) async throws -> [AuditChain.Entry] {
+        try await database.read { db in
+            try db.query("""
+                SELECT sequence, record, hash FROM audit_records WHERE sequence < ? AND time >= ? AND time <= ?
+                ORDER BY sequence DESC LIMIT ?
+                """,
+                         [.integer(Int64(before ?? Int(Int64.max))), .real(from?.timeIntervalSince1970 ?? -Double.greatestFiniteMagnitude),
+                          .real(to?.timeIntervalSince1970 ?? Double.greatestFiniteMagnitude), .integer(Int64(limit))]).map(Self.entry)
+        }
+    }
+
+    public func appendAuditDigest(_ digest: AuditChain.Digest) async throws {
+        try await database.write { db in
+            try db.query("""
+                INSERT INTO audit_digests(last_sequence, last_hash, previous_digest_hash, created_at, signature) VALUES (?, ?, ?, ?, ?)
+                """,
+                         [.integer(Int64(digest.lastSequence)), .blob(digest.lastHash), .blob(digest.previousDigestHash),
+                          .integer(Int64(digest.createdAt)), .blob(digest.signature)])
+        }
+    }
+
+    public func auditDigests() async throws -> [AuditChain.Digest] {
+        try await database.read { db in
+            try db.query("SELECT last_sequence, last_hash, previous_digest_hash, created_at, signature FROM audit_digests ORDER BY last_sequence")
+                .map { row in
+                    AuditChain.Digest(lastSequence: Int(row[0].integer ?? 0), lastHash: row[1].blob ?? [], previousDigestHash: row[2].blob ?? [],
+                                      createdAt: Int(row[3].integer ?? 0), signature: row[4].blob ?? [])
+                }
+        }
+    }
+
+    public func pruneAudit(before date: Date) async throws -> Int {
+        try await database.write { db in
+            guard let last = try db.query("SELECT sequence, hash FROM audit_records WHERE time < ? ORDER BY sequence DESC LIMIT 1",
+                                          [.real(date.timeIntervalSince1970)]).first
+            else { return 0 }
+            let anchor = AuditAnchor(sequence: Int(last[0].integer ?? 0), hash: last[1].blob ?? [])
+            // By sequence, not time: the kept chain must stay contiguous after the anchor.
+            try db.query("DELETE FROM audit_records WHERE sequence <= ?", [.integer(Int64(anchor.sequence))])
+            let removed = Int(try db.query("SELECT changes()").first?[0].integer ?? 0)
+            try db.query("INSERT OR REPLACE INTO settings(name, value) VALUES (?, ?)", [.text(AuditAnchor.settingName), .text(anchor.text)])
+            return removed
+        }
+    }
+
+    public func auditAnchor() async throws -> AuditAnchor? {
+        try await setting(AuditAnchor.settingName).flatMap(AuditAnchor.init(text:))
+    }
+
+    private static func entry(_ row: [SQLiteValue]) -> AuditChain.Entry {
+        AuditChain.Entry(sequence: Int(row[0].integer ?? 0), record: row[1].blob ?? [], hash: row[2].blob ?? [])
     }
 
     public func auditEntries(after: Int, limit: Int) async throws -> [AuditChain.Entry] {
         try await database.read { db in
             try db.query("SELECT sequence, record, hash FROM audit_records WHERE sequence > ? ORDER BY sequence LIMIT ?",
-                         [.integer(Int64(after)), .integer(Int64(limit))]).map { row in
-                AuditChain.Entry(sequence: Int(row[0].integer ?? 0), record: row[1].blob ?? [], hash: row[2].blob ?? [])
-            }
+                         [.integer(Int64(after)), .integer(Int64(limit))]).map(Self.entry)
         }
     }
 
     /// Chains records onto the stored tail; runs inside the writer's transaction, so the tail read
     /// here is the one the inserts follow.
-    private static func appendAudit(_ records: [AuditAppend], _ db: SQLiteConnection) throws -> [Int] {
-        var tail = AuditTail()
+    private static func appendAudit(_ records: [AuditAppend], _ db: SQLiteConnection, key: AuditChain.Key) throws -> [Int] {
+        var tail = AuditTail(key: key)
         if let last = try db.query("SELECT sequence, hash FROM audit_records ORDER BY sequence DESC LIMIT 1").first {
-            tail = AuditTail(sequence: Int(last[0].integer ?? 0), hash: last[1].blob ?? AuditChain.genesis)
+            tail = AuditTail(key: key, sequence: Int(last[0].integer ?? 0), hash: last[1].blob ?? AuditChain.genesis)
+        } else if let anchor = try db.query("SELECT value FROM settings WHERE name = ?", [.text(AuditAnchor.settingName)]).first?[0].text
+            .flatMap(AuditAnchor.init(text:)) {
+            // Retention removed every record: the chain goes on from the anchor.
+            tail = AuditTail(key: key, sequence: anchor.sequence, hash: anchor.hash)
         }
         return try records.map { record in
             let entry = tail.append(record.record)
@@ -102,7 +179,7 @@ public final class SQLiteStore: CofferStore {
     }
 
     public func removeRecord(arn: String) async throws {
-        try await database.write { db in
+        try await writeAudited(AuditChange(arn: arn, kind: nil, removal: true)) { db in
             try db.query("DELETE FROM record_values WHERE arn = ?", [.text(arn)])
             try db.query("DELETE FROM records WHERE arn = ?", [.text(arn)])
         }
@@ -141,7 +218,7 @@ public final class SQLiteStore: CofferStore {
     }
 
     public func putAccessKey(_ key: StoredAccessKey) async throws {
-        try await database.write { db in
+        try await writeAudited(AuditChange(arn: key.principalARN, kind: nil, removal: false)) { db in
             try db.query("INSERT OR REPLACE INTO access_keys(\(Self.keyColumns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                          [.text(key.accessKeyID), .text(key.account), .text(key.principalARN), .blob(key.sealedSecret),
                           .real(key.createdDate.timeIntervalSince1970), .text(key.status),
@@ -151,7 +228,9 @@ public final class SQLiteStore: CofferStore {
     }
 
     public func deleteAccessKey(id: String) async throws {
-        try await database.write { db in try db.query("DELETE FROM access_keys WHERE access_key_id = ?", [.text(id)]) }
+        try await writeAudited(AuditChange(arn: id, kind: nil, removal: true)) { db in
+            try db.query("DELETE FROM access_keys WHERE access_key_id = ?", [.text(id)])
+        }
     }
 
     public func setting(_ name: String) async throws -> String? {
@@ -159,7 +238,7 @@ public final class SQLiteStore: CofferStore {
     }
 
     public func setSetting(_ name: String, _ value: String) async throws {
-        try await database.write { db in
+        try await writeAudited(AuditChange(arn: name, kind: nil, removal: false)) { db in
             try db.query("INSERT OR REPLACE INTO settings(name, value) VALUES (?, ?)", [.text(name), .text(value)])
         }
     }

@@ -78,6 +78,13 @@ public struct JSONRequest: Sendable {
     }
 
     /// A blob member, base64 in the JSON body.
+    /// A timestamp member: epoch seconds, as the SDKs send them in JSON 1.1.
+    public func date(_ member: String) throws(CofferError) -> Date? {
+        guard let value = present(member) else { return nil }
+        guard let seconds = value.numberValue else { throw typeError(member, "timestamp", value) }
+        return Date(timeIntervalSince1970: seconds)
+    }
+
     public func blob(_ member: String, min: Int = 0, max: Int = .max, sensitive: Bool = false) throws(CofferError) -> [UInt8]? {
         guard let value = present(member) else { return nil }
         guard let text = value.stringValue else { throw typeError(member, "blob", value) }

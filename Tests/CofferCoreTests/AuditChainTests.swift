@@ -4,6 +4,7 @@ import Testing
 
 @Suite struct AuditChainTests {
     let key = P256.Signing.PrivateKey()
+    let chainKey = AuditChain.Key.ephemeral()
 
     /// Ten records with digests after the fifth and the tenth.
     func trail() throws -> (entries: [AuditChain.Entry], digests: [AuditChain.Digest]) {
@@ -11,7 +12,7 @@ import Testing
         var digests: [AuditChain.Digest] = []
         var previous = AuditChain.genesis
         for sequence in 1...10 {
-            let entry = AuditChain.append(Array(#"{"eventName":"GetSecretValue","n":\#(sequence)}"#.utf8), sequence: sequence, previous: previous)
+            let entry = AuditChain.append(Array(#"{"eventName":"GetSecretValue","n":\#(sequence)}"#.utf8), sequence: sequence, previous: previous, key: chainKey)
             entries.append(entry)
             previous = entry.hash
             if sequence % 5 == 0 {
@@ -23,7 +24,7 @@ import Testing
     }
 
     func verify(_ entries: [AuditChain.Entry], _ digests: [AuditChain.Digest]) -> AuditChain.Report {
-        AuditChain.verify(entries, digests: digests, publicKey: key.publicKey)
+        AuditChain.verify(entries, digests: digests, publicKey: key.publicKey, chainKey: chainKey)
     }
 
     @Test func anUntouchedTrailVerifies() throws {
@@ -58,6 +59,35 @@ import Testing
         #expect(report.problem == .inserted && report.position == 8)
     }
 
+    /// As someone editing the SQLite file would: rows keep their sequence, contents move.
+    @Test func swappedContentsAreFoundAsReordered() throws {
+        var (entries, digests) = try trail()
+        let (third, fourth) = (entries[2], entries[3])
+        entries[2] = AuditChain.Entry(sequence: 3, record: fourth.record, hash: fourth.hash)
+        entries[3] = AuditChain.Entry(sequence: 4, record: third.record, hash: third.hash)
+        #expect(verify(entries, digests) == AuditChain.Report(problem: .reordered, position: 3, recordsChecked: 2))
+    }
+
+    @Test func aRowSlippedInWithRenumberedSuccessorsIsFound() throws {
+        var (entries, digests) = try trail()
+        entries.insert(AuditChain.Entry(sequence: 4, record: Array("{}".utf8), hash: AuditChain.genesis), at: 3)
+        for index in 4..<entries.count {
+            entries[index] = AuditChain.Entry(sequence: index + 1, record: entries[index].record, hash: entries[index].hash)
+        }
+        #expect(verify(entries, digests) == AuditChain.Report(problem: .inserted, position: 4, recordsChecked: 3))
+    }
+
+    @Test func withoutTheChainKeyARewrittenChainDoesNotVerify() throws {
+        var (entries, _) = try trail()
+        // Someone with the database but not the root key rebuilds the chain and drops the digests.
+        var previous = AuditChain.genesis
+        for index in entries.indices {
+            entries[index] = AuditChain.append(entries[index].record, sequence: index + 1, previous: previous, key: .ephemeral())
+            previous = entries[index].hash
+        }
+        #expect(verify(entries, []) == AuditChain.Report(problem: .changed, position: 1, recordsChecked: 0))
+    }
+
     @Test func aCutTailIsFound() throws {
         var (entries, digests) = try trail()
         entries.removeLast(2)
@@ -70,7 +100,7 @@ import Testing
         var previous = entries[0].hash
         for index in 1..<entries.count {
             let record = index == 1 ? Array(#"{"eventName":"Nothing"}"#.utf8) : entries[index].record
-            entries[index] = AuditChain.append(record, sequence: index + 1, previous: previous)
+            entries[index] = AuditChain.append(record, sequence: index + 1, previous: previous, key: chainKey)
             previous = entries[index].hash
         }
         #expect(verify(entries, digests) == AuditChain.Report(problem: .changed, position: 5, recordsChecked: 10))
@@ -84,7 +114,7 @@ import Testing
         #expect(verify(entries, [digests[0], forged]).problem == .badDigestSignature)
         #expect(verify(entries, [digests[1]]).problem == .brokenDigestChain)
         let otherKey = P256.Signing.PrivateKey()
-        #expect(AuditChain.verify(entries, digests: digests, publicKey: otherKey.publicKey).problem == .badDigestSignature)
+        #expect(AuditChain.verify(entries, digests: digests, publicKey: otherKey.publicKey, chainKey: chainKey).problem == .badDigestSignature)
         entries.removeAll()
         #expect(verify(entries, digests).problem == .truncated)
     }

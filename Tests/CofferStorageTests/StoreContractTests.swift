@@ -10,13 +10,15 @@ import Testing
         case memory, sqlite, cachedSQLite
         var testDescription: String { rawValue }
 
+        static let chainKey = AuditChain.Key.ephemeral()
+
         func make() throws -> any CofferStore {
             switch self {
-            case .memory: return MemoryStore()
+            case .memory: return MemoryStore(chainKey: Self.chainKey)
             case .sqlite:
                 let dir = FileManager.default.temporaryDirectory.appendingPathComponent("coffer-contract-\(UUID().uuidString)")
                 try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-                return try SQLiteStore(path: dir.appendingPathComponent("coffer.db").path)
+                return try SQLiteStore(path: dir.appendingPathComponent("coffer.db").path, chainKey: Self.chainKey)
             case .cachedSQLite:
                 return CachingStore(base: try Backend.sqlite.make())
             }
@@ -95,11 +97,11 @@ import Testing
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         let path = dir.appendingPathComponent("coffer.db").path
         do {
-            let store = try SQLiteStore(path: path)
+            let store = try SQLiteStore(path: path, chainKey: Backend.chainKey)
             try await store.write(RecordWrite(.create, scope: scope, record: secret("kept"), newValues: [("v1", [42])]))
             await store.close()
         }
-        let reopened = try SQLiteStore(path: path)
+        let reopened = try SQLiteStore(path: path, chainKey: Backend.chainKey)
         #expect(try await reopened.sealedValue(arn: secret("kept").arn, versionID: "v1") == [42])
     }
 
@@ -121,9 +123,49 @@ import Testing
         #expect(entries.map(\.sequence) == [1, 2, 3, 4])
         var previous = AuditChain.genesis
         for entry in entries {
-            #expect(entry.hash == AuditChain.hash(previous: previous, sequence: entry.sequence, record: entry.record))
+            #expect(entry.hash == AuditChain.hash(key: Backend.chainKey, previous: previous, sequence: entry.sequence, record: entry.record))
             previous = entry.hash
         }
         #expect(try await store.auditEntries(after: 2, limit: 1).map(\.sequence) == [3])
+    }
+
+    @Test(arguments: Backend.allCases)
+    func aScopesRecordCommitsWithItsFirstChangeOnly(backend: Backend) async throws {
+        let store = try backend.make()
+        let now = Date(timeIntervalSince1970: 1_700_000_000)
+        let scope = AuditScope(.request { resources in AuditAppend(time: now, record: Array("call on \(resources.map(\.name))".utf8)) })
+        scope.note(AuditResource(type: "AWS::SecretsManager::Secret", name: "s1"))
+        let s = secret("scoped")
+        try await AuditScope.$current.withValue(scope) {
+            // A refused write hands the record back; the next change carries it, and only that one.
+            await #expect(throws: StorageError.conflict) {
+                try await store.write(RecordWrite(.update(expectedRevision: 3), scope: self.scope, record: s))
+            }
+            #expect(!scope.committed)
+            try await store.write(RecordWrite(.create, scope: self.scope, record: s))
+            try await store.putAccessKey(StoredAccessKey(accessKeyID: "AKIAEXAMPLE", account: "123456789012",
+                                                         principalARN: "arn:aws:iam::123456789012:user/u", sealedSecret: [1], createdDate: now))
+        }
+        #expect(scope.committed)
+        let entries = try await store.auditEntries(after: 0, limit: 10)
+        #expect(entries.map { String(decoding: $0.record, as: UTF8.self) } == ["call on [\"s1\"]"])
+    }
+
+    @Test(arguments: Backend.allCases)
+    func retentionKeepsAnAnchorAndTheChainGoesOn(backend: Backend) async throws {
+        let store = try backend.make()
+        let old = Date(timeIntervalSince1970: 1_000), recent = Date(timeIntervalSince1970: 2_000)
+        try await store.appendAudit([AuditAppend(time: old, record: [1]), AuditAppend(time: old, record: [2]), AuditAppend(time: recent, record: [3])])
+        #expect(try await store.auditEntries(before: nil, from: nil, to: nil, limit: 2).map(\.sequence) == [3, 2])
+        #expect(try await store.auditEntries(before: 3, from: recent, to: nil, limit: 5).isEmpty)
+        let second = try await store.auditEntries(after: 1, limit: 1)[0]
+        #expect(try await store.pruneAudit(before: Date(timeIntervalSince1970: 1_500)) == 2)
+        #expect(try await store.auditAnchor() == AuditAnchor(sequence: 2, hash: second.hash))
+        #expect(try await store.pruneAudit(before: Date(timeIntervalSince1970: 3_000)) == 1)
+        // Everything pruned: the next record still follows on from the last one removed.
+        #expect(try await store.appendAudit([AuditAppend(time: recent, record: [4])]) == [4])
+        let digest = AuditChain.Digest(lastSequence: 4, lastHash: [9], previousDigestHash: AuditChain.genesis, createdAt: 5, signature: [7])
+        try await store.appendAuditDigest(digest)
+        #expect(try await store.auditDigests() == [digest])
     }
 }

@@ -1,11 +1,21 @@
 public import Crypto
 
 /// The audit trail's tamper evidence, in the spirit of CloudTrail's log file validation: every
-/// record carries the hash of the record before it; signed digests name the last record and the
-/// previous digest. Pure: storage hands records and digests in, the verdict comes out.
+/// record carries a keyed hash over the record before it; signed digests name the last record and
+/// the previous digest. Pure: storage hands records and digests in, the verdict comes out.
 ///
-/// The pieces are here ahead of the audit issue (5), which wires them into the request path.
+/// The chain is keyed (HMAC under a root-derived key) rather than a bare SHA-256, so that someone
+/// who can write the database but lacks the root key cannot rebuild a consistent chain after
+/// rewriting it, not even past the last digest or after deleting the digests.
 public enum AuditChain {
+    /// The key the chain's hashes are made with (`RootKey.derive("audit-chain")`).
+    public struct Key: Sendable {
+        let key: SymmetricKey
+        public init(_ key: SymmetricKey) { self.key = key }
+        /// A key for a chain that lives as long as the process (`--dev`, tests).
+        public static func ephemeral() -> Key { Key(SymmetricKey(size: .bits256)) }
+    }
+
     /// The hash a chain starts from.
     public static let genesis = [UInt8](repeating: 0, count: 32)
 
@@ -21,19 +31,19 @@ public enum AuditChain {
         }
     }
 
-    /// `SHA-256(previous hash || sequence || record)`: the sequence is bound too, so moving a
-    /// record changes its hash.
-    public static func hash(previous: [UInt8], sequence: Int, record: [UInt8]) -> [UInt8] {
-        var hasher = SHA256()
-        hasher.update(data: previous)
-        withUnsafeBytes(of: UInt64(sequence).bigEndian) { hasher.update(bufferPointer: $0) }
-        hasher.update(data: record)
-        return Array(hasher.finalize())
+    /// `HMAC-SHA-256(key, previous hash || sequence || record)`: the sequence is bound too, so
+    /// moving a record changes its hash.
+    public static func hash(key: Key, previous: [UInt8], sequence: Int, record: [UInt8]) -> [UInt8] {
+        var mac = HMAC<SHA256>(key: key.key)
+        mac.update(data: previous)
+        withUnsafeBytes(of: UInt64(sequence).bigEndian) { mac.update(data: $0) }
+        mac.update(data: record)
+        return Array(mac.finalize())
     }
 
     /// Appends a record to a chain whose last hash is `previous`.
-    public static func append(_ record: [UInt8], sequence: Int, previous: [UInt8]) -> Entry {
-        Entry(sequence: sequence, record: record, hash: hash(previous: previous, sequence: sequence, record: record))
+    public static func append(_ record: [UInt8], sequence: Int, previous: [UInt8], key: Key) -> Entry {
+        Entry(sequence: sequence, record: record, hash: hash(key: key, previous: previous, sequence: sequence, record: record))
     }
 
     /// A signed statement that the chain reached `lastSequence` with `lastHash`, linked to the digest before it.
@@ -104,9 +114,14 @@ public enum AuditChain {
     }
 
     /// Verifies records (as stored, in storage order) and digests (oldest first) against the signing key.
-    public static func verify(_ entries: [Entry], digests: [Digest], publicKey: P256.Signing.PublicKey,
+    public static func verify(_ entries: [Entry], digests: [Digest], publicKey: P256.Signing.PublicKey, chainKey key: Key,
                               startingAfter start: (sequence: Int, hash: [UInt8])? = nil) -> Report {
-        // Digests first: each must be signed and link to the one before.
+        if let broken = verifyDigests(digests, publicKey: publicKey) { return broken }
+        return verifyRecords(entries, digests: digests, chainKey: key, startingAfter: start)
+    }
+
+    /// Each digest must be signed and link to the one before; nil when they all are.
+    public static func verifyDigests(_ digests: [Digest], publicKey: P256.Signing.PublicKey) -> Report? {
         var previousDigestHash = genesis
         for digest in digests {
             guard let signature = try? P256.Signing.ECDSASignature(derRepresentation: digest.signature),
@@ -117,6 +132,14 @@ public enum AuditChain {
             }
             previousDigestHash = digest.hash
         }
+        return nil
+    }
+
+    /// Verifies a run of records that follows `start` (the chain's beginning if nil), and that every
+    /// digest naming a position after `start` finds its record there with the hash it signed. The
+    /// digests' signatures are ``verifyDigests(_:publicKey:)``'s business.
+    public static func verifyRecords(_ entries: [Entry], digests: [Digest], chainKey key: Key,
+                                     startingAfter start: (sequence: Int, hash: [UInt8])? = nil) -> Report {
         var previous = start?.hash ?? genesis
         var expectedSequence = (start?.sequence ?? 0) + 1
         var hashes: [Int: [UInt8]] = [:]
@@ -132,12 +155,9 @@ public enum AuditChain {
                 }
                 return Report(problem: problem, position: expectedSequence, recordsChecked: checked)
             }
-            guard hash(previous: previous, sequence: entry.sequence, record: entry.record) == entry.hash else {
-                // The stored hash either was not made from this record, or links to another predecessor:
-                // a row slipped in with renumbered successors shows up here too.
-                let next = checked + 1 < entries.count ? entries[checked + 1] : nil
-                let skipsThisOne = next.map { hash(previous: previous, sequence: $0.sequence, record: $0.record) == $0.hash } ?? false
-                return Report(problem: skipsThisOne ? .inserted : .changed, position: entry.sequence, recordsChecked: checked)
+            guard hash(key: key, previous: previous, sequence: entry.sequence, record: entry.record) == entry.hash else {
+                return Report(problem: diagnose(entries, at: checked, previous: previous, key: key), position: entry.sequence,
+                              recordsChecked: checked)
             }
             hashes[entry.sequence] = entry.hash
             previous = entry.hash
@@ -151,5 +171,28 @@ public enum AuditChain {
             if stored != digest.lastHash { return Report(problem: .changed, position: digest.lastSequence, recordsChecked: entries.count) }
         }
         return Report(problem: nil, position: nil, recordsChecked: entries.count)
+    }
+
+    /// Why the record at `index` does not chain: rows swapped (this row's content and hash are
+    /// genuine but belong at another position), a row slipped in (the next one chains from the
+    /// last good hash), or its content changed.
+    static func diagnose(_ entries: [Entry], at index: Int, previous: [UInt8], key: Key) -> Report.Problem {
+        let entry = entries[index]
+        // This row's content and hash are genuine, but made for another nearby position.
+        let window = max(0, index - 8)...min(entries.count - 1, index + 8)
+        let predecessors = [previous] + window.map { entries[$0].hash }
+        for other in window where other != index {
+            for before in predecessors where hash(key: key, previous: before, sequence: entries[other].sequence, record: entry.record) == entry.hash {
+                return .reordered
+            }
+        }
+        if index + 1 < entries.count {
+            let next = entries[index + 1]
+            // The next row chains from the last good hash, at its own position or renumbered by one.
+            for sequence in [next.sequence, entry.sequence] where hash(key: key, previous: previous, sequence: sequence, record: next.record) == next.hash {
+                return .inserted
+            }
+        }
+        return .changed
     }
 }

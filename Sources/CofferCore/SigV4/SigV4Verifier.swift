@@ -53,6 +53,12 @@ public struct SigV4Verifier: Sendable {
         try? parseClaim(request).scope.service
     }
 
+    /// The access key and region a request claims, verified or not: the audit trail records failed
+    /// authentications under the key they name.
+    public static func claimedKey(_ request: SigV4Request) -> (accessKeyID: String, region: String)? {
+        (try? parseClaim(request)).map { ($0.accessKeyID, $0.scope.region) }
+    }
+
     public func verify(_ request: SigV4Request, expectedService: String?, secrets: any SigningSecretLookup)
         async throws(CofferError) -> VerifiedRequest
     {

@@ -1,0 +1,65 @@
+public import Foundation
+
+extension AuditResource {
+    /// The resource an ARN names, with CloudTrail's type (`AWS::SecretsManager::Secret`); nil for
+    /// `*` and for what is not an ARN.
+    public init?(arn: String) {
+        guard !arn.hasSuffix("*"), let parsed = ARN(arn) else { return nil }
+        let head = parsed.resource.split(separator: "/", maxSplits: 1).first.map(String.init) ?? parsed.resource
+        let kind = head.split(separator: ":", maxSplits: 1).first.map(String.init) ?? head
+        let types: [String: [String: String]] = [
+            "secretsmanager": ["secret": "AWS::SecretsManager::Secret"],
+            "kms": ["key": "AWS::KMS::Key", "alias": "AWS::KMS::Alias"],
+            "ssm": ["parameter": "AWS::SSM::Parameter"],
+            "iam": ["user": "AWS::IAM::User", "role": "AWS::IAM::Role", "group": "AWS::IAM::Group", "policy": "AWS::IAM::Policy",
+                    "root": "AWS::IAM::Account"],
+            "sts": ["assumed-role": "AWS::STS::AssumedRole", "federated-user": "AWS::STS::FederatedUser"],
+            "cloudtrail": ["trail": "AWS::CloudTrail::Trail"],
+        ]
+        guard let type = types[parsed.service]?[kind] else { return nil }
+        self.init(type: type, name: arn)
+    }
+}
+
+extension CloudTrailEvent {
+    /// Reads back a record as ``json`` wrote it; nil for anything else.
+    public init?(json value: JSONValue) {
+        guard let object = value.objectValue, let identity = object["userIdentity"].flatMap(AuditIdentity.init(json:)),
+            let eventID = object["eventID"]?.stringValue, let time = object["eventTime"]?.stringValue.flatMap(Self.parseTimestamp),
+            let source = object["eventSource"]?.stringValue, let name = object["eventName"]?.stringValue
+        else { return nil }
+        let resources = (object["resources"]?.arrayValue ?? []).compactMap { item -> AuditResource? in
+            guard let type = item.objectValue?["type"]?.stringValue, let arn = item.objectValue?["ARN"]?.stringValue else { return nil }
+            return AuditResource(type: type, name: arn)
+        }
+        self.init(eventID: eventID, eventTime: time, eventSource: source, eventName: name,
+                  region: object["awsRegion"]?.stringValue ?? "", sourceIP: object["sourceIPAddress"]?.stringValue ?? "",
+                  userAgent: object["userAgent"]?.stringValue ?? "", identity: identity,
+                  requestParameters: object["requestParameters"] ?? .null, responseElements: object["responseElements"] ?? .null,
+                  errorCode: object["errorCode"]?.stringValue, errorMessage: object["errorMessage"]?.stringValue,
+                  requestID: object["requestID"]?.stringValue ?? "", resources: resources,
+                  eventType: EventType(rawValue: object["eventType"]?.stringValue ?? "") ?? .apiCall,
+                  recipientAccountID: object["recipientAccountId"]?.stringValue ?? "")
+    }
+
+    /// `2026-11-22T17:05:08Z`.
+    static func parseTimestamp(_ text: String) -> Date? {
+        SigV4Timestamp.parse(String(text.filter { $0 != "-" && $0 != ":" }))
+    }
+}
+
+extension AuditIdentity {
+    init?(json value: JSONValue) {
+        guard let object = value.objectValue, let kind = object["type"]?.stringValue.flatMap(Kind.init(rawValue:)) else { return nil }
+        var session: Session?
+        if let context = object["sessionContext"]?.objectValue, let issuer = context["sessionIssuer"]?.objectValue {
+            session = Session(issuerType: issuer["type"]?.stringValue ?? "Role", issuerPrincipalID: issuer["principalId"]?.stringValue ?? "",
+                              issuerARN: issuer["arn"]?.stringValue ?? "", issuerUserName: issuer["userName"]?.stringValue ?? "",
+                              creationDate: context["attributes"]?.objectValue?["creationDate"]?.stringValue
+                                  .flatMap(CloudTrailEvent.parseTimestamp) ?? Date(timeIntervalSince1970: 0))
+        }
+        self.init(kind: kind, principalID: object["principalId"]?.stringValue ?? "", arn: object["arn"]?.stringValue,
+                  accountID: object["accountId"]?.stringValue, accessKeyID: object["accessKeyId"]?.stringValue,
+                  userName: object["userName"]?.stringValue, session: session, invokedBy: object["invokedBy"]?.stringValue)
+    }
+}

@@ -1,0 +1,127 @@
+import CofferCore
+import Foundation
+import FoundationNetworking
+import Logging
+import Synchronization
+
+/// Where alerts go and when they fire (the config file's `alerts` section).
+public struct AlertSettings: Sendable, Equatable {
+    /// Webhook URLs that get a Slack-compatible JSON body (`{"text": ...}`).
+    public var webhooks: [String] = []
+    /// Denials for one principal that, when exceeded within the window, raise an alert.
+    public var denialThreshold = 5
+    public var denialWindowSeconds: Double = 300
+    /// Alert on every use of the account's root credentials (at most once a minute per access key).
+    public var rootUsage = true
+    /// How often, and how many times, a failed delivery is tried again.
+    public var retryBaseSeconds: Double = 1
+    public var maxAttempts = 5
+
+    public init() {}
+}
+
+/// Watches calls for what seed 001 alarms on (unauthorized calls, root usage) and posts alerts to
+/// webhooks. Observation is a few dictionary updates under a lock; delivery, with its retries and
+/// backoff, runs on its own task, so a slow or dead webhook never holds up a request.
+final class AlertMonitor: Sendable {
+    struct Alert: Sendable {
+        let kind: String
+        let text: String
+        let details: JSONObject
+    }
+
+    private struct State {
+        var denials: [String: [Date]] = [:]
+        var denialAlerted: [String: Date] = [:]
+        var rootAlerted: [String: Date] = [:]
+    }
+
+    private let settings: AlertSettings
+    private let state = Mutex(State())
+    private let outbox: AsyncStream<Alert>.Continuation
+    private let delivery: Task<Void, Never>
+
+    init(settings: AlertSettings, logger: Logger) {
+        self.settings = settings
+        let (stream, outbox) = AsyncStream<Alert>.makeStream(bufferingPolicy: .bufferingNewest(1000))
+        self.outbox = outbox
+        delivery = Task {
+            for await alert in stream {
+                for hook in settings.webhooks {
+                    await Self.deliver(alert, to: hook, settings: settings, logger: logger)
+                }
+            }
+        }
+    }
+
+    func stop() {
+        outbox.finish()
+        delivery.cancel()
+    }
+
+    static func isDenial(_ errorCode: String) -> Bool {
+        errorCode.hasPrefix("AccessDenied") || errorCode.hasSuffix("UnauthorizedOperation")
+    }
+
+    func observe(identity: AuditIdentity, errorCode: String?, eventName: String, time: Date) {
+        let who = identity.arn ?? identity.principalID
+        if let errorCode, Self.isDenial(errorCode) {
+            let count: Int? = state.withLock { state in
+                let since = time.addingTimeInterval(-settings.denialWindowSeconds)
+                var recent = state.denials[who, default: []].filter { $0 > since }
+                recent.append(time)
+                state.denials[who] = recent
+                guard recent.count > settings.denialThreshold else { return nil }
+                if let last = state.denialAlerted[who], last > since { return nil }
+                state.denialAlerted[who] = time
+                return recent.count
+            }
+            if let count {
+                raise(Alert(kind: "unauthorized-api-calls",
+                            text: "Coffer: \(count) denied calls by \(who) within \(Int(settings.denialWindowSeconds)) s (last: \(eventName), \(errorCode))",
+                            details: ["principal": .string(who), "denials": .number(Double(count)), "lastEventName": .string(eventName)]))
+            }
+        }
+        if settings.rootUsage, identity.kind == .root {
+            let key = identity.accessKeyID ?? who
+            let due = state.withLock { state in
+                if let last = state.rootAlerted[key], time.timeIntervalSince(last) < 60 { return false }
+                state.rootAlerted[key] = time
+                return true
+            }
+            if due {
+                raise(Alert(kind: "root-account-usage", text: "Coffer: the account root credentials were used (\(eventName), access key \(key))",
+                            details: ["principal": .string(who), "accessKeyId": .string(key), "eventName": .string(eventName)]))
+            }
+        }
+    }
+
+    /// The audit trail failed verification.
+    func verificationBroke(problem: String, position: Int?) {
+        raise(Alert(kind: "audit-verification-failed",
+                    text: "Coffer: the audit trail failed verification: \(problem) at record \(position.map(String.init) ?? "?")",
+                    details: ["problem": .string(problem), "position": position.map { .number(Double($0)) } ?? .null]))
+    }
+
+    private func raise(_ alert: Alert) { outbox.yield(alert) }
+
+    private static func deliver(_ alert: Alert, to hook: String, settings: AlertSettings, logger: Logger) async {
+        guard let url = URL(string: hook) else { return }
+        var request = URLRequest(url: url)
+        request.httpMethod = "POST"
+        request.setValue("application/json", forHTTPHeaderField: "Content-Type")
+        request.timeoutInterval = 10
+        request.httpBody = Data(JSONWriter.bytes(.object(["text": .string(alert.text), "alert": .string(alert.kind), "details": .object(alert.details)])))
+        for attempt in 1...max(1, settings.maxAttempts) {
+            if let (_, response) = try? await URLSession.shared.data(for: request), let http = response as? HTTPURLResponse,
+                (200..<300).contains(http.statusCode)
+            {
+                return
+            }
+            guard attempt < settings.maxAttempts, !Task.isCancelled else { break }
+            try? await Task.sleep(for: .seconds(settings.retryBaseSeconds * pow(2, Double(attempt - 1))))
+        }
+        // The URL may carry a token (Slack's do): log only the alert kind.
+        logger.warning("alert delivery failed after retries", metadata: ["alert": "\(alert.kind)"])
+    }
+}

@@ -1,0 +1,108 @@
+import CofferCore
+import CofferServices
+import CofferStorage
+import Foundation
+
+/// The request side of one call's audit record, known before the operation runs.
+struct AuditDraft: Sendable {
+    let time: Date
+    /// The service's host name, e.g. `secretsmanager.amazonaws.com`.
+    let source: String
+    let name: String
+    let region: String
+    let sourceIP: String
+    let userAgent: String
+    let identity: AuditIdentity
+    var requestParameters: JSONValue = .null
+    let requestID: String
+    let account: String
+}
+
+/// Builds CloudTrail records for calls and makes them durable before the call is answered: a
+/// change's record commits with the change (through ``AuditScope``); reads and failures append
+/// theirs through the group-committing ``AuditAppender``.
+struct AuditRecorder: Sendable {
+    let redaction: AuditRedaction
+    let appender: AuditAppender
+    let random: any RandomSource
+    let alerts: AlertMonitor?
+
+    func draft(service: String, operation: String, context: CallerContext, entry: CredentialDirectory.Entry?, requestID: String) -> AuditDraft {
+        AuditDraft(time: context.requestTime, source: "\(service).amazonaws.com", name: operation, region: context.scope.region,
+                   sourceIP: context.sourceIP ?? "127.0.0.1", userAgent: context.userAgent ?? "", identity: identity(context, entry),
+                   requestID: requestID, account: context.scope.account)
+    }
+
+    /// CloudTrail's `userIdentity` for the caller.
+    func identity(_ context: CallerContext, _ entry: CredentialDirectory.Entry?) -> AuditIdentity {
+        let account = context.scope.account
+        let arn = context.principalARN
+        let lastName = arn.split(separator: "/").last.map(String.init)
+        if context.isRoot {
+            return AuditIdentity(kind: .root, principalID: account, arn: arn, accountID: account, accessKeyID: context.accessKeyID, userName: nil)
+        }
+        if arn.contains(":assumed-role/"), let entry, let roleARN = entry.roleARN {
+            let principalID = entry.userID ?? ""
+            let session = AuditIdentity.Session(
+                issuerPrincipalID: String(principalID.split(separator: ":").first ?? ""), issuerARN: roleARN,
+                issuerUserName: roleARN.split(separator: "/").last.map(String.init) ?? "", creationDate: entry.issued ?? context.requestTime)
+            return AuditIdentity(kind: .assumedRole, principalID: principalID, arn: arn, accountID: account, accessKeyID: context.accessKeyID,
+                                 userName: nil, session: session)
+        }
+        return AuditIdentity(kind: .iamUser, principalID: entry?.userID ?? "", arn: arn, accountID: account,
+                             accessKeyID: context.accessKeyID, userName: lastName)
+    }
+
+    /// A JSON request body as `requestParameters`.
+    func parameters(_ body: JSONObject) -> JSONValue { body.isEmpty ? .null : redaction.apply(.object(body)) }
+
+    /// Query parameters (IAM, STS) as `requestParameters`, without the protocol's own.
+    func parameters(query: [String: String]) -> JSONValue {
+        var object = JSONObject()
+        for (name, value) in query.sorted(by: { $0.key < $1.key }) where name != "Action" && name != "Version" {
+            object.append(name, .string(value))
+        }
+        return parameters(object)
+    }
+
+    func event(_ draft: AuditDraft, resources: [AuditResource], error: (code: String, message: String)?) -> CloudTrailEvent {
+        CloudTrailEvent(eventID: random.uuidString().lowercased(), eventTime: draft.time, eventSource: draft.source, eventName: draft.name,
+                        region: draft.region, sourceIP: draft.sourceIP, userAgent: draft.userAgent, identity: draft.identity,
+                        requestParameters: draft.requestParameters, responseElements: .null, errorCode: error?.code,
+                        errorMessage: error?.message, requestID: draft.requestID, resources: resources, recipientAccountID: draft.account)
+    }
+
+    static func append(_ event: CloudTrailEvent) -> AuditAppend {
+        AuditAppend(time: event.eventTime, record: JSONWriter.bytes(event.json))
+    }
+
+    /// The scope a call runs in: its first committed change carries its record.
+    func scope(for draft: AuditDraft) -> AuditScope {
+        AuditScope(.request { resources in Self.append(event(draft, resources: resources, error: nil)) })
+    }
+
+    /// Makes the call's record durable unless a change already carried it; a failure after a
+    /// committed change gets a record of its own.
+    func finish(_ draft: AuditDraft, scope: AuditScope?, error: (code: String, message: String)?) async throws {
+        alerts?.observe(identity: draft.identity, errorCode: error?.code, eventName: draft.name, time: draft.time)
+        if error == nil, scope?.committed == true { return }
+        try await appender.append(Self.append(event(draft, resources: scope?.resources ?? [], error: error)))
+    }
+
+    /// The scope for background work: one `AwsServiceEvent` per change the job makes, named by
+    /// `name` (nil: the change is not recorded).
+    static func serviceScope(source: String, random: any RandomSource, time: @escaping @Sendable () -> Date,
+                             name: @escaping @Sendable (AuditChange) -> String?) -> AuditScope {
+        AuditScope(.perChange { change in
+            guard let eventName = name(change), let arn = ARN(change.arn) else { return nil }
+            let identity = AuditIdentity(kind: .awsService, principalID: source, arn: nil, accountID: arn.account, accessKeyID: nil,
+                                         userName: nil, invokedBy: source)
+            let event = CloudTrailEvent(eventID: random.uuidString().lowercased(), eventTime: time(), eventSource: source, eventName: eventName,
+                                        region: arn.region, sourceIP: source, userAgent: source, identity: identity,
+                                        requestParameters: .null, responseElements: .null, errorCode: nil, errorMessage: nil,
+                                        requestID: random.uuidString().lowercased(), resources: AuditResource(arn: change.arn).map { [$0] } ?? [],
+                                        eventType: .serviceEvent, recipientAccountID: arn.account)
+            return append(event)
+        })
+    }
+}
