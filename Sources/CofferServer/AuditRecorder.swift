@@ -88,21 +88,4 @@ struct AuditRecorder: Sendable {
         if error == nil, scope?.committed == true { return }
         try await appender.append(Self.append(event(draft, resources: scope?.resources ?? [], error: error)))
     }
-
-    /// The scope for background work: one `AwsServiceEvent` per change the job makes, named by
-    /// `name` (nil: the change is not recorded).
-    static func serviceScope(source: String, random: any RandomSource, time: @escaping @Sendable () -> Date,
-                             name: @escaping @Sendable (AuditChange) -> String?) -> AuditScope {
-        AuditScope(.perChange { change in
-            guard let eventName = name(change), let arn = ARN(change.arn) else { return nil }
-            let identity = AuditIdentity(kind: .awsService, principalID: source, arn: nil, accountID: arn.account, accessKeyID: nil,
-                                         userName: nil, invokedBy: source)
-            let event = CloudTrailEvent(eventID: random.uuidString().lowercased(), eventTime: time(), eventSource: source, eventName: eventName,
-                                        region: arn.region, sourceIP: source, userAgent: source, identity: identity,
-                                        requestParameters: .null, responseElements: .null, errorCode: nil, errorMessage: nil,
-                                        requestID: random.uuidString().lowercased(), resources: AuditResource(arn: change.arn).map { [$0] } ?? [],
-                                        eventType: .serviceEvent, recipientAccountID: arn.account)
-            return append(event)
-        })
-    }
 }

@@ -85,14 +85,14 @@ public final class CofferNode: Sendable {
                 if Task.isCancelled { break }
                 do {
                     // Background changes are recorded as AWS service events, committed with the change.
-                    let secretEvents = AuditRecorder.serviceScope(source: "secretsmanager.amazonaws.com", random: random, time: clock.now) {
+                    let secretEvents = ServiceEvents.scope(source: "secretsmanager.amazonaws.com", random: random, time: clock.now) {
                         $0.removal && $0.arn.contains(":secret:") ? "EndSecretDeletion" : nil
                     }
                     let removed = try await AuditScope.$current.withValue(secretEvents) { try await service.purgeExpired() }
                     if removed > 0 { logger.info("removed secrets whose recovery window ended", metadata: ["count": "\(removed)"]) }
                     _ = try await sts.purgeExpired()
-                    let keyEvents = AuditRecorder.serviceScope(source: "kms.amazonaws.com", random: random, time: clock.now) { change in
-                        guard change.arn.contains(":key/") else { return nil }
+                    let keyEvents = ServiceEvents.scope(source: "kms.amazonaws.com", random: random, time: clock.now) { change in
+                        guard change.kind == KMSKey.kind || (change.removal && change.arn.contains(":key/")) else { return nil }
                         return change.removal ? "DeleteKey" : "RotateKey"
                     }
                     let keys = try await AuditScope.$current.withValue(keyEvents) { try await kms.runMaintenance() }

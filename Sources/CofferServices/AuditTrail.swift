@@ -135,8 +135,8 @@ public struct AuditTrail: Sendable {
         }
     }
 
-    /// When a stored record's call happened; nil if the record is not CloudTrail JSON.
+    /// When a stored record's call happened: the exact time storage keeps beside it, else the record's own.
     static func time(of entry: AuditChain.Entry) -> Date? {
-        (try? JSONParser.parse(entry.record)).flatMap(CloudTrailEvent.init(json:))?.eventTime
+        entry.time ?? (try? JSONParser.parse(entry.record)).flatMap(CloudTrailEvent.init(json:))?.eventTime
     }
 }

@@ -90,6 +90,20 @@ public final class KMSService: Sendable {
     /// The AWS-managed key of `service` (`alias/aws/secretsmanager`, `alias/aws/ssm`), made on first use.
     public func managedKey(service: String, in scope: ResourceScope) async throws -> KMSKey {
         let aliasName = "alias/aws/\(service)"
+        if let alias = try await store.record(KMSAlias.self, named: aliasName, in: scope),
+            let key = try await store.record(KMSKey.self, named: alias.targetKeyID, in: scope)
+        {
+            return key
+        }
+        // Made by the service, not by the caller: recorded as KMS service events, apart from the call's own record.
+        let events = ServiceEvents.scope(source: "kms.amazonaws.com", invokedBy: "\(service).amazonaws.com", random: random, time: clock.now) {
+            guard $0.creation else { return nil }
+            return $0.kind == KMSKey.kind ? "CreateKey" : $0.kind == KMSAlias.kind ? "CreateAlias" : nil
+        }
+        return try await AuditScope.$current.withValue(events) { try await makeManagedKey(service: service, aliasName: aliasName, in: scope) }
+    }
+
+    private func makeManagedKey(service: String, aliasName: String, in scope: ResourceScope) async throws -> KMSKey {
         while true {
             if let alias = try await store.record(KMSAlias.self, named: aliasName, in: scope),
                 let key = try await store.record(KMSKey.self, named: alias.targetKeyID, in: scope)

@@ -7,10 +7,13 @@ public struct AuditChange: Sendable, Equatable {
     /// The record kind (``Record/kind``), or nil where storage does not know it (removals, access keys).
     public let kind: String?
     public let removal: Bool
-    public init(arn: String, kind: String?, removal: Bool) {
+    /// A new record, rather than a change to one.
+    public let creation: Bool
+    public init(arn: String, kind: String?, removal: Bool, creation: Bool = false) {
         self.arn = arn
         self.kind = kind
         self.removal = removal
+        self.creation = creation
     }
 }
 
@@ -64,6 +67,11 @@ public final class AuditScope: Sendable {
             let resources: [AuditResource]? = state.withLock { state in
                 if state.committed { return nil }
                 state.committed = true
+                // A secret is authorized by name before it exists; its record names the ARN it got.
+                state.resources = state.resources.map { resource in
+                    change.arn.hasPrefix(resource.name + "-") && change.arn.count == resource.name.count + 7
+                        ? AuditResource(type: resource.type, name: change.arn) : resource
+                }
                 return state.resources
             }
             return resources.map(build)

@@ -30,7 +30,8 @@ public final class MemoryStore: CofferStore {
         var anchor: AuditAnchor?
 
         mutating func appendAudit(_ record: AuditAppend) -> Int {
-            let entry = auditTail.append(record.record)
+            let chained = auditTail.append(record.record)
+            let entry = AuditChain.Entry(sequence: chained.sequence, record: chained.record, hash: chained.hash, time: record.time)
             audit.append((entry, record.time))
             return entry.sequence
         }
@@ -76,7 +77,7 @@ public final class MemoryStore: CofferStore {
     }
 
     public func write<R: Record>(_ write: RecordWrite<R>) async throws {
-        try await changing(AuditChange(arn: write.record.arn, kind: R.kind, removal: false), explicit: write.audit) { state in
+        try await changing(AuditChange(arn: write.record.arn, kind: R.kind, removal: false, creation: write.isCreation), explicit: write.audit) { state in
             let arn = write.record.arn
             let nameKey = NameKey(kind: R.kind, scope: write.scope, name: write.record.name)
             var created = state.sequence

@@ -44,6 +44,13 @@ public struct RecordWrite<R: Record>: Sendable {
     }
 }
 
+extension RecordWrite {
+    public var isCreation: Bool {
+        if case .create = kind { return true }
+        return false
+    }
+}
+
 public enum StorageError: Error, Sendable, Equatable {
     /// Another writer changed the record first; re-read and try again.
     case conflict

@@ -45,7 +45,7 @@ public final class SQLiteStore: CofferStore {
 
     public func write<R: Record>(_ write: RecordWrite<R>) async throws {
         let doc = try Self.encode(write.record)
-        try await AuditScope.committing(AuditChange(arn: write.record.arn, kind: R.kind, removal: false), explicit: write.audit) { audit in
+        try await AuditScope.committing(AuditChange(arn: write.record.arn, kind: R.kind, removal: false, creation: write.isCreation), explicit: write.audit) { audit in
             try await self.commit(write, doc: doc, audit: audit)
         }
     }
@@ -102,7 +102,7 @@ public final class SQLiteStore: CofferStore {
     public func auditEntries(before: Int?, from: Date?, to: Date?, limit: Int) async throws -> [AuditChain.Entry] {
         try await database.read { db in
             try db.query("""
-                SELECT sequence, record, hash FROM audit_records WHERE sequence < ? AND time >= ? AND time <= ?
+                SELECT sequence, record, hash, time FROM audit_records WHERE sequence < ? AND time >= ? AND time <= ?
                 ORDER BY sequence DESC LIMIT ?
                 """,
                          [.integer(Int64(before ?? Int(Int64.max))), .real(from?.timeIntervalSince1970 ?? -Double.greatestFiniteMagnitude),
@@ -149,12 +149,13 @@ public final class SQLiteStore: CofferStore {
     }
 
     private static func entry(_ row: [SQLiteValue]) -> AuditChain.Entry {
-        AuditChain.Entry(sequence: Int(row[0].integer ?? 0), record: row[1].blob ?? [], hash: row[2].blob ?? [])
+        AuditChain.Entry(sequence: Int(row[0].integer ?? 0), record: row[1].blob ?? [], hash: row[2].blob ?? [],
+                         time: row[3].real.map { Date(timeIntervalSince1970: $0) })
     }
 
     public func auditEntries(after: Int, limit: Int) async throws -> [AuditChain.Entry] {
         try await database.read { db in
-            try db.query("SELECT sequence, record, hash FROM audit_records WHERE sequence > ? ORDER BY sequence LIMIT ?",
+            try db.query("SELECT sequence, record, hash, time FROM audit_records WHERE sequence > ? ORDER BY sequence LIMIT ?",
                          [.integer(Int64(after)), .integer(Int64(limit))]).map(Self.entry)
         }
     }

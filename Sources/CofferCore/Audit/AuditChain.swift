@@ -1,4 +1,5 @@
 public import Crypto
+public import struct Foundation.Date
 
 /// The audit trail's tamper evidence, in the spirit of CloudTrail's log file validation: every
 /// record carries a keyed hash over the record before it; signed digests name the last record and
@@ -24,10 +25,13 @@ public enum AuditChain {
         public let sequence: Int
         public let record: [UInt8]
         public let hash: [UInt8]
-        public init(sequence: Int, record: [UInt8], hash: [UInt8]) {
+        /// When the call happened, as stored beside the record (not covered by the hash).
+        public let time: Date?
+        public init(sequence: Int, record: [UInt8], hash: [UInt8], time: Date? = nil) {
             self.sequence = sequence
             self.record = record
             self.hash = hash
+            self.time = time
         }
     }
 
