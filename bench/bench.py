@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Coffer beside moto_server, in one run on this machine: throughput and latency of GetSecretValue,
-GetParameter (SecureString, WithDecryption) and KMS Encrypt of 1 KiB with signed requests (wrk,
-16 connections), start-up time and idle memory. Prints a table and the ratios.
+GetParameter (SecureString, WithDecryption), KMS Encrypt of 1 KiB and PutSecretValue (round robin
+over 16 secrets) with signed requests (wrk, 16 connections), start-up time and idle memory. Prints
+a table and the ratios. Coffer runs with its audit trail, as always: every call is recorded.
 
 Usage: python3 bench/bench.py [--coffer PATH] [--duration SECONDS] [--connections N]
 """
@@ -71,12 +72,15 @@ def signed_headers(endpoint, target, service, body, key=KEY, secret=SECRET):
 
 
 def wrk(endpoint, scenario, duration, connections, threads):
-    target, service, body, *credentials = scenario
-    headers = signed_headers(endpoint, target, service, body.encode(), *credentials)
-    lua = "wrk.method = 'POST'\nwrk.body = " + json.dumps(body) + "\n"
-    for name, value in headers.items():
-        if name.lower() not in ("content-length", "host"):
-            lua += f"wrk.headers[{json.dumps(name)}] = {json.dumps(value)}\n"
+    """Runs wrk with one signed request, or (a list of scenarios) several taken in turn."""
+    variants = scenario if isinstance(scenario, list) else [scenario]
+    lua = "local requests = {}\n"
+    for index, (target, service, body, *credentials) in enumerate(variants):
+        headers = signed_headers(endpoint, target, service, body.encode(), *credentials)
+        kept = {name: value for name, value in headers.items() if name.lower() not in ("content-length", "host")}
+        lua += f"requests[{index + 1}] = wrk.format('POST', '/', {{" + ", ".join(
+            f"[{json.dumps(n)}] = {json.dumps(v)}" for n, v in kept.items()) + f"}}, {json.dumps(body)})\n"
+    lua += "local n = 0\nfunction request() n = n % #requests + 1 return requests[n] end\n"
     # Count answers that are not 200, so a failing server cannot look fast.
     lua += "non200 = 0\nfunction response(status, headers, body) if status ~= 200 then non200 = non200 + 1 end end\n"
     lua += "function done(summary, latency, requests) io.write(string.format('NON200 %d\\n', non200)) end\n"
@@ -108,6 +112,8 @@ def seed(endpoint, iam_user=False):
         return boto3.client(service, endpoint_url=endpoint, region_name=REGION, aws_access_key_id=KEY, aws_secret_access_key=SECRET)
     sm, ssm, kms = client("secretsmanager"), client("ssm"), client("kms")
     sm.create_secret(Name="bench/secret", SecretString=VALUE)
+    for i in range(16):
+        sm.create_secret(Name=f"bench/written-{i}", SecretString=VALUE)
     assert sm.get_secret_value(SecretId="bench/secret")["SecretString"] == VALUE
     ssm.put_parameter(Name="/bench/secure", Value=VALUE, Type="SecureString")
     assert ssm.get_parameter(Name="/bench/secure", WithDecryption=True)["Parameter"]["Value"] == VALUE
@@ -117,6 +123,9 @@ def seed(endpoint, iam_user=False):
         "GetSecretValue": ("secretsmanager.GetSecretValue", "secretsmanager", json.dumps({"SecretId": "bench/secret"})),
         "GetParameter": ("AmazonSSM.GetParameter", "ssm", json.dumps({"Name": "/bench/secure", "WithDecryption": True})),
         "Encrypt1KiB": ("TrentService.Encrypt", "kms", json.dumps({"KeyId": key_id, "Plaintext": plaintext})),
+        # No ClientRequestToken: every request is a new version, a durable write (with its audit record, on Coffer).
+        "PutSecretValue": [("secretsmanager.PutSecretValue", "secretsmanager",
+                            json.dumps({"SecretId": f"bench/written-{i}", "SecretString": VALUE})) for i in range(16)],
     }
     if iam_user:
         scenarios["GetSecretValueIAM"] = iam_scenario(client, sm)
@@ -155,7 +164,9 @@ def main():
     parser.add_argument("--duration", type=int, default=10)
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--rounds", type=int, default=3, help="alternating rounds; medians are reported")
-    parser.add_argument("--only", nargs="*", help="operations to measure (GetSecretValue, GetParameter, Encrypt1KiB)")
+    parser.add_argument("--baseline", help="another coffer binary (e.g. a build from before a change) to measure GetSecretValue "
+                        "and PutSecretValue on in the same rounds, for a same-run before/after share")
+    parser.add_argument("--only", nargs="*", help="operations to measure (GetSecretValue, GetParameter, Encrypt1KiB, PutSecretValue)")
     args = parser.parse_args()
     if not shutil.which("wrk"):
         sys.exit("wrk is needed: apt-get install wrk")
@@ -173,14 +184,27 @@ def main():
     time.sleep(1)
     moto_idle = rss_kib(moto.pid)
     coffer_url, moto_url = f"http://127.0.0.1:{coffer_port}", f"http://127.0.0.1:{moto_port}"
+    baseline = None
+    if args.baseline:
+        base_port, base_data = free_port(), tempfile.mkdtemp(prefix="coffer-bench-base-")
+        baseline, _ = start([args.baseline, "serve", "--port", str(base_port), "--data-dir", base_data, "--log-level", "warning"],
+                            base_port, "/health", env)
+        base_url = f"http://127.0.0.1:{base_port}"
     try:
         scenarios = {"coffer": seed(coffer_url, iam_user=True), "moto": seed(moto_url)}
+        if baseline:
+            scenarios["baseline"] = seed(base_url)
         names = [n for n in scenarios["moto"] if not args.only or n in args.only]
         runs = {(server, name): [] for server in ("coffer", "moto") for name in names}
         runs[("coffer", "GetSecretValueIAM")] = []
+        compared = [n for n in ("GetSecretValue", "PutSecretValue") if n in names] if baseline else []
+        for name in compared:
+            runs[("baseline", name)] = []
         for _ in range(args.rounds):
             for name in names:
                 runs[("coffer", name)].append(wrk(coffer_url, scenarios["coffer"][name], args.duration, args.connections, 2))
+                if name in compared:
+                    runs[("baseline", name)].append(wrk(base_url, scenarios["baseline"][name], args.duration, args.connections, 2))
                 if name == "GetSecretValue":
                     # Right after the root run, so both see the same machine.
                     runs[("coffer", "GetSecretValueIAM")].append(
@@ -188,6 +212,9 @@ def main():
                 runs[("moto", name)].append(wrk(moto_url, scenarios["moto"][name], args.duration, args.connections, 2))
         loaded = {"coffer": rss_kib(coffer.pid), "moto": rss_kib(moto.pid)}
     finally:
+        if baseline:
+            baseline.send_signal(signal.SIGTERM)
+            baseline.wait(timeout=30)
         coffer.send_signal(signal.SIGTERM)
         moto.send_signal(signal.SIGTERM)
         coffer.wait(timeout=30)
@@ -220,6 +247,11 @@ def main():
               f"{median('coffer', 'GetSecretValueIAM', 'p50_ms'):>8.2f} {median('coffer', 'GetSecretValueIAM', 'p99_ms'):>8.2f} {non200:>8}"
               f"   (IAM user, 10 policies + resource policy: median {share * 100:.0f}% of root; per round "
               + ", ".join(f"{x * 100:.0f}%" for x in shares) + ")")
+    for name in compared:
+        shares = [c["rps"] / b["rps"] for c, b in zip(runs[("coffer", name)], runs[("baseline", name)])]
+        print(f"{name:<15} {'base':<7} {median('baseline', name, 'rps'):>9.0f} {median('baseline', name, 'p50_ms'):>8.2f} "
+              f"{median('baseline', name, 'p99_ms'):>8.2f}   (--baseline binary, same rounds: this build is at median "
+              f"{statistics.median(shares) * 100:.0f}% of it; per round " + ", ".join(f"{x * 100:.0f}%" for x in shares) + ")")
     print(f"{'start ms':<15} coffer {coffer_start:.0f}   moto {moto_start:.0f}")
     print(f"{'RSS MiB':<15} coffer idle {coffer_idle / 1024:.1f} loaded {loaded['coffer'] / 1024:.1f}   "
           f"moto idle {moto_idle / 1024:.1f} loaded {loaded['moto'] / 1024:.1f}")

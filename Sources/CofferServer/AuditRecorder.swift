@@ -20,10 +20,10 @@ struct AuditDraft: Sendable {
 
 /// Builds CloudTrail records for calls and makes them durable before the call is answered: a
 /// change's record commits with the change (through ``AuditScope``); reads and failures append
-/// theirs through the group-committing ``AuditAppender``.
+/// theirs directly (the SQLite store commits concurrent writes in groups).
 struct AuditRecorder: Sendable {
     let redaction: AuditRedaction
-    let appender: AuditAppender
+    let store: any AuditStore
     let random: any RandomSource
     let alerts: AlertMonitor?
 
@@ -86,6 +86,6 @@ struct AuditRecorder: Sendable {
     func finish(_ draft: AuditDraft, scope: AuditScope?, error: (code: String, message: String)?) async throws {
         alerts?.observe(identity: draft.identity, errorCode: error?.code, eventName: draft.name, time: draft.time)
         if error == nil, scope?.committed == true { return }
-        try await appender.append(Self.append(event(draft, resources: scope?.resources ?? [], error: error)))
+        try await store.appendAudit([Self.append(event(draft, resources: scope?.resources ?? [], error: error))])
     }
 }

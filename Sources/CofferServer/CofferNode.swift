@@ -55,7 +55,7 @@ public final class CofferNode: Sendable {
         self.alerts = alerts
         let trail = AuditTrail(store: store, root: root)
         self.trail = trail
-        let recorder = AuditRecorder(redaction: AuditTrail.redaction(root), appender: AuditAppender(store: store), random: random, alerts: alerts)
+        let recorder = AuditRecorder(redaction: AuditTrail.redaction(root), store: store, random: random, alerts: alerts)
         let credentials = CredentialDirectory(store: store, root: configuration.dev ? nil : root)
         let kms = KMSService(store: store, root: root, clock: clock, random: random)
         let iam = IAMService(store: store, root: root, clock: clock, random: random) { [credentials] keyID in credentials.forget(keyID) }

@@ -17,6 +17,8 @@ public struct AuditAppend: Sendable, Equatable {
 /// or not at all: that is how a change and its record stay together (fail closed).
 public protocol AuditStore: Sendable {
     /// Appends records in one transaction, each chained to the one before; returns their sequences.
+    /// The records are safe from a crash of the process once this returns; changes committed with
+    /// their record (``RecordWrite/audit``) are also safe from a crash of the machine.
     @discardableResult
     func appendAudit(_ records: [AuditAppend]) async throws -> [Int]
     /// Up to `limit` entries with sequence greater than `after`, oldest first.

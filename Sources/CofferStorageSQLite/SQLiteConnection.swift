@@ -33,6 +33,9 @@ struct SQLiteError: Error, CustomStringConvertible {
 final class SQLiteConnection: @unchecked Sendable {
     private var handle: OpaquePointer?
     private var statements: [String: OpaquePointer] = [:]
+    /// The audit chain's tail as the open write transaction left it, so consecutive appends in one
+    /// group commit need not look it up again; nil whenever it may be stale (new transaction, undo).
+    var auditTail: (sequence: Int, hash: [UInt8])?
 
     init(path: String, readOnly: Bool) throws {
         let flags = (readOnly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) | SQLITE_OPEN_NOMUTEX
@@ -127,6 +130,21 @@ final class SQLiteConnection: @unchecked Sendable {
             return result
         } catch {
             try? executeScript("ROLLBACK")
+            throw error
+        }
+    }
+
+    /// Runs `body` in a savepoint of the open transaction, undoing only its own changes if it throws.
+    func savepoint<T>(_ body: () throws -> T) throws -> T {
+        try executeScript("SAVEPOINT job")
+        do {
+            let result = try body()
+            try executeScript("RELEASE job")
+            return result
+        } catch {
+            auditTail = nil
+            try? executeScript("ROLLBACK TO job")
+            try? executeScript("RELEASE job")
             throw error
         }
     }

@@ -1,4 +1,6 @@
+import CSQLite
 import Dispatch
+import Foundation
 import Synchronization
 
 /// A WAL-mode database with one writer connection and a few readers, each on its own serial
@@ -13,6 +15,27 @@ final class SQLiteDatabase: Sendable {
     private let writer: Confined
     private let readers: [Confined]
     private let nextReader = Atomic<Int>(0)
+
+    /// A write waiting for the next group commit.
+    private struct Job: Sendable {
+        /// Whether its commit must reach the disk before it is answered (fsync), or only the OS.
+        let durable: Bool
+        /// Runs the work in the batch's transaction; returns how to answer once the batch has
+        /// committed (nil) or failed (the error), and whether the work failed without a savepoint
+        /// to undo it (then the whole batch is rolled back).
+        let run: @Sendable (SQLiteConnection) -> (answer: @Sendable ((any Error)?) -> Void, poisoned: Bool)
+        let abort: @Sendable (any Error) -> Void
+    }
+
+    private let pending = Mutex<(jobs: [Job], draining: Bool)>(([], false))
+    /// The writer connection's `synchronous` setting; only touched on the writer's queue.
+    private let synchronousFull = Mutex(true)
+    /// The most writes one transaction takes.
+    private let batchLimit = 256
+    /// Under concurrent load, how long the writer lets a small batch of audit appends grow before
+    /// committing it: a commit costs far more than a row, and the callers are waiting anyway.
+    private let coalesceMicroseconds: UInt32 = 300
+    private let smallBatch = 8
 
     init(path: String, readers readerCount: Int = 2) throws {
         let writerConnection = try SQLiteConnection(path: path, readOnly: false)
@@ -32,9 +55,80 @@ final class SQLiteDatabase: Sendable {
         return try await run(on: readers[abs(index) % readers.count], body)
     }
 
+    /// Runs `body` in a write transaction and answers once that transaction has committed.
+    ///
+    /// Group commit: writes that queue up while a transaction is being written go together into
+    /// the next one, each in its own savepoint (a write that throws undoes only itself), so
+    /// concurrent writers share one commit and one fsync instead of queueing one each.
+    /// `durable: false` (audit records of reads) commits to the WAL without waiting for the disk
+    /// when no durable write shares the batch: such a commit survives a crash of the process
+    /// (`kill -9`); a crash of the machine can lose the last of them, never a durable write or
+    /// anything before one (a FULL commit syncs every WAL frame before it).
     @discardableResult
-    func write<T: Sendable>(_ body: @escaping @Sendable (SQLiteConnection) throws -> T) async throws -> T {
-        try await run(on: writer) { connection in try connection.transaction { try body(connection) } }
+    func write<T: Sendable>(durable: Bool = true, isolated: Bool = true, _ body: @escaping @Sendable (SQLiteConnection) throws -> T)
+        async throws -> T
+    {
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
+            let job = Job(durable: durable, run: { connection in
+                // `isolated: false` saves the savepoint for work that cannot half-succeed on its own (an
+                // audit append); if it throws anyway, the batch is rolled back rather than trusting it.
+                let result = Result { isolated ? try connection.savepoint { try body(connection) } : try body(connection) }
+                let answer: @Sendable ((any Error)?) -> Void = { failure in
+                    if let failure { continuation.resume(throwing: failure) } else { continuation.resume(with: result) }
+                }
+                if case .failure = result, !isolated { return (answer, true) }
+                return (answer, false)
+            }, abort: { continuation.resume(throwing: $0) })
+            let start = pending.withLock { state in
+                state.jobs.append(job)
+                if state.draining { return false }
+                state.draining = true
+                return true
+            }
+            if start { writer.queue.async { self.drain() } }
+        }
+    }
+
+    /// Commits queued writes in batches until none are left; runs on the writer's queue.
+    private func drain() {
+        let connection = writer.connection
+        var lastBatch = 0
+        while true {
+            // Only when the last batch showed concurrent callers: a lone caller is never kept waiting.
+            if lastBatch > 1, pending.withLock({ $0.jobs.count < smallBatch && !$0.jobs.contains(where: \.durable) }) {
+                usleep(coalesceMicroseconds)
+            }
+            let jobs: [Job] = pending.withLock { state in
+                let batch = Array(state.jobs.prefix(batchLimit))
+                state.jobs.removeFirst(batch.count)
+                if batch.isEmpty { state.draining = false }
+                return batch
+            }
+            if jobs.isEmpty { return }
+            lastBatch = jobs.count
+            let durable = jobs.contains { $0.durable }
+            do {
+                if synchronousFull.withLock({ $0 }) != durable {
+                    try connection.executeScript(durable ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL")
+                    synchronousFull.withLock { $0 = durable }
+                }
+                try connection.executeScript("BEGIN IMMEDIATE")
+            } catch {
+                for job in jobs { job.abort(error) }
+                continue
+            }
+            connection.auditTail = nil
+            let outcomes = jobs.map { $0.run(connection) }
+            do {
+                if outcomes.contains(where: \.poisoned) { throw SQLiteError(code: SQLITE_ABORT, message: "a write in the batch failed") }
+                try connection.executeScript("COMMIT")
+                for outcome in outcomes { outcome.answer(nil) }
+            } catch {
+                connection.auditTail = nil
+                try? connection.executeScript("ROLLBACK")
+                for outcome in outcomes { outcome.answer(error) }
+            }
+        }
     }
 
     private func run<T: Sendable>(on confined: Confined, _ body: @escaping @Sendable (SQLiteConnection) throws -> T) async throws -> T {
@@ -107,6 +201,8 @@ enum Migrations {
             signature BLOB NOT NULL
         );
         """,
+        // Every audit append paid for this index; time ranges are read along the sequence instead.
+        "DROP INDEX audit_records_time;",
     ]
 
     static func apply(to connection: SQLiteConnection) throws {

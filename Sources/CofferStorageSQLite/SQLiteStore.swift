@@ -96,7 +96,8 @@ public final class SQLiteStore: CofferStore {
     @discardableResult
     public func appendAudit(_ records: [AuditAppend]) async throws -> [Int] {
         let chainKey = self.chainKey
-        return try await database.write { db in try Self.appendAudit(records, db, key: chainKey) }
+        // Records of reads and failures change nothing else: they need not wait for the disk (see `write(durable:)`).
+        return try await database.write(durable: false, isolated: false) { db in try Self.appendAudit(records, db, key: chainKey) }
     }
 
     public func auditEntries(before: Int?, from: Date?, to: Date?, limit: Int) async throws -> [AuditChain.Entry] {
@@ -164,19 +165,23 @@ public final class SQLiteStore: CofferStore {
     /// here is the one the inserts follow.
     private static func appendAudit(_ records: [AuditAppend], _ db: SQLiteConnection, key: AuditChain.Key) throws -> [Int] {
         var tail = AuditTail(key: key)
-        if let last = try db.query("SELECT sequence, hash FROM audit_records ORDER BY sequence DESC LIMIT 1").first {
+        if let cached = db.auditTail {
+            tail = AuditTail(key: key, sequence: cached.sequence, hash: cached.hash)
+        } else if let last = try db.query("SELECT sequence, hash FROM audit_records ORDER BY sequence DESC LIMIT 1").first {
             tail = AuditTail(key: key, sequence: Int(last[0].integer ?? 0), hash: last[1].blob ?? AuditChain.genesis)
         } else if let anchor = try db.query("SELECT value FROM settings WHERE name = ?", [.text(AuditAnchor.settingName)]).first?[0].text
             .flatMap(AuditAnchor.init(text:)) {
             // Retention removed every record: the chain goes on from the anchor.
             tail = AuditTail(key: key, sequence: anchor.sequence, hash: anchor.hash)
         }
-        return try records.map { record in
+        let sequences = try records.map { record in
             let entry = tail.append(record.record)
             try db.query("INSERT INTO audit_records(sequence, time, record, hash) VALUES (?, ?, ?, ?)",
                          [.integer(Int64(entry.sequence)), .real(record.time.timeIntervalSince1970), .blob(entry.record), .blob(entry.hash)])
             return entry.sequence
         }
+        db.auditTail = (tail.sequence, tail.hash)
+        return sequences
     }
 
     public func removeRecord(arn: String) async throws {

@@ -168,4 +168,42 @@ import Testing
         try await store.appendAuditDigest(digest)
         #expect(try await store.auditDigests() == [digest])
     }
+
+    /// Concurrent writes share commits (SQLite's group commit): each still succeeds or fails on its
+    /// own, and every record of a success is chained exactly once.
+    @Test(arguments: Backend.allCases)
+    func concurrentWritesSucceedOrFailAlone(backend: Backend) async throws {
+        let store = try backend.make()
+        let now = Date(timeIntervalSince1970: 1_700_000_000)
+        let outcomes = try await withThrowingTaskGroup(of: Bool.self) { group in
+            for i in 0..<60 {
+                // Names repeat every 40: the second writer of a name must fail, and leave no record.
+                let name = "c\(i % 40)"
+                group.addTask {
+                    do {
+                        try await store.write(RecordWrite(.create, scope: self.scope, record: self.secret(name),
+                                                          audit: AuditAppend(time: now, record: Array(name.utf8))))
+                        return true
+                    } catch StorageError.nameTaken {
+                        return false
+                    }
+                }
+                group.addTask {
+                    try await store.appendAudit([AuditAppend(time: now, record: Array("read \(i)".utf8))])
+                    return true
+                }
+            }
+            return try await group.reduce(into: [Bool]()) { $0.append($1) }
+        }
+        #expect(outcomes.filter { !$0 }.count == 20)
+        #expect(try await store.records(Secret.self, in: scope).count == 40)
+        let entries = try await store.auditEntries(after: 0, limit: 1000)
+        #expect(entries.count == 100 && entries.map(\.sequence) == Array(1...100))
+        #expect(Set(entries.map { String(decoding: $0.record, as: UTF8.self) }.filter { $0.hasPrefix("c") }).count == 40)
+        var previous = AuditChain.genesis
+        for entry in entries {
+            #expect(entry.hash == AuditChain.hash(key: Backend.chainKey, previous: previous, sequence: entry.sequence, record: entry.record))
+            previous = entry.hash
+        }
+    }
 }

@@ -53,18 +53,18 @@ public struct AuditIdentity: Sendable, Equatable {
 
     public var json: JSONValue {
         var out: JSONObject = ["type": .string(kind.rawValue), "principalId": .string(principalID)]
-        if let arn { out["arn"] = .string(arn) }
-        if let accountID { out["accountId"] = .string(accountID) }
-        if let accessKeyID { out["accessKeyId"] = .string(accessKeyID) }
-        if let userName { out["userName"] = .string(userName) }
-        if let invokedBy { out["invokedBy"] = .string(invokedBy) }
+        if let arn { out.append("arn", .string(arn)) }
+        if let accountID { out.append("accountId", .string(accountID)) }
+        if let accessKeyID { out.append("accessKeyId", .string(accessKeyID)) }
+        if let userName { out.append("userName", .string(userName)) }
+        if let invokedBy { out.append("invokedBy", .string(invokedBy)) }
         if let session {
-            out["sessionContext"] = [
+            out.append("sessionContext", [
                 "sessionIssuer": ["type": .string(session.issuerType), "principalId": .string(session.issuerPrincipalID),
                                   "arn": .string(session.issuerARN), "accountId": .string(accountID ?? ""),
                                   "userName": .string(session.issuerUserName)],
                 "attributes": ["creationDate": .string(CloudTrailEvent.timestamp(session.creationDate)), "mfaAuthenticated": "false"],
-            ]
+            ])
         }
         return .object(out)
     }
@@ -141,25 +141,29 @@ public struct CloudTrailEvent: Sendable, Equatable {
 
     /// The record as CloudTrail writes it, members in CloudTrail's order.
     public var json: JSONValue {
-        var out: JSONObject = [
-            "eventVersion": "1.08", "userIdentity": identity.json, "eventTime": .string(Self.timestamp(eventTime)),
-            "eventSource": .string(eventSource), "eventName": .string(eventName), "awsRegion": .string(region),
-            "sourceIPAddress": .string(sourceIP), "userAgent": .string(userAgent),
-        ]
-        if let errorCode { out["errorCode"] = .string(errorCode) }
-        if let errorMessage { out["errorMessage"] = .string(errorMessage) }
-        out["requestParameters"] = requestParameters
-        out["responseElements"] = responseElements
-        out["requestID"] = .string(requestID)
-        out["eventID"] = .string(eventID)
-        out["readOnly"] = .bool(readOnly)
+        var out = JSONObject()
+        out.append("eventVersion", "1.08")
+        out.append("userIdentity", identity.json)
+        out.append("eventTime", .string(Self.timestamp(eventTime)))
+        out.append("eventSource", .string(eventSource))
+        out.append("eventName", .string(eventName))
+        out.append("awsRegion", .string(region))
+        out.append("sourceIPAddress", .string(sourceIP))
+        out.append("userAgent", .string(userAgent))
+        if let errorCode { out.append("errorCode", .string(errorCode)) }
+        if let errorMessage { out.append("errorMessage", .string(errorMessage)) }
+        out.append("requestParameters", requestParameters)
+        out.append("responseElements", responseElements)
+        out.append("requestID", .string(requestID))
+        out.append("eventID", .string(eventID))
+        out.append("readOnly", .bool(readOnly))
         if !resources.isEmpty {
-            out["resources"] = .array(resources.map { ["ARN": .string($0.name), "accountId": .string(recipientAccountID), "type": .string($0.type)] })
+            out.append("resources", .array(resources.map { ["ARN": .string($0.name), "accountId": .string(recipientAccountID), "type": .string($0.type)] }))
         }
-        out["eventType"] = .string(eventType.rawValue)
-        out["managementEvent"] = true
-        out["recipientAccountId"] = .string(recipientAccountID)
-        out["eventCategory"] = "Management"
+        out.append("eventType", .string(eventType.rawValue))
+        out.append("managementEvent", true)
+        out.append("recipientAccountId", .string(recipientAccountID))
+        out.append("eventCategory", "Management")
         return .object(out)
     }
 }

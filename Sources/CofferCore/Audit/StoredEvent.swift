@@ -1,22 +1,24 @@
 public import Foundation
 
 extension AuditResource {
+    /// CloudTrail's resource types by service and ARN resource kind.
+    static let types: [String: [String: String]] = [
+        "secretsmanager": ["secret": "AWS::SecretsManager::Secret"],
+        "kms": ["key": "AWS::KMS::Key", "alias": "AWS::KMS::Alias"],
+        "ssm": ["parameter": "AWS::SSM::Parameter"],
+        "iam": ["user": "AWS::IAM::User", "role": "AWS::IAM::Role", "group": "AWS::IAM::Group", "policy": "AWS::IAM::Policy",
+                "root": "AWS::IAM::Account"],
+        "sts": ["assumed-role": "AWS::STS::AssumedRole", "federated-user": "AWS::STS::FederatedUser"],
+        "cloudtrail": ["trail": "AWS::CloudTrail::Trail"],
+    ]
+
     /// The resource an ARN names, with CloudTrail's type (`AWS::SecretsManager::Secret`); nil for
     /// `*` and for what is not an ARN.
     public init?(arn: String) {
         guard !arn.hasSuffix("*"), let parsed = ARN(arn) else { return nil }
         let head = parsed.resource.split(separator: "/", maxSplits: 1).first.map(String.init) ?? parsed.resource
         let kind = head.split(separator: ":", maxSplits: 1).first.map(String.init) ?? head
-        let types: [String: [String: String]] = [
-            "secretsmanager": ["secret": "AWS::SecretsManager::Secret"],
-            "kms": ["key": "AWS::KMS::Key", "alias": "AWS::KMS::Alias"],
-            "ssm": ["parameter": "AWS::SSM::Parameter"],
-            "iam": ["user": "AWS::IAM::User", "role": "AWS::IAM::Role", "group": "AWS::IAM::Group", "policy": "AWS::IAM::Policy",
-                    "root": "AWS::IAM::Account"],
-            "sts": ["assumed-role": "AWS::STS::AssumedRole", "federated-user": "AWS::STS::FederatedUser"],
-            "cloudtrail": ["trail": "AWS::CloudTrail::Trail"],
-        ]
-        guard let type = types[parsed.service]?[kind] else { return nil }
+        guard let type = Self.types[parsed.service]?[kind] else { return nil }
         self.init(type: type, name: arn)
     }
 }
