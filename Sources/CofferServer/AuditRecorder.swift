@@ -20,7 +20,8 @@ struct AuditDraft: Sendable {
 
 /// Builds CloudTrail records for calls and makes them durable before the call is answered: a
 /// change's record commits with the change (through ``AuditScope``); reads and failures append
-/// theirs directly (the SQLite store commits concurrent writes in groups).
+/// theirs to the store's staging (durable against a crash of the process, chained within
+/// milliseconds), so a read costs a system call rather than a transaction.
 struct AuditRecorder: Sendable {
     let redaction: AuditRedaction
     let store: any AuditStore
@@ -86,6 +87,6 @@ struct AuditRecorder: Sendable {
     func finish(_ draft: AuditDraft, scope: AuditScope?, error: (code: String, message: String)?) async throws {
         alerts?.observe(identity: draft.identity, errorCode: error?.code, eventName: draft.name, time: draft.time)
         if error == nil, scope?.committed == true { return }
-        try await store.appendAudit([Self.append(event(draft, resources: scope?.resources ?? [], error: error))])
+        try await store.stageAudit(Self.append(event(draft, resources: scope?.resources ?? [], error: error)))
     }
 }

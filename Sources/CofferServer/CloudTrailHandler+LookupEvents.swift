@@ -43,6 +43,8 @@ extension CloudTrailHandler {
             }
             before = position
         }
+        // Calls answered a moment ago may still be staged: chain them so the lookup sees them.
+        try await trail.chainStagedAudit()
         // Time is matched in storage, on the exact call time; the lookup matches the attribute.
         let lookup = EventLookup(attribute: attribute, start: nil, end: nil)
         var events: [JSONValue] = []

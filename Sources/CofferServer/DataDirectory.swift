@@ -59,7 +59,7 @@ public struct AuditFiles: Sendable {
             throw ConfigurationError("no root key at \(files.rootKeyPath) (or COFFER_ROOT_KEY / COFFER_ROOT_KEY_FILE)")
         }
         let root = try files.rootKey(environment: environment, random: SystemRandomSource())
-        store = try SQLiteStore(path: files.databasePath, chainKey: AuditTrail.chainKey(root))
+        store = try SQLiteStore(path: files.databasePath, chainKey: AuditTrail.chainKey(root), stagesAudit: false)
         trail = AuditTrail(store: store, root: root)
     }
 }

@@ -39,6 +39,7 @@ public struct AuditTrail: Sendable {
     /// recorded since that one.
     @discardableResult
     public func writeDigest(at date: Date) async throws -> AuditChain.Digest? {
+        try await store.chainStagedAudit()
         guard let last = try await store.auditEntries(before: nil, from: nil, to: nil, limit: 1).first else { return nil }
         let previous = try await store.auditDigests().last
         if let previous, previous.lastSequence >= last.sequence { return nil }
@@ -65,6 +66,7 @@ public struct AuditTrail: Sendable {
     /// `from...to` (all when nil), chaining from the record before the range, and that no digest
     /// names a record that is gone. Reads in pages, so a long trail does not have to fit in memory.
     public func verify(from: Date? = nil, to: Date? = nil, pageSize: Int = 5_000) async throws -> Verification {
+        try await store.chainStagedAudit()
         let digests = try await store.auditDigests()
         let publicKey = try await signingKey().publicKey
         if let broken = AuditChain.verifyDigests(digests, publicKey: publicKey) {

@@ -48,6 +48,8 @@ final class ObservedStore: CofferStore {
     func auditEntries(before: Int?, from: Date?, to: Date?, limit: Int) async throws -> [AuditChain.Entry] {
         try await base.auditEntries(before: before, from: from, to: to, limit: limit)
     }
+    func stageAudit(_ record: AuditAppend) async throws { try await base.stageAudit(record) }
+    func chainStagedAudit() async throws { try await base.chainStagedAudit() }
     func appendAuditDigest(_ digest: AuditChain.Digest) async throws { try await base.appendAuditDigest(digest) }
     func auditDigests() async throws -> [AuditChain.Digest] { try await base.auditDigests() }
     func pruneAudit(before date: Date) async throws -> Int { try await base.pruneAudit(before: date) }

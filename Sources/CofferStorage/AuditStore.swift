@@ -21,6 +21,11 @@ public protocol AuditStore: Sendable {
     /// their record (``RecordWrite/audit``) are also safe from a crash of the machine.
     @discardableResult
     func appendAudit(_ records: [AuditAppend]) async throws -> [Int]
+    /// Makes the record of a call that changed nothing safe from a crash of the process, to be
+    /// chained shortly (before any later change's record); cheaper than ``appendAudit(_:)``.
+    func stageAudit(_ record: AuditAppend) async throws
+    /// Waits until every staged record is chained (before reading the trail).
+    func chainStagedAudit() async throws
     /// Up to `limit` entries with sequence greater than `after`, oldest first.
     func auditEntries(after: Int, limit: Int) async throws -> [AuditChain.Entry]
     /// Up to `limit` entries with sequence less than `before` (all, if nil) and time within

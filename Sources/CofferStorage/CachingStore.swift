@@ -153,6 +153,8 @@ public final class CachingStore: CofferStore {
     public func auditEntries(before: Int?, from: Date?, to: Date?, limit: Int) async throws -> [AuditChain.Entry] {
         try await base.auditEntries(before: before, from: from, to: to, limit: limit)
     }
+    public func stageAudit(_ record: AuditAppend) async throws { try await base.stageAudit(record) }
+    public func chainStagedAudit() async throws { try await base.chainStagedAudit() }
     public func appendAuditDigest(_ digest: AuditChain.Digest) async throws { try await base.appendAuditDigest(digest) }
     public func auditDigests() async throws -> [AuditChain.Digest] { try await base.auditDigests() }
     public func pruneAudit(before date: Date) async throws -> Int { try await base.pruneAudit(before: date) }

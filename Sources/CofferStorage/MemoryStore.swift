@@ -104,6 +104,11 @@ public final class MemoryStore: CofferStore {
         state.withLock { state in records.map { state.appendAudit($0) } }
     }
 
+    /// Memory has nothing cheaper than appending.
+    public func stageAudit(_ record: AuditAppend) async throws { try await appendAudit([record]) }
+
+    public func chainStagedAudit() async throws {}
+
     public func auditEntries(after: Int, limit: Int) async throws -> [AuditChain.Entry] {
         state.withLock { state in Array(state.audit.lazy.map(\.entry).filter { $0.sequence > after }.prefix(limit)) }
     }

@@ -1,4 +1,5 @@
 import CSQLite
+import CofferStorage
 import Dispatch
 import Foundation
 import Synchronization
@@ -37,12 +38,28 @@ final class SQLiteDatabase: Sendable {
     private let coalesceMicroseconds: UInt32 = 300
     private let smallBatch = 8
 
-    init(path: String, readers readerCount: Int = 2) throws {
+    /// Staged audit records of reads, and how to chain them into the open transaction.
+    private let staging: AuditStaging?
+    private let chainStaged: @Sendable (SQLiteConnection, [AuditAppend]) throws -> Void
+    /// How long staged records may wait for a write transaction to chain them.
+    private let stagingDelay: DispatchTimeInterval = .milliseconds(5)
+
+    /// `stages: false` for a second process beside a running server (`coffer audit`): it must
+    /// neither stage records nor take over the server's staging files.
+    init(path: String, readers readerCount: Int = 2, stages: Bool = true,
+         chainStaged: @escaping @Sendable (SQLiteConnection, [AuditAppend]) throws -> Void) throws {
+        self.chainStaged = chainStaged
         let writerConnection = try SQLiteConnection(path: path, readOnly: false)
         // FULL: a commit is on disk before the client hears about it, so it survives a crash of
         // the process and of the machine.
         try writerConnection.executeScript("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;")
         try Migrations.apply(to: writerConnection)
+        staging = stages ? try AuditStaging(databasePath: path) : nil
+        // What a previous process staged and did not chain comes first.
+        if let leftover = try staging?.take() {
+            try writerConnection.transaction { try chainStaged(writerConnection, leftover.records) }
+            staging?.chained(leftover)
+        }
         writer = Confined(connection: writerConnection, queue: DispatchQueue(label: "coffer.sqlite.writer"))
         readers = try (0..<readerCount).map { index in
             let connection = try SQLiteConnection(path: path, readOnly: true)
@@ -79,15 +96,36 @@ final class SQLiteDatabase: Sendable {
                 if case .failure = result, !isolated { return (answer, true) }
                 return (answer, false)
             }, abort: { continuation.resume(throwing: $0) })
-            let start = pending.withLock { state in
-                state.jobs.append(job)
-                if state.draining { return false }
-                state.draining = true
-                return true
-            }
-            if start { writer.queue.async { self.drain() } }
+            enqueue(job)
         }
     }
+
+    private func enqueue(_ job: Job) {
+        let start = pending.withLock { state in
+            state.jobs.append(job)
+            if state.draining { return false }
+            state.draining = true
+            return true
+        }
+        if start { writer.queue.async { self.drain() } }
+    }
+
+    /// Makes a record of a call that changed nothing safe from a crash of the process, and has it
+    /// chained by the next write transaction (one is started shortly if none comes).
+    func stage(_ record: AuditAppend) throws {
+        guard let staging else { throw SQLiteError(code: SQLITE_MISUSE, message: "this database does not stage audit records") }
+        if try staging.stage(record) {
+            writer.queue.asyncAfter(deadline: .now() + stagingDelay) { self.enqueue(Self.chainingOnly) }
+        }
+    }
+
+    /// Waits until everything staged so far is chained.
+    func chainStagedRecords() async throws {
+        try await write(durable: false, isolated: false) { _ in }
+    }
+
+    /// A write that does nothing itself: its batch chains what is staged.
+    private static let chainingOnly = Job(durable: false, run: { _ in ({ _ in }, false) }, abort: { _ in })
 
     /// Commits queued writes in batches until none are left; runs on the writer's queue.
     private func drain() {
@@ -118,14 +156,27 @@ final class SQLiteDatabase: Sendable {
                 continue
             }
             connection.auditTail = nil
-            let outcomes = jobs.map { $0.run(connection) }
+            // Staged records became safe before any of these writes began: they chain first.
+            var staged: AuditStaging.Batch?
+            var stagingFailure: (any Error)?
             do {
+                staged = try staging?.take()
+                if let staged { try chainStaged(connection, staged.records) }
+            } catch {
+                stagingFailure = error
+            }
+            let outcomes = stagingFailure == nil ? jobs.map { $0.run(connection) } : []
+            do {
+                if let stagingFailure { throw stagingFailure }
                 if outcomes.contains(where: \.poisoned) { throw SQLiteError(code: SQLITE_ABORT, message: "a write in the batch failed") }
                 try connection.executeScript("COMMIT")
+                if let staged { staging?.chained(staged) }
                 for outcome in outcomes { outcome.answer(nil) }
             } catch {
                 connection.auditTail = nil
                 try? connection.executeScript("ROLLBACK")
+                if let staged { staging?.restore(staged) }
+                if outcomes.isEmpty { for job in jobs { job.abort(error) } }
                 for outcome in outcomes { outcome.answer(error) }
             }
         }
@@ -139,8 +190,9 @@ final class SQLiteDatabase: Sendable {
         }
     }
 
-    /// Waits for queued work and checkpoints the WAL, for a clean shutdown.
+    /// Waits for queued work, chains what is staged, and checkpoints the WAL, for a clean shutdown.
     func close() async {
+        try? await chainStagedRecords()
         _ = try? await run(on: writer) { connection in try connection.executeScript("PRAGMA wal_checkpoint(TRUNCATE)") }
     }
 }

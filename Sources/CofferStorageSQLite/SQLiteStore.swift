@@ -7,9 +7,10 @@ public final class SQLiteStore: CofferStore {
     private let database: SQLiteDatabase
     private let chainKey: AuditChain.Key
 
-    /// `chainKey` makes the audit chain's hashes (``AuditChain/Key``).
-    public init(path: String, chainKey: AuditChain.Key) throws {
-        database = try SQLiteDatabase(path: path)
+    /// `chainKey` makes the audit chain's hashes (``AuditChain/Key``). `stagesAudit: false` opens
+    /// the file beside a running server (see ``SQLiteDatabase``).
+    public init(path: String, chainKey: AuditChain.Key, stagesAudit: Bool = true) throws {
+        database = try SQLiteDatabase(path: path, stages: stagesAudit) { db, records in _ = try Self.appendAudit(records, db, key: chainKey) }
         self.chainKey = chainKey
     }
 
@@ -91,6 +92,14 @@ public final class SQLiteStore: CofferStore {
                 if let audit { _ = try Self.appendAudit([audit], db, key: chainKey) }
             }
         }
+    }
+
+    public func stageAudit(_ record: AuditAppend) async throws {
+        try database.stage(record)
+    }
+
+    public func chainStagedAudit() async throws {
+        try await database.chainStagedRecords()
     }
 
     @discardableResult

@@ -206,4 +206,38 @@ import Testing
             previous = entry.hash
         }
     }
+
+    @Test(arguments: Backend.allCases)
+    func stagedRecordsChainBeforeLaterChanges(backend: Backend) async throws {
+        let store = try backend.make()
+        let now = Date(timeIntervalSince1970: 1_700_000_000)
+        try await store.stageAudit(AuditAppend(time: now, record: Array("read 1".utf8)))
+        try await store.stageAudit(AuditAppend(time: now, record: Array("read 2".utf8)))
+        try await store.write(RecordWrite(.create, scope: scope, record: secret("after-reads"), audit: AuditAppend(time: now, record: Array("write".utf8))))
+        try await store.chainStagedAudit()
+        let entries = try await store.auditEntries(after: 0, limit: 10)
+        #expect(entries.map { String(decoding: $0.record, as: UTF8.self) } == ["read 1", "read 2", "write"])
+    }
+
+    /// What one process staged and did not chain (it was killed) is chained first by the next.
+    @Test func stagedRecordsSurviveTheProcess() async throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("coffer-staging-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let path = dir.appendingPathComponent("coffer.db").path
+        let now = Date(timeIntervalSince1970: 1_700_000_000)
+        let first = try SQLiteStore(path: path, chainKey: Backend.chainKey)
+        for i in 1...3 { try await first.stageAudit(AuditAppend(time: now, record: Array("staged \(i)".utf8))) }
+        // A torn frame at the end, as a crash in the middle of a write could leave.
+        let staged = try FileManager.default.contentsOfDirectory(atPath: dir.path).filter { $0.contains("audit-staged") }
+        #expect(staged.count == 1)
+        let handle = try FileHandle(forWritingTo: dir.appendingPathComponent(staged[0]))
+        handle.seekToEndOfFile()
+        handle.write(Data([0, 0, 0, 200, 1, 2]))
+        try handle.close()
+        let second = try SQLiteStore(path: path, chainKey: Backend.chainKey)
+        let entries = try await second.auditEntries(after: 0, limit: 10)
+        #expect(entries.map { String(decoding: $0.record, as: UTF8.self) } == ["staged 1", "staged 2", "staged 3"])
+        #expect(entries.first?.time == now)
+        await second.close()
+    }
 }

@@ -192,16 +192,20 @@ def test_no_secret_in_the_trail_the_export_or_the_database(coffer, workload, tmp
 def test_fail_closed_when_the_record_cannot_be_written(coffer):
     key, secret = coffer.root_credentials()
     sm = boto3.client("secretsmanager", endpoint_url=coffer.endpoint, region_name=REGION, aws_access_key_id=key,
-                      aws_secret_access_key=secret, config=Config(retries={"max_attempts": 1}))
+                      aws_secret_access_key=secret, config=Config(retries={"total_max_attempts": 1}))
     sm.create_secret(Name="guarded", SecretString="before")
+    # The first read of the day records LastAccessedDate, a change; later reads change nothing.
+    sm.get_secret_value(SecretId="guarded")
     db = sqlite3.connect(coffer.data_dir / "coffer.db")
     db.execute("CREATE TRIGGER refuse_audit BEFORE INSERT ON audit_records BEGIN SELECT RAISE(ABORT, 'audit store down'); END")
     db.commit()
     try:
-        # A change whose record cannot be written does not happen; a read is not answered.
+        # A change whose record cannot be chained does not happen.
         fails(lambda: sm.put_secret_value(SecretId="guarded", SecretString="after"), "InternalServiceError")
-        fails(lambda: sm.get_secret_value(SecretId="guarded"), "InternalServiceError")
         fails(lambda: sm.create_secret(Name="never", SecretString="x"), "InternalServiceError")
+        # A read is answered once its record is safe in the staging file; it is chained when the store works again.
+        assert sm.get_secret_value(SecretId="guarded")["SecretString"] == "before"
+        read_id = sm.describe_secret(SecretId="guarded")["ResponseMetadata"]["RequestId"]
     finally:
         db.execute("DROP TRIGGER refuse_audit")
         db.commit()
@@ -209,7 +213,17 @@ def test_fail_closed_when_the_record_cannot_be_written(coffer):
     assert sm.get_secret_value(SecretId="guarded")["SecretString"] == "before"
     assert len(sm.list_secret_version_ids(SecretId="guarded")["Versions"]) == 1
     fails(lambda: sm.describe_secret(SecretId="never"), "ResourceNotFoundException")
+    events = lookup_all(coffer.client("cloudtrail"), **attr("EventName", "DescribeSecret"))
+    assert read_id in {json.loads(e["CloudTrailEvent"])["requestID"] for e in events}
+    failed = [json.loads(e["CloudTrailEvent"]) for e in lookup_all(coffer.client("cloudtrail"), **attr("EventName", "PutSecretValue"))]
+    assert [r.get("errorCode") for r in failed] == ["InternalServiceError"]
     assert "audit store down" not in coffer.logs()
+    coffer.stop()
+    assert verify_exit(coffer) == 0
+
+
+def verify_exit(coffer):
+    return subprocess.run([coffer.binary, "audit", "verify", "--data-dir", str(coffer.data_dir)], capture_output=True).returncode
 
 
 def test_authentication_failures_naming_a_known_key_are_recorded(coffer):
