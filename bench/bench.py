@@ -77,13 +77,18 @@ def wrk(endpoint, scenario, duration, connections, threads):
     lua = "local requests = {}\n"
     for index, (target, service, body, *credentials) in enumerate(variants):
         headers = signed_headers(endpoint, target, service, body.encode(), *credentials)
-        kept = {name: value for name, value in headers.items() if name.lower() not in ("content-length", "host")}
+        # wrk.format adds Content-Length; Host must be the one that was signed.
+        kept = {name: value for name, value in headers.items() if name.lower() != "content-length"}
+        kept.setdefault("Host", endpoint.split("://", 1)[1])
         lua += f"requests[{index + 1}] = wrk.format('POST', '/', {{" + ", ".join(
             f"[{json.dumps(n)}] = {json.dumps(v)}" for n, v in kept.items()) + f"}}, {json.dumps(body)})\n"
     lua += "local n = 0\nfunction request() n = n % #requests + 1 return requests[n] end\n"
-    # Count answers that are not 200, so a failing server cannot look fast.
+    # Count answers that are not 200, so a failing server cannot look fast. Each wrk thread has its
+    # own Lua state: the counts are collected from the threads in done().
+    lua += "local threads = {}\nfunction setup(thread) table.insert(threads, thread) end\n"
     lua += "non200 = 0\nfunction response(status, headers, body) if status ~= 200 then non200 = non200 + 1 end end\n"
-    lua += "function done(summary, latency, requests) io.write(string.format('NON200 %d\\n', non200)) end\n"
+    lua += ("function done(summary, latency, requests) local total = 0 for _, t in ipairs(threads) do total = total + t:get('non200') end "
+            "io.write(string.format('NON200 %d\\n', total)) end\n")
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as f:
         f.write(lua)
     out = subprocess.run(["wrk", "-t", str(threads), "-c", str(connections), "-d", f"{duration}s", "--latency",
