@@ -39,13 +39,12 @@ final class AlertMonitor: Sendable {
     private let settings: AlertSettings
     private let state = Mutex(State())
     private let outbox: AsyncStream<Alert>.Continuation
-    private let delivery: Task<Void, Never>
 
     init(settings: AlertSettings, logger: Logger) {
         self.settings = settings
         let (stream, outbox) = AsyncStream<Alert>.makeStream(bufferingPolicy: .bufferingNewest(1000))
         self.outbox = outbox
-        delivery = Task {
+        Task {
             for await alert in stream {
                 for hook in settings.webhooks {
                     await Self.deliver(alert, to: hook, settings: settings, logger: logger)
@@ -54,9 +53,12 @@ final class AlertMonitor: Sendable {
         }
     }
 
+    /// No more alerts; deliveries under way finish on their own. The delivery task is never
+    /// cancelled: cancelling FoundationNetworking's async `data(for:)` as it completes can deadlock
+    /// (seen at shutdown: `URLSessionTask.cancel` waiting on the session queue, which waits on the
+    /// task's status lock).
     func stop() {
         outbox.finish()
-        delivery.cancel()
     }
 
     static func isDenial(_ errorCode: String) -> Bool {
@@ -118,7 +120,7 @@ final class AlertMonitor: Sendable {
             {
                 return
             }
-            guard attempt < settings.maxAttempts, !Task.isCancelled else { break }
+            guard attempt < settings.maxAttempts else { break }
             try? await Task.sleep(for: .seconds(settings.retryBaseSeconds * pow(2, Double(attempt - 1))))
         }
         // The URL may carry a token (Slack's do): log only the alert kind.

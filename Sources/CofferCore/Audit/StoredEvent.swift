@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 
 extension AuditResource {
     /// CloudTrail's resource types by service and ARN resource kind.
