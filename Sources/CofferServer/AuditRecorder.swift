@@ -74,7 +74,7 @@ struct AuditRecorder: Sendable {
     }
 
     static func append(_ event: CloudTrailEvent) -> AuditAppend {
-        AuditAppend(time: event.eventTime, record: JSONWriter.bytes(event.json))
+        AuditAppend(time: event.eventTime, record: event.record)
     }
 
     /// The scope a call runs in: its first committed change carries its record.

@@ -19,7 +19,7 @@ public enum ServiceEvents {
                 sourceIP: actor, userAgent: actor, identity: identity, requestParameters: .null, responseElements: .null, errorCode: nil,
                 errorMessage: nil, requestID: random.uuidString().lowercased(), resources: AuditResource(arn: change.arn).map { [$0] } ?? [],
                 eventType: .serviceEvent, recipientAccountID: arn.account)
-            return AuditAppend(time: event.eventTime, record: JSONWriter.bytes(event.json))
+            return AuditAppend(time: event.eventTime, record: event.record)
         })
     }
 }

@@ -51,22 +51,35 @@ public struct AuditIdentity: Sendable, Equatable {
         }
     }
 
-    public var json: JSONValue {
-        var out: JSONObject = ["type": .string(kind.rawValue), "principalId": .string(principalID)]
-        if let arn { out.append("arn", .string(arn)) }
-        if let accountID { out.append("accountId", .string(accountID)) }
-        if let accessKeyID { out.append("accessKeyId", .string(accessKeyID)) }
-        if let userName { out.append("userName", .string(userName)) }
-        if let invokedBy { out.append("invokedBy", .string(invokedBy)) }
+    /// Writes `userIdentity` as CloudTrail does.
+    func write(into out: inout [UInt8]) {
+        var members = JSONMembers()
+        members.add("type", kind.rawValue, &out)
+        members.add("principalId", principalID, &out)
+        if let arn { members.add("arn", arn, &out) }
+        if let accountID { members.add("accountId", accountID, &out) }
+        if let accessKeyID { members.add("accessKeyId", accessKeyID, &out) }
+        if let userName { members.add("userName", userName, &out) }
+        if let invokedBy { members.add("invokedBy", invokedBy, &out) }
         if let session {
-            out.append("sessionContext", [
-                "sessionIssuer": ["type": .string(session.issuerType), "principalId": .string(session.issuerPrincipalID),
-                                  "arn": .string(session.issuerARN), "accountId": .string(accountID ?? ""),
-                                  "userName": .string(session.issuerUserName)],
-                "attributes": ["creationDate": .string(CloudTrailEvent.timestamp(session.creationDate)), "mfaAuthenticated": "false"],
-            ])
+            members.key("sessionContext", &out)
+            var context = JSONMembers()
+            context.key("sessionIssuer", &out)
+            var issuer = JSONMembers()
+            issuer.add("type", session.issuerType, &out)
+            issuer.add("principalId", session.issuerPrincipalID, &out)
+            issuer.add("arn", session.issuerARN, &out)
+            issuer.add("accountId", accountID ?? "", &out)
+            issuer.add("userName", session.issuerUserName, &out)
+            issuer.close(&out)
+            context.key("attributes", &out)
+            var attributes = JSONMembers()
+            attributes.add("creationDate", CloudTrailEvent.timestamp(session.creationDate), &out)
+            attributes.add("mfaAuthenticated", "false", &out)
+            attributes.close(&out)
+            context.close(&out)
         }
-        return .object(out)
+        members.close(&out)
     }
 }
 
@@ -140,30 +153,75 @@ public struct CloudTrailEvent: Sendable, Equatable {
     }
 
     /// The record as CloudTrail writes it, members in CloudTrail's order.
-    public var json: JSONValue {
-        var out = JSONObject()
-        out.append("eventVersion", "1.08")
-        out.append("userIdentity", identity.json)
-        out.append("eventTime", .string(Self.timestamp(eventTime)))
-        out.append("eventSource", .string(eventSource))
-        out.append("eventName", .string(eventName))
-        out.append("awsRegion", .string(region))
-        out.append("sourceIPAddress", .string(sourceIP))
-        out.append("userAgent", .string(userAgent))
-        if let errorCode { out.append("errorCode", .string(errorCode)) }
-        if let errorMessage { out.append("errorMessage", .string(errorMessage)) }
-        out.append("requestParameters", requestParameters)
-        out.append("responseElements", responseElements)
-        out.append("requestID", .string(requestID))
-        out.append("eventID", .string(eventID))
-        out.append("readOnly", .bool(readOnly))
+    public var json: JSONValue { (try? JSONParser.parse(record)) ?? .null }
+
+    /// The record's bytes, written directly rather than through a ``JSONValue`` tree: every call
+    /// makes one, so this is on the request path.
+    public var record: [UInt8] {
+        var out = [UInt8]()
+        out.reserveCapacity(1024)
+        var members = JSONMembers()
+        members.add("eventVersion", "1.08", &out)
+        members.key("userIdentity", &out)
+        identity.write(into: &out)
+        members.add("eventTime", Self.timestamp(eventTime), &out)
+        members.add("eventSource", eventSource, &out)
+        members.add("eventName", eventName, &out)
+        members.add("awsRegion", region, &out)
+        members.add("sourceIPAddress", sourceIP, &out)
+        members.add("userAgent", userAgent, &out)
+        if let errorCode { members.add("errorCode", errorCode, &out) }
+        if let errorMessage { members.add("errorMessage", errorMessage, &out) }
+        members.key("requestParameters", &out)
+        JSONWriter.write(requestParameters, into: &out)
+        members.key("responseElements", &out)
+        JSONWriter.write(responseElements, into: &out)
+        members.add("requestID", requestID, &out)
+        members.add("eventID", eventID, &out)
+        members.key("readOnly", &out)
+        JSONWriter.write(.bool(readOnly), into: &out)
         if !resources.isEmpty {
-            out.append("resources", .array(resources.map { ["ARN": .string($0.name), "accountId": .string(recipientAccountID), "type": .string($0.type)] }))
+            members.key("resources", &out)
+            out.append(UInt8(ascii: "["))
+            for (index, resource) in resources.enumerated() {
+                if index > 0 { out.append(UInt8(ascii: ",")) }
+                var item = JSONMembers()
+                item.add("ARN", resource.name, &out)
+                item.add("accountId", recipientAccountID, &out)
+                item.add("type", resource.type, &out)
+                item.close(&out)
+            }
+            out.append(UInt8(ascii: "]"))
         }
-        out.append("eventType", .string(eventType.rawValue))
-        out.append("managementEvent", true)
-        out.append("recipientAccountId", .string(recipientAccountID))
-        out.append("eventCategory", "Management")
-        return .object(out)
+        members.add("eventType", eventType.rawValue, &out)
+        members.key("managementEvent", &out)
+        JSONWriter.write(.bool(true), into: &out)
+        members.add("recipientAccountId", recipientAccountID, &out)
+        members.add("eventCategory", "Management", &out)
+        members.close(&out)
+        return out
+    }
+}
+
+/// The members of one JSON object as they are written into a buffer: `{` before the first, `,`
+/// between, `}` at ``close(_:)``.
+struct JSONMembers {
+    private var first = true
+
+    mutating func key(_ name: String, _ out: inout [UInt8]) {
+        out.append(UInt8(ascii: first ? "{" : ","))
+        first = false
+        JSONWriter.writeString(name, into: &out)
+        out.append(UInt8(ascii: ":"))
+    }
+
+    mutating func add(_ name: String, _ value: String, _ out: inout [UInt8]) {
+        key(name, &out)
+        JSONWriter.writeString(value, into: &out)
+    }
+
+    func close(_ out: inout [UInt8]) {
+        if first { out.append(UInt8(ascii: "{")) }
+        out.append(UInt8(ascii: "}"))
     }
 }
