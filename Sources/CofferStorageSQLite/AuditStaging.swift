@@ -50,11 +50,14 @@ final class AuditStaging: Sendable {
         try state.withLock { try Self.open(&$0, prefix: prefix) }
     }
 
+    /// Opens the next staging file; `state` changes only if that succeeds.
     private static func open(_ state: inout State, prefix: String) throws {
+        let path = prefix + String(state.generation + 1)
+        let descriptor = Foundation.open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o600)
+        guard descriptor >= 0 else { throw StagingError(errno: errno) }
         state.generation += 1
-        state.path = prefix + String(state.generation)
-        state.descriptor = Foundation.open(state.path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o600)
-        guard state.descriptor >= 0 else { throw StagingError(errno: errno) }
+        state.path = path
+        state.descriptor = descriptor
     }
 
     var isEmpty: Bool { state.withLock { $0.records.isEmpty } }
@@ -86,11 +89,13 @@ final class AuditStaging: Sendable {
     func take() throws -> Batch? {
         try state.withLock { state in
             guard !state.records.isEmpty else { return nil }
-            _ = Foundation.close(state.descriptor)
-            let batch = Batch(records: state.records, files: state.closed + [state.path])
+            let current = (descriptor: state.descriptor, path: state.path)
+            // The next file first: if it cannot be opened, nothing is taken and nothing is lost.
+            try Self.open(&state, prefix: prefix)
+            _ = Foundation.close(current.descriptor)
+            let batch = Batch(records: state.records, files: state.closed + [current.path])
             state.records = []
             state.closed = []
-            try Self.open(&state, prefix: prefix)
             return batch
         }
     }
