@@ -57,17 +57,11 @@ struct AuditRecorder: Sendable {
     /// A JSON request body as `requestParameters`.
     func parameters(_ body: JSONObject) -> JSONValue { body.isEmpty ? .null : redaction.apply(.object(body)) }
 
-    /// Query parameters (IAM, STS) as `requestParameters`, without the protocol's own.
-    func parameters(query: [String: String]) -> JSONValue {
-        var object = JSONObject()
-        for (name, value) in query.sorted(by: { $0.key < $1.key }) where name != "Action" && name != "Version" {
-            object.append(name, .string(value))
-        }
-        return parameters(object)
-    }
+    /// Query parameters (IAM, STS) as `requestParameters`.
+    func parameters(query: [String: String]) -> JSONValue { redaction.apply(query: query) }
 
     func event(_ draft: AuditDraft, resources: [AuditResource], error: (code: String, message: String)?) -> CloudTrailEvent {
-        CloudTrailEvent(eventID: random.uuidString().lowercased(), eventTime: draft.time, eventSource: draft.source, eventName: draft.name,
+        CloudTrailEvent(eventID: random.uuidString(), eventTime: draft.time, eventSource: draft.source, eventName: draft.name,
                         region: draft.region, sourceIP: draft.sourceIP, userAgent: draft.userAgent, identity: draft.identity,
                         requestParameters: draft.requestParameters, responseElements: .null, errorCode: error?.code,
                         errorMessage: error?.message, requestID: draft.requestID, resources: resources, recipientAccountID: draft.account)

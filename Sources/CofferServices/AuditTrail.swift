@@ -85,7 +85,7 @@ public struct AuditTrail: Sendable {
             cursor = page.last!.sequence
             if !inRange, let from {
                 // Before the range: only the last record ahead of it matters, as the chain's start.
-                guard let index = page.firstIndex(where: { Self.time(of: $0).map { $0 >= from } ?? true }) else {
+                guard let index = page.firstIndex(where: { $0.time.map { $0 >= from } ?? true }) else {
                     start = (page.last!.sequence, page.last!.hash)
                     continue
                 }
@@ -94,7 +94,7 @@ public struct AuditTrail: Sendable {
                 inRange = true
             }
             var reachedEnd = false
-            if let to, let end = page.firstIndex(where: { Self.time(of: $0).map { $0 > to } ?? false }) {
+            if let to, let end = page.firstIndex(where: { $0.time.map { $0 > to } ?? false }) {
                 page.removeSubrange(end...)
                 reachedEnd = true
             }
@@ -129,7 +129,7 @@ public struct AuditTrail: Sendable {
             guard let last = page.last else { return }
             cursor = last.sequence
             for entry in page {
-                guard let time = Self.time(of: entry) else { continue }
+                guard let time = entry.time else { continue }
                 if let from, time < from { continue }
                 if let to, time > to { return }
                 try each(entry.record)
@@ -137,8 +137,5 @@ public struct AuditTrail: Sendable {
         }
     }
 
-    /// When a stored record's call happened: the exact time storage keeps beside it, else the record's own.
-    static func time(of entry: AuditChain.Entry) -> Date? {
-        entry.time ?? (try? JSONParser.parse(entry.record)).flatMap(CloudTrailEvent.init(json:))?.eventTime
-    }
+
 }

@@ -15,9 +15,9 @@ public enum ServiceEvents {
             let identity = AuditIdentity(kind: .awsService, principalID: actor, arn: nil, accountID: arn.account, accessKeyID: nil,
                                          userName: nil, invokedBy: actor)
             let event = CloudTrailEvent(
-                eventID: random.uuidString().lowercased(), eventTime: time(), eventSource: source, eventName: eventName, region: arn.region,
+                eventID: random.uuidString(), eventTime: time(), eventSource: source, eventName: eventName, region: arn.region,
                 sourceIP: actor, userAgent: actor, identity: identity, requestParameters: .null, responseElements: .null, errorCode: nil,
-                errorMessage: nil, requestID: random.uuidString().lowercased(), resources: AuditResource(arn: change.arn).map { [$0] } ?? [],
+                errorMessage: nil, requestID: random.uuidString(), resources: AuditResource(arn: change.arn).map { [$0] } ?? [],
                 eventType: .serviceEvent, recipientAccountID: arn.account)
             return AuditAppend(time: event.eventTime, record: event.record)
         })

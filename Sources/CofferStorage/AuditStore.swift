@@ -72,8 +72,8 @@ public struct AuditTail: Sendable {
         self.hash = hash
     }
 
-    public mutating func append(_ record: [UInt8]) -> AuditChain.Entry {
-        let entry = AuditChain.append(record, sequence: sequence + 1, previous: hash, key: key)
+    public mutating func append(_ record: AuditAppend) -> AuditChain.Entry {
+        let entry = AuditChain.append(record.record, sequence: sequence + 1, previous: hash, key: key, time: record.time)
         sequence = entry.sequence
         hash = entry.hash
         return entry

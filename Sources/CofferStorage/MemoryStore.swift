@@ -24,15 +24,14 @@ public final class MemoryStore: CofferStore {
         var accessKeys: [String: StoredAccessKey] = [:]
         var settings: [String: String] = [:]
         var sequence = 0
-        var audit: [(entry: AuditChain.Entry, time: Date)] = []
+        var audit: [AuditChain.Entry] = []
         var auditTail: AuditTail
         var digests: [AuditChain.Digest] = []
         var anchor: AuditAnchor?
 
         mutating func appendAudit(_ record: AuditAppend) -> Int {
-            let chained = auditTail.append(record.record)
-            let entry = AuditChain.Entry(sequence: chained.sequence, record: chained.record, hash: chained.hash, time: record.time)
-            audit.append((entry, record.time))
+            let entry = auditTail.append(record)
+            audit.append(entry)
             return entry.sequence
         }
     }
@@ -110,14 +109,15 @@ public final class MemoryStore: CofferStore {
     public func chainStagedAudit() async throws {}
 
     public func auditEntries(after: Int, limit: Int) async throws -> [AuditChain.Entry] {
-        state.withLock { state in Array(state.audit.lazy.map(\.entry).filter { $0.sequence > after }.prefix(limit)) }
+        state.withLock { state in Array(state.audit.lazy.filter { $0.sequence > after }.prefix(limit)) }
     }
 
     public func auditEntries(before: Int?, from: Date?, to: Date?, limit: Int) async throws -> [AuditChain.Entry] {
         state.withLock { state in
-            Array(state.audit.reversed().lazy.filter { item in
-                item.entry.sequence < (before ?? .max) && from.map { item.time >= $0 } ?? true && to.map { item.time <= $0 } ?? true
-            }.map(\.entry).prefix(limit))
+            Array(state.audit.reversed().lazy.filter { entry in
+                let time = entry.time ?? .distantPast
+                return entry.sequence < (before ?? .max) && from.map { time >= $0 } ?? true && to.map { time <= $0 } ?? true
+            }.prefix(limit))
         }
     }
 
@@ -127,8 +127,8 @@ public final class MemoryStore: CofferStore {
 
     public func pruneAudit(before date: Date) async throws -> Int {
         state.withLock { state in
-            guard let last = state.audit.lastIndex(where: { $0.time < date }) else { return 0 }
-            state.anchor = AuditAnchor(sequence: state.audit[last].entry.sequence, hash: state.audit[last].entry.hash)
+            guard let last = state.audit.lastIndex(where: { ($0.time ?? .distantPast) < date }) else { return 0 }
+            state.anchor = AuditAnchor(sequence: state.audit[last].sequence, hash: state.audit[last].hash)
             state.audit.removeFirst(last + 1)
             return last + 1
         }

@@ -1,7 +1,6 @@
 import CSQLite
 import CofferStorage
 import Dispatch
-import Foundation
 import Synchronization
 
 /// A WAL-mode database with one writer connection and a few readers, each on its own serial
@@ -33,10 +32,6 @@ final class SQLiteDatabase: Sendable {
     private let synchronousFull = Mutex(true)
     /// The most writes one transaction takes.
     private let batchLimit = 256
-    /// Under concurrent load, how long the writer lets a small batch of audit appends grow before
-    /// committing it: a commit costs far more than a row, and the callers are waiting anyway.
-    private let coalesceMicroseconds: UInt32 = 300
-    private let smallBatch = 8
 
     /// Staged audit records of reads, and how to chain them into the open transaction.
     private let staging: AuditStaging?
@@ -77,7 +72,7 @@ final class SQLiteDatabase: Sendable {
     /// Group commit: writes that queue up while a transaction is being written go together into
     /// the next one, each in its own savepoint (a write that throws undoes only itself), so
     /// concurrent writers share one commit and one fsync instead of queueing one each.
-    /// `durable: false` (audit records of reads) commits to the WAL without waiting for the disk
+    /// `durable: false` (chaining staged audit records) commits to the WAL without waiting for the disk
     /// when no durable write shares the batch: such a commit survives a crash of the process
     /// (`kill -9`); a crash of the machine can lose the last of them, never a durable write or
     /// anything before one (a FULL commit syncs every WAL frame before it).
@@ -130,12 +125,7 @@ final class SQLiteDatabase: Sendable {
     /// Commits queued writes in batches until none are left; runs on the writer's queue.
     private func drain() {
         let connection = writer.connection
-        var lastBatch = 0
         while true {
-            // Only when the last batch showed concurrent callers: a lone caller is never kept waiting.
-            if lastBatch > 1, pending.withLock({ $0.jobs.count < smallBatch && !$0.jobs.contains(where: \.durable) }) {
-                usleep(coalesceMicroseconds)
-            }
             let jobs: [Job] = pending.withLock { state in
                 let batch = Array(state.jobs.prefix(batchLimit))
                 state.jobs.removeFirst(batch.count)
@@ -143,7 +133,6 @@ final class SQLiteDatabase: Sendable {
                 return batch
             }
             if jobs.isEmpty { return }
-            lastBatch = jobs.count
             let durable = jobs.contains { $0.durable }
             do {
                 if synchronousFull.withLock({ $0 }) != durable {

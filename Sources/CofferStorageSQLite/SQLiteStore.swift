@@ -184,7 +184,7 @@ public final class SQLiteStore: CofferStore {
             tail = AuditTail(key: key, sequence: anchor.sequence, hash: anchor.hash)
         }
         let sequences = try records.map { record in
-            let entry = tail.append(record.record)
+            let entry = tail.append(record)
             try db.query("INSERT INTO audit_records(sequence, time, record, hash) VALUES (?, ?, ?, ?)",
                          [.integer(Int64(entry.sequence)), .real(record.time.timeIntervalSince1970), .blob(entry.record), .blob(entry.hash)])
             return entry.sequence

@@ -26,6 +26,15 @@ import Testing
         #expect(text.contains(#""secretAccessKey":"HIDDEN_DUE_TO_SECURITY_REASONS""#))
     }
 
+    @Test func presignedQueryCredentialsNeverReachTheRecord() {
+        let query = ["Action": "GetCallerIdentity", "Version": "2011-06-15", "UserName": "alice", "X-Amz-Signature": "canary-signature",
+                     "X-Amz-Security-Token": "canary-token", "X-Amz-Credential": "AKIA/canary", "NewPassword": "canary-password"]
+        let text = JSONWriter.string(redaction.apply(query: query))
+        #expect(!text.contains("canary") && !text.contains("Action") && !text.contains("Version"))
+        #expect(text.hasPrefix(#"{"newPassword":"hmac-sha256:"#) && text.hasSuffix(#","userName":"alice"}"#))
+        #expect(redaction.apply(query: ["Action": "GetCallerIdentity"]) == .null)
+    }
+
     @Test func equalValuesHashAlikeAndOnlyUnderOneKey() {
         #expect(redaction.hmac("v") == redaction.hmac("v"))
         #expect(redaction.hmac("v") != redaction.hmac("w"))

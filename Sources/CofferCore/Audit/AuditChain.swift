@@ -47,8 +47,8 @@ public enum AuditChain {
     }
 
     /// Appends a record to a chain whose last hash is `previous`.
-    public static func append(_ record: [UInt8], sequence: Int, previous: [UInt8], key: Key) -> Entry {
-        Entry(sequence: sequence, record: record, hash: hash(key: key, previous: previous, sequence: sequence, record: record))
+    public static func append(_ record: [UInt8], sequence: Int, previous: [UInt8], key: Key, time: Date? = nil) -> Entry {
+        Entry(sequence: sequence, record: record, hash: hash(key: key, previous: previous, sequence: sequence, record: record), time: time)
     }
 
     /// A signed statement that the chain reached `lastSequence` with `lastHash`, linked to the digest before it.

@@ -10,7 +10,7 @@ public struct AuditRedaction: Sendable {
                                              "OldPassword", "Message"]
     /// Members that are credentials or key material: nothing of them is kept.
     public static let dropped: Set<String> = ["SecretAccessKey", "SessionToken", "PrivateKeyPlaintext", "PrivateKeyCiphertextBlob",
-                                              "CiphertextBlob", "CiphertextForRecipient", "SharedSecret", "Signature", "Mac"]
+                                              "CiphertextBlob", "CiphertextForRecipient", "SharedSecret", "Signature", "Mac", "TokenCode"]
     /// What CloudTrail writes in place of a value it will not show.
     public static let hidden = "HIDDEN_DUE_TO_SECURITY_REASONS"
 
@@ -38,6 +38,18 @@ public struct AuditRedaction: Sendable {
         default:
             return value
         }
+    }
+
+    /// A query-protocol request's parameters (IAM, STS) as `requestParameters`: without the
+    /// protocol's own (`Action`, `Version`) and without a presigned request's SigV4 parameters
+    /// (`X-Amz-Signature`, `X-Amz-Security-Token`, ...), which are credentials, not parameters.
+    public func apply(query: [String: String]) -> JSONValue {
+        var object = JSONObject()
+        for (name, value) in query.sorted(by: { $0.key < $1.key })
+        where name != "Action" && name != "Version" && !name.lowercased().hasPrefix("x-amz-") {
+            object.append(name, .string(value))
+        }
+        return object.isEmpty ? .null : apply(.object(object))
     }
 
     /// `hmac-sha256:<hex>` over the value's JSON text.
