@@ -38,7 +38,7 @@ struct AuditRecorder: Sendable {
     func identity(_ context: CallerContext, _ entry: CredentialDirectory.Entry?) -> AuditIdentity {
         let account = context.scope.account
         let arn = context.principalARN
-        let lastName = arn.split(separator: "/").last.map(String.init)
+        let lastName: String? = arn.isEmpty ? nil : String(arn.last(after: UInt8(ascii: "/")))
         if context.isRoot {
             return AuditIdentity(kind: .root, principalID: account, arn: arn, accountID: account, accessKeyID: context.accessKeyID, userName: nil)
         }

@@ -56,7 +56,19 @@ public final class KMSService: Sendable {
         }
     }
 
-    static func isKeyID(_ text: String) -> Bool { UUID(uuidString: text) != nil }
+    /// A key id is a UUID (any case). Checked on bytes: Foundation's `UUID(uuidString:)` runs `sscanf`
+    /// on Linux, and this runs for every envelope a read opens.
+    static func isKeyID(_ text: String) -> Bool {
+        guard text.utf8.count == 36 else { return false }
+        for (index, byte) in text.utf8.enumerated() {
+            if index == 8 || index == 13 || index == 18 || index == 23 {
+                guard byte == UInt8(ascii: "-") else { return false }
+            } else {
+                guard Hex.isDigit(byte) else { return false }
+            }
+        }
+        return true
+    }
 
     private func requireKey(_ id: String, _ scope: ResourceScope) async throws -> KMSKey {
         guard let key = try await liveKey(id, scope) else {

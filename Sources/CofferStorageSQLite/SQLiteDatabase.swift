@@ -36,8 +36,10 @@ final class SQLiteDatabase: Sendable {
     /// Staged audit records of reads, and how to chain them into the open transaction.
     private let staging: AuditStaging?
     private let chainStaged: @Sendable (SQLiteConnection, [AuditAppend]) throws -> Void
-    /// How long staged records may wait for a write transaction to chain them.
-    private let stagingDelay: DispatchTimeInterval = .milliseconds(5)
+    /// How long staged records may wait for a write transaction to chain them. Under a read load
+    /// this sets how many records one chaining transaction takes: fewer, larger transactions
+    /// rewrite fewer partly filled pages into the WAL.
+    private let stagingDelay: DispatchTimeInterval = .milliseconds(25)
 
     /// `stages: false` for a second process beside a running server (`coffer audit`): it must
     /// neither stage records nor take over the server's staging files.

@@ -145,12 +145,14 @@ public struct CloudTrailEvent: Sendable, Equatable {
 
     /// CloudTrail marks reads, and KMS's cryptographic calls, read-only; everything else changes state.
     public static func isReadOnly(_ eventName: String) -> Bool {
-        let readPrefixes = ["Get", "List", "Describe", "Lookup", "BatchGet", "Validate", "Simulate", "Verify"]
-        let cryptoReads: Set<String> = ["Encrypt", "Decrypt", "ReEncrypt", "GenerateDataKey", "GenerateDataKeyWithoutPlaintext",
-                                        "GenerateDataKeyPair", "GenerateDataKeyPairWithoutPlaintext", "GenerateRandom",
-                                        "GenerateMac", "Sign", "DeriveSharedSecret"]
-        return cryptoReads.contains(eventName) || readPrefixes.contains { eventName.hasPrefix($0) }
+        cryptoReads.contains(eventName) || readPrefixes.contains { eventName.hasPrefix($0) }
     }
+
+    private static let readPrefixes = ["Get", "List", "Describe", "Lookup", "BatchGet", "Validate", "Simulate", "Verify"]
+    private static let cryptoReads: Set<String> = [
+        "Encrypt", "Decrypt", "ReEncrypt", "GenerateDataKey", "GenerateDataKeyWithoutPlaintext", "GenerateDataKeyPair",
+        "GenerateDataKeyPairWithoutPlaintext", "GenerateRandom", "GenerateMac", "Sign", "DeriveSharedSecret",
+    ]
 
     /// The record as CloudTrail writes it, members in CloudTrail's order.
     public var json: JSONValue { (try? JSONParser.parse(record)) ?? .null }

@@ -16,9 +16,9 @@ extension AuditResource {
     /// `*` and for what is not an ARN.
     public init?(arn: String) {
         guard !arn.hasSuffix("*"), let parsed = ARN(arn) else { return nil }
-        let head = parsed.resource.split(separator: "/", maxSplits: 1).first.map(String.init) ?? parsed.resource
-        let kind = head.split(separator: ":", maxSplits: 1).first.map(String.init) ?? head
-        guard let type = Self.types[parsed.service]?[kind] else { return nil }
+        let head = parsed.resource.split(byte: UInt8(ascii: "/"), maxSplits: 1).first ?? parsed.resource[...]
+        let kind = head.split(byte: UInt8(ascii: ":"), maxSplits: 1).first ?? head
+        guard let type = Self.types[parsed.service]?[String(kind)] else { return nil }
         self.init(type: type, name: arn)
     }
 }

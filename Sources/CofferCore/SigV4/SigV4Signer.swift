@@ -81,18 +81,31 @@ public enum SigV4 {
 
     /// Trims the value and folds runs of spaces into one, as the canonical form requires.
     static func canonicalHeaderValue(_ value: String) -> String {
-        var out = ""
+        let trimmed = value.trimmingSpaces
+        // Most values have no tab and no run of spaces to fold: then they are their own canonical form.
+        var previous: UInt8 = 0
+        var folds = false
+        for byte in trimmed.utf8 {
+            if byte == 0x09 || (byte == 0x20 && previous == 0x20) {
+                folds = true
+                break
+            }
+            previous = byte
+        }
+        if !folds { return String(trimmed) }
+        var out: [UInt8] = []
+        out.reserveCapacity(trimmed.utf8.count)
         var lastWasSpace = false
-        for character in value.trimmingSpaces {
-            if character == " " || character == "\t" {
-                if !lastWasSpace { out.append(" ") }
+        for byte in trimmed.utf8 {
+            if byte == 0x20 || byte == 0x09 {
+                if !lastWasSpace { out.append(0x20) }
                 lastWasSpace = true
             } else {
-                out.append(character)
+                out.append(byte)
                 lastWasSpace = false
             }
         }
-        return out
+        return String(decoding: out, as: UTF8.self)
     }
 
     /// Signs `request` in place with the header form, the way an AWS SDK does. Used by Coffer's
@@ -114,14 +127,5 @@ public enum SigV4 {
         request.headers.append(
             (name: "Authorization",
              value: "\(algorithm) Credential=\(accessKeyID)/\(scope.string), SignedHeaders=\(signed.joined(separator: ";")), Signature=\(signature)"))
-    }
-}
-
-extension StringProtocol {
-    var trimmingSpaces: Substring {
-        let s = self[...]
-        guard let start = s.firstIndex(where: { $0 != " " && $0 != "\t" }) else { return "" }
-        let end = s.lastIndex(where: { $0 != " " && $0 != "\t" })!
-        return Substring(s[start...end])
     }
 }

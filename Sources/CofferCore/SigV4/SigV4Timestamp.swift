@@ -1,18 +1,45 @@
 public import struct Foundation.Date
+import func Foundation.log10
 
 /// The `yyyyMMdd'T'HHmmss'Z'` form SigV4 uses, and the RFC 7231 `Date` header form it also accepts.
 public enum SigV4Timestamp {
-    public static func format(_ date: Date) -> String {
-        let c = CivilTime(date)
-        return pad(c.year, 4) + pad(c.month, 2) + pad(c.day, 2) + "T" + pad(c.hour, 2) + pad(c.minute, 2)
-            + pad(c.second, 2) + "Z"
-    }
+    public static func format(_ date: Date) -> String { render(CivilTime(date), separated: false) }
 
     /// `2026-11-22T17:05:08Z`, as IAM and condition keys such as aws:CurrentTime write dates.
-    public static func iso8601(_ date: Date) -> String {
-        let c = CivilTime(date)
-        return pad(c.year, 4) + "-" + pad(c.month, 2) + "-" + pad(c.day, 2) + "T" + pad(c.hour, 2) + ":" + pad(c.minute, 2) + ":"
-            + pad(c.second, 2) + "Z"
+    public static func iso8601(_ date: Date) -> String { render(CivilTime(date), separated: true) }
+
+    /// Digits written into one buffer: every audit record and signature check formats a time.
+    private static func render(_ c: CivilTime, separated: Bool) -> String {
+        String(unsafeUninitializedCapacity: 40) { out in
+            var position = 0
+            func digits(_ value: Int, _ width: Int) {
+                var rest = value
+                for offset in stride(from: width - 1, through: 0, by: -1) {
+                    out[position + offset] = UInt8(ascii: "0") + UInt8(rest % 10)
+                    rest /= 10
+                }
+                position += width
+            }
+            func mark(_ character: Unicode.Scalar) {
+                out[position] = UInt8(ascii: character)
+                position += 1
+            }
+            if c.year < 0 { mark("-") }
+            let year = abs(c.year)
+            digits(year, max(4, year == 0 ? 1 : Int(log10(Double(year))) + 1))
+            if separated { mark("-") }
+            digits(c.month, 2)
+            if separated { mark("-") }
+            digits(c.day, 2)
+            mark("T")
+            digits(c.hour, 2)
+            if separated { mark(":") }
+            digits(c.minute, 2)
+            if separated { mark(":") }
+            digits(c.second, 2)
+            mark("Z")
+            return position
+        }
     }
 
     public static func parse(_ text: String) -> Date? {
@@ -45,10 +72,6 @@ public enum SigV4Timestamp {
         return CivilTime(year: year, month: monthIndex + 1, day: day, hour: time[0], minute: time[1], second: time[2]).date
     }
 
-    private static func pad(_ value: Int, _ width: Int) -> String {
-        let s = String(value)
-        return String(repeating: "0", count: max(0, width - s.count)) + s
-    }
 }
 
 /// A UTC calendar date and time, computed without Foundation's calendars (which are slow and

@@ -156,8 +156,8 @@ public struct SigV4Verifier: Sendable {
             throw CofferError(.incompleteSignature, "Authorization header requires 'Credential' parameter. Authorization header requires 'Signature' parameter. Authorization header requires 'SignedHeaders' parameter. Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header.")
         }
         var fields: [String: String] = [:]
-        for part in trimmed.dropFirst(SigV4.algorithm.count).split(separator: ",") {
-            let pair = part.trimmingSpaces.split(separator: "=", maxSplits: 1)
+        for part in trimmed.dropFirst(SigV4.algorithm.count).split(byte: UInt8(ascii: ",")) {
+            let pair = part.trimmingSpaces.split(byte: UInt8(ascii: "="), maxSplits: 1)
             if pair.count == 2 { fields[String(pair[0])] = String(pair[1]) }
         }
         var missing: [String] = []
@@ -212,7 +212,7 @@ public struct SigV4Verifier: Sendable {
         credential: String, signedHeaders: String, signature: String, timestamp: String, expires: Int?,
         sessionToken: String?, presigned: Bool
     ) throws(CofferError) -> Claim {
-        let parts = credential.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
+        let parts = credential.split(byte: UInt8(ascii: "/"), omittingEmptySubsequences: false).map(String.init)
         guard parts.count == 5, !parts[0].isEmpty else {
             throw CofferError(.incompleteSignature, "Credential should be scoped to a valid region. ")
         }
@@ -223,13 +223,13 @@ public struct SigV4Verifier: Sendable {
         guard let date = SigV4Timestamp.parse(timestamp) else {
             throw CofferError(.incompleteSignature, "Date must be in ISO-8601 'basic format'. Got '\(timestamp)'. See http://en.wikipedia.org/wiki/ISO_8601")
         }
-        guard parts[1] == String(timestamp.prefix(8)) else {
+        guard parts[1].utf8.elementsEqual(timestamp.utf8.prefix(8)) else {
             throw CofferError(
                 .invalidSignature,
                 "Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP: '\(parts[1])' != '\(timestamp.prefix(8))', from '\(timestamp)'."
             )
         }
-        let headers = signedHeaders.split(separator: ";").map { $0.lowercased() }
+        let headers = signedHeaders.split(byte: UInt8(ascii: ";")).map { $0.lowercased() }
         guard headers.contains("host") || headers.contains(":authority") else {
             throw CofferError(.incompleteSignature, "'Host' or ':authority' must be a 'SignedHeader' in the AWS Authorization.")
         }
@@ -246,19 +246,20 @@ public struct SigV4Verifier: Sendable {
 /// Derived signing keys per access key and scope, so the four HMACs of key derivation run once a
 /// day per key instead of on every request.
 final class SigningKeyCache: Sendable {
-    private struct Entry { let secretDigest: [UInt8]; let key: [UInt8] }
+    private struct Entry { let secret: [UInt8]; let key: [UInt8] }
     private let entries = Mutex<[String: Entry]>([:])
     private static let capacity = 4096
 
     func key(accessKeyID: String, secret: String, scope: SigV4.Scope) -> [UInt8] {
         let cacheKey = accessKeyID + "/" + scope.string
-        // A digest rather than the secret itself, so a changed secret misses the cache.
-        let digest = SigV4.hmac(Array("coffer-cache".utf8), Array(secret.utf8))
-        if let entry = entries.withLock({ $0[cacheKey] }), entry.secretDigest == digest { return entry.key }
+        // The entry remembers the secret it was derived from, so a changed secret misses the cache.
+        // It lives only in this process's memory, beside the signing key derived from it.
+        let secretBytes = Array(secret.utf8)
+        if let entry = entries.withLock({ $0[cacheKey] }), constantTimeEquals(entry.secret, secretBytes) { return entry.key }
         let key = SigV4.signingKey(secret: secret, scope: scope)
         entries.withLock { entries in
             if entries.count >= Self.capacity { entries.removeAll(keepingCapacity: true) }
-            entries[cacheKey] = Entry(secretDigest: digest, key: key)
+            entries[cacheKey] = Entry(secret: secretBytes, key: key)
         }
         return key
     }

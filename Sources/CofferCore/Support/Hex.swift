@@ -25,6 +25,8 @@ public enum Hex {
         return out
     }
 
+    public static func isDigit(_ c: UInt8) -> Bool { value(c) != nil }
+
     private static func value(_ c: UInt8) -> UInt8? {
         switch c {
         case UInt8(ascii: "0")...UInt8(ascii: "9"): c - UInt8(ascii: "0")

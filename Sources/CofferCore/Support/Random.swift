@@ -1,5 +1,7 @@
 import Crypto
 public import struct Foundation.UUID
+import Glibc
+import Synchronization
 
 /// Cryptographically secure randomness, injected so tests can make it repeatable where that matters.
 public protocol RandomSource: Sendable {
@@ -26,18 +28,25 @@ extension RandomSource {
 
     /// A lowercase UUID string, the form AWS uses for version ids and request ids.
     public func uuidString() -> String {
-        var b = bytes(16)
-        b[6] = (b[6] & 0x0F) | 0x40
-        b[8] = (b[8] & 0x3F) | 0x80
-        // Formatted by hand: Foundation's uppercase form plus lowercasing costs more, on every request.
-        let hex = Array(Hex.encode(b).utf8)
-        var out = [UInt8]()
-        out.reserveCapacity(36)
-        for (index, digit) in hex.enumerated() {
-            if index == 8 || index == 12 || index == 16 || index == 20 { out.append(UInt8(ascii: "-")) }
-            out.append(digit)
+        let b = bytes(16)
+        // Formatted by hand into one buffer: every call makes two (request id, event id).
+        let digits: StaticString = "0123456789abcdef"
+        return String(unsafeUninitializedCapacity: 36) { out in
+            digits.withUTF8Buffer { hex in
+                var position = 0
+                for index in 0..<16 {
+                    if index == 4 || index == 6 || index == 8 || index == 10 {
+                        out[position] = UInt8(ascii: "-")
+                        position += 1
+                    }
+                    let byte = index == 6 ? (b[6] & 0x0F) | 0x40 : index == 8 ? (b[8] & 0x3F) | 0x80 : b[index]
+                    out[position] = hex[Int(byte >> 4)]
+                    out[position + 1] = hex[Int(byte & 0x0F)]
+                    position += 2
+                }
+            }
+            return 36
         }
-        return String(decoding: out, as: UTF8.self)
     }
 }
 
@@ -45,19 +54,35 @@ extension RandomSource {
 public struct SystemRandomSource: RandomSource {
     public init() {}
     public func bytes(_ count: Int) -> [UInt8] {
-        // Eight bytes per draw from the OS generator rather than one: this runs on every request.
-        var generator = SystemRandomNumberGenerator()
-        var out = [UInt8](repeating: 0, count: count)
-        var index = 0
-        while index < count {
-            var word = generator.next()
-            withUnsafeBytes(of: &word) { raw in
-                for byte in raw.prefix(count - index) {
-                    out[index] = byte
-                    index += 1
-                }
-            }
+        if count <= RandomPool.size / 4 { return RandomPool.shared.withLock { $0.take(count) } }
+        return RandomPool.fill(count)
+    }
+}
+
+/// Operating-system random bytes drawn a page at a time: request and event ids take 16 bytes on
+/// every call, and a system call each was a measurable part of a read. Bytes are handed out once
+/// and overwritten as they go.
+struct RandomPool {
+    static let size = 4096
+    static let shared = Mutex(RandomPool())
+    private var buffer = [UInt8](repeating: 0, count: size)
+    private var offset = size
+
+    mutating func take(_ count: Int) -> [UInt8] {
+        if offset + count > Self.size {
+            buffer = Self.fill(Self.size)
+            offset = 0
         }
+        let out = Array(buffer[offset..<offset + count])
+        for index in offset..<offset + count { buffer[index] = 0 }
+        offset += count
+        return out
+    }
+
+    static func fill(_ count: Int) -> [UInt8] {
+        var out = [UInt8](repeating: 0, count: count)
+        // glibc's arc4random_buf is one getrandom(2) call for the whole buffer.
+        out.withUnsafeMutableBytes { raw in arc4random_buf(raw.baseAddress!, count) }
         return out
     }
 }

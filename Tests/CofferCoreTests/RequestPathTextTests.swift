@@ -1,0 +1,84 @@
+import CofferCore
+import Foundation
+import Testing
+
+/// The byte-level text helpers the request path uses instead of String's Character-based ones:
+/// they must cut exactly where the standard library does.
+@Suite struct RequestPathTextTests {
+    static let inputs = [
+        "", "a", ":", "::", "a:b", ":a:b:", "arn:aws:secretsmanager:us-east-1:123456789012:secret:a/b:c-XyZ12",
+        "AKID/20261122/us-east-1/secretsmanager/aws4_request", "é:ü::ß", "a::b:::c", "no separator here",
+    ]
+
+    @Test(arguments: inputs)
+    func splitsWhereTheStandardLibraryDoes(text: String) {
+        for maxSplits in [0, 1, 2, 5, Int.max] {
+            for omitting in [true, false] {
+                let expected = text.split(separator: ":", maxSplits: maxSplits, omittingEmptySubsequences: omitting).map(String.init)
+                let actual = text.split(byte: UInt8(ascii: ":"), maxSplits: maxSplits, omittingEmptySubsequences: omitting).map(String.init)
+                #expect(actual == expected, "maxSplits \(maxSplits), omitting \(omitting)")
+                let fromSubstring = text.dropFirst(0).split(byte: UInt8(ascii: ":"), maxSplits: maxSplits,
+                                                            omittingEmptySubsequences: omitting).map(String.init)
+                #expect(fromSubstring == expected)
+            }
+        }
+    }
+
+    @Test func trimsSpacesAndTabsOnly() {
+        #expect(String(" \t a b \t".trimmingSpaces) == "a b")
+        #expect(String("   ".trimmingSpaces) == "")
+        #expect(String("\nx\n".trimmingSpaces) == "\nx\n")
+        #expect(String("arn:aws:iam::123456789012:user/team/alice".last(after: UInt8(ascii: "/"))) == "alice")
+        #expect(String("root".last(after: UInt8(ascii: "/"))) == "root")
+    }
+
+    @Test func uuidStringsAreVersionFourLowercaseAndDistinct() {
+        let random = SystemRandomSource()
+        var seen = Set<String>()
+        for _ in 0..<2000 {
+            let text = random.uuidString()
+            let bytes = Array(text.utf8)
+            #expect(bytes.count == 36)
+            #expect([8, 13, 18, 23].allSatisfy { bytes[$0] == UInt8(ascii: "-") })
+            #expect(bytes[14] == UInt8(ascii: "4"))
+            #expect("89ab".utf8.contains(bytes[19]))
+            #expect(text == text.lowercased())
+            #expect(UUID(uuidString: text) != nil)
+            seen.insert(text)
+        }
+        #expect(seen.count == 2000)
+    }
+
+    @Test func randomBytesComeInEveryLengthAndDoNotRepeat() {
+        let random = SystemRandomSource()
+        for count in [0, 1, 16, 1023, 1024, 1025, 4096, 10_000] {
+            #expect(random.bytes(count).count == count)
+        }
+        // Draws that cross the pool's refill boundary are still fresh bytes.
+        let draws = (0..<600).map { _ in random.bytes(16) }
+        #expect(Set(draws).count == draws.count)
+    }
+
+    @Test func timestampsKeepTheirWidths() {
+        let date = SigV4Timestamp.parse("20260102T030405Z")!
+        #expect(SigV4Timestamp.format(date) == "20260102T030405Z")
+        #expect(SigV4Timestamp.iso8601(date) == "2026-01-02T03:04:05Z")
+        let early = CivilTime(year: 7, month: 1, day: 1).date
+        #expect(SigV4Timestamp.iso8601(early) == "0007-01-01T00:00:00Z")
+        let far = CivilTime(year: 12345, month: 6, day: 7, hour: 8, minute: 9, second: 10).date
+        #expect(SigV4Timestamp.iso8601(far) == "12345-06-07T08:09:10Z")
+    }
+
+    @Test func canonicalHeaderValuesAreTrimmedAndFolded() {
+        let request = SigV4Request(method: "GET", path: "/", query: "",
+                                   headers: [("Host", "example.amazonaws.com"), ("My-Header1", "  value1  with   spaces \t"),
+                                             ("My-Header2", "\"a   b   c\""), ("My-Header3", "tab\there"), ("My-Header4", "plain value")],
+                                   body: [])
+        let canonical = SigV4.canonicalRequest(request, signedHeaders: ["host", "my-header1", "my-header2", "my-header3", "my-header4"],
+                                               payloadHash: "-")
+        #expect(canonical.contains("my-header1:value1 with spaces\n"))
+        #expect(canonical.contains("my-header2:\"a b c\"\n"))
+        #expect(canonical.contains("my-header3:tab here\n"))
+        #expect(canonical.contains("my-header4:plain value\n"))
+    }
+}
