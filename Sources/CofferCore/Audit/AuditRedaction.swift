@@ -60,7 +60,17 @@ public struct AuditRedaction: Sendable {
 
     /// CloudTrail's member names: the AWS name with its first letter lowered (`SecretId` → `secretId`).
     static func camel(_ name: String) -> String {
-        guard let first = name.first else { return name }
-        return first.lowercased() + name.dropFirst()
+        guard let first = name.utf8.first else { return name }
+        switch first {
+        case UInt8(ascii: "A")...UInt8(ascii: "Z"):
+            // Every member of every request passes here: lower one ASCII byte rather than a Character.
+            var bytes = Array(name.utf8)
+            bytes[0] = first + 32
+            return String(decoding: bytes, as: UTF8.self)
+        case ..<0x80:
+            return name
+        default:
+            return name.first!.lowercased() + name.dropFirst()
+        }
     }
 }

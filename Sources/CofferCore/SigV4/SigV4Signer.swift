@@ -19,10 +19,13 @@ public enum SigV4 {
         public var string: String { "\(date)/\(region)/\(service)/aws4_request" }
     }
 
-    public static func sha256Hex(_ bytes: some Sequence<UInt8>) -> String {
-        var hasher = SHA256()
-        hasher.update(data: Array(bytes))
-        return Hex.encode(hasher.finalize())
+    public static func sha256Hex(_ bytes: [UInt8]) -> String {
+        Hex.encode(SHA256.hash(data: bytes))
+    }
+
+    public static func sha256Hex(_ text: String) -> String {
+        var text = text
+        return text.withUTF8 { Hex.encode(SHA256.hash(data: UnsafeRawBufferPointer($0))) }
     }
 
     public static func signingKey(secret: String, scope: Scope) -> [UInt8] {
@@ -52,15 +55,22 @@ public enum SigV4 {
         let query = pairs.map { $0.name + "=" + $0.value }.joined(separator: "&")
         var headerLines = ""
         for name in signedHeaders {
-            let value = request.values(of: name).map(canonicalHeaderValue).joined(separator: ",")
-            headerLines += "\(name):\(value)\n"
+            headerLines += name
+            headerLines += ":"
+            var first = true
+            for header in request.headers where Glob.equalIgnoringCase(header.name, name) {
+                if !first { headerLines += "," }
+                headerLines += canonicalHeaderValue(header.value)
+                first = false
+            }
+            headerLines += "\n"
         }
         return [request.method, uri, query, headerLines, signedHeaders.joined(separator: ";"), payloadHash]
             .joined(separator: "\n")
     }
 
     public static func stringToSign(timestamp: String, scope: Scope, canonicalRequest: String) -> String {
-        "\(algorithm)\n\(timestamp)\n\(scope.string)\n\(sha256Hex(canonicalRequest.utf8))"
+        "\(algorithm)\n\(timestamp)\n\(scope.string)\n\(sha256Hex(canonicalRequest))"
     }
 
     public static func signature(signingKey: [UInt8], stringToSign: String) -> String {

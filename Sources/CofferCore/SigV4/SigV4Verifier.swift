@@ -155,13 +155,19 @@ public struct SigV4Verifier: Sendable {
             }
             throw CofferError(.incompleteSignature, "Authorization header requires 'Credential' parameter. Authorization header requires 'Signature' parameter. Authorization header requires 'SignedHeaders' parameter. Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header.")
         }
-        var fields: [String: String] = [:]
+        var credential: Substring?, signature: Substring?, signedHeaders: Substring?
         for part in trimmed.dropFirst(SigV4.algorithm.count).split(byte: UInt8(ascii: ",")) {
             let pair = part.trimmingSpaces.split(byte: UInt8(ascii: "="), maxSplits: 1)
-            if pair.count == 2 { fields[String(pair[0])] = String(pair[1]) }
+            guard pair.count == 2 else { continue }
+            switch pair[0] {
+            case "Credential": credential = pair[1]
+            case "Signature": signature = pair[1]
+            case "SignedHeaders": signedHeaders = pair[1]
+            default: break
+            }
         }
         var missing: [String] = []
-        for name in ["Credential", "Signature", "SignedHeaders"] where fields[name] == nil {
+        for (name, value) in [("Credential", credential), ("Signature", signature), ("SignedHeaders", signedHeaders)] where value == nil {
             missing.append("Authorization header requires '\(name)' parameter.")
         }
         let timestampText: String?
@@ -173,11 +179,10 @@ public struct SigV4Verifier: Sendable {
             timestampText = nil
             missing.append("Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header.")
         }
-        guard missing.isEmpty, let credential = fields["Credential"], let signature = fields["Signature"],
-            let signedHeaders = fields["SignedHeaders"], let timestampText
+        guard missing.isEmpty, let credential, let signature, let signedHeaders, let timestampText
         else { throw CofferError(.incompleteSignature, missing.joined(separator: " ")) }
         return try buildClaim(
-            credential: credential, signedHeaders: signedHeaders, signature: signature, timestamp: timestampText,
+            credential: String(credential), signedHeaders: String(signedHeaders), signature: String(signature), timestamp: timestampText,
             expires: nil, sessionToken: request.header("x-amz-security-token"), presigned: false)
     }
 

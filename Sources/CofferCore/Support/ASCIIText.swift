@@ -4,25 +4,26 @@
 /// ASCII delimiters are always scalar boundaries, so cutting on UTF-8 bytes gives the same pieces.
 extension Substring {
     public func split(byte: UInt8, maxSplits: Int = .max, omittingEmptySubsequences: Bool = true) -> [Substring] {
-        let bytes = utf8
-        var parts: [Substring] = []
-        var start = bytes.startIndex
-        var index = start
-        var splits = 0
-        while index != bytes.endIndex {
-            if bytes[index] == byte, splits < maxSplits {
+        // Offsets found on the contiguous bytes; UTF-8 view indices by offset are O(1) for native strings.
+        var ranges: [Range<Int>] = []
+        var copy = self
+        copy.withUTF8 { bytes in
+            var start = 0
+            var splits = 0
+            for index in 0..<bytes.count where bytes[index] == byte && splits < maxSplits {
                 if !(omittingEmptySubsequences && start == index) {
-                    parts.append(Substring(bytes[start..<index]))
+                    ranges.append(start..<index)
                     splits += 1
                 }
-                index = bytes.index(after: index)
-                start = index
-            } else {
-                index = bytes.index(after: index)
+                start = index + 1
             }
+            if !(omittingEmptySubsequences && start == bytes.count) { ranges.append(start..<bytes.count) }
         }
-        if !(omittingEmptySubsequences && start == bytes.endIndex) { parts.append(Substring(bytes[start..<bytes.endIndex])) }
-        return parts
+        let view = utf8
+        return ranges.map { range in
+            let lower = view.index(view.startIndex, offsetBy: range.lowerBound)
+            return Substring(view[lower..<view.index(lower, offsetBy: range.count)])
+        }
     }
 
     /// Without leading and trailing spaces and tabs.
