@@ -1,5 +1,4 @@
 public import struct Foundation.Date
-import func Foundation.log10
 
 /// The `yyyyMMdd'T'HHmmss'Z'` form SigV4 uses, and the RFC 7231 `Date` header form it also accepts.
 public enum SigV4Timestamp {
@@ -7,6 +6,8 @@ public enum SigV4Timestamp {
 
     /// `2026-11-22T17:05:08Z`, as IAM and condition keys such as aws:CurrentTime write dates.
     public static func iso8601(_ date: Date) -> String { render(CivilTime(date), separated: true) }
+
+    private static func powerOfTen(_ exponent: Int) -> Int { (0..<exponent).reduce(1) { value, _ in value * 10 } }
 
     /// Digits written into one buffer: every audit record and signature check formats a time.
     private static func render(_ c: CivilTime, separated: Bool) -> String {
@@ -26,7 +27,9 @@ public enum SigV4Timestamp {
             }
             if c.year < 0 { mark("-") }
             let year = abs(c.year)
-            digits(year, max(4, year == 0 ? 1 : Int(log10(Double(year))) + 1))
+            var width = 4
+            while year >= Self.powerOfTen(width) { width += 1 }
+            digits(year, width)
             if separated { mark("-") }
             digits(c.month, 2)
             if separated { mark("-") }
