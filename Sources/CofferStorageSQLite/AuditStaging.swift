@@ -7,7 +7,7 @@ import Synchronization
 /// the next write transaction (so the chain keeps the order in which records became safe).
 ///
 /// A read's record thus costs a system call on the caller's thread instead of a transaction and
-/// two thread hops. Staged records are not yet chained: until they are (a few milliseconds; see
+/// two thread hops. Staged records are not yet chained: until they are (up to 25 milliseconds; see
 /// ``SQLiteDatabase``), an editor of the data directory could change them unseen, and a crash of
 /// the machine (not of the process) can lose them, as with `synchronous=NORMAL`.
 final class AuditStaging: Sendable {
