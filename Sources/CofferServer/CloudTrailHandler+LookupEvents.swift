@@ -47,12 +47,13 @@ extension CloudTrailHandler {
         try await trail.chainStagedAudit()
         // Time is matched in storage, on the exact call time; the lookup matches the attribute.
         let lookup = EventLookup(attribute: attribute, start: nil, end: nil)
+        let needle = lookup.requiredBytes
         var events: [JSONValue] = []
         var next: Int?
         scan: while true {
             let page = try await trail.auditEntries(before: before, from: start, to: end, limit: Self.scanPage)
             for entry in page {
-                guard let value = try? JSONParser.parse(entry.record), let event = CloudTrailEvent(json: value),
+                guard lookup.mayMatch(entry.record, requiring: needle), let value = try? JSONParser.parse(entry.record), let event = CloudTrailEvent(json: value),
                     event.recipientAccountID == context.scope.account, event.region == context.scope.region, lookup.matches(event)
                 else { continue }
                 if events.count == limit {

@@ -81,4 +81,39 @@ import Testing
         #expect(window.page(events, after: nil, limit: 50).events.count == 3)
         #expect(EventLookup(attribute: (.readOnly, "false"), start: nil, end: nil).page(events, after: nil, limit: 50).events.count == 4)
     }
+
+    /// The byte pre-filter never passes over a record the lookup would match, for every attribute,
+    /// values with characters JSON escapes among them.
+    @Test func preFilterKeepsEveryMatch() {
+        let role = AuditIdentity(kind: .assumedRole, principalID: "AROAEXAMPLE:ci \"nightly\"",
+                                 arn: "arn:aws:sts::123456789012:assumed-role/deploy/ci \"nightly\"", accountID: "123456789012",
+                                 accessKeyID: "ASIAROLE", userName: nil)
+        let service = AuditIdentity(kind: .awsService, principalID: "", arn: nil, accountID: nil, accessKeyID: nil, userName: nil,
+                                    invokedBy: "secretsmanager.amazonaws.com")
+        let events = [
+            event("GetSecretValue", at: 1, resource: "arn:aws:secretsmanager:us-east-1:123456789012:secret:a\\b-AbCdEf"),
+            event("PutSecretValue", at: 2, identity: role),
+            event("DeleteKey", at: 3, identity: service),
+            event("ListSecrets", at: 4, identity: AuditIdentity(kind: .root, principalID: "123456789012", arn: "arn:aws:iam::123456789012:root",
+                                                                accountID: "123456789012", accessKeyID: "AKIAROOT", userName: nil)),
+        ]
+        for candidate in events {
+            let queries: [(EventLookup.Attribute, String)] = [
+                (.eventID, candidate.eventID), (.eventName, candidate.eventName), (.readOnly, String(candidate.readOnly)),
+                (.username, candidate.identity.lookupName ?? "-"), (.eventSource, candidate.eventSource),
+                (.accessKeyID, candidate.identity.accessKeyID ?? "-"),
+                (.resourceType, candidate.resources.first?.type ?? "-"), (.resourceName, candidate.resources.first?.name ?? "-"),
+            ]
+            for (key, value) in queries {
+                let lookup = EventLookup(attribute: (key, value), start: nil, end: nil)
+                for other in events where lookup.matches(other) {
+                    #expect(lookup.mayMatch(other.record, requiring: lookup.requiredBytes), "\(key) \(value)")
+                }
+            }
+        }
+        let rare = EventLookup(attribute: (.eventName, "RotateSecret"), start: nil, end: nil)
+        #expect(events.allSatisfy { !rare.mayMatch($0.record, requiring: rare.requiredBytes) })
+        #expect(EventLookup(attribute: (.eventName, "Ünïcode"), start: nil, end: nil).requiredBytes == nil)
+        #expect(EventLookup(attribute: nil, start: nil, end: nil).requiredBytes == nil)
+    }
 }

@@ -1,4 +1,5 @@
 public import Foundation
+import Glibc
 
 /// LookupEvents' query: one lookup attribute, a time range, newest first, paged.
 public struct EventLookup: Sendable {
@@ -30,6 +31,40 @@ public struct EventLookup: Sendable {
         case .resourceName: return event.resources.contains { $0.name == value }
         case .eventSource: return event.eventSource == value
         case .accessKeyID: return event.identity.accessKeyID == value
+        }
+    }
+
+    /// Bytes that every matching record's JSON contains, so a scan can pass over the others without
+    /// parsing them (a lookup for a rare event name reads the whole trail). Nil when no such bytes
+    /// can be named: no attribute, or a value with non-ASCII text, which Swift compares by
+    /// canonical equivalence rather than by bytes.
+    public var requiredBytes: [UInt8]? {
+        guard let (key, value) = attribute, value.utf8.allSatisfy({ $0 < 0x80 }) else { return nil }
+        if key == .readOnly { return Array("\"readOnly\":\(value)".utf8) }
+        // Usernames are the last part of an ARN or the user name; every other attribute is a whole
+        // string member. Either way the value's JSON-escaped text occurs in the record.
+        var quoted: [UInt8] = []
+        JSONWriter.writeString(value, into: &quoted)
+        return Array(quoted.dropFirst().dropLast())
+    }
+
+    /// Whether `record` may match: false only when it lacks ``requiredBytes``.
+    public func mayMatch(_ record: [UInt8], requiring needle: [UInt8]?) -> Bool {
+        guard let needle, !needle.isEmpty else { return true }
+        return record.withUnsafeBytes { haystack in
+            needle.withUnsafeBytes { pattern in
+                guard let base = haystack.baseAddress, let target = pattern.baseAddress, haystack.count >= pattern.count else { return false }
+                let first = Int32(pattern[0])
+                var offset = 0
+                let lastStart = haystack.count - pattern.count
+                // memchr to each candidate first byte, memcmp for the rest (glibc's memmem is not exported to Swift).
+                while offset <= lastStart, let found = memchr(base + offset, first, lastStart - offset + 1) {
+                    let position = base.distance(to: UnsafeRawPointer(found))
+                    if memcmp(found, target, pattern.count) == 0 { return true }
+                    offset = position + 1
+                }
+                return false
+            }
         }
     }
 
