@@ -30,6 +30,8 @@ let package = Package(
         ),
         .target(name: "CofferStorage", dependencies: ["CofferCore"], swiftSettings: swiftSettings),
         .systemLibrary(name: "CSQLite", providers: [.apt(["libsqlite3-dev"])]),
+        // gzip for `coffer audit export --gzip`, as CloudTrail delivers its log files.
+        .systemLibrary(name: "CZlib", providers: [.apt(["zlib1g-dev"])]),
         .target(
             name: "CofferStorageSQLite",
             dependencies: ["CofferStorage", "CofferCore", "CSQLite"],
@@ -59,7 +61,7 @@ let package = Package(
         .executableTarget(
             name: "coffer",
             dependencies: [
-                "CofferServer", "CofferCore", "CofferServices", "CofferStorage", "CofferStorageSQLite",
+                "CofferServer", "CofferCore", "CofferServices", "CofferStorage", "CofferStorageSQLite", "CZlib",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],

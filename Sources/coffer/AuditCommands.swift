@@ -88,9 +88,11 @@ struct Export: AsyncParsableCommand {
     @OptionGroup var range: AuditRange
     @Option(help: "The directory to write log files to; - writes one document to standard output.") var output = "-"
     @Option(help: "Records per file.") var recordsPerFile = 1000
+    @Flag(help: "Write gzip-compressed .json.gz files, as CloudTrail delivers them (with --output DIR).") var gzip = false
 
     func validate() throws {
         guard recordsPerFile > 0 else { throw ValidationError("--records-per-file must be positive") }
+        guard !gzip || output != "-" else { throw ValidationError("--gzip writes files: give --output DIR") }
     }
 
     func run() async throws {
@@ -115,8 +117,8 @@ struct Export: AsyncParsableCommand {
                 guard !batch.isEmpty else { return }
                 fileCount += 1
                 let document = Array(#"{"Records":["#.utf8) + Array(batch.joined(separator: [UInt8(ascii: ",")])) + Array("]}\n".utf8)
-                let name = String(format: "coffer_CloudTrail_%06d.json", fileCount)
-                try Data(document).write(to: URL(fileURLWithPath: output).appendingPathComponent(name))
+                let name = String(format: "coffer_CloudTrail_%06d.json", fileCount) + (gzip ? ".gz" : "")
+                try Data(gzip ? try Gzip.compress(document) : document).write(to: URL(fileURLWithPath: output).appendingPathComponent(name))
                 written += batch.count
                 batch.removeAll()
             }

@@ -1,5 +1,6 @@
 """The audit trail: every call recorded as a CloudTrail event, LookupEvents, no secret in the trail, fail closed."""
 import datetime
+import gzip
 import json
 import sqlite3
 import subprocess
@@ -183,6 +184,16 @@ def test_no_secret_in_the_trail_the_export_or_the_database(coffer, workload, tmp
     files = sorted(out_dir.glob("*.json"))
     assert len(files) == (len(exported) + 9) // 10
     assert sum(len(json.loads(f.read_text())["Records"]) for f in files) == len(exported)
+    # As CloudTrail delivers them: gzip-compressed, the same records in the same order.
+    gz_dir = tmp_path / "siem-gz"
+    subprocess.run([coffer.binary, "audit", "export", "--data-dir", str(coffer.data_dir), "--output", str(gz_dir), "--records-per-file", "10",
+                    "--gzip"], check=True, capture_output=True)
+    gz_files = sorted(gz_dir.glob("*.json.gz"))
+    assert [f.name for f in gz_files] == [f.name + ".gz" for f in files]
+    assert [r for f in gz_files for r in json.loads(gzip.decompress(f.read_bytes()))["Records"]] == \
+        [r for f in files for r in json.loads(f.read_text())["Records"]]
+    refused = subprocess.run([coffer.binary, "audit", "export", "--data-dir", str(coffer.data_dir), "--gzip"], capture_output=True)
+    assert refused.returncode != 0 and b"--output" in refused.stderr
     coffer.stop()
     for path in coffer.data_dir.glob("coffer.db*"):
         data = path.read_bytes()
