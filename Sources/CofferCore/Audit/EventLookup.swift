@@ -1,5 +1,9 @@
 public import Foundation
+#if canImport(Glibc)
 import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// LookupEvents' query: one lookup attribute, a time range, newest first, paged.
 public struct EventLookup: Sendable {

@@ -1,6 +1,10 @@
 import Crypto
 public import struct Foundation.UUID
+#if canImport(Glibc)
 import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import Synchronization
 
 /// Cryptographically secure randomness, injected so tests can make it repeatable where that matters.
