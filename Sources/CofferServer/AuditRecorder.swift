@@ -46,7 +46,7 @@ struct AuditRecorder: Sendable {
             let principalID = entry.userID ?? ""
             let session = AuditIdentity.Session(
                 issuerPrincipalID: String(principalID.split(separator: ":").first ?? ""), issuerARN: roleARN,
-                issuerUserName: roleARN.split(separator: "/").last.map(String.init) ?? "", creationDate: entry.issued ?? context.requestTime)
+                issuerUserName: String(roleARN.last(after: UInt8(ascii: "/"))), creationDate: entry.issued ?? context.requestTime)
             return AuditIdentity(kind: .assumedRole, principalID: principalID, arn: arn, accountID: account, accessKeyID: context.accessKeyID,
                                  userName: nil, session: session)
         }

@@ -26,7 +26,8 @@ extension CloudTrailHandler {
         let start = try r.date("StartTime")
         let end = try r.date("EndTime")
         if let start, let end, start > end { throw CofferError(.invalidTimeRange, "Start time must be before end time.") }
-        if let category = try r.string("EventCategory"), category != "insight" {
+        let category = try r.string("EventCategory")
+        if let category, category != "insight" {
             throw CofferError(.invalidEventCategory, "\(category) is not a valid event category.")
         }
         let limit = try r.integer("MaxResults") ?? Self.maxResults
@@ -34,7 +35,7 @@ extension CloudTrailHandler {
             throw CofferError(.invalidMaxResults, "MaxResults must be between 1 and \(Self.maxResults).")
         }
         // Coffer records no Insights events: that category is empty.
-        if try r.string("EventCategory") == "insight" { return .object(["Events": []]) }
+        if category == "insight" { return .object(["Events": []]) }
         let fingerprint = Self.fingerprint(attribute, start, end)
         var before: Int?
         if let token = try r.string("NextToken") {

@@ -41,7 +41,7 @@ public struct AuditTrail: Sendable {
     public func writeDigest(at date: Date) async throws -> AuditChain.Digest? {
         try await store.chainStagedAudit()
         guard let last = try await store.auditEntries(before: nil, from: nil, to: nil, limit: 1).first else { return nil }
-        let previous = try await store.auditDigests().last
+        let previous = try await store.latestAuditDigest()
         if let previous, previous.lastSequence >= last.sequence { return nil }
         let digest = try AuditChain.digest(lastSequence: last.sequence, lastHash: last.hash, previous: previous,
                                            createdAt: Int(date.timeIntervalSince1970), key: try await signingKey())
@@ -121,7 +121,7 @@ public struct AuditTrail: Sendable {
                             firstSequence: first, lastSequence: start?.sequence, digests: digests.count)
     }
 
-    /// The stored records whose time is in `from...to`, oldest first, as JSON values.
+    /// The stored records (CloudTrail JSON bytes) whose time is in `from...to`, oldest first.
     public func records(from: Date?, to: Date?, pageSize: Int = 5_000, _ each: ([UInt8]) throws -> Void) async throws {
         var cursor = try await store.auditAnchor()?.sequence ?? 0
         while true {
@@ -136,6 +136,4 @@ public struct AuditTrail: Sendable {
             }
         }
     }
-
-
 }

@@ -52,6 +52,7 @@ final class ObservedStore: CofferStore {
     func chainStagedAudit() async throws { try await base.chainStagedAudit() }
     func appendAuditDigest(_ digest: AuditChain.Digest) async throws { try await base.appendAuditDigest(digest) }
     func auditDigests() async throws -> [AuditChain.Digest] { try await base.auditDigests() }
+    func latestAuditDigest() async throws -> AuditChain.Digest? { try await base.latestAuditDigest() }
     func pruneAudit(before date: Date) async throws -> Int { try await base.pruneAudit(before: date) }
     func auditAnchor() async throws -> AuditAnchor? { try await base.auditAnchor() }
 }

@@ -34,6 +34,8 @@ public protocol AuditStore: Sendable {
     func appendAuditDigest(_ digest: AuditChain.Digest) async throws
     /// Every digest, oldest first.
     func auditDigests() async throws -> [AuditChain.Digest]
+    /// The newest digest: each new digest links to it, once a minute, without reading them all.
+    func latestAuditDigest() async throws -> AuditChain.Digest?
     /// Removes records older than `date` (retention) and keeps the last removed record's position
     /// and hash as the anchor verification starts from; returns how many were removed.
     func pruneAudit(before date: Date) async throws -> Int

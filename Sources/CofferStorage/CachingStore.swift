@@ -157,6 +157,7 @@ public final class CachingStore: CofferStore {
     public func chainStagedAudit() async throws { try await base.chainStagedAudit() }
     public func appendAuditDigest(_ digest: AuditChain.Digest) async throws { try await base.appendAuditDigest(digest) }
     public func auditDigests() async throws -> [AuditChain.Digest] { try await base.auditDigests() }
+    public func latestAuditDigest() async throws -> AuditChain.Digest? { try await base.latestAuditDigest() }
     public func pruneAudit(before date: Date) async throws -> Int { try await base.pruneAudit(before: date) }
     public func auditAnchor() async throws -> AuditAnchor? { try await base.auditAnchor() }
 }

@@ -124,13 +124,16 @@ public final class MemoryStore: CofferStore {
     public func appendAuditDigest(_ digest: AuditChain.Digest) async throws { state.withLock { $0.digests.append(digest) } }
 
     public func auditDigests() async throws -> [AuditChain.Digest] { state.withLock { $0.digests } }
+    public func latestAuditDigest() async throws -> AuditChain.Digest? { state.withLock { $0.digests.last } }
 
     public func pruneAudit(before date: Date) async throws -> Int {
         state.withLock { state in
-            guard let last = state.audit.lastIndex(where: { ($0.time ?? .distantPast) < date }) else { return 0 }
-            state.anchor = AuditAnchor(sequence: state.audit[last].sequence, hash: state.audit[last].hash)
-            state.audit.removeFirst(last + 1)
-            return last + 1
+            // Everything before the first record retention keeps, as the SQLite store prunes.
+            let kept = state.audit.firstIndex(where: { ($0.time ?? .distantPast) >= date }) ?? state.audit.count
+            guard kept > 0 else { return 0 }
+            state.anchor = AuditAnchor(sequence: state.audit[kept - 1].sequence, hash: state.audit[kept - 1].hash)
+            state.audit.removeFirst(kept)
+            return kept
         }
     }
 

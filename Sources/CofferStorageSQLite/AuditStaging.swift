@@ -42,9 +42,16 @@ final class AuditStaging: Sendable {
             .sorted { $0.0 < $1.0 }
         var initial = State()
         for (generation, path) in leftovers {
-            initial.records += Self.read(path)
-            initial.closed.append(path)
             initial.generation = generation
+            let records = Self.read(path)
+            // A file with no whole record (the last run's current file, after a clean stop) has
+            // nothing to chain: without this, every restart would leave one behind.
+            guard !records.isEmpty else {
+                _ = Foundation.unlink(path)
+                continue
+            }
+            initial.records += records
+            initial.closed.append(path)
         }
         state = Mutex(initial)
         try state.withLock { try Self.open(&$0, prefix: prefix) }

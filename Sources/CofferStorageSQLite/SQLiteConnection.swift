@@ -123,28 +123,24 @@ final class SQLiteConnection: @unchecked Sendable {
 
     /// Runs `body` in an immediate transaction, rolling back if it throws.
     func transaction<T>(_ body: () throws -> T) throws -> T {
-        try executeScript("BEGIN IMMEDIATE")
-        do {
-            let result = try body()
-            try executeScript("COMMIT")
-            return result
-        } catch {
-            try? executeScript("ROLLBACK")
-            throw error
-        }
+        try enclosed(begin: "BEGIN IMMEDIATE", commit: "COMMIT", undo: ["ROLLBACK"], body)
     }
 
     /// Runs `body` in a savepoint of the open transaction, undoing only its own changes if it throws.
     func savepoint<T>(_ body: () throws -> T) throws -> T {
-        try executeScript("SAVEPOINT job")
+        try enclosed(begin: "SAVEPOINT job", commit: "RELEASE job", undo: ["ROLLBACK TO job", "RELEASE job"], body)
+    }
+
+    private func enclosed<T>(begin: String, commit: String, undo: [String], _ body: () throws -> T) throws -> T {
+        try executeScript(begin)
         do {
             let result = try body()
-            try executeScript("RELEASE job")
+            try executeScript(commit)
             return result
         } catch {
+            // A chain tail cached by the undone work is no longer the chain's tail.
             auditTail = nil
-            try? executeScript("ROLLBACK TO job")
-            try? executeScript("RELEASE job")
+            for statement in undo { try? executeScript(statement) }
             throw error
         }
     }

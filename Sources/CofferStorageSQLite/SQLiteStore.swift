@@ -131,8 +131,16 @@ public final class SQLiteStore: CofferStore {
     }
 
     public func auditDigests() async throws -> [AuditChain.Digest] {
+        try await digests("ORDER BY last_sequence")
+    }
+
+    public func latestAuditDigest() async throws -> AuditChain.Digest? {
+        try await digests("ORDER BY last_sequence DESC LIMIT 1").first
+    }
+
+    private func digests(_ order: String) async throws -> [AuditChain.Digest] {
         try await database.read { db in
-            try db.query("SELECT last_sequence, last_hash, previous_digest_hash, created_at, signature FROM audit_digests ORDER BY last_sequence")
+            try db.query("SELECT last_sequence, last_hash, previous_digest_hash, created_at, signature FROM audit_digests " + order)
                 .map { row in
                     AuditChain.Digest(lastSequence: Int(row[0].integer ?? 0), lastHash: row[1].blob ?? [], previousDigestHash: row[2].blob ?? [],
                                       createdAt: Int(row[3].integer ?? 0), signature: row[4].blob ?? [])
@@ -142,8 +150,12 @@ public final class SQLiteStore: CofferStore {
 
     public func pruneAudit(before date: Date) async throws -> Int {
         try await database.write { db in
-            guard let last = try db.query("SELECT sequence, hash FROM audit_records WHERE time < ? ORDER BY sequence DESC LIMIT 1",
-                                          [.real(date.timeIntervalSince1970)]).first
+            // Oldest first, stopping at the first record retention keeps: this runs at every digest,
+            // and a scan from the newest end (there is no time index) would read the whole trail.
+            let kept = try db.query("SELECT sequence FROM audit_records WHERE time >= ? ORDER BY sequence LIMIT 1",
+                                    [.real(date.timeIntervalSince1970)]).first?[0].integer
+            guard let last = try db.query("SELECT sequence, hash FROM audit_records WHERE sequence < ? ORDER BY sequence DESC LIMIT 1",
+                                          [.integer(kept ?? Int64.max)]).first
             else { return 0 }
             let anchor = AuditAnchor(sequence: Int(last[0].integer ?? 0), hash: last[1].blob ?? [])
             // By sequence, not time: the kept chain must stay contiguous after the anchor.

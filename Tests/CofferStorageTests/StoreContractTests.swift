@@ -219,6 +219,19 @@ import Testing
         #expect(entries.map { String(decoding: $0.record, as: UTF8.self) } == ["read 1", "read 2", "write"])
     }
 
+    /// Restarts do not pile up empty staging files: a file with no record in it is removed.
+    @Test func restartsLeaveOneStagingFile() async throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("coffer-restarts-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let path = dir.appendingPathComponent("coffer.db").path
+        for _ in 0..<3 {
+            let store = try SQLiteStore(path: path, chainKey: Backend.chainKey)
+            await store.close()
+        }
+        let staged = try FileManager.default.contentsOfDirectory(atPath: dir.path).filter { $0.contains("audit-staged") }
+        #expect(staged.count == 1)
+    }
+
     /// What one process staged and did not chain (it was killed) is chained first by the next.
     @Test func stagedRecordsSurviveTheProcess() async throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("coffer-staging-\(UUID().uuidString)")

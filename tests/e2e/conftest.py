@@ -5,6 +5,7 @@ import shutil
 import signal
 import socket
 import subprocess
+import threading
 import time
 import urllib.request
 from pathlib import Path
@@ -145,3 +146,17 @@ def fails(call, code, message_part=None):
     if message_part is not None:
         assert message_part in error["Message"], error
     return error["Message"]
+
+
+def kill9_under_load(node, writer, seconds, workers=4):
+    """Runs `writer(worker, stop)` on `workers` threads, kills the server with SIGKILL after `seconds`,
+    then stops and joins the writers (whose calls fail once the server is gone)."""
+    stop = threading.Event()
+    threads = [threading.Thread(target=writer, args=(w, stop)) for w in range(workers)]
+    for t in threads:
+        t.start()
+    time.sleep(seconds)
+    node.kill9()
+    stop.set()
+    for t in threads:
+        t.join(timeout=30)

@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from conftest import Coffer, fails
+from conftest import Coffer, fails, kill9_under_load
 
 
 def verify(coffer, data_dir=None, *extra):
@@ -104,9 +104,9 @@ def test_verify_over_a_time_range(stopped_trail):
 def test_kill9_under_write_load_keeps_every_acknowledged_record(coffer):
     sm = coffer.client()
     sm.create_secret(Name="load", SecretString="0")
-    acknowledged, stop = [], threading.Event()
+    acknowledged = []
 
-    def writer(worker):
+    def writer(worker, stop):
         client = coffer.client()
         n = 0
         while not stop.is_set():
@@ -118,14 +118,7 @@ def test_kill9_under_write_load_keeps_every_acknowledged_record(coffer):
             except Exception:
                 return
 
-    threads = [threading.Thread(target=writer, args=(w,)) for w in range(4)]
-    for t in threads:
-        t.start()
-    time.sleep(3)
-    coffer.kill9()
-    stop.set()
-    for t in threads:
-        t.join()
+    kill9_under_load(coffer, writer, seconds=3)
     assert len(acknowledged) > 20
     coffer.start()
     code, report = verify(coffer)

@@ -1,18 +1,16 @@
 """Acknowledged writes survive kill -9; secret values never sit in the clear on disk or in logs."""
 import threading
-import time
 
-from conftest import Coffer
+from conftest import Coffer, kill9_under_load
 
 
 def test_every_acknowledged_write_survives_kill_9(binary, tmp_path):
     node = Coffer(binary, tmp_path / "crash").start()
     sm = node.client()
     acknowledged = {}
-    stop = threading.Event()
     lock = threading.Lock()
 
-    def writer(w):
+    def writer(w, stop):
         client = node.client()
         i = 0
         while not stop.is_set():
@@ -26,14 +24,7 @@ def test_every_acknowledged_write_survives_kill_9(binary, tmp_path):
             with lock:
                 acknowledged[name] = (version, value + "-b")
 
-    threads = [threading.Thread(target=writer, args=(w,)) for w in range(4)]
-    for t in threads:
-        t.start()
-    time.sleep(2.0)
-    node.kill9()
-    stop.set()
-    for t in threads:
-        t.join(timeout=30)
+    kill9_under_load(node, writer, seconds=2.0)
     assert len(acknowledged) > 20, "the load did not get going"
 
     node.start()

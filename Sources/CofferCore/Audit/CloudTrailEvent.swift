@@ -46,7 +46,7 @@ public struct AuditIdentity: Sendable, Equatable {
         switch kind {
         case .root: return "root"
         case .iamUser: return userName
-        case .assumedRole: return arn.flatMap { $0.split(separator: "/").last.map(String.init) }
+        case .assumedRole: return arn.map { String($0.last(after: UInt8(ascii: "/"))) }
         case .awsService: return invokedBy
         }
     }
