@@ -46,10 +46,16 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // Rotation functions: HTTP, command, and the built-ins.
+        .target(
+            name: "CofferRotators",
+            dependencies: ["CofferCore", "CofferServices", .product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: swiftSettings
+        ),
         .target(
             name: "CofferServer",
             dependencies: [
-                "CofferCore", "CofferStorage", "CofferStorageSQLite", "CofferWire", "CofferServices",
+                "CofferCore", "CofferStorage", "CofferStorageSQLite", "CofferWire", "CofferServices", "CofferRotators",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -61,7 +67,7 @@ let package = Package(
         .executableTarget(
             name: "coffer",
             dependencies: [
-                "CofferServer", "CofferCore", "CofferServices", "CofferStorage", "CofferStorageSQLite", "CZlib",
+                "CofferServer", "CofferCore", "CofferServices", "CofferStorage", "CofferStorageSQLite", "CofferRotators", "CZlib",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],

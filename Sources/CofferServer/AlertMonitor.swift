@@ -105,6 +105,12 @@ final class AlertMonitor: Sendable {
                     details: ["problem": .string(problem), "position": position.map { .number(Double($0)) } ?? .null]))
     }
 
+    /// A rotation step failed; the message names the step and the function, never a value.
+    func rotationFailed(secretARN: String, step: String, message: String) {
+        raise(Alert(kind: "rotation-failed", text: "Coffer: rotation of \(secretARN) failed during \(step)",
+                    details: ["secret": .string(secretARN), "step": .string(step), "error": .string(message)]))
+    }
+
     private func raise(_ alert: Alert) { outbox.yield(alert) }
 
     private static func deliver(_ alert: Alert, to hook: String, settings: AlertSettings, logger: Logger) async {

@@ -1,3 +1,4 @@
+public import CofferRotators
 import Foundation
 
 /// Settings for `coffer serve`, read in the order command line > environment > config file.
@@ -15,6 +16,14 @@ public struct CofferConfiguration: Sendable, Equatable {
     /// How often a signed digest closes the audit chain (also written at shutdown).
     public var auditDigestIntervalSeconds: Double = 60
     public var alerts = AlertSettings()
+    /// Registered rotation functions (`rotation.functions`), reloaded on SIGHUP.
+    public var rotationFunctions: [RotationFunctionSpec] = []
+    /// How often the rotation scheduler looks for due rotations.
+    public var rotationIntervalSeconds: Double = 5
+    /// How long a node holds a rotation it started before another run may take it over (after a crash).
+    public var rotationLeaseSeconds: Double = 600
+    /// Where the config file was read from, for reloading.
+    public var configFile: String?
 
     public init() {}
 
@@ -36,6 +45,16 @@ public struct CofferConfiguration: Sendable, Equatable {
             if let v = audit["retentionDays"] as? Double { auditRetentionDays = v }
             if let v = audit["digestIntervalSeconds"] as? Double { auditDigestIntervalSeconds = v }
         }
+        if let section = object["rotation"] as? [String: Any] {
+            if let list = section["functions"] as? [[String: Any]] {
+                rotationFunctions = try list.map { try RotationFunctionSpec(json: $0) }
+                let names = rotationFunctions.map(\.name)
+                guard Set(names).count == names.count else { throw ConfigurationError("rotation.functions: every name must be unique") }
+            }
+            if let v = section["intervalSeconds"] as? Double { rotationIntervalSeconds = v }
+            if let v = section["leaseSeconds"] as? Double { rotationLeaseSeconds = v }
+        }
+        configFile = path
         if let section = object["alerts"] as? [String: Any] {
             if let v = section["webhooks"] as? [String] { alerts.webhooks = v }
             if let v = section["denialThreshold"] as? Int { alerts.denialThreshold = v }
@@ -48,6 +67,9 @@ public struct CofferConfiguration: Sendable, Equatable {
     }
 
     func validate() throws {
+        guard rotationIntervalSeconds > 0, rotationLeaseSeconds > 0 else {
+            throw ConfigurationError("rotation.intervalSeconds and rotation.leaseSeconds must be positive")
+        }
         guard auditRetentionDays > 0, auditDigestIntervalSeconds > 0 else {
             throw ConfigurationError("audit.retentionDays and audit.digestIntervalSeconds must be positive")
         }

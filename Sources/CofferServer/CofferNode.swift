@@ -1,8 +1,10 @@
 import CofferCore
+public import CofferRotators
 import CofferServices
 import CofferStorage
 import CofferStorageSQLite
 import Foundation
+import Synchronization
 public import Logging
 
 /// One running Coffer: storage, keys, credentials, services and the HTTP listener.
@@ -15,6 +17,9 @@ public final class CofferNode: Sendable {
     private let auditUpkeep: Task<Void, Never>
     private let trail: AuditTrail
     private let alerts: AlertMonitor?
+    private let rotationScheduler: RotationScheduler
+    /// The registered rotation functions; ``reloadRotationFunctions(_:)`` replaces them.
+    public let rotationFunctions: RotationFunctionRegistry
     private let clock: any WallClock
     public let accountID: String
     private let logger: Logger
@@ -63,12 +68,32 @@ public final class CofferNode: Sendable {
         let sts = STSService(iam: iam, access: access, store: store, root: root, clock: clock, random: random)
         let keyring = KMSKeyring(kms: kms, root: root)
         let service = SecretsManagerService(store: store, keyring: keyring, clock: clock, random: random)
+        let boundPort = Mutex<Int?>(nil)
+        let host = configuration.host == "0.0.0.0" || configuration.host == "::" ? "127.0.0.1" : configuration.host
+        let registry = RotationFunctionRegistry(specs: configuration.rotationFunctions, environment: .init(
+            secrets: service,
+            credentials: { role, session, seconds in
+                let issued = try await sts.serviceSession(roleARN: role, sessionName: session, durationSeconds: seconds)
+                return TemporaryCredentials(accessKeyID: issued.accessKeyID, secretAccessKey: issued.secret, sessionToken: issued.token)
+            },
+            endpoint: { "http://\(host.contains(":") ? "[\(host)]" : host):\(boundPort.withLock { $0 } ?? configuration.port)" },
+            logDirectory: configuration.dev ? nil : configuration.dataDirectory + "/rotation-logs",
+            environment: environment, random: random))
+        rotationFunctions = registry
+        let rotation = RotationService(secrets: service, store: store, functions: registry, clock: clock, random: random,
+                                       leaseSeconds: configuration.rotationLeaseSeconds) { arn, step, message in
+            logger.warning("rotation failed", metadata: ["secret": "\(arn)", "step": "\(step.rawValue)"])
+            alerts?.rotationFailed(secretARN: arn, step: step.rawValue, message: message)
+        }
+        let scheduler = RotationScheduler(service: rotation, interval: configuration.rotationIntervalSeconds, logger: logger)
+        rotationScheduler = scheduler
         let parameters = ParameterStoreService(store: store, keyring: keyring, root: root, secrets: service, clock: clock, random: random)
         let processor = RequestProcessor(
             verifier: SigV4Verifier(clock: clock, unsafeAcceptAnySecret: configuration.dev), clock: clock, credentials: credentials,
             devAccount: configuration.dev ? accountID : nil,
             jsonServices: [
-                "secretsmanager": JSONService(signingName: "secretsmanager", handler: SecretsManagerHandler(service: service, access: access, kms: kms)),
+                "secretsmanager": JSONService(signingName: "secretsmanager", handler: SecretsManagerHandler(
+                    service: service, rotation: rotation, access: access, kms: kms, rotationAccepted: { scheduler.wake() })),
                 "TrentService": JSONService(signingName: "kms", handler: KMSHandler(service: kms, access: access)),
                 "AmazonSSM": JSONService(signingName: "ssm", handler: ParameterStoreHandler(service: parameters, access: access, kms: kms)),
                 "com.amazonaws.cloudtrail.v20131101.CloudTrail_20131101": JSONService(
@@ -78,6 +103,8 @@ public final class CofferNode: Sendable {
             queryServices: ["sts": STSHandler(credentials: credentials, access: access, service: sts), "iam": IAMHandler(service: iam, access: access)],
             random: random, logger: logger, version: Self.version, recorder: recorder)
         server = try await HTTPServer(host: configuration.host, port: configuration.port, processor: processor, logger: logger)
+        let listening = server.localPort
+        boundPort.withLock { $0 = listening }
         let interval = configuration.purgeIntervalSeconds
         purge = Task {
             while !Task.isCancelled {
@@ -152,6 +179,7 @@ public final class CofferNode: Sendable {
     /// Stops accepting connections, finishes in-flight requests, signs a last digest, and closes
     /// the database cleanly.
     public func shutdown() async {
+        rotationScheduler.stop()
         purge.cancel()
         auditUpkeep.cancel()
         await server.shutdown()

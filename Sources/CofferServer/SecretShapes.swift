@@ -21,9 +21,26 @@ enum SecretShapes {
         out["LastChangedDate"] = JSONResponse.timestamp(secret.lastChangedDate)
         if let accessed = secret.lastAccessedDate { out["LastAccessedDate"] = JSONResponse.timestamp(accessed) }
         if let deleted = secret.deletedDate { out["DeletedDate"] = JSONResponse.timestamp(deleted) }
+        if let rotation = secret.rotation {
+            out["RotationEnabled"] = .bool(rotation.enabled)
+            out["RotationLambdaARN"] = .string(rotation.lambdaARN)
+            if let rules = rotation.reportedRules { out["RotationRules"] = rotationRules(rules) }
+            if rotation.enabled {
+                if let rotated = secret.lastRotatedDate { out["LastRotatedDate"] = JSONResponse.timestamp(rotated) }
+                if let next = rotation.nextRotationDate { out["NextRotationDate"] = JSONResponse.timestamp(next) }
+            }
+        }
         if !secret.tags.isEmpty || secret.tagged == true { out["Tags"] = tagList(secret.tags) }
         out["CreatedDate"] = JSONResponse.timestamp(secret.createdDate)
         return out
+    }
+
+    static func rotationRules(_ rules: RotationRules) -> JSONValue {
+        var out = JSONObject()
+        if let days = rules.automaticallyAfterDays { out["AutomaticallyAfterDays"] = .number(Double(days)) }
+        if let duration = rules.duration { out["Duration"] = .string(duration) }
+        if let expression = rules.scheduleExpression { out["ScheduleExpression"] = .string(expression) }
+        return .object(out)
     }
 
     static func versionsToStages(_ secret: Secret) -> JSONValue {

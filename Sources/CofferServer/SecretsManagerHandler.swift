@@ -6,13 +6,15 @@ import Foundation
 /// Translates Secrets Manager's JSON 1.1 wire shapes to ``SecretsManagerService`` calls and back.
 struct SecretsManagerHandler: JSONServiceHandler {
     let service: SecretsManagerService
+    let rotation: RotationService
     let access: AccessControl
     let kms: KMSService
+    /// Wakes the rotation runner when RotateSecret accepted a rotation to run now.
+    let rotationAccepted: @Sendable () -> Void
 
     /// Operations the later issues bring; they answer NotImplemented rather than a fake success.
     static let pending: Set<String> = [
-        "RotateSecret", "CancelRotateSecret", "ReplicateSecretToRegions", "RemoveRegionsFromReplication",
-        "StopReplicationToReplica",
+        "ReplicateSecretToRegions", "RemoveRegionsFromReplication", "StopReplicationToReplica",
     ]
 
     func handle(_ operation: String, _ request: JSONRequest, context: CallerContext) async throws -> JSONValue {
@@ -37,6 +39,8 @@ struct SecretsManagerHandler: JSONServiceHandler {
         case "GetResourcePolicy": return try await getResourcePolicy(request, scope)
         case "DeleteResourcePolicy": return try await deleteResourcePolicy(request, scope)
         case "ValidateResourcePolicy": return try await validateResourcePolicy(request, scope)
+        case "RotateSecret": return try await rotateSecret(request, context)
+        case "CancelRotateSecret": return try await cancelRotateSecret(request, scope)
         default:
             if Self.pending.contains(operation) {
                 throw CofferError(.notImplemented, "Coffer does not implement secretsmanager:\(operation) yet.")
@@ -234,8 +238,10 @@ struct SecretsManagerHandler: JSONServiceHandler {
     }
 
     private func putSecretValue(_ r: JSONRequest, _ scope: ResourceScope) async throws -> JSONValue {
-        if try r.string("RotationToken") != nil {
-            throw CofferError(.notImplemented, "Coffer does not implement RotationToken yet.")
+        if let rotationToken = try r.string("RotationToken", min: 36, max: 256, sensitive: true),
+            !rotationToken.utf8.allSatisfy({ $0 == UInt8(ascii: "-") || (0x30...0x39).contains($0) || (0x41...0x5A).contains($0) || (0x61...0x7A).contains($0) })
+        {
+            throw CofferError.validation("1 validation error detected: Value at 'rotationToken' failed to satisfy constraint: Member must satisfy regular expression pattern: ^[a-zA-Z0-9\\-]+$")
         }
         let input = PutSecretValueInput(
             secretID: try secretID(r), clientRequestToken: try token(r), value: try value(r),
@@ -371,6 +377,38 @@ struct SecretsManagerHandler: JSONServiceHandler {
 
     private func deleteResourcePolicy(_ r: JSONRequest, _ scope: ResourceScope) async throws -> JSONValue {
         .object(SecretShapes.arnAndName(try await service.deleteResourcePolicy(secretID: try secretID(r), in: scope)))
+    }
+
+    private func rotateSecret(_ r: JSONRequest, _ context: CallerContext) async throws -> JSONValue {
+        let id = try secretID(r)
+        let token = try token(r)
+        let lambdaARN = try r.string("RotationLambdaARN", max: 2048)
+        var rules: RotationRules?
+        if let structure = try r.structure("RotationRules") {
+            rules = RotationRules(
+                automaticallyAfterDays: try structure.integer("AutomaticallyAfterDays", min: 1, max: 1000),
+                scheduleExpression: try structure.string("ScheduleExpression", min: 1, max: 256),
+                duration: try structure.string("Duration", min: 2, max: 3))
+        }
+        let immediately = try r.bool("RotateImmediately") ?? true
+        if let lambdaARN, !context.isRoot {
+            // As on AWS, the caller must also be allowed to invoke the function.
+            try await access.authorize(context, action: "lambda:InvokeFunction", resource: lambdaARN, keys: [:], resourcePolicy: nil)
+        }
+        let result = try await rotation.rotateSecret(
+            RotateSecretInput(secretID: id, clientRequestToken: token, lambdaARN: lambdaARN, rules: rules, rotateImmediately: immediately),
+            in: context.scope)
+        rotationAccepted()
+        var out = SecretShapes.arnAndName(result.secret)
+        out["VersionId"] = .string(result.versionID)
+        return .object(out)
+    }
+
+    private func cancelRotateSecret(_ r: JSONRequest, _ scope: ResourceScope) async throws -> JSONValue {
+        let result = try await rotation.cancelRotateSecret(secretID: try secretID(r), in: scope)
+        var out = SecretShapes.arnAndName(result.secret)
+        if let version = result.versionID { out["VersionId"] = .string(version) }
+        return .object(out)
     }
 
     private func validateResourcePolicy(_ r: JSONRequest, _ scope: ResourceScope) async throws -> JSONValue {

@@ -28,6 +28,7 @@ final class ObservedStore: CofferStore {
         try await base.removeRecord(arn: arn)
     }
     func recordsDue(forDeletionAt date: Date) async throws -> [(kind: String, arn: String)] { try await base.recordsDue(forDeletionAt: date) }
+    func recordsDue(kind: String, at date: Date, limit: Int) async throws -> [String] { try await base.recordsDue(kind: kind, at: date, limit: limit) }
     func accessKey(id: String) async throws -> StoredAccessKey? { try await base.accessKey(id: id) }
     func putAccessKey(_ key: StoredAccessKey) async throws {
         defer { bump() }

@@ -89,6 +89,18 @@ public struct STSService: Sendable {
                                sourceIdentity: input.sourceIdentity, duration: duration, packed: packed > 0 ? packed * 100 / 2048 : nil)
     }
 
+    /// Credentials of `roleARN` for work Coffer does as a service (a rotation command runs with
+    /// its execution role's credentials, as a Lambda does). The operator named the role when
+    /// registering the function, so no caller's trust is checked; the session's policies are the role's.
+    public func serviceSession(roleARN: String, sessionName: String, durationSeconds: Int) async throws -> Issued {
+        guard let role = try await iam.role(arn: roleARN), let account = ARN(roleARN)?.account else {
+            throw CofferError(.noSuchEntity, "The role \(roleARN) cannot be found.")
+        }
+        let sessionARN = "arn:aws:sts::\(account):assumed-role/\(role.roleName)/\(sessionName)"
+        return try await issue(account: account, principalARN: sessionARN, roleARN: role.arn, principalID: "\(role.roleID):\(sessionName)",
+                               policies: [], tags: [], sourceIdentity: nil, duration: durationSeconds, packed: nil)
+    }
+
     public func getSessionToken(durationSeconds: Int?, caller: CallerContext) async throws -> Issued {
         let duration = durationSeconds ?? (caller.isRoot ? 3600 : 43_200)
         guard duration >= 900, duration <= (caller.isRoot ? 3600 : 129_600) else {

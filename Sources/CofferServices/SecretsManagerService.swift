@@ -9,12 +9,14 @@ public struct SecretsManagerService: Sendable {
     let keyring: any Keyring
     let clock: any WallClock
     let random: any RandomSource
+    let rotationEvents: RotationEvents
 
     public init(store: any CofferStore, keyring: any Keyring, clock: any WallClock, random: any RandomSource) {
         self.store = store
         self.keyring = keyring
         self.clock = clock
         self.random = random
+        self.rotationEvents = RotationEvents(store: store, random: random, clock: clock)
     }
 
     static let notFound = CofferError(.resourceNotFound, "Secrets Manager can't find the specified secret.")
@@ -141,20 +143,46 @@ public struct SecretsManagerService: Sendable {
     private func addVersion(to secret: Secret, value: SecretValue, token: String?, stages: [String], scope: ResourceScope)
         async throws -> SecretWriteResult
     {
+        var base = secret
         if let token, let existing = secret.version(id: token) {
-            try checkIdempotent(existing, value: value, token: token, arn: secret.arn)
-            return SecretWriteResult(secret: secret, versionID: token, versionStages: existing.stages)
+            if existing.isPendingStub == true {
+                // A rotation function's createSecret fills the empty AWSPENDING version the rotation began with.
+                base.versions.removeAll { $0.versionID == token }
+            } else {
+                try checkIdempotent(existing, value: value, token: token, arn: secret.arn)
+                return SecretWriteResult(secret: secret, versionID: token, versionStages: existing.stages)
+            }
         }
         let now = clock.now()
         let id = token ?? random.uuidString()
         let sealed = try await seal(value, arn: secret.arn, versionID: id, kmsKeyID: secret.kmsKeyID, scope: scope)
-        var updated = VersionStages.addVersion(newVersion(id, value, stages: stages, now, key: sealed.keyName), to: secret)
+        let keptStages = secret.version(id: id)?.stages ?? []
+        var updated = VersionStages.addVersion(newVersion(id, value, stages: keptStages + stages.filter { !keptStages.contains($0) }, now,
+                                                          key: sealed.keyName), to: base)
+        var abandoned: RotationJob?
+        if stages.contains(StagingLabel.current) {
+            (updated, abandoned) = Self.afterManualChange(updated, newCurrent: id, now: now)
+        }
         updated.revision += 1
         updated.lastChangedDate = now
         try await store.write(RecordWrite(
             .update(expectedRevision: secret.revision), scope: scope, record: updated, newValues: [(id, sealed.sealed)],
             removedVersionIDs: VersionStages.removedVersionIDs(before: secret, after: updated)))
+        if let abandoned { try await rotationEvents.abandoned(updated, job: abandoned) }
         return SecretWriteResult(secret: updated, versionID: id, versionStages: updated.version(id: id)?.stages ?? stages)
+    }
+
+    /// A new AWSCURRENT written by hand counts as a rotation for the schedule, and abandons a
+    /// rotation under way (unless it is that rotation's own version).
+    static func afterManualChange(_ secret: Secret, newCurrent: String, now: Date) -> (Secret, abandoned: RotationJob?) {
+        var secret = secret
+        var abandoned: RotationJob?
+        if let job = secret.rotationJob, job.token != newCurrent {
+            abandoned = job
+            secret = RotationLabels.abandon(secret)
+        }
+        if secret.rotationJob == nil { secret.rotation?.reschedule(from: now, key: secret.arn) }
+        return (secret, abandoned)
     }
 
     private func checkIdempotent(_ version: SecretVersion, value: SecretValue?, token: String, arn: String) throws(CofferError) {
@@ -181,6 +209,16 @@ public struct SecretsManagerService: Sendable {
             ? "DefaultEncryptionKey"
             : ARN(service: "kms", region: scope.region, account: scope.account, resource: "key/\(key.keyID)").description
         return (sealed, keyName)
+    }
+
+    /// A copy of a version's sealed value, bound to another version id of the same secret.
+    func reseal(_ sealed: [UInt8], of secret: Secret, from versionID: String, to newVersionID: String) async throws -> [UInt8] {
+        let scope = ARN(secret.arn).map { ResourceScope(account: $0.account, region: $0.region) }!
+        let wrapping = try await keyring.wrappingKey(for: try Envelope.header(of: sealed), scope: scope, service: "secretsmanager")
+        let plaintext = try Envelope.open(sealed, context: Self.context(arn: secret.arn, versionID: versionID)) { _ in wrapping }
+        let isString = secret.version(id: versionID)?.isString ?? true
+        let value: SecretValue = isString ? .string(String(decoding: plaintext, as: UTF8.self)) : .binary(plaintext)
+        return try await seal(value, arn: secret.arn, versionID: newVersionID, kmsKeyID: secret.kmsKeyID, scope: scope).sealed
     }
 
     /// The associated data that binds a sealed value to its secret and version.
@@ -312,7 +350,8 @@ public struct SecretsManagerService: Sendable {
         secretID: String, includeDeprecated: Bool, maxResults: Int?, nextToken: String?, in scope: ResourceScope
     ) async throws -> (secret: Secret, versions: [SecretVersion], nextToken: String?) {
         let secret = try await require(secretID, in: scope)
-        let versions = secret.versions.reversed().filter { includeDeprecated || !$0.stages.isEmpty }
+        // The empty AWSPENDING version a rotation starts with is not listed until it has a value.
+        let versions = secret.versions.reversed().filter { (includeDeprecated || !$0.stages.isEmpty) && $0.isPendingStub != true }
         let page = try Pagination.page(Array(versions), size: maxResults ?? 100, token: nextToken)
         return (secret, page.items, page.nextToken)
     }

@@ -136,6 +136,10 @@ public final class CachingStore: CofferStore {
         try await base.recordsDue(forDeletionAt: date)
     }
 
+    public func recordsDue(kind: String, at date: Date, limit: Int) async throws -> [String] {
+        try await base.recordsDue(kind: kind, at: date, limit: limit)
+    }
+
     public func accessKey(id: String) async throws -> StoredAccessKey? { try await base.accessKey(id: id) }
     public func putAccessKey(_ key: StoredAccessKey) async throws { try await base.putAccessKey(key) }
     public func accessKeys(principalARN: String) async throws -> [StoredAccessKey] { try await base.accessKeys(principalARN: principalARN) }

@@ -155,6 +155,15 @@ public final class MemoryStore: CofferStore {
         }
     }
 
+    public func recordsDue(kind: String, at date: Date, limit: Int) async throws -> [String] {
+        state.withLock { state in
+            state.records.values.compactMap { entry -> (Date, String)? in
+                guard entry.kind == kind, let due = entry.record.dueDate, due <= date else { return nil }
+                return (due, entry.record.arn)
+            }.sorted { $0.0 < $1.0 }.prefix(limit).map(\.1)
+        }
+    }
+
     public func accessKey(id: String) async throws -> StoredAccessKey? { state.withLock { $0.accessKeys[id] } }
 
     public func putAccessKey(_ key: StoredAccessKey) async throws {

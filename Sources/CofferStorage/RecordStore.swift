@@ -13,6 +13,13 @@ public protocol Record: Codable, Sendable, Equatable {
     var revision: Int { get set }
     /// When the record is due to be removed for good, if it is scheduled for deletion.
     var deletionDate: Date? { get }
+    /// When background work (a secret's rotation) must next look at the record; indexed, so that
+    /// finding what is due costs the number due, not the number of records.
+    var dueDate: Date? { get }
+}
+
+extension Record {
+    public var dueDate: Date? { nil }
 }
 
 /// A change to one record, committed atomically: the new document, the sealed values of new
@@ -70,6 +77,8 @@ public protocol RecordStore: Sendable {
     func removeRecord(arn: String) async throws
     /// Records whose deletion date is at or before `date`, across all scopes and kinds.
     func recordsDue(forDeletionAt date: Date) async throws -> [(kind: String, arn: String)]
+    /// ARNs of records of `kind` whose ``Record/dueDate`` is at or before `date`, earliest first.
+    func recordsDue(kind: String, at date: Date, limit: Int) async throws -> [String]
 }
 
 /// An access key as storage keeps it: the secret half sealed under the root key.
@@ -115,6 +124,7 @@ public typealias CofferStore = RecordStore & CredentialStore & SettingStore & Au
 
 extension Secret: Record {
     public static let kind = "secret"
+    public var dueDate: Date? { RotationLabels.dueDate(self) }
 }
 
 extension KMSKey: Record {

@@ -246,6 +246,11 @@ enum Migrations {
         """,
         // Every audit append paid for this index; time ranges are read along the sequence instead.
         "DROP INDEX audit_records_time;",
+        // The rotation scheduler finds what is due through this index: a tick costs what is due.
+        """
+        ALTER TABLE records ADD COLUMN due_date REAL;
+        CREATE INDEX records_due ON records(due_date) WHERE due_date IS NOT NULL;
+        """,
     ]
 
     static func apply(to connection: SQLiteConnection) throws {

@@ -56,19 +56,20 @@ public final class SQLiteStore: CofferStore {
         try await database.write { db in
             let record = write.record
             let deletion: SQLiteValue = record.deletionDate.map { .real($0.timeIntervalSince1970) } ?? .null
+            let due: SQLiteValue = record.dueDate.map { .real($0.timeIntervalSince1970) } ?? .null
             switch write.kind {
             case .create:
                 do {
                     try db.query(
-                        "INSERT INTO records(arn, kind, account, region, name, revision, deletion_date, doc) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                        "INSERT INTO records(arn, kind, account, region, name, revision, deletion_date, due_date, doc) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                         [.text(record.arn), .text(R.kind), .text(write.scope.account), .text(write.scope.region), .text(record.name),
-                         .integer(Int64(record.revision)), deletion, .blob(doc)])
+                         .integer(Int64(record.revision)), deletion, due, .blob(doc)])
                 } catch let error as SQLiteError where error.isConstraintViolation {
                     throw StorageError.nameTaken
                 }
             case .update(let expected):
-                try db.query("UPDATE records SET name = ?, revision = ?, deletion_date = ?, doc = ? WHERE arn = ? AND revision = ?",
-                             [.text(record.name), .integer(Int64(record.revision)), deletion, .blob(doc), .text(record.arn),
+                try db.query("UPDATE records SET name = ?, revision = ?, deletion_date = ?, due_date = ?, doc = ? WHERE arn = ? AND revision = ?",
+                             [.text(record.name), .integer(Int64(record.revision)), deletion, due, .blob(doc), .text(record.arn),
                               .integer(Int64(expected))])
                 guard try db.query("SELECT changes()").first?[0].integer == 1 else { throw StorageError.conflict }
             }
@@ -216,6 +217,13 @@ public final class SQLiteStore: CofferStore {
         try await database.read { db in
             try db.query("SELECT kind, arn FROM records WHERE deletion_date IS NOT NULL AND deletion_date <= ?",
                          [.real(date.timeIntervalSince1970)]).map { (kind: $0[0].text ?? "", arn: $0[1].text ?? "") }
+        }
+    }
+
+    public func recordsDue(kind: String, at date: Date, limit: Int) async throws -> [String] {
+        try await database.read { db in
+            try db.query("SELECT arn FROM records WHERE due_date <= ? AND kind = ? ORDER BY due_date LIMIT ?",
+                         [.real(date.timeIntervalSince1970), .text(kind), .integer(Int64(limit))]).compactMap { $0[0].text }
         }
     }
 

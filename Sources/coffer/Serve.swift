@@ -37,6 +37,20 @@ struct Serve: AsyncParsableCommand {
         }
         let logger = Logger(label: "coffer")
         let node = try await CofferNode(configuration: settings, environment: environment, logger: logger)
+        let configFile = settings.configFile
+        let reload = Signals.onEach(SIGHUP) {
+            // SIGHUP re-reads the config file's rotation functions; the rest needs a restart.
+            guard let path = configFile else { return }
+            do {
+                var fresh = CofferConfiguration()
+                try fresh.apply(configFile: path)
+                node.rotationFunctions.replace(fresh.rotationFunctions)
+                logger.info("rotation functions reloaded", metadata: ["functions": "\(node.rotationFunctions.names.joined(separator: ","))"])
+            } catch {
+                logger.error("reloading the config file failed; the rotation functions are unchanged", metadata: ["error": "\(error)"])
+            }
+        }
+        defer { reload.cancel() }
         await Signals.wait(for: [SIGINT, SIGTERM])
         logger.info("shutting down")
         await node.shutdown()
@@ -59,6 +73,15 @@ enum Signals {
             }
             once.keep(sources)
         }
+    }
+
+    /// Calls `handler` on every delivery of `number` until the source is cancelled.
+    static func onEach(_ number: Int32, _ handler: @escaping @Sendable () -> Void) -> any DispatchSourceSignal {
+        signal(number, SIG_IGN)
+        let source = DispatchSource.makeSignalSource(signal: number, queue: DispatchQueue(label: "coffer.signals.\(number)"))
+        source.setEventHandler(handler: handler)
+        source.resume()
+        return source
     }
 
     private final class Once: @unchecked Sendable {

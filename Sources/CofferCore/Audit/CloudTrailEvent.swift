@@ -115,6 +115,8 @@ public struct CloudTrailEvent: Sendable, Equatable {
     public let resources: [AuditResource]
     public let eventType: EventType
     public let recipientAccountID: String
+    /// Service events name what they acted on here (Secrets Manager's rotation events: `SecretId`).
+    public var additionalEventData: JSONValue?
 
     public init(eventID: String, eventTime: Date, eventSource: String, eventName: String, region: String, sourceIP: String,
                 userAgent: String, identity: AuditIdentity, requestParameters: JSONValue, responseElements: JSONValue,
@@ -178,6 +180,10 @@ public struct CloudTrailEvent: Sendable, Equatable {
         JSONWriter.write(requestParameters, into: &out)
         members.key("responseElements", &out)
         JSONWriter.write(responseElements, into: &out)
+        if let additionalEventData {
+            members.key("additionalEventData", &out)
+            JSONWriter.write(additionalEventData, into: &out)
+        }
         members.add("requestID", requestID, &out)
         members.add("eventID", eventID, &out)
         members.key("readOnly", &out)

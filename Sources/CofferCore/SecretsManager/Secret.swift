@@ -35,6 +35,11 @@ public struct Secret: Sendable, Codable, Equatable {
     public var versions: [SecretVersion]
     /// Bumped on every change; storage refuses a write based on a stale revision.
     public var revision: Int
+    /// Set once RotateSecret was accepted; absent for a secret never configured for rotation.
+    public var rotation: RotationConfiguration?
+    public var lastRotatedDate: Date?
+    /// The rotation under way, if any.
+    public var rotationJob: RotationJob?
 
     public init(arn: String, name: String, createdDate: Date) {
         self.arn = arn
@@ -67,6 +72,8 @@ public struct SecretVersion: Sendable, Codable, Equatable {
     /// The KMS key that sealed this version, as ListSecretVersionIds reports it: the key ARN, or
     /// `DefaultEncryptionKey` for the AWS-managed key.
     public var kmsKeyIDs: [String]?
+    /// The empty version a rotation starts with, until its function writes the value.
+    public var isPendingStub: Bool?
 
     public init(versionID: String, stages: [String], createdDate: Date, isString: Bool, valueDigest: String) {
         self.versionID = versionID

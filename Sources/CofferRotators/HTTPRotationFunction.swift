@@ -1,0 +1,46 @@
+import CofferCore
+import CofferServices
+import Crypto
+import Foundation
+import FoundationNetworking
+
+/// POSTs the Lambda-shaped event to a URL. The receiver can tell the call came from Coffer:
+/// `X-Coffer-Signature: v1=HEX` is HMAC-SHA256 under the registered secret of
+/// `TIMESTAMP + "." + BODY`, with `X-Coffer-Timestamp` (Unix seconds) against replay. Any 2xx
+/// answer is success; anything else, or no answer within the timeout, fails the step.
+struct HTTPRotationFunction: RotationFunction {
+    let spec: RotationFunctionSpec
+    let environment: RotationFunctionRegistry.Environment
+
+    static func signature(secret: [UInt8], timestamp: String, body: [UInt8]) -> String {
+        let mac = HMAC<SHA256>.authenticationCode(for: Array(timestamp.utf8) + [UInt8(ascii: ".")] + body, using: SymmetricKey(data: secret))
+        return "v1=" + Hex.encode(Array(mac))
+    }
+
+    func invoke(_ invocation: RotationInvocation) async throws {
+        guard let address = spec.url, let url = URL(string: address) else { throw RotationFailure("the function has no URL") }
+        guard let name = spec.signingSecretEnv, let secret = environment.environment[name], !secret.isEmpty else {
+            throw RotationFailure("the function's signing secret (\(spec.signingSecretEnv ?? "?")) is not set")
+        }
+        let body = JSONWriter.bytes(invocation.event)
+        let timestamp = String(Int(Date().timeIntervalSince1970))
+        var request = URLRequest(url: url)
+        request.httpMethod = "POST"
+        request.timeoutInterval = spec.timeoutSeconds
+        request.setValue("application/json", forHTTPHeaderField: "Content-Type")
+        request.setValue(timestamp, forHTTPHeaderField: "X-Coffer-Timestamp")
+        request.setValue(Self.signature(secret: Array(secret.utf8), timestamp: timestamp, body: body), forHTTPHeaderField: "X-Coffer-Signature")
+        request.setValue(invocation.step.rawValue, forHTTPHeaderField: "X-Coffer-Rotation-Step")
+        request.httpBody = Data(body)
+        let response: URLResponse
+        do {
+            (_, response) = try await URLSession.shared.data(for: request)
+        } catch let error as URLError where error.code == .timedOut {
+            throw RotationFailure("the function did not answer within \(Int(spec.timeoutSeconds)) seconds")
+        } catch {
+            throw RotationFailure("the function could not be reached")
+        }
+        guard let status = (response as? HTTPURLResponse)?.statusCode else { throw RotationFailure("the function's answer was not HTTP") }
+        guard (200..<300).contains(status) else { throw RotationFailure("the function answered HTTP \(status)") }
+    }
+}

@@ -1,0 +1,300 @@
+public import CofferCore
+public import CofferStorage
+import Foundation
+
+/// RotateSecret's request, in domain terms.
+public struct RotateSecretInput: Sendable {
+    public var secretID: String
+    public var clientRequestToken: String?
+    public var lambdaARN: String?
+    public var rules: RotationRules?
+    public var rotateImmediately: Bool
+    public init(secretID: String, clientRequestToken: String?, lambdaARN: String? = nil, rules: RotationRules? = nil, rotateImmediately: Bool = true) {
+        self.secretID = secretID
+        self.clientRequestToken = clientRequestToken
+        self.lambdaARN = lambdaARN
+        self.rules = rules
+        self.rotateImmediately = rotateImmediately
+    }
+}
+
+/// Secrets Manager's rotation: RotateSecret and CancelRotateSecret, and the runner that takes due
+/// rotations through the four steps. Every piece of state lives in the secret's record, so a
+/// rotation commits with its label moves and resumes after a restart, and a runner claims a
+/// rotation by a conditional write (safe with several runners on one database).
+public struct RotationService: Sendable {
+    let secrets: SecretsManagerService
+    let store: any CofferStore
+    let functions: any RotationFunctionDirectory
+    let clock: any WallClock
+    let random: any RandomSource
+    let events: RotationEvents
+    /// How long a runner holds a claimed rotation before another may take it over.
+    let leaseSeconds: Double
+    let onFailure: @Sendable (_ secretARN: String, _ step: RotationStep, _ message: String) -> Void
+
+    public init(secrets: SecretsManagerService, store: any CofferStore, functions: any RotationFunctionDirectory, clock: any WallClock,
+                random: any RandomSource, leaseSeconds: Double = 600,
+                onFailure: @escaping @Sendable (_ secretARN: String, _ step: RotationStep, _ message: String) -> Void = { _, _, _ in }) {
+        self.secrets = secrets
+        self.store = store
+        self.functions = functions
+        self.clock = clock
+        self.random = random
+        self.events = RotationEvents(store: store, random: random, clock: clock)
+        self.leaseSeconds = leaseSeconds
+        self.onFailure = onFailure
+    }
+
+    static let cannotInvoke = CofferError(.accessDenied, "Secrets Manager cannot invoke the specified Lambda function. Ensure that the function policy grants access to the principal secretsmanager.amazonaws.com.")
+
+    // MARK: API
+
+    /// Validates in AWS's order, then in one write: the configuration, and (when rotating now) the
+    /// empty AWSPENDING version whose id is the token and the job. The steps run later, in the runner.
+    public func rotateSecret(_ input: RotateSecretInput, in scope: ResourceScope) async throws -> (secret: Secret, versionID: String) {
+        guard let token = input.clientRequestToken else {
+            throw CofferError.invalidParameter("You must provide a ClientRequestToken value. We recommend a UUID-type value.")
+        }
+        if let rules = input.rules { _ = try RotationSchedule(rules) }
+        return try await secrets.mutate {
+            let secret = try await secrets.requireActive(input.secretID, in: scope)
+            if let job = secret.rotationJob, job.token == token, !job.testOnly { return (secret, token) }
+            guard let lambdaARN = input.lambdaARN ?? secret.rotation?.lambdaARN else {
+                throw CofferError.invalidRequest("No Lambda rotation function ARN is associated with this secret.")
+            }
+            if RotationLabels.hasUnfinishedRotation(secret) || secret.rotationJob != nil { throw RotationLabels.inProgress }
+            if secret.version(id: token) != nil {
+                throw CofferError(.resourceExists, "You can't use ClientRequestToken \(token) because that value is already in use for a version of secret \(secret.arn).")
+            }
+            guard LambdaARN.functionName(lambdaARN) != nil, functions.function(arn: lambdaARN) != nil else { throw Self.cannotInvoke }
+            let now = clock.now()
+            var updated = secret
+            let rules = input.rules ?? secret.rotation?.rules
+            var configuration = RotationConfiguration(enabled: true, lambdaARN: lambdaARN, rules: rules, anchor: now)
+            if let previous = secret.rotation, previous.enabled, previous.rules == rules { configuration.anchor = previous.anchor }
+            configuration.reschedule(from: configuration.anchor, key: secret.arn)
+            updated.rotation = configuration
+            var job = RotationJob(token: token, rotationToken: random.uuidString(), lambdaARN: lambdaARN, testOnly: !input.rotateImmediately,
+                                  now: now)
+            var newValues: [(versionID: String, sealed: [UInt8])] = []
+            if input.rotateImmediately {
+                updated = RotationLabels.addPendingStub(token: token, to: updated, now: now)
+            } else {
+                // The test runs testSecret against a copy of AWSCURRENT labelled AWSPENDING, removed afterwards.
+                guard let current = secret.version(stage: StagingLabel.current),
+                    let sealed = try await store.sealedValue(arn: secret.arn, versionID: current.versionID)
+                else {
+                    throw CofferError.invalidRequest("You can't test the rotation of a secret that has no AWSCURRENT value.")
+                }
+                let copy = try await secrets.reseal(sealed, of: secret, from: current.versionID, to: token)
+                var version = current
+                version.versionID = token
+                version.stages = [StagingLabel.pending]
+                version.createdDate = now
+                version.lastAccessedDate = nil
+                updated = VersionStages.addVersion(version, to: updated)
+                newValues.append((token, copy))
+                job.step = .testSecret
+            }
+            updated.rotationJob = job
+            updated.revision += 1
+            updated.lastChangedDate = now
+            try await store.write(RecordWrite(.update(expectedRevision: secret.revision), scope: scope, record: updated, newValues: newValues,
+                                              removedVersionIDs: VersionStages.removedVersionIDs(before: secret, after: updated)))
+            return (updated, token)
+        }
+    }
+
+    /// Turns rotation off and stops a rotation under way, leaving the labels where they are (as
+    /// AWS does); the answer names the version that rotation was making.
+    public func cancelRotateSecret(secretID: String, in scope: ResourceScope) async throws -> (secret: Secret, versionID: String?) {
+        try await secrets.mutate {
+            let secret = try await secrets.requireActive(secretID, in: scope)
+            guard secret.rotation != nil else {
+                throw CofferError.invalidRequest("You tried to enable rotation on a secret that doesn't already have a Lambda function ARN configured and you didn't include such an ARN as a parameter in this call.")
+            }
+            var updated = secret
+            updated.rotation?.enabled = false
+            updated.rotation?.reschedule(from: secret.rotation!.anchor, key: secret.arn)
+            let pending = secret.version(stage: StagingLabel.pending).flatMap { $0.stages.contains(StagingLabel.current) ? nil : $0.versionID }
+            updated.rotationJob = nil
+            updated.revision += 1
+            updated.lastChangedDate = clock.now()
+            try await store.write(RecordWrite(.update(expectedRevision: secret.revision), scope: scope, record: updated))
+            return (updated, pending ?? secret.rotationJob?.token)
+        }
+    }
+
+    // MARK: Runner
+
+    /// Starts or resumes every rotation due now (at most `limit`), running up to `concurrency` at
+    /// once; returns how many it ran. The due ones are found through the store's index.
+    @discardableResult
+    public func runDue(limit: Int = 256, concurrency: Int = 8) async throws -> Int {
+        let due = try await store.recordsDue(kind: Secret.kind, at: clock.now(), limit: limit)
+        guard !due.isEmpty else { return 0 }
+        return await withTaskGroup(of: Bool.self) { group in
+            var ran = 0
+            var iterator = due.makeIterator()
+            for _ in 0..<min(concurrency, due.count) {
+                if let arn = iterator.next() { group.addTask { (try? await self.run(arn: arn)) ?? false } }
+            }
+            while let result = await group.next() {
+                if result { ran += 1 }
+                if let arn = iterator.next() { group.addTask { (try? await self.run(arn: arn)) ?? false } }
+            }
+            return ran
+        }
+    }
+
+    struct NotDue: Error {}
+
+    /// Claims the secret's due rotation (starting a scheduled one), runs its remaining steps, and
+    /// records the outcome. False when nothing was due or another runner holds it.
+    @discardableResult
+    public func run(arn: String) async throws -> Bool {
+        guard let scope = ARN(arn).map({ ResourceScope(account: $0.account, region: $0.region) }) else { return false }
+        let claimed: (secret: Secret, job: RotationJob)
+        do {
+            claimed = try await claim(arn: arn, scope: scope)
+        } catch is NotDue {
+            return false
+        }
+        var job = claimed.job
+        guard let function = functions.function(arn: job.lambdaARN) else {
+            try await fail(arn: arn, scope: scope, job: job, step: job.step, message: "Error when executing lambda \(job.lambdaARN) during \(job.step.rawValue) step: the function is not registered with Coffer")
+            return true
+        }
+        while true {
+            let step = job.step
+            do {
+                try await function.invoke(RotationInvocation(step: step, secretARN: arn, clientRequestToken: job.token, rotationToken: job.rotationToken))
+            } catch {
+                let reason = (error as? RotationFailure)?.message ?? "the function failed"
+                try await fail(arn: arn, scope: scope, job: job, step: step,
+                               message: "Error when executing lambda \(job.lambdaARN) during \(step.rawValue) step: \(reason)")
+                return true
+            }
+            let isLast = job.testOnly ? step == .testSecret : step == .finishSecret
+            if isLast { return try await finish(arn: arn, scope: scope, job: job) }
+            guard let advanced = try await advance(arn: arn, scope: scope, job: job) else { return true }
+            job = advanced
+        }
+    }
+
+    private func lease(from now: Date) -> Date { now.addingTimeInterval(leaseSeconds) }
+
+    private func claim(arn: String, scope: ResourceScope) async throws -> (secret: Secret, job: RotationJob) {
+        try await retryingOnConflict {
+            guard let secret = try await store.record(Secret.self, arn: arn), !secret.isScheduledForDeletion else { throw NotDue() }
+            let now = clock.now()
+            var updated = secret
+            var job: RotationJob
+            var event: String?
+            if let existing = secret.rotationJob {
+                guard existing.nextAttempt <= now else { throw NotDue() }
+                job = existing
+                if job.attempts == 0, job.failedStep == nil, job.step == (job.testOnly ? .testSecret : .createSecret) {
+                    event = job.testOnly ? "TestRotationStarted" : "RotationStarted"
+                }
+            } else {
+                // A scheduled rotation: start it now, once, however many windows were missed.
+                guard let rotation = secret.rotation, rotation.enabled, let start = rotation.scheduledStart, start <= now,
+                    !RotationLabels.hasUnfinishedRotation(secret)
+                else { throw NotDue() }
+                let token = random.uuidString()
+                job = RotationJob(token: token, rotationToken: random.uuidString(), lambdaARN: rotation.lambdaARN, testOnly: false, now: now)
+                updated = RotationLabels.addPendingStub(token: token, to: updated, now: now)
+                updated.lastChangedDate = now
+                event = "RotationStarted"
+            }
+            job.nextAttempt = lease(from: now)
+            updated.rotationJob = job
+            updated.revision += 1
+            let audit = event.flatMap { events.record($0, secret: updated, job: job) }
+            try await store.write(RecordWrite(.update(expectedRevision: secret.revision), scope: scope, record: updated, audit: audit))
+            return (updated, job)
+        }
+    }
+
+    /// Records a finished step; nil when the rotation was cancelled or abandoned meanwhile.
+    private func advance(arn: String, scope: ResourceScope, job: RotationJob) async throws -> RotationJob? {
+        try await retryingOnConflict {
+            guard let secret = try await store.record(Secret.self, arn: arn), var current = secret.rotationJob, current.token == job.token,
+                let next = job.step.next
+            else { return nil }
+            current.step = next
+            current.nextAttempt = lease(from: clock.now())
+            var updated = secret
+            updated.rotationJob = current
+            updated.revision += 1
+            try await store.write(RecordWrite(.update(expectedRevision: secret.revision), scope: scope, record: updated))
+            return current
+        }
+    }
+
+    /// After the last step: AWSCURRENT must be on the new version (finishSecret moves it); then the
+    /// service cleans AWSPENDING up, sets LastRotatedDate and schedules the next rotation.
+    private func finish(arn: String, scope: ResourceScope, job: RotationJob) async throws -> Bool {
+        let outcome: Bool? = try await retryingOnConflict {
+            guard let secret = try await store.record(Secret.self, arn: arn), let current = secret.rotationJob, current.token == job.token else {
+                return nil
+            }
+            let now = clock.now()
+            var updated: Secret
+            let event: String
+            if job.testOnly {
+                updated = RotationLabels.endTest(secret, token: job.token)
+                event = "TestRotationSucceeded"
+            } else {
+                guard RotationLabels.finished(secret, token: job.token) else { return false }
+                updated = RotationLabels.complete(secret, now: now)
+                event = "RotationSucceeded"
+            }
+            updated.revision += 1
+            updated.lastChangedDate = now
+            try await store.write(RecordWrite(.update(expectedRevision: secret.revision), scope: scope, record: updated,
+                                              removedVersionIDs: VersionStages.removedVersionIDs(before: secret, after: updated),
+                                              audit: events.record(event, secret: updated, job: job)))
+            return true
+        }
+        if outcome == false {
+            try await fail(arn: arn, scope: scope, job: job, step: .finishSecret,
+                           message: "Error when executing lambda \(job.lambdaARN) during finishSecret step: AWSCURRENT was not moved to version \(job.token)")
+        }
+        return true
+    }
+
+    /// A failed step leaves AWSCURRENT where it is and AWSPENDING where it is, records why, and
+    /// retries the whole rotation later. A failed test rotation ends instead.
+    private func fail(arn: String, scope: ResourceScope, job: RotationJob, step: RotationStep, message: String) async throws {
+        let recorded: Bool = try await retryingOnConflict {
+            guard let secret = try await store.record(Secret.self, arn: arn), var current = secret.rotationJob, current.token == job.token else {
+                return false
+            }
+            let now = clock.now()
+            var updated = secret
+            let event: String
+            if job.testOnly {
+                updated = RotationLabels.endTest(secret, token: job.token)
+                event = "TestRotationFailed"
+            } else {
+                current.attempts += 1
+                current.failedStep = step
+                current.lastError = message
+                current.step = .createSecret
+                current.rotationToken = random.uuidString()
+                current.nextAttempt = now.addingTimeInterval(RotationJob.retryDelay(afterAttempts: current.attempts))
+                updated.rotationJob = current
+                event = "RotationFailed"
+            }
+            updated.revision += 1
+            try await store.write(RecordWrite(.update(expectedRevision: secret.revision), scope: scope, record: updated,
+                                              removedVersionIDs: VersionStages.removedVersionIDs(before: secret, after: updated),
+                                              audit: events.record(event, secret: updated, job: job, errorMessage: message)))
+            return true
+        }
+        if recorded { onFailure(arn, step, message) }
+    }
+}

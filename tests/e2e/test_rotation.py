@@ -1,0 +1,378 @@
+"""Rotation end to end: RotateSecret/CancelRotateSecret with AWS's semantics, the four steps through
+built-in, HTTP and command functions, failure at each step, abandonment, schedules moved by the
+clock, kill -9 mid-rotation, and the rotation events in the trail."""
+import datetime
+import hashlib
+import hmac
+import json
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import boto3
+import pytest
+
+from conftest import REGION, REPO, Coffer, fails
+
+ACCOUNT = "123456789012"
+HOOK_SECRET = "test-signing-secret-0123456789"
+FUNCTIONS_DIR = Path(__file__).parent / "rotation_functions"
+
+
+def lambda_arn(name):
+    return f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:{name}"
+
+
+def start_node(binary, tmp_path, functions, name="data", env=None, interval=0.2, lease=600):
+    config = tmp_path / f"{name}-config.json"
+    config.write_text(json.dumps({"rotation": {"intervalSeconds": interval, "leaseSeconds": lease, "functions": functions}}))
+    node = Coffer(binary, tmp_path / name, env={"HOOK_SECRET": HOOK_SECRET, **(env or {})},
+                  args=["--config", str(config), "--account-id", ACCOUNT])
+    return node.start()
+
+
+def wait_for(predicate, timeout=30, interval=0.1):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(interval)
+    raise AssertionError("condition not met in time")
+
+
+def stages(sm, secret):
+    return sm.describe_secret(SecretId=secret)["VersionIdsToStages"]
+
+
+def current_version(sm, secret):
+    return next(v for v, s in stages(sm, secret).items() if "AWSCURRENT" in s)
+
+
+def events(node, name):
+    ct = node.client("cloudtrail")
+    found = ct.lookup_events(LookupAttributes=[{"AttributeKey": "EventName", "AttributeValue": name}])["Events"]
+    return [json.loads(e["CloudTrailEvent"]) for e in found]
+
+
+@pytest.fixture
+def builtin(binary, tmp_path):
+    node = start_node(binary, tmp_path, [{"name": "rotate-password", "type": "random-password"}])
+    yield node
+    node.stop()
+
+
+def test_builtin_random_password_rotation_with_the_aws_cli(builtin, tmp_path):
+    sm = builtin.client()
+    sm.create_secret(Name="app/db", SecretString=json.dumps({"username": "app", "password": "old-password"}))
+    first = current_version(sm, "app/db")
+    key, secret = builtin.root_credentials()
+    env = {"AWS_ACCESS_KEY_ID": key, "AWS_SECRET_ACCESS_KEY": secret, "AWS_DEFAULT_REGION": REGION,
+           "PATH": "/usr/local/bin:/usr/bin:/bin:" + str(Path(sys.executable).parent)}
+    out = subprocess.run(["aws", "--endpoint-url", builtin.endpoint, "secretsmanager", "rotate-secret", "--secret-id", "app/db",
+                          "--rotation-lambda-arn", lambda_arn("rotate-password"), "--rotation-rules", "AutomaticallyAfterDays=30"],
+                         env=env, capture_output=True, text=True, check=True)
+    answered = json.loads(out.stdout)
+    token = answered["VersionId"]
+    assert answered["Name"] == "app/db"
+    wait_for(lambda: current_version(sm, "app/db") == token)
+    value = json.loads(sm.get_secret_value(SecretId="app/db")["SecretString"])
+    assert value["username"] == "app" and value["password"] != "old-password" and len(value["password"]) == 32
+    assert json.loads(sm.get_secret_value(SecretId="app/db", VersionStage="AWSPREVIOUS")["SecretString"])["password"] == "old-password"
+    described = wait_for(lambda: (d := sm.describe_secret(SecretId="app/db")) and "AWSPENDING" not in json.dumps(d["VersionIdsToStages"]) and d)
+    assert described["VersionIdsToStages"] == {first: ["AWSPREVIOUS"], token: ["AWSCURRENT"]}
+    assert described["RotationEnabled"] is True
+    assert described["RotationLambdaARN"] == lambda_arn("rotate-password")
+    assert described["RotationRules"] == {"AutomaticallyAfterDays": 30}
+    rotated = described["LastRotatedDate"].astimezone(datetime.timezone.utc)
+    expected_next = datetime.datetime.combine(rotated.date() + datetime.timedelta(days=30), datetime.time(23, 59, 59),
+                                              tzinfo=datetime.timezone.utc)
+    assert described["NextRotationDate"] == expected_next
+    listed = next(s for s in sm.list_secrets()["SecretList"] if s["Name"] == "app/db")
+    assert listed["RotationEnabled"] is True and listed["NextRotationDate"] == expected_next
+    # The trail has the service's own events, as AWS writes them.
+    for name in ("RotationStarted", "RotationSucceeded"):
+        record = wait_for(lambda: events(builtin, name))[0]
+        assert record["eventType"] == "AwsServiceEvent"
+        assert record["userIdentity"]["invokedBy"] == "secretsmanager.amazonaws.com"
+        assert record["additionalEventData"]["SecretId"] == described["ARN"]
+        assert record["requestID"] == f"Rotation-{described['ARN']}-{token}"
+    # A second rotate-secret without configuration reuses what is stored.
+    again = sm.rotate_secret(SecretId="app/db")
+    wait_for(lambda: current_version(sm, "app/db") == again["VersionId"])
+    assert sm.describe_secret(SecretId="app/db")["RotationRules"] == {"AutomaticallyAfterDays": 30}
+
+
+def test_validation_refuses_and_changes_nothing(builtin):
+    sm = builtin.client()
+    sm.create_secret(Name="v", SecretString="x")
+    before = sm.describe_secret(SecretId="v")
+    fails(lambda: sm.rotate_secret(SecretId="v"), "InvalidRequestException", "No Lambda rotation function ARN is associated with this secret.")
+    fails(lambda: sm.rotate_secret(SecretId="v", RotationLambdaARN=lambda_arn("nope")), "AccessDeniedException",
+          "Secrets Manager cannot invoke the specified Lambda function. Ensure that the function policy grants access to the principal secretsmanager.amazonaws.com.")
+    fails(lambda: sm.rotate_secret(SecretId="v", RotationLambdaARN=lambda_arn("rotate-password"),
+                                   RotationRules={"AutomaticallyAfterDays": 30, "ScheduleExpression": "rate(10 days)"}),
+          "InvalidParameterException", "You cannot specify both rotation frequency and schedule expression together.")
+    for expression in ["cron(30 16 * * ? *)", "rate(2 hours)", "cron(0 16 1 * MON *)", "weekly"]:
+        fails(lambda: sm.rotate_secret(SecretId="v", RotationLambdaARN=lambda_arn("rotate-password"),
+                                       RotationRules={"ScheduleExpression": expression}), "InvalidParameterException")
+    fails(lambda: sm.rotate_secret(SecretId="v", RotationLambdaARN=lambda_arn("rotate-password"),
+                                   RotationRules={"ScheduleExpression": "cron(0 20 * * ? *)", "Duration": "6h"}), "InvalidParameterException")
+    fails(lambda: sm.rotate_secret(SecretId="missing", RotationLambdaARN=lambda_arn("rotate-password")), "ResourceNotFoundException",
+          "Secrets Manager can't find the specified secret.")
+    assert sm.describe_secret(SecretId="v") == before  # nothing persisted by a refused call
+    assert "RotationEnabled" not in before
+    sm.delete_secret(SecretId="v", RecoveryWindowInDays=7)
+    fails(lambda: sm.rotate_secret(SecretId="v", RotationLambdaARN=lambda_arn("rotate-password")), "InvalidRequestException",
+          "marked for deletion")
+
+
+def test_cron_schedule_is_echoed_with_its_window(builtin):
+    sm = builtin.client()
+    sm.create_secret(Name="c", SecretString=json.dumps({"password": "p"}))
+    sm.rotate_secret(SecretId="c", RotationLambdaARN=lambda_arn("rotate-password"), RotateImmediately=False,
+                     RotationRules={"ScheduleExpression": "cron(0 16 1,15 * ? *)", "Duration": "2h"})
+    described = sm.describe_secret(SecretId="c")
+    assert described["RotationRules"] == {"AutomaticallyAfterDays": 14, "Duration": "2h", "ScheduleExpression": "cron(0 16 1,15 * ? *)"}
+    next_date = described["NextRotationDate"].astimezone(datetime.timezone.utc)
+    assert next_date.day in (1, 15) and (next_date.hour, next_date.minute, next_date.second) == (17, 59, 59)
+
+
+@pytest.fixture
+def hook():
+    """A real HTTP rotation function: checks Coffer's signature, then does the template's work with boto3."""
+    state = {"calls": [], "fail": None, "bad_signatures": 0, "client": None}
+
+    class Handler(BaseHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+        def do_POST(self):
+            body = self.rfile.read(int(self.headers["Content-Length"]))
+            stamp = self.headers["X-Coffer-Timestamp"]
+            expected = "v1=" + hmac.new(HOOK_SECRET.encode(), stamp.encode() + b"." + body, hashlib.sha256).hexdigest()
+            if not hmac.compare_digest(expected, self.headers.get("X-Coffer-Signature", "")):
+                state["bad_signatures"] += 1
+                self.send_response(401)
+                self.end_headers()
+                return
+            event = json.loads(body)
+            state["calls"].append(event)
+            if state["fail"] == event["Step"]:
+                self.send_response(500)
+                self.end_headers()
+                return
+            sm = state["client"]
+            arn, token = event["SecretId"], event["ClientRequestToken"]
+            if event["Step"] == "createSecret":
+                try:
+                    sm.get_secret_value(SecretId=arn, VersionId=token, VersionStage="AWSPENDING")
+                except sm.exceptions.ResourceNotFoundException:
+                    sm.put_secret_value(SecretId=arn, ClientRequestToken=token, SecretString="rotated-" + token[:8],
+                                        VersionStages=["AWSPENDING"])
+            elif event["Step"] == "finishSecret":
+                versions = sm.describe_secret(SecretId=arn)["VersionIdsToStages"]
+                current = next(v for v, s in versions.items() if "AWSCURRENT" in s)
+                if current != token:
+                    sm.update_secret_version_stage(SecretId=arn, VersionStage="AWSCURRENT", MoveToVersionId=token,
+                                                   RemoveFromVersionId=current)
+            self.send_response(200)
+            self.end_headers()
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    state["url"] = f"http://127.0.0.1:{server.server_address[1]}/rotate"
+    yield state
+    server.shutdown()
+
+
+@pytest.fixture
+def hooked(binary, tmp_path, hook):
+    node = start_node(binary, tmp_path, [{"name": "webhook", "type": "http", "url": hook["url"], "signingSecretEnv": "HOOK_SECRET",
+                                          "timeoutSeconds": 10}])
+    hook["client"] = node.client()
+    yield node
+    node.stop()
+
+
+def test_http_function_gets_the_lambda_event_in_order(hooked, hook):
+    sm = hooked.client()
+    arn = sm.create_secret(Name="h", SecretString="v1")["ARN"]
+    token = str(uuid.uuid4())
+    answer = sm.rotate_secret(SecretId="h", ClientRequestToken=token, RotationLambdaARN=lambda_arn("webhook"),
+                              RotationRules={"ScheduleExpression": "rate(10 days)"})
+    assert answer["VersionId"] == token
+    wait_for(lambda: current_version(sm, "h") == token)
+    steps = [c["Step"] for c in hook["calls"]]
+    assert steps == ["createSecret", "setSecret", "testSecret", "finishSecret"]
+    for call in hook["calls"]:
+        assert call["SecretId"] == arn and call["ClientRequestToken"] == token and len(call["RotationToken"]) >= 36
+    assert hook["bad_signatures"] == 0
+    assert sm.get_secret_value(SecretId="h")["SecretString"] == "rotated-" + token[:8]
+    assert sm.describe_secret(SecretId="h")["RotationRules"] == {"AutomaticallyAfterDays": 10, "ScheduleExpression": "rate(10 days)"}
+
+
+@pytest.mark.parametrize("step", ["createSecret", "setSecret", "testSecret", "finishSecret"])
+def test_failure_at_each_step_leaves_awscurrent_readable(hooked, hook, step):
+    sm = hooked.client()
+    sm.create_secret(Name="f", SecretString="stays")
+    current = current_version(sm, "f")
+    hook["fail"] = step
+    token = sm.rotate_secret(SecretId="f", RotationLambdaARN=lambda_arn("webhook"))["VersionId"]
+    failed = wait_for(lambda: events(hooked, "RotationFailed"))
+    assert failed[0]["errorMessage"].startswith(f"Error when executing lambda {lambda_arn('webhook')} during {step} step")
+    assert current_version(sm, "f") == current
+    assert sm.get_secret_value(SecretId="f")["SecretString"] == "stays"
+    assert "AWSPENDING" in stages(sm, "f")[token]
+    # A stuck rotation blocks another, with AWS's message, until it is retried and succeeds.
+    fails(lambda: sm.rotate_secret(SecretId="f"), "InvalidRequestException", "A previous rotation isn't complete. That rotation will be reattempted.")
+    assert [c["Step"] for c in hook["calls"]][-1] == step
+
+
+def test_stub_then_abandon_on_a_new_value(hooked, hook):
+    sm = hooked.client()
+    sm.create_secret(Name="a", SecretString="v1")
+    hook["fail"] = "setSecret"
+    token = sm.rotate_secret(SecretId="a", RotationLambdaARN=lambda_arn("webhook"))["VersionId"]
+    wait_for(lambda: events(hooked, "RotationFailed"))
+    listed = [v["VersionId"] for v in sm.list_secret_versions_ids(SecretId="a", IncludeDeprecated=True)["Versions"]] \
+        if hasattr(sm, "list_secret_versions_ids") else [v["VersionId"] for v in sm.list_secret_version_ids(SecretId="a")["Versions"]]
+    assert token in listed  # createSecret wrote the value, so the version is real now
+    put = sm.put_secret_value(SecretId="a", SecretString="by-hand")
+    after = stages(sm, "a")
+    assert after[put["VersionId"]] == ["AWSCURRENT"]
+    assert not any("AWSPENDING" in s for s in after.values())
+    abandoned = wait_for(lambda: events(hooked, "RotationAbandoned"))
+    assert abandoned[0]["eventType"] == "AwsServiceEvent"
+    hook["fail"] = None
+    again = sm.rotate_secret(SecretId="a")["VersionId"]
+    wait_for(lambda: current_version(sm, "a") == again)
+
+
+def test_empty_pending_version_exists_before_the_first_step(binary, tmp_path):
+    # A command function that sleeps at createSecret holds the rotation at its very start.
+    node = start_node(binary, tmp_path, [{"name": "slow", "type": "command", "timeoutSeconds": 30,
+                                          "command": [sys.executable, "-c", "import time; time.sleep(20)"],
+                                          "role": f"arn:aws:iam::{ACCOUNT}:role/rotation"}])
+    try:
+        iam = node.client("iam")
+        iam.create_role(RoleName="rotation", AssumeRolePolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]}))
+        sm = node.client()
+        sm.create_secret(Name="s", SecretString="v1")
+        token = sm.rotate_secret(SecretId="s", RotationLambdaARN=lambda_arn("slow"))["VersionId"]
+        assert stages(sm, "s")[token] == ["AWSPENDING"]
+        fails(lambda: sm.get_secret_value(SecretId="s", VersionId=token, VersionStage="AWSPENDING"), "ResourceNotFoundException")
+        assert token not in [v["VersionId"] for v in sm.list_secret_version_ids(SecretId="s", IncludeDeprecated=True)["Versions"]]
+        assert sm.get_secret_value(SecretId="s")["SecretString"] == "v1"
+        cancelled = sm.cancel_rotate_secret(SecretId="s")
+        assert cancelled["VersionId"] == token
+        described = sm.describe_secret(SecretId="s")
+        assert described["RotationEnabled"] is False
+        assert described["RotationLambdaARN"] == lambda_arn("slow")
+        assert "NextRotationDate" not in described
+        assert described["VersionIdsToStages"][token] == ["AWSPENDING"]  # AWS leaves the labels to the user
+    finally:
+        node.stop()
+
+
+def test_rotate_immediately_false_runs_only_test_secret(hooked, hook):
+    sm = hooked.client()
+    sm.create_secret(Name="t", SecretString="keep")
+    current = current_version(sm, "t")
+    token = sm.rotate_secret(SecretId="t", RotationLambdaARN=lambda_arn("webhook"), RotateImmediately=False,
+                             RotationRules={"AutomaticallyAfterDays": 7})["VersionId"]
+    wait_for(lambda: events(hooked, "TestRotationSucceeded"))
+    assert [c["Step"] for c in hook["calls"]] == ["testSecret"]
+    assert hook["calls"][0]["ClientRequestToken"] == token
+    assert current_version(sm, "t") == current
+    assert token not in stages(sm, "t")
+    assert sm.describe_secret(SecretId="t")["RotationEnabled"] is True
+
+
+COMMAND_FUNCTION = {"name": "python-template", "type": "command", "timeoutSeconds": 30,
+                    "command": [sys.executable, str(REPO / "rotation" / "lambda_runner.py"), str(FUNCTIONS_DIR / "generic_rotation.py")],
+                    "role": f"arn:aws:iam::{ACCOUNT}:role/rotator"}
+
+
+def make_rotator_role(node, resource):
+    iam = node.client("iam")
+    iam.create_role(RoleName="rotator", AssumeRolePolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]}))
+    iam.put_role_policy(RoleName="rotator", PolicyName="rotate", PolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": ["secretsmanager:DescribeSecret", "secretsmanager:GetSecretValue", "secretsmanager:PutSecretValue",
+                                       "secretsmanager:UpdateSecretVersionStage"], "Resource": resource},
+        {"Effect": "Allow", "Action": "secretsmanager:GetRandomPassword", "Resource": "*"}]}))
+
+
+def test_python_lambda_function_runs_unchanged_under_its_role(binary, tmp_path):
+    node = start_node(binary, tmp_path, [COMMAND_FUNCTION])
+    try:
+        sm = node.client()
+        allowed = sm.create_secret(Name="py/allowed", SecretString=json.dumps({"password": "old"}))["ARN"]
+        sm.create_secret(Name="py/other", SecretString=json.dumps({"password": "old"}))
+        make_rotator_role(node, allowed)
+        token = sm.rotate_secret(SecretId="py/allowed", RotationLambdaARN=lambda_arn("python-template"))["VersionId"]
+        wait_for(lambda: current_version(sm, "py/allowed") == token, timeout=60)
+        assert json.loads(sm.get_secret_value(SecretId="py/allowed")["SecretString"])["password"] != "old"
+        # The function's own calls are in the trail under its role session.
+        puts = [e for e in events(node, "PutSecretValue") if e["userIdentity"]["type"] == "AssumedRole"]
+        assert puts and puts[0]["userIdentity"]["arn"].startswith(f"arn:aws:sts::{ACCOUNT}:assumed-role/rotator/coffer-rotation-")
+        # Its output went to a 0600 file under the data directory, not to Coffer's log.
+        logs = list((tmp_path / "data" / "rotation-logs").glob("python-template-*.log"))
+        assert logs and all(oct(p.stat().st_mode & 0o777) == "0o600" for p in logs)
+        # Its role does not allow the other secret: that rotation fails and changes nothing.
+        other = current_version(sm, "py/other")
+        sm.rotate_secret(SecretId="py/other", RotationLambdaARN=lambda_arn("python-template"))
+        failed = wait_for(lambda: [e for e in events(node, "RotationFailed") if "py/other" in e["additionalEventData"]["SecretId"]], timeout=60)
+        assert "during createSecret step" in failed[0]["errorMessage"]
+        assert current_version(sm, "py/other") == other
+        denied = [e for e in events(node, "DescribeSecret") if e.get("errorCode") == "AccessDenied" or e.get("errorCode") == "AccessDeniedException"]
+        assert denied
+    finally:
+        node.stop()
+
+
+def test_kill9_during_a_rotation_then_it_resumes(binary, tmp_path):
+    functions = [dict(COMMAND_FUNCTION, timeoutSeconds=120)]
+    node = start_node(binary, tmp_path, functions, lease=2)
+    sm = node.client()
+    arn = sm.create_secret(Name="k", SecretString=json.dumps({"password": "before"}), Tags=[{"Key": "sleep-step", "Value": "setSecret"}])["ARN"]
+    make_rotator_role(node, arn)
+    token = sm.rotate_secret(SecretId="k", RotationLambdaARN=lambda_arn("python-template"))["VersionId"]
+    # createSecret wrote the pending value; setSecret is sleeping.
+    wait_for(lambda: sm.get_secret_value(SecretId="k", VersionId=token, VersionStage="AWSPENDING"), timeout=60)
+    node.kill9()
+    node.start()
+    sm = node.client()
+    assert json.loads(sm.get_secret_value(SecretId="k")["SecretString"])["password"] == "before"
+    sm.untag_resource(SecretId="k", TagKeys=["sleep-step"])
+    wait_for(lambda: current_version(sm, "k") == token, timeout=90)
+    assert json.loads(sm.get_secret_value(SecretId="k")["SecretString"])["password"] != "before"
+    node.stop()
+
+
+def test_schedule_runs_when_the_clock_reaches_it_and_once_for_missed_windows(binary, tmp_path):
+    functions = [{"name": "rotate-password", "type": "random-password"}]
+    node = start_node(binary, tmp_path, functions)
+    sm = node.client()
+    sm.create_secret(Name="sched", SecretString=json.dumps({"password": "p0"}))
+    sm.rotate_secret(SecretId="sched", RotationLambdaARN=lambda_arn("rotate-password"), RotateImmediately=False,
+                     RotationRules={"AutomaticallyAfterDays": 1})
+    wait_for(lambda: events(node, "TestRotationSucceeded"))
+    first = current_version(sm, "sched")
+    node.stop()
+    # Three days later: the missed windows lead to one rotation, not three.
+    node.extra_env["COFFER_UNSAFE_CLOCK_OFFSET_SECONDS"] = str(3 * 86_400)
+    node.start()
+    sm = node.client()
+    wait_for(lambda: current_version(sm, "sched") != first)
+    time.sleep(1.5)
+    assert len(events(node, "RotationSucceeded")) == 1
+    described = sm.describe_secret(SecretId="sched")
+    assert described["NextRotationDate"] > described["LastRotatedDate"]
+    node.stop()
