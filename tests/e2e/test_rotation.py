@@ -17,6 +17,7 @@ import boto3
 import pytest
 
 from conftest import REGION, REPO, Coffer, fails
+from sigv4 import signed_request
 
 ACCOUNT = "123456789012"
 HOOK_SECRET = "test-signing-secret-0123456789"
@@ -110,7 +111,10 @@ def test_builtin_random_password_rotation_with_the_aws_cli(builtin, tmp_path):
 def test_validation_refuses_and_changes_nothing(builtin):
     sm = builtin.client()
     sm.create_secret(Name="v", SecretString="x")
-    before = sm.describe_secret(SecretId="v")
+    def described():
+        return {k: v for k, v in sm.describe_secret(SecretId="v").items() if k != "ResponseMetadata"}
+
+    before = described()
     fails(lambda: sm.rotate_secret(SecretId="v"), "InvalidRequestException", "No Lambda rotation function ARN is associated with this secret.")
     fails(lambda: sm.rotate_secret(SecretId="v", RotationLambdaARN=lambda_arn("nope")), "AccessDeniedException",
           "Secrets Manager cannot invoke the specified Lambda function. Ensure that the function policy grants access to the principal secretsmanager.amazonaws.com.")
@@ -124,7 +128,7 @@ def test_validation_refuses_and_changes_nothing(builtin):
                                    RotationRules={"ScheduleExpression": "cron(0 20 * * ? *)", "Duration": "6h"}), "InvalidParameterException")
     fails(lambda: sm.rotate_secret(SecretId="missing", RotationLambdaARN=lambda_arn("rotate-password")), "ResourceNotFoundException",
           "Secrets Manager can't find the specified secret.")
-    assert sm.describe_secret(SecretId="v") == before  # nothing persisted by a refused call
+    assert described() == before  # nothing persisted by a refused call
     assert "RotationEnabled" not in before
     sm.delete_secret(SecretId="v", RecoveryWindowInDays=7)
     fails(lambda: sm.rotate_secret(SecretId="v", RotationLambdaARN=lambda_arn("rotate-password")), "InvalidRequestException",
@@ -239,8 +243,7 @@ def test_stub_then_abandon_on_a_new_value(hooked, hook):
     hook["fail"] = "setSecret"
     token = sm.rotate_secret(SecretId="a", RotationLambdaARN=lambda_arn("webhook"))["VersionId"]
     wait_for(lambda: events(hooked, "RotationFailed"))
-    listed = [v["VersionId"] for v in sm.list_secret_versions_ids(SecretId="a", IncludeDeprecated=True)["Versions"]] \
-        if hasattr(sm, "list_secret_versions_ids") else [v["VersionId"] for v in sm.list_secret_version_ids(SecretId="a")["Versions"]]
+    listed = [v["VersionId"] for v in sm.list_secret_version_ids(SecretId="a")["Versions"]]
     assert token in listed  # createSecret wrote the value, so the version is real now
     put = sm.put_secret_value(SecretId="a", SecretString="by-hand")
     after = stages(sm, "a")
@@ -345,7 +348,14 @@ def test_kill9_during_a_rotation_then_it_resumes(binary, tmp_path):
     make_rotator_role(node, arn)
     token = sm.rotate_secret(SecretId="k", RotationLambdaARN=lambda_arn("python-template"))["VersionId"]
     # createSecret wrote the pending value; setSecret is sleeping.
-    wait_for(lambda: sm.get_secret_value(SecretId="k", VersionId=token, VersionStage="AWSPENDING"), timeout=60)
+    def pending_written():
+        try:
+            return sm.get_secret_value(SecretId="k", VersionId=token, VersionStage="AWSPENDING")
+        except sm.exceptions.ResourceNotFoundException:
+            return None
+
+    wait_for(pending_written, timeout=60)
+    time.sleep(0.5)  # setSecret has begun
     node.kill9()
     node.start()
     sm = node.client()
@@ -366,13 +376,30 @@ def test_schedule_runs_when_the_clock_reaches_it_and_once_for_missed_windows(bin
     wait_for(lambda: events(node, "TestRotationSucceeded"))
     first = current_version(sm, "sched")
     node.stop()
-    # Three days later: the missed windows lead to one rotation, not three.
+    # Three days later: the missed windows lead to one rotation, not three. Requests are signed at
+    # the server's time, which the injected clock moved.
     node.extra_env["COFFER_UNSAFE_CLOCK_OFFSET_SECONDS"] = str(3 * 86_400)
     node.start()
-    sm = node.client()
-    wait_for(lambda: current_version(sm, "sched") != first)
+    later = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(days=3)
+    key, secret = node.root_credentials()
+
+    def describe():
+        status, body = signed_request(node.endpoint, "secretsmanager.DescribeSecret", {"SecretId": "sched"}, key, secret,
+                                      when=datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(days=3))
+        assert status == 200, body
+        return body
+
+    wait_for(lambda: next(v for v, s in describe()["VersionIdsToStages"].items() if "AWSCURRENT" in s) != first)
     time.sleep(1.5)
-    assert len(events(node, "RotationSucceeded")) == 1
-    described = sm.describe_secret(SecretId="sched")
+    node.stop()
+    exported = subprocess.run([node.binary, "audit", "export", "--data-dir", str(node.data_dir)], capture_output=True, check=True)
+    names = [r["eventName"] for r in json.loads(exported.stdout)["Records"]]
+    assert names.count("RotationSucceeded") == 1 and names.count("RotationStarted") == 1
+    node.start()
+    described = describe()
     assert described["NextRotationDate"] > described["LastRotatedDate"]
+    rotated = datetime.datetime.fromtimestamp(described["LastRotatedDate"], datetime.timezone.utc)
+    assert rotated.date() == later.date()
+    assert datetime.datetime.fromtimestamp(described["NextRotationDate"], datetime.timezone.utc) == datetime.datetime.combine(
+        later.date() + datetime.timedelta(days=1), datetime.time(23, 59, 59), tzinfo=datetime.timezone.utc)
     node.stop()
