@@ -403,3 +403,24 @@ def test_schedule_runs_when_the_clock_reaches_it_and_once_for_missed_windows(bin
     assert datetime.datetime.fromtimestamp(described["NextRotationDate"], datetime.timezone.utc) == datetime.datetime.combine(
         later.date() + datetime.timedelta(days=1), datetime.time(23, 59, 59), tzinfo=datetime.timezone.utc)
     node.stop()
+
+
+def test_rollback_moves_awscurrent_back_and_is_audited(builtin):
+    sm = builtin.client()
+    sm.create_secret(Name="rb", SecretString=json.dumps({"password": "first"}))
+    first = current_version(sm, "rb")
+    token = sm.rotate_secret(SecretId="rb", RotationLambdaARN=lambda_arn("rotate-password"))["VersionId"]
+    wait_for(lambda: current_version(sm, "rb") == token)
+    env = {"AWS_SHARED_CREDENTIALS_FILE": str(builtin.data_dir / "root-credentials"), "PATH": "/usr/bin:/bin"}
+    out = subprocess.run([builtin.binary, "secrets", "rollback", "rb", "--endpoint-url", builtin.endpoint], env=env,
+                         capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    assert stages(sm, "rb") == {first: ["AWSCURRENT"], token: ["AWSPREVIOUS"]}
+    assert json.loads(sm.get_secret_value(SecretId="rb")["SecretString"])["password"] == "first"
+    moved = events(builtin, "UpdateSecretVersionStage")
+    assert any(e["userIdentity"]["type"] == "Root" for e in moved)
+    # Without an AWSPREVIOUS there is nothing to roll back to, and nothing changes.
+    sm.create_secret(Name="single", SecretString="only")
+    out = subprocess.run([builtin.binary, "secrets", "rollback", "single", "--endpoint-url", builtin.endpoint], env=env,
+                         capture_output=True, text=True)
+    assert out.returncode != 0 and "AWSPREVIOUS" in out.stderr
