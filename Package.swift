@@ -49,7 +49,7 @@ let package = Package(
         // Rotation functions: HTTP, command, and the built-ins.
         .target(
             name: "CofferRotators",
-            dependencies: ["CofferCore", "CofferServices", .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: ["CofferCore", "CofferStorage", "CofferServices", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: swiftSettings
         ),
         .target(

@@ -1,5 +1,7 @@
 import CofferCore
 import CofferServices
+import CofferStorage
+import struct Foundation.Date
 
 /// What a built-in rotation changes besides the secret: a database user's password, an access
 /// key. The driver below does the Secrets Manager side exactly as AWS's templates do.
@@ -44,8 +46,10 @@ struct BuiltInRotationFunction: RotationFunction {
             options.excludeCharacters = spec.excludeCharacters ?? ":/@\"'\\"
             let password = try PasswordGenerator.generate(options, random: random)
             let pending = try target.newValue(from: current, password: password)
-            _ = try await secrets.putSecretValue(
-                PutSecretValueInput(secretID: arn, clientRequestToken: token, value: pending, versionStages: [StagingLabel.pending]), in: scope)
+            _ = try await audited("PutSecretValue") {
+                try await secrets.putSecretValue(
+                    PutSecretValueInput(secretID: arn, clientRequestToken: token, value: pending, versionStages: [StagingLabel.pending]), in: scope)
+            }
         case .setSecret:
             let pending = try await value(arn, versionID: token, scope)
             let current = try await value(arn, stage: StagingLabel.current, scope)
@@ -54,14 +58,21 @@ struct BuiltInRotationFunction: RotationFunction {
         case .testSecret:
             try await target.test(pending: try await value(arn, versionID: token, scope))
         case .finishSecret:
-            guard let current = secret.version(stage: StagingLabel.current) else {
-                _ = try await secrets.updateSecretVersionStage(secretID: arn, stage: StagingLabel.current, moveTo: token, removeFrom: nil, in: scope)
-                return
+            let current = secret.version(stage: StagingLabel.current)?.versionID
+            if current == token { return }
+            _ = try await audited("UpdateSecretVersionStage") {
+                try await secrets.updateSecretVersionStage(secretID: arn, stage: StagingLabel.current, moveTo: token, removeFrom: current, in: scope)
             }
-            if current.versionID == token { return }
-            _ = try await secrets.updateSecretVersionStage(secretID: arn, stage: StagingLabel.current, moveTo: token,
-                                                           removeFrom: current.versionID, in: scope)
         }
+    }
+
+    /// A built-in runs inside Coffer, not under a role session: its changes are recorded as
+    /// Secrets Manager's own, named by the operation, and committed with the change.
+    private func audited<T: Sendable>(_ operation: String, _ body: () async throws -> T) async throws -> T {
+        let scope = ServiceEvents.scope(source: "secretsmanager.amazonaws.com", random: random, time: { Date() }) { change in
+            change.kind == Secret.kind ? operation : nil
+        }
+        return try await AuditScope.$current.withValue(scope) { try await body() }
     }
 
     private func value(_ arn: String, stage: String, _ scope: ResourceScope) async throws -> SecretValue {

@@ -102,6 +102,10 @@ def test_builtin_random_password_rotation_with_the_aws_cli(builtin, tmp_path):
         assert record["userIdentity"]["invokedBy"] == "secretsmanager.amazonaws.com"
         assert record["additionalEventData"]["SecretId"] == described["ARN"]
         assert record["requestID"] == f"Rotation-{described['ARN']}-{token}"
+    # The built-in's own writes are recorded as Secrets Manager's.
+    own = [e for e in events(builtin, "PutSecretValue") + events(builtin, "UpdateSecretVersionStage")
+           if e["userIdentity"].get("invokedBy") == "secretsmanager.amazonaws.com"]
+    assert sorted(e["eventName"] for e in own) == ["PutSecretValue", "UpdateSecretVersionStage"]
     # A second rotate-secret without configuration reuses what is stored.
     again = sm.rotate_secret(SecretId="app/db")
     wait_for(lambda: current_version(sm, "app/db") == again["VersionId"])
