@@ -17,6 +17,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        // The built-in PostgreSQL rotations (and, later, the PostgreSQL backend).
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
     ],
     targets: [
         // Pure decisions: models, SigV4, envelope crypto, validation, version-stage moves, the error type.
@@ -49,7 +52,12 @@ let package = Package(
         // Rotation functions: HTTP, command, and the built-ins.
         .target(
             name: "CofferRotators",
-            dependencies: ["CofferCore", "CofferStorage", "CofferServices", .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: [
+                "CofferCore", "CofferStorage", "CofferServices", .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "PostgresNIO", package: "postgres-nio"), .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "NIOPosix", package: "swift-nio"), .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: swiftSettings
         ),
         .target(

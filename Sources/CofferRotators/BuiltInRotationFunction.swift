@@ -6,6 +6,8 @@ import struct Foundation.Date
 /// What a built-in rotation changes besides the secret: a database user's password, an access
 /// key. The driver below does the Secrets Manager side exactly as AWS's templates do.
 protocol RotationTarget: Sendable {
+    /// False when setSecret and testSecret have nothing to do (the random password).
+    var hasTarget: Bool { get }
     /// The new value to store as AWSPENDING, made from AWSCURRENT's.
     func newValue(from current: SecretValue, password: String) throws -> SecretValue
     /// Makes the target accept the pending value (setSecret).
@@ -38,8 +40,8 @@ struct BuiltInRotationFunction: RotationFunction {
         }
         switch invocation.step {
         case .createSecret:
-            let current = try await value(arn, stage: StagingLabel.current, scope)
             if version.isPendingStub != true { return }
+            let current = try await value(arn, stage: StagingLabel.current, scope)
             var options = PasswordOptions()
             options.length = spec.passwordLength
             options.excludePunctuation = spec.excludePunctuation
@@ -51,11 +53,13 @@ struct BuiltInRotationFunction: RotationFunction {
                     PutSecretValueInput(secretID: arn, clientRequestToken: token, value: pending, versionStages: [StagingLabel.pending]), in: scope)
             }
         case .setSecret:
+            guard target.hasTarget else { return }
             let pending = try await value(arn, versionID: token, scope)
             let current = try await value(arn, stage: StagingLabel.current, scope)
             let previous = try? await value(arn, stage: StagingLabel.previous, scope)
             try await target.apply(pending: pending, current: current, previous: previous)
         case .testSecret:
+            guard target.hasTarget else { return }
             try await target.test(pending: try await value(arn, versionID: token, scope))
         case .finishSecret:
             let current = secret.version(stage: StagingLabel.current)?.versionID
@@ -76,17 +80,19 @@ struct BuiltInRotationFunction: RotationFunction {
     }
 
     private func value(_ arn: String, stage: String, _ scope: ResourceScope) async throws -> SecretValue {
-        try await secrets.getSecretValue(secretID: arn, versionID: nil, versionStage: stage, in: scope).value
+        try await secrets.getSecretValue(secretID: arn, versionID: nil, versionStage: stage, in: scope, recordingAccess: false).value
     }
 
     private func value(_ arn: String, versionID: String, _ scope: ResourceScope) async throws -> SecretValue {
-        try await secrets.getSecretValue(secretID: arn, versionID: versionID, versionStage: StagingLabel.pending, in: scope).value
+        try await secrets.getSecretValue(secretID: arn, versionID: versionID, versionStage: StagingLabel.pending, in: scope,
+                                         recordingAccess: false).value
     }
 }
 
 /// The secret's JSON `password` member, or the whole string when it is not a JSON object,
 /// replaced by a new random password. Nothing outside the secret changes.
 struct RandomPasswordTarget: RotationTarget {
+    var hasTarget: Bool { false }
     func newValue(from current: SecretValue, password: String) throws -> SecretValue {
         try SecretJSON.replacingPassword(in: current, with: password)
     }

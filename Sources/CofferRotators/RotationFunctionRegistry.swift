@@ -54,7 +54,12 @@ public final class RotationFunctionRegistry: RotationFunctionDirectory {
         case .http: HTTPRotationFunction(spec: spec, environment: environment)
         case .command: CommandRotationFunction(spec: spec, environment: environment)
         case .randomPassword: BuiltInRotationFunction(spec: spec, secrets: environment.secrets, target: RandomPasswordTarget(), random: environment.random)
-        case .postgresSingleUser, .postgresAlternatingUsers, .iamAccessKey:
+        case .postgresSingleUser:
+            BuiltInRotationFunction(spec: spec, secrets: environment.secrets, target: PostgresSingleUserTarget(), random: environment.random)
+        case .postgresAlternatingUsers:
+            BuiltInRotationFunction(spec: spec, secrets: environment.secrets, target: PostgresAlternatingUsersTarget(secrets: environment.secrets),
+                                    random: environment.random)
+        case .iamAccessKey:
             // Refused when the configuration is read (RotationFunctionSpec.available); never reached.
             preconditionFailure("rotation function kind \(spec.kind.rawValue) is not available")
         }

@@ -14,7 +14,7 @@ public struct RotationFunctionSpec: Sendable, Equatable {
     }
 
     /// The kinds this build runs; the others are planned and refused when configured.
-    public static let available: Set<Kind> = [.http, .command, .randomPassword]
+    public static let available: Set<Kind> = [.http, .command, .randomPassword, .postgresSingleUser, .postgresAlternatingUsers]
 
     public var name: String
     public var kind: Kind

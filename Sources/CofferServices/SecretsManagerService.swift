@@ -226,8 +226,10 @@ public struct SecretsManagerService: Sendable {
 
     // MARK: Read
 
-    public func getSecretValue(secretID: String, versionID: String?, versionStage: String?, in scope: ResourceScope)
-        async throws -> SecretValueResult
+    /// `recordingAccess: false` is for Coffer's own reads (a built-in rotation), which are not a
+    /// client's access and must not cost a write.
+    public func getSecretValue(secretID: String, versionID: String?, versionStage: String?, in scope: ResourceScope,
+                               recordingAccess: Bool = true) async throws -> SecretValueResult
     {
         let secret = try await require(secretID, in: scope)
         if secret.isScheduledForDeletion { throw Self.readOfDeleted }
@@ -253,6 +255,7 @@ public struct SecretsManagerService: Sendable {
         let wrapping = try await keyring.wrappingKey(for: try Envelope.header(of: sealed), scope: scope, service: "secretsmanager")
         let plaintext = try Envelope.open(sealed, context: Self.context(arn: secret.arn, versionID: version.versionID)) { _ in wrapping }
         let value: SecretValue = version.isString ? .string(String(decoding: plaintext, as: UTF8.self)) : .binary(plaintext)
+        guard recordingAccess else { return SecretValueResult(secret: secret, version: version, value: value) }
         let accessed = try await recordAccess(secret, versionID: version.versionID, in: scope)
         return SecretValueResult(secret: accessed, version: accessed.version(id: version.versionID) ?? version, value: value)
     }

@@ -178,8 +178,15 @@ public struct RotationService: Sendable {
             }
             let isLast = job.testOnly ? step == .testSecret : step == .finishSecret
             if isLast { return try await finish(arn: arn, scope: scope, job: job) }
-            guard let advanced = try await advance(arn: arn, scope: scope, job: job) else { return true }
-            job = advanced
+            guard let next = step.next else { return true }
+            job.step = next
+            // Steps are idempotent, so a runner that dies between them is resumed from the step it
+            // last recorded; recording each step costs a durable write, so it is done only when
+            // the lease needs extending (slow functions), not for every step of a fast one.
+            if job.nextAttempt.timeIntervalSince(clock.now()) < leaseSeconds / 2 {
+                guard let advanced = try await advance(arn: arn, scope: scope, job: job) else { return true }
+                job = advanced
+            }
         }
     }
 
@@ -221,10 +228,9 @@ public struct RotationService: Sendable {
     /// Records a finished step; nil when the rotation was cancelled or abandoned meanwhile.
     private func advance(arn: String, scope: ResourceScope, job: RotationJob) async throws -> RotationJob? {
         try await retryingOnConflict {
-            guard let secret = try await store.record(Secret.self, arn: arn), var current = secret.rotationJob, current.token == job.token,
-                let next = job.step.next
+            guard let secret = try await store.record(Secret.self, arn: arn), var current = secret.rotationJob, current.token == job.token
             else { return nil }
-            current.step = next
+            current.step = job.step
             current.nextAttempt = lease(from: clock.now())
             var updated = secret
             updated.rotationJob = current
