@@ -9,11 +9,17 @@ protocol RotationTarget: Sendable {
     /// False when setSecret and testSecret have nothing to do (the random password).
     var hasTarget: Bool { get }
     /// The new value to store as AWSPENDING, made from AWSCURRENT's.
-    func newValue(from current: SecretValue, password: String) throws -> SecretValue
+    func newValue(from current: SecretValue, password: String, secretARN: String) async throws -> SecretValue
     /// Makes the target accept the pending value (setSecret).
     func apply(pending: SecretValue, current: SecretValue, previous: SecretValue?) async throws
     /// Proves the pending value works (testSecret).
     func test(pending: SecretValue) async throws
+    /// After AWSCURRENT moved at finishSecret: retires what the old value held.
+    func retire(_ old: SecretValue, new: SecretValue, secretARN: String) async throws
+}
+
+extension RotationTarget {
+    func retire(_ old: SecretValue, new: SecretValue, secretARN: String) async throws {}
 }
 
 /// Runs the four steps in process, calling Secrets Manager's service as a rotation Lambda calls
@@ -47,7 +53,7 @@ struct BuiltInRotationFunction: RotationFunction {
             options.excludePunctuation = spec.excludePunctuation
             options.excludeCharacters = spec.excludeCharacters ?? ":/@\"'\\"
             let password = try PasswordGenerator.generate(options, random: random)
-            let pending = try target.newValue(from: current, password: password)
+            let pending = try await target.newValue(from: current, password: password, secretARN: arn)
             _ = try await audited("PutSecretValue") {
                 try await secrets.putSecretValue(
                     PutSecretValueInput(secretID: arn, clientRequestToken: token, value: pending, versionStages: [StagingLabel.pending]), in: scope)
@@ -64,8 +70,12 @@ struct BuiltInRotationFunction: RotationFunction {
         case .finishSecret:
             let current = secret.version(stage: StagingLabel.current)?.versionID
             if current == token { return }
+            let old = current == nil || !target.hasTarget ? nil : try await value(arn, stage: StagingLabel.current, scope)
             _ = try await audited("UpdateSecretVersionStage") {
                 try await secrets.updateSecretVersionStage(secretID: arn, stage: StagingLabel.current, moveTo: token, removeFrom: current, in: scope)
+            }
+            if let old {
+                try await target.retire(old, new: try await value(arn, versionID: token, stage: StagingLabel.current, scope), secretARN: arn)
             }
         }
     }
@@ -83,9 +93,8 @@ struct BuiltInRotationFunction: RotationFunction {
         try await secrets.getSecretValue(secretID: arn, versionID: nil, versionStage: stage, in: scope, recordingAccess: false).value
     }
 
-    private func value(_ arn: String, versionID: String, _ scope: ResourceScope) async throws -> SecretValue {
-        try await secrets.getSecretValue(secretID: arn, versionID: versionID, versionStage: StagingLabel.pending, in: scope,
-                                         recordingAccess: false).value
+    private func value(_ arn: String, versionID: String, stage: String = StagingLabel.pending, _ scope: ResourceScope) async throws -> SecretValue {
+        try await secrets.getSecretValue(secretID: arn, versionID: versionID, versionStage: stage, in: scope, recordingAccess: false).value
     }
 }
 
@@ -93,7 +102,7 @@ struct BuiltInRotationFunction: RotationFunction {
 /// replaced by a new random password. Nothing outside the secret changes.
 struct RandomPasswordTarget: RotationTarget {
     var hasTarget: Bool { false }
-    func newValue(from current: SecretValue, password: String) throws -> SecretValue {
+    func newValue(from current: SecretValue, password: String, secretARN: String) async throws -> SecretValue {
         try SecretJSON.replacingPassword(in: current, with: password)
     }
     func apply(pending: SecretValue, current: SecretValue, previous: SecretValue?) async throws {}

@@ -130,7 +130,7 @@ enum PostgresSession {
 /// is a moment when the database has the new password and AWSCURRENT still the old one.
 struct PostgresSingleUserTarget: RotationTarget {
     var hasTarget: Bool { true }
-    func newValue(from current: SecretValue, password: String) throws -> SecretValue {
+    func newValue(from current: SecretValue, password: String, secretARN: String) async throws -> SecretValue {
         _ = try PostgresCredentials(current)
         return try SecretJSON.replacingPassword(in: current, with: password)
     }
@@ -184,7 +184,7 @@ struct PostgresAlternatingUsersTarget: RotationTarget {
         return username + "_clone"
     }
 
-    func newValue(from current: SecretValue, password: String) throws -> SecretValue {
+    func newValue(from current: SecretValue, password: String, secretARN: String) async throws -> SecretValue {
         let login = try PostgresCredentials(current, requireEngine: true)
         guard var object = SecretJSON.object(current) else { throw RotationFailure("the secret is not a JSON object") }
         guard SecretJSON.string(object, "masterarn") != nil else { throw RotationFailure("masterarn key is missing from secret JSON") }

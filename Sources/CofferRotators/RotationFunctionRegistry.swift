@@ -8,6 +8,7 @@ public final class RotationFunctionRegistry: RotationFunctionDirectory {
     /// What functions need from the running node.
     public struct Environment: Sendable {
         public let secrets: SecretsManagerService
+        public let iam: IAMService
         public let credentials: @Sendable (_ roleARN: String, _ sessionName: String, _ seconds: Int) async throws -> TemporaryCredentials
         /// The URL a command's SDK should call (`AWS_ENDPOINT_URL`).
         public let endpoint: @Sendable () -> String
@@ -16,10 +17,11 @@ public final class RotationFunctionRegistry: RotationFunctionDirectory {
         public let environment: [String: String]
         public let random: any RandomSource
 
-        public init(secrets: SecretsManagerService,
+        public init(secrets: SecretsManagerService, iam: IAMService,
                     credentials: @escaping @Sendable (String, String, Int) async throws -> TemporaryCredentials,
                     endpoint: @escaping @Sendable () -> String, logDirectory: String?, environment: [String: String], random: any RandomSource) {
             self.secrets = secrets
+            self.iam = iam
             self.credentials = credentials
             self.endpoint = endpoint
             self.logDirectory = logDirectory
@@ -60,8 +62,9 @@ public final class RotationFunctionRegistry: RotationFunctionDirectory {
             BuiltInRotationFunction(spec: spec, secrets: environment.secrets, target: PostgresAlternatingUsersTarget(secrets: environment.secrets),
                                     random: environment.random)
         case .iamAccessKey:
-            // Refused when the configuration is read (RotationFunctionSpec.available); never reached.
-            preconditionFailure("rotation function kind \(spec.kind.rawValue) is not available")
+            BuiltInRotationFunction(spec: spec, secrets: environment.secrets,
+                                    target: IAMAccessKeyTarget(iam: environment.iam, secrets: environment.secrets, endpoint: environment.endpoint),
+                                    random: environment.random)
         }
     }
 }

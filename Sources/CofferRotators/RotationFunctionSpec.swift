@@ -13,9 +13,6 @@ public struct RotationFunctionSpec: Sendable, Equatable {
         case iamAccessKey = "iam-access-key"
     }
 
-    /// The kinds this build runs; the others are planned and refused when configured.
-    public static let available: Set<Kind> = [.http, .command, .randomPassword, .postgresSingleUser, .postgresAlternatingUsers]
-
     public var name: String
     public var kind: Kind
     public var url: String?
@@ -50,9 +47,6 @@ public struct RotationFunctionSpec: Sendable, Equatable {
         if let length = object["passwordLength"] as? Int { passwordLength = length }
         excludeCharacters = object["excludeCharacters"] as? String
         excludePunctuation = object["excludePunctuation"] as? Bool ?? false
-        guard Self.available.contains(kind) else {
-            throw RotationConfigurationError("rotation function \(name): the \(kind.rawValue) built-in is not available yet (see the README's rotation section)")
-        }
         switch kind {
         case .http:
             guard let url, url.hasPrefix("http://") || url.hasPrefix("https://") else {

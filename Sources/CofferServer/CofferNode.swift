@@ -71,7 +71,7 @@ public final class CofferNode: Sendable {
         let boundPort = Mutex<Int?>(nil)
         let host = configuration.host == "0.0.0.0" || configuration.host == "::" ? "127.0.0.1" : configuration.host
         let registry = RotationFunctionRegistry(specs: configuration.rotationFunctions, environment: .init(
-            secrets: service,
+            secrets: service, iam: iam,
             credentials: { role, session, seconds in
                 let issued = try await sts.serviceSession(roleARN: role, sessionName: session, durationSeconds: seconds)
                 return TemporaryCredentials(accessKeyID: issued.accessKeyID, secretAccessKey: issued.secret, sessionToken: issued.token)

@@ -428,3 +428,37 @@ def test_rollback_moves_awscurrent_back_and_is_audited(builtin):
     out = subprocess.run([builtin.binary, "secrets", "rollback", "single", "--endpoint-url", builtin.endpoint], env=env,
                          capture_output=True, text=True)
     assert out.returncode != 0 and "AWSPREVIOUS" in out.stderr
+
+
+def test_iam_access_key_rotation_retires_the_old_key(binary, tmp_path):
+    node = start_node(binary, tmp_path, [{"name": "rotate-access-key", "type": "iam-access-key"}])
+    try:
+        iam, sm = node.client("iam"), node.client()
+        iam.create_user(UserName="ci-deployer")
+        iam.put_user_policy(UserName="ci-deployer", PolicyName="who", PolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Action": "sts:GetCallerIdentity", "Resource": "*"}]}))
+        first = iam.create_access_key(UserName="ci-deployer")["AccessKey"]
+        sm.create_secret(Name="ci/deployer-key", SecretString=json.dumps({
+            "userName": "ci-deployer", "accessKeyId": first["AccessKeyId"], "secretAccessKey": first["SecretAccessKey"]}))
+
+        def who(pair):
+            sts = node.client("sts", access_key=pair["accessKeyId"], secret_key=pair["secretAccessKey"])
+            return sts.get_caller_identity()["Arn"]
+
+        token = sm.rotate_secret(SecretId="ci/deployer-key", RotationLambdaARN=lambda_arn("rotate-access-key"))["VersionId"]
+        wait_for(lambda: current_version(sm, "ci/deployer-key") == token)
+        second = json.loads(sm.get_secret_value(SecretId="ci/deployer-key")["SecretString"])
+        assert second["accessKeyId"] != first["AccessKeyId"] and second["userName"] == "ci-deployer"
+        assert who(second).endswith(":user/ci-deployer")
+        keys = {k["AccessKeyId"]: k["Status"] for k in iam.list_access_keys(UserName="ci-deployer")["AccessKeyMetadata"]}
+        assert keys == {first["AccessKeyId"]: "Inactive", second["accessKeyId"]: "Active"}
+        fails(lambda: who({"accessKeyId": first["AccessKeyId"], "secretAccessKey": first["SecretAccessKey"]}), "InvalidClientTokenId")
+        # The next rotation deletes the key retired before, so the user never needs a third.
+        again = sm.rotate_secret(SecretId="ci/deployer-key")["VersionId"]
+        wait_for(lambda: current_version(sm, "ci/deployer-key") == again)
+        third = json.loads(sm.get_secret_value(SecretId="ci/deployer-key")["SecretString"])
+        keys = {k["AccessKeyId"]: k["Status"] for k in iam.list_access_keys(UserName="ci-deployer")["AccessKeyMetadata"]}
+        assert keys == {second["accessKeyId"]: "Inactive", third["accessKeyId"]: "Active"}
+        assert who(third).endswith(":user/ci-deployer")
+    finally:
+        node.stop()

@@ -155,12 +155,13 @@ def test_seed_000_section_3_as_written_survives_a_restart(coffer, tmp_path):
     assert "SecretString" not in info
 
 
-def test_rotate_secret_is_named_as_not_yet_implemented(coffer, tmp_path):
+def test_rotate_secret_without_a_registered_function_is_refused_as_aws_does(coffer, tmp_path):
+    # With rotate-database-secret registered, the same command rotates (test_rotation_postgres.py).
     env = aws_env(tmp_path, coffer)
     assert run(CREATE_COMMANDS[2], coffer, env).returncode == 0
     result = run(ROTATE, coffer, env)
     assert result.returncode != 0
-    assert "NotImplemented" in result.stderr and "RotateSecret" in result.stderr
+    assert "AccessDeniedException" in result.stderr and "cannot invoke the specified Lambda function" in result.stderr
 
 
 def test_seed_004_clickhouse_credentials(coffer):
