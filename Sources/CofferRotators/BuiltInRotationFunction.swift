@@ -32,6 +32,10 @@ struct BuiltInRotationFunction: RotationFunction {
     let target: any RotationTarget
     let random: any RandomSource
 
+    /// Nothing outside the secret changes (the random password): the service moves AWSCURRENT as
+    /// it completes the rotation.
+    var leavesFinishToTheService: Bool { !target.hasTarget }
+
     func invoke(_ invocation: RotationInvocation) async throws {
         guard let scope = invocation.scope else { throw RotationFailure("SecretId is not an ARN") }
         let arn = invocation.secretARN
@@ -68,6 +72,7 @@ struct BuiltInRotationFunction: RotationFunction {
             guard target.hasTarget else { return }
             try await target.test(pending: try await value(arn, versionID: token, scope))
         case .finishSecret:
+            if leavesFinishToTheService { return }
             let current = secret.version(stage: StagingLabel.current)?.versionID
             if current == token { return }
             let old = current == nil || !target.hasTarget ? nil : try await value(arn, stage: StagingLabel.current, scope)

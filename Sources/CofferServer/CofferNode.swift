@@ -93,7 +93,7 @@ public final class CofferNode: Sendable {
             devAccount: configuration.dev ? accountID : nil,
             jsonServices: [
                 "secretsmanager": JSONService(signingName: "secretsmanager", handler: SecretsManagerHandler(
-                    service: service, rotation: rotation, access: access, kms: kms, rotationAccepted: { scheduler.wake() })),
+                    service: service, rotation: rotation, access: access, kms: kms, rotationAccepted: { scheduler.run($0) })),
                 "TrentService": JSONService(signingName: "kms", handler: KMSHandler(service: kms, access: access)),
                 "AmazonSSM": JSONService(signingName: "ssm", handler: ParameterStoreHandler(service: parameters, access: access, kms: kms)),
                 "com.amazonaws.cloudtrail.v20131101.CloudTrail_20131101": JSONService(

@@ -1,47 +1,68 @@
 import CofferServices
 import Logging
 
-/// Runs due rotations: every `interval` seconds, and at once when RotateSecret accepted one.
-/// What is due comes from the store's index on the next rotation time, so a tick with nothing
-/// due costs one index probe. Any number of nodes may run one: a rotation is claimed by a
-/// conditional write, so each runs on one node at a time.
+/// Runs rotations: the ones RotateSecret accepted, at once, and every `interval` seconds the ones
+/// due (schedules, retries, rotations whose node died), found through the store's index on the
+/// next rotation time, so a tick with nothing due costs one index probe. Any number of nodes may
+/// run one: a rotation is claimed by a conditional write, so each runs on one node at a time.
 final class RotationScheduler: Sendable {
-    private let wakeUps: AsyncStream<Void>.Continuation
+    private enum Work: Sendable {
+        case tick
+        case accepted(RotationService.Accepted)
+    }
+
+    private let work: AsyncStream<Work>.Continuation
     private let task: Task<Void, Never>
+    /// Accepted rotations run at most this many at once; more wait their turn.
+    static let concurrency = 8
 
     init(service: RotationService, interval: Double, logger: Logger) {
-        let (stream, wakeUps) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
-        self.wakeUps = wakeUps
+        let (stream, work) = AsyncStream<Work>.makeStream()
+        self.work = work
         task = Task {
-            // A timer feeds the same stream, so one loop serves ticks and wake-ups alike.
+            // A timer feeds the same stream, so one loop serves ticks and accepted rotations alike.
             let ticker = Task {
                 while !Task.isCancelled {
                     try? await Task.sleep(for: .seconds(interval))
-                    wakeUps.yield()
+                    work.yield(.tick)
                 }
             }
             defer { ticker.cancel() }
-            wakeUps.yield()
-            for await _ in stream {
-                if Task.isCancelled { break }
-                do {
-                    // Keep going while a full batch came back: more may be due.
-                    let began = ContinuousClock.now
-                    while try await service.runDue() >= 256, !Task.isCancelled {}
-                    let elapsed = (ContinuousClock.now - began).components
-                    // Read by bench/rotation_bench.py: what a tick costs.
-                    logger.trace("rotation tick", metadata: ["microseconds": "\(elapsed.seconds * 1_000_000 + elapsed.attoseconds / 1_000_000_000_000)"])
-                } catch {
-                    logger.error("rotation scheduler tick failed")
+            work.yield(.tick)
+            await withTaskGroup(of: Void.self) { group in
+                var running = 0
+                for await item in stream {
+                    if Task.isCancelled { break }
+                    switch item {
+                    case .accepted(let accepted):
+                        if running >= Self.concurrency, await group.next() != nil { running -= 1 }
+                        running += 1
+                        group.addTask { await service.runAccepted(accepted) }
+                    case .tick:
+                        do {
+                            let began = ContinuousClock.now
+                            // Keep going while a full batch came back: more may be due.
+                            while try await service.runDue() >= 256, !Task.isCancelled {}
+                            let elapsed = (ContinuousClock.now - began).components
+                            // Read by bench/rotation_bench.py: what a tick costs.
+                            logger.trace("rotation tick", metadata: ["microseconds": "\(elapsed.seconds * 1_000_000 + elapsed.attoseconds / 1_000_000_000_000)"])
+                        } catch {
+                            logger.error("rotation scheduler tick failed")
+                        }
+                    }
                 }
+                group.cancelAll()
             }
         }
     }
 
-    func wake() { wakeUps.yield() }
+    func run(_ accepted: RotationService.Accepted) {
+        guard accepted.job != nil else { return }
+        work.yield(.accepted(accepted))
+    }
 
     func stop() {
-        wakeUps.finish()
+        work.finish()
         task.cancel()
     }
 }

@@ -9,8 +9,8 @@ struct SecretsManagerHandler: JSONServiceHandler {
     let rotation: RotationService
     let access: AccessControl
     let kms: KMSService
-    /// Wakes the rotation runner when RotateSecret accepted a rotation to run now.
-    let rotationAccepted: @Sendable () -> Void
+    /// Hands a rotation RotateSecret accepted (and claimed) to the runner.
+    let rotationAccepted: @Sendable (RotationService.Accepted) -> Void
 
     /// Operations the later issues bring; they answer NotImplemented rather than a fake success.
     static let pending: Set<String> = [
@@ -398,7 +398,7 @@ struct SecretsManagerHandler: JSONServiceHandler {
         let result = try await rotation.rotateSecret(
             RotateSecretInput(secretID: id, clientRequestToken: token, lambdaARN: lambdaARN, rules: rules, rotateImmediately: immediately),
             in: context.scope)
-        rotationAccepted()
+        rotationAccepted(result)
         var out = SecretShapes.arnAndName(result.secret)
         out["VersionId"] = .string(result.versionID)
         return .object(out)

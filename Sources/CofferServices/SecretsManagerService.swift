@@ -16,7 +16,7 @@ public struct SecretsManagerService: Sendable {
         self.keyring = keyring
         self.clock = clock
         self.random = random
-        self.rotationEvents = RotationEvents(store: store, random: random, clock: clock)
+        self.rotationEvents = RotationEvents(random: random, clock: clock)
     }
 
     static let notFound = CofferError(.resourceNotFound, "Secrets Manager can't find the specified secret.")
@@ -165,10 +165,13 @@ public struct SecretsManagerService: Sendable {
         }
         updated.revision += 1
         updated.lastChangedDate = now
-        try await store.write(RecordWrite(
+        var write = RecordWrite(
             .update(expectedRevision: secret.revision), scope: scope, record: updated, newValues: [(id, sealed.sealed)],
-            removedVersionIDs: VersionStages.removedVersionIDs(before: secret, after: updated)))
-        if let abandoned { try await rotationEvents.abandoned(updated, job: abandoned) }
+            removedVersionIDs: VersionStages.removedVersionIDs(before: secret, after: updated))
+        if let abandoned, let event = rotationEvents.record("RotationAbandoned", secret: updated, job: abandoned) {
+            write.alsoRecord.append(event)
+        }
+        try await store.write(write)
         return SecretWriteResult(secret: updated, versionID: id, versionStages: updated.version(id: id)?.stages ?? stages)
     }
 

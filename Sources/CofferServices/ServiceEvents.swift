@@ -36,7 +36,6 @@ public enum ServiceEvents {
 /// Secrets Manager's rotation events (RotationStarted, RotationSucceeded, RotationFailed,
 /// RotationAbandoned and the TestRotation ones), as AWS writes them.
 struct RotationEvents: Sendable {
-    let store: any CofferStore
     let random: any RandomSource
     let clock: any WallClock
 
@@ -48,8 +47,4 @@ struct RotationEvents: Sendable {
                             random: random, time: clock.now())
     }
 
-    /// Appended after the change that abandoned the rotation (the change carries its caller's record).
-    func abandoned(_ secret: Secret, job: RotationJob) async throws {
-        if let event = record("RotationAbandoned", secret: secret, job: job) { try await store.appendAudit([event]) }
-    }
 }

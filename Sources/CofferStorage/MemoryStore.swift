@@ -43,11 +43,13 @@ public final class MemoryStore: CofferStore {
     }
 
     /// Runs a change with the audit record due for it, committed under the same lock.
-    private func changing<T>(_ change: AuditChange, explicit: AuditAppend? = nil, _ body: (inout State) throws -> T) async throws -> T {
+    private func changing<T>(_ change: AuditChange, explicit: AuditAppend? = nil, also: [AuditAppend] = [],
+                             _ body: (inout State) throws -> T) async throws -> T {
         try await AuditScope.committing(change, explicit: explicit) { audit in
             try state.withLock { state in
                 let result = try body(&state)
                 if let audit { _ = state.appendAudit(audit) }
+                for record in also { _ = state.appendAudit(record) }
                 return result
             }
         }
@@ -76,7 +78,8 @@ public final class MemoryStore: CofferStore {
     }
 
     public func write<R: Record>(_ write: RecordWrite<R>) async throws {
-        try await changing(AuditChange(arn: write.record.arn, kind: R.kind, removal: false, creation: write.isCreation), explicit: write.audit) { state in
+        try await changing(AuditChange(arn: write.record.arn, kind: R.kind, removal: false, creation: write.isCreation), explicit: write.audit,
+                           also: write.alsoRecord) { state in
             let arn = write.record.arn
             let nameKey = NameKey(kind: R.kind, scope: write.scope, name: write.record.name)
             var created = state.sequence

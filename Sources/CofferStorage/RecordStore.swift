@@ -39,6 +39,9 @@ public struct RecordWrite<R: Record>: Sendable {
     public var removedVersionIDs: [String]
     /// The audit record of the call making this change, committed in the same transaction.
     public var audit: AuditAppend?
+    /// Service events the change causes (a rotation abandoned by a new value, a rotation started
+    /// by RotateSecret), committed after the call's own record in the same transaction.
+    public var alsoRecord: [AuditAppend] = []
 
     public init(_ kind: Kind, scope: ResourceScope, record: R, newValues: [(versionID: String, sealed: [UInt8])] = [], removedVersionIDs: [String] = [],
                 audit: AuditAppend? = nil) {

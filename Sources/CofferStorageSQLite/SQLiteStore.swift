@@ -80,7 +80,8 @@ public final class SQLiteStore: CofferStore {
             for id in write.removedVersionIDs {
                 try db.query("DELETE FROM record_values WHERE arn = ? AND version_id = ?", [.text(record.arn), .text(id)])
             }
-            if let audit { _ = try Self.appendAudit([audit], db, key: chainKey) }
+            let records = (audit.map { [$0] } ?? []) + write.alsoRecord
+            if !records.isEmpty { _ = try Self.appendAudit(records, db, key: chainKey) }
         }
     }
 

@@ -5,6 +5,7 @@ import datetime
 import hashlib
 import hmac
 import json
+import signal
 import subprocess
 import sys
 import threading
@@ -102,10 +103,11 @@ def test_builtin_random_password_rotation_with_the_aws_cli(builtin, tmp_path):
         assert record["userIdentity"]["invokedBy"] == "secretsmanager.amazonaws.com"
         assert record["additionalEventData"]["SecretId"] == described["ARN"]
         assert record["requestID"] == f"Rotation-{described['ARN']}-{token}"
-    # The built-in's own writes are recorded as Secrets Manager's.
+    # The built-in's own write is recorded as Secrets Manager's; its AWSCURRENT move is part of the
+    # write that RotationSucceeded records.
     own = [e for e in events(builtin, "PutSecretValue") + events(builtin, "UpdateSecretVersionStage")
            if e["userIdentity"].get("invokedBy") == "secretsmanager.amazonaws.com"]
-    assert sorted(e["eventName"] for e in own) == ["PutSecretValue", "UpdateSecretVersionStage"]
+    assert sorted(e["eventName"] for e in own) == ["PutSecretValue"]
     # A second rotate-secret without configuration reuses what is stored.
     again = sm.rotate_secret(SecretId="app/db")
     wait_for(lambda: current_version(sm, "app/db") == again["VersionId"])
@@ -462,3 +464,49 @@ def test_iam_access_key_rotation_retires_the_old_key(binary, tmp_path):
         assert who(third).endswith(":user/ci-deployer")
     finally:
         node.stop()
+
+
+def test_a_hanging_function_is_cut_off_at_its_timeout(binary, tmp_path):
+    node = start_node(binary, tmp_path, [dict(COMMAND_FUNCTION, timeoutSeconds=2)])
+    try:
+        sm = node.client()
+        arn = sm.create_secret(Name="hang", SecretString=json.dumps({"password": "p"}),
+                               Tags=[{"Key": "sleep-step", "Value": "createSecret"}])["ARN"]
+        make_rotator_role(node, arn)
+        started = time.monotonic()
+        sm.rotate_secret(SecretId="hang", RotationLambdaARN=lambda_arn("python-template"))
+        failed = wait_for(lambda: events(node, "RotationFailed"), timeout=30)
+        assert time.monotonic() - started < 20
+        assert "during createSecret step: the function timed out after 2 seconds" in failed[0]["errorMessage"]
+        assert json.loads(sm.get_secret_value(SecretId="hang")["SecretString"])["password"] == "p"
+    finally:
+        node.stop()
+
+
+def test_sighup_reloads_the_registered_functions(binary, tmp_path):
+    node = start_node(binary, tmp_path, [])
+    try:
+        sm = node.client()
+        sm.create_secret(Name="later", SecretString=json.dumps({"password": "p"}))
+        fails(lambda: sm.rotate_secret(SecretId="later", RotationLambdaARN=lambda_arn("rotate-password")), "AccessDeniedException")
+        config = tmp_path / "data-config.json"
+        config.write_text(json.dumps({"rotation": {"intervalSeconds": 0.2, "functions": [{"name": "rotate-password", "type": "random-password"}]}}))
+        node.proc.send_signal(signal.SIGHUP)
+        token = wait_for(lambda: _try_rotate(sm, "later", lambda_arn("rotate-password")))
+        wait_for(lambda: current_version(sm, "later") == token)
+        # A broken config file leaves the functions as they were.
+        config.write_text("{not json")
+        node.proc.send_signal(signal.SIGHUP)
+        time.sleep(0.5)
+        assert node.proc.poll() is None
+        again = sm.rotate_secret(SecretId="later")["VersionId"]
+        wait_for(lambda: current_version(sm, "later") == again)
+    finally:
+        node.stop()
+
+
+def _try_rotate(sm, secret, arn):
+    try:
+        return sm.rotate_secret(SecretId=secret, RotationLambdaARN=arn)["VersionId"]
+    except sm.exceptions.ClientError:
+        return None

@@ -34,6 +34,13 @@ public struct RotationFailure: Error, Sendable, Equatable, CustomStringConvertib
 public protocol RotationFunction: Sendable {
     /// Runs one step to completion; throws ``RotationFailure`` (or any error) when it fails.
     func invoke(_ invocation: RotationInvocation) async throws
+    /// True for Coffer's own functions whose finishSecret has nothing to do but move AWSCURRENT:
+    /// the service moves it in the same write that completes the rotation, saving a write.
+    var leavesFinishToTheService: Bool { get }
+}
+
+extension RotationFunction {
+    public var leavesFinishToTheService: Bool { false }
 }
 
 /// The functions an operator registered, found by the RotationLambdaARN that names them.

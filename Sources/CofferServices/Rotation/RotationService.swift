@@ -41,7 +41,7 @@ public struct RotationService: Sendable {
         self.functions = functions
         self.clock = clock
         self.random = random
-        self.events = RotationEvents(store: store, random: random, clock: clock)
+        self.events = RotationEvents(random: random, clock: clock)
         self.leaseSeconds = leaseSeconds
         self.onFailure = onFailure
     }
@@ -50,16 +50,26 @@ public struct RotationService: Sendable {
 
     // MARK: API
 
-    /// Validates in AWS's order, then in one write: the configuration, and (when rotating now) the
-    /// empty AWSPENDING version whose id is the token and the job. The steps run later, in the runner.
-    public func rotateSecret(_ input: RotateSecretInput, in scope: ResourceScope) async throws -> (secret: Secret, versionID: String) {
+    /// What RotateSecret accepted: the answer, and the job this node claimed to run at once
+    /// (``runAccepted(_:)``); nil when the call only replayed a rotation already under way.
+    public struct Accepted: Sendable {
+        public let secret: Secret
+        public let versionID: String
+        public let job: RotationJob?
+    }
+
+    /// Validates in AWS's order, then in one write: the configuration, the empty AWSPENDING
+    /// version whose id is the token, and the job, claimed by this node, with RotationStarted. The
+    /// steps run in the background (``runAccepted(_:)``); if this node dies first, the claim runs
+    /// out and another run takes the job.
+    public func rotateSecret(_ input: RotateSecretInput, in scope: ResourceScope) async throws -> Accepted {
         guard let token = input.clientRequestToken else {
             throw CofferError.invalidParameter("You must provide a ClientRequestToken value. We recommend a UUID-type value.")
         }
         if let rules = input.rules { _ = try RotationSchedule(rules) }
         return try await secrets.mutate {
             let secret = try await secrets.requireActive(input.secretID, in: scope)
-            if let job = secret.rotationJob, job.token == token, !job.testOnly { return (secret, token) }
+            if let job = secret.rotationJob, job.token == token, !job.testOnly { return Accepted(secret: secret, versionID: token, job: nil) }
             guard let lambdaARN = input.lambdaARN ?? secret.rotation?.lambdaARN else {
                 throw CofferError.invalidRequest("No Lambda rotation function ARN is associated with this secret.")
             }
@@ -97,13 +107,26 @@ public struct RotationService: Sendable {
                 newValues.append((token, copy))
                 job.step = .testSecret
             }
+            job.nextAttempt = lease(from: now)
             updated.rotationJob = job
             updated.revision += 1
             updated.lastChangedDate = now
-            try await store.write(RecordWrite(.update(expectedRevision: secret.revision), scope: scope, record: updated, newValues: newValues,
-                                              removedVersionIDs: VersionStages.removedVersionIDs(before: secret, after: updated)))
-            return (updated, token)
+            var write = RecordWrite(.update(expectedRevision: secret.revision), scope: scope, record: updated, newValues: newValues,
+                                    removedVersionIDs: VersionStages.removedVersionIDs(before: secret, after: updated))
+            if let event = events.record(job.testOnly ? "TestRotationStarted" : "RotationStarted", secret: updated, job: job) {
+                write.alsoRecord.append(event)
+            }
+            try await store.write(write)
+            return Accepted(secret: updated, versionID: token, job: job)
         }
+    }
+
+    /// Runs the steps of a rotation RotateSecret accepted and claimed.
+    @discardableResult
+    public func runAccepted(_ accepted: Accepted) async -> Bool {
+        guard let job = accepted.job, let scope = ARN(accepted.secret.arn).map({ ResourceScope(account: $0.account, region: $0.region) })
+        else { return false }
+        return (try? await execute(arn: accepted.secret.arn, scope: scope, job: job)) ?? false
     }
 
     /// Turns rotation off and stops a rotation under way, leaving the labels where they are (as
@@ -161,7 +184,11 @@ public struct RotationService: Sendable {
         } catch is NotDue {
             return false
         }
-        var job = claimed.job
+        return try await execute(arn: arn, scope: scope, job: claimed.job)
+    }
+
+    private func execute(arn: String, scope: ResourceScope, job claimed: RotationJob) async throws -> Bool {
+        var job = claimed
         guard let function = functions.function(arn: job.lambdaARN) else {
             try await fail(arn: arn, scope: scope, job: job, step: job.step, message: "Error when executing lambda \(job.lambdaARN) during \(job.step.rawValue) step: the function is not registered with Coffer")
             return true
@@ -177,7 +204,7 @@ public struct RotationService: Sendable {
                 return true
             }
             let isLast = job.testOnly ? step == .testSecret : step == .finishSecret
-            if isLast { return try await finish(arn: arn, scope: scope, job: job) }
+            if isLast { return try await finish(arn: arn, scope: scope, job: job, movesCurrent: function.leavesFinishToTheService) }
             guard let next = step.next else { return true }
             job.step = next
             // Steps are idempotent, so a runner that dies between them is resumed from the step it
@@ -200,11 +227,9 @@ public struct RotationService: Sendable {
             var job: RotationJob
             var event: String?
             if let existing = secret.rotationJob {
+                // A retry, or a rotation whose runner died: its start was recorded when it began.
                 guard existing.nextAttempt <= now else { throw NotDue() }
                 job = existing
-                if job.attempts == 0, job.failedStep == nil, job.step == (job.testOnly ? .testSecret : .createSecret) {
-                    event = job.testOnly ? "TestRotationStarted" : "RotationStarted"
-                }
             } else {
                 // A scheduled rotation: start it now, once, however many windows were missed.
                 guard let rotation = secret.rotation, rotation.enabled, let start = rotation.scheduledStart, start <= now,
@@ -240,9 +265,10 @@ public struct RotationService: Sendable {
         }
     }
 
-    /// After the last step: AWSCURRENT must be on the new version (finishSecret moves it); then the
-    /// service cleans AWSPENDING up, sets LastRotatedDate and schedules the next rotation.
-    private func finish(arn: String, scope: ResourceScope, job: RotationJob) async throws -> Bool {
+    /// After the last step: AWSCURRENT must be on the new version (finishSecret moves it, or, for a
+    /// function that leaves it to the service, this write does); then the service cleans AWSPENDING
+    /// up, sets LastRotatedDate and schedules the next rotation, all in one write.
+    private func finish(arn: String, scope: ResourceScope, job: RotationJob, movesCurrent: Bool) async throws -> Bool {
         let outcome: Bool? = try await retryingOnConflict {
             guard let secret = try await store.record(Secret.self, arn: arn), let current = secret.rotationJob, current.token == job.token else {
                 return nil
@@ -254,8 +280,13 @@ public struct RotationService: Sendable {
                 updated = RotationLabels.endTest(secret, token: job.token)
                 event = "TestRotationSucceeded"
             } else {
-                guard RotationLabels.finished(secret, token: job.token) else { return false }
-                updated = RotationLabels.complete(secret, now: now)
+                var moved = secret
+                if movesCurrent, !RotationLabels.finished(secret, token: job.token) {
+                    moved = try VersionStages.update(secret, label: StagingLabel.current, moveTo: job.token,
+                                                     removeFrom: secret.version(stage: StagingLabel.current)?.versionID)
+                }
+                guard RotationLabels.finished(moved, token: job.token) else { return false }
+                updated = RotationLabels.complete(moved, now: now)
                 event = "RotationSucceeded"
             }
             updated.revision += 1
