@@ -29,9 +29,9 @@ def lambda_arn(name):
     return f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:{name}"
 
 
-def start_node(binary, tmp_path, functions, name="data", env=None, interval=0.2, lease=600):
+def start_node(binary, tmp_path, functions, name="data", env=None, interval=0.2, lease=600, extra=None):
     config = tmp_path / f"{name}-config.json"
-    config.write_text(json.dumps({"rotation": {"intervalSeconds": interval, "leaseSeconds": lease, "functions": functions}}))
+    config.write_text(json.dumps({"rotation": {"intervalSeconds": interval, "leaseSeconds": lease, "functions": functions}, **(extra or {})}))
     node = Coffer(binary, tmp_path / name, env={"HOOK_SECRET": HOOK_SECRET, **(env or {})},
                   args=["--config", str(config), "--account-id", ACCOUNT])
     return node.start()
@@ -510,3 +510,63 @@ def _try_rotate(sm, secret, arn):
         return sm.rotate_secret(SecretId=secret, RotationLambdaARN=arn)["VersionId"]
     except sm.exceptions.ClientError:
         return None
+
+
+def test_failure_alerts_the_webhooks(binary, tmp_path, hook):
+    alerts = []
+
+    class Receiver(BaseHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+        def do_POST(self):
+            alerts.append(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
+            self.send_response(200)
+            self.end_headers()
+
+    receiver = ThreadingHTTPServer(("127.0.0.1", 0), Receiver)
+    threading.Thread(target=receiver.serve_forever, daemon=True).start()
+    node = start_node(binary, tmp_path, [{"name": "webhook", "type": "http", "url": hook["url"], "signingSecretEnv": "HOOK_SECRET"}],
+                      extra={"alerts": {"webhooks": [f"http://127.0.0.1:{receiver.server_address[1]}/alert"], "rootUsage": False}})
+    try:
+        hook["client"] = node.client()
+        hook["fail"] = "testSecret"
+        sm = node.client()
+        sm.create_secret(Name="alerting", SecretString="canary-value-never-sent")
+        sm.rotate_secret(SecretId="alerting", RotationLambdaARN=lambda_arn("webhook"))
+        alert = wait_for(lambda: [a for a in alerts if a.get("alert") == "rotation-failed"])[0]
+        assert alert["details"]["step"] == "testSecret" and ":secret:alerting-" in alert["details"]["secret"]
+        assert "canary-value-never-sent" not in json.dumps(alerts)
+        assert "canary-value-never-sent" not in node.logs()
+    finally:
+        node.stop()
+        receiver.shutdown()
+
+
+def test_raw_request_without_a_token_and_callers_without_invoke_permission(builtin):
+    from sigv4 import signed_request
+    key, secret = builtin.root_credentials()
+    sm = builtin.client()
+    sm.create_secret(Name="raw", SecretString="x")
+    status, body = signed_request(builtin.endpoint, "secretsmanager.RotateSecret",
+                                  {"SecretId": "missing-secret", "RotationLambdaARN": lambda_arn("rotate-password")}, key, secret)
+    # The token is checked before the secret is looked up, as on AWS.
+    assert status == 400 and body["__type"] == "InvalidParameterException"
+    assert body["message"] == "You must provide a ClientRequestToken value. We recommend a UUID-type value."
+    status, body = signed_request(builtin.endpoint, "secretsmanager.RotateSecret",
+                                  {"SecretId": "raw", "ClientRequestToken": "short", "RotationLambdaARN": lambda_arn("rotate-password")},
+                                  key, secret)
+    assert status == 400 and body["__type"] == "ValidationException"
+    # An IAM user allowed RotateSecret but not lambda:InvokeFunction is refused, as on AWS.
+    iam = builtin.client("iam")
+    iam.create_user(UserName="operator")
+    iam.put_user_policy(UserName="operator", PolicyName="rotate", PolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": ["secretsmanager:RotateSecret", "secretsmanager:DescribeSecret"], "Resource": "*"}]}))
+    pair = iam.create_access_key(UserName="operator")["AccessKey"]
+    operator = builtin.client(access_key=pair["AccessKeyId"], secret_key=pair["SecretAccessKey"])
+    message = fails(lambda: operator.rotate_secret(SecretId="raw", RotationLambdaARN=lambda_arn("rotate-password")), "AccessDeniedException")
+    assert "lambda:InvokeFunction" in message
+    iam.put_user_policy(UserName="operator", PolicyName="invoke", PolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": "lambda:InvokeFunction", "Resource": lambda_arn("rotate-password")}]}))
+    token = operator.rotate_secret(SecretId="raw", RotationLambdaARN=lambda_arn("rotate-password"))["VersionId"]
+    wait_for(lambda: current_version(sm, "raw") == token)

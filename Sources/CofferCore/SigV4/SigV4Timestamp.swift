@@ -78,7 +78,7 @@ public enum SigV4Timestamp {
 }
 
 /// A UTC calendar date and time, computed without Foundation's calendars (which are slow and
-/// locale-dependent) using Howard Hinnant's days-from-civil algorithm.
+/// locale-dependent); the day arithmetic is ``CivilDate``'s.
 public struct CivilTime: Sendable, Equatable {
     public var year, month, day, hour, minute, second: Int
 
@@ -94,25 +94,12 @@ public struct CivilTime: Sendable, Equatable {
         hour = rem / 3600
         minute = rem % 3600 / 60
         second = rem % 60
-        let z = days + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let doe = z - era * 146_097
-        let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
-        let mp = (5 * doy + 2) / 153
-        day = doy - (153 * mp + 2) / 5 + 1
-        month = mp < 10 ? mp + 3 : mp - 9
-        year = yoe + era * 400 + (month <= 2 ? 1 : 0)
+        let civil = CivilDate(daysSinceEpoch: days)
+        (year, month, day) = (civil.year, civil.month, civil.day)
     }
 
     public var date: Date {
-        let y = month <= 2 ? year - 1 : year
-        let era = (y >= 0 ? y : y - 399) / 400
-        let yoe = y - era * 400
-        let mp = month > 2 ? month - 3 : month + 9
-        let doy = (153 * mp + 2) / 5 + day - 1
-        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
-        let days = era * 146_097 + doe - 719_468
+        let days = CivilDate(year: year, month: month, day: day).daysSinceEpoch
         return Date(timeIntervalSince1970: Double(days * 86_400 + hour * 3600 + minute * 60 + second))
     }
 }
