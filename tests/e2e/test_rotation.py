@@ -552,7 +552,7 @@ def test_raw_request_without_a_token_and_callers_without_invoke_permission(built
                                   {"SecretId": "missing-secret", "RotationLambdaARN": lambda_arn("rotate-password")}, key, secret)
     # The token is checked before the secret is looked up, as on AWS.
     assert status == 400 and body["__type"] == "InvalidParameterException"
-    assert body["message"] == "You must provide a ClientRequestToken value. We recommend a UUID-type value."
+    assert (body.get("Message") or body.get("message")) == "You must provide a ClientRequestToken value. We recommend a UUID-type value."
     status, body = signed_request(builtin.endpoint, "secretsmanager.RotateSecret",
                                   {"SecretId": "raw", "ClientRequestToken": "short", "RotationLambdaARN": lambda_arn("rotate-password")},
                                   key, secret)
