@@ -49,6 +49,8 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // The credential scanner: keyword automaton, detectors, sources, reports.
+        .target(name: "CofferScan", dependencies: ["CofferCore", .product(name: "Crypto", package: "swift-crypto")], swiftSettings: swiftSettings),
         // Rotation functions: HTTP, command, and the built-ins.
         .target(
             name: "CofferRotators",
@@ -75,7 +77,7 @@ let package = Package(
         .executableTarget(
             name: "coffer",
             dependencies: [
-                "CofferServer", "CofferCore", "CofferServices", "CofferStorage", "CofferStorageSQLite", "CofferRotators", "CZlib",
+                "CofferServer", "CofferCore", "CofferServices", "CofferStorage", "CofferStorageSQLite", "CofferRotators", "CofferScan", "CZlib",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],

@@ -1,0 +1,183 @@
+/// Passwords, secrets and tokens assigned in code and configuration: `password = "..."`,
+/// `"api_key": "..."`, `DB_PASSWORD=...` in .env files, YAML, Terraform, properties, INI, XML
+/// elements and notebooks' escaped JSON. The name on the left decides whether the value is meant
+/// to be a credential; the value decides whether it is one: references (`${VAR}`, `os.environ`,
+/// calls, attributes), placeholders, paths, numbers, booleans and bare words are not.
+struct AssignmentDetector: Detector {
+    static let password = Rule("password-assignment", "Password in code or configuration",
+                               help: "Change the password and read it at run time from a secret store (`coffer run`, or a Coffer secret).")
+    static let secret = Rule("secret-assignment", "Secret, token or API key in code or configuration",
+                             help: "Revoke the value and read it at run time from a secret store (`coffer run`, or a Coffer secret).")
+    static let awsSecret = Rule("aws-secret-access-key", "AWS secret access key",
+                                help: "Deactivate and delete the key pair it belongs to, then keep the new one in a secret store.")
+    static let cofferRoot = Rule("coffer-root-credentials", "Coffer root key or root credentials",
+                                 help: "Coffer's root key or root secret opens every value: move it to COFFER_ROOT_KEY_FILE with mode 0600 and replace the root credentials.")
+
+    var rules: [Rule] { [Self.password, Self.secret, Self.awsSecret, Self.cofferRoot] }
+    let keywords = ["pass", "pwd", "secret", "token", "apikey", "api_key", "api-key", "access_key", "accesskey", "auth_key", "private_key",
+                    "credential", "coffer_root_key"]
+
+    static let passwordNames = ["password", "passwd", "passphrase", "pass", "pwd"]
+    static let excludedNames = [
+        "_id", "type", "name", "url", "uri", "path", "file", "dir", "length", "field", "policy", "expire", "expiry", "ttl", "count", "label",
+        "prompt", "hint", "pattern", "regex", "format", "header", "param", "keyid", "key_id", "arn", "endpoint", "version", "tokenizer",
+        "token_type", "_env", "reset", "forgot", "change", "confirm", "min", "max", "strength", "policy", "validator", "manager",
+        "required", "enabled", "rotation", "ref", "class", "input", "placeholder", "store", "provider", "method", "mode", "source",
+        "passenger", "passage", "bypass", "compass", "passthrough", "pass_through", "classpass", "message", "description", "_text",
+        "secretsmanager", "secret_string", "secretstring", "secrets_manager", "tokens_", "_count", "usage", "limit", "location", "kind",
+        "nexttoken", "next_token", "pagetoken", "page_token", "continuation", "cursor", "marker", "value", "csrf", "xsrf",
+    ]
+
+    /// CamelCase API and accessor names (GetSecretValue, setPassword, isTokenValid).
+    static let excludedPrefixes = ["get", "put", "set", "list", "describe", "create", "delete", "update", "rotate", "batch", "is", "has",
+                                   "validate", "generate", "fetch", "load", "read", "write", "check", "verify", "parse", "make", "new"]
+
+    func detect(_ text: ByteText, keyword: Int, start: Int, end: Int, into found: inout [Candidate]) {
+        // The whole name the keyword sits in.
+        var keyStart = start
+        while keyStart > 0, Self.isNameByte(text[keyStart - 1]) { keyStart -= 1 }
+        var keyEnd = end
+        while keyEnd < text.count, Self.isNameByte(text[keyEnd]) { keyEnd += 1 }
+        guard keyEnd - keyStart <= 64 else { return }
+        // Only the last keyword hit in a name is examined, so a name is judged once.
+        // Inside an ARN or a namespaced id (arn:aws:secretsmanager:...:secret:name), not an assignment.
+        if text.before(keyStart) == UInt8(ascii: ":") { return }
+        let name = text.string(keyStart..<keyEnd).lowercased()
+        guard let rule = Self.rule(forName: name) else { return }
+        let lastKeyword = keywords.compactMap { k -> Int? in name.range(of: k, options: .backwards).map { name.distance(from: name.startIndex, to: $0.upperBound) } }.max() ?? 0
+        guard keyStart + lastKeyword == end else { return }
+        guard let value = Self.value(after: keyEnd, in: text, opensElement: text.before(keyStart) == UInt8(ascii: "<")) else { return }
+        let bytes = text.slice(value.range)
+        guard Self.judge(bytes, rule: rule, quoted: value.quoted) else { return }
+        found.append(Candidate(rule: rule, secret: value.range, note: String(name.prefix(48))))
+    }
+
+    static func isNameByte(_ b: UInt8) -> Bool { ByteClass.isWord(b) || b == UInt8(ascii: "-") || b == UInt8(ascii: ".") }
+
+    static func rule(forName name: String) -> Rule? {
+        if name.contains("coffer_root_key") || name.contains("coffer_root_secret") { return cofferRoot }
+        if name.contains("coffer_root") { return nil }
+        for prefix in excludedPrefixes where name.hasPrefix(prefix) && name.count > prefix.count {
+            let next = name[name.index(name.startIndex, offsetBy: prefix.count)]
+            if next == "_" || next == "-" || next.isLetter { return nil }
+        }
+        for excluded in excludedNames where name.contains(excluded) { return nil }
+        if name.contains("aws_secret") || name.contains("secret_access_key") || name.contains("secretaccesskey") { return awsSecret }
+        let segments = name.split(whereSeparator: { $0 == "_" || $0 == "-" || $0 == "." })
+        if passwordNames.contains(where: { name.hasSuffix($0) || name.hasPrefix($0) }) || segments.contains(where: { passwordNames.contains(String($0)) }) {
+            return password
+        }
+        if name.contains("secret") || name.contains("token") || name.contains("apikey") || name.contains("api_key") || name.contains("api-key")
+            || name.contains("access_key") || name.contains("accesskey") || name.contains("auth_key") || name.contains("private_key")
+            || name.contains("credential")
+        {
+            return secret
+        }
+        return nil
+    }
+
+    struct Value {
+        let range: Range<Int>
+        let quoted: Bool
+    }
+
+    /// The value assigned after a name: through a closing quote of the name, an operator
+    /// (= : := => or an XML element's >), and an optional opening quote, on the same line.
+    static func value(after keyEnd: Int, in text: ByteText, opensElement: Bool) -> Value? {
+        var i = keyEnd
+        // The name may be quoted ("password": ...) or escaped inside a notebook's JSON (\"password\").
+        if text.at(i) == 0x5C { i += 1 }
+        if text.at(i) == UInt8(ascii: "\"") || text.at(i) == UInt8(ascii: "'") { i += 1 }
+        i += text.run(from: i, limit: 16, ByteClass.isSpace)
+        let op = text.at(i)
+        var xml = false
+        switch op {
+        case UInt8(ascii: "="):
+            if text.at(i + 1) == UInt8(ascii: "=") || text.before(i) == UInt8(ascii: "!") { return nil }
+            i += text.at(i + 1) == UInt8(ascii: ">") ? 2 : 1
+        case UInt8(ascii: ":"):
+            i += text.at(i + 1) == UInt8(ascii: "=") ? 2 : 1
+            if text.at(i) == UInt8(ascii: ":") { return nil }  // a C++ or Ruby scope
+        case UInt8(ascii: ">"):
+            // <password>value</password>
+            guard opensElement else { return nil }
+            xml = true
+            i += 1
+        default:
+            return nil
+        }
+        i += text.run(from: i, limit: 16, ByteClass.isSpace)
+        var quote: UInt8?
+        if text.at(i) == 0x5C, text.at(i + 1) == UInt8(ascii: "\"") { quote = UInt8(ascii: "\""); i += 2 }
+        else if [UInt8(ascii: "\""), UInt8(ascii: "'"), UInt8(ascii: "`")].contains(text.at(i)) { quote = text.at(i); i += 1 }
+        let start = i
+        if let quote {
+            while i < text.count, text[i] != quote, !ByteClass.isNewline(text[i]), i - start <= 512 {
+                if text[i] == 0x5C, text.at(i + 1) == quote { break }  // \" closes an escaped JSON string
+                i += 1
+            }
+            guard text.at(i) == quote || text.at(i) == 0x5C, i > start else { return nil }
+            // "prefix" + more, "fmt" % args: a piece of a value being built, not a value.
+            var after = i + 1
+            after += text.run(from: after, limit: 8, ByteClass.isSpace)
+            if text.at(after) == UInt8(ascii: "+") || text.at(after) == UInt8(ascii: "%") { return nil }
+            return Value(range: start..<i, quoted: true)
+        }
+        let stop: (UInt8) -> Bool = { b in
+            ByteClass.isSpace(b) || ByteClass.isNewline(b) || b == UInt8(ascii: ",") || b == UInt8(ascii: ";") || b == UInt8(ascii: ")")
+                || b == UInt8(ascii: "}") || b == UInt8(ascii: "]") || b == UInt8(ascii: "<") || b == UInt8(ascii: "\"") || b == UInt8(ascii: "'")
+                || b == 0x5C
+        }
+        while i < text.count, !stop(text[i]), i - start <= 512 { i += 1 }
+        guard i > start else { return nil }
+        if xml, text.at(i) != UInt8(ascii: "<") { return nil }
+        return Value(range: start..<i, quoted: xml)
+    }
+
+    /// Whether the value is a credential rather than a reference, a placeholder or code.
+    static func judge(_ value: [UInt8], rule: Rule, quoted: Bool) -> Bool {
+        guard value.count >= 6, value.count <= 256, !Placeholders.isPlaceholder(value) else { return false }
+        let hasUpper = value.contains(where: ByteClass.isUpper), hasLower = value.contains(where: ByteClass.isLower)
+        let hasDigit = value.contains(where: ByteClass.isDigit)
+        let hasSymbol = value.contains { !ByteClass.isAlnum($0) && $0 != UInt8(ascii: "_") }
+        let classes = [hasUpper, hasLower, hasDigit, hasSymbol].filter { $0 }.count
+        if value.allSatisfy(ByteClass.isDigit) { return false }
+        if let first = value.first, [UInt8(ascii: "/"), UInt8(ascii: "~"), UInt8(ascii: ".")].contains(first) { return false }
+        let text = String(decoding: value, as: UTF8.self)
+        // A template ({name}, f-strings) or a resource name or path (app/prod/db, team-a/*).
+        if text.contains("{") { return false }
+        if text.contains("::") { return false }
+        if value.contains(UInt8(ascii: "/")), value.allSatisfy({ b in
+            ByteClass.isLower(b) || ByteClass.isDigit(b) || b == UInt8(ascii: "/") || b == UInt8(ascii: "-") || b == UInt8(ascii: "_")
+                || b == UInt8(ascii: ".") || b == UInt8(ascii: "*")
+        }) { return false }
+        if text.contains("://") || text.hasSuffix(".json") || text.hasSuffix(".pem") || text.hasSuffix(".key") || text.hasSuffix(".txt") { return false }
+        if !quoted {
+            // Code: a name, a call, an attribute, an index (password = get_password(), token = self.token,
+            // sessionToken: token?.value).
+            if value.allSatisfy({ ByteClass.isWord($0) || $0 == UInt8(ascii: ".") || $0 == UInt8(ascii: "?") || $0 == UInt8(ascii: "!") }),
+                !hasDigit || value.contains(UInt8(ascii: "."))
+            {
+                return false
+            }
+            if text.contains("(") || text.contains("[") { return false }
+        }
+        if value.allSatisfy({ ByteClass.isLower($0) || $0 == UInt8(ascii: "_") || $0 == UInt8(ascii: "-") || $0 == UInt8(ascii: " ") }) {
+            // Words (snake_case names, prose): not a credential unless long and random.
+            return false
+        }
+        if text.contains(" ") && Entropy.shannon(value) < 4.0 { return false }  // a sentence
+        switch rule {
+        case awsSecret:
+            return value.count == 40 && value.allSatisfy(ByteClass.isBase64) && AWSKeyDetector.isSecretKey(value)
+        case password:
+            return classes >= 2 && value.count >= 6
+        case cofferRoot:
+            return value.count >= 20
+        default:
+            // Tokens are random: digits and a spread of characters, or a long high-entropy string.
+            let entropy = Entropy.shannon(value)
+            return value.count >= 12 && classes >= 2 && ((hasDigit && entropy >= 3.0) || entropy >= 4.0)
+        }
+    }
+}

@@ -1,0 +1,142 @@
+import CofferCore
+import Foundation
+
+/// The three report formats: text for people, JSON for scripts, SARIF 2.1.0 for GitHub code
+/// scanning. None ever carries a secret: only its redaction and fingerprint.
+public enum Reports {
+    public static func text(_ findings: [Finding], skipped: [Skipped], baselined: Int, verbose: Bool) -> String {
+        var out = ""
+        for f in findings {
+            out += "\(f.path):\(f.match.line):\(f.match.column)  \(f.rule.id)  \(f.rule.title)  \(f.redacted)"
+            if let note = f.match.note { out += "  (\(note))" }
+            out += "\n"
+            if let intro = f.introduction { out += "    introduced in \(intro.commit.prefix(12)) by \(intro.author) on \(intro.date)\n" }
+            if let verification = f.verification { out += "    \(verification)\n" }
+            if verbose { out += "    fingerprint \(f.fingerprint); \(f.rule.help)\n" }
+        }
+        if verbose { for s in skipped { out += "skipped \(s.path): \(s.reason)\n" } }
+        let count = findings.count
+        out += count == 0 ? "no credentials found" : "\(count) credential\(count == 1 ? "" : "s") found"
+        if baselined > 0 { out += " (\(baselined) more in the baseline)" }
+        if !skipped.isEmpty { out += "; \(skipped.count) skipped\(verbose ? "" : " (--verbose lists them)")" }
+        return out + "\n"
+    }
+
+    static func object(_ f: Finding) -> JSONValue {
+        var o: JSONObject = [
+            "ruleId": .string(f.rule.id), "title": .string(f.rule.title), "path": .string(f.path),
+            "line": .number(Double(f.match.line)), "column": .number(Double(f.match.column)),
+            "endLine": .number(Double(f.match.endLine)), "endColumn": .number(Double(f.match.endColumn)),
+            "redacted": .string(f.redacted), "fingerprint": .string(f.fingerprint), "help": .string(f.rule.help),
+        ]
+        if let note = f.match.note { o["note"] = .string(note) }
+        if let blob = f.blob { o["blob"] = .string(blob) }
+        if let intro = f.introduction {
+            o["commit"] = .string(intro.commit)
+            o["author"] = .string(intro.author)
+            o["date"] = .string(intro.date)
+        }
+        if let verification = f.verification { o["verification"] = .string(verification) }
+        return .object(o)
+    }
+
+    public static func json(_ findings: [Finding], skipped: [Skipped], baselined: Int) -> String {
+        let value: JSONValue = .object([
+            "findings": .array(findings.map(object)),
+            "skipped": .array(skipped.map { .object(["path": .string($0.path), "reason": .string($0.reason)]) }),
+            "baselined": .number(Double(baselined)),
+        ])
+        return JSONWriter.string(value) + "\n"
+    }
+
+    /// SARIF 2.1.0 as GitHub code scanning takes it: rules with descriptions and help, one result
+    /// per finding with a relative URI and region, and `partialFingerprints` from the secret's
+    /// fingerprint so that alerts follow a secret when lines move.
+    public static func sarif(_ findings: [Finding], rules: [Rule], version: String) -> String {
+        let used = Set(findings.map(\.rule.id))
+        let ruleList = rules.filter { used.contains($0.id) || used.isEmpty }
+        let results: [JSONValue] = findings.map { f in
+            var region: JSONObject = [
+                "startLine": .number(Double(f.match.line)), "startColumn": .number(Double(f.match.column)),
+                "endLine": .number(Double(f.match.endLine)), "endColumn": .number(Double(max(f.match.endColumn, 1))),
+            ]
+            if f.match.endLine == f.match.line, f.match.endColumn <= f.match.column { region["endColumn"] = .number(Double(f.match.column + 1)) }
+            var message = "\(f.rule.title) (\(f.redacted))"
+            if let intro = f.introduction { message += " introduced in commit \(intro.commit.prefix(12))" }
+            var result: JSONObject = [
+                "ruleId": .string(f.rule.id),
+                "level": .string("error"),
+                "message": .object(["text": .string(message)]),
+                "locations": .array([.object(["physicalLocation": .object([
+                    "artifactLocation": .object(["uri": .string(uri(f.path))]),
+                    "region": .object(region),
+                ])])]),
+                "partialFingerprints": .object(["cofferSecret/v1": .string(f.fingerprint)]),
+            ]
+            if let intro = f.introduction {
+                result["properties"] = .object(["commit": .string(intro.commit), "author": .string(intro.author), "date": .string(intro.date)])
+            }
+            return .object(result)
+        }
+        let document: JSONValue = .object([
+            "$schema": .string("https://json.schemastore.org/sarif-2.1.0.json"),
+            "version": .string("2.1.0"),
+            "runs": .array([.object([
+                "tool": .object(["driver": .object([
+                    "name": .string("coffer scan"), "semanticVersion": .string(version),
+                    "informationUri": .string("https://github.com/coffer/coffer"),
+                    "rules": .array(ruleList.map { rule in
+                        .object([
+                            "id": .string(rule.id), "name": .string(rule.id),
+                            "shortDescription": .object(["text": .string(rule.title)]),
+                            "fullDescription": .object(["text": .string(rule.title + ". " + rule.help)]),
+                            "help": .object(["text": .string(rule.help)]),
+                            "defaultConfiguration": .object(["level": .string("error")]),
+                            "properties": .object(["tags": .array([.string("security"), .string("secret")])]),
+                        ])
+                    }),
+                ])]),
+                "results": .array(results),
+            ])]),
+        ])
+        return JSONWriter.string(document) + "\n"
+    }
+
+    /// Relative paths as URIs (percent-encoded where needed); GitHub resolves them from the repo root.
+    static func uri(_ path: String) -> String {
+        var p = path
+        while p.hasPrefix("./") { p.removeFirst(2) }
+        return p.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? p
+    }
+}
+
+/// Known findings that no longer fail CI: a file of fingerprints (`--write-baseline`), or any
+/// earlier JSON report of `coffer scan`. Identity is the fingerprint (rule, path, secret), so a
+/// known secret that moves within its file stays known and a new one is always reported.
+public struct Baseline: Sendable {
+    public let fingerprints: Set<String>
+
+    public init(fingerprints: Set<String>) { self.fingerprints = fingerprints }
+
+    public init(file path: String) throws {
+        guard let data = FileManager.default.contents(atPath: path), case .object(let object) = try JSONParser.parse([UInt8](data)) else {
+            throw ScanError("\(path) is not a baseline (a JSON object)")
+        }
+        var set = Set<String>()
+        if case .array(let list)? = object["fingerprints"] {
+            for case .string(let f) in list { set.insert(f) }
+        }
+        if case .array(let list)? = object["findings"] {
+            for case .object(let finding) in list { if case .string(let f)? = finding["fingerprint"] { set.insert(f) } }
+        }
+        fingerprints = set
+    }
+
+    public static func file(_ findings: [Finding]) -> String {
+        let value: JSONValue = .object([
+            "version": .number(1),
+            "fingerprints": .array(Set(findings.map(\.fingerprint)).sorted().map(JSONValue.string)),
+        ])
+        return JSONWriter.string(value) + "\n"
+    }
+}

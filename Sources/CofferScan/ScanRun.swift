@@ -1,0 +1,69 @@
+import Foundation
+
+/// One `coffer scan`: what to read, how, and what came out. The command line fills it; tests
+/// and the benchmark drive it the same way.
+public struct ScanRun {
+    public var paths: [String] = []
+    public var standardInput = false
+    public var repository: String?
+    public var range: String?
+    public var since: String?
+    public var gitignore = false
+    public var maximumFileSize = ScanInputs.defaultMaximumFileSize
+    public var disabledRules: Set<String> = []
+    public var baseline: Baseline?
+    /// Called now and then with (items, bytes) read so far.
+    public var progress: ((Int, Int) -> Void)?
+
+    public init() {}
+
+    public struct Outcome {
+        public var findings: [Finding] = []
+        public var skipped: [Skipped] = []
+        public var baselined = 0
+        public var items = 0
+        public var bytes = 0
+    }
+
+    public func run() throws -> Outcome {
+        let scanner = SecretScanner(disabledRules: disabledRules)
+        var outcome = Outcome()
+        func take(_ item: ScanItem) {
+            outcome.items += 1
+            outcome.bytes += item.bytes.count
+            for match in scanner.scan(item.bytes) {
+                var finding = Finding(match: match, path: item.path, blob: item.blob)
+                if let baseline, baseline.fingerprints.contains(finding.fingerprint) {
+                    outcome.baselined += 1
+                    continue
+                }
+                finding.blob = item.blob
+                outcome.findings.append(finding)
+            }
+            if outcome.items % 256 == 0 { progress?(outcome.items, outcome.bytes) }
+        }
+        let skip: (Skipped) -> Void = { outcome.skipped.append($0) }
+        if standardInput { take(try ScanInputs.standardInput(maximumSize: maximumFileSize)) }
+        for path in paths {
+            try ScanInputs.files(under: path, gitignore: gitignore, maximumSize: maximumFileSize, skipped: skip) { take($0) }
+        }
+        if let repository {
+            let history = try GitHistory(repository: repository)
+            if history.isShallow { outcome.skipped.append(Skipped(path: repository, reason: "shallow clone: history before its cut is not scanned")) }
+            let blobs = try history.blobs(range: range, since: since)
+            let before = outcome.findings.count
+            try history.contents(of: blobs, maximumSize: maximumFileSize, skipped: skip) { take($0) }
+            // Attribute each blob with findings to the commit that introduced it.
+            var introductions: [String: GitHistory.Introduction] = [:]
+            for index in before..<outcome.findings.count {
+                guard let blob = outcome.findings[index].blob else { continue }
+                if introductions[blob] == nil, let found = history.introduction(of: blob) { introductions[blob] = found }
+                if let intro = introductions[blob] {
+                    outcome.findings[index].introduction = intro
+                }
+            }
+        }
+        progress?(outcome.items, outcome.bytes)
+        return outcome
+    }
+}

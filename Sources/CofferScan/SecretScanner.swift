@@ -1,0 +1,134 @@
+/// One credential found in one piece of text, with its position.
+public struct Match: Sendable, Equatable {
+    public let rule: Rule
+    /// Byte offsets of the secret (and of its partner, for an AWS key pair).
+    public let secret: Range<Int>
+    public let partner: Range<Int>?
+    public let note: String?
+    /// 1-based line and column (in bytes) of the secret's start.
+    public let line: Int
+    public let column: Int
+    public let endLine: Int
+    public let endColumn: Int
+    /// The secret's bytes, for redaction, fingerprints and verification only: never logged.
+    public let value: [UInt8]
+    public let partnerValue: [UInt8]?
+}
+
+/// Runs every detector over a text in one pass: the keyword automaton finds where a credential
+/// can start, and only there does a detector look. Then overlapping candidates are resolved (a
+/// specific detector wins over the generic assignment one) and inline allow comments honoured.
+public struct SecretScanner: Sendable {
+    let detectors: [any Detector]
+    let automaton: KeywordAutomaton
+    /// For each automaton keyword: the detector and the detector's own keyword index.
+    let routes: [(detector: Int, keyword: Int)]
+    public let rules: [Rule]
+    let disabled: Set<String>
+
+    public init(disabledRules: Set<String> = []) {
+        let detectors: [any Detector] = [
+            TokenRules.detector, AWSKeyDetector(), PrivateKeyDetector(), JWTDetector(), URLCredentialDetector(), AssignmentDetector(),
+            AzureStorageKeyDetector(),
+        ]
+        var keywords: [String] = []
+        var routes: [(Int, Int)] = []
+        for (d, detector) in detectors.enumerated() {
+            for (k, keyword) in detector.keywords.enumerated() {
+                keywords.append(keyword)
+                routes.append((d, k))
+            }
+        }
+        self.detectors = detectors
+        self.routes = routes
+        self.automaton = KeywordAutomaton(keywords: keywords)
+        var seen = Set<String>()
+        self.rules = detectors.flatMap(\.rules).filter { seen.insert($0.id).inserted }.sorted { $0.id < $1.id }
+        self.disabled = disabledRules
+    }
+
+    /// Everything found in `bytes`, in order of position.
+    public func scan(_ bytes: UnsafeBufferPointer<UInt8>) -> [Match] {
+        let text = ByteText(bytes: bytes)
+        var candidates: [(candidate: Candidate, priority: Int)] = []
+        var found: [Candidate] = []
+        automaton.scan(bytes) { keywordIndex, end in
+            let route = routes[keywordIndex]
+            let start = end - automaton.keywords[keywordIndex].utf8.count
+            found.removeAll(keepingCapacity: true)
+            detectors[route.detector].detect(text, keyword: route.keyword, start: start, end: end, into: &found)
+            for candidate in found where !disabled.contains(candidate.rule.id) {
+                candidates.append((candidate, detectors[route.detector] is AssignmentDetector ? 1 : 0))
+            }
+        }
+        guard !candidates.isEmpty else { return [] }
+        return resolve(candidates, text)
+    }
+
+    public func scan(_ bytes: [UInt8]) -> [Match] { bytes.withUnsafeBufferPointer { scan($0) } }
+
+    private func resolve(_ candidates: [(candidate: Candidate, priority: Int)], _ text: ByteText) -> [Match] {
+        // Specific detectors first; a candidate overlapping one already kept is the same secret.
+        let ordered = candidates.sorted { a, b in
+            a.priority != b.priority ? a.priority < b.priority : a.candidate.secret.lowerBound < b.candidate.secret.lowerBound
+        }
+        var kept: [Candidate] = []
+        for (candidate, _) in ordered {
+            let spans = [candidate.secret] + (candidate.partner.map { [$0] } ?? [])
+            let overlaps = kept.contains { other in
+                let otherSpans = [other.secret] + (other.partner.map { [$0] } ?? [])
+                return spans.contains { span in otherSpans.contains { $0.overlaps(span) } }
+            }
+            if !overlaps { kept.append(candidate) }
+        }
+        kept.sort { $0.secret.lowerBound < $1.secret.lowerBound }
+        var lines = LineIndex(text)
+        var matches: [Match] = []
+        for candidate in kept {
+            let first = min(candidate.secret.lowerBound, candidate.partner?.lowerBound ?? .max)
+            if lines.isAllowed(at: first) || lines.isAllowed(at: candidate.secret.lowerBound) { continue }
+            let (line, column) = lines.position(of: candidate.secret.lowerBound)
+            let (endLine, endColumn) = lines.position(of: candidate.secret.upperBound)
+            matches.append(Match(rule: candidate.rule, secret: candidate.secret, partner: candidate.partner, note: candidate.note,
+                                 line: line, column: column, endLine: endLine, endColumn: endColumn,
+                                 value: text.slice(candidate.secret), partnerValue: candidate.partner.map { text.slice($0) }))
+        }
+        return matches
+    }
+}
+
+/// Line numbers for the few offsets that have findings, and inline allow comments:
+/// `coffer:allow` (or gitleaks' `gitleaks:allow`, detect-secrets' `pragma: allowlist secret`) on
+/// the line, or `pragma: allowlist nextline secret` / `coffer:allow-next-line` on the line before.
+struct LineIndex {
+    let text: ByteText
+    private var cursor = 0
+    private var line = 1
+
+    init(_ text: ByteText) { self.text = text }
+
+    /// Offsets must be asked in increasing order (or the count restarts).
+    mutating func position(of offset: Int) -> (line: Int, column: Int) {
+        if offset < cursor {
+            cursor = 0
+            line = 1
+        }
+        var i = cursor
+        while i < offset {
+            if text[i] == 0x0A { line += 1 }
+            i += 1
+        }
+        cursor = offset
+        return (line, offset - text.lineStart(offset) + 1)
+    }
+
+    func isAllowed(at offset: Int) -> Bool {
+        let start = text.lineStart(offset)
+        let line = text.string(start..<text.lineEnd(offset))
+        if line.contains("coffer:allow") || line.contains("gitleaks:allow") || line.contains("pragma: allowlist secret") { return true }
+        guard start > 0 else { return false }
+        let previousStart = text.lineStart(start - 1)
+        let previous = text.string(previousStart..<(start - 1))
+        return previous.contains("pragma: allowlist nextline secret") || previous.contains("coffer:allow-next-line")
+    }
+}
