@@ -84,6 +84,7 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "CofferCoreTests", dependencies: ["CofferCore"], swiftSettings: swiftSettings),
+        .testTarget(name: "CofferScanTests", dependencies: ["CofferScan"], swiftSettings: swiftSettings),
         .testTarget(
             name: "CofferStorageTests",
             dependencies: ["CofferStorage", "CofferStorageSQLite", "CofferCore"],

@@ -43,7 +43,8 @@ struct AssignmentDetector: Detector {
         // Inside an ARN or a namespaced id (arn:aws:secretsmanager:...:secret:name), not an assignment.
         if text.before(keyStart) == UInt8(ascii: ":") { return }
         let name = text.string(keyStart..<keyEnd).lowercased()
-        guard let rule = Self.rule(forName: name) else { return }
+        // spring.datasource.password: the last part names the value.
+        guard let rule = Self.rule(forName: String(name.split(separator: ".").last ?? Substring(name))) else { return }
         let lastKeyword = keywords.compactMap { k -> Int? in name.range(of: k, options: .backwards).map { name.distance(from: name.startIndex, to: $0.upperBound) } }.max() ?? 0
         guard keyStart + lastKeyword == end else { return }
         guard let value = Self.value(after: keyEnd, in: text, opensElement: text.before(keyStart) == UInt8(ascii: "<")) else { return }

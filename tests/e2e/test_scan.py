@@ -1,0 +1,144 @@
+"""coffer scan end to end: the seeds, a generated git repository with secrets that exist only in
+history, the three report formats, baselines, standard input, exit codes and bad input."""
+import json
+import os
+import subprocess
+import zlib
+from pathlib import Path
+
+import pytest
+
+SEEDS = Path(__file__).parent / "seeds"
+BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+
+
+def github_token(random30: str) -> str:
+    """A ghp_ token with GitHub's CRC32 checksum, so it is a real-format token (not a live one)."""
+    value, digits = zlib.crc32(random30.encode()), ""
+    while value:
+        value, digit = divmod(value, 62)
+        digits = BASE62[digit] + digits
+    return "ghp_" + random30 + digits.rjust(6, "0")
+
+
+def scan(binary, *args, stdin=None, cwd=None):
+    return subprocess.run([binary, "scan", "--no-progress", *args], input=stdin, capture_output=True, text=True, cwd=cwd)
+
+
+def test_the_seeds_hold_one_real_credential_and_only_placeholders_besides(binary):
+    out = scan(binary, str(SEEDS), "--format", "json")
+    assert out.returncode == 1, out.stderr
+    findings = json.loads(out.stdout)["findings"]
+    assert [(Path(f["path"]).name, f["line"], f["ruleId"]) for f in findings] == [("002_e0c1c5dd9bc33c76.txt", 217, "aws-access-key")]
+    # The report never carries the secret, only its ends.
+    assert "4mQiit4tJjSl++WG9fq7Dcy0Wz0hSMNEEAmBjwEY" not in out.stdout and findings[0]["redacted"].startswith("4")
+
+
+def git(repo, *args, date="2026-01-02T03:04:05Z"):
+    env = dict(os.environ, GIT_AUTHOR_DATE=date, GIT_COMMITTER_DATE=date, GIT_AUTHOR_NAME="Dev", GIT_AUTHOR_EMAIL="dev@example.org",
+               GIT_COMMITTER_NAME="Dev", GIT_COMMITTER_EMAIL="dev@example.org")
+    return subprocess.run(["git", "-C", str(repo), *args], check=True, capture_output=True, text=True, env=env).stdout.strip()
+
+
+@pytest.fixture
+def repo(tmp_path):
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    git(repo, "init", "-q", "-b", "main")
+    token = github_token("R8kq2Lm9Zx4Pw7Tn3Vb6Yc1Hd5Jf0G")
+    (repo / "app.py").write_text(f'import os\nGITHUB_TOKEN = "{token}"\n')
+    (repo / "README.md").write_text("# app\npassword: ${DB_PASSWORD}\n")
+    git(repo, "add", ".")
+    git(repo, "commit", "-q", "-m", "first", date="2026-01-02T03:04:05Z")
+    first = git(repo, "rev-parse", "HEAD")
+    (repo / "app.py").write_text('import os\nGITHUB_TOKEN = os.environ["GITHUB_TOKEN"]\n')
+    git(repo, "commit", "-q", "-am", "read the token from the environment", date="2026-01-03T00:00:00Z")
+    git(repo, "checkout", "-q", "-b", "feature")
+    (repo / "deploy.env").write_text("DB_PASSWORD=Tr0ub4dor&3x\n")
+    git(repo, "add", ".")
+    git(repo, "commit", "-q", "-m", "deploy settings", date="2026-01-04T00:00:00Z")
+    feature = git(repo, "rev-parse", "HEAD")
+    git(repo, "rm", "-q", "deploy.env")
+    git(repo, "commit", "-q", "-m", "oops", date="2026-01-05T00:00:00Z")
+    git(repo, "tag", "v1")
+    git(repo, "checkout", "-q", "main")
+    return {"path": repo, "token": token, "first": first, "feature": feature}
+
+
+def test_history_finds_what_only_history_holds_with_the_commit_that_added_it(binary, repo):
+    tree = scan(binary, str(repo["path"]))
+    assert tree.returncode == 0, tree.stdout + tree.stderr  # the working tree is clean now
+    out = scan(binary, "--git", str(repo["path"]), "--format", "json")
+    assert out.returncode == 1, out.stderr
+    findings = {f["ruleId"]: f for f in json.loads(out.stdout)["findings"]}
+    assert set(findings) == {"github-token", "password-assignment"}
+    assert findings["github-token"]["path"] == "app.py" and findings["github-token"]["line"] == 2
+    assert findings["github-token"]["commit"] == repo["first"] and findings["github-token"]["date"].startswith("2026-01-02")
+    assert findings["github-token"]["author"] == "dev@example.org"
+    assert findings["password-assignment"]["path"] == "deploy.env" and findings["password-assignment"]["commit"] == repo["feature"]
+    assert repo["token"] not in out.stdout and "Tr0ub4dor&3x" not in out.stdout
+    # A pull request's range: only what it adds.
+    ranged = scan(binary, "--git", str(repo["path"]), "--range", "main..feature", "--format", "json")
+    assert [f["ruleId"] for f in json.loads(ranged.stdout)["findings"]] == ["password-assignment"]
+
+
+def test_sarif_is_what_github_code_scanning_takes(binary, repo):
+    out = scan(binary, "--git", str(repo["path"]), "--format", "sarif")
+    assert out.returncode == 1
+    sarif = json.loads(out.stdout)
+    assert sarif["version"] == "2.1.0" and "sarif" in sarif["$schema"]
+    run = sarif["runs"][0]
+    rules = {r["id"]: r for r in run["tool"]["driver"]["rules"]}
+    assert run["tool"]["driver"]["name"] and all(r["shortDescription"]["text"] and r["help"]["text"] for r in rules.values())
+    for result in run["results"]:
+        assert result["ruleId"] in rules and result["message"]["text"]
+        location = result["locations"][0]["physicalLocation"]
+        assert not location["artifactLocation"]["uri"].startswith("/")
+        assert location["region"]["startLine"] >= 1 and location["region"]["startColumn"] >= 1
+        assert len(result["partialFingerprints"]["cofferSecret/v1"]) == 32
+    assert repo["token"] not in out.stdout
+    # The fingerprint does not depend on the line: moving the secret keeps it.
+    moved = Path(repo["path"]) / "moved.py"
+    moved.write_text(f'\n\n\nTOKEN = "{repo["token"]}"\n')
+    first = json.loads(scan(binary, str(moved), "--format", "sarif").stdout)["runs"][0]["results"][0]
+    moved.write_text(f'TOKEN = "{repo["token"]}"\n')
+    second = json.loads(scan(binary, str(moved), "--format", "sarif").stdout)["runs"][0]["results"][0]
+    assert first["partialFingerprints"] == second["partialFingerprints"]
+    assert first["locations"][0]["physicalLocation"]["region"]["startLine"] == 4
+
+
+def test_baseline_silences_known_findings_and_not_new_ones(binary, tmp_path):
+    work = tmp_path / "work"
+    work.mkdir()
+    (work / "a.env").write_text("DB_PASSWORD=Tr0ub4dor&3x\n")
+    baseline = tmp_path / "baseline.json"
+    first = scan(binary, str(work), "--write-baseline", str(baseline))
+    assert first.returncode == 1 and baseline.exists()
+    assert "Tr0ub4dor" not in baseline.read_text()
+    known = scan(binary, str(work), "--baseline", str(baseline))
+    assert known.returncode == 0 and "1 more in the baseline" in known.stdout
+    (work / "b.env").write_text("API_PASSWORD=Zq8!rT2#mW5p\n")
+    new = scan(binary, str(work), "--baseline", str(baseline), "--format", "json")
+    assert new.returncode == 1
+    assert [Path(f["path"]).name for f in json.loads(new.stdout)["findings"]] == ["b.env"]
+
+
+def test_stdin_exit_codes_and_bad_input(binary, tmp_path):
+    found = scan(binary, "-", stdin="export AWS_SECRET_ACCESS_KEY=4mQiit4tJjSl++WG9fq7Dcy0Wz0hSMNEEAmBjwEY\n")
+    assert found.returncode == 1 and "<stdin>:1:" in found.stdout and "aws-secret-access-key" in found.stdout
+    assert scan(binary, "-", stdin="nothing to see\n").returncode == 0
+    assert scan(binary, str(tmp_path / "missing")).returncode == 2
+    assert scan(binary, ".", "--format", "xml").returncode == 2
+    weird = tmp_path / "weird"
+    weird.mkdir()
+    (weird / "binary.bin").write_bytes(b"\x00\x01password=Tr0ub4dor&3x" * 100)
+    (weird / "latin1.txt").write_bytes("mot de passe: caf\xe9\npassword = \"Zq8!rT2#mW5p\"\n".encode("latin-1"))
+    (weird / "huge.txt").write_bytes(b"a" * (2 << 20))
+    (weird / "long-line.txt").write_bytes(b"x" * (1 << 20) + b" token=" + b"y" * 100000 + b"\n")
+    os.symlink(weird / "nowhere", weird / "dangling")
+    out = scan(binary, str(weird), "--max-file-size", "1", "--verbose")
+    assert out.returncode == 1, out.stderr
+    assert "latin1.txt:2:" in out.stdout
+    assert "binary.bin: binary" in out.stdout and "huge.txt: larger than 1 MiB" in out.stdout and "dangling: broken symbolic link" in out.stdout
+    not_a_repo = scan(binary, "--git", str(weird))
+    assert not_a_repo.returncode == 2 and "coffer scan:" in not_a_repo.stderr
