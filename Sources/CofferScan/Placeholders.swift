@@ -24,7 +24,8 @@ enum Placeholders {
         if knownExamples.contains(text) || text.hasSuffix("EXAMPLE") || text.hasSuffix("EXAMPLEKEY") { return true }
         let lower = text.lowercased()
         // Templates and references: ${VAR}, $VAR, {{ var }}, %(var)s, %VAR%, <var>, env lookups.
-        if lower.hasPrefix("$") || lower.contains("${") || lower.contains("{{") || lower.contains("}}") || lower.hasPrefix("%")
+        let percentTemplate = lower.hasPrefix("%") && (lower.hasSuffix("%") || lower.hasPrefix("%(") || lower.count <= 3)
+        if lower.hasPrefix("$") || lower.contains("${") || lower.contains("{{") || lower.contains("}}") || percentTemplate
             || lower.hasPrefix("<") || lower.contains("os.environ") || lower.contains("getenv") || lower.contains("process.env")
             || lower.hasPrefix("env(") || lower.hasPrefix("env.") || lower.hasPrefix("secrets.") || lower.hasPrefix("vault:")
             || lower.hasPrefix("arn:") || lower.hasPrefix("ssm:") || lower.hasPrefix("!ref") || lower.hasPrefix("var.")

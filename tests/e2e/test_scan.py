@@ -142,3 +142,18 @@ def test_stdin_exit_codes_and_bad_input(binary, tmp_path):
     assert "binary.bin: binary" in out.stdout and "huge.txt: larger than 1 MiB" in out.stdout and "dangling: broken symbolic link" in out.stdout
     not_a_repo = scan(binary, "--git", str(weird))
     assert not_a_repo.returncode == 2 and "coffer scan:" in not_a_repo.stderr
+
+
+def test_accuracy_on_the_generated_corpus(binary, tmp_path):
+    """The labelled corpus of bench/scan_corpus (true secrets of every detector, near misses,
+    history-only secrets), for two seeds: precision and recall at least 0.95."""
+    import sys
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench" / "scan_corpus"))
+    from score import score
+    for seed in (11, 12):
+        out = tmp_path / f"corpus-{seed}"
+        subprocess.run([sys.executable, str(Path(__file__).resolve().parents[2] / "bench" / "scan_corpus" / "generate.py"), str(out),
+                        "--seed", str(seed), "--files", "200"], check=True, capture_output=True)
+        result = score(out, binary)
+        assert result["precision"] >= 0.95 and result["recall"] >= 0.95, result
+        assert any(label for label in json.loads((out / "labels.json").read_text()) if label["where"] == "history")

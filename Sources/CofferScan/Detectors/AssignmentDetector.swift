@@ -18,15 +18,44 @@ struct AssignmentDetector: Detector {
                     "credential", "coffer_root_key"]
 
     static let passwordNames = ["password", "passwd", "passphrase", "pass", "pwd"]
-    static let excludedNames = [
-        "_id", "type", "name", "url", "uri", "path", "file", "dir", "length", "field", "policy", "expire", "expiry", "ttl", "count", "label",
-        "prompt", "hint", "pattern", "regex", "format", "header", "param", "keyid", "key_id", "arn", "endpoint", "version", "tokenizer",
-        "token_type", "_env", "reset", "forgot", "change", "confirm", "min", "max", "strength", "policy", "validator", "manager",
-        "required", "enabled", "rotation", "ref", "class", "input", "placeholder", "store", "provider", "method", "mode", "source",
-        "passenger", "passage", "bypass", "compass", "passthrough", "pass_through", "classpass", "message", "description", "_text",
-        "secretsmanager", "secret_string", "secretstring", "secrets_manager", "tokens_", "_count", "usage", "limit", "location", "kind",
-        "nexttoken", "next_token", "pagetoken", "page_token", "continuation", "cursor", "marker", "value", "csrf", "xsrf",
+    /// Name parts that make a name describe something about a credential, not hold one
+    /// (password_min_length, tokenType, secret_arn, PASSWORD_FILE).
+    static let excludedSegments: Set<String> = [
+        "id", "ids", "type", "name", "names", "url", "uri", "path", "file", "dir", "length", "len", "field", "policy", "expire",
+        "expires", "expiry", "expiration", "ttl", "count", "label", "prompt", "hint", "pattern", "regex", "format", "header", "param",
+        "arn", "endpoint", "version", "env", "reset", "forgot", "change", "confirm", "confirmation", "min", "max", "strength",
+        "validator", "manager", "required", "enabled", "rotation", "ref", "class", "input", "placeholder", "store", "provider",
+        "method", "mode", "source", "message", "description", "text", "usage", "limit", "location", "kind", "value", "csrf", "xsrf",
+        "cursor", "marker", "hash", "salt", "expired", "valid", "invalid", "error", "errors", "request", "response", "timeout", "size",
     ]
+    /// Names that contain a keyword by accident or name a service, not a value.
+    static let excludedNames = [
+        "keyid", "tokenizer", "passenger", "passage", "bypass", "compass", "passthrough", "secretsmanager", "secretstring", "nexttoken",
+        "pagetoken", "continuation", "passport",
+    ]
+
+    /// The parts of a name: split at _ - . and where lower case turns upper (passwordMinLength).
+    static func segments(_ name: String) -> [String] {
+        var parts: [String] = []
+        var current = ""
+        var previousLower = false
+        for ch in name {
+            if ch == "_" || ch == "-" || ch == "." {
+                if !current.isEmpty { parts.append(current) }
+                current = ""
+                previousLower = false
+                continue
+            }
+            if ch.isUppercase, previousLower {
+                parts.append(current)
+                current = ""
+            }
+            current.append(ch)
+            previousLower = ch.isLowercase || ch.isNumber
+        }
+        if !current.isEmpty { parts.append(current) }
+        return parts.map { $0.lowercased() }
+    }
 
     /// CamelCase API and accessor names (GetSecretValue, setPassword, isTokenValid).
     static let excludedPrefixes = ["get", "put", "set", "list", "describe", "create", "delete", "update", "rotate", "batch", "is", "has",
@@ -42,9 +71,10 @@ struct AssignmentDetector: Detector {
         // Only the last keyword hit in a name is examined, so a name is judged once.
         // Inside an ARN or a namespaced id (arn:aws:secretsmanager:...:secret:name), not an assignment.
         if text.before(keyStart) == UInt8(ascii: ":") { return }
-        let name = text.string(keyStart..<keyEnd).lowercased()
+        let original = text.string(keyStart..<keyEnd)
+        let name = original.lowercased()
         // spring.datasource.password: the last part names the value.
-        guard let rule = Self.rule(forName: String(name.split(separator: ".").last ?? Substring(name))) else { return }
+        guard let rule = Self.rule(forName: String(original.split(separator: ".").last ?? Substring(original))) else { return }
         let lastKeyword = keywords.compactMap { k -> Int? in name.range(of: k, options: .backwards).map { name.distance(from: name.startIndex, to: $0.upperBound) } }.max() ?? 0
         guard keyStart + lastKeyword == end else { return }
         guard let value = Self.value(after: keyEnd, in: text, opensElement: text.before(keyStart) == UInt8(ascii: "<")) else { return }
@@ -55,17 +85,19 @@ struct AssignmentDetector: Detector {
 
     static func isNameByte(_ b: UInt8) -> Bool { ByteClass.isWord(b) || b == UInt8(ascii: "-") || b == UInt8(ascii: ".") }
 
-    static func rule(forName name: String) -> Rule? {
+    static func rule(forName original: String) -> Rule? {
+        let name = original.lowercased()
         if name.contains("coffer_root_key") || name.contains("coffer_root_secret") { return cofferRoot }
         if name.contains("coffer_root") { return nil }
+        let parts = segments(original)
+        if parts.contains(where: excludedSegments.contains) { return nil }
         for prefix in excludedPrefixes where name.hasPrefix(prefix) && name.count > prefix.count {
             let next = name[name.index(name.startIndex, offsetBy: prefix.count)]
             if next == "_" || next == "-" || next.isLetter { return nil }
         }
         for excluded in excludedNames where name.contains(excluded) { return nil }
         if name.contains("aws_secret") || name.contains("secret_access_key") || name.contains("secretaccesskey") { return awsSecret }
-        let segments = name.split(whereSeparator: { $0 == "_" || $0 == "-" || $0 == "." })
-        if passwordNames.contains(where: { name.hasSuffix($0) || name.hasPrefix($0) }) || segments.contains(where: { passwordNames.contains(String($0)) }) {
+        if passwordNames.contains(where: { name.hasSuffix($0) || name.hasPrefix($0) }) || parts.contains(where: passwordNames.contains) {
             return password
         }
         if name.contains("secret") || name.contains("token") || name.contains("apikey") || name.contains("api_key") || name.contains("api-key")
@@ -119,7 +151,7 @@ struct AssignmentDetector: Detector {
             }
             guard text.at(i) == quote || text.at(i) == 0x5C, i > start else { return nil }
             // "prefix" + more, "fmt" % args: a piece of a value being built, not a value.
-            var after = i + 1
+            var after = text.at(i) == 0x5C ? i + 2 : i + 1
             after += text.run(from: after, limit: 8, ByteClass.isSpace)
             if text.at(after) == UInt8(ascii: "+") || text.at(after) == UInt8(ascii: "%") { return nil }
             return Value(range: start..<i, quoted: true)
@@ -146,7 +178,7 @@ struct AssignmentDetector: Detector {
         if let first = value.first, [UInt8(ascii: "/"), UInt8(ascii: "~"), UInt8(ascii: ".")].contains(first) { return false }
         let text = String(decoding: value, as: UTF8.self)
         // A template ({name}, f-strings) or a resource name or path (app/prod/db, team-a/*).
-        if text.contains("{") { return false }
+        if text.contains("{") || text.contains("\\(") { return false }  // also Swift's "\(name)" interpolation
         if text.contains("::") { return false }
         if value.contains(UInt8(ascii: "/")), value.allSatisfy({ b in
             ByteClass.isLower(b) || ByteClass.isDigit(b) || b == UInt8(ascii: "/") || b == UInt8(ascii: "-") || b == UInt8(ascii: "_")
