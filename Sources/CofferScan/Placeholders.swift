@@ -18,23 +18,23 @@ enum Placeholders {
     /// Whole values that are conventional stand-ins.
     static let exact: Set<String> = ["pass", "pwd", "user", "admin", "root", "test", "guest", "default", "postgres", "mysql", "token"]
 
+    static let wordBytes: [[UInt8]] = words.map { Array($0.utf8) }
+    static let templateMarks: [[UInt8]] = ["${", "{{", "}}", "os.environ", "getenv", "process.env"].map { Array($0.utf8) }
+    static let referencePrefixes: [[UInt8]] = ["$", "<", "env(", "env.", "secrets.", "vault:", "arn:", "ssm:", "!ref", "var.", "local.",
+                                               "data.", "@"].map { Array($0.utf8) }
+
     /// Whether `value` is a template, a reference to somewhere else, or an obvious placeholder.
+    /// Byte-level throughout: this runs for every candidate value.
     static func isPlaceholder(_ value: [UInt8]) -> Bool {
         guard let text = String(bytes: value, encoding: .utf8) else { return true }
-        if knownExamples.contains(text) || text.hasSuffix("EXAMPLE") || text.hasSuffix("EXAMPLEKEY") { return true }
-        let lower = text.lowercased()
+        if knownExamples.contains(text) || value.ends(with: "EXAMPLE") || value.ends(with: "EXAMPLEKEY") { return true }
+        let lower = value.map { ByteClass.isUpper($0) ? $0 | 0x20 : $0 }
         // Templates and references: ${VAR}, $VAR, {{ var }}, %(var)s, %VAR%, <var>, env lookups.
-        let percentTemplate = lower.hasPrefix("%") && (lower.hasSuffix("%") || lower.hasPrefix("%(") || lower.count <= 3)
-        if lower.hasPrefix("$") || lower.contains("${") || lower.contains("{{") || lower.contains("}}") || percentTemplate
-            || lower.hasPrefix("<") || lower.contains("os.environ") || lower.contains("getenv") || lower.contains("process.env")
-            || lower.hasPrefix("env(") || lower.hasPrefix("env.") || lower.hasPrefix("secrets.") || lower.hasPrefix("vault:")
-            || lower.hasPrefix("arn:") || lower.hasPrefix("ssm:") || lower.hasPrefix("!ref") || lower.hasPrefix("var.")
-            || lower.hasPrefix("local.") || lower.hasPrefix("data.") || lower.hasPrefix("@")
-        {
-            return true
-        }
-        if exact.contains(lower) { return true }
-        for word in words where lower.contains(word) { return true }
+        if lower.first == UInt8(ascii: "%"), lower.last == UInt8(ascii: "%") || lower.starts(with: [0x25, 0x28]) || lower.count <= 3 { return true }
+        if referencePrefixes.contains(where: { lower.starts(with: $0) }) { return true }
+        if templateMarks.contains(where: { Bytes.contains(lower, $0) }) { return true }
+        if exact.contains(String(decoding: lower, as: UTF8.self)) { return true }
+        if wordBytes.contains(where: { Bytes.contains(lower, $0) }) { return true }
         // A run of five identical characters (000000, xxxxx): filler, not randomness.
         var run = 1
         for (a, b) in zip(value, value.dropFirst()) {
@@ -52,5 +52,33 @@ enum Placeholders {
         var ascending = 0
         for (a, b) in zip(value, value.dropFirst()) where b == a &+ 1 { ascending += 1 }
         return ascending >= value.count - 2
+    }
+}
+
+enum Bytes {
+    /// Whether `needle` occurs in `haystack`.
+    static func contains(_ haystack: [UInt8], _ needle: [UInt8]) -> Bool {
+        guard let first = needle.first, needle.count <= haystack.count else { return needle.isEmpty }
+        var i = 0
+        let last = haystack.count - needle.count
+        while i <= last {
+            if haystack[i] == first {
+                var k = 1
+                while k < needle.count, haystack[i + k] == needle[k] { k += 1 }
+                if k == needle.count { return true }
+            }
+            i += 1
+        }
+        return false
+    }
+}
+
+extension Array where Element == UInt8 {
+    func ends(with suffix: StaticString) -> Bool {
+        let n = suffix.utf8CodeUnitCount
+        guard count >= n else { return false }
+        let p = suffix.utf8Start
+        for k in 0..<n where self[count - n + k] != p[k] { return false }
+        return true
     }
 }

@@ -104,6 +104,10 @@ struct LineIndex {
     let text: ByteText
     private var cursor = 0
     private var line = 1
+    private var lineStart = 0
+    /// How much of a line around a finding is searched for an allow comment: minified files and
+    /// JSON vectors can be one line of megabytes, and must not cost that much per finding.
+    static let window = 1024
 
     init(_ text: ByteText) { self.text = text }
 
@@ -112,23 +116,41 @@ struct LineIndex {
         if offset < cursor {
             cursor = 0
             line = 1
+            lineStart = 0
         }
         var i = cursor
         while i < offset {
-            if text[i] == 0x0A { line += 1 }
+            if text[i] == 0x0A {
+                line += 1
+                lineStart = i + 1
+            }
             i += 1
         }
         cursor = offset
-        return (line, offset - text.lineStart(offset) + 1)
+        return (line, offset - lineStart + 1)
     }
 
     func isAllowed(at offset: Int) -> Bool {
-        let start = text.lineStart(offset)
-        let line = text.string(start..<text.lineEnd(offset))
+        let start = boundedLineStart(offset)
+        let end = boundedLineEnd(offset)
+        let line = text.string(start..<end)
         if line.contains("coffer:allow") || line.contains("gitleaks:allow") || line.contains("pragma: allowlist secret") { return true }
-        guard start > 0 else { return false }
-        let previousStart = text.lineStart(start - 1)
-        let previous = text.string(previousStart..<(start - 1))
+        guard start > 0, ByteClass.isNewline(text[start - 1]) else { return false }
+        let previous = text.string(boundedLineStart(start - 1)..<(start - 1))
         return previous.contains("pragma: allowlist nextline secret") || previous.contains("coffer:allow-next-line")
+    }
+
+    private func boundedLineStart(_ i: Int) -> Int {
+        var j = min(i, text.count)
+        let floor = max(0, i - Self.window)
+        while j > floor, !ByteClass.isNewline(text[j - 1]) { j -= 1 }
+        return j
+    }
+
+    private func boundedLineEnd(_ i: Int) -> Int {
+        var j = i
+        let ceiling = min(text.count, i + Self.window)
+        while j < ceiling, !ByteClass.isNewline(text[j]) { j += 1 }
+        return j
     }
 }

@@ -27,6 +27,7 @@ struct AssignmentDetector: Detector {
         "validator", "manager", "required", "enabled", "rotation", "ref", "class", "input", "placeholder", "store", "provider",
         "method", "mode", "source", "message", "description", "text", "usage", "limit", "location", "kind", "value", "csrf", "xsrf",
         "cursor", "marker", "hash", "salt", "expired", "valid", "invalid", "error", "errors", "request", "response", "timeout", "size",
+        "line", "lines", "bytes", "index", "offset", "start", "end", "kind", "serialize", "deserialize", "parser", "lexer",
     ]
     /// Names that contain a keyword by accident or name a service, not a value.
     static let excludedNames = [
@@ -63,24 +64,70 @@ struct AssignmentDetector: Detector {
 
     func detect(_ text: ByteText, keyword: Int, start: Int, end: Int, into found: inout [Candidate]) {
         // The whole name the keyword sits in.
+        // Bounded both ways: inside a long base64 or hex run every hit would otherwise walk it all.
         var keyStart = start
-        while keyStart > 0, Self.isNameByte(text[keyStart - 1]) { keyStart -= 1 }
+        while keyStart > 0, start - keyStart <= 64, Self.isNameByte(text[keyStart - 1]) { keyStart -= 1 }
         var keyEnd = end
-        while keyEnd < text.count, Self.isNameByte(text[keyEnd]) { keyEnd += 1 }
+        while keyEnd < text.count, keyEnd - end <= 64, Self.isNameByte(text[keyEnd]) { keyEnd += 1 }
         guard keyEnd - keyStart <= 64 else { return }
-        // Only the last keyword hit in a name is examined, so a name is judged once.
         // Inside an ARN or a namespaced id (arn:aws:secretsmanager:...:secret:name), not an assignment.
         if text.before(keyStart) == UInt8(ascii: ":") { return }
-        let original = text.string(keyStart..<keyEnd)
-        let name = original.lowercased()
-        // spring.datasource.password: the last part names the value.
-        guard let rule = Self.rule(forName: String(original.split(separator: ".").last ?? Substring(original))) else { return }
-        let lastKeyword = keywords.compactMap { k -> Int? in name.range(of: k, options: .backwards).map { name.distance(from: name.startIndex, to: $0.upperBound) } }.max() ?? 0
-        guard keyStart + lastKeyword == end else { return }
+        // Only the last keyword hit in a name is examined, so a name is judged once. Cheap byte
+        // checks come first: most keyword hits in code are not assignments at all.
+        let nameBytes = text.slice(keyStart..<keyEnd).map { ByteClass.isUpper($0) ? $0 | 0x20 : $0 }
+        guard Self.lastKeywordEnd(in: nameBytes) == end - keyStart else { return }
         guard let value = Self.value(after: keyEnd, in: text, opensElement: text.before(keyStart) == UInt8(ascii: "<")) else { return }
         let bytes = text.slice(value.range)
+        guard bytes.count >= 6, bytes.count <= 256 else { return }
+        if !value.quoted, Self.looksLikeCode(bytes) { return }
+        let original = text.string(keyStart..<keyEnd)
+        let name = String(decoding: nameBytes, as: UTF8.self)
+        // spring.datasource.password: the last part names the value.
+        guard let rule = Self.rule(forName: String(original.split(separator: ".").last ?? Substring(original))) else { return }
         guard Self.judge(bytes, rule: rule, quoted: value.quoted) else { return }
         found.append(Candidate(rule: rule, secret: value.range, note: String(name.prefix(48))))
+    }
+
+    static let keywordBytes: [[UInt8]] = AssignmentDetector().keywords.map { Array($0.utf8) }
+
+    /// Where the last keyword occurrence in a (lower-cased) name ends.
+    static func lastKeywordEnd(in name: [UInt8]) -> Int {
+        var last = 0
+        for keyword in keywordBytes where keyword.count <= name.count {
+            var i = name.count - keyword.count
+            while i >= 0 {
+                if name[i] == keyword[0], name[i..<(i + keyword.count)].elementsEqual(keyword) {
+                    last = max(last, i + keyword.count)
+                    break
+                }
+                i -= 1
+            }
+        }
+        return last
+    }
+
+    /// An unquoted value that is code, not a literal: a name (relative_token_line, sessionToken),
+    /// an attribute or call, a C comment's close (/*name=*/value), or another key (description=...).
+    static func looksLikeCode(_ value: [UInt8]) -> Bool {
+        if value.allSatisfy({ ByteClass.isWord($0) || $0 == UInt8(ascii: ".") }), !value.contains(where: ByteClass.isDigit) { return true }
+        if value.starts(with: Array("*/".utf8)) { return true }
+        // snake_case or camelCase identifiers.
+        if let first = value.first, ByteClass.isLower(first), value.allSatisfy(ByteClass.isWord) {
+            if value.contains(UInt8(ascii: "_")), !value.contains(where: ByteClass.isUpper) { return true }
+            var humps = 0
+            for (a, b) in zip(value, value.dropFirst()) where ByteClass.isLower(a) && ByteClass.isUpper(b) { humps += 1 }
+            if humps >= 1, value.filter(ByteClass.isDigit).count <= 2, !value.contains(UInt8(ascii: "_")) { return true }
+        }
+        // name= or name: at the start: the value is another assignment.
+        if let first = value.first, ByteClass.isLower(first) || ByteClass.isUpper(first) {
+            let head = value.prefix { ByteClass.isWord($0) }
+            if head.count < value.count, [UInt8(ascii: "="), UInt8(ascii: ":")].contains(value[head.count]), head.count >= 3,
+                !head.contains(where: ByteClass.isDigit)
+            {
+                return true
+            }
+        }
+        return false
     }
 
     static func isNameByte(_ b: UInt8) -> Bool { ByteClass.isWord(b) || b == UInt8(ascii: "-") || b == UInt8(ascii: ".") }

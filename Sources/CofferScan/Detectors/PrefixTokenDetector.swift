@@ -42,10 +42,11 @@ struct PrefixTokenDetector: Detector {
     }
 
     /// Documentation tokens: runs of x, EXAMPLE, one repeated character, a counting sequence.
+    static let fakeMarks: [[UInt8]] = ["xxxxx", "example", "00000000", "abcdefgh"].map { Array($0.utf8) }
+
     static func looksFake(_ body: [UInt8]) -> Bool {
-        guard let text = String(bytes: body, encoding: .utf8) else { return true }
-        let lower = text.lowercased()
-        if lower.contains("xxxxx") || lower.contains("example") || lower.contains("00000000") || lower.contains("abcdefgh") { return true }
+        let lower = body.map { ByteClass.isUpper($0) ? $0 | 0x20 : $0 }
+        if fakeMarks.contains(where: { Bytes.contains(lower, $0) }) { return true }
         return Set(body).count <= 3 || Placeholders.isSequential(body)
     }
 }
