@@ -23,6 +23,9 @@ struct Scan: AsyncParsableCommand {
     @Flag(help: "Scan only what git would track (honour .gitignore).") var gitignore = false
     @Option(name: .customLong("max-file-size"), help: "Skip files larger than this many MiB (default 10).") var maxFileSize = 10
     @Option(name: .customLong("disable-rule"), help: "A rule id not to report (repeatable).") var disabledRules: [String] = []
+    @Option(help: "Check each AWS key pair found against this endpoint (Coffer or AWS) with a signed STS GetCallerIdentity; with your own credentials (AWS CLI environment or profile) also its owner, age and last use. Nothing is sent without it.")
+    var verify: String?
+    @Option(help: "With --verify: the profile whose credentials ask IAM about a key (default: AWS_PROFILE or the environment).") var profile: String?
     @Flag(help: "List skipped files and each finding's fingerprint and remedy.") var verbose = false
     @Flag(name: .customLong("no-progress"), help: "No progress line on standard error.") var noProgress = false
 
@@ -55,8 +58,20 @@ struct Scan: AsyncParsableCommand {
                 FileHandle.standardError.write(Data("\rscanned \(items) files, \(bytes >> 20) MiB".utf8))
             }
         }
-        let outcome = try run.run()
+        var outcome = try run.run()
         if run.progress != nil { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
+        if let verify {
+            guard let url = URL(string: verify), url.scheme == "http" || url.scheme == "https" else { throw ScanError("--verify takes an http(s) URL") }
+            let environment = ProcessInfo.processInfo.environment
+            let own = try? Connection(endpoint: verify, region: nil, profile: profile).credentials()
+            let verifier = KeyVerifier(endpoint: url, region: environment["AWS_REGION"] ?? environment["AWS_DEFAULT_REGION"] ?? "us-east-1",
+                                       operatorCredentials: own.map { ($0.accessKeyID, $0.secret, $0.sessionToken) })
+            for index in outcome.findings.indices where outcome.findings[index].rule.id == "aws-access-key" {
+                let match = outcome.findings[index].match
+                guard let keyID = match.partnerValue else { continue }
+                outcome.findings[index].verification = await verifier.verify(keyID: String(decoding: keyID, as: UTF8.self), secret: match.value)
+            }
+        }
         let report: String
         switch format {
         case "json": report = Reports.json(outcome.findings, skipped: outcome.skipped, baselined: outcome.baselined)

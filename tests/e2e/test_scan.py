@@ -157,3 +157,35 @@ def test_accuracy_on_the_generated_corpus(binary, tmp_path):
         result = score(out, binary)
         assert result["precision"] >= 0.95 and result["recall"] >= 0.95, result
         assert any(label for label in json.loads((out / "labels.json").read_text()) if label["where"] == "history")
+
+
+def test_verify_tells_live_deactivated_and_deleted_keys_apart(binary, coffer, tmp_path):
+    iam = coffer.client("iam")
+    iam.create_user(UserName="leaky")
+    keys = {name: iam.create_access_key(UserName="leaky")["AccessKey"] for name in ("live", "inactive")}
+    # Two keys per user: the deleted one belongs to a second user.
+    iam.create_user(UserName="gone")
+    keys["deleted"] = iam.create_access_key(UserName="gone")["AccessKey"]
+    iam.delete_access_key(UserName="gone", AccessKeyId=keys["deleted"]["AccessKeyId"])
+    iam.update_access_key(UserName="leaky", AccessKeyId=keys["inactive"]["AccessKeyId"], Status="Inactive")
+    work = tmp_path / "leaks"
+    work.mkdir()
+    for name, pair in keys.items():
+        (work / f"{name}.env").write_text(f"AWS_ACCESS_KEY_ID={pair['AccessKeyId']}\nAWS_SECRET_ACCESS_KEY={pair['SecretAccessKey']}\n")
+    root_key, root_secret = coffer.root_credentials()
+    env = dict(os.environ, AWS_ACCESS_KEY_ID=root_key, AWS_SECRET_ACCESS_KEY=root_secret, AWS_DEFAULT_REGION="us-east-1")
+    out = subprocess.run([binary, "scan", "--no-progress", str(work), "--verify", coffer.endpoint, "--format", "json"],
+                         capture_output=True, text=True, env=env)
+    assert out.returncode == 1, out.stderr
+    verdicts = {Path(f["path"]).stem: f["verification"] for f in json.loads(out.stdout)["findings"]}
+    assert verdicts["live"].startswith("LIVE: the key works as arn:aws:iam::") and ":user/leaky" in verdicts["live"]
+    assert "user leaky" in verdicts["live"] and "days old" in verdicts["live"] and "never used" not in verdicts["live"]
+    assert "rotate-secret" in verdicts["live"]
+    assert verdicts["inactive"].startswith("not live") and verdicts["deleted"].startswith("not live")
+    for pair in keys.values():
+        assert pair["SecretAccessKey"] not in out.stdout
+    # Without --verify nothing is sent: the trail has no GetCallerIdentity by these keys.
+    before = len(coffer.client("cloudtrail").lookup_events(LookupAttributes=[{"AttributeKey": "EventName", "AttributeValue": "GetCallerIdentity"}])["Events"])
+    scan(binary, str(work))
+    after = len(coffer.client("cloudtrail").lookup_events(LookupAttributes=[{"AttributeKey": "EventName", "AttributeValue": "GetCallerIdentity"}])["Events"])
+    assert before == after

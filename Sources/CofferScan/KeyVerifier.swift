@@ -1,0 +1,91 @@
+public import CofferCore
+public import Foundation
+import FoundationNetworking
+
+/// `--verify ENDPOINT`: asks the endpoint (Coffer or AWS) whether a found AWS key pair is live,
+/// with a signed STS GetCallerIdentity made with that pair, and nothing is sent without the flag.
+/// With the operator's own credentials (the AWS CLI's environment or shared credentials file) it
+/// also asks IAM whose key it is, how old it is and when it was last used, and says how to
+/// rotate it with Coffer. Query-protocol calls only; this is the seed of the client library.
+public struct KeyVerifier: Sendable {
+    public let endpoint: URL
+    public let region: String
+    /// The operator's credentials, for the IAM questions; nil asks only STS.
+    public let operatorCredentials: (accessKeyID: String, secret: Redacted<String>, token: Redacted<String>?)?
+
+    public init(endpoint: URL, region: String, operatorCredentials: (String, Redacted<String>, Redacted<String>?)?) {
+        self.endpoint = endpoint
+        self.region = region
+        self.operatorCredentials = operatorCredentials.map { (accessKeyID: $0.0, secret: $0.1, token: $0.2) }
+    }
+
+    /// One line for the report.
+    public func verify(keyID: String, secret: [UInt8]) async -> String {
+        let secretText = String(decoding: secret, as: UTF8.self)
+        let identity: (status: Int, body: String)
+        do {
+            identity = try await call(service: "sts", "Action=GetCallerIdentity&Version=2011-06-15", keyID: keyID, secret: secretText, token: nil)
+        } catch {
+            return "not verified: \(endpoint.absoluteString) could not be reached"
+        }
+        guard identity.status == 200, let arn = Self.element("Arn", in: identity.body) else {
+            let code = Self.element("Code", in: identity.body) ?? "HTTP \(identity.status)"
+            return code == "InvalidClientTokenId" || code == "SignatureDoesNotMatch" || code == "UnrecognizedClientException"
+                ? "not live: \(endpoint.absoluteString) refuses the key (\(code)): it is deleted, inactive or never existed there"
+                : "not verified: \(code)"
+        }
+        var line = "LIVE: the key works as \(arn)"
+        if let details = await keyDetails(keyID: keyID) { line += "; " + details }
+        line += ". Rotate it: store the pair in a secret and run `aws secretsmanager rotate-secret` with an iam-access-key rotation function (README, Rotate secrets), or deactivate it now with `aws iam update-access-key --status Inactive`."
+        return line
+    }
+
+    /// Owner, age and last use, asked with the operator's credentials.
+    func keyDetails(keyID: String) async -> String? {
+        guard let op = operatorCredentials else { return nil }
+        guard let lastUsed = try? await call(service: "iam", "Action=GetAccessKeyLastUsed&Version=2010-05-08&AccessKeyId=\(keyID)",
+                                             keyID: op.accessKeyID, secret: op.secret.value, token: op.token?.value),
+            lastUsed.status == 200, let user = Self.element("UserName", in: lastUsed.body)
+        else { return nil }
+        var parts = ["user \(user)"]
+        if let keys = try? await call(service: "iam", "Action=ListAccessKeys&Version=2010-05-08&UserName=\(user)", keyID: op.accessKeyID,
+                                      secret: op.secret.value, token: op.token?.value), keys.status == 200,
+            let member = keys.body.components(separatedBy: "<member>").first(where: { $0.contains("<AccessKeyId>\(keyID)</AccessKeyId>") })
+        {
+            if let created = Self.element("CreateDate", in: member) {
+                parts.append("created \(created)")
+                if let date = SigV4Timestamp.parse(created) ?? ISO8601DateFormatter().date(from: created) {
+                    parts.append("\(Int(Date().timeIntervalSince(date) / 86_400)) days old")
+                }
+            }
+            if let status = Self.element("Status", in: member) { parts.append(status) }
+        }
+        if let used = Self.element("LastUsedDate", in: lastUsed.body) {
+            parts.append("last used \(used)" + (Self.element("ServiceName", in: lastUsed.body).map { " (\($0))" } ?? ""))
+        } else {
+            parts.append("never used")
+        }
+        return parts.joined(separator: ", ")
+    }
+
+    func call(service: String, _ body: String, keyID: String, secret: String, token: String?) async throws -> (status: Int, body: String) {
+        var host = endpoint.host ?? "localhost"
+        if let port = endpoint.port { host += ":\(port)" }
+        var signed = SigV4Request(method: "POST", path: "/", query: "", headers: [
+            (name: "Host", value: host), (name: "Content-Type", value: "application/x-www-form-urlencoded; charset=utf-8"),
+        ], body: Array(body.utf8))
+        SigV4.sign(&signed, accessKeyID: keyID, secret: secret, region: region, service: service, date: Date(), sessionToken: token)
+        var request = URLRequest(url: endpoint)
+        request.httpMethod = "POST"
+        request.httpBody = Data(body.utf8)
+        request.timeoutInterval = 10
+        for header in signed.headers where header.name != "Host" { request.setValue(header.value, forHTTPHeaderField: header.name) }
+        let (data, response) = try await URLSession.shared.data(for: request)
+        return ((response as? HTTPURLResponse)?.statusCode ?? 0, String(decoding: data, as: UTF8.self))
+    }
+
+    static func element(_ name: String, in xml: String) -> String? {
+        guard let open = xml.range(of: "<\(name)>"), let close = xml.range(of: "</\(name)>", range: open.upperBound..<xml.endIndex) else { return nil }
+        return String(xml[open.upperBound..<close.lowerBound])
+    }
+}
