@@ -12,6 +12,7 @@ public struct ScanRun {
     public var maximumFileSize = ScanInputs.defaultMaximumFileSize
     public var disabledRules: Set<String> = []
     public var baseline: Baseline?
+    public var configuration = ScanConfiguration()
     /// Called now and then with (items, bytes) read so far.
     public var progress: ((Int, Int) -> Void)?
 
@@ -26,13 +27,15 @@ public struct ScanRun {
     }
 
     public func run() throws -> Outcome {
-        let scanner = SecretScanner(disabledRules: disabledRules)
+        let scanner = SecretScanner(disabledRules: disabledRules, configuration: configuration)
+        let allowlist = configuration.compiled
         var outcome = Outcome()
         func take(_ item: ScanItem) {
             outcome.items += 1
             outcome.bytes += item.bytes.count
             for match in scanner.scan(item.bytes) {
                 if PathRules.isPublishedTestVector(path: item.path, match: match) { continue }
+                if configuration.allows(path: item.path, value: match.value, compiled: allowlist) { continue }
                 var finding = Finding(match: match, path: item.path, blob: item.blob)
                 if let baseline, baseline.fingerprints.contains(finding.fingerprint) {
                     outcome.baselined += 1

@@ -26,9 +26,9 @@ public struct SecretScanner: Sendable {
     public let rules: [Rule]
     let disabled: Set<String>
 
-    public init(disabledRules: Set<String> = []) {
+    public init(disabledRules: Set<String> = [], configuration: ScanConfiguration = ScanConfiguration()) {
         let detectors: [any Detector] = [
-            TokenRules.detector, AWSKeyDetector(), PrivateKeyDetector(), JWTDetector(), URLCredentialDetector(), AssignmentDetector(),
+            PrefixTokenDetector(tokens: TokenRules.detector.tokens + configuration.tokens), AWSKeyDetector(), PrivateKeyDetector(), JWTDetector(), URLCredentialDetector(), AssignmentDetector(),
             AzureStorageKeyDetector(),
         ]
         var keywords: [String] = []
@@ -44,7 +44,7 @@ public struct SecretScanner: Sendable {
         self.automaton = KeywordAutomaton(keywords: keywords)
         var seen = Set<String>()
         self.rules = detectors.flatMap(\.rules).filter { seen.insert($0.id).inserted }.sorted { $0.id < $1.id }
-        self.disabled = disabledRules
+        self.disabled = disabledRules.union(configuration.disabled)
     }
 
     /// Everything found in `bytes`, in order of position.

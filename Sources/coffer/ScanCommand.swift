@@ -23,6 +23,7 @@ struct Scan: AsyncParsableCommand {
     @Flag(help: "Scan only what git would track (honour .gitignore).") var gitignore = false
     @Option(name: .customLong("max-file-size"), help: "Skip files larger than this many MiB (default 10).") var maxFileSize = 10
     @Option(name: .customLong("disable-rule"), help: "A rule id not to report (repeatable).") var disabledRules: [String] = []
+    @Option(help: "Your own rules and allowlists: a JSON file (README) or a gitleaks .toml (its allowlists).") var config: String?
     @Option(help: "Check each AWS key pair found against this endpoint (Coffer or AWS) with a signed STS GetCallerIdentity; with your own credentials (AWS CLI environment or profile) also its owner, age and last use. Nothing is sent without it.")
     var verify: String?
     @Option(help: "With --verify: the profile whose credentials ask IAM about a key (default: AWS_PROFILE or the environment).") var profile: String?
@@ -53,6 +54,7 @@ struct Scan: AsyncParsableCommand {
         run.maximumFileSize = maxFileSize << 20
         run.disabledRules = Set(disabledRules)
         if let baseline { run.baseline = try Baseline(file: baseline) }
+        if let config { run.configuration = try ScanConfiguration(file: config) }
         if !noProgress, isatty(STDERR_FILENO) != 0 {
             run.progress = { items, bytes in
                 FileHandle.standardError.write(Data("\rscanned \(items) files, \(bytes >> 20) MiB".utf8))

@@ -189,3 +189,36 @@ def test_verify_tells_live_deactivated_and_deleted_keys_apart(binary, coffer, tm
     scan(binary, str(work))
     after = len(coffer.client("cloudtrail").lookup_events(LookupAttributes=[{"AttributeKey": "EventName", "AttributeValue": "GetCallerIdentity"}])["Events"])
     assert before == after
+
+
+def test_rules_and_allowlists_from_a_config_file_and_from_gitleaks(binary, tmp_path):
+    work = tmp_path / "cfg"
+    (work / "vendor").mkdir(parents=True)
+    (work / "app.env").write_text("ACME=acme_Zq8rT2mW5pXk9Lq3Vb7Nc4Hd\nDB_PASSWORD=Tr0ub4dor&3x\nOTHER_PASSWORD=Qw9!Lm2$Xy7#\n")
+    (work / "vendor" / "lib.env").write_text("VENDOR_PASSWORD=Zq8!rT2#mW5p\n")
+    config = tmp_path / "scan.json"
+    config.write_text(json.dumps({
+        "rules": [{"id": "acme-token", "title": "ACME token", "prefix": "acme_", "alphabet": "alnum", "minLength": 24, "maxLength": 24}],
+        "allowlist": {"paths": ["vendor/"], "regexes": ["^Tr0ub4dor"], "stopwords": []},
+    }))
+    out = scan(binary, str(work), "--config", str(config), "--format", "json")
+    found = sorted((Path(f["path"]).name, f["ruleId"], f["line"]) for f in json.loads(out.stdout)["findings"])
+    assert found == [("app.env", "acme-token", 1), ("app.env", "password-assignment", 3)], out.stdout + out.stderr
+    gitleaks = tmp_path / ".gitleaks.toml"
+    gitleaks.write_text("""title = "team config"
+[extend]
+useDefault = true
+
+[allowlist]
+description = "vendored and known"
+paths = [
+  '''(^|/)vendor/''',
+]
+regexes = ['''^Qw9!''']
+stopwords = ["tr0ub4dor"]
+""")
+    out = scan(binary, str(work), "--config", str(gitleaks), "--format", "json")
+    assert json.loads(out.stdout)["findings"] == [] and out.returncode == 0, out.stdout + out.stderr
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps({"allowlist": {"paths": ["("]}}))
+    assert scan(binary, str(work), "--config", str(bad)).returncode == 2
