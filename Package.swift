@@ -49,13 +49,16 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // Signed calls to Coffer or AWS: the seed of the client library.
+        .target(name: "CofferClient", dependencies: ["CofferCore"], swiftSettings: swiftSettings),
         // The credential scanner: keyword automaton, detectors, sources, reports.
-        .target(name: "CofferScan", dependencies: ["CofferCore", .product(name: "Crypto", package: "swift-crypto")], swiftSettings: swiftSettings),
+        .target(name: "CofferScan", dependencies: ["CofferCore", "CofferClient", .product(name: "Crypto", package: "swift-crypto")],
+                swiftSettings: swiftSettings),
         // Rotation functions: HTTP, command, and the built-ins.
         .target(
             name: "CofferRotators",
             dependencies: [
-                "CofferCore", "CofferStorage", "CofferServices", .product(name: "Crypto", package: "swift-crypto"),
+                "CofferCore", "CofferStorage", "CofferServices", "CofferClient", .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "PostgresNIO", package: "postgres-nio"), .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "NIOPosix", package: "swift-nio"), .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -77,7 +80,7 @@ let package = Package(
         .executableTarget(
             name: "coffer",
             dependencies: [
-                "CofferServer", "CofferCore", "CofferServices", "CofferStorage", "CofferStorageSQLite", "CofferRotators", "CofferScan", "CZlib",
+                "CofferServer", "CofferCore", "CofferServices", "CofferStorage", "CofferStorageSQLite", "CofferRotators", "CofferScan", "CofferClient", "CZlib",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],

@@ -1,7 +1,7 @@
+import CofferClient
 import CofferCore
 import CofferServices
 import Foundation
-import FoundationNetworking
 
 /// An IAM user's access key pair held in a secret, rotated as AWS's IAM guide has it: create the
 /// second key, store it, prove it with STS GetCallerIdentity, then retire the old key (Inactive) at
@@ -83,20 +83,9 @@ struct IAMAccessKeyTarget: RotationTarget {
     func test(pending: SecretValue) async throws {
         let pair = try Self.pair(pending)
         guard let url = URL(string: endpoint()) else { throw RotationFailure("no endpoint to test the key against") }
-        let body = Array("Action=GetCallerIdentity&Version=2011-06-15".utf8)
-        var host = url.host ?? "localhost"
-        if let port = url.port { host += ":\(port)" }
-        var signed = SigV4Request(method: "POST", path: "/", query: "", headers: [
-            (name: "Host", value: host), (name: "Content-Type", value: "application/x-www-form-urlencoded; charset=utf-8"),
-        ], body: body)
-        SigV4.sign(&signed, accessKeyID: pair.keyID, secret: pair.secret.value, region: "us-east-1", service: "sts", date: Date())
-        var request = URLRequest(url: url)
-        request.httpMethod = "POST"
-        request.httpBody = Data(body)
-        request.timeoutInterval = 10
-        for header in signed.headers where header.name != "Host" { request.setValue(header.value, forHTTPHeaderField: header.name) }
-        let (data, response) = try await URLSession.shared.data(for: request)
-        guard (response as? HTTPURLResponse)?.statusCode == 200, String(decoding: data, as: UTF8.self).contains("<Arn>") else {
+        let caller = SignedCaller(endpoint: url, region: "us-east-1", credentials: AWSCredentials(accessKeyID: pair.keyID, secretAccessKey: pair.secret))
+        let answer = try await caller.query(service: "sts", "Action=GetCallerIdentity&Version=2011-06-15")
+        guard answer.status == 200, SignedCaller.element("Arn", in: answer.text) != nil else {
             throw RotationFailure("STS GetCallerIdentity with the new access key \(pair.keyID) failed")
         }
     }

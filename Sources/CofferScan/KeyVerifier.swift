@@ -1,6 +1,6 @@
-public import CofferCore
+public import CofferClient
+import CofferCore
 public import Foundation
-import FoundationNetworking
 
 /// `--verify ENDPOINT`: asks the endpoint (Coffer or AWS) whether a found AWS key pair is live,
 /// with a signed STS GetCallerIdentity made with that pair, and nothing is sent without the flag.
@@ -11,12 +11,12 @@ public struct KeyVerifier: Sendable {
     public let endpoint: URL
     public let region: String
     /// The operator's credentials, for the IAM questions; nil asks only STS.
-    public let operatorCredentials: (accessKeyID: String, secret: Redacted<String>, token: Redacted<String>?)?
+    public let operatorCredentials: AWSCredentials?
 
-    public init(endpoint: URL, region: String, operatorCredentials: (String, Redacted<String>, Redacted<String>?)?) {
+    public init(endpoint: URL, region: String, operatorCredentials: AWSCredentials?) {
         self.endpoint = endpoint
         self.region = region
-        self.operatorCredentials = operatorCredentials.map { (accessKeyID: $0.0, secret: $0.1, token: $0.2) }
+        self.operatorCredentials = operatorCredentials
     }
 
     /// One line for the report.
@@ -44,12 +44,12 @@ public struct KeyVerifier: Sendable {
     func keyDetails(keyID: String) async -> String? {
         guard let op = operatorCredentials else { return nil }
         guard let lastUsed = try? await call(service: "iam", "Action=GetAccessKeyLastUsed&Version=2010-05-08&AccessKeyId=\(keyID)",
-                                             keyID: op.accessKeyID, secret: op.secret.value, token: op.token?.value),
+                                             keyID: op.accessKeyID, secret: op.secretAccessKey.value, token: op.sessionToken?.value),
             lastUsed.status == 200, let user = Self.element("UserName", in: lastUsed.body)
         else { return nil }
         var parts = ["user \(user)"]
         if let keys = try? await call(service: "iam", "Action=ListAccessKeys&Version=2010-05-08&UserName=\(user)", keyID: op.accessKeyID,
-                                      secret: op.secret.value, token: op.token?.value), keys.status == 200,
+                                      secret: op.secretAccessKey.value, token: op.sessionToken?.value), keys.status == 200,
             let member = keys.body.components(separatedBy: "<member>").first(where: { $0.contains("<AccessKeyId>\(keyID)</AccessKeyId>") })
         {
             if let created = Self.element("CreateDate", in: member) {
@@ -69,23 +69,11 @@ public struct KeyVerifier: Sendable {
     }
 
     func call(service: String, _ body: String, keyID: String, secret: String, token: String?) async throws -> (status: Int, body: String) {
-        var host = endpoint.host ?? "localhost"
-        if let port = endpoint.port { host += ":\(port)" }
-        var signed = SigV4Request(method: "POST", path: "/", query: "", headers: [
-            (name: "Host", value: host), (name: "Content-Type", value: "application/x-www-form-urlencoded; charset=utf-8"),
-        ], body: Array(body.utf8))
-        SigV4.sign(&signed, accessKeyID: keyID, secret: secret, region: region, service: service, date: Date(), sessionToken: token)
-        var request = URLRequest(url: endpoint)
-        request.httpMethod = "POST"
-        request.httpBody = Data(body.utf8)
-        request.timeoutInterval = 10
-        for header in signed.headers where header.name != "Host" { request.setValue(header.value, forHTTPHeaderField: header.name) }
-        let (data, response) = try await URLSession.shared.data(for: request)
-        return ((response as? HTTPURLResponse)?.statusCode ?? 0, String(decoding: data, as: UTF8.self))
+        let caller = SignedCaller(endpoint: endpoint, region: region,
+                                  credentials: AWSCredentials(accessKeyID: keyID, secretAccessKey: Redacted(secret), sessionToken: token.map(Redacted.init)))
+        let answer = try await caller.query(service: service, body)
+        return (answer.status, answer.text)
     }
 
-    static func element(_ name: String, in xml: String) -> String? {
-        guard let open = xml.range(of: "<\(name)>"), let close = xml.range(of: "</\(name)>", range: open.upperBound..<xml.endIndex) else { return nil }
-        return String(xml[open.upperBound..<close.lowerBound])
-    }
+    static func element(_ name: String, in xml: String) -> String? { SignedCaller.element(name, in: xml) }
 }

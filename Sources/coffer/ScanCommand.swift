@@ -1,4 +1,5 @@
 import ArgumentParser
+import CofferClient
 import CofferScan
 import CofferServer
 import Foundation
@@ -67,7 +68,8 @@ struct Scan: AsyncParsableCommand {
             let environment = ProcessInfo.processInfo.environment
             let own = try? Connection(endpoint: verify, region: nil, profile: profile).credentials()
             let verifier = KeyVerifier(endpoint: url, region: environment["AWS_REGION"] ?? environment["AWS_DEFAULT_REGION"] ?? "us-east-1",
-                                       operatorCredentials: own.map { ($0.accessKeyID, $0.secret, $0.sessionToken) })
+                                       operatorCredentials: own.map { AWSCredentials(accessKeyID: $0.accessKeyID, secretAccessKey: $0.secret,
+                                                                                     sessionToken: $0.sessionToken) })
             for index in outcome.findings.indices where outcome.findings[index].rule.id == "aws-access-key" {
                 let match = outcome.findings[index].match
                 guard let keyID = match.partnerValue else { continue }

@@ -1,7 +1,7 @@
 import ArgumentParser
+import CofferClient
 import CofferCore
 import Foundation
-import FoundationNetworking
 
 struct Secrets: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -78,8 +78,8 @@ struct Connection: ParsableArguments {
         let url = endpoint ?? environment["AWS_ENDPOINT_URL_SECRETS_MANAGER"] ?? environment["AWS_ENDPOINT_URL"] ?? "http://127.0.0.1:4566"
         guard let endpointURL = URL(string: url) else { throw ValidationError("not a URL: \(url)") }
         let own = try credentials()
-        return SecretsManagerCaller(endpoint: endpointURL, region: region, accessKeyID: own.accessKeyID, secret: own.secret,
-                                    sessionToken: own.sessionToken)
+        return SecretsManagerCaller(caller: SignedCaller(endpoint: endpointURL, region: region, credentials: AWSCredentials(
+            accessKeyID: own.accessKeyID, secretAccessKey: own.secret, sessionToken: own.sessionToken)))
     }
 
     /// One `[name]` section of an INI-style credentials file.
@@ -99,31 +99,14 @@ struct Connection: ParsableArguments {
     }
 }
 
-/// Signed Secrets Manager calls over JSON 1.1, with Coffer's own SigV4 signer.
+/// Secrets Manager calls over JSON 1.1, through the shared signed caller.
 struct SecretsManagerCaller {
-    let endpoint: URL
-    let region: String
-    let accessKeyID: String
-    let secret: Redacted<String>
-    let sessionToken: Redacted<String>?
+    let caller: SignedCaller
 
     func call(_ operation: String, _ body: JSONObject) async throws -> JSONObject {
-        let payload = JSONWriter.bytes(.object(body))
-        var host = endpoint.host ?? "localhost"
-        if let port = endpoint.port { host += ":\(port)" }
-        var signed = SigV4Request(method: "POST", path: "/", query: "", headers: [
-            (name: "Host", value: host), (name: "Content-Type", value: "application/x-amz-json-1.1"),
-            (name: "X-Amz-Target", value: "secretsmanager.\(operation)"),
-        ], body: payload)
-        SigV4.sign(&signed, accessKeyID: accessKeyID, secret: secret.value, region: region, service: "secretsmanager", date: Date(),
-                   sessionToken: sessionToken?.value)
-        var request = URLRequest(url: endpoint)
-        request.httpMethod = "POST"
-        request.httpBody = Data(payload)
-        for header in signed.headers where header.name != "Host" { request.setValue(header.value, forHTTPHeaderField: header.name) }
-        let (data, response) = try await URLSession.shared.data(for: request)
-        let parsed = (try? JSONParser.parse(Array(data))) ?? .null
-        guard let status = (response as? HTTPURLResponse)?.statusCode, status == 200, case .object(let object) = parsed else {
+        let answer = try await caller.json(service: "secretsmanager", target: "secretsmanager.\(operation)", JSONWriter.bytes(.object(body)))
+        let parsed = (try? JSONParser.parse(answer.body)) ?? .null
+        guard answer.status == 200, case .object(let object) = parsed else {
             var code = "error", message = ""
             if case .object(let error) = parsed {
                 if case .string(let c)? = error["__type"] { code = c }
