@@ -123,3 +123,64 @@ func rules(in text: String) -> [String] { SecretScanner().scan(Array(text.utf8))
         #expect(Finding.redact(Array("short".utf8)) == "*****")
     }
 }
+
+/// One true token and one near miss for every prefix format.
+@Suite struct TokenFormatTests {
+    static func hex(_ n: Int) -> String { String((0..<n).map { Array("0123456789abcdef")[($0 * 7 + 3) % 16] }) }
+    static func b62(_ n: Int) -> String { String((0..<n).map { Array("aZ3kQ9mB2xL7pW4tR8vN1cH6yJ0dF5gS")[($0 * 5 + 1) % 32] }) }
+    static func atlassian() -> String {
+        let body = "ATATT3xFfGF0" + b62(170)
+        return body + String(format: "%08X", CRC32.checksum(Array(body.utf8)))
+    }
+
+    static let cases: [(String, String)] = {
+        var list: [(String, String)] = []
+        list.append(("glpat-" + b62(20), "gitlab-token"))
+        list.append(("sk-proj-" + b62(20) + "T3BlbkFJ" + b62(20), "openai-api-key"))
+        list.append(("sk-ant-api03-" + b62(93) + "AA", "anthropic-api-key"))
+        list.append(("SK" + hex(32), "twilio-api-key"))
+        list.append(("pypi-AgEIcHlwaS5vcmc" + b62(60), "pypi-token"))
+        list.append(("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", "huggingface-token"))
+        list.append(("shpat_" + hex(32), "shopify-token"))
+        list.append(("dop_v1_" + hex(64), "digitalocean-token"))
+        list.append(("dapi" + hex(32), "databricks-token"))
+        list.append(("hvs." + b62(95), "vault-token"))
+        list.append(("AGE-SECRET-KEY-1" + String(repeating: "QZ7KP2XM", count: 7) + "QZ", "age-secret-key"))
+        list.append(("PMAK-" + hex(24) + "-" + hex(34), "postman-api-key"))
+        list.append((atlassian(), "atlassian-api-token"))
+        list.append(("key-" + hex(32), "mailgun-api-key"))
+        list.append(("lin_api_" + b62(40), "linear-api-key"))
+        list.append(("dp.pt." + b62(43), "doppler-token"))
+        list.append(("xoxp-1234567890-1234567890-1234567890-" + hex(32), "slack-token"))
+        list.append(("https://hooks.slack.com/services/T0ABCDEFG/B0ABCDEFG/aZkQmBxLpWtRvNcHyJdFgSaZ", "slack-webhook"))
+        list.append(("rk_live_" + b62(30), "stripe-key"))
+        return list
+    }()
+
+    /// Formats of one exact length: a token a character short is not one of them.
+    static let fixedLength: Set<String> = ["anthropic-api-key", "twilio-api-key", "huggingface-token", "shopify-token",
+                                           "digitalocean-token", "databricks-token", "age-secret-key", "postman-api-key", "mailgun-api-key",
+                                           "linear-api-key", "doppler-token", "atlassian-api-token"]
+
+    @Test func eachFormatIsFoundAndAShortOneIsNot() {
+        for (token, rule) in Self.cases {
+            #expect(rules(in: "value = \(token)\n") == [rule], "\(token)")
+            if Self.fixedLength.contains(rule) {
+                #expect(!rules(in: "value = \(token.dropLast())\n").contains(rule), "\(token)")
+            }
+        }
+    }
+
+    @Test func atlassianChecksumIsChecked() {
+        var broken = Array(Self.atlassian().utf8)
+        broken[20] = broken[20] == UInt8(ascii: "a") ? UInt8(ascii: "b") : UInt8(ascii: "a")
+        #expect(rules(in: String(decoding: broken, as: UTF8.self)).filter { $0 == "atlassian-api-token" }.isEmpty)
+    }
+
+    @Test(arguments: ["hf_your_token_here", "shpat_" + "x" * 32, "key-" + "0" * 32, "dapi" + "a" * 32])
+    func placeholdersAreNot(text: String) {
+        #expect(rules(in: "token_example = \(text)").filter { $0 != "secret-assignment" }.isEmpty, "\(text)")
+    }
+}
+
+private func * (s: String, n: Int) -> String { String(repeating: s, count: n) }

@@ -83,13 +83,20 @@ class Gen:
             "sendgrid": lambda: "SG." + c(B62 + "-_", 22) + "." + c(B62 + "-_", 43),
             "twilio": lambda: "SK" + c("0123456789abcdef", 32),
             "pypi": lambda: "pypi-AgEIcHlwaS5vcmc" + c(B62 + "-_", 70),
+            "huggingface": lambda: "hf_" + c(string.ascii_letters, 34),
+            "shopify": lambda: "shpat_" + c("0123456789abcdef", 32),
+            "digitalocean": lambda: "dop_v1_" + c("0123456789abcdef", 64),
+            "databricks": lambda: "dapi" + c("0123456789abcdef", 32),
+            "vault": lambda: "hvs." + c(B62 + "-_", 95),
         }[kind]()
 
 
-TOKEN_KINDS = ["github", "npm", "gitlab", "slack", "stripe", "google", "openai", "anthropic", "sendgrid", "twilio", "pypi"]
+TOKEN_KINDS = ["github", "npm", "gitlab", "slack", "stripe", "google", "openai", "anthropic", "sendgrid", "twilio", "pypi", "huggingface",
+               "shopify", "digitalocean", "databricks", "vault"]
 ENV_NAMES = {"github": "GITHUB_TOKEN", "npm": "NPM_TOKEN", "gitlab": "GITLAB_TOKEN", "slack": "SLACK_BOT_TOKEN", "stripe": "STRIPE_SECRET_KEY",
              "google": "GOOGLE_API_KEY", "openai": "OPENAI_API_KEY", "anthropic": "ANTHROPIC_API_KEY", "sendgrid": "SENDGRID_API_KEY",
-             "twilio": "TWILIO_API_KEY", "pypi": "PYPI_TOKEN"}
+             "twilio": "TWILIO_API_KEY", "pypi": "PYPI_TOKEN", "huggingface": "HF_TOKEN", "shopify": "SHOPIFY_ACCESS_TOKEN",
+             "digitalocean": "DIGITALOCEAN_TOKEN", "databricks": "DATABRICKS_TOKEN", "vault": "VAULT_TOKEN"}
 
 # Lines that must not be findings: the near misses every scanner trips on.
 NEAR_MISSES = [

@@ -77,6 +77,17 @@ enum TokenRules {
     static let sendgrid = Rule("sendgrid-api-key", "SendGrid API key", help: "Delete the key in SendGrid's settings.")
     static let twilio = Rule("twilio-api-key", "Twilio API key", help: "Delete the key in the Twilio console.")
     static let pypi = Rule("pypi-token", "PyPI API token", help: "Remove the token at pypi.org/manage/account/token.")
+    static let huggingface = Rule("huggingface-token", "Hugging Face access token", help: "Revoke it at huggingface.co/settings/tokens.")
+    static let shopify = Rule("shopify-token", "Shopify access token or shared secret", help: "Rotate it in the Shopify admin.")
+    static let digitalocean = Rule("digitalocean-token", "DigitalOcean token", help: "Revoke it in the DigitalOcean control panel.")
+    static let databricks = Rule("databricks-token", "Databricks access token", help: "Revoke it in the Databricks user settings.")
+    static let vault = Rule("vault-token", "HashiCorp Vault token", help: "Revoke it with `vault token revoke`.")
+    static let age = Rule("age-secret-key", "age secret key", help: "Make a new identity and re-encrypt what the old one opened.")
+    static let postman = Rule("postman-api-key", "Postman API key", help: "Revoke it in Postman's API key settings.")
+    static let atlassian = Rule("atlassian-api-token", "Atlassian API token", help: "Revoke it at id.atlassian.com.")
+    static let mailgun = Rule("mailgun-api-key", "Mailgun API key", help: "Rotate it in the Mailgun control panel.")
+    static let linear = Rule("linear-api-key", "Linear API key", help: "Revoke it in Linear's API settings.")
+    static let doppler = Rule("doppler-token", "Doppler token", help: "Revoke it in the Doppler dashboard.")
 
     static let alnum: @Sendable (UInt8) -> Bool = { ByteClass.isAlnum($0) }
     static let word: @Sendable (UInt8) -> Bool = { ByteClass.isWord($0) }
@@ -115,7 +126,38 @@ enum TokenRules {
                     validate: { $0.count == 69 && $0[25] == UInt8(ascii: ".") }),
         PrefixToken(rule: twilio, prefix: "SK", body: { ByteClass.isDigit($0) || ($0 >= 0x61 && $0 <= 0x66) }, length: 32...32),
         PrefixToken(rule: pypi, prefix: "pypi-AgEIcHlwaS5vcmc", body: wordDash, length: 50...1000),
+        PrefixToken(rule: huggingface, prefix: "hf_", body: { ByteClass.isUpper($0) || ByteClass.isLower($0) }, length: 34...34,
+                    validate: { $0.contains(where: ByteClass.isUpper) && $0.dropFirst(3).contains(where: ByteClass.isLower) }),
+        PrefixToken(rule: shopify, prefix: "shpat_", body: hexLower, length: 32...32),
+        PrefixToken(rule: shopify, prefix: "shpss_", body: hexLower, length: 32...32),
+        PrefixToken(rule: shopify, prefix: "shpca_", body: hexLower, length: 32...32),
+        PrefixToken(rule: shopify, prefix: "shppa_", body: hexLower, length: 32...32),
+        PrefixToken(rule: digitalocean, prefix: "dop_v1_", body: hexLower, length: 64...64),
+        PrefixToken(rule: digitalocean, prefix: "doo_v1_", body: hexLower, length: 64...64),
+        PrefixToken(rule: databricks, prefix: "dapi", body: hexLower, length: 32...32),
+        PrefixToken(rule: vault, prefix: "hvs.", body: wordDash, length: 90...120),
+        PrefixToken(rule: vault, prefix: "hvb.", body: wordDash, length: 90...250),
+        PrefixToken(rule: age, prefix: "AGE-SECRET-KEY-1", body: { ByteClass.isUpper($0) || ByteClass.isDigit($0) }, length: 58...58),
+        PrefixToken(rule: postman, prefix: "PMAK-", body: { ByteClass.isHex($0) || $0 == UInt8(ascii: "-") }, length: 59...59,
+                    validate: { $0.count == 64 && $0[29] == UInt8(ascii: "-") }),
+        PrefixToken(rule: atlassian, prefix: "ATATT3", body: { ByteClass.isBase64URL($0) || $0 == UInt8(ascii: "=") }, length: 150...250,
+                    validate: AtlassianToken.valid),
+        PrefixToken(rule: mailgun, prefix: "key-", body: hexLower, length: 32...32),
+        PrefixToken(rule: linear, prefix: "lin_api_", body: alnum, length: 40...40),
+        PrefixToken(rule: doppler, prefix: "dp.pt.", body: alnum, length: 43...43),
+        PrefixToken(rule: doppler, prefix: "dp.st.", body: { ByteClass.isAlnum($0) || $0 == UInt8(ascii: ".") || $0 == UInt8(ascii: "_") },
+                    length: 43...80),
     ])
+
+    static let hexLower: @Sendable (UInt8) -> Bool = { ByteClass.isDigit($0) || ($0 >= 0x61 && $0 <= 0x66) }
+}
+
+/// Atlassian API tokens end in eight hex digits: the CRC32 of everything before them.
+enum AtlassianToken {
+    static let valid: @Sendable ([UInt8]) -> Bool = { token in
+        guard token.count > 8, let expected = UInt32(String(decoding: token.suffix(8), as: UTF8.self), radix: 16) else { return false }
+        return CRC32.checksum(token.dropLast(8)) == expected
+    }
 }
 
 enum SlackToken {
