@@ -88,6 +88,10 @@ struct SecretsManagerHandler: JSONServiceHandler {
             if let key = try r.string("KmsKeyId") { keys["secretsmanager:KmsKeyId"] = [key] }
             if let description = try r.string("Description") { keys["secretsmanager:Description"] = [description] }
             if operation == "TagResource" { keys.merge(AccessControl.requestTagKeys(try tags(r) ?? [])) { $1 } }
+            if operation == "RotateSecret" {
+                if let function = try r.string("RotationLambdaARN") { keys["secretsmanager:RotationLambdaARN"] = [function] }
+                if let configured = found?.rotation?.lambdaARN { keys["secretsmanager:resource/AllowRotationLambdaArn"] = [configured] }
+            }
             if operation == "UntagResource" { keys["aws:TagKeys"] = try r.stringList("TagKeys") ?? [] }
         }
         try await access.authorize(context, action: action, resource: resource, keys: keys, resourcePolicy: resourcePolicy)

@@ -570,3 +570,18 @@ def test_raw_request_without_a_token_and_callers_without_invoke_permission(built
         {"Effect": "Allow", "Action": "lambda:InvokeFunction", "Resource": lambda_arn("rotate-password")}]}))
     token = operator.rotate_secret(SecretId="raw", RotationLambdaARN=lambda_arn("rotate-password"))["VersionId"]
     wait_for(lambda: current_version(sm, "raw") == token)
+
+
+def test_rotation_condition_keys_decide(builtin):
+    iam, sm = builtin.client("iam"), builtin.client()
+    sm.create_secret(Name="ck", SecretString=json.dumps({"password": "p"}))
+    iam.create_user(UserName="limited")
+    iam.put_user_policy(UserName="limited", PolicyName="only-approved", PolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": ["secretsmanager:RotateSecret"], "Resource": "*",
+         "Condition": {"StringEquals": {"secretsmanager:RotationLambdaARN": lambda_arn("rotate-password")}}},
+        {"Effect": "Allow", "Action": "lambda:InvokeFunction", "Resource": "*"}]}))
+    pair = iam.create_access_key(UserName="limited")["AccessKey"]
+    limited = builtin.client(access_key=pair["AccessKeyId"], secret_key=pair["SecretAccessKey"])
+    fails(lambda: limited.rotate_secret(SecretId="ck", RotationLambdaARN=lambda_arn("other-function")), "AccessDeniedException")
+    token = limited.rotate_secret(SecretId="ck", RotationLambdaARN=lambda_arn("rotate-password"))["VersionId"]
+    wait_for(lambda: current_version(sm, "ck") == token)
