@@ -29,7 +29,7 @@ public struct SecretScanner: Sendable {
     public init(disabledRules: Set<String> = [], configuration: ScanConfiguration = ScanConfiguration()) {
         let detectors: [any Detector] = [
             PrefixTokenDetector(tokens: TokenRules.detector.tokens + configuration.tokens), AWSKeyDetector(), PrivateKeyDetector(), JWTDetector(), URLCredentialDetector(), AssignmentDetector(),
-            AzureStorageKeyDetector(),
+            AzureStorageKeyDetector(), BasicAuthDetector(),
         ]
         var keywords: [String] = []
         var routes: [(Int, Int)] = []

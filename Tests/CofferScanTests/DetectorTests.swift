@@ -118,6 +118,15 @@ func rules(in text: String) -> [String] { SecretScanner().scan(Array(text.utf8))
         #expect(found.first?.line == 6 && found.first?.column == 6)
     }
 
+    @Test func basicAuthIsDecoded() {
+        let pair = Data("deploy:Xk9#vR2mQ7pL".utf8).base64EncodedString()
+        #expect(rules(in: "curl -H 'Authorization: Basic \(pair)' https://api.internal") == ["basic-auth-credentials"])
+        #expect(rules(in: "{\"auths\": {\"registry.example.com\": {\"auth\": \"\(pair)\"}}}") == ["basic-auth-credentials"])
+        let placeholder = Data("user:password".utf8).base64EncodedString()
+        #expect(rules(in: "Authorization: Basic \(placeholder)").isEmpty)
+        #expect(rules(in: "Authorization: Basic realm=\"api\"").isEmpty)
+    }
+
     @Test func redactionShowsOnlyTheEnds() {
         #expect(Finding.redact(Array("Tr0ub4dor&3x".utf8)) == "T**********x")
         #expect(Finding.redact(Array("short".utf8)) == "*****")

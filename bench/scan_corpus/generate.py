@@ -114,6 +114,7 @@ NEAR_MISSES = [
     'headers = {"Authorization": f"Bearer {token}"}', 'client_secret: "<client-secret>"', "PASSWORD=", 'password = ""',
     'api_key = "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"', 'secret = "************"', "token = None", "password: null",
     'checksum = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"',
+    'WWW-Authenticate: Basic realm="api"', "Authorization: Basic dXNlcjpwYXNzd29yZA==",
 ]
 
 
@@ -198,6 +199,10 @@ def main():
     for index in range(5):
         pem = g.private_key().split("\n")
         write(tree, f"keys/id_{index}.pem", [(pem[0], "private-key")] + [(line, None) for line in pem[1:]], labels)
+    for index in range(3):
+        auth = base64.b64encode(f"ci-{g.chars(string.ascii_lowercase, 5)}:{g.strong(18)}".encode()).decode()
+        write(tree, f"docker/config_{index}.json", [("{", None), ('  "auths": {', None), ('    "registry.example.com": {', None),
+                                                    (f'      "auth": "{auth}"', "basic-auth"), ("    }", None), ("  }", None), ("}", None)], labels)
     notebook_pw = g.strong()
     notebook = {"cells": [{"cell_type": "code", "source": ["import psycopg2\n", f'conn = psycopg2.connect(password="{notebook_pw}")\n']}]}
     (tree / "notebooks").mkdir()

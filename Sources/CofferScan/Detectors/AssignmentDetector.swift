@@ -114,9 +114,7 @@ struct AssignmentDetector: Detector {
         // snake_case or camelCase identifiers.
         if let first = value.first, ByteClass.isLower(first), value.allSatisfy(ByteClass.isWord) {
             if value.contains(UInt8(ascii: "_")), !value.contains(where: ByteClass.isUpper) { return true }
-            var humps = 0
-            for (a, b) in zip(value, value.dropFirst()) where ByteClass.isLower(a) && ByteClass.isUpper(b) { humps += 1 }
-            if humps >= 1, value.filter(ByteClass.isDigit).count <= 2, !value.contains(UInt8(ascii: "_")) { return true }
+            if isCamelCaseWords(value) { return true }
         }
         // name= or name: at the start: the value is another assignment.
         if let first = value.first, ByteClass.isLower(first) || ByteClass.isUpper(first) {
@@ -128,6 +126,22 @@ struct AssignmentDetector: Detector {
             }
         }
         return false
+    }
+
+    /// sessionToken, relativeTokenLine: words that each start with a capital and hold a vowel, no
+    /// two capitals together, few digits. A random string rarely reads so.
+    static func isCamelCaseWords(_ value: [UInt8]) -> Bool {
+        guard !value.contains(UInt8(ascii: "_")), value.filter(ByteClass.isDigit).count <= 2 else { return false }
+        var words: [[UInt8]] = [[]]
+        for (index, b) in value.enumerated() {
+            if ByteClass.isUpper(b) {
+                if index > 0, ByteClass.isUpper(value[index - 1]) { return false }
+                words.append([])
+            }
+            words[words.count - 1].append(b | 0x20)
+        }
+        let vowels: Set<UInt8> = Set("aeiouy".utf8)
+        return words.count >= 2 && words.allSatisfy { $0.count >= 2 && $0.contains(where: vowels.contains) }
     }
 
     static func isNameByte(_ b: UInt8) -> Bool { ByteClass.isWord(b) || b == UInt8(ascii: "-") || b == UInt8(ascii: ".") }
