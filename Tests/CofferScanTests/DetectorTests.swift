@@ -60,7 +60,7 @@ func rules(in text: String) -> [String] { SecretScanner().scan(Array(text.utf8))
         "postgres://user:${PASSWORD}@db:5432/app", "mysql://root:<password>@localhost/db", "https://example.com/docs",
         "-----BEGIN RSA PRIVATE KEY-----\n...\n-----END RSA PRIVATE KEY-----", "eyJhbGciOiJub25lIn0.eyJzdWIiOiIxIn0.",
         "The token is stored in Secrets Manager: anomaly-detector/database/audit-store",
-        "secret = \"IQoJb3JpZ2luX2VjE\" + encoded", "\"secretsmanager\": [\"secret\": \"AWS::SecretsManager::Secret\"]",
+        "secret = \"IQoJb3JpZ2luX2VjE\" + encoded", "fields = [\"password\", \"token\"]", "check(\"password\", password)", "\"secretsmanager\": [\"secret\": \"AWS::SecretsManager::Secret\"]",
     ])
     func nearMissesAreNotFindings(text: String) {
         #expect(rules(in: text).isEmpty, "\(text)")
@@ -72,6 +72,10 @@ func rules(in text: String) -> [String] { SecretScanner().scan(Array(text.utf8))
         ("{\"api_key\": \"4f9a8c2e7b1d6f3a9e0c5b8d2a7f1e6c\"}", "secret-assignment"),
         ("<password>Zq8!rT2#mW5p</password>", "password-assignment"),
         ("spring.datasource.password=Vx7#kP2q!Lm9", "password-assignment"),
+        ("define('DB_PASSWORD', 'Qm4!zT8#pL2x');", "password-assignment"),
+        ("props.put(\"api_token\", \"4f9a8c2e7b1d6f3a9e0c5b8d\");", "secret-assignment"),
+        ("Server=db;Database=app;User Id=sa;Password=Rk7#mW2!qZ9p;", "password-assignment"),
+        ("mysql --user=app --password=Hx5%tL8@wQ3n db", "password-assignment"),
         ("resource \"aws_db_instance\" \"db\" {\n  password = \"Gh5$tR8@wQ2z\"\n}", "password-assignment"),
         ("\"    conn = connect(password=\\\"Nb4%hY7&kL1x\\\")\\n\",", "password-assignment"),
         ("DATABASE_URL=postgresql://app:Xk9vR2mQ7pLz@db.internal:5432/app", "url-credentials"),

@@ -115,6 +115,8 @@ NEAR_MISSES = [
     'api_key = "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"', 'secret = "************"', "token = None", "password: null",
     'checksum = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"',
     'WWW-Authenticate: Basic realm="api"', "Authorization: Basic dXNlcjpwYXNzd29yZA==",
+    "define('DB_PASSWORD', getenv('DB_PASSWORD'));", 'REQUIRED = ["password", "token", "api_key"]',
+    'labels = {"password": "Password", "token": "Access token"}',
 ]
 
 
@@ -149,6 +151,8 @@ def secret_line(g, fmt, kind):
     elif kind == "url":
         scheme = g.r.choice(["postgresql", "mysql", "mongodb", "redis", "amqp"])
         return f"DATABASE_URL={scheme}://svc_{g.chars(string.ascii_lowercase, 5)}:{g.strong(16).replace('@', 'A').replace('#', 'B').replace('?', 'C')}@db.internal:5432/app", kind
+    if fmt == "php":
+        return f"define('{name.upper()}', '{value}');", kind
     if fmt == "py":
         return f'{name.lower()} = "{value}"', kind
     if fmt == "js":
@@ -167,7 +171,8 @@ def secret_line(g, fmt, kind):
     return f"{name}={value}", kind  # env, sh
 
 
-FORMATS = {"py": "py", "js": "js", "yaml": "yaml", "json": "json", "tf": "tf", "properties": "properties", "xml": "xml", "env": "env"}
+FORMATS = {"py": "py", "js": "js", "yaml": "yaml", "json": "json", "tf": "tf", "properties": "properties", "xml": "xml", "env": "env",
+           "php": "php"}
 
 
 def main():

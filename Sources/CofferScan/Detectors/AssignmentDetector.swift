@@ -76,7 +76,10 @@ struct AssignmentDetector: Detector {
         // checks come first: most keyword hits in code are not assignments at all.
         let nameBytes = text.slice(keyStart..<keyEnd).map { ByteClass.isUpper($0) ? $0 | 0x20 : $0 }
         guard Self.lastKeywordEnd(in: nameBytes) == end - keyStart else { return }
-        guard let value = Self.value(after: keyEnd, in: text, opensElement: text.before(keyStart) == UInt8(ascii: "<")) else { return }
+        // The comma form only for a call's first argument: define('DB_PASSWORD', ...), put("token", ...).
+        let firstArgument = keyStart >= 2 && text.before(keyStart - 1) == UInt8(ascii: "(")
+        guard let value = Self.value(after: keyEnd, in: text, opensElement: text.before(keyStart) == UInt8(ascii: "<"),
+                                     commaAssigns: firstArgument) else { return }
         let bytes = text.slice(value.range)
         guard bytes.count >= 6, bytes.count <= 256 else { return }
         if !value.quoted, Self.looksLikeCode(bytes) { return }
@@ -119,8 +122,9 @@ struct AssignmentDetector: Detector {
         // name= or name: at the start: the value is another assignment.
         if let first = value.first, ByteClass.isLower(first) || ByteClass.isUpper(first) {
             let head = value.prefix { ByteClass.isWord($0) }
+            let wordLike = head.allSatisfy { ByteClass.isLower($0) || $0 == UInt8(ascii: "_") } || isCamelCaseWords(Array(head))
             if head.count < value.count, [UInt8(ascii: "="), UInt8(ascii: ":")].contains(value[head.count]), head.count >= 3,
-                !head.contains(where: ByteClass.isDigit)
+                !head.contains(where: ByteClass.isDigit), wordLike
             {
                 return true
             }
@@ -177,15 +181,30 @@ struct AssignmentDetector: Detector {
 
     /// The value assigned after a name: through a closing quote of the name, an operator
     /// (= : := => or an XML element's >), and an optional opening quote, on the same line.
-    static func value(after keyEnd: Int, in text: ByteText, opensElement: Bool) -> Value? {
+    static func value(after keyEnd: Int, in text: ByteText, opensElement: Bool, commaAssigns: Bool = false) -> Value? {
         var i = keyEnd
         // The name may be quoted ("password": ...) or escaped inside a notebook's JSON (\"password\").
         if text.at(i) == 0x5C { i += 1 }
-        if text.at(i) == UInt8(ascii: "\"") || text.at(i) == UInt8(ascii: "'") { i += 1 }
+        var quotedName = false
+        if text.at(i) == UInt8(ascii: "\"") || text.at(i) == UInt8(ascii: "'") {
+            quotedName = true
+            i += 1
+        }
         i += text.run(from: i, limit: 16, ByteClass.isSpace)
-        let op = text.at(i)
+        var op = text.at(i)
+        // define('DB_PASSWORD', '...'), props.put("password", "..."), setdefault("API_KEY", "..."):
+        // a quoted name, a comma, and a quoted value.
+        if op == UInt8(ascii: ","), quotedName, commaAssigns {
+            var j = i + 1
+            j += text.run(from: j, limit: 16, ByteClass.isSpace)
+            guard text.at(j) == UInt8(ascii: "\"") || text.at(j) == UInt8(ascii: "'") else { return nil }
+            op = UInt8(ascii: "=")
+            i = j - 1
+        }
         var xml = false
         switch op {
+        case UInt8(ascii: "=") where text.at(i) != UInt8(ascii: "="):
+            i += 1  // the comma form, positioned before the value's quote
         case UInt8(ascii: "="):
             if text.at(i + 1) == UInt8(ascii: "=") || text.before(i) == UInt8(ascii: "!") { return nil }
             i += text.at(i + 1) == UInt8(ascii: ">") ? 2 : 1
@@ -261,11 +280,13 @@ struct AssignmentDetector: Detector {
             return false
         }
         if text.contains(" ") && Entropy.shannon(value) < 4.0 { return false }  // a sentence
+        if value.filter({ $0 == 0x20 }).count >= 2 { return false }  // words, not a credential
         switch rule {
         case awsSecret:
             return value.count == 40 && value.allSatisfy(ByteClass.isBase64) && AWSKeyDetector.isSecretKey(value)
         case password:
-            return classes >= 2 && value.count >= 6
+            // Letters alone (Message, Sunshine) read as words; a password has a digit or a symbol.
+            return classes >= 2 && value.count >= 6 && (hasDigit || hasSymbol || value.count >= 16)
         case cofferRoot:
             return value.count >= 20
         default:
