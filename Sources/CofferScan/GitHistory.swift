@@ -85,6 +85,37 @@ public struct GitHistory: Sendable {
         public let path: String
     }
 
+    /// The introductions of many blobs in one pass over the history (`git log --all --reverse
+    /// --raw`), instead of one `git log --find-object` per blob, which walks the history each time.
+    public func introductions(of blobs: Set<String>) -> [String: Introduction] {
+        guard blobs.count > 2 else {
+            var found: [String: Introduction] = [:]
+            for blob in blobs { if let intro = introduction(of: blob) { found[blob] = intro } }
+            return found
+        }
+        guard let output = try? Git.run(["-C", repository, "log", "--all", "--reverse", "--no-abbrev", "--raw", "--no-renames",
+                                          "--format=%x01%H%x09%aI%x09%ae"])
+        else { return [:] }
+        var found: [String: Introduction] = [:]
+        for entry in String(decoding: output, as: UTF8.self).split(separator: "\u{01}") {
+            let lines = entry.split(separator: "\n")
+            guard let head = lines.first else { continue }
+            let meta = head.split(separator: "\t", omittingEmptySubsequences: false)
+            guard meta.count == 3 else { continue }
+            for raw in lines.dropFirst() where raw.hasPrefix(":") {
+                let parts = raw.split(separator: "\t", maxSplits: 1)
+                let fields = parts[0].split(separator: " ")
+                guard fields.count >= 4, parts.count == 2 else { continue }
+                let blob = String(fields[3])
+                if blobs.contains(blob), found[blob] == nil {
+                    found[blob] = Introduction(commit: String(meta[0]), author: String(meta[2]), date: String(meta[1]), path: String(parts[1]))
+                }
+            }
+            if found.count == blobs.count { break }
+        }
+        return found
+    }
+
     public func introduction(of blob: String) -> Introduction? {
         guard let output = try? Git.run(["-C", repository, "log", "--all", "--reverse", "--no-abbrev", "--raw", "--no-renames",
                                           "--format=%x01%H%x09%aI%x09%ae", "--find-object=\(blob)"])

@@ -58,13 +58,9 @@ public struct ScanRun {
             let before = outcome.findings.count
             try history.contents(of: blobs, maximumSize: maximumFileSize, skipped: skip) { take($0) }
             // Attribute each blob with findings to the commit that introduced it.
-            var introductions: [String: GitHistory.Introduction] = [:]
+            let introductions = history.introductions(of: Set(outcome.findings[before...].compactMap(\.blob)))
             for index in before..<outcome.findings.count {
-                guard let blob = outcome.findings[index].blob else { continue }
-                if introductions[blob] == nil, let found = history.introduction(of: blob) { introductions[blob] = found }
-                if let intro = introductions[blob] {
-                    outcome.findings[index].introduction = intro
-                }
+                if let blob = outcome.findings[index].blob { outcome.findings[index].introduction = introductions[blob] }
             }
         }
         progress?(outcome.items, outcome.bytes)

@@ -130,14 +130,16 @@ struct LineIndex {
         return (line, offset - lineStart + 1)
     }
 
+    static let sameLine: [[UInt8]] = ["coffer:allow", "gitleaks:allow", "pragma: allowlist secret"].map { Array($0.utf8) }
+    static let nextLine: [[UInt8]] = ["pragma: allowlist nextline secret", "coffer:allow-next-line"].map { Array($0.utf8) }
+
     func isAllowed(at offset: Int) -> Bool {
         let start = boundedLineStart(offset)
-        let end = boundedLineEnd(offset)
-        let line = text.string(start..<end)
-        if line.contains("coffer:allow") || line.contains("gitleaks:allow") || line.contains("pragma: allowlist secret") { return true }
+        let line = text.slice(start..<boundedLineEnd(offset))
+        if Self.sameLine.contains(where: { Bytes.contains(line, $0) }) { return true }
         guard start > 0, ByteClass.isNewline(text[start - 1]) else { return false }
-        let previous = text.string(boundedLineStart(start - 1)..<(start - 1))
-        return previous.contains("pragma: allowlist nextline secret") || previous.contains("coffer:allow-next-line")
+        let previous = text.slice(boundedLineStart(start - 1)..<(start - 1))
+        return Self.nextLine.contains(where: { Bytes.contains(previous, $0) })
     }
 
     private func boundedLineStart(_ i: Int) -> Int {
