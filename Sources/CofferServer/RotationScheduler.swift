@@ -1,5 +1,6 @@
 import CofferServices
 import Logging
+import Synchronization
 
 /// Runs rotations: the ones RotateSecret accepted, at once, and every `interval` seconds the ones
 /// due (schedules, retries, rotations whose node died), found through the store's index on the
@@ -29,25 +30,39 @@ final class RotationScheduler: Sendable {
             }
             defer { ticker.cancel() }
             work.yield(.tick)
-            await withTaskGroup(of: Void.self) { group in
+            // One tick at a time, beside the accepted rotations: a slow function in a due batch
+            // does not hold up a rotation RotateSecret just accepted.
+            let ticking = Gate()
+            // Child tasks answer whether they were an accepted rotation (counted against the limit).
+            await withTaskGroup(of: Bool.self) { group in
                 var running = 0
                 for await item in stream {
                     if Task.isCancelled { break }
                     switch item {
                     case .accepted(let accepted):
-                        if running >= Self.concurrency, await group.next() != nil { running -= 1 }
+                        while running >= Self.concurrency, let finished = await group.next() {
+                            if finished { running -= 1 }
+                        }
                         running += 1
-                        group.addTask { await service.runAccepted(accepted) }
+                        group.addTask {
+                            await service.runAccepted(accepted)
+                            return true
+                        }
                     case .tick:
-                        do {
-                            let began = ContinuousClock.now
-                            // Keep going while a full batch came back: more may be due.
-                            while try await service.runDue() >= 256, !Task.isCancelled {}
-                            let elapsed = (ContinuousClock.now - began).components
-                            // Read by bench/rotation_bench.py: what a tick costs.
-                            logger.trace("rotation tick", metadata: ["microseconds": "\(elapsed.seconds * 1_000_000 + elapsed.attoseconds / 1_000_000_000_000)"])
-                        } catch {
-                            logger.error("rotation scheduler tick failed")
+                        guard ticking.enter() else { continue }
+                        group.addTask {
+                            defer { ticking.leave() }
+                            do {
+                                let began = ContinuousClock.now
+                                // Keep going while a full batch came back: more may be due.
+                                while try await service.runDue() >= 256, !Task.isCancelled {}
+                                let elapsed = (ContinuousClock.now - began).components
+                                // Read by bench/rotation_bench.py: what a tick costs.
+                                logger.trace("rotation tick", metadata: ["microseconds": "\(elapsed.seconds * 1_000_000 + elapsed.attoseconds / 1_000_000_000_000)"])
+                            } catch {
+                                logger.error("rotation scheduler tick failed")
+                            }
+                            return false
                         }
                     }
                 }
@@ -65,4 +80,11 @@ final class RotationScheduler: Sendable {
         work.finish()
         task.cancel()
     }
+}
+
+/// Lets one holder in at a time, without waiting: a second tick while one runs is skipped.
+final class Gate: Sendable {
+    private let busy = Mutex(false)
+    func enter() -> Bool { busy.withLock { taken in defer { taken = true }; return !taken } }
+    func leave() { busy.withLock { $0 = false } }
 }
