@@ -93,8 +93,18 @@ public struct GitHistory: Sendable {
             for blob in blobs { if let intro = introduction(of: blob) { found[blob] = intro } }
             return found
         }
+        return firstAdditions(of: blobs, extra: [])
+    }
+
+    public func introduction(of blob: String) -> Introduction? {
+        firstAdditions(of: [blob], extra: ["--find-object=\(blob)"])[blob]
+    }
+
+    /// Reads `git log --all --reverse --raw` (oldest first) and keeps, for each wanted blob, the
+    /// first commit whose raw line (":100644 100644 OLD NEW M\tpath") has it as the new side.
+    private func firstAdditions(of blobs: Set<String>, extra: [String]) -> [String: Introduction] {
         guard let output = try? Git.run(["-C", repository, "log", "--all", "--reverse", "--no-abbrev", "--raw", "--no-renames",
-                                          "--format=%x01%H%x09%aI%x09%ae"])
+                                          "--format=%x01%H%x09%aI%x09%ae"] + extra)
         else { return [:] }
         var found: [String: Introduction] = [:]
         for entry in String(decoding: output, as: UTF8.self).split(separator: "\u{01}") {
@@ -114,27 +124,6 @@ public struct GitHistory: Sendable {
             if found.count == blobs.count { break }
         }
         return found
-    }
-
-    public func introduction(of blob: String) -> Introduction? {
-        guard let output = try? Git.run(["-C", repository, "log", "--all", "--reverse", "--no-abbrev", "--raw", "--no-renames",
-                                          "--format=%x01%H%x09%aI%x09%ae", "--find-object=\(blob)"])
-        else { return nil }
-        for entry in String(decoding: output, as: UTF8.self).split(separator: "\u{01}") {
-            let lines = entry.split(separator: "\n")
-            guard let head = lines.first else { continue }
-            let meta = head.split(separator: "\t", omittingEmptySubsequences: false)
-            guard meta.count == 3 else { continue }
-            // Raw lines: ":100644 100644 OLD NEW M\tpath"; the one whose new blob is ours.
-            for raw in lines.dropFirst() where raw.hasPrefix(":") {
-                let parts = raw.split(separator: "\t", maxSplits: 1)
-                let fields = parts[0].split(separator: " ")
-                if fields.count >= 4, fields[3] == blob, parts.count == 2 {
-                    return Introduction(commit: String(meta[0]), author: String(meta[2]), date: String(meta[1]), path: String(parts[1]))
-                }
-            }
-        }
-        return nil
     }
 }
 
