@@ -19,14 +19,19 @@ public struct GitHistory: Sendable {
 
     /// Distinct blobs with the first path git lists them under. `range` (`BASE..HEAD`) limits to
     /// what a pull request adds; `since` to commits after a date.
-    public func blobs(range: String? = nil, since: String? = nil) throws -> [(blob: String, path: String)] {
-        var arguments = ["-C", repository, "rev-list", "--objects", "--filter=object:type=blob", "--filter-provided-objects"]
+    public func blobs(range: String? = nil, since: String? = nil, missing: ((String) -> Void)? = nil) throws -> [(blob: String, path: String)] {
+        // --missing=print: a corrupt repository lists what it lacks ("?OID") instead of stopping.
+        var arguments = ["-C", repository, "rev-list", "--objects", "--missing=print", "--filter=object:type=blob", "--filter-provided-objects"]
         if let since { arguments.append("--since=\(since)") }
         arguments.append(range ?? "--all")
         let output = try Git.run(arguments)
         var seen = Set<Substring>()
         var blobs: [(String, String)] = []
         for line in String(decoding: output, as: UTF8.self).split(separator: "\n") {
+            if line.hasPrefix("?") {
+                missing?(String(line.dropFirst()))
+                continue
+            }
             let oid = line.prefix(while: { $0 != " " })
             guard oid.count >= 40, seen.insert(oid).inserted else { continue }
             let path = line.count > oid.count ? String(line.dropFirst(oid.count + 1)) : ""

@@ -54,7 +54,9 @@ public struct ScanRun {
         if let repository {
             let history = try GitHistory(repository: repository)
             if history.isShallow { outcome.skipped.append(Skipped(path: repository, reason: "shallow clone: history before its cut is not scanned")) }
-            let blobs = try history.blobs(range: range, since: since)
+            let blobs = try history.blobs(range: range, since: since) { oid in
+                outcome.skipped.append(Skipped(path: "object \(oid.prefix(12))", reason: "missing from the repository (corrupt or partial clone)"))
+            }
             let before = outcome.findings.count
             try history.contents(of: blobs, maximumSize: maximumFileSize, skipped: skip) { take($0) }
             // Attribute each blob with findings to the commit that introduced it.

@@ -227,3 +227,23 @@ stopwords = ["tr0ub4dor"]
     bad = tmp_path / "bad.json"
     bad.write_text(json.dumps({"allowlist": {"paths": ["("]}}))
     assert scan(binary, str(work), "--config", str(bad)).returncode == 2
+
+
+def test_corrupt_and_shallow_repositories_are_reported_not_fatal(binary, repo, tmp_path):
+    import shutil
+    # A blob's loose object deleted (a fresh repository keeps its objects loose): the scan goes on
+    # and says what it could not read.
+    broken = tmp_path / "broken"
+    shutil.copytree(repo["path"], broken)
+    readme = git(broken, "rev-parse", "HEAD:README.md")
+    (broken / ".git" / "objects" / readme[:2] / readme[2:]).unlink()
+    out = scan(binary, "--git", str(broken), "--verbose")
+    assert out.returncode == 1, out.stderr  # the history's secrets are still found
+    assert f"object {readme[:12]}: missing from the repository" in out.stdout
+    assert "github-token" in out.stdout
+    # A shallow clone: what it holds is scanned, and the report says history was cut.
+    shallow = tmp_path / "shallow"
+    subprocess.run(["git", "clone", "-q", "--depth", "1", "--branch", "feature", f"file://{repo['path']}", str(shallow)], check=True)
+    out = scan(binary, "--git", str(shallow), "--verbose")
+    assert out.returncode in (0, 1), out.stderr
+    assert "shallow clone" in out.stdout
