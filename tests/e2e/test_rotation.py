@@ -370,6 +370,9 @@ def test_kill9_during_a_rotation_then_it_resumes(binary, tmp_path):
     wait_for(lambda: current_version(sm, "k") == token, timeout=90)
     assert json.loads(sm.get_secret_value(SecretId="k")["SecretString"])["password"] != "before"
     node.stop()
+    # The trail is one intact chain through the crash and the rotation's service events.
+    verified = subprocess.run([node.binary, "audit", "verify", "--json", "--data-dir", str(node.data_dir)], capture_output=True, text=True)
+    assert verified.returncode == 0, verified.stdout + verified.stderr
 
 
 def test_schedule_runs_when_the_clock_reaches_it_and_once_for_missed_windows(binary, tmp_path):
