@@ -28,7 +28,7 @@ public struct SecretScanner: Sendable {
 
     public init(disabledRules: Set<String> = [], configuration: ScanConfiguration = ScanConfiguration()) {
         let detectors: [any Detector] = [
-            PrefixTokenDetector(tokens: TokenRules.detector.tokens + configuration.tokens), AWSKeyDetector(), PrivateKeyDetector(), JWTDetector(), URLCredentialDetector(), AssignmentDetector(),
+            PrefixTokenDetector(tokens: TokenRules.detector.tokens + TokenRules.more + configuration.tokens), TelegramBotTokenDetector(), AWSKeyDetector(), PrivateKeyDetector(), JWTDetector(), URLCredentialDetector(), AssignmentDetector(),
             AzureStorageKeyDetector(), BasicAuthDetector(),
         ]
         var keywords: [String] = []

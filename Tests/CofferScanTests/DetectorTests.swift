@@ -167,13 +167,20 @@ func rules(in text: String) -> [String] { SecretScanner().scan(Array(text.utf8))
         list.append(("xoxp-1234567890-1234567890-1234567890-" + hex(32), "slack-token"))
         list.append(("https://hooks.slack.com/services/T0ABCDEFG/B0ABCDEFG/aZkQmBxLpWtRvNcHyJdFgSaZ", "slack-webhook"))
         list.append(("rk_live_" + b62(30), "stripe-key"))
+        list.append(("GOCSPX-" + b62(28), "google-oauth-client-secret"))
+        list.append(("sq0csp-" + b62(43), "square-token"))
+        list.append(("NRAK-" + "QZ7KP2XM3B9C4D5E6F7G8H9J0K1", "new-relic-key"))
+        list.append(("glsa_" + b62(32) + "_" + hex(8), "grafana-token"))
+        list.append(("bkua_" + hex(40), "buildkite-token"))
+        list.append(("7362519804:AAH" + b62(32), "telegram-bot-token"))
         return list
     }()
 
     /// Formats of one exact length: a token a character short is not one of them.
     static let fixedLength: Set<String> = ["anthropic-api-key", "twilio-api-key", "huggingface-token", "shopify-token",
                                            "digitalocean-token", "databricks-token", "age-secret-key", "postman-api-key", "mailgun-api-key",
-                                           "linear-api-key", "doppler-token", "atlassian-api-token"]
+                                           "linear-api-key", "doppler-token", "atlassian-api-token", "google-oauth-client-secret",
+                                           "new-relic-key", "grafana-token", "buildkite-token"]
 
     @Test func eachFormatIsFoundAndAShortOneIsNot() {
         for (token, rule) in Self.cases {

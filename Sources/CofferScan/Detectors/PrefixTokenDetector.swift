@@ -88,6 +88,13 @@ enum TokenRules {
     static let mailgun = Rule("mailgun-api-key", "Mailgun API key", help: "Rotate it in the Mailgun control panel.")
     static let linear = Rule("linear-api-key", "Linear API key", help: "Revoke it in Linear's API settings.")
     static let doppler = Rule("doppler-token", "Doppler token", help: "Revoke it in the Doppler dashboard.")
+    static let googleOAuth = Rule("google-oauth-client-secret", "Google OAuth client secret", help: "Reset the secret of the OAuth client in the Google Cloud console.")
+    static let square = Rule("square-token", "Square access token or application secret", help: "Revoke it in the Square developer dashboard.")
+    static let telegram = Rule("telegram-bot-token", "Telegram bot token", help: "Revoke it with @BotFather (/revoke).")
+    static let newRelic = Rule("new-relic-key", "New Relic user API key", help: "Delete the key in New Relic's API keys page.")
+    static let grafana = Rule("grafana-token", "Grafana service account or cloud token", help: "Delete the token in Grafana.")
+    static let sentry = Rule("sentry-token", "Sentry auth token", help: "Revoke it in Sentry's auth token settings.")
+    static let buildkite = Rule("buildkite-token", "Buildkite API token", help: "Revoke it in Buildkite's API access token settings.")
 
     static let alnum: @Sendable (UInt8) -> Bool = { ByteClass.isAlnum($0) }
     static let word: @Sendable (UInt8) -> Bool = { ByteClass.isWord($0) }
@@ -150,6 +157,21 @@ enum TokenRules {
     ])
 
     static let hexLower: @Sendable (UInt8) -> Bool = { ByteClass.isDigit($0) || ($0 >= 0x61 && $0 <= 0x66) }
+
+    /// More formats, kept apart so the list above stays readable.
+    static let more: [PrefixToken] = [
+        PrefixToken(rule: googleOAuth, prefix: "GOCSPX-", body: wordDash, length: 28...28),
+        PrefixToken(rule: square, prefix: "sq0atp-", body: wordDash, length: 22...22),
+        PrefixToken(rule: square, prefix: "sq0csp-", body: wordDash, length: 43...43),
+        PrefixToken(rule: square, prefix: "EAAA", body: wordDash, length: 60...60, validate: { $0.contains(where: ByteClass.isDigit) }),
+        PrefixToken(rule: newRelic, prefix: "NRAK-", body: { ByteClass.isUpper($0) || ByteClass.isDigit($0) }, length: 27...27),
+        PrefixToken(rule: grafana, prefix: "glsa_", body: { ByteClass.isAlnum($0) || $0 == UInt8(ascii: "_") }, length: 41...41,
+                    validate: { $0[37] == UInt8(ascii: "_") }),
+        PrefixToken(rule: grafana, prefix: "glc_", body: { ByteClass.isBase64($0) || $0 == UInt8(ascii: "=") }, length: 32...400),
+        PrefixToken(rule: sentry, prefix: "sntrys_", body: { ByteClass.isBase64($0) || $0 == UInt8(ascii: "=") || $0 == UInt8(ascii: "_") },
+                    length: 60...300),
+        PrefixToken(rule: buildkite, prefix: "bkua_", body: hexLower, length: 40...40),
+    ]
 }
 
 /// Atlassian API tokens end in eight hex digits: the CRC32 of everything before them.
