@@ -1,3 +1,4 @@
+import CofferClient
 import CofferCore
 import CofferServices
 import Foundation
@@ -17,7 +18,7 @@ struct CommandRotationFunction: RotationFunction {
         guard let role = spec.roleARN, let executable = spec.command.first else { throw RotationFailure("the function has no command or role") }
         let region = ARN(invocation.secretARN)?.region ?? "us-east-1"
         let session = "coffer-rotation-\(invocation.clientRequestToken.prefix(32))"
-        let credentials: TemporaryCredentials
+        let credentials: AWSCredentials
         do {
             credentials = try await environment.credentials(role, session, 900 + Int(spec.timeoutSeconds))
         } catch {
@@ -27,7 +28,7 @@ struct CommandRotationFunction: RotationFunction {
         for key in ["PATH", "HOME", "LANG", "LC_ALL", "TMPDIR", "PYTHONPATH", "VIRTUAL_ENV"] { variables[key] = environment.environment[key] }
         variables["AWS_ACCESS_KEY_ID"] = credentials.accessKeyID
         variables["AWS_SECRET_ACCESS_KEY"] = credentials.secretAccessKey.value
-        variables["AWS_SESSION_TOKEN"] = credentials.sessionToken.value
+        variables["AWS_SESSION_TOKEN"] = credentials.sessionToken?.value
         variables["AWS_ENDPOINT_URL"] = environment.endpoint()
         variables["AWS_REGION"] = region
         variables["AWS_DEFAULT_REGION"] = region

@@ -1,3 +1,4 @@
+public import CofferClient
 public import CofferCore
 public import CofferServices
 import Synchronization
@@ -9,7 +10,7 @@ public final class RotationFunctionRegistry: RotationFunctionDirectory {
     public struct Environment: Sendable {
         public let secrets: SecretsManagerService
         public let iam: IAMService
-        public let credentials: @Sendable (_ roleARN: String, _ sessionName: String, _ seconds: Int) async throws -> TemporaryCredentials
+        public let credentials: @Sendable (_ roleARN: String, _ sessionName: String, _ seconds: Int) async throws -> AWSCredentials
         /// The URL a command's SDK should call (`AWS_ENDPOINT_URL`).
         public let endpoint: @Sendable () -> String
         /// Where commands' output goes, one 0600 file per rotation.
@@ -18,7 +19,7 @@ public final class RotationFunctionRegistry: RotationFunctionDirectory {
         public let random: any RandomSource
 
         public init(secrets: SecretsManagerService, iam: IAMService,
-                    credentials: @escaping @Sendable (String, String, Int) async throws -> TemporaryCredentials,
+                    credentials: @escaping @Sendable (String, String, Int) async throws -> AWSCredentials,
                     endpoint: @escaping @Sendable () -> String, logDirectory: String?, environment: [String: String], random: any RandomSource) {
             self.secrets = secrets
             self.iam = iam
@@ -69,14 +70,3 @@ public final class RotationFunctionRegistry: RotationFunctionDirectory {
     }
 }
 
-/// Temporary credentials of a role session, handed to a command as its environment.
-public struct TemporaryCredentials: Sendable {
-    public let accessKeyID: String
-    public let secretAccessKey: Redacted<String>
-    public let sessionToken: Redacted<String>
-    public init(accessKeyID: String, secretAccessKey: Redacted<String>, sessionToken: Redacted<String>) {
-        self.accessKeyID = accessKeyID
-        self.secretAccessKey = secretAccessKey
-        self.sessionToken = sessionToken
-    }
-}

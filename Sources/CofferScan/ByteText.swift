@@ -46,18 +46,6 @@ struct ByteText {
     func slice(_ range: Range<Int>) -> [UInt8] { Array(bytes[range]) }
     func string(_ range: Range<Int>) -> String { String(decoding: bytes[range], as: UTF8.self) }
 
-    /// The start of the line holding `i`, and the end (before its newline).
-    func lineStart(_ i: Int) -> Int {
-        var j = min(i, bytes.count)
-        while j > 0, !ByteClass.isNewline(bytes[j - 1]) { j -= 1 }
-        return j
-    }
-
-    func lineEnd(_ i: Int) -> Int {
-        var j = i
-        while j < bytes.count, !ByteClass.isNewline(bytes[j]) { j += 1 }
-        return j
-    }
 }
 
 enum Entropy {

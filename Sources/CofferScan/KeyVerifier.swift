@@ -24,12 +24,13 @@ public struct KeyVerifier: Sendable {
         let secretText = String(decoding: secret, as: UTF8.self)
         let identity: (status: Int, body: String)
         do {
-            identity = try await call(service: "sts", "Action=GetCallerIdentity&Version=2011-06-15", keyID: keyID, secret: secretText, token: nil)
+            identity = try await call(service: "sts", "Action=GetCallerIdentity&Version=2011-06-15",
+                                      as: AWSCredentials(accessKeyID: keyID, secretAccessKey: Redacted(secretText)))
         } catch {
             return "not verified: \(endpoint.absoluteString) could not be reached"
         }
-        guard identity.status == 200, let arn = Self.element("Arn", in: identity.body) else {
-            let code = Self.element("Code", in: identity.body) ?? "HTTP \(identity.status)"
+        guard identity.status == 200, let arn = SignedCaller.element("Arn", in: identity.body) else {
+            let code = SignedCaller.element("Code", in: identity.body) ?? "HTTP \(identity.status)"
             return code == "InvalidClientTokenId" || code == "SignatureDoesNotMatch" || code == "UnrecognizedClientException"
                 ? "not live: \(endpoint.absoluteString) refuses the key (\(code)): it is deleted, inactive or never existed there"
                 : "not verified: \(code)"
@@ -43,37 +44,32 @@ public struct KeyVerifier: Sendable {
     /// Owner, age and last use, asked with the operator's credentials.
     func keyDetails(keyID: String) async -> String? {
         guard let op = operatorCredentials else { return nil }
-        guard let lastUsed = try? await call(service: "iam", "Action=GetAccessKeyLastUsed&Version=2010-05-08&AccessKeyId=\(keyID)",
-                                             keyID: op.accessKeyID, secret: op.secretAccessKey.value, token: op.sessionToken?.value),
-            lastUsed.status == 200, let user = Self.element("UserName", in: lastUsed.body)
+        guard let lastUsed = try? await call(service: "iam", "Action=GetAccessKeyLastUsed&Version=2010-05-08&AccessKeyId=\(keyID)", as: op),
+            lastUsed.status == 200, let user = SignedCaller.element("UserName", in: lastUsed.body)
         else { return nil }
         var parts = ["user \(user)"]
-        if let keys = try? await call(service: "iam", "Action=ListAccessKeys&Version=2010-05-08&UserName=\(user)", keyID: op.accessKeyID,
-                                      secret: op.secretAccessKey.value, token: op.sessionToken?.value), keys.status == 200,
+        if let keys = try? await call(service: "iam", "Action=ListAccessKeys&Version=2010-05-08&UserName=\(user)", as: op), keys.status == 200,
             let member = keys.body.components(separatedBy: "<member>").first(where: { $0.contains("<AccessKeyId>\(keyID)</AccessKeyId>") })
         {
-            if let created = Self.element("CreateDate", in: member) {
+            if let created = SignedCaller.element("CreateDate", in: member) {
                 parts.append("created \(created)")
                 if let date = SigV4Timestamp.parse(created) ?? ISO8601DateFormatter().date(from: created) {
                     parts.append("\(Int(Date().timeIntervalSince(date) / 86_400)) days old")
                 }
             }
-            if let status = Self.element("Status", in: member) { parts.append(status) }
+            if let status = SignedCaller.element("Status", in: member) { parts.append(status) }
         }
-        if let used = Self.element("LastUsedDate", in: lastUsed.body) {
-            parts.append("last used \(used)" + (Self.element("ServiceName", in: lastUsed.body).map { " (\($0))" } ?? ""))
+        if let used = SignedCaller.element("LastUsedDate", in: lastUsed.body) {
+            parts.append("last used \(used)" + (SignedCaller.element("ServiceName", in: lastUsed.body).map { " (\($0))" } ?? ""))
         } else {
             parts.append("never used")
         }
         return parts.joined(separator: ", ")
     }
 
-    func call(service: String, _ body: String, keyID: String, secret: String, token: String?) async throws -> (status: Int, body: String) {
-        let caller = SignedCaller(endpoint: endpoint, region: region,
-                                  credentials: AWSCredentials(accessKeyID: keyID, secretAccessKey: Redacted(secret), sessionToken: token.map(Redacted.init)))
-        let answer = try await caller.query(service: service, body)
+    func call(service: String, _ body: String, as credentials: AWSCredentials) async throws -> (status: Int, body: String) {
+        let answer = try await SignedCaller(endpoint: endpoint, region: region, credentials: credentials).query(service: service, body)
         return (answer.status, answer.text)
     }
 
-    static func element(_ name: String, in xml: String) -> String? { SignedCaller.element(name, in: xml) }
 }

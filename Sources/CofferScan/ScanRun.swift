@@ -24,24 +24,26 @@ public struct ScanRun {
         public var baselined = 0
         public var items = 0
         public var bytes = 0
+        /// The rules the scan ran with (built-in and configured), for SARIF's rule list.
+        public var rules: [Rule] = []
     }
 
     public func run() throws -> Outcome {
         let scanner = SecretScanner(disabledRules: disabledRules, configuration: configuration)
         let allowlist = configuration.compiled
         var outcome = Outcome()
+        outcome.rules = scanner.rules
         func take(_ item: ScanItem) {
             outcome.items += 1
             outcome.bytes += item.bytes.count
             for match in scanner.scan(item.bytes) {
                 if PathRules.isPublishedTestVector(path: item.path, match: match) { continue }
                 if configuration.allows(path: item.path, value: match.value, compiled: allowlist) { continue }
-                var finding = Finding(match: match, path: item.path, blob: item.blob)
+                let finding = Finding(match: match, path: item.path, blob: item.blob)
                 if let baseline, baseline.fingerprints.contains(finding.fingerprint) {
                     outcome.baselined += 1
                     continue
                 }
-                finding.blob = item.blob
                 outcome.findings.append(finding)
             }
             if outcome.items % 256 == 0 { progress?(outcome.items, outcome.bytes) }

@@ -1,4 +1,5 @@
 import CofferCore
+import CofferClient
 public import CofferRotators
 import CofferServices
 import CofferStorage
@@ -74,7 +75,7 @@ public final class CofferNode: Sendable {
             secrets: service, iam: iam,
             credentials: { role, session, seconds in
                 let issued = try await sts.serviceSession(roleARN: role, sessionName: session, durationSeconds: seconds)
-                return TemporaryCredentials(accessKeyID: issued.accessKeyID, secretAccessKey: issued.secret, sessionToken: issued.token)
+                return AWSCredentials(accessKeyID: issued.accessKeyID, secretAccessKey: issued.secret, sessionToken: issued.token)
             },
             endpoint: { "http://\(host.contains(":") ? "[\(host)]" : host):\(boundPort.withLock { $0 } ?? configuration.port)" },
             logDirectory: configuration.dev ? nil : configuration.dataDirectory + "/rotation-logs",

@@ -215,8 +215,9 @@ public struct SecretsManagerService: Sendable {
     }
 
     /// A copy of a version's sealed value, bound to another version id of the same secret.
-    func reseal(_ sealed: [UInt8], of secret: Secret, from versionID: String, to newVersionID: String) async throws -> [UInt8] {
-        let scope = ARN(secret.arn).map { ResourceScope(account: $0.account, region: $0.region) }!
+    func reseal(_ sealed: [UInt8], of secret: Secret, from versionID: String, to newVersionID: String, in scope: ResourceScope)
+        async throws -> [UInt8]
+    {
         let wrapping = try await keyring.wrappingKey(for: try Envelope.header(of: sealed), scope: scope, service: "secretsmanager")
         let plaintext = try Envelope.open(sealed, context: Self.context(arn: secret.arn, versionID: versionID)) { _ in wrapping }
         let isString = secret.version(id: versionID)?.isString ?? true

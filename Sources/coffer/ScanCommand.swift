@@ -68,8 +68,7 @@ struct Scan: AsyncParsableCommand {
             let environment = ProcessInfo.processInfo.environment
             let own = try? Connection(endpoint: verify, region: nil, profile: profile).credentials()
             let verifier = KeyVerifier(endpoint: url, region: environment["AWS_REGION"] ?? environment["AWS_DEFAULT_REGION"] ?? "us-east-1",
-                                       operatorCredentials: own.map { AWSCredentials(accessKeyID: $0.accessKeyID, secretAccessKey: $0.secret,
-                                                                                     sessionToken: $0.sessionToken) })
+                                       operatorCredentials: own)
             for index in outcome.findings.indices where outcome.findings[index].rule.id == "aws-access-key" {
                 let match = outcome.findings[index].match
                 guard let keyID = match.partnerValue else { continue }
@@ -79,7 +78,7 @@ struct Scan: AsyncParsableCommand {
         let report: String
         switch format {
         case "json": report = Reports.json(outcome.findings, skipped: outcome.skipped, baselined: outcome.baselined)
-        case "sarif": report = Reports.sarif(outcome.findings, rules: SecretScanner().rules, version: CofferNode.version)
+        case "sarif": report = Reports.sarif(outcome.findings, rules: outcome.rules, version: CofferNode.version)
         default: report = Reports.text(outcome.findings, skipped: outcome.skipped, baselined: outcome.baselined, verbose: verbose)
         }
         if let output {

@@ -52,24 +52,18 @@ struct Connection: ParsableArguments {
         self.profile = profile
     }
 
-    struct Credentials {
-        let accessKeyID: String
-        let secret: Redacted<String>
-        let sessionToken: Redacted<String>?
-    }
-
     /// The AWS CLI's order: the environment (unless a profile is named), then the shared credentials file.
-    func credentials() throws -> Credentials {
+    func credentials() throws -> AWSCredentials {
         let environment = ProcessInfo.processInfo.environment
         if profile == nil, let key = environment["AWS_ACCESS_KEY_ID"], let secret = environment["AWS_SECRET_ACCESS_KEY"] {
-            return Credentials(accessKeyID: key, secret: Redacted(secret), sessionToken: environment["AWS_SESSION_TOKEN"].map(Redacted.init))
+            return AWSCredentials(accessKeyID: key, secretAccessKey: Redacted(secret), sessionToken: environment["AWS_SESSION_TOKEN"].map(Redacted.init))
         }
         let name = profile ?? environment["AWS_PROFILE"] ?? "default"
         let path = environment["AWS_SHARED_CREDENTIALS_FILE"] ?? (NSHomeDirectory() + "/.aws/credentials")
         guard let text = try? String(contentsOfFile: path, encoding: .utf8), let section = Self.section(name, in: text),
             let key = section["aws_access_key_id"], let secret = section["aws_secret_access_key"]
         else { throw ValidationError("no credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or profile \(name) in \(path)") }
-        return Credentials(accessKeyID: key, secret: Redacted(secret), sessionToken: section["aws_session_token"].map(Redacted.init))
+        return AWSCredentials(accessKeyID: key, secretAccessKey: Redacted(secret), sessionToken: section["aws_session_token"].map(Redacted.init))
     }
 
     func client() throws -> SecretsManagerCaller {
@@ -77,9 +71,7 @@ struct Connection: ParsableArguments {
         let region = region ?? environment["AWS_REGION"] ?? environment["AWS_DEFAULT_REGION"] ?? "us-east-1"
         let url = endpoint ?? environment["AWS_ENDPOINT_URL_SECRETS_MANAGER"] ?? environment["AWS_ENDPOINT_URL"] ?? "http://127.0.0.1:4566"
         guard let endpointURL = URL(string: url) else { throw ValidationError("not a URL: \(url)") }
-        let own = try credentials()
-        return SecretsManagerCaller(caller: SignedCaller(endpoint: endpointURL, region: region, credentials: AWSCredentials(
-            accessKeyID: own.accessKeyID, secretAccessKey: own.secret, sessionToken: own.sessionToken)))
+        return SecretsManagerCaller(caller: SignedCaller(endpoint: endpointURL, region: region, credentials: try credentials()))
     }
 
     /// One `[name]` section of an INI-style credentials file.

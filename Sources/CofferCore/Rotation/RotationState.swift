@@ -76,7 +76,6 @@ public struct RotationJob: Sendable, Codable, Equatable {
     public var attempts: Int
     /// When the runner next takes the job; while a step runs it is the end of the runner's lease.
     public var nextAttempt: Date
-    public var started: Date
     public var lastError: String?
     public var failedStep: RotationStep?
 
@@ -88,7 +87,6 @@ public struct RotationJob: Sendable, Codable, Equatable {
         self.testOnly = testOnly
         self.attempts = 0
         self.nextAttempt = now
-        self.started = now
     }
 
     /// Failed rotations are retried after 1, 2, 4 ... minutes, at most an hour apart, until they

@@ -97,7 +97,7 @@ public struct RotationService: Sendable {
                 else {
                     throw CofferError.invalidRequest("You can't test the rotation of a secret that has no AWSCURRENT value.")
                 }
-                let copy = try await secrets.reseal(sealed, of: secret, from: current.versionID, to: token)
+                let copy = try await secrets.reseal(sealed, of: secret, from: current.versionID, to: token, in: scope)
                 var version = current
                 version.versionID = token
                 version.stages = [StagingLabel.pending]
