@@ -54,6 +54,10 @@ let package = Package(
         // The credential scanner: keyword automaton, detectors, sources, reports.
         .target(name: "CofferScan", dependencies: ["CofferCore", "CofferClient", .product(name: "Crypto", package: "swift-crypto")],
                 swiftSettings: swiftSettings),
+        // `coffer policy lint` and ValidatePolicy: the IAM dataset, the checks, the evaluator's verdicts.
+        .target(name: "CofferLint", dependencies: ["CofferCore", .product(name: "Crypto", package: "swift-crypto")], swiftSettings: swiftSettings),
+        // `coffer posture`: an account read through the public APIs, and the checks on what was read.
+        .target(name: "CofferPosture", dependencies: ["CofferCore", "CofferClient", "CofferLint", "CofferScan"], swiftSettings: swiftSettings),
         // Rotation functions: HTTP, command, and the built-ins.
         .target(
             name: "CofferRotators",
@@ -80,7 +84,7 @@ let package = Package(
         .executableTarget(
             name: "coffer",
             dependencies: [
-                "CofferServer", "CofferCore", "CofferServices", "CofferStorage", "CofferStorageSQLite", "CofferRotators", "CofferScan", "CofferClient", "CZlib",
+                "CofferServer", "CofferCore", "CofferServices", "CofferStorage", "CofferStorageSQLite", "CofferRotators", "CofferScan", "CofferClient", "CofferLint", "CofferPosture", "CZlib",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -88,6 +92,7 @@ let package = Package(
         ),
         .testTarget(name: "CofferCoreTests", dependencies: ["CofferCore"], swiftSettings: swiftSettings),
         .testTarget(name: "CofferScanTests", dependencies: ["CofferScan"], swiftSettings: swiftSettings),
+        .testTarget(name: "CofferLintTests", dependencies: ["CofferLint", "CofferCore"], swiftSettings: swiftSettings),
         .testTarget(
             name: "CofferStorageTests",
             dependencies: ["CofferStorage", "CofferStorageSQLite", "CofferCore"],

@@ -62,10 +62,4 @@ public struct SignedCaller: Sendable {
         let (data, response) = try await URLSession.shared.data(for: request)
         return Answer(status: (response as? HTTPURLResponse)?.statusCode ?? 0, body: [UInt8](data))
     }
-
-    /// The text of the first `<name>` element of a query-protocol answer.
-    public static func element(_ name: String, in xml: String) -> String? {
-        guard let open = xml.range(of: "<\(name)>"), let close = xml.range(of: "</\(name)>", range: open.upperBound..<xml.endIndex) else { return nil }
-        return String(xml[open.upperBound..<close.lowerBound])
-    }
 }

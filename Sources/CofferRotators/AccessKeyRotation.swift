@@ -85,7 +85,7 @@ struct IAMAccessKeyTarget: RotationTarget {
         guard let url = URL(string: endpoint()) else { throw RotationFailure("no endpoint to test the key against") }
         let caller = SignedCaller(endpoint: url, region: "us-east-1", credentials: AWSCredentials(accessKeyID: pair.keyID, secretAccessKey: pair.secret))
         let answer = try await caller.query(service: "sts", "Action=GetCallerIdentity&Version=2011-06-15")
-        guard answer.status == 200, SignedCaller.element("Arn", in: answer.text) != nil else {
+        guard answer.status == 200, QueryXML.value("Arn", in: answer.text) != nil else {
             throw RotationFailure("STS GetCallerIdentity with the new access key \(pair.keyID) failed")
         }
     }

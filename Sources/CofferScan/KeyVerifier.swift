@@ -29,8 +29,8 @@ public struct KeyVerifier: Sendable {
         } catch {
             return "not verified: \(endpoint.absoluteString) could not be reached"
         }
-        guard identity.status == 200, let arn = SignedCaller.element("Arn", in: identity.body) else {
-            let code = SignedCaller.element("Code", in: identity.body) ?? "HTTP \(identity.status)"
+        guard identity.status == 200, let arn = QueryXML.value("Arn", in: identity.body) else {
+            let code = QueryXML.value("Code", in: identity.body) ?? "HTTP \(identity.status)"
             return code == "InvalidClientTokenId" || code == "SignatureDoesNotMatch" || code == "UnrecognizedClientException"
                 ? "not live: \(endpoint.absoluteString) refuses the key (\(code)): it is deleted, inactive or never existed there"
                 : "not verified: \(code)"
@@ -45,22 +45,22 @@ public struct KeyVerifier: Sendable {
     func keyDetails(keyID: String) async -> String? {
         guard let op = operatorCredentials else { return nil }
         guard let lastUsed = try? await call(service: "iam", "Action=GetAccessKeyLastUsed&Version=2010-05-08&AccessKeyId=\(keyID)", as: op),
-            lastUsed.status == 200, let user = SignedCaller.element("UserName", in: lastUsed.body)
+            lastUsed.status == 200, let user = QueryXML.value("UserName", in: lastUsed.body)
         else { return nil }
         var parts = ["user \(user)"]
         if let keys = try? await call(service: "iam", "Action=ListAccessKeys&Version=2010-05-08&UserName=\(user)", as: op), keys.status == 200,
             let member = keys.body.components(separatedBy: "<member>").first(where: { $0.contains("<AccessKeyId>\(keyID)</AccessKeyId>") })
         {
-            if let created = SignedCaller.element("CreateDate", in: member) {
+            if let created = QueryXML.value("CreateDate", in: member) {
                 parts.append("created \(created)")
                 if let date = SigV4Timestamp.parse(created) ?? ISO8601DateFormatter().date(from: created) {
                     parts.append("\(Int(Date().timeIntervalSince(date) / 86_400)) days old")
                 }
             }
-            if let status = SignedCaller.element("Status", in: member) { parts.append(status) }
+            if let status = QueryXML.value("Status", in: member) { parts.append(status) }
         }
-        if let used = SignedCaller.element("LastUsedDate", in: lastUsed.body) {
-            parts.append("last used \(used)" + (SignedCaller.element("ServiceName", in: lastUsed.body).map { " (\($0))" } ?? ""))
+        if let used = QueryXML.value("LastUsedDate", in: lastUsed.body) {
+            parts.append("last used \(used)" + (QueryXML.value("ServiceName", in: lastUsed.body).map { " (\($0))" } ?? ""))
         } else {
             parts.append("never used")
         }

@@ -78,28 +78,8 @@ public enum Reports {
             }
             return .object(result)
         }
-        let document: JSONValue = .object([
-            "$schema": .string("https://json.schemastore.org/sarif-2.1.0.json"),
-            "version": .string("2.1.0"),
-            "runs": .array([.object([
-                "tool": .object(["driver": .object([
-                    "name": .string("coffer scan"), "semanticVersion": .string(version),
-                    "informationUri": .string("https://github.com/coffer/coffer"),
-                    "rules": .array(ruleList.map { rule in
-                        .object([
-                            "id": .string(rule.id), "name": .string(rule.id),
-                            "shortDescription": .object(["text": .string(rule.title)]),
-                            "fullDescription": .object(["text": .string(rule.title + ". " + rule.help)]),
-                            "help": .object(["text": .string(rule.help)]),
-                            "defaultConfiguration": .object(["level": .string("error")]),
-                            "properties": .object(["tags": .array([.string("security"), .string("secret")])]),
-                        ])
-                    }),
-                ])]),
-                "results": .array(results),
-            ])]),
-        ])
-        return JSONWriter.string(document) + "\n"
+        let rules = ruleList.map { SARIF.rule(id: $0.id, title: $0.title, help: $0.help, level: "error", tags: ["security", "secret"]) }
+        return SARIF.log(tool: "coffer scan", version: version, rules: rules, results: results)
     }
 
     /// Relative paths as URIs (percent-encoded where needed); GitHub resolves them from the repo root.

@@ -4,7 +4,7 @@ import Foundation
 
 struct Policy: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Work with IAM policies locally.", subcommands: [Simulate.self])
+        abstract: "Work with IAM policies locally.", subcommands: [Simulate.self, Lint.self])
 }
 
 /// `coffer policy simulate`: the server's policy engine, run on local files.

@@ -66,12 +66,17 @@ struct Connection: ParsableArguments {
         return AWSCredentials(accessKeyID: key, secretAccessKey: Redacted(secret), sessionToken: section["aws_session_token"].map(Redacted.init))
     }
 
-    func client() throws -> SecretsManagerCaller {
+    func client() throws -> SecretsManagerCaller { SecretsManagerCaller(caller: try caller(serviceVariable: "AWS_ENDPOINT_URL_SECRETS_MANAGER")) }
+
+    /// A signed caller for the endpoint: the flag, else the service's own variable, else AWS_ENDPOINT_URL.
+    func caller(serviceVariable: String? = nil) throws -> SignedCaller {
         let environment = ProcessInfo.processInfo.environment
         let region = region ?? environment["AWS_REGION"] ?? environment["AWS_DEFAULT_REGION"] ?? "us-east-1"
-        let url = endpoint ?? environment["AWS_ENDPOINT_URL_SECRETS_MANAGER"] ?? environment["AWS_ENDPOINT_URL"] ?? "http://127.0.0.1:4566"
-        guard let endpointURL = URL(string: url) else { throw ValidationError("not a URL: \(url)") }
-        return SecretsManagerCaller(caller: SignedCaller(endpoint: endpointURL, region: region, credentials: try credentials()))
+        let url = endpoint ?? serviceVariable.flatMap { environment[$0] } ?? environment["AWS_ENDPOINT_URL"] ?? "http://127.0.0.1:4566"
+        guard let endpointURL = URL(string: url), endpointURL.scheme == "http" || endpointURL.scheme == "https" else {
+            throw ValidationError("not an http(s) URL: \(url)")
+        }
+        return SignedCaller(endpoint: endpointURL, region: region, credentials: try credentials())
     }
 
     /// One `[name]` section of an INI-style credentials file.

@@ -10,8 +10,22 @@ public struct JSONParser {
     private var index = 0
     private var depth = 0
     private static let maximumDepth = 512
+    /// Filled only by `parseLocated`, so that the wire's parses pay nothing for it.
+    private var spans: JSONSpans?
+    private var path: [JSONPathElement] = []
 
     private init(bytes: [UInt8]) { self.bytes = bytes }
+
+    /// Parses and records where each value and member name sits, for tools that point into a document.
+    public static func parseLocated(_ bytes: some Collection<UInt8>) throws(SyntaxError) -> (JSONValue, JSONSpans) {
+        var parser = JSONParser(bytes: Array(bytes))
+        parser.spans = JSONSpans(text: parser.bytes)
+        parser.skipWhitespace()
+        let value = try parser.parseValue()
+        parser.skipWhitespace()
+        guard parser.index == parser.bytes.count else { throw parser.error("unexpected trailing characters") }
+        return (value, parser.spans!)
+    }
 
     public static func parse(_ bytes: some Collection<UInt8>) throws(SyntaxError) -> JSONValue {
         var parser = JSONParser(bytes: Array(bytes))
@@ -33,6 +47,14 @@ public struct JSONParser {
     }
 
     private mutating func parseValue() throws(SyntaxError) -> JSONValue {
+        guard spans != nil else { return try parseBareValue() }
+        let start = index
+        let value = try parseBareValue()
+        spans?.values[path] = start..<index
+        return value
+    }
+
+    private mutating func parseBareValue() throws(SyntaxError) -> JSONValue {
         guard index < bytes.count else { throw error("unexpected end of input") }
         switch bytes[index] {
         case UInt8(ascii: "{"): return try parseObject()
@@ -69,12 +91,21 @@ public struct JSONParser {
         while true {
             skipWhitespace()
             guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { throw error("expected a member name") }
+            let keyStart = index
             let key = try parseString()
             skipWhitespace()
             guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { throw error("expected ':'") }
             index += 1
             skipWhitespace()
-            object[key] = try parseValue()
+            if spans == nil {
+                object[key] = try parseValue()
+            } else {
+                path.append(.key(key))
+                if object[key] != nil { spans?.duplicateKeys.append(path) }
+                spans?.keys[path] = keyStart..<(index)
+                object[key] = try parseValue()
+                path.removeLast()
+            }
             skipWhitespace()
             guard index < bytes.count else { throw error("unexpected end of input") }
             if bytes[index] == UInt8(ascii: ",") { index += 1; continue }
@@ -92,7 +123,13 @@ public struct JSONParser {
         if index < bytes.count, bytes[index] == UInt8(ascii: "]") { index += 1; return .array(array) }
         while true {
             skipWhitespace()
-            array.append(try parseValue())
+            if spans == nil {
+                array.append(try parseValue())
+            } else {
+                path.append(.index(array.count))
+                array.append(try parseValue())
+                path.removeLast()
+            }
             skipWhitespace()
             guard index < bytes.count else { throw error("unexpected end of input") }
             if bytes[index] == UInt8(ascii: ",") { index += 1; continue }

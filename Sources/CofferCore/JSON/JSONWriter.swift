@@ -9,6 +9,43 @@ public enum JSONWriter {
 
     public static func string(_ value: JSONValue) -> String { String(decoding: bytes(value), as: UTF8.self) }
 
+    /// Indented with two spaces per level, for reports and documents people read.
+    public static func pretty(_ value: JSONValue) -> String {
+        var out: [UInt8] = []
+        writePretty(value, depth: 0, into: &out)
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    private static func writePretty(_ value: JSONValue, depth: Int, into out: inout [UInt8]) {
+        func newline(_ level: Int) {
+            out.append(0x0A)
+            out.append(contentsOf: repeatElement(UInt8(ascii: " "), count: level * 2))
+        }
+        switch value {
+        case .array(let array) where !array.isEmpty:
+            out.append(UInt8(ascii: "["))
+            for (i, element) in array.enumerated() {
+                if i > 0 { out.append(UInt8(ascii: ",")) }
+                newline(depth + 1)
+                writePretty(element, depth: depth + 1, into: &out)
+            }
+            newline(depth)
+            out.append(UInt8(ascii: "]"))
+        case .object(let object) where !object.isEmpty:
+            out.append(UInt8(ascii: "{"))
+            for (i, member) in object.members.enumerated() {
+                if i > 0 { out.append(UInt8(ascii: ",")) }
+                newline(depth + 1)
+                writeString(member.key, into: &out)
+                out.append(contentsOf: ": ".utf8)
+                writePretty(member.value, depth: depth + 1, into: &out)
+            }
+            newline(depth)
+            out.append(UInt8(ascii: "}"))
+        default: write(value, into: &out)
+        }
+    }
+
     public static func write(_ value: JSONValue, into out: inout [UInt8]) {
         switch value {
         case .null: out.append(contentsOf: "null".utf8)

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// One operator-key pair of a Condition block, with its values.
 public struct ConditionClause: Sendable, Equatable {
@@ -78,7 +78,7 @@ public struct ConditionClause: Sendable, Equatable {
 
     /// Whether the clause holds for `context`. Variables in values are substituted first; a value
     /// whose variable has no value in the context matches nothing.
-    func holds(in context: RequestContext) -> Bool {
+    public func holds(in context: RequestContext) -> Bool {
         let present = context.values(for: key)
         if base == "Null" {
             let wantsAbsent = values.contains { $0.lowercased() == "true" }
@@ -142,7 +142,7 @@ public struct ConditionClause: Sendable, Equatable {
     }
 
     /// ISO 8601 dates (with or without time and fractional seconds) or epoch seconds.
-    static func date(_ text: String) -> Date? {
+    public static func date(_ text: String) -> Date? {
         if let epoch = Double(text) { return Date(timeIntervalSince1970: epoch) }
         let formatter = ISO8601DateFormatter()
         for options: ISO8601DateFormatter.Options in [[.withInternetDateTime, .withFractionalSeconds], [.withInternetDateTime], [.withFullDate]] {

@@ -3,7 +3,7 @@ public enum Glob {
     static func hasWildcard(_ text: String) -> Bool { text.utf8.contains { $0 == 42 || $0 == 63 } }
 
     /// ASCII case-insensitive equality without allocating (action names are ASCII).
-    static func equalIgnoringCase(_ a: String, _ b: String) -> Bool {
+    public static func equalIgnoringCase(_ a: String, _ b: String) -> Bool {
         let x = a.utf8, y = b.utf8
         guard x.count == y.count else { return false }
         for (p, q) in zip(x, y) where p != q {
@@ -119,6 +119,34 @@ public struct CIDR: Sendable, Equatable {
             remaining -= take
         }
         return true
+    }
+
+    /// Whether the address has bits set beyond the prefix (`10.0.0.1/8`), which IAM ignores.
+    public var hasHostBits: Bool {
+        var remaining = prefix
+        for byte in network {
+            let keep = max(0, min(8, remaining))
+            let mask: UInt8 = keep == 8 ? 0xFF : ~(0xFF >> UInt8(keep))
+            if byte & ~mask != 0 { return true }
+            remaining -= 8
+        }
+        return false
+    }
+
+    /// Whether the whole network is private or local address space, which never reaches AWS as a source address.
+    public var isPrivate: Bool {
+        let ranges = network.count == 4
+            ? ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "127.0.0.0/8", "169.254.0.0/16"]
+            : ["fc00::/7", "fe80::/10", "::1/128"]
+        return ranges.contains { range in
+            guard let outer = CIDR(range) else { return false }
+            return outer.prefix <= prefix && outer.contains(Self.format(network))
+        }
+    }
+
+    static func format(_ address: [UInt8]) -> String {
+        if address.count == 4 { return address.map(String.init).joined(separator: ".") }
+        return stride(from: 0, to: 16, by: 2).map { String(UInt16(address[$0]) << 8 | UInt16(address[$0 + 1]), radix: 16) }.joined(separator: ":")
     }
 
     static func parseAddress(_ text: String) -> [UInt8]? {

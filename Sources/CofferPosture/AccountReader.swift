@@ -1,0 +1,297 @@
+public import CofferClient
+import CofferCore
+public import Foundation
+
+/// A refusal or failure from the endpoint, kept for the report's "could not run" list.
+public struct ReadFailure: Error, CustomStringConvertible {
+    public let description: String
+}
+
+/// Reads an account through Secrets Manager, IAM, KMS, SSM, STS and CloudTrail's public APIs.
+public struct AccountReader: Sendable {
+    public let caller: SignedCaller
+    /// Called with a short line as each area starts and as lists grow (for long scans).
+    public var progress: (@Sendable (String) -> Void)?
+
+    public init(caller: SignedCaller, progress: (@Sendable (String) -> Void)? = nil) {
+        self.caller = caller
+        self.progress = progress
+    }
+
+    // MARK: Calls
+
+    func iam(_ action: String, _ parameters: [(String, String)] = []) async throws -> String {
+        var form = "Action=\(action)&Version=2010-05-08"
+        for (name, value) in parameters { form += "&\(name)=\(Self.encode(value))" }
+        let answer: SignedCaller.Answer
+        do { answer = try await caller.query(service: "iam", form) } catch { throw ReadFailure(description: "\(caller.endpoint.absoluteString) could not be reached (\(error.localizedDescription))") }
+        guard answer.status == 200 else {
+            throw ReadFailure(description: "\(action): \(QueryXML.value("Code", in: answer.text) ?? "HTTP \(answer.status)"): \(QueryXML.value("Message", in: answer.text) ?? "")")
+        }
+        return answer.text
+    }
+
+    func json(_ service: String, _ target: String, _ body: JSONObject) async throws -> JSONObject {
+        let answer: SignedCaller.Answer
+        do { answer = try await caller.json(service: service, target: target, JSONWriter.bytes(.object(body))) } catch {
+            throw ReadFailure(description: "\(caller.endpoint.absoluteString) could not be reached (\(error.localizedDescription))")
+        }
+        let parsed = try? JSONParser.parse(answer.body)
+        guard answer.status == 200, case .object(let object)? = parsed else {
+            let error = parsed?.objectValue
+            let code = error?["__type"]?.stringValue.map { String($0.split(separator: "#").last ?? Substring($0)) } ?? "HTTP \(answer.status)"
+            let message = error?["message"]?.stringValue ?? error?["Message"]?.stringValue ?? ""
+            throw ReadFailure(description: "\(target.split(separator: ".").last ?? ""): \(code): \(message)")
+        }
+        return object
+    }
+
+    /// Every page of an IAM list.
+    func iamList(_ action: String, _ container: String, _ parameters: [(String, String)] = []) async throws -> [Substring] {
+        var out: [Substring] = [], marker: String?
+        repeat {
+            var params = parameters + [("MaxItems", "1000")]
+            if let marker { params.append(("Marker", marker)) }
+            let xml = try await iam(action, params)
+            out += QueryXML.members(of: container, in: xml)
+            marker = QueryXML.value("IsTruncated", in: xml) == "true" ? QueryXML.value("Marker", in: xml) : nil
+        } while marker != nil
+        return out
+    }
+
+    /// Every page of a JSON list that pages with `tokenIn`/`tokenOut`.
+    func jsonList(_ service: String, _ target: String, _ body: JSONObject, items: String, tokenIn: String = "NextToken",
+                  tokenOut: String = "NextToken") async throws -> [JSONObject] {
+        var out: [JSONObject] = [], token: String?
+        repeat {
+            var request = body
+            if let token { request[tokenIn] = .string(token) }
+            let page = try await json(service, target, request)
+            out += (page[items]?.arrayValue ?? []).compactMap(\.objectValue)
+            token = page[tokenOut]?.stringValue
+            if out.count % 1000 < 100, out.count >= 1000 { progress?("\(target.split(separator: ".").last ?? ""): \(out.count)") }
+        } while token != nil
+        return out
+    }
+
+    static func encode(_ value: String) -> String {
+        var allowed = CharacterSet.alphanumerics
+        allowed.insert(charactersIn: "-._~")
+        return value.addingPercentEncoding(withAllowedCharacters: allowed) ?? value
+    }
+
+    static func date(_ value: JSONValue?) -> Date? {
+        switch value {
+        case .number(let n)?: Date(timeIntervalSince1970: n)
+        case .string(let s)?: date(s)
+        default: nil
+        }
+    }
+
+    static func date(_ text: String?) -> Date? {
+        guard let text else { return nil }
+        if let date = SigV4Timestamp.parse(text) { return date }
+        let formatter = ISO8601DateFormatter()
+        if let date = formatter.date(from: text) { return date }
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        return formatter.date(from: text)
+    }
+
+    /// IAM returns policy documents URL-encoded.
+    static func document(_ encoded: String?) -> String? { encoded.map { $0.removingPercentEncoding ?? $0 } }
+
+    // MARK: Areas
+
+    public func snapshot(days: Int = 90) async -> AccountSnapshot {
+        var snapshot = AccountSnapshot()
+        if let xml = try? await stsIdentity() { snapshot.callerARN = xml }
+        await area("secrets", &snapshot) { try await readSecrets(&$0) }
+        await area("iam", &snapshot) { try await readIAM(&$0) }
+        await area("password policy", &snapshot) { try await readPasswordPolicy(&$0) }
+        await area("account summary", &snapshot) { try await readAccountSummary(&$0) }
+        await area("kms", &snapshot) { try await readKeys(&$0) }
+        await area("parameters", &snapshot) { try await readParameters(&$0) }
+        await area("audit trail", &snapshot) { try await readRootEvents(&$0, days: days) }
+        return snapshot
+    }
+
+    func area(_ name: String, _ snapshot: inout AccountSnapshot, _ body: (inout AccountSnapshot) async throws -> Void) async {
+        progress?("reading \(name)")
+        do { try await body(&snapshot) } catch { snapshot.unavailable[name] = "\(error)" }
+    }
+
+    func stsIdentity() async throws -> String? {
+        let answer = try await caller.query(service: "sts", "Action=GetCallerIdentity&Version=2011-06-15")
+        return answer.status == 200 ? QueryXML.value("Arn", in: answer.text) : nil
+    }
+
+    func readSecrets(_ snapshot: inout AccountSnapshot) async throws {
+        for entry in try await jsonList("secretsmanager", "secretsmanager.ListSecrets", ["MaxResults": .number(100)], items: "SecretList") {
+            guard let name = entry["Name"]?.stringValue, let arn = entry["ARN"]?.stringValue else { continue }
+            var secret = AccountSnapshot.Secret(name: name, arn: arn)
+            secret.rotationEnabled = entry["RotationEnabled"]?.boolValue ?? false
+            secret.rotationLambdaARN = entry["RotationLambdaARN"]?.stringValue
+            secret.automaticallyAfterDays = entry["RotationRules"]?.objectValue?["AutomaticallyAfterDays"]?.numberValue.map { Int($0) }
+            secret.lastRotatedDate = Self.date(entry["LastRotatedDate"])
+            secret.lastAccessedDate = Self.date(entry["LastAccessedDate"])
+            secret.nextRotationDate = Self.date(entry["NextRotationDate"])
+            secret.lastChangedDate = Self.date(entry["LastChangedDate"])
+            secret.createdDate = Self.date(entry["CreatedDate"])
+            secret.deletedDate = Self.date(entry["DeletedDate"])
+            if case .object(let stages)? = entry["SecretVersionsToStages"] {
+                secret.pendingRotation = stages.members.contains { member in
+                    let labels = (member.value.arrayValue ?? []).compactMap(\.stringValue)
+                    return labels.contains("AWSPENDING") && !labels.contains("AWSCURRENT")
+                }
+            }
+            for case .object(let tag) in entry["Tags"]?.arrayValue ?? [] {
+                if let key = tag["Key"]?.stringValue { secret.tags[key] = tag["Value"]?.stringValue ?? "" }
+            }
+            if let policy = try? await json("secretsmanager", "secretsmanager.GetResourcePolicy", ["SecretId": .string(arn)]) {
+                secret.policy = policy["ResourcePolicy"]?.stringValue
+            }
+            snapshot.secrets.append(secret)
+        }
+    }
+
+    func readIAM(_ snapshot: inout AccountSnapshot) async throws {
+        for member in try await iamList("ListUsers", "Users") {
+            guard let name = QueryXML.value("UserName", in: member), let arn = QueryXML.value("Arn", in: member) else { continue }
+            var user = AccountSnapshot.Principal(kind: .user, name: name, arn: arn)
+            user.created = Self.date(QueryXML.value("CreateDate", in: member))
+            user.passwordLastUsed = Self.date(QueryXML.value("PasswordLastUsed", in: member))
+            for key in try await iamList("ListAccessKeys", "AccessKeyMetadata", [("UserName", name)]) {
+                guard let id = QueryXML.value("AccessKeyId", in: key) else { continue }
+                var access = AccountSnapshot.AccessKey(id: id, active: QueryXML.value("Status", in: key) == "Active",
+                                                       created: Self.date(QueryXML.value("CreateDate", in: key)))
+                if let used = try? await iam("GetAccessKeyLastUsed", [("AccessKeyId", id)]) {
+                    access.lastUsed = Self.date(QueryXML.value("LastUsedDate", in: used))
+                }
+                user.accessKeys.append(access)
+            }
+            try await readPolicies(of: &user, list: "ListAttachedUserPolicies", inline: "ListUserPolicies", get: "GetUserPolicy", nameParameter: "UserName")
+            snapshot.principals.append(user)
+            if snapshot.principals.count % 100 == 0 { progress?("users: \(snapshot.principals.count)") }
+        }
+        for member in try await iamList("ListRoles", "Roles") {
+            guard let name = QueryXML.value("RoleName", in: member), let arn = QueryXML.value("Arn", in: member) else { continue }
+            var role = AccountSnapshot.Principal(kind: .role, name: name, arn: arn)
+            role.created = Self.date(QueryXML.value("CreateDate", in: member))
+            role.trustPolicy = Self.document(QueryXML.value("AssumeRolePolicyDocument", in: member))
+            try await readPolicies(of: &role, list: "ListAttachedRolePolicies", inline: "ListRolePolicies", get: "GetRolePolicy", nameParameter: "RoleName")
+            snapshot.principals.append(role)
+        }
+        for member in try await iamList("ListGroups", "Groups") {
+            guard let name = QueryXML.value("GroupName", in: member), let arn = QueryXML.value("Arn", in: member) else { continue }
+            var group = AccountSnapshot.Principal(kind: .group, name: name, arn: arn)
+            try await readPolicies(of: &group, list: "ListAttachedGroupPolicies", inline: "ListGroupPolicies", get: "GetGroupPolicy", nameParameter: "GroupName")
+            snapshot.principals.append(group)
+        }
+        for member in try await iamList("ListPolicies", "Policies", [("Scope", "Local")]) {
+            guard let name = QueryXML.value("PolicyName", in: member), let arn = QueryXML.value("Arn", in: member),
+                  let version = QueryXML.value("DefaultVersionId", in: member) else { continue }
+            let xml = try await iam("GetPolicyVersion", [("PolicyArn", arn), ("VersionId", version)])
+            guard let document = Self.document(QueryXML.value("Document", in: xml)) else { continue }
+            snapshot.managedPolicies.append(AccountSnapshot.ManagedPolicy(
+                name: name, arn: arn, document: document, attachments: Int(QueryXML.value("AttachmentCount", in: member) ?? "0") ?? 0))
+        }
+    }
+
+    func readPolicies(of principal: inout AccountSnapshot.Principal, list: String, inline: String, get: String, nameParameter: String) async throws {
+        principal.attachedPolicies = try await iamList(list, "AttachedPolicies", [(nameParameter, principal.name)]).compactMap { QueryXML.value("PolicyArn", in: $0) }
+        let names = QueryXML.members(of: "PolicyNames", in: try await iam(inline, [(nameParameter, principal.name)])).map(String.init)
+        for policy in names {
+            let xml = try await iam(get, [(nameParameter, principal.name), ("PolicyName", policy)])
+            if let document = Self.document(QueryXML.value("PolicyDocument", in: xml)) { principal.inlinePolicies.append((policy, document)) }
+        }
+    }
+
+    func readPasswordPolicy(_ snapshot: inout AccountSnapshot) async throws {
+        do {
+            let xml = try await iam("GetAccountPasswordPolicy")
+            var policy = AccountSnapshot.PasswordPolicy()
+            policy.minimumLength = Int(QueryXML.value("MinimumPasswordLength", in: xml) ?? "6") ?? 6
+            policy.requireUppercase = QueryXML.value("RequireUppercaseCharacters", in: xml) == "true"
+            policy.requireLowercase = QueryXML.value("RequireLowercaseCharacters", in: xml) == "true"
+            policy.requireNumbers = QueryXML.value("RequireNumbers", in: xml) == "true"
+            policy.requireSymbols = QueryXML.value("RequireSymbols", in: xml) == "true"
+            policy.maxAge = QueryXML.value("MaxPasswordAge", in: xml).flatMap { Int($0) }
+            policy.reusePrevention = QueryXML.value("PasswordReusePrevention", in: xml).flatMap { Int($0) }
+            snapshot.passwordPolicy = policy
+        } catch let failure as ReadFailure where failure.description.contains("NoSuchEntity") {
+            snapshot.passwordPolicy = nil
+        }
+        snapshot.passwordPolicyRead = true
+    }
+
+    func readAccountSummary(_ snapshot: inout AccountSnapshot) async throws {
+        let xml = try await iam("GetAccountSummary")
+        for entry in QueryXML.members(of: "SummaryMap", in: xml.replacingOccurrences(of: "<entry>", with: "<member>").replacingOccurrences(of: "</entry>", with: "</member>"))
+        where QueryXML.value("key", in: entry) == "AccountAccessKeysPresent" {
+            snapshot.rootAccessKeysPresent = QueryXML.value("value", in: entry) != "0"
+        }
+    }
+
+    func readKeys(_ snapshot: inout AccountSnapshot) async throws {
+        for entry in try await jsonList("kms", "TrentService.ListKeys", ["Limit": .number(1000)], items: "Keys", tokenIn: "Marker", tokenOut: "NextMarker") {
+            guard let id = entry["KeyId"]?.stringValue else { continue }
+            let described = try await json("kms", "TrentService.DescribeKey", ["KeyId": .string(id)])
+            guard let metadata = described["KeyMetadata"]?.objectValue else { continue }
+            var key = AccountSnapshot.Key(id: id, arn: metadata["Arn"]?.stringValue ?? id, state: metadata["KeyState"]?.stringValue ?? "Unknown",
+                                          customerManaged: metadata["KeyManager"]?.stringValue != "AWS",
+                                          symmetric: (metadata["KeySpec"]?.stringValue ?? "SYMMETRIC_DEFAULT") == "SYMMETRIC_DEFAULT")
+            key.deletionDate = Self.date(metadata["DeletionDate"])
+            if key.customerManaged, key.symmetric, key.state == "Enabled" {
+                key.rotationEnabled = try? await json("kms", "TrentService.GetKeyRotationStatus", ["KeyId": .string(id)])["KeyRotationEnabled"]?.boolValue
+            }
+            key.policy = try? await json("kms", "TrentService.GetKeyPolicy", ["KeyId": .string(id), "PolicyName": .string("default")])["Policy"]?.stringValue
+            snapshot.keys.append(key)
+        }
+    }
+
+    func readParameters(_ snapshot: inout AccountSnapshot) async throws {
+        var plain: [Int] = []
+        for entry in try await jsonList("ssm", "AmazonSSM.DescribeParameters", ["MaxResults": .number(50)], items: "Parameters") {
+            guard let name = entry["Name"]?.stringValue else { continue }
+            let type = entry["Type"]?.stringValue ?? "String"
+            if type != "SecureString" { plain.append(snapshot.parameters.count) }
+            snapshot.parameters.append(AccountSnapshot.Parameter(name: name, arn: entry["ARN"]?.stringValue ?? name, type: type))
+        }
+        // Values of plain parameters, ten names a call, to judge whether they hold secrets.
+        for start in stride(from: 0, to: plain.count, by: 10) {
+            let batch = plain[start..<min(start + 10, plain.count)]
+            let answer = try await json("ssm", "AmazonSSM.GetParameters", ["Names": .array(batch.map { .string(snapshot.parameters[$0].name) })])
+            var values: [String: String] = [:]
+            for case .object(let p) in answer["Parameters"]?.arrayValue ?? [] {
+                if let name = p["Name"]?.stringValue { values[name] = p["Value"]?.stringValue }
+            }
+            for index in batch { snapshot.parameters[index].value = values[snapshot.parameters[index].name] }
+        }
+    }
+
+    func readRootEvents(_ snapshot: inout AccountSnapshot, days: Int) async throws {
+        let start = Date().addingTimeInterval(-Double(days) * 86_400)
+        var events: [AccountSnapshot.RootEvent] = []
+        var token: String?
+        var pages = 0
+        repeat {
+            var body: JSONObject = ["LookupAttributes": .array([.object(["AttributeKey": .string("Username"), "AttributeValue": .string("root")])]),
+                                    "StartTime": .number(start.timeIntervalSince1970), "MaxResults": .number(50)]
+            if let token { body["NextToken"] = .string(token) }
+            let page = try await json("cloudtrail", "com.amazonaws.cloudtrail.v20131101.CloudTrail_20131101.LookupEvents", body)
+            for case .object(let event) in page["Events"]?.arrayValue ?? [] {
+                guard let time = Self.date(event["EventTime"]), let name = event["EventName"]?.stringValue else { continue }
+                // CIS's filter: the root user itself, not a service acting for it, and not a service event.
+                if let raw = event["CloudTrailEvent"]?.stringValue, case .object(let record)? = try? JSONParser.parse(raw) {
+                    let identity = record["userIdentity"]?.objectValue
+                    guard identity?["type"]?.stringValue == "Root", identity?["invokedBy"] == nil,
+                          record["eventType"]?.stringValue != "AwsServiceEvent" else { continue }
+                }
+                events.append(AccountSnapshot.RootEvent(name: name, time: time))
+            }
+            token = page["NextToken"]?.stringValue
+            pages += 1
+        } while token != nil && pages < 20
+        snapshot.rootEvents = events
+    }
+}

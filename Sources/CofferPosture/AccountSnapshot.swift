@@ -1,0 +1,103 @@
+public import Foundation
+
+/// What `coffer posture` reads from an account, through the public APIs only, so that the same
+/// reader works against Coffer and against AWS.
+public struct AccountSnapshot: Sendable {
+    public struct Secret: Sendable {
+        public var name: String
+        public var arn: String
+        public var rotationEnabled = false
+        public var rotationLambdaARN: String?
+        public var automaticallyAfterDays: Int?
+        public var lastRotatedDate: Date?
+        public var lastAccessedDate: Date?
+        public var nextRotationDate: Date?
+        public var lastChangedDate: Date?
+        public var createdDate: Date?
+        public var deletedDate: Date?
+        public var tags: [String: String] = [:]
+        public var policy: String?
+        /// AWSPENDING on a version that is not AWSCURRENT: a rotation started and did not finish.
+        public var pendingRotation = false
+    }
+
+    public struct AccessKey: Sendable {
+        public var id: String
+        public var active: Bool
+        public var created: Date?
+        public var lastUsed: Date?
+    }
+
+    public struct Principal: Sendable {
+        public enum Kind: String, Sendable { case user, role, group }
+        public var kind: Kind
+        public var name: String
+        public var arn: String
+        public var created: Date?
+        public var passwordLastUsed: Date?
+        public var accessKeys: [AccessKey] = []
+        public var attachedPolicies: [String] = []
+        public var inlinePolicies: [(name: String, document: String)] = []
+        public var trustPolicy: String?
+        public var tags: [String: String] = [:]
+    }
+
+    public struct ManagedPolicy: Sendable {
+        public var name: String
+        public var arn: String
+        public var document: String
+        public var attachments: Int
+    }
+
+    public struct Key: Sendable {
+        public var id: String
+        public var arn: String
+        public var state: String
+        public var customerManaged: Bool
+        public var symmetric: Bool
+        public var rotationEnabled: Bool?
+        public var deletionDate: Date?
+        public var policy: String?
+    }
+
+    public struct Parameter: Sendable {
+        public var name: String
+        public var arn: String
+        public var type: String
+        /// Read only for String and StringList parameters, to judge whether they hold a secret; never reported.
+        public var value: String?
+    }
+
+    public struct PasswordPolicy: Sendable {
+        public var minimumLength = 6
+        public var requireUppercase = false
+        public var requireLowercase = false
+        public var requireNumbers = false
+        public var requireSymbols = false
+        public var maxAge: Int?
+        public var reusePrevention: Int?
+    }
+
+    /// A call made as the account's root user, from the audit trail.
+    public struct RootEvent: Sendable {
+        public var name: String
+        public var time: Date
+    }
+
+    public var secrets: [Secret] = []
+    public var principals: [Principal] = []
+    public var managedPolicies: [ManagedPolicy] = []
+    public var keys: [Key] = []
+    public var parameters: [Parameter] = []
+    /// Nil when the account has none (NoSuchEntity), which is itself a finding.
+    public var passwordPolicy: PasswordPolicy?
+    public var passwordPolicyRead = false
+    public var rootAccessKeysPresent: Bool?
+    public var rootEvents: [RootEvent]?
+    /// The callers' identity, for the report's header.
+    public var callerARN: String?
+    /// Areas that could not be read, and why (AccessDenied, unreachable, unsupported); their checks are reported as not run.
+    public var unavailable: [String: String] = [:]
+
+    public init() {}
+}
