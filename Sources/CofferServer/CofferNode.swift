@@ -100,6 +100,7 @@ public final class CofferNode: Sendable {
                 "com.amazonaws.cloudtrail.v20131101.CloudTrail_20131101": JSONService(
                     signingName: "cloudtrail",
                     handler: CloudTrailHandler(service: CloudTrailService(store: store, clock: clock), access: access, trail: store)),
+                "AccessAnalyzer": JSONService(signingName: "access-analyzer", handler: AccessAnalyzerHandler(access: access)),
             ],
             queryServices: ["sts": STSHandler(credentials: credentials, access: access, service: sts), "iam": IAMHandler(service: iam, access: access)],
             random: random, logger: logger, version: Self.version, recorder: recorder)

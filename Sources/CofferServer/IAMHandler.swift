@@ -11,7 +11,7 @@ struct IAMHandler: QueryServiceHandler {
 
     static let pending: Set<String> = [
         "TagPolicy", "UntagPolicy", "ListPolicyTags", "CreateLoginProfile", "GetLoginProfile", "UpdateLoginProfile",
-        "DeleteLoginProfile", "ChangePassword", "ListMFADevices", "CreateInstanceProfile", "GetAccountSummary",
+        "DeleteLoginProfile", "ChangePassword", "ListMFADevices", "CreateInstanceProfile",
         "GetAccountAuthorizationDetails", "ListEntitiesForPolicy", "CreateServiceLinkedRole",
     ]
 

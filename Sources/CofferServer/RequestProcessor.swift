@@ -62,6 +62,10 @@ struct RequestProcessor: Sendable {
                 body: JSONWriter.bytes(.object(["status": "ok", "version": .string(version)])))
         }
         let signed = SigV4Request(method: request.method, path: path, query: query, headers: request.headers, body: request.body)
+        // REST-JSON services name the operation by method and path; the query carries paging members.
+        if let operation = Self.restOperations["\(request.method) \(path)"] {
+            return await processJSON(target: operation, signed, sourceIP: request.remoteAddress, requestID: requestID, queryMembers: Self.members(query))
+        }
         if let target = signed.header("x-amz-target") {
             return await processJSON(target: target, signed, sourceIP: request.remoteAddress, requestID: requestID)
         }
@@ -69,7 +73,22 @@ struct RequestProcessor: Sendable {
     }
 
     /// AWS JSON 1.1 services, routed by X-Amz-Target.
-    private func processJSON(target: String, _ signed: SigV4Request, sourceIP: String?, requestID: String) async -> HTTPResponseData {
+    static let restOperations = ["POST /policy/validation": "AccessAnalyzer.ValidatePolicy"]
+
+    /// `a=1&b=x` as JSON members (numbers where they parse), merged into a REST call's body.
+    static func members(_ query: String) -> JSONObject {
+        var out = JSONObject()
+        for pair in query.split(separator: "&") {
+            let parts = pair.split(separator: "=", maxSplits: 1).map { String($0).removingPercentEncoding ?? String($0) }
+            guard let name = parts.first, !name.isEmpty else { continue }
+            let value = parts.count > 1 ? parts[1] : ""
+            out[name] = Int(value).map { .number(Double($0)) } ?? .string(value)
+        }
+        return out
+    }
+
+    private func processJSON(target: String, _ signed: SigV4Request, sourceIP: String?, requestID: String,
+                             queryMembers: JSONObject = JSONObject()) async -> HTTPResponseData {
         var service: String?
         var operation = "unknown"
         do {
@@ -83,7 +102,12 @@ struct RequestProcessor: Sendable {
             var draft = recorder.draft(service: target.signingName, operation: operation, context: caller.context, entry: caller.entry,
                                        requestID: requestID)
             let result = try await audited(&draft, service: target.signingName) { draft in
-                let body = try JSONRequest(body: signed.body)
+                var body = try JSONRequest(body: signed.body)
+                if !queryMembers.isEmpty {
+                    var merged = body.body
+                    for (name, value) in queryMembers.members { merged[name] = value }
+                    body = JSONRequest(object: merged)
+                }
                 draft.requestParameters = recorder.parameters(body.body)
                 return body
             } operation: { body in
@@ -224,7 +248,7 @@ struct RequestProcessor: Sendable {
         logOutcome(requestID, "\(service ?? "-"):\(operation)", status: row.status, error: row.code)
         var headers = jsonHeaders(requestID)
         headers.append(("x-amzn-ErrorType", row.code))
-        return HTTPResponseData(status: row.status, headers: headers, body: JSONResponse.errorBody(code: row.code, message: message))
+        return HTTPResponseData(status: row.status, headers: headers, body: JSONResponse.errorBody(code: row.code, message: message, service: service))
     }
 
     /// One debug line per request: never parameters or values, only what was called and how it ended.

@@ -175,7 +175,13 @@ public enum JSONResponse {
     public static func base64(_ bytes: [UInt8]) -> JSONValue { .string(Data(bytes).base64EncodedString()) }
 
     /// The body of an error response.
-    public static func errorBody(code: String, message: String) -> [UInt8] {
-        JSONWriter.bytes(.object(["__type": .string(code), "Message": .string(message)]))
+    public static func errorBody(code: String, message: String, service: String? = nil) -> [UInt8] {
+        // Access Analyzer's model names the member `message`, and its ValidationException carries a reason.
+        if service == "access-analyzer" {
+            var body: JSONObject = ["__type": .string(code), "message": .string(message)]
+            if code == "ValidationException" { body["reason"] = .string("fieldValidationFailed") }
+            return JSONWriter.bytes(.object(body))
+        }
+        return JSONWriter.bytes(.object(["__type": .string(code), "Message": .string(message)]))
     }
 }

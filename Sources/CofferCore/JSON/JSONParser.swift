@@ -93,6 +93,7 @@ public struct JSONParser {
             guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { throw error("expected a member name") }
             let keyStart = index
             let key = try parseString()
+            let keyEnd = index
             skipWhitespace()
             guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { throw error("expected ':'") }
             index += 1
@@ -102,7 +103,7 @@ public struct JSONParser {
             } else {
                 path.append(.key(key))
                 if object[key] != nil { spans?.duplicateKeys.append(path) }
-                spans?.keys[path] = keyStart..<(index)
+                spans?.keys[path] = keyStart..<keyEnd
                 object[key] = try parseValue()
                 path.removeLast()
             }
