@@ -270,28 +270,42 @@ public struct AccountReader: Sendable {
     }
 
     func readRootEvents(_ snapshot: inout AccountSnapshot, days: Int) async throws {
-        let start = Date().addingTimeInterval(-Double(days) * 86_400)
         var events: [AccountSnapshot.RootEvent] = []
+        for (event, record) in try await lookup(attribute: "Username", value: "root", days: days) {
+            guard let time = Self.date(event["EventTime"]), let name = event["EventName"]?.stringValue else { continue }
+            // CIS's filter: the root user itself, not a service acting for it, and not a service event.
+            let identity = record?["userIdentity"]?.objectValue
+            guard identity?["type"]?.stringValue == "Root", identity?["invokedBy"] == nil,
+                  record?["eventType"]?.stringValue != "AwsServiceEvent" else { continue }
+            events.append(AccountSnapshot.RootEvent(name: name, time: time))
+        }
+        snapshot.rootEvents = events
+        // Secrets Manager records each failed rotation as a RotationFailed service event, as AWS does.
+        for (event, record) in try await lookup(attribute: "EventName", value: "RotationFailed", days: days) {
+            guard let time = Self.date(event["EventTime"]), let arn = record?["additionalEventData"]?.objectValue?["SecretId"]?.stringValue else { continue }
+            if let known = snapshot.rotationFailures[arn], known.time >= time { continue }
+            snapshot.rotationFailures[arn] = (time, record?["errorMessage"]?.stringValue ?? "")
+        }
+    }
+
+    /// LookupEvents for one attribute over the last `days`, each event with its parsed record (at most 20 pages).
+    func lookup(attribute: String, value: String, days: Int) async throws -> [(JSONObject, JSONObject?)] {
+        let start = Date().addingTimeInterval(-Double(days) * 86_400)
+        var out: [(JSONObject, JSONObject?)] = []
         var token: String?
         var pages = 0
         repeat {
-            var body: JSONObject = ["LookupAttributes": .array([.object(["AttributeKey": .string("Username"), "AttributeValue": .string("root")])]),
+            var body: JSONObject = ["LookupAttributes": .array([.object(["AttributeKey": .string(attribute), "AttributeValue": .string(value)])]),
                                     "StartTime": .number(start.timeIntervalSince1970), "MaxResults": .number(50)]
             if let token { body["NextToken"] = .string(token) }
             let page = try await json("cloudtrail", "com.amazonaws.cloudtrail.v20131101.CloudTrail_20131101.LookupEvents", body)
             for case .object(let event) in page["Events"]?.arrayValue ?? [] {
-                guard let time = Self.date(event["EventTime"]), let name = event["EventName"]?.stringValue else { continue }
-                // CIS's filter: the root user itself, not a service acting for it, and not a service event.
-                if let raw = event["CloudTrailEvent"]?.stringValue, case .object(let record)? = try? JSONParser.parse(raw) {
-                    let identity = record["userIdentity"]?.objectValue
-                    guard identity?["type"]?.stringValue == "Root", identity?["invokedBy"] == nil,
-                          record["eventType"]?.stringValue != "AwsServiceEvent" else { continue }
-                }
-                events.append(AccountSnapshot.RootEvent(name: name, time: time))
+                let record = event["CloudTrailEvent"]?.stringValue.flatMap { try? JSONParser.parse($0) }?.objectValue
+                out.append((event, record))
             }
             token = page["NextToken"]?.stringValue
             pages += 1
         } while token != nil && pages < 20
-        snapshot.rootEvents = events
+        return out
     }
 }

@@ -94,6 +94,8 @@ public struct AccountSnapshot: Sendable {
     public var passwordPolicyRead = false
     public var rootAccessKeysPresent: Bool?
     public var rootEvents: [RootEvent]?
+    /// The latest RotationFailed service event per secret ARN, from the audit trail.
+    public var rotationFailures: [String: (time: Date, message: String)] = [:]
     /// The callers' identity, for the report's header.
     public var callerARN: String?
     /// Areas that could not be read, and why (AccessDenied, unreachable, unsupported); their checks are reported as not run.

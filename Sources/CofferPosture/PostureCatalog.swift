@@ -6,7 +6,7 @@ enum PostureCatalog {
         remediation: "aws secretsmanager rotate-secret --secret-id NAME --rotation-lambda-arn ARN --rotation-rules AutomaticallyAfterDays=30")
     static let secretRotationFailing = PostureCheck(
         id: "secret-rotation-failing", title: "Secret rotation is failing or overdue", severity: .medium,
-        controls: ["SecretsManager.2"], needs: ["secrets"],
+        controls: ["SecretsManager.2"], needs: ["secrets", "audit trail"],
         remediation: "Read the rotation function's log, fix it, then aws secretsmanager rotate-secret --secret-id NAME")
     static let secretNotRotated = PostureCheck(
         id: "secret-not-rotated", title: "Secret not rotated within the allowed number of days", severity: .medium,

@@ -21,7 +21,10 @@ public enum PostureChecks {
                 add(PostureCatalog.secretRotationDisabled, secret.arn, "\(secret.name) has no rotation schedule.")
             } else {
                 let grace = Double(configuration.rotationGraceHours) * 3_600
-                if secret.pendingRotation {
+                if let failure = snapshot.rotationFailures[secret.arn], failure.time > (secret.lastRotatedDate ?? .distantPast) {
+                    add(PostureCatalog.secretRotationFailing, secret.arn,
+                        "\(secret.name)'s last rotation failed \(days(since: failure.time)) days ago and none has succeeded since: \(failure.message)")
+                } else if secret.pendingRotation {
                     add(PostureCatalog.secretRotationFailing, secret.arn, "\(secret.name) has an AWSPENDING version that never became AWSCURRENT: its last rotation did not finish.")
                 } else if let next = secret.nextRotationDate, next.addingTimeInterval(grace) < now {
                     add(PostureCatalog.secretRotationFailing, secret.arn, "\(secret.name) was due to rotate \(days(since: next)) days ago and has not.")

@@ -35,10 +35,12 @@ public struct PostureConfiguration: Sendable {
     public var secretNamePattern: String?
     public var disabledChecks: Set<String> = []
 
-    public static let profiles = ["foundational", "cis", "strict"]
+    public static let profiles = ["foundational", "cis", "strict", "checklist"]
 
     /// `foundational`: Security Hub's FSBP. `cis`: CIS AWS Foundations 3.0 (45-day unused credentials,
     /// 14-character passwords, 24 remembered). `strict`: both, with password expiry at 90 days.
+    /// `checklist`: the security checklist's password policy (12 characters, all four classes,
+    /// 90 days, 24 remembered) on the foundational thresholds.
     public init(profile: String = "foundational") throws(CofferError) {
         self.profile = profile
         switch profile {
@@ -50,6 +52,8 @@ public struct PostureConfiguration: Sendable {
         case "strict":
             password = PasswordRules(minimumLength: 14, maxAge: 90, reusePrevention: 24)
             maxCredentialUsageAge = 45
+        case "checklist":
+            password = PasswordRules(minimumLength: 12, maxAge: 90, reusePrevention: 24)
         default:
             throw CofferError(.validation, "unknown profile \(profile): use \(Self.profiles.joined(separator: ", ")) or a config file")
         }

@@ -13,8 +13,11 @@ struct Posture: AsyncParsableCommand {
             3 when nothing failed but some checks could not run (a partial report).
             """)
 
-    @OptionGroup var connection: Connection
-    @Option(help: "foundational (Security Hub), cis (CIS 3.0) or strict.") var profile: String?
+    @Option(name: .customLong("endpoint-url"), help: "Default: AWS_ENDPOINT_URL, else http://127.0.0.1:4566.") var endpoint: String?
+    @Option(help: "Default: AWS_REGION or AWS_DEFAULT_REGION, else us-east-1.") var region: String?
+    @Option(name: .customLong("aws-profile"), help: "The credentials profile (default: AWS_PROFILE, else the environment, else default).")
+    var awsProfile: String?
+    @Option(help: "The rule set: foundational (Security Hub), cis (CIS 3.0), strict, or checklist (12-character passwords, all four classes, 90 days, 24 remembered).") var profile: String?
     @Option(help: "A JSON file of thresholds and rules (docs/posture.md); its profile is the base.") var config: String?
     @Option(help: "A terraform.tfvars to grade against the Basic, Enhanced and Enterprise security tiers.") var tfvars: String?
     @Option(help: "text, json or sarif.") var format = "text"
@@ -51,7 +54,7 @@ struct Posture: AsyncParsableCommand {
             tiers = TerraformTiers.evaluate(file: tfvars, text: String(decoding: data, as: UTF8.self))
         }
         let showProgress = !noProgress
-        var reader = AccountReader(caller: try connection.caller())
+        var reader = AccountReader(caller: try Connection(endpoint: endpoint, region: region, profile: awsProfile).caller())
         if showProgress { reader.progress = { FileHandle.standardError.write(Data("coffer posture: \($0)\n".utf8)) } }
         let snapshot = await reader.snapshot(days: settings.rootUsageDays)
         let report = PostureChecks.run(snapshot, configuration: settings, tiers: tiers)
