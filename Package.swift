@@ -93,6 +93,7 @@ let package = Package(
         .testTarget(name: "CofferCoreTests", dependencies: ["CofferCore"], swiftSettings: swiftSettings),
         .testTarget(name: "CofferScanTests", dependencies: ["CofferScan"], swiftSettings: swiftSettings),
         .testTarget(name: "CofferLintTests", dependencies: ["CofferLint", "CofferCore"], swiftSettings: swiftSettings),
+        .testTarget(name: "CofferPostureTests", dependencies: ["CofferPosture"], swiftSettings: swiftSettings),
         .testTarget(
             name: "CofferStorageTests",
             dependencies: ["CofferStorage", "CofferStorageSQLite", "CofferCore"],

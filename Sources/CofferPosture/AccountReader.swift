@@ -104,6 +104,8 @@ public struct AccountReader: Sendable {
 
     public func snapshot(days: Int = 90) async -> AccountSnapshot {
         var snapshot = AccountSnapshot()
+        // The reader's own calls, made as whoever runs it, are not the account's use of root.
+        let started = Date().addingTimeInterval(-1)
         if let xml = try? await stsIdentity() { snapshot.callerARN = xml }
         await area("secrets", &snapshot) { try await readSecrets(&$0) }
         await area("iam", &snapshot) { try await readIAM(&$0) }
@@ -111,7 +113,7 @@ public struct AccountReader: Sendable {
         await area("account summary", &snapshot) { try await readAccountSummary(&$0) }
         await area("kms", &snapshot) { try await readKeys(&$0) }
         await area("parameters", &snapshot) { try await readParameters(&$0) }
-        await area("audit trail", &snapshot) { try await readRootEvents(&$0, days: days) }
+        await area("audit trail", &snapshot) { try await readRootEvents(&$0, days: days, before: started) }
         return snapshot
     }
 
@@ -269,10 +271,10 @@ public struct AccountReader: Sendable {
         }
     }
 
-    func readRootEvents(_ snapshot: inout AccountSnapshot, days: Int) async throws {
+    func readRootEvents(_ snapshot: inout AccountSnapshot, days: Int, before: Date) async throws {
         var events: [AccountSnapshot.RootEvent] = []
         for (event, record) in try await lookup(attribute: "Username", value: "root", days: days) {
-            guard let time = Self.date(event["EventTime"]), let name = event["EventName"]?.stringValue else { continue }
+            guard let time = Self.date(event["EventTime"]), time < before, let name = event["EventName"]?.stringValue else { continue }
             // CIS's filter: the root user itself, not a service acting for it, and not a service event.
             let identity = record?["userIdentity"]?.objectValue
             guard identity?["type"]?.stringValue == "Root", identity?["invokedBy"] == nil,

@@ -13,6 +13,13 @@ public enum PostureChecks {
         }
         let day = 86_400.0
         func days(since date: Date) -> Int { Int(now.timeIntervalSince(date) / day) }
+        func ago(_ date: Date) -> String {
+            switch days(since: date) {
+            case 0: "today"
+            case 1: "yesterday"
+            case let n: "\(n) days ago"
+            }
+        }
 
         // Secrets
         let pattern = configuration.secretNamePattern.flatMap { try? Regex($0) }
@@ -23,7 +30,7 @@ public enum PostureChecks {
                 let grace = Double(configuration.rotationGraceHours) * 3_600
                 if let failure = snapshot.rotationFailures[secret.arn], failure.time > (secret.lastRotatedDate ?? .distantPast) {
                     add(PostureCatalog.secretRotationFailing, secret.arn,
-                        "\(secret.name)'s last rotation failed \(days(since: failure.time)) days ago and none has succeeded since: \(failure.message)")
+                        "\(secret.name)'s last rotation failed \(ago(failure.time)) and none has succeeded since: \(failure.message)")
                 } else if secret.pendingRotation {
                     add(PostureCatalog.secretRotationFailing, secret.arn, "\(secret.name) has an AWSPENDING version that never became AWSCURRENT: its last rotation did not finish.")
                 } else if let next = secret.nextRotationDate, next.addingTimeInterval(grace) < now {
@@ -76,7 +83,7 @@ public enum PostureChecks {
         if let events = snapshot.rootEvents, let last = events.map(\.time).max() {
             let names = Dictionary(grouping: events, by: \.name).map { "\($0.key) ×\($0.value.count)" }.sorted()
             add(PostureCatalog.rootUse, "root",
-                "The root user made \(events.count) calls in the last \(configuration.rootUsageDays) days, the last \(days(since: last)) days ago: \(names.prefix(8).joined(separator: ", ")).")
+                "The root user made \(events.count) calls in the last \(configuration.rootUsageDays) days, the last \(ago(last)): \(names.prefix(8).joined(separator: ", ")).")
         }
         if snapshot.passwordPolicyRead { passwordFindings(snapshot.passwordPolicy, configuration.password, add) }
 
