@@ -41,7 +41,7 @@ struct Lint: AsyncParsableCommand {
         guard ["text", "json", "sarif"].contains(format) else { throw ValidationError("--format must be text, json or sarif") }
         let threshold: LintLevel? = failOn.lowercased() == "none" ? nil : try LintLevel(argument: failOn).orThrow(ValidationError("--fail-on takes error, security_warning, warning, suggestion or none"))
         var inputs: [PolicyInput] = []
-        for file in files {
+        for file in files.flatMap(Self.expand) {
             let text: String
             if file == "-" {
                 text = String(decoding: FileHandle.standardInput.readDataToEndOfFile(), as: UTF8.self)
@@ -83,6 +83,17 @@ struct Lint: AsyncParsableCommand {
             FileHandle.standardOutput.write(Data(report.utf8))
         }
         if let threshold, results.contains(where: { $0.findings.contains { $0.level >= threshold } }) { throw ExitCode(1) }
+    }
+}
+
+extension Lint {
+    /// A directory stands for every `*.json` under it, in a stable order.
+    static func expand(_ path: String) -> [String] {
+        var isDirectory: ObjCBool = false
+        guard path != "-", FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue,
+              let walker = FileManager.default.enumerator(atPath: path) else { return [path] }
+        let base = path.hasSuffix("/") ? path : path + "/"
+        return walker.compactMap { $0 as? String }.filter { $0.hasSuffix(".json") }.sorted().map { base + $0 }
     }
 }
 

@@ -169,3 +169,42 @@ struct CheckCase: CustomStringConvertible, Sendable {
                   bad: allow("[" + (0..<400).map { #""s3:GetObject\#($0)""# }.joined(separator: ",") + "]"), clean: allow(#""s3:GetObject""#)),
     ]
 }
+
+extension CheckCase {
+    static let resourcePolicies: [CheckCase] = [
+        CheckCase(code: "UNSUPPORTED_ACTION_IN_POLICY",
+                  bad: identity(#"{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::123456789012:role/app"},"Action":"s3:GetObject","Resource":"*"}"#),
+                  clean: identity(#"{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::123456789012:role/app"},"Action":"secretsmanager:GetSecretValue","Resource":"*"}"#),
+                  type: .resource, resource: .secret),
+        CheckCase(code: "UNSUPPORTED_RESOURCE_ARN_IN_POLICY",
+                  bad: identity(#"{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::123456789012:root"},"Action":"kms:Decrypt","Resource":"arn:aws:s3:::b"}"#),
+                  clean: identity(#"{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::123456789012:root"},"Action":"kms:Decrypt","Resource":"*"}"#),
+                  type: .resource, resource: .key),
+        CheckCase(code: "IRRELEVANT_CONDITION_KEY_IN_POLICY",
+                  bad: identity(#"{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::123456789012:root"},"Action":"kms:Decrypt","Resource":"*","Condition":{"StringEquals":{"s3:prefix":"a"}}}"#),
+                  clean: identity(#"{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::123456789012:root"},"Action":"kms:Decrypt","Resource":"*","Condition":{"StringEquals":{"kms:ViaService":"s3.us-east-1.amazonaws.com"}}}"#),
+                  type: .resource, resource: .key),
+        CheckCase(code: "MISSING_ACTION_FOR_CONDITION_KEY",
+                  bad: identity(#"{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::123456789012:root"},"Action":"sts:AssumeRole","Condition":{"StringEquals":{"aws:RequestTag/team":"a"}}}"#),
+                  clean: identity(#"{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::123456789012:root"},"Action":["sts:AssumeRole","sts:TagSession"],"Condition":{"StringEquals":{"aws:RequestTag/team":"a"}}}"#),
+                  type: .resource, resource: .roleTrust),
+        CheckCase(code: "MISSING_ACTION_FOR_ROLES_ANYWHERE_TRUST_POLICY",
+                  bad: identity(#"{"Effect":"Allow","Principal":{"Service":"rolesanywhere.amazonaws.com"},"Action":"sts:AssumeRole"}"#),
+                  clean: identity(#"{"Effect":"Allow","Principal":{"Service":"rolesanywhere.amazonaws.com"},"Action":["sts:AssumeRole","sts:SetSourceIdentity","sts:TagSession"]}"#),
+                  type: .resource, resource: .roleTrust),
+        CheckCase(code: "REDUNDANT_PRINCIPAL_IN_ROLE_TRUST_POLICY",
+                  bad: identity(#"{"Effect":"Allow","Principal":{"AWS":["arn:aws:iam::123456789012:role/ci","arn:aws:sts::123456789012:assumed-role/ci/job"]},"Action":"sts:AssumeRole"}"#),
+                  clean: identity(#"{"Effect":"Allow","Principal":{"AWS":["arn:aws:iam::123456789012:role/ci"]},"Action":"sts:AssumeRole"}"#),
+                  type: .resource, resource: .roleTrust),
+        CheckCase(code: "FEDERATED_PRINCIPAL_NOT_SUPPORTED",
+                  bad: identity(#"{"Effect":"Allow","Principal":{"Federated":"cognito-identity.amazonaws.com"},"Action":"secretsmanager:GetSecretValue","Resource":"*"}"#),
+                  clean: identity(#"{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::123456789012:root"},"Action":"secretsmanager:GetSecretValue","Resource":"*"}"#),
+                  type: .resource, resource: .secret),
+        CheckCase(code: "DENY_NOTACTION_WITH_UNSUPPORTED_TAG_CONDITION_KEY_FOR_SERVICE",
+                  bad: identity(#"{"Effect":"Deny","NotAction":"iam:*","Resource":"*","Condition":{"StringNotEquals":{"aws:ResourceTag/team":"a"}}}"#),
+                  clean: identity(#"{"Effect":"Deny","Action":"secretsmanager:*","Resource":"*","Condition":{"StringNotEquals":{"aws:ResourceTag/team":"a"}}}"#)),
+        CheckCase(code: "DENY_WITH_UNSUPPORTED_TAG_CONDITION_KEY_FOR_SERVICE",
+                  bad: identity(#"{"Effect":"Deny","Action":["secretsmanager:*","sts:GetCallerIdentity","dbqms:*"],"Resource":"*","Condition":{"StringNotEquals":{"aws:ResourceTag/team":"a"}}}"#),
+                  clean: identity(#"{"Effect":"Deny","Action":"secretsmanager:*","Resource":"*","Condition":{"StringNotEquals":{"aws:ResourceTag/team":"a"}}}"#)),
+    ]
+}

@@ -260,7 +260,20 @@ enum ConditionChecks {
     /// Service condition keys that some of the statement's actions never carry, and tag keys that
     /// some services do not support.
     static func unsupportedActions(_ facts: StatementFacts, _ context: inout LintContext) {
-        guard !facts.notAction else { return }
+        if facts.notAction {
+            // NotAction reaches every service not listed, most of which ignore resource and request tags.
+            for condition in facts.conditions where condition.base != "Null" {
+                let lower = condition.key.text.lowercased()
+                guard lower.hasPrefix("aws:resourcetag/") && lower.count > 16 || lower.hasPrefix("aws:requesttag/") && lower.count > 15 || lower == "aws:tagkeys"
+                else { continue }
+                let deny = facts.effect == .deny
+                context.report(deny ? "DENY_NOTACTION_WITH_UNSUPPORTED_TAG_CONDITION_KEY_FOR_SERVICE" : "ALLOW_NOTACTION_WITH_UNSUPPORTED_TAG_CONDITION_KEY_FOR_SERVICE",
+                               deny ? .securityWarning : .suggestion,
+                               "NotAction covers services that do not support \(condition.key.text), so this \(deny ? "Deny does not apply to their actions" : "Allow never allows their actions"). List the actions instead.",
+                               at: condition.key.path, nameOnly: true)
+            }
+            return
+        }
         // Every action of every service says nothing about which ones the author meant.
         let named = facts.actions.filter { !$0.text.hasPrefix("*") && !($0.text.split(separator: ":").first?.contains("*") ?? true) }
         let actions = named.flatMap { context.dataset.actions(matching: $0.text) }

@@ -59,6 +59,10 @@ enum PrincipalChecks {
                     }
                 case "Federated":
                     federated.append(entry)
+                    if !context.isTrustPolicy, context.resource == .secret || context.resource == .key {
+                        context.report("FEDERATED_PRINCIPAL_NOT_SUPPORTED", .error,
+                                       "A federated principal cannot be named in this policy type; only role trust policies take one.", at: entry.path)
+                    }
                     if entry.text.contains("*") {
                         context.report("UNSUPPORTED_WILDCARD_IN_PRINCIPAL", .error, "Wildcards are not allowed in a Federated principal: \(entry.text).", at: entry.path)
                     } else if context.isTrustPolicy, !entry.text.hasPrefix("arn:"), !entry.text.contains(".") {

@@ -131,6 +131,7 @@ enum StatementChecks {
         ActionChecks.run(facts, &context)
         ResourceChecks.run(facts, &context)
         ConditionChecks.run(facts, &context)
+        ResourcePolicyChecks.run(facts, &context)
         if context.type == .serviceControl { scpRules(facts, object, &context) }
         if context.isTrustPolicy, facts.hasResourceElement {
             context.report("ROLE_TRUST_POLICY_SYNTAX_ERROR_RESOURCE", .error, "A role trust policy must not have a Resource or NotResource element.",
@@ -158,6 +159,15 @@ enum StatementChecks {
         default:
             context.report("DATA_TYPE_MISMATCH", .error, "The \(element) element must be a string or an array of strings.", at: path)
             return []
+        }
+    }
+
+    /// The strings of a value that is a string or an array of them, without reporting anything.
+    static func flat(_ value: JSONValue) -> [String] {
+        switch value {
+        case .string(let s): [s]
+        case .array(let items): items.compactMap(\.stringValue)
+        default: []
         }
     }
 
