@@ -133,7 +133,14 @@ def posture(binary, rounds):
         tmp = Path(tmp)
         node = Coffer(binary, tmp / "data").start()
         try:
-            sm, iam, kms = node.client(), node.client("iam"), node.client("kms")
+            import boto3
+            from botocore.config import Config
+            key, secret = node.root_credentials()
+
+            def client(service):
+                return boto3.client(service, endpoint_url=node.endpoint, region_name="us-east-1", aws_access_key_id=key,
+                                    aws_secret_access_key=secret, config=Config(max_pool_connections=32))
+            sm, iam, kms = client("secretsmanager"), client("iam"), client("kms")
 
             def parallel(work, count, threads=16):
                 def worker(k):

@@ -20,11 +20,59 @@ public struct AccountReader: Sendable {
 
     // MARK: Calls
 
+    /// The calls the reader itself makes.
+    static let readerOperations: Set<String> = [
+        "GetCallerIdentity", "ListSecrets", "GetResourcePolicy", "ListUsers", "ListAccessKeys", "GetAccessKeyLastUsed",
+        "ListAttachedUserPolicies", "ListUserPolicies", "GetUserPolicy", "ListRoles", "ListAttachedRolePolicies", "ListRolePolicies",
+        "GetRolePolicy", "ListGroups", "ListAttachedGroupPolicies", "ListGroupPolicies", "GetGroupPolicy", "ListPolicies", "GetPolicyVersion",
+        "GetAccountPasswordPolicy", "GetAccountSummary", "ListKeys", "DescribeKey", "GetKeyRotationStatus", "GetKeyPolicy",
+        "DescribeParameters", "GetParameters", "LookupEvents",
+    ]
+
+    /// How many calls are in flight at once when reading per-resource details.
+    static let concurrency = 8
+
+    /// Sends a call, waiting and retrying (as the SDKs do) while the endpoint throttles.
+    func send(_ call: () async throws -> SignedCaller.Answer) async throws -> SignedCaller.Answer {
+        var attempt = 0
+        while true {
+            let answer: SignedCaller.Answer
+            do { answer = try await call() } catch {
+                throw ReadFailure(description: "\(caller.endpoint.absoluteString) could not be reached (\(error.localizedDescription))")
+            }
+            let throttled = answer.status == 429 || (answer.status == 400 && ["Throttling", "ThrottlingException", "TooManyRequestsException",
+                                                                               "RequestLimitExceeded"].contains { answer.text.contains($0) })
+            guard throttled, attempt < 6 else { return answer }
+            attempt += 1
+            try await Task.sleep(nanoseconds: UInt64(100_000_000) << UInt64(attempt))
+        }
+    }
+
+    /// Runs `body` over `items` with a few calls in flight, keeping the items' order.
+    func concurrently<Item: Sendable, Result: Sendable>(_ items: [Item], _ body: @escaping @Sendable (Item) async throws -> Result) async throws -> [Result] {
+        try await withThrowingTaskGroup(of: (Int, Result).self) { group in
+            var results = [Result?](repeating: nil, count: items.count)
+            var next = 0
+            func start() {
+                guard next < items.count else { return }
+                let index = next, item = items[index]
+                group.addTask { (index, try await body(item)) }
+                next += 1
+            }
+            for _ in 0..<Self.concurrency { start() }
+            while let (index, result) = try await group.next() {
+                results[index] = result
+                start()
+                if index > 0, index % 1000 == 0 { progress?("\(index) of \(items.count)") }
+            }
+            return results.map { $0! }
+        }
+    }
+
     func iam(_ action: String, _ parameters: [(String, String)] = []) async throws -> String {
         var form = "Action=\(action)&Version=2010-05-08"
         for (name, value) in parameters { form += "&\(name)=\(Self.encode(value))" }
-        let answer: SignedCaller.Answer
-        do { answer = try await caller.query(service: "iam", form) } catch { throw ReadFailure(description: "\(caller.endpoint.absoluteString) could not be reached (\(error.localizedDescription))") }
+        let answer = try await send { try await caller.query(service: "iam", form) }
         guard answer.status == 200 else {
             throw ReadFailure(description: "\(action): \(QueryXML.value("Code", in: answer.text) ?? "HTTP \(answer.status)"): \(QueryXML.value("Message", in: answer.text) ?? "")")
         }
@@ -32,10 +80,8 @@ public struct AccountReader: Sendable {
     }
 
     func json(_ service: String, _ target: String, _ body: JSONObject) async throws -> JSONObject {
-        let answer: SignedCaller.Answer
-        do { answer = try await caller.json(service: service, target: target, JSONWriter.bytes(.object(body))) } catch {
-            throw ReadFailure(description: "\(caller.endpoint.absoluteString) could not be reached (\(error.localizedDescription))")
-        }
+        let bytes = JSONWriter.bytes(.object(body))
+        let answer = try await send { try await caller.json(service: service, target: target, bytes) }
         let parsed = try? JSONParser.parse(answer.body)
         guard answer.status == 200, case .object(let object)? = parsed else {
             let error = parsed?.objectValue
@@ -104,8 +150,9 @@ public struct AccountReader: Sendable {
 
     public func snapshot(days: Int = 90) async -> AccountSnapshot {
         var snapshot = AccountSnapshot()
-        // The reader's own calls, made as whoever runs it, are not the account's use of root.
-        let started = Date().addingTimeInterval(-1)
+        // The reader's own calls, made as whoever runs it, are not the account's use of root
+        // (CloudTrail's times have whole seconds).
+        let started = Date().addingTimeInterval(-2)
         if let xml = try? await stsIdentity() { snapshot.callerARN = xml }
         await area("secrets", &snapshot) { try await readSecrets(&$0) }
         await area("iam", &snapshot) { try await readIAM(&$0) }
@@ -128,53 +175,64 @@ public struct AccountReader: Sendable {
     }
 
     func readSecrets(_ snapshot: inout AccountSnapshot) async throws {
-        for entry in try await jsonList("secretsmanager", "secretsmanager.ListSecrets", ["MaxResults": .number(100)], items: "SecretList") {
-            guard let name = entry["Name"]?.stringValue, let arn = entry["ARN"]?.stringValue else { continue }
-            var secret = AccountSnapshot.Secret(name: name, arn: arn)
-            secret.rotationEnabled = entry["RotationEnabled"]?.boolValue ?? false
-            secret.rotationLambdaARN = entry["RotationLambdaARN"]?.stringValue
-            secret.automaticallyAfterDays = entry["RotationRules"]?.objectValue?["AutomaticallyAfterDays"]?.numberValue.map { Int($0) }
-            secret.lastRotatedDate = Self.date(entry["LastRotatedDate"])
-            secret.lastAccessedDate = Self.date(entry["LastAccessedDate"])
-            secret.nextRotationDate = Self.date(entry["NextRotationDate"])
-            secret.lastChangedDate = Self.date(entry["LastChangedDate"])
-            secret.createdDate = Self.date(entry["CreatedDate"])
-            secret.deletedDate = Self.date(entry["DeletedDate"])
-            if case .object(let stages)? = entry["SecretVersionsToStages"] {
-                secret.pendingRotation = stages.members.contains { member in
-                    let labels = (member.value.arrayValue ?? []).compactMap(\.stringValue)
-                    return labels.contains("AWSPENDING") && !labels.contains("AWSCURRENT")
-                }
+        let entries = try await jsonList("secretsmanager", "secretsmanager.ListSecrets", ["MaxResults": .number(100)], items: "SecretList")
+        let reader = self
+        snapshot.secrets += try await concurrently(entries) { entry in try await reader.secret(entry) }.compactMap { $0 }
+    }
+
+    func secret(_ entry: JSONObject) async throws -> AccountSnapshot.Secret? {
+        guard let name = entry["Name"]?.stringValue, let arn = entry["ARN"]?.stringValue else { return nil }
+        var secret = AccountSnapshot.Secret(name: name, arn: arn)
+        secret.rotationEnabled = entry["RotationEnabled"]?.boolValue ?? false
+        secret.rotationLambdaARN = entry["RotationLambdaARN"]?.stringValue
+        secret.automaticallyAfterDays = entry["RotationRules"]?.objectValue?["AutomaticallyAfterDays"]?.numberValue.map { Int($0) }
+        secret.lastRotatedDate = Self.date(entry["LastRotatedDate"])
+        secret.lastAccessedDate = Self.date(entry["LastAccessedDate"])
+        secret.nextRotationDate = Self.date(entry["NextRotationDate"])
+        secret.lastChangedDate = Self.date(entry["LastChangedDate"])
+        secret.createdDate = Self.date(entry["CreatedDate"])
+        secret.deletedDate = Self.date(entry["DeletedDate"])
+        if case .object(let stages)? = entry["SecretVersionsToStages"] {
+            secret.pendingRotation = stages.members.contains { member in
+                let labels = (member.value.arrayValue ?? []).compactMap(\.stringValue)
+                return labels.contains("AWSPENDING") && !labels.contains("AWSCURRENT")
             }
-            for case .object(let tag) in entry["Tags"]?.arrayValue ?? [] {
-                if let key = tag["Key"]?.stringValue { secret.tags[key] = tag["Value"]?.stringValue ?? "" }
-            }
-            if let policy = try? await json("secretsmanager", "secretsmanager.GetResourcePolicy", ["SecretId": .string(arn)]) {
-                secret.policy = policy["ResourcePolicy"]?.stringValue
-            }
-            snapshot.secrets.append(secret)
         }
+        for case .object(let tag) in entry["Tags"]?.arrayValue ?? [] {
+            if let key = tag["Key"]?.stringValue { secret.tags[key] = tag["Value"]?.stringValue ?? "" }
+        }
+        if let policy = try? await json("secretsmanager", "secretsmanager.GetResourcePolicy", ["SecretId": .string(arn)]) {
+            secret.policy = policy["ResourcePolicy"]?.stringValue
+        }
+        return secret
     }
 
     func readIAM(_ snapshot: inout AccountSnapshot) async throws {
-        for member in try await iamList("ListUsers", "Users") {
-            guard let name = QueryXML.value("UserName", in: member), let arn = QueryXML.value("Arn", in: member) else { continue }
-            var user = AccountSnapshot.Principal(kind: .user, name: name, arn: arn)
-            user.created = Self.date(QueryXML.value("CreateDate", in: member))
-            user.passwordLastUsed = Self.date(QueryXML.value("PasswordLastUsed", in: member))
-            for key in try await iamList("ListAccessKeys", "AccessKeyMetadata", [("UserName", name)]) {
-                guard let id = QueryXML.value("AccessKeyId", in: key) else { continue }
-                var access = AccountSnapshot.AccessKey(id: id, active: QueryXML.value("Status", in: key) == "Active",
-                                                       created: Self.date(QueryXML.value("CreateDate", in: key)))
-                if let used = try? await iam("GetAccessKeyLastUsed", [("AccessKeyId", id)]) {
-                    access.lastUsed = Self.date(QueryXML.value("LastUsedDate", in: used))
-                }
-                user.accessKeys.append(access)
+        let reader = self
+        let users = try await iamList("ListUsers", "Users").map(String.init)
+        snapshot.principals += try await concurrently(users) { member in try await reader.user(Substring(member)) }.compactMap { $0 }
+        try await readRolesGroupsAndPolicies(&snapshot)
+    }
+
+    func user(_ member: Substring) async throws -> AccountSnapshot.Principal? {
+        guard let name = QueryXML.value("UserName", in: member), let arn = QueryXML.value("Arn", in: member) else { return nil }
+        var user = AccountSnapshot.Principal(kind: .user, name: name, arn: arn)
+        user.created = Self.date(QueryXML.value("CreateDate", in: member))
+        user.passwordLastUsed = Self.date(QueryXML.value("PasswordLastUsed", in: member))
+        for key in try await iamList("ListAccessKeys", "AccessKeyMetadata", [("UserName", name)]) {
+            guard let id = QueryXML.value("AccessKeyId", in: key) else { continue }
+            var access = AccountSnapshot.AccessKey(id: id, active: QueryXML.value("Status", in: key) == "Active",
+                                                   created: Self.date(QueryXML.value("CreateDate", in: key)))
+            if let used = try? await iam("GetAccessKeyLastUsed", [("AccessKeyId", id)]) {
+                access.lastUsed = Self.date(QueryXML.value("LastUsedDate", in: used))
             }
-            try await readPolicies(of: &user, list: "ListAttachedUserPolicies", inline: "ListUserPolicies", get: "GetUserPolicy", nameParameter: "UserName")
-            snapshot.principals.append(user)
-            if snapshot.principals.count % 100 == 0 { progress?("users: \(snapshot.principals.count)") }
+            user.accessKeys.append(access)
         }
+        try await readPolicies(of: &user, list: "ListAttachedUserPolicies", inline: "ListUserPolicies", get: "GetUserPolicy", nameParameter: "UserName")
+        return user
+    }
+
+    func readRolesGroupsAndPolicies(_ snapshot: inout AccountSnapshot) async throws {
         for member in try await iamList("ListRoles", "Roles") {
             guard let name = QueryXML.value("RoleName", in: member), let arn = QueryXML.value("Arn", in: member) else { continue }
             var role = AccountSnapshot.Principal(kind: .role, name: name, arn: arn)
@@ -235,20 +293,24 @@ public struct AccountReader: Sendable {
     }
 
     func readKeys(_ snapshot: inout AccountSnapshot) async throws {
-        for entry in try await jsonList("kms", "TrentService.ListKeys", ["Limit": .number(1000)], items: "Keys", tokenIn: "Marker", tokenOut: "NextMarker") {
-            guard let id = entry["KeyId"]?.stringValue else { continue }
-            let described = try await json("kms", "TrentService.DescribeKey", ["KeyId": .string(id)])
-            guard let metadata = described["KeyMetadata"]?.objectValue else { continue }
-            var key = AccountSnapshot.Key(id: id, arn: metadata["Arn"]?.stringValue ?? id, state: metadata["KeyState"]?.stringValue ?? "Unknown",
-                                          customerManaged: metadata["KeyManager"]?.stringValue != "AWS",
-                                          symmetric: (metadata["KeySpec"]?.stringValue ?? "SYMMETRIC_DEFAULT") == "SYMMETRIC_DEFAULT")
-            key.deletionDate = Self.date(metadata["DeletionDate"])
-            if key.customerManaged, key.symmetric, key.state == "Enabled" {
-                key.rotationEnabled = try? await json("kms", "TrentService.GetKeyRotationStatus", ["KeyId": .string(id)])["KeyRotationEnabled"]?.boolValue
-            }
-            key.policy = try? await json("kms", "TrentService.GetKeyPolicy", ["KeyId": .string(id), "PolicyName": .string("default")])["Policy"]?.stringValue
-            snapshot.keys.append(key)
+        let entries = try await jsonList("kms", "TrentService.ListKeys", ["Limit": .number(1000)], items: "Keys", tokenIn: "Marker", tokenOut: "NextMarker")
+        let reader = self
+        snapshot.keys += try await concurrently(entries) { entry in try await reader.key(entry) }.compactMap { $0 }
+    }
+
+    func key(_ entry: JSONObject) async throws -> AccountSnapshot.Key? {
+        guard let id = entry["KeyId"]?.stringValue else { return nil }
+        let described = try await json("kms", "TrentService.DescribeKey", ["KeyId": .string(id)])
+        guard let metadata = described["KeyMetadata"]?.objectValue else { return nil }
+        var key = AccountSnapshot.Key(id: id, arn: metadata["Arn"]?.stringValue ?? id, state: metadata["KeyState"]?.stringValue ?? "Unknown",
+                                      customerManaged: metadata["KeyManager"]?.stringValue != "AWS",
+                                      symmetric: (metadata["KeySpec"]?.stringValue ?? "SYMMETRIC_DEFAULT") == "SYMMETRIC_DEFAULT")
+        key.deletionDate = Self.date(metadata["DeletionDate"])
+        if key.customerManaged, key.symmetric, key.state == "Enabled" {
+            key.rotationEnabled = try? await json("kms", "TrentService.GetKeyRotationStatus", ["KeyId": .string(id)])["KeyRotationEnabled"]?.boolValue
         }
+        key.policy = try? await json("kms", "TrentService.GetKeyPolicy", ["KeyId": .string(id), "PolicyName": .string("default")])["Policy"]?.stringValue
+        return key
     }
 
     func readParameters(_ snapshot: inout AccountSnapshot) async throws {
@@ -274,7 +336,8 @@ public struct AccountReader: Sendable {
     func readRootEvents(_ snapshot: inout AccountSnapshot, days: Int, before: Date) async throws {
         var events: [AccountSnapshot.RootEvent] = []
         for (event, record) in try await lookup(attribute: "Username", value: "root", days: days) {
-            guard let time = Self.date(event["EventTime"]), time < before, let name = event["EventName"]?.stringValue else { continue }
+            guard let time = Self.date(event["EventTime"]), let name = event["EventName"]?.stringValue,
+                  time < before || !Self.readerOperations.contains(name) else { continue }
             // CIS's filter: the root user itself, not a service acting for it, and not a service event.
             let identity = record?["userIdentity"]?.objectValue
             guard identity?["type"]?.stringValue == "Root", identity?["invokedBy"] == nil,
