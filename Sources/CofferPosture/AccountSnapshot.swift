@@ -68,14 +68,22 @@ public struct AccountSnapshot: Sendable {
         public var value: String?
     }
 
-    public struct PasswordPolicy: Sendable {
+    /// IAM's account password policy; its defaults are IAM's when a field is unset.
+    public struct PasswordPolicy: Sendable, Equatable {
         public var minimumLength = 6
         public var requireUppercase = false
         public var requireLowercase = false
         public var requireNumbers = false
         public var requireSymbols = false
+        /// Nil: passwords never expire.
         public var maxAge: Int?
         public var reusePrevention: Int?
+
+        /// Upper and lower case, numbers and symbols all required.
+        public static func allClasses(minimumLength: Int, maxAge: Int? = nil, reusePrevention: Int? = nil) -> PasswordPolicy {
+            PasswordPolicy(minimumLength: minimumLength, requireUppercase: true, requireLowercase: true, requireNumbers: true, requireSymbols: true,
+                           maxAge: maxAge, reusePrevention: reusePrevention)
+        }
     }
 
     /// A call made as the account's root user, from the audit trail.

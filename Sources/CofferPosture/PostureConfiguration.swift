@@ -4,16 +4,8 @@ import Foundation
 /// Thresholds and the rule set. Names follow the AWS Config / Security Hub parameters they mirror;
 /// defaults are Security Hub's foundational best practices (docs/posture.md lists them).
 public struct PostureConfiguration: Sendable {
-    public struct PasswordRules: Sendable, Equatable {
-        public var minimumLength: Int
-        public var requireUppercase = true
-        public var requireLowercase = true
-        public var requireNumbers = true
-        public var requireSymbols = true
-        /// Nil: no expiry required.
-        public var maxAge: Int?
-        public var reusePrevention: Int?
-    }
+    /// The weakest password policy a profile accepts, in the account policy's own terms.
+    public typealias PasswordRules = AccountSnapshot.PasswordPolicy
 
     public var profile: String
     /// SecretsManager.4: days since the last rotation.
@@ -45,15 +37,15 @@ public struct PostureConfiguration: Sendable {
         self.profile = profile
         switch profile {
         case "foundational":
-            password = PasswordRules(minimumLength: 8)
+            password = PasswordRules.allClasses(minimumLength: 8)
         case "cis":
-            password = PasswordRules(minimumLength: 14, reusePrevention: 24)
+            password = PasswordRules.allClasses(minimumLength: 14, reusePrevention: 24)
             maxCredentialUsageAge = 45
         case "strict":
-            password = PasswordRules(minimumLength: 14, maxAge: 90, reusePrevention: 24)
+            password = PasswordRules.allClasses(minimumLength: 14, maxAge: 90, reusePrevention: 24)
             maxCredentialUsageAge = 45
         case "checklist":
-            password = PasswordRules(minimumLength: 12, maxAge: 90, reusePrevention: 24)
+            password = PasswordRules.allClasses(minimumLength: 12, maxAge: 90, reusePrevention: 24)
         default:
             throw CofferError(.validation, "unknown profile \(profile): use \(Self.profiles.joined(separator: ", ")) or a config file")
         }

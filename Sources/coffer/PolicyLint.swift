@@ -25,17 +25,9 @@ struct Lint: AsyncParsableCommand {
     @OptionGroup var connection: Connection
     @Flag(name: .customLong("from-endpoint"), help: "Lint every policy stored at the endpoint (managed and inline policies, trust policies, secret and key policies).")
     var fromEndpoint = false
+    @Option(name: .customLong("endpoint"), help: "Short for --from-endpoint --endpoint-url URL.") var storedAt: String?
 
-    func run() async throws {
-        do {
-            try await lint()
-        } catch let exit as ExitCode {
-            throw exit
-        } catch {
-            FileHandle.standardError.write(Data("coffer policy lint: \(error)\n".utf8))
-            throw ExitCode(2)
-        }
-    }
+    func run() async throws { try await exitingTwoOnError("policy lint") { try await lint() } }
 
     private func lint() async throws {
         guard ["text", "json", "sarif"].contains(format) else { throw ValidationError("--format must be text, json or sarif") }
@@ -51,8 +43,9 @@ struct Lint: AsyncParsableCommand {
             }
             inputs.append(PolicyInput(source: file == "-" ? "stdin" : file, text: text, kind: try PolicyKindOption(policyType)))
         }
-        if fromEndpoint {
-            for stored in try await AccountReader(caller: try connection.caller()).policies() {
+        if fromEndpoint || storedAt != nil {
+            let source = storedAt.map { Connection(endpoint: $0, region: connection.region, profile: connection.profile) } ?? connection
+            for stored in try await AccountReader(caller: try source.caller()).policies() {
                 let kind: PolicyKindOption = switch stored.kind {
                 case .identity: .identity
                 case .trust: .trust
@@ -62,7 +55,7 @@ struct Lint: AsyncParsableCommand {
                 inputs.append(PolicyInput(source: stored.source, text: stored.text, kind: kind))
             }
         }
-        if inputs.isEmpty { throw ValidationError("give policy files, - for standard input, or --from-endpoint") }
+        if inputs.isEmpty { throw ValidationError("give policy files, - for standard input, or --endpoint URL") }
         var results: [LintResult] = []
         for input in inputs {
             let (type, resource) = input.kind.resolve(input.text)

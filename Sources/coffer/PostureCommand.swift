@@ -26,16 +26,7 @@ struct Posture: AsyncParsableCommand {
     @Option(name: .customLong("fail-on"), help: "critical, high, medium, low, informational or none (default high).") var failOn = "high"
     @Flag(name: .customLong("no-progress"), help: "No progress lines on standard error.") var noProgress = false
 
-    func run() async throws {
-        do {
-            try await posture()
-        } catch let exit as ExitCode {
-            throw exit
-        } catch {
-            FileHandle.standardError.write(Data("coffer posture: \(error)\n".utf8))
-            throw ExitCode(2)
-        }
-    }
+    func run() async throws { try await exitingTwoOnError("posture") { try await posture() } }
 
     private func posture() async throws {
         let format = jsonOutput ? "json" : format

@@ -31,16 +31,7 @@ struct Scan: AsyncParsableCommand {
     @Flag(help: "List skipped files and each finding's fingerprint and remedy.") var verbose = false
     @Flag(name: .customLong("no-progress"), help: "No progress line on standard error.") var noProgress = false
 
-    func run() async throws {
-        do {
-            try await scan()
-        } catch let exit as ExitCode {
-            throw exit
-        } catch {
-            FileHandle.standardError.write(Data("coffer scan: \(error)\n".utf8))
-            throw ExitCode(2)
-        }
-    }
+    func run() async throws { try await exitingTwoOnError("scan") { try await scan() } }
 
     private func scan() async throws {
         guard ["text", "json", "sarif"].contains(format) else { throw ScanError("--format must be text, json or sarif") }

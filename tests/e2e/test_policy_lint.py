@@ -131,5 +131,5 @@ def test_lint_every_policy_stored_in_a_running_coffer(binary, coffer, tmp_path):
     assert "FULL_ADMINISTRATOR_ACCESS" in results["user/ops#everything"]
     assert "UNSUPPORTED_ACTION_FOR_CONDITION_KEY" in results["policy/anomaly-detector"]
     assert results["role/app#trust"] == []
-    unreachable = lint(binary, "--from-endpoint", "--endpoint-url", "http://127.0.0.1:9", "--profile", "anomaly-detector-dev", env=env)
+    unreachable = lint(binary, "--endpoint", "http://127.0.0.1:9", "--profile", "anomaly-detector-dev", env=env)
     assert unreachable.returncode == 2 and "could not be reached" in unreachable.stderr

@@ -37,18 +37,7 @@ public struct ConditionClause: Sendable, Equatable {
         guard let block = value.objectValue else { throw PolicyDocument.malformed("Syntax errors in policy.") }
         var clauses: [ConditionClause] = []
         for (name, body) in block.members {
-            var rest = Substring(name)
-            var qualifier = SetQualifier.none
-            for q in [SetQualifier.forAnyValue, .forAllValues] where rest.hasPrefix(q.rawValue + ":") {
-                qualifier = q
-                rest = rest.dropFirst(q.rawValue.count + 1)
-            }
-            var ifExists = false
-            if rest.hasSuffix("IfExists"), rest != "IfExists" {
-                ifExists = true
-                rest = rest.dropLast("IfExists".count)
-            }
-            let base = String(rest)
+            let (qualifier, base, ifExists) = splitOperator(name)
             guard operators.contains(base), !(base == "Null" && ifExists) else {
                 throw PolicyDocument.malformed("Invalid Condition type : \(name).")
             }
@@ -63,6 +52,22 @@ public struct ConditionClause: Sendable, Equatable {
             }
         }
         return clauses
+    }
+
+    /// `ForAllValues:StringLikeIfExists` as its set qualifier, base operator and IfExists.
+    public static func splitOperator(_ name: String) -> (qualifier: SetQualifier, base: String, ifExists: Bool) {
+        var rest = Substring(name)
+        var qualifier = SetQualifier.none
+        for q in [SetQualifier.forAnyValue, .forAllValues] where rest.hasPrefix(q.rawValue + ":") {
+            qualifier = q
+            rest = rest.dropFirst(q.rawValue.count + 1)
+        }
+        var ifExists = false
+        if rest.hasSuffix("IfExists"), rest != "IfExists" {
+            ifExists = true
+            rest = rest.dropLast("IfExists".count)
+        }
+        return (qualifier, String(rest), ifExists)
     }
 
     static func scalar(_ value: JSONValue) throws(CofferError) -> String {

@@ -13,18 +13,7 @@ enum ConditionChecks {
         var out: [ConditionFacts] = []
         for (name, body) in block.members {
             let operatorPath = path + [.key(name)]
-            var rest = Substring(name)
-            var qualifier = ConditionClause.SetQualifier.none
-            for q in [ConditionClause.SetQualifier.forAnyValue, .forAllValues] where rest.hasPrefix(q.rawValue + ":") {
-                qualifier = q
-                rest = rest.dropFirst(q.rawValue.count + 1)
-            }
-            var ifExists = false
-            if rest.hasSuffix("IfExists"), rest != "IfExists" {
-                ifExists = true
-                rest = rest.dropLast("IfExists".count)
-            }
-            let base = String(rest)
+            let (qualifier, base, ifExists) = ConditionClause.splitOperator(name)
             guard ConditionClause.operators.contains(base) else {
                 context.report("INVALID_CONDITION_OPERATOR", .error, "The condition operator \(name) is not valid.", at: operatorPath, nameOnly: true)
                 continue
