@@ -45,20 +45,9 @@ def parliament_issues(text):
 def cloudsplaining_flags(text):
     from cloudsplaining.scan.policy_document import PolicyDocument
     document = PolicyDocument(json.loads(text))
-    flags = set()
-    if document.allows_privilege_escalation:
-        flags.add("allows_privilege_escalation")
-    if document.allows_data_exfiltration_actions:
-        flags.add("allows_data_exfiltration_actions")
-    if document.credentials_exposure:
-        flags.add("credentials_exposure")
-    if document.permissions_management_without_constraints:
-        flags.add("permissions_management_without_constraints")
-    if document.service_wildcard:
-        flags.add("service_wildcard")
-    if document.infrastructure_modification:
-        flags.add("infrastructure_modification")
-    return flags
+    risks = ["allows_privilege_escalation", "allows_data_exfiltration_actions", "credentials_exposure",
+             "permissions_management_without_constraints", "service_wildcard", "infrastructure_modification"]
+    return {risk for risk in risks if getattr(document, risk)}
 
 
 def findings_table(binary):
