@@ -63,6 +63,8 @@ public struct LintLocation: Sendable, Equatable {
 public struct LintFinding: Sendable, Equatable {
     public let level: LintLevel
     public let code: String
+    /// One of Coffer's own codes (least privilege, resource reach) rather than one Access Analyzer reports.
+    public var isCofferOwn: Bool { IssueCatalog.cofferCodes[code] != nil }
     /// Plain-language: what is wrong, why it matters, and what to do.
     public let details: String
     public let learnMoreLink: String

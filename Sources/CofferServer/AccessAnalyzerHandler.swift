@@ -49,7 +49,9 @@ struct AccessAnalyzerHandler: JSONServiceHandler {
             }
             start = offset
         }
-        let findings = PolicyLinter.lint(document, type: policyType, resource: resource).findings
+        // Access Analyzer's own codes only: scripts that gate on its answer must see what AWS would
+        // say; Coffer's least-privilege verdicts are `coffer policy lint`'s.
+        let findings = PolicyLinter.lint(document, type: policyType, resource: resource).findings.filter { !$0.isCofferOwn }
         guard start <= findings.count else { throw CofferError.validation("Invalid pagination token.") }
         let page = findings[start..<min(findings.count, start + pageSize)]
         var answer: JSONObject = ["findings": .array(page.map(LintReports.finding))]

@@ -208,3 +208,18 @@ extension CheckCase {
                   clean: identity(#"{"Effect":"Deny","Action":"secretsmanager:*","Resource":"*","Condition":{"StringNotEquals":{"aws:ResourceTag/team":"a"}}}"#)),
     ]
 }
+
+extension CheckCase {
+    static let servicePrincipalsAndDates: [CheckCase] = [
+        CheckCase(code: "UNSUPPORTED_CONDITION_KEY_FOR_SERVICE_PRINCIPAL",
+                  bad: identity(#"{"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},"Action":"secretsmanager:GetSecretValue","Resource":"*","Condition":{"StringEquals":{"aws:PrincipalAccount":"123456789012"}}}"#),
+                  clean: identity(#"{"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},"Action":"secretsmanager:GetSecretValue","Resource":"*","Condition":{"StringEquals":{"aws:SourceAccount":"123456789012"}}}"#),
+                  type: .resource, resource: .secret),
+        CheckCase(code: "RECOMMENDED_CONDITION_KEY_FOR_SERVICE_PRINCIPAL",
+                  bad: identity(#"{"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},"Action":"secretsmanager:GetSecretValue","Resource":"*","Condition":{"StringEquals":{"aws:PrincipalOrgID":"o-abcdefghij"}}}"#),
+                  clean: identity(#"{"Effect":"Allow","Principal":{"AWS":"*"},"Action":"secretsmanager:GetSecretValue","Resource":"*","Condition":{"StringEquals":{"aws:PrincipalOrgID":"o-abcdefghij"}}}"#),
+                  type: .resource, resource: .secret),
+        CheckCase(code: "INVALID_DATE_VALUE", bad: allow(#""s3:GetObject""#, "arn:aws:s3:::b/*", condition: #"{"DateLessThan":{"aws:CurrentTime":"2026-13-01T00:00:00Z"}}"#),
+                  clean: allow(#""s3:GetObject""#, "arn:aws:s3:::b/*", condition: #"{"DateLessThan":{"aws:CurrentTime":"2026-12-01T00:00:00Z"}}"#)),
+    ]
+}

@@ -2,7 +2,7 @@
 import Testing
 
 @Suite struct CheckTests {
-    @Test(arguments: CheckCase.all + CheckCase.resourcePolicies)
+    @Test(arguments: CheckCase.all + CheckCase.resourcePolicies + CheckCase.servicePrincipalsAndDates)
     func reportsTheBadAndNotTheClean(_ check: CheckCase) {
         let bad = PolicyLinter.lint(check.bad, type: check.type, resource: check.resource)
         #expect(bad.findings.contains { $0.code == check.code }, "expected \(check.code) in \(bad.findings.map(\.code))")

@@ -180,7 +180,12 @@ enum ConditionChecks {
             case "Numeric" where Double(text) == nil:
                 context.report("TYPE_MISMATCH_NUMBER", .warning, "\(condition.operatorName) compares numbers; \(text) is not one.", at: at)
             case "Date" where ConditionClause.date(text) == nil:
-                context.report("TYPE_MISMATCH_DATE", .warning, "\(condition.operatorName) compares dates; write \(text) as ISO 8601 (2026-01-31T00:00:00Z) or epoch seconds.", at: at)
+                // Shaped like a date but not one (2026-13-01, 2026-02-30T25:00:00Z) is a different mistake from text that is no date at all.
+                let dateShaped = text.count >= 10 && text.prefix(10).enumerated().allSatisfy { i, c in i == 4 || i == 7 ? c == "-" : c.isNumber }
+                context.report(dateShaped ? "INVALID_DATE_VALUE" : "TYPE_MISMATCH_DATE", .warning,
+                               dateShaped ? "\(text) is not a valid date, so \(condition.operatorName) never resolves it; check the month, day and time."
+                                          : "\(condition.operatorName) compares dates; write \(text) as ISO 8601 (2026-01-31T00:00:00Z) or epoch seconds.",
+                               at: at)
             case "Binary" where !isBase64(text):
                 context.report("TYPE_MISMATCH_STRING", .warning, "BinaryEquals compares base64 text; \(text) is not base64.", at: at)
             case "IpAddress":

@@ -3,6 +3,8 @@ import CofferCore
 /// Principal and NotPrincipal: form, kinds, and what trust policies and identity policies allow.
 enum PrincipalChecks {
     static let kinds = ["AWS", "Service", "Federated", "CanonicalUser"]
+    static let principalKeys: Set<String> = ["aws:principalarn", "aws:principalaccount", "aws:principalorgid", "aws:principalorgpaths",
+                                             "aws:userid", "aws:username", "aws:principaltype"]
 
     static func run(_ facts: StatementFacts, _ context: inout LintContext) {
         let element = facts.notPrincipal ? "NotPrincipal" : "Principal"
@@ -74,6 +76,19 @@ enum PrincipalChecks {
             }
         }
         let keys = Set(facts.conditions.map { $0.key.text.lowercased() })
+        // A service calling as itself carries no principal ARN, account, organization, tags or user id.
+        if !services.isEmpty, !object.members.contains(where: { $0.key != "Service" }) {
+            for condition in facts.conditions {
+                let key = condition.key.text.lowercased()
+                guard Self.principalKeys.contains(key) || key.hasPrefix("aws:principaltag/") else { continue }
+                context.report("UNSUPPORTED_CONDITION_KEY_FOR_SERVICE_PRINCIPAL", .error,
+                               "\(condition.key.text) is never present when a service principal calls, so this condition \(condition.base.contains("Not") || condition.ifExists ? "always matches" : "never matches").",
+                               at: condition.key.path, nameOnly: true)
+                context.report("RECOMMENDED_CONDITION_KEY_FOR_SERVICE_PRINCIPAL", .suggestion,
+                               "To limit what a service principal may do on your behalf, use aws:SourceArn or aws:SourceAccount instead of \(condition.key.text).",
+                               at: condition.key.path, nameOnly: true)
+            }
+        }
         if !services.isEmpty, context.isResourcePolicy, !context.isTrustPolicy,
            !keys.contains("aws:sourcearn"), !keys.contains("aws:sourceaccount"), !keys.contains("aws:sourceorgid"), !keys.contains("aws:sourceorgpaths") {
             context.report("RESTRICT_ACCESS_TO_SERVICE_PRINCIPAL", .securityWarning,
