@@ -7,15 +7,21 @@ public struct ReadFailure: Error, CustomStringConvertible {
     public let description: String
 }
 
-/// Reads an account through Secrets Manager, IAM, KMS, SSM, STS and CloudTrail's public APIs.
+/// Reads an account through Secrets Manager, IAM, KMS, SSM, STS and CloudTrail's public APIs, each
+/// at its own endpoint (one Coffer serves them all; AWS has one per service).
 public struct AccountReader: Sendable {
-    public let caller: SignedCaller
+    public let callers: [AWSService: SignedCaller]
     /// Called with a short line as each area starts and as lists grow (for long scans).
     public var progress: (@Sendable (String) -> Void)?
 
-    public init(caller: SignedCaller, progress: (@Sendable (String) -> Void)? = nil) {
-        self.caller = caller
+    public init(callers: [AWSService: SignedCaller], progress: (@Sendable (String) -> Void)? = nil) {
+        self.callers = callers
         self.progress = progress
+    }
+
+    /// One caller for every service, as for a single Coffer.
+    public init(caller: SignedCaller, progress: (@Sendable (String) -> Void)? = nil) {
+        self.init(callers: Dictionary(uniqueKeysWithValues: AWSService.allCases.map { ($0, caller) }), progress: progress)
     }
 
     // MARK: Calls
@@ -31,22 +37,6 @@ public struct AccountReader: Sendable {
 
     /// How many calls are in flight at once when reading per-resource details.
     static let concurrency = 8
-
-    /// Sends a call, waiting and retrying (as the SDKs do) while the endpoint throttles.
-    func send(_ call: () async throws -> SignedCaller.Answer) async throws -> SignedCaller.Answer {
-        var attempt = 0
-        while true {
-            let answer: SignedCaller.Answer
-            do { answer = try await call() } catch {
-                throw ReadFailure(description: "\(caller.endpoint.absoluteString) could not be reached (\(error.localizedDescription))")
-            }
-            let throttled = answer.status == 429 || (answer.status == 400 && ["Throttling", "ThrottlingException", "TooManyRequestsException",
-                                                                               "RequestLimitExceeded"].contains { answer.text.contains($0) })
-            guard throttled, attempt < 6 else { return answer }
-            attempt += 1
-            try await Task.sleep(nanoseconds: UInt64(100_000_000) << UInt64(attempt))
-        }
-    }
 
     /// Runs `body` over `items` with a few calls in flight, keeping the items' order.
     func concurrently<Item: Sendable, Result: Sendable>(_ items: [Item], _ body: @escaping @Sendable (Item) async throws -> Result) async throws -> [Result] {
@@ -69,27 +59,31 @@ public struct AccountReader: Sendable {
         }
     }
 
+    func caller(_ service: AWSService) -> SignedCaller { callers[service] ?? callers.values.first! }
+
+    /// An IAM call (retried while throttled, as the SDKs do); failures name the action.
     func iam(_ action: String, _ parameters: [(String, String)] = []) async throws -> String {
-        var form = "Action=\(action)&Version=2010-05-08"
-        for (name, value) in parameters { form += "&\(name)=\(Self.encode(value))" }
-        let answer = try await send { try await caller.query(service: "iam", form) }
-        guard answer.status == 200 else {
-            throw ReadFailure(description: "\(action): \(QueryXML.value("Code", in: answer.text) ?? "HTTP \(answer.status)"): \(QueryXML.value("Message", in: answer.text) ?? "")")
+        do { return try await caller(.iam).call(.iam, action: action, version: "2010-05-08", parameters) } catch {
+            throw ReadFailure(description: Self.describe(error, action))
         }
-        return answer.text
     }
 
     func json(_ service: String, _ target: String, _ body: JSONObject) async throws -> JSONObject {
-        let bytes = JSONWriter.bytes(.object(body))
-        let answer = try await send { try await caller.json(service: service, target: target, bytes) }
-        let parsed = try? JSONParser.parse(answer.body)
-        guard answer.status == 200, case .object(let object)? = parsed else {
-            let error = parsed?.objectValue
-            let code = error?["__type"]?.stringValue.map { String($0.split(separator: "#").last ?? Substring($0)) } ?? "HTTP \(answer.status)"
-            let message = error?["message"]?.stringValue ?? error?["Message"]?.stringValue ?? ""
-            throw ReadFailure(description: "\(target.split(separator: ".").last ?? ""): \(code): \(message)")
+        let known: AWSService = switch service {
+        case "secretsmanager": .secretsManager
+        case "kms": .kms
+        case "ssm": .ssm
+        case "cloudtrail": .cloudTrail
+        default: .sts
         }
-        return object
+        do { return try await caller(known).call(known, target: target, body) } catch {
+            throw ReadFailure(description: Self.describe(error, String(target.split(separator: ".").last ?? "")))
+        }
+    }
+
+    static func describe(_ error: AWSClientError, _ operation: String) -> String {
+        if case .unreachable = error { return error.description }
+        return "\(operation): \(error)"
     }
 
     /// Every page of an IAM list.
@@ -118,12 +112,6 @@ public struct AccountReader: Sendable {
             if out.count % 1000 < 100, out.count >= 1000 { progress?("\(target.split(separator: ".").last ?? ""): \(out.count)") }
         } while token != nil
         return out
-    }
-
-    static func encode(_ value: String) -> String {
-        var allowed = CharacterSet.alphanumerics
-        allowed.insert(charactersIn: "-._~")
-        return value.addingPercentEncoding(withAllowedCharacters: allowed) ?? value
     }
 
     static func date(_ value: JSONValue?) -> Date? {
@@ -170,8 +158,7 @@ public struct AccountReader: Sendable {
     }
 
     func stsIdentity() async throws -> String? {
-        let answer = try await caller.query(service: "sts", "Action=GetCallerIdentity&Version=2011-06-15")
-        return answer.status == 200 ? QueryXML.value("Arn", in: answer.text) : nil
+        try await STSClient(caller: caller(.sts)).callerIdentity().arn
     }
 
     func readSecrets(_ snapshot: inout AccountSnapshot) async throws {

@@ -45,7 +45,7 @@ struct Lint: AsyncParsableCommand {
         }
         if fromEndpoint || storedAt != nil {
             let source = storedAt.map { Connection(endpoint: $0, region: connection.region, profile: connection.profile) } ?? connection
-            for stored in try await AccountReader(caller: try source.caller()).policies() {
+            for stored in try await AccountReader(callers: try await source.callers()).policies() {
                 let kind: PolicyKindOption = switch stored.kind {
                 case .identity: .identity
                 case .trust: .trust

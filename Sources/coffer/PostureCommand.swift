@@ -45,7 +45,7 @@ struct Posture: AsyncParsableCommand {
             tiers = TerraformTiers.evaluate(file: tfvars, text: String(decoding: data, as: UTF8.self))
         }
         let showProgress = !noProgress
-        var reader = AccountReader(caller: try Connection(endpoint: endpoint, region: region, profile: awsProfile).caller())
+        var reader = AccountReader(callers: try await Connection(endpoint: endpoint, region: region, profile: awsProfile).callers())
         if showProgress { reader.progress = { FileHandle.standardError.write(Data("coffer posture: \($0)\n".utf8)) } }
         let snapshot = await reader.snapshot(days: settings.rootUsageDays)
         let report = PostureChecks.run(snapshot, configuration: settings, tiers: tiers)

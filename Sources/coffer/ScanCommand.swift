@@ -57,7 +57,7 @@ struct Scan: AsyncParsableCommand {
         if let verify {
             guard let url = URL(string: verify), url.scheme == "http" || url.scheme == "https" else { throw ScanError("--verify takes an http(s) URL") }
             let environment = ProcessInfo.processInfo.environment
-            let own = try? Connection(endpoint: verify, region: nil, profile: profile).credentials()
+            let own = try? await Connection(endpoint: verify, region: nil, profile: profile).credentials()
             let verifier = KeyVerifier(endpoint: url, region: environment["AWS_REGION"] ?? environment["AWS_DEFAULT_REGION"] ?? "us-east-1",
                                        operatorCredentials: own)
             for index in outcome.findings.indices where outcome.findings[index].rule.id == "aws-access-key" {

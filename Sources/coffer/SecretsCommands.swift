@@ -18,7 +18,7 @@ struct Rollback: AsyncParsableCommand {
     @OptionGroup var connection: Connection
 
     func run() async throws {
-        let client = try connection.client()
+        let client = try await connection.client()
         let described = try await client.call("DescribeSecret", ["SecretId": .string(secretID)])
         guard case .object(let stages)? = described["VersionIdsToStages"] else { throw ValidationError("the secret has no versions") }
         func holder(_ label: String) -> String? {
@@ -38,11 +38,13 @@ struct Rollback: AsyncParsableCommand {
     }
 }
 
-/// Where a command sends its calls and with which credentials, as the AWS CLI finds them.
+/// Where a command sends its calls and with which credentials, as the AWS CLI finds them
+/// (`AWSSettings`: flags, then the environment, then the shared config and credentials files).
 struct Connection: ParsableArguments {
-    @Option(name: .customLong("endpoint-url"), help: "Default: AWS_ENDPOINT_URL, else http://127.0.0.1:4566.") var endpoint: String?
-    @Option(help: "Default: AWS_REGION or AWS_DEFAULT_REGION, else us-east-1.") var region: String?
-    @Option(help: "A profile in the shared credentials file (default: AWS_PROFILE, else default).") var profile: String?
+    @Option(name: .customLong("endpoint-url"), help: "Default: AWS_ENDPOINT_URL_<SERVICE>, AWS_ENDPOINT_URL, the profile's endpoint_url, else http://127.0.0.1:4566.")
+    var endpoint: String?
+    @Option(help: "Default: AWS_REGION, AWS_DEFAULT_REGION, the profile's region, else us-east-1.") var region: String?
+    @Option(help: "A profile of the shared config and credentials files (default: AWS_PROFILE, else default).") var profile: String?
 
     init() {}
 
@@ -52,47 +54,37 @@ struct Connection: ParsableArguments {
         self.profile = profile
     }
 
-    /// The AWS CLI's order: the environment (unless a profile is named), then the shared credentials file.
-    func credentials() throws -> AWSCredentials {
-        let environment = ProcessInfo.processInfo.environment
-        if profile == nil, let key = environment["AWS_ACCESS_KEY_ID"], let secret = environment["AWS_SECRET_ACCESS_KEY"] {
-            return AWSCredentials(accessKeyID: key, secretAccessKey: Redacted(secret), sessionToken: environment["AWS_SESSION_TOKEN"].map(Redacted.init))
-        }
-        let name = profile ?? environment["AWS_PROFILE"] ?? "default"
-        let path = environment["AWS_SHARED_CREDENTIALS_FILE"] ?? (NSHomeDirectory() + "/.aws/credentials")
-        guard let text = try? String(contentsOfFile: path, encoding: .utf8), let section = Self.section(name, in: text),
-            let key = section["aws_access_key_id"], let secret = section["aws_secret_access_key"]
-        else { throw ValidationError("no credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or profile \(name) in \(path)") }
-        return AWSCredentials(accessKeyID: key, secretAccessKey: Redacted(secret), sessionToken: section["aws_session_token"].map(Redacted.init))
+    var settings: AWSSettings {
+        var environment = ProcessInfo.processInfo.environment
+        if let region { environment["AWS_REGION"] = region }
+        return AWSSettings(profile: profile, environment: environment)
     }
 
-    func client() throws -> SecretsManagerCaller { SecretsManagerCaller(caller: try caller(serviceVariable: "AWS_ENDPOINT_URL_SECRETS_MANAGER")) }
+    func credentials() async throws -> AWSCredentials { try await settings.credentials(stsEndpoint: endpoint ?? Self.localDefault(settings)) }
 
-    /// A signed caller for the endpoint: the flag, else the service's own variable, else AWS_ENDPOINT_URL.
-    func caller(serviceVariable: String? = nil) throws -> SignedCaller {
-        let environment = ProcessInfo.processInfo.environment
-        let region = region ?? environment["AWS_REGION"] ?? environment["AWS_DEFAULT_REGION"] ?? "us-east-1"
-        let url = endpoint ?? serviceVariable.flatMap { environment[$0] } ?? environment["AWS_ENDPOINT_URL"] ?? "http://127.0.0.1:4566"
-        guard let endpointURL = URL(string: url), endpointURL.scheme == "http" || endpointURL.scheme == "https" else {
-            throw ValidationError("not an http(s) URL: \(url)")
-        }
-        return SignedCaller(endpoint: endpointURL, region: region, credentials: try credentials())
+    func client() async throws -> SecretsManagerCaller { SecretsManagerCaller(caller: try await caller(for: .secretsManager)) }
+
+    /// Coffer's tools talk to a local Coffer unless told otherwise, where the AWS SDKs would go to AWS.
+    func caller(for service: AWSService = .secretsManager) async throws -> SignedCaller {
+        let settings = settings
+        let explicit = try endpoint ?? settings.endpoint(for: service)?.absoluteString ?? Self.localDefault(settings)
+        return try await settings.caller(for: service, explicitEndpoint: explicit)
     }
 
-    /// One `[name]` section of an INI-style credentials file.
-    static func section(_ name: String, in text: String) -> [String: String]? {
-        var found: [String: String]?
-        var inside = false
-        for raw in text.split(whereSeparator: \.isNewline) {
-            let line = raw.trimmingCharacters(in: .whitespaces)
-            if line.hasPrefix("[") && line.hasSuffix("]") {
-                inside = line.dropFirst().dropLast().trimmingCharacters(in: .whitespaces) == name
-                if inside { found = found ?? [:] }
-            } else if inside, let equals = line.firstIndex(of: "=") {
-                found?[line[..<equals].trimmingCharacters(in: .whitespaces)] = line[line.index(after: equals)...].trimmingCharacters(in: .whitespaces)
-            }
+    /// A caller per service, for readers that span services (posture, lint of stored policies).
+    func callers() async throws -> [AWSService: SignedCaller] {
+        let settings = settings
+        let credentials = try await self.credentials()
+        var out: [AWSService: SignedCaller] = [:]
+        for service in AWSService.allCases {
+            let explicit = try endpoint ?? settings.endpoint(for: service)?.absoluteString ?? Self.localDefault(settings)
+            out[service] = try settings.caller(for: service, explicitEndpoint: explicit, credentials: credentials)
         }
-        return found
+        return out
+    }
+
+    static func localDefault(_ settings: AWSSettings) -> String? {
+        (try? settings.endpoint(for: .sts)) == nil ? "http://127.0.0.1:4566" : nil
     }
 }
 
