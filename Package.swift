@@ -11,6 +11,8 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "coffer", targets: ["coffer"]),
+        // Signed calls, the SDKs' credential and endpoint settings, typed Secrets Manager and Parameter Store calls.
+        .library(name: "CofferClient", targets: ["CofferClient"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
@@ -94,6 +96,7 @@ let package = Package(
         .testTarget(name: "CofferScanTests", dependencies: ["CofferScan"], swiftSettings: swiftSettings),
         .testTarget(name: "CofferLintTests", dependencies: ["CofferLint", "CofferCore"], swiftSettings: swiftSettings),
         .testTarget(name: "CofferPostureTests", dependencies: ["CofferPosture"], swiftSettings: swiftSettings),
+        .testTarget(name: "CofferClientTests", dependencies: ["CofferClient", "CofferCore"], swiftSettings: swiftSettings),
         .testTarget(
             name: "CofferStorageTests",
             dependencies: ["CofferStorage", "CofferStorageSQLite", "CofferCore"],

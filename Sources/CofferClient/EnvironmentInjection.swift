@@ -39,13 +39,10 @@ public struct EnvironmentInjection: Sendable {
 
     public var conflict: Conflict = .override
     public var allowAWSNames = false
-    /// Start from an empty environment rather than the inherited one.
-    public var pristine = false
 
-    public init(conflict: Conflict = .override, allowAWSNames: Bool = false, pristine: Bool = false) {
+    public init(conflict: Conflict = .override, allowAWSNames: Bool = false) {
         self.conflict = conflict
         self.allowAWSNames = allowAWSNames
-        self.pristine = pristine
     }
 
     /// `db-password`, `/app/prod/db.host`, `apiKey` as `DB_PASSWORD`, `DB_HOST`, `APIKEY`.
@@ -56,10 +53,10 @@ public struct EnvironmentInjection: Sendable {
         return String(name)
     }
 
-    /// The child's environment: `inherited` (unless pristine) with `entries` applied in order, later
+    /// The child's environment: `inherited` with `entries` applied in order, later
     /// entries replacing earlier ones; throws naming the variable when a rule refuses it.
     public func apply(_ entries: [Entry], to inherited: [String: String]) throws(AWSClientError) -> Outcome {
-        var environment = pristine ? [:] : inherited
+        var environment = inherited
         var warnings: [String] = []
         var setBy: [String: String] = [:]
         for entry in entries {
@@ -73,7 +70,7 @@ public struct EnvironmentInjection: Sendable {
             }
             if let earlier = setBy[name] {
                 warnings.append("\(name) from \(entry.source) replaces the one from \(earlier)")
-            } else if !pristine, inherited[name] != nil {
+            } else if inherited[name] != nil {
                 switch conflict {
                 case .refuse: throw .configuration("\(name) is already set in the environment and \(entry.source) would replace it (--no-override)")
                 case .preserve:

@@ -1,0 +1,90 @@
+"""`coffer run -- CMD`: secrets and parameters in a real child's environment, never on its command line."""
+import json
+import os
+import signal
+import subprocess
+import sys
+
+from conftest import aws_env
+
+CHILD = "import os, json, sys; print(json.dumps({k: v for k, v in os.environ.items() if k in sys.argv[1:]}))"
+
+
+def run(binary, coffer, tmp_path, *args, env_extra=None):
+    env = aws_env(tmp_path, coffer)
+    env.update(AWS_PROFILE="anomaly-detector-dev", AWS_ENDPOINT_URL=coffer.endpoint)
+    env.update(env_extra or {})
+    return subprocess.run([binary, "run", *args], capture_output=True, text=True, env=env, timeout=60)
+
+
+def seed(coffer):
+    sm, ssm = coffer.client(), coffer.client("ssm")
+    sm.create_secret(Name="clickhouse/dev", SecretString=json.dumps({"host": "ch.internal", "password": "pa55-w0rd", "port": 8443}))
+    sm.create_secret(Name="plain-token", SecretString="tok-123")
+    ssm.put_parameter(Name="/ELASMETRICS/STAGING/api/db-password", Value="from-ssm", Type="SecureString")
+    ssm.put_parameter(Name="/ELASMETRICS/STAGING/api/log_level", Value="debug", Type="String")
+
+
+def test_secrets_and_parameters_reach_the_child(binary, coffer, tmp_path):
+    seed(coffer)
+    out = run(binary, coffer, tmp_path, "--secret", "clickhouse/dev", "--secret", "CH_*=clickhouse/dev", "--secret", "API_TOKEN=plain-token",
+              "--path", "/ELASMETRICS/STAGING", "--", sys.executable, "-c", CHILD,
+              "HOST", "PASSWORD", "PORT", "CH_PASSWORD", "API_TOKEN", "DB_PASSWORD", "LOG_LEVEL", "COFFER_RUN")
+    assert out.returncode == 0, out.stderr
+    seen = json.loads(out.stdout)
+    assert seen["HOST"] == "ch.internal" and seen["PASSWORD"] == "pa55-w0rd" and seen["PORT"] == "8443"
+    assert seen["CH_PASSWORD"] == "pa55-w0rd" and seen["API_TOKEN"] == "tok-123"
+    assert seen["DB_PASSWORD"] == "from-ssm" and seen["LOG_LEVEL"] == "debug"
+    assert "secret:clickhouse/dev" in seen["COFFER_RUN"]
+    assert "pa55-w0rd" not in out.stderr
+    # Each value was read through the audited API.
+    events = coffer.client("cloudtrail").lookup_events(LookupAttributes=[{"AttributeKey": "EventName", "AttributeValue": "GetSecretValue"}])["Events"]
+    assert len(events) == 3
+
+
+def test_exit_status_and_signals_are_the_commands(binary, coffer, tmp_path):
+    seed(coffer)
+    assert run(binary, coffer, tmp_path, "--secret", "API_TOKEN=plain-token", "--", sys.executable, "-c", "raise SystemExit(7)").returncode == 7
+    killed = run(binary, coffer, tmp_path, "--secret", "API_TOKEN=plain-token", "--", sys.executable, "-c",
+                 "import os, signal; os.kill(os.getpid(), signal.SIGTERM)")
+    assert killed.returncode == -signal.SIGTERM
+    # execve: the command has coffer run's own PID.
+    pid = run(binary, coffer, tmp_path, "--secret", "API_TOKEN=plain-token", "--", "sh", "-c", "echo $$ $PPID")
+    assert pid.returncode == 0 and len(pid.stdout.split()) == 2
+
+
+def test_conflicts_and_refusals_never_start_the_child(binary, coffer, tmp_path):
+    seed(coffer)
+    marker = tmp_path / "started"
+    touch = ["--", sys.executable, "-c", f"open({str(marker)!r}, 'w').write('x')"]
+
+    def refused(*args, env_extra=None, says):
+        out = run(binary, coffer, tmp_path, *args, *touch, env_extra=env_extra)
+        assert out.returncode == 2, out
+        assert says in out.stderr, out.stderr
+        assert not marker.exists()
+
+    refused("--secret", "missing/secret", says="missing/secret")
+    refused("--path", "/nothing/here", says="no parameters under /nothing/here")
+    refused("--secret", "plain-token", says="not a JSON object")
+    refused("--secret", "PATH=plain-token", says="PATH")
+    refused("--secret", "AWS_SECRET_ACCESS_KEY=plain-token", says="--allow-aws")
+    refused("--no-override", "--secret", "clickhouse/dev", env_extra={"HOST": "already"}, says="HOST is already set")
+    refused("--secret", "API_TOKEN=plain-token", env_extra={"COFFER_RUN": "outer"}, says="already inside coffer run")
+    # The default replaces an inherited variable, with a warning naming it and not its value.
+    out = run(binary, coffer, tmp_path, "--secret", "clickhouse/dev", "--", sys.executable, "-c", CHILD, "HOST", env_extra={"HOST": "already"})
+    assert json.loads(out.stdout)["HOST"] == "ch.internal"
+    assert "HOST was already set" in out.stderr and "ch.internal" not in out.stderr
+    kept = run(binary, coffer, tmp_path, "--preserve-env", "--secret", "clickhouse/dev", "--", sys.executable, "-c", CHILD, "HOST",
+               env_extra={"HOST": "already"})
+    assert json.loads(kept.stdout)["HOST"] == "already"
+
+
+def test_unreachable_endpoint_and_missing_credentials(binary, coffer, tmp_path):
+    env = {"PATH": os.environ["PATH"], "HOME": str(tmp_path), "AWS_ENDPOINT_URL": "http://127.0.0.1:9",
+           "AWS_ACCESS_KEY_ID": "AKIAEXAMPLEEXAMPLE12", "AWS_SECRET_ACCESS_KEY": "x" * 40}
+    out = subprocess.run([binary, "run", "--secret", "a", "--", "true"], capture_output=True, text=True, env=env, timeout=60)
+    assert out.returncode == 2 and "could not be reached" in out.stderr
+    bare = {"PATH": os.environ["PATH"], "HOME": str(tmp_path), "AWS_ENDPOINT_URL": coffer.endpoint}
+    out = subprocess.run([binary, "run", "--secret", "a", "--", "true"], capture_output=True, text=True, env=bare, timeout=60)
+    assert out.returncode == 2 and "no AWS credentials found" in out.stderr and "credentials" in out.stderr
