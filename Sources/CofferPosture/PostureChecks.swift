@@ -1,3 +1,4 @@
+import CofferCore
 import CofferLint
 import CofferScan
 public import Foundation
@@ -181,16 +182,5 @@ public enum PostureChecks {
             gaps.append("\(policy.reusePrevention ?? 0) previous passwords remembered (at least \(reuse))")
         }
         if !gaps.isEmpty { add(PostureCatalog.passwordPolicy, "account", "The password policy falls short: \(gaps.joined(separator: "; ")).", nil) }
-    }
-}
-
-/// Parameter and key names that say they hold a secret.
-enum SecretNames {
-    static let words = ["password", "passwd", "pwd", "secret", "token", "apikey", "api_key", "api-key", "private_key", "privatekey",
-                        "credential", "client_secret", "access_key", "auth_key", "signing_key", "connection_string", "dsn"]
-
-    static func looksSecret(_ name: String) -> Bool {
-        let lower = name.lowercased()
-        return words.contains { lower.contains($0) }
     }
 }

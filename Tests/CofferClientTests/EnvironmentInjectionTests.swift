@@ -32,3 +32,36 @@ import Testing
         #expect(throws: AWSClientError.self) { try EnvironmentInjection().apply([Entry(name: "9LIVES", value: "x", source: "s")], to: [:]) }
     }
 }
+
+@Suite struct DotEnvTests {
+    @Test func composeSyntax() throws {
+        let text = """
+            # comment
+            export A=plain value # trailing comment
+            B="line\\none \\"quoted\\""
+            C='literal $HOME \\n'
+            D=
+            E="spans
+            two lines"
+            F=a#b
+            """
+        let entries = try DotEnv.parse(text)
+        let values = Dictionary(uniqueKeysWithValues: entries.map { ($0.key, $0.value) })
+        #expect(values["A"] == "plain value")
+        #expect(values["B"] == "line\none \"quoted\"")
+        #expect(values["C"] == "literal $HOME \\n")
+        #expect(values["D"] == "")
+        #expect(values["E"] == "spans\ntwo lines")
+        #expect(values["F"] == "a#b")
+        let rendered = DotEnv.render(entries.map { ($0.key, $0.value) })
+        #expect(try DotEnv.parse(rendered).map(\.value) == entries.map(\.value))
+    }
+
+    @Test func malformedLinesNameTheirPlace() {
+        #expect(throws: AWSClientError.self) { try DotEnv.parse("A=1\nnot a pair\n", file: "x.env") }
+        #expect(throws: AWSClientError.self) { try DotEnv.parse("A=1\nA=2\n") }
+        #expect(throws: AWSClientError.self) { try DotEnv.parse("A=\"open\n") }
+        #expect(throws: AWSClientError.self) { try DotEnv.parse("1A=x\n") }
+        do { _ = try DotEnv.parse("A=1\nnot a pair\n", file: "x.env") } catch { #expect("\(error)".contains("x.env:2")) }
+    }
+}
