@@ -74,7 +74,7 @@ let package = Package(
         .target(
             name: "CofferServer",
             dependencies: [
-                "CofferCore", "CofferStorage", "CofferStorageSQLite", "CofferWire", "CofferServices", "CofferRotators", "CofferLint",
+                "CofferCore", "CofferStorage", "CofferStorageSQLite", "CofferWire", "CofferServices", "CofferRotators", "CofferLint", "CofferClient",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

@@ -12,7 +12,7 @@ public import Logging
 public final class CofferNode: Sendable {
     public static let version = "0.1.0"
 
-    private let server: HTTPServer
+    private let server: HTTPServer<RequestProcessor>
     private let sqlite: SQLiteStore?
     private let purge: Task<Void, Never>
     private let auditUpkeep: Task<Void, Never>

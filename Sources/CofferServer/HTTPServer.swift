@@ -7,15 +7,21 @@ import NIOPosix
 /// Coffer's HTTP/1.1 listener on SwiftNIO's pipeline directly: measured here, raw SwiftNIO served a
 /// fixed answer at about 2.5 times Hummingbird's rate, and Coffer needs no routing framework for
 /// one POST endpoint and a health check.
-final class HTTPServer: Sendable {
-    /// Secret values are at most 64 KiB (88 KiB in base64); anything far larger is not a request we serve.
-    static let maximumBodySize = 1 << 20
+/// What answers the requests a listener reads: Coffer's AWS request path, or the local agent.
+protocol HTTPResponder: Sendable {
+    func process(_ request: HTTPRequestData) async -> HTTPResponseData
+}
 
+/// Generic over the responder, so that the request path's calls stay direct (no existential) per request.
+/// Secret values are at most 64 KiB (88 KiB in base64); anything far larger is not a request we serve.
+let maximumRequestBodySize = 1 << 20
+
+final class HTTPServer<Responder: HTTPResponder>: Sendable {
     private let group: MultiThreadedEventLoopGroup
     private let channel: any Channel
     private let inFlight: InFlight
 
-    init(host: String, port: Int, processor: RequestProcessor, logger: Logger) async throws {
+    init(host: String, port: Int, processor: Responder, logger: Logger) async throws {
         group = MultiThreadedEventLoopGroup(numberOfThreads: System.coreCount)
         let inFlight = InFlight()
         self.inFlight = inFlight
@@ -51,19 +57,19 @@ final class HTTPServer: Sendable {
 }
 
 /// Collects one request, hands it to the processor off the event loop, writes the answer.
-final class HTTPHandler: ChannelInboundHandler, @unchecked Sendable {
+final class HTTPHandler<Responder: HTTPResponder>: ChannelInboundHandler, @unchecked Sendable {
     // Safe: NIO calls a handler only on its channel's event loop, and every mutable field below is
     // touched only there (the processing task hops back with `eventLoop.execute`).
     typealias InboundIn = HTTPServerRequestPart
     typealias OutboundOut = HTTPServerResponsePart
 
-    private let processor: RequestProcessor
+    private let processor: Responder
     private let inFlight: InFlight
     private var head: HTTPRequestHead?
     private var body: [UInt8] = []
     private var tooLarge = false
 
-    init(processor: RequestProcessor, inFlight: InFlight) {
+    init(processor: Responder, inFlight: InFlight) {
         self.processor = processor
         self.inFlight = inFlight
     }
@@ -75,7 +81,7 @@ final class HTTPHandler: ChannelInboundHandler, @unchecked Sendable {
             body.removeAll(keepingCapacity: true)
             tooLarge = false
         case .body(var buffer):
-            if body.count + buffer.readableBytes > HTTPServer.maximumBodySize {
+            if body.count + buffer.readableBytes > maximumRequestBodySize {
                 tooLarge = true
             } else if let bytes = buffer.readBytes(length: buffer.readableBytes) {
                 body.append(contentsOf: bytes)

@@ -38,7 +38,7 @@ struct JSONService: Sendable {
 }
 
 /// The request path: route, authenticate, decode, call the service, encode the answer or AWS's error.
-struct RequestProcessor: Sendable {
+struct RequestProcessor: HTTPResponder {
     let verifier: SigV4Verifier
     let clock: any WallClock
     let credentials: CredentialDirectory
