@@ -13,6 +13,7 @@ let package = Package(
         .executable(name: "coffer", targets: ["coffer"]),
         // Signed calls, the SDKs' credential and endpoint settings, typed Secrets Manager and Parameter Store calls.
         .library(name: "CofferClient", targets: ["CofferClient"]),
+        .library(name: "ConfigurationCoffer", targets: ["ConfigurationCoffer"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
@@ -22,6 +23,10 @@ let package = Package(
         // The built-in PostgreSQL rotations (and, later, the PostgreSQL backend).
         .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
+        // ConfigurationCoffer: Parameter Store and Secrets Manager as swift-configuration providers.
+        .package(url: "https://github.com/apple/swift-configuration", from: "1.4.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
     ],
     targets: [
         // Pure decisions: models, SigV4, envelope crypto, validation, version-stage moves, the error type.
@@ -56,6 +61,25 @@ let package = Package(
         // The credential scanner: keyword automaton, detectors, sources, reports.
         .target(name: "CofferScan", dependencies: ["CofferCore", "CofferClient", .product(name: "Crypto", package: "swift-crypto")],
                 swiftSettings: swiftSettings),
+        .target(
+            name: "ConfigurationCoffer",
+            dependencies: [
+                "CofferClient", .product(name: "Configuration", package: "swift-configuration"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            // As swift-configuration itself is built, so that providers' async requirements match.
+            swiftSettings: swiftSettings + [.enableUpcomingFeature("NonisolatedNonsendingByDefault")]
+        ),
+        // Seed 003's setup with swift-configuration and the providers above: a few lines.
+        .executableTarget(
+            name: "seed003-config",
+            dependencies: [
+                "CofferClient", "ConfigurationCoffer", .product(name: "Configuration", package: "swift-configuration"),
+                .product(name: "SystemPackage", package: "swift-system"),
+            ],
+            path: "Examples/Seed003Config",
+            swiftSettings: swiftSettings + [.enableUpcomingFeature("NonisolatedNonsendingByDefault")]
+        ),
         // `coffer policy lint` and ValidatePolicy: the IAM dataset, the checks, the evaluator's verdicts.
         .target(name: "CofferLint", dependencies: ["CofferCore", .product(name: "Crypto", package: "swift-crypto")], swiftSettings: swiftSettings),
         // `coffer posture`: an account read through the public APIs, and the checks on what was read.
@@ -97,7 +121,11 @@ let package = Package(
         .testTarget(name: "CofferScanTests", dependencies: ["CofferScan"], swiftSettings: swiftSettings),
         .testTarget(name: "CofferLintTests", dependencies: ["CofferLint", "CofferCore"], swiftSettings: swiftSettings),
         .testTarget(name: "CofferPostureTests", dependencies: ["CofferPosture"], swiftSettings: swiftSettings),
-        .testTarget(name: "CofferClientTests", dependencies: ["CofferClient", "CofferCore"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "CofferClientTests",
+            dependencies: ["CofferClient", "CofferCore", "ConfigurationCoffer", .product(name: "Configuration", package: "swift-configuration")],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "CofferStorageTests",
             dependencies: ["CofferStorage", "CofferStorageSQLite", "CofferCore"],
