@@ -123,7 +123,10 @@ let package = Package(
         .testTarget(name: "CofferPostureTests", dependencies: ["CofferPosture"], swiftSettings: swiftSettings),
         .testTarget(
             name: "CofferClientTests",
-            dependencies: ["CofferClient", "CofferCore", "ConfigurationCoffer", .product(name: "Configuration", package: "swift-configuration")],
+            dependencies: [
+                "CofferClient", "CofferCore", "ConfigurationCoffer", .product(name: "Configuration", package: "swift-configuration"),
+                .product(name: "ConfigurationTesting", package: "swift-configuration"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -123,6 +123,10 @@ final class PolledValues: Sendable {
             let v = items.compactMap(bool)
             guard v.count == items.count else { throw fail() }
             content = .boolArray(v)
+        case .byteChunkArray:
+            let v = items.compactMap { Data(base64Encoded: $0).map { [UInt8]($0) } }
+            guard v.count == items.count else { throw fail() }
+            content = .byteChunkArray(v)
         default: throw fail()
         }
         return ConfigValue(content, isSecret: entry.isSecret)

@@ -1,6 +1,7 @@
 import CofferClient
 import Configuration
 import ConfigurationCoffer
+import ConfigurationTesting
 import Foundation
 import Testing
 
@@ -54,5 +55,27 @@ import Testing
         #expect(seen == ["one", "two"])
         #expect(try provider.value(forKey: AbsoluteConfigKey(["user"]), type: .string).value?.content == .string("app"))
         #expect(try provider.value(forKey: AbsoluteConfigKey(["missing"]), type: .string).value == nil)
+    }
+}
+
+/// swift-configuration's own conformance checks, on a Parameter Store path holding its canned values.
+@Suite(.serialized) struct ProviderCompatibilityTests {
+    @Test func parameterStoreProviderPassesProviderCompatTest() async throws {
+        let server = try await LiveServerTests.Server()
+        defer { server.stop() }
+        let ssm = ParameterStoreClient(caller: try await server.settings.caller(for: .ssm))
+        let canned: [(String, String)] = [
+            ("string", "Hello"), ("other.string", "Other Hello"), ("int", "42"), ("other.int", "24"), ("double", "3.14"),
+            ("other.double", "2.72"), ("bool", "true"), ("other.bool", "false"), ("bytes", "bWFnaWM="), ("other.bytes", "bWFnaWMy"),
+            ("stringy.array", "Hello,World"), ("other.stringy.array", "Hello,Swift"), ("inty.array", "42,24"), ("other.inty.array", "16,32"),
+            ("doubly.array", "3.14,2.72"), ("other.doubly.array", "0.9,1.8"), ("booly.array", "true,false"),
+            ("other.booly.array", "false,true,true"), ("byteChunky.array", "bWFnaWM=,bWFnaWMy"),
+            ("other.byteChunky.array", "bWFnaWM=,bWFnaWMy,bWFnaWM="),
+        ]
+        for (key, value) in canned {
+            try await ssm.putParameter("/compat/" + key.replacingOccurrences(of: ".", with: "/"), value: value,
+                                       type: key.hasSuffix("array") ? "StringList" : "String", overwrite: false)
+        }
+        try await ProviderCompatTest(provider: try await ParameterStoreProvider(client: ssm, path: "/compat")).runTest()
     }
 }
