@@ -16,7 +16,8 @@ struct Run: AsyncParsableCommand {
         discussion: """
             --secret ID puts each field of a JSON secret in a variable named after it (db-password becomes DB_PASSWORD); \
             --secret 'DB_*=ID' prefixes them; --secret VAR=ID puts the whole value in VAR. --path /app/prod puts every parameter \
-            under the path (recursively) in a variable named after its last segment. Later sources replace earlier ones. A variable \
+            under the path (recursively) in a variable named after its last segment. --env-file FILE reads a .env file (Compose \
+            syntax). Files apply first, then secrets, then paths; a later source replaces an earlier one. A variable \
             already set is replaced with a warning (--preserve-env keeps it, --no-override refuses to start). PATH, LD_PRELOAD and \
             other names that change what runs are refused, as are AWS_ names unless --allow-aws. Exit status: the command's, or 2 \
             when something could not be fetched (the command is then not started).
@@ -24,6 +25,8 @@ struct Run: AsyncParsableCommand {
 
     @Option(name: .customLong("secret"), help: "ID, 'PREFIX_*=ID' or VAR=ID (repeatable).") var secrets: [String] = []
     @Option(name: .customLong("path"), help: "A Parameter Store path, read recursively and decrypted (repeatable).") var paths: [String] = []
+    @Option(name: .customLong("env-file"), help: "A .env file in Docker Compose's syntax (repeatable); secrets and paths replace its values.")
+    var envFiles: [String] = []
     @Flag(name: .customLong("no-override"), help: "Refuse to start if a fetched name is already set in the environment.") var noOverride = false
     @Flag(name: .customLong("preserve-env"), help: "Keep variables already set instead of replacing them.") var preserveEnv = false
     @Flag(help: "Start the command with only the fetched variables (and PATH, HOME, USER, LANG, TERM).") var pristine = false
@@ -34,7 +37,7 @@ struct Run: AsyncParsableCommand {
 
     func validate() throws {
         if command.isEmpty { throw ValidationError("give the command after --, e.g. coffer run --secret app/db -- ./server") }
-        if secrets.isEmpty, paths.isEmpty { throw ValidationError("give at least one --secret or --path") }
+        if secrets.isEmpty, paths.isEmpty, envFiles.isEmpty { throw ValidationError("give at least one --secret, --path or --env-file") }
         if noOverride, preserveEnv { throw ValidationError("--no-override and --preserve-env exclude each other") }
     }
 
@@ -49,7 +52,8 @@ struct Run: AsyncParsableCommand {
             let base = pristine ? inherited.filter { ["PATH", "HOME", "USER", "LANG", "TERM"].contains($0.key) } : inherited
             var outcome = try rules.apply(entries, to: base)
             for warning in outcome.warnings { FileHandle.standardError.write(Data("coffer run: \(warning)\n".utf8)) }
-            outcome.environment["COFFER_RUN"] = (secrets.map { "secret:" + Self.parse($0).id } + paths.map { "path:" + $0 }).joined(separator: ",")
+            outcome.environment["COFFER_RUN"] = (envFiles.map { "file:" + $0 } + secrets.map { "secret:" + Self.parse($0).id } + paths.map { "path:" + $0 })
+                .joined(separator: ",")
             try Self.exec(command, environment: outcome.environment)
         }
     }
@@ -65,6 +69,13 @@ struct Run: AsyncParsableCommand {
 
     func fetch() async throws -> [EnvironmentInjection.Entry] {
         var entries: [EnvironmentInjection.Entry] = []
+        // Files first, so that what the store holds wins over a local copy.
+        for file in envFiles {
+            guard let data = FileManager.default.contents(atPath: file) else { throw ValidationError("cannot read \(file)") }
+            for entry in try DotEnv.parse(String(decoding: data, as: UTF8.self), file: file) {
+                entries.append(.init(name: entry.key, value: entry.value, source: "\(file):\(entry.line)"))
+            }
+        }
         if !secrets.isEmpty {
             let client = SecretsManagerClient(caller: try await connection.caller(for: .secretsManager))
             for spec in secrets {

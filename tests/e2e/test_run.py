@@ -42,6 +42,21 @@ def test_secrets_and_parameters_reach_the_child(binary, coffer, tmp_path):
     assert len(events) == 3
 
 
+def test_env_files_apply_first_and_the_store_wins(binary, coffer, tmp_path):
+    seed(coffer)
+    env_file = tmp_path / ".env.local"
+    env_file.write_text('LOG_LEVEL=info\nFEATURE_FLAG="on"\n')
+    out = run(binary, coffer, tmp_path, "--env-file", str(env_file), "--path", "/ELASMETRICS/STAGING", "--", sys.executable, "-c", CHILD,
+              "LOG_LEVEL", "FEATURE_FLAG")
+    assert out.returncode == 0, out.stderr
+    assert json.loads(out.stdout) == {"LOG_LEVEL": "debug", "FEATURE_FLAG": "on"}
+    assert "LOG_LEVEL from parameter /ELASMETRICS/STAGING/api/log_level replaces the one from" in out.stderr
+    broken = tmp_path / "broken.env"
+    broken.write_text("A=1\nnope\n")
+    refused = run(binary, coffer, tmp_path, "--env-file", str(broken), "--", "true")
+    assert refused.returncode == 2 and "broken.env:2" in refused.stderr
+
+
 def test_exit_status_and_signals_are_the_commands(binary, coffer, tmp_path):
     seed(coffer)
     assert run(binary, coffer, tmp_path, "--secret", "API_TOKEN=plain-token", "--", sys.executable, "-c", "raise SystemExit(7)").returncode == 7
