@@ -27,6 +27,8 @@ public actor SecretCache {
         public var versionChecks = 0
         /// Refetches because the cached version stopped being AWSCURRENT.
         public var rotationsSeen = 0
+        /// Background refetches started in the last tenth of a value's TTL, so that readers never wait for one.
+        public var refreshesAhead = 0
     }
 
     struct Key: Hashable { let id: String; let stage: String?; let version: String? }
@@ -41,6 +43,7 @@ public actor SecretCache {
     let settings: Settings
     let now: @Sendable () -> Date
     var entries: [Key: Entry] = [:]
+    var refreshing: Set<Key> = []
     public private(set) var statistics = Statistics()
 
     public init(client: SecretsManagerClient, settings: Settings = Settings(), now: @escaping @Sendable () -> Date = Date.init) {
@@ -66,13 +69,22 @@ public actor SecretCache {
             entry.used = time
             entries[key] = entry
             statistics.hits += 1
+            if time.timeIntervalSince(entry.fetched) >= settings.ttlSeconds * 0.9, refreshing.insert(key).inserted {
+                statistics.refreshesAhead += 1
+                Task { await self.refreshAhead(key) }
+            }
             return entry.secret
         }
         return try await fetch(key)
     }
 
-    func fetch(_ key: Key) async throws(AWSClientError) -> FetchedSecret {
-        statistics.misses += 1
+    func refreshAhead(_ key: Key) async {
+        defer { refreshing.remove(key) }
+        _ = try? await fetch(key, counted: false)
+    }
+
+    func fetch(_ key: Key, counted: Bool = true) async throws(AWSClientError) -> FetchedSecret {
+        if counted { statistics.misses += 1 }
         let secret = try await client.getSecretValue(key.id, versionStage: key.version == nil ? key.stage : nil, versionID: key.version)
         guard settings.ttlSeconds > 0 else { return secret }
         let time = now()

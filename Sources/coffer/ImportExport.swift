@@ -23,13 +23,14 @@ enum Store {
 }
 
 /// `coffer import FILE --to ssm:/app/prod` or `--to secretsmanager:app/prod`: seed 004's `--from-env`
-/// setup. `.env` (Compose syntax), JSON objects of scalars; names that look secret become
+/// setup. `.env` (Compose syntax), JSON objects of scalars, YAML mappings (nested keys as nested
+/// parameter paths); names that look secret become
 /// SecureString parameters unless `--type` says otherwise. `--dry-run` lists what would change by
 /// name only. Re-running an import changes nothing (a secret's version token comes from the content).
 struct Import: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Import a .env or JSON file into Parameter Store or a secret.")
 
-    @Argument(help: "A .env file (or any other name: Compose syntax) or a .json object; - reads a .env from standard input.") var file: String
+    @Argument(help: "A .env file (Compose syntax), a .json object or a .yaml mapping; - reads a .env from standard input.") var file: String
     @Option(help: "ssm:/PATH or secretsmanager:NAME.") var to: String
     @Option(help: "For ssm: String, SecureString or auto (SecureString for names that look secret; default).") var type = "auto"
     @Flag(name: .customLong("dry-run"), help: "Say what would be created or changed (names only) and change nothing.") var dryRun = false
@@ -61,6 +62,10 @@ struct Import: AsyncParsableCommand {
                 default: throw ValidationError("\(file): \(member.key) is not a string, number or boolean")
                 }
             }
+        }
+        if file.hasSuffix(".yaml") || file.hasSuffix(".yml") {
+            // Nested mappings become nested parameter paths (mysql: {password: ...} → .../mysql/password).
+            return try SimpleYAML.leaves(text, file: file).map { ($0.path.joined(separator: "/"), $0.value) }
         }
         return try DotEnv.parse(text, file: file == "-" ? "stdin" : file).map { ($0.key, $0.value) }
     }

@@ -68,6 +68,18 @@ def test_json_into_a_secret_is_idempotent_and_readable_by_run(binary, coffer, tm
     assert json.loads(exported.stdout)["password"] == "rotated"
 
 
+def test_yaml_mappings_become_parameter_paths(binary, coffer, tmp_path):
+    source = tmp_path / "config.yaml"
+    source.write_text("mysql:\n  host: db.internal\n  password: \"pw\"\nlog_level: info\n")
+    out = coffer_cmd(binary, coffer, tmp_path, "import", str(source), "--to", "ssm:/ELASMETRICS/STAGING")
+    assert out.returncode == 0, out.stderr
+    ssm = coffer.client("ssm")
+    password = ssm.get_parameter(Name="/ELASMETRICS/STAGING/mysql/password", WithDecryption=True)["Parameter"]
+    assert password["Type"] == "SecureString" and password["Value"] == "pw"
+    assert ssm.get_parameter(Name="/ELASMETRICS/STAGING/mysql/host")["Parameter"]["Value"] == "db.internal"
+    assert ssm.get_parameter(Name="/ELASMETRICS/STAGING/log_level")["Parameter"]["Type"] == "String"
+
+
 def test_bad_files_name_the_line_and_change_nothing(binary, coffer, tmp_path):
     bad = tmp_path / "bad.env"
     bad.write_text("A=1\nthis line has no equals\n")
