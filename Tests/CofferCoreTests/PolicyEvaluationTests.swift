@@ -421,6 +421,21 @@ let grammarFailures: [(String, String)] = [
         #expect(PolicyVariables.substitute("plain", in: context) == "plain")
     }
 
+    /// Variables exist only in Version 2012-10-17; otherwise `${aws:username}` is literal text.
+    @Test(arguments: [nil, "2008-10-17", "2012-10-17"])
+    func variablesNeedTheCurrentVersion(_ version: String?) throws {
+        let versionMember = version.map { #""Version":"\#($0)","# } ?? ""
+        let text = #"{\#(versionMember)"Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"arn:aws:s3:::home/${aws:username}/*"},"#
+            + #"{"Effect":"Allow","Action":"s3:PutObject","Resource":"*","Condition":{"StringEquals":{"s3:prefix":"${aws:username}"}}}]}"#
+        let set = PolicySet(identity: [NamedPolicy(name: "p", document: try PolicyDocument.parse(text, kind: .identity))])
+        let keys = ["aws:username": ["alice"]]
+        let enabled = version == "2012-10-17"
+        #expect(decide(set, "s3:GetObject", "arn:aws:s3:::home/alice/notes", keys).isAllowed == enabled)
+        #expect(decide(set, "s3:GetObject", "arn:aws:s3:::home/${aws:username}/notes", keys).isAllowed == !enabled)
+        #expect(decide(set, "s3:PutObject", "*", keys.merging(["s3:prefix": ["alice"]]) { a, _ in a }).isAllowed == enabled)
+        #expect(decide(set, "s3:PutObject", "*", keys.merging(["s3:prefix": ["${aws:username}"]]) { a, _ in a }).isAllowed == !enabled)
+    }
+
     @Test func tableHasAtLeast150Cases() {
         let total = actionCases.count + resourceCases.count + stringCases.count + numericDateBoolCases.count + ipArnNullCases.count
             + setCases.count + grammarFailures.count

@@ -9,6 +9,8 @@ public struct ConditionClause: Sendable, Equatable {
     public var ifExists: Bool
     public var key: String
     public var values: [String]
+    /// False under a policy Version without variables: values are compared as written.
+    public var variablesEnabled = true
 
     public init(qualifier: SetQualifier = .none, base: String, ifExists: Bool = false, key: String, values: [String]) {
         self.qualifier = qualifier
@@ -90,7 +92,7 @@ public struct ConditionClause: Sendable, Equatable {
             let wantsPresent = values.contains { $0.lowercased() == "false" }
             return (wantsAbsent && present == nil) || (wantsPresent && present != nil)
         }
-        let policyValues = substitutesVariables ? values.compactMap { PolicyVariables.substitute($0, in: context) } : values
+        let policyValues = substitutesVariables && variablesEnabled ? values.compactMap { PolicyVariables.substitute($0, in: context) } : values
         guard let present else {
             if ifExists { return true }
             switch qualifier {

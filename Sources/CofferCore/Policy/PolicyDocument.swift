@@ -43,7 +43,13 @@ public struct PolicyDocument: Sendable, Equatable {
         if statements.isEmpty { throw malformed("Syntax errors in policy.") }
         var sids = Set<String>()
         for (index, statement) in statements.enumerated() {
-            let parsed = try PolicyStatement.parse(statement, index: index, kind: kind)
+            var parsed = try PolicyStatement.parse(statement, index: index, kind: kind)
+            // Policy variables exist only in 2012-10-17; under 2008-10-17, or with no Version at
+            // all, `${aws:username}` is literal text (IAM User Guide, Version element).
+            if document.version != "2012-10-17" {
+                parsed.variablesEnabled = false
+                for i in parsed.conditions.indices { parsed.conditions[i].variablesEnabled = false }
+            }
             if let sid = parsed.sid, !sid.isEmpty, !sids.insert(sid).inserted {
                 throw malformed("Statement IDs (SID) in a single policy must be unique.")
             }
@@ -72,6 +78,8 @@ public struct PolicyStatement: Sendable, Equatable {
     public var resources: Match?
     public var principals: PrincipalMatch?
     public var conditions: [ConditionClause]
+    /// False when the document's Version is not 2012-10-17: variables are then literal text.
+    public var variablesEnabled = true
 
     public init(sid: String? = nil, index: Int = 0, effect: PolicyEffect, actions: Match, resources: Match? = .any(of: ["*"]),
                 principals: PrincipalMatch? = nil, conditions: [ConditionClause] = []) {

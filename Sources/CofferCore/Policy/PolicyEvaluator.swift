@@ -151,7 +151,7 @@ public enum PolicyEvaluator {
         if let resources = statement.resources {
             let matches = { (patterns: [String]) in
                 patterns.contains { pattern in
-                    guard let expanded = PolicyVariables.substitute(pattern, in: context) else { return false }
+                    guard let expanded = statement.variablesEnabled ? PolicyVariables.substitute(pattern, in: context) : pattern else { return false }
                     return Glob.matchesARN(pattern: expanded, context.resource)
                 }
             }
