@@ -28,7 +28,8 @@ public enum DotEnv {
             }
             let key = line[..<equals].trimmingCharacters(in: .whitespaces)
             guard let first = key.first, first == "_" || first.isLetter, key.allSatisfy({ $0 == "_" || $0 == "." || $0 == "-" || $0.isLetter || $0.isNumber }) else {
-                throw .configuration("\(file):\(number): \(key.isEmpty ? "a line without a name" : "the name \(key) is not a valid variable name")")
+                // The text is not echoed: a malformed line may be a pasted secret.
+                throw .configuration("\(file):\(number): \(key.isEmpty ? "a line without a name" : "not a valid variable name (letters, digits, _ . -, not starting with a digit)")")
             }
             var rest = line[line.index(after: equals)...].drop { $0 == " " || $0 == "\t" }
             var value = ""

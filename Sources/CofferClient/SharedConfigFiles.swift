@@ -31,13 +31,6 @@ public struct SharedConfigFiles: Sendable {
         }
     }
 
-    public init(profiles: [String: [String: String]], services: [String: [String: [String: String]]] = [:]) {
-        self.profiles = profiles
-        self.services = services
-        credentialsPath = ""
-        configPath = ""
-    }
-
     struct Section {
         var flat: [String: String] = [:]
         var nested: [String: [String: String]] = [:]

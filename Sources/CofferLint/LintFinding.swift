@@ -78,8 +78,6 @@ public struct LintResult: Sendable {
     /// A rewritten policy that fixes the findings that have a mechanical fix, with what was changed.
     public let suggestion: (policy: String, changes: [String])?
 
-    public var worst: LintLevel? { findings.map(\.level).max() }
-
     public init(source: String, findings: [LintFinding], suggestion: (policy: String, changes: [String])?) {
         self.source = source
         self.findings = findings

@@ -79,7 +79,7 @@ public enum LintReports {
                     tags: ["security", "iam-policy"], securitySeverity: securitySeverity(f.level))
                 var location: JSONObject = [
                     "physicalLocation": .object([
-                        "artifactLocation": .object(["uri": .string(uri(result.source))]),
+                        "artifactLocation": .object(["uri": .string(SARIF.artifactURI(result.source))]),
                         "region": .object(region(f.locations.first)),
                     ]),
                 ]
@@ -124,13 +124,5 @@ public enum LintReports {
         case .warning: 4.0
         case .suggestion: 1.0
         }
-    }
-
-    static func uri(_ path: String) -> String {
-        var p = path
-        while p.hasPrefix("./") { p.removeFirst(2) }
-        return p.utf8.allSatisfy { $0 > 0x20 && $0 < 0x7F && $0 != UInt8(ascii: "%") } ? p : p.utf8.map { byte -> String in
-            byte > 0x20 && byte < 0x7F && byte != UInt8(ascii: "%") ? String(UnicodeScalar(byte)) : "%" + Hex.encode([byte]).uppercased()
-        }.joined()
     }
 }

@@ -68,15 +68,8 @@ public struct AccountReader: Sendable {
         }
     }
 
-    func json(_ service: String, _ target: String, _ body: JSONObject) async throws -> JSONObject {
-        let known: AWSService = switch service {
-        case "secretsmanager": .secretsManager
-        case "kms": .kms
-        case "ssm": .ssm
-        case "cloudtrail": .cloudTrail
-        default: .sts
-        }
-        do { return try await caller(known).call(known, target: target, body) } catch {
+    func json(_ service: AWSService, _ target: String, _ body: JSONObject) async throws -> JSONObject {
+        do { return try await caller(service).call(service, target: target, body) } catch {
             throw ReadFailure(description: Self.describe(error, String(target.split(separator: ".").last ?? "")))
         }
     }
@@ -100,7 +93,7 @@ public struct AccountReader: Sendable {
     }
 
     /// Every page of a JSON list that pages with `tokenIn`/`tokenOut`.
-    func jsonList(_ service: String, _ target: String, _ body: JSONObject, items: String, tokenIn: String = "NextToken",
+    func jsonList(_ service: AWSService, _ target: String, _ body: JSONObject, items: String, tokenIn: String = "NextToken",
                   tokenOut: String = "NextToken") async throws -> [JSONObject] {
         var out: [JSONObject] = [], token: String?
         repeat {
@@ -162,7 +155,7 @@ public struct AccountReader: Sendable {
     }
 
     func readSecrets(_ snapshot: inout AccountSnapshot) async throws {
-        let entries = try await jsonList("secretsmanager", "secretsmanager.ListSecrets", ["MaxResults": .number(100)], items: "SecretList")
+        let entries = try await jsonList(.secretsManager, "secretsmanager.ListSecrets", ["MaxResults": .number(100)], items: "SecretList")
         let reader = self
         snapshot.secrets += try await concurrently(entries) { entry in try await reader.secret(entry) }.compactMap { $0 }
     }
@@ -171,12 +164,9 @@ public struct AccountReader: Sendable {
         guard let name = entry["Name"]?.stringValue, let arn = entry["ARN"]?.stringValue else { return nil }
         var secret = AccountSnapshot.Secret(name: name, arn: arn)
         secret.rotationEnabled = entry["RotationEnabled"]?.boolValue ?? false
-        secret.rotationLambdaARN = entry["RotationLambdaARN"]?.stringValue
-        secret.automaticallyAfterDays = entry["RotationRules"]?.objectValue?["AutomaticallyAfterDays"]?.numberValue.map { Int($0) }
         secret.lastRotatedDate = Self.date(entry["LastRotatedDate"])
         secret.lastAccessedDate = Self.date(entry["LastAccessedDate"])
         secret.nextRotationDate = Self.date(entry["NextRotationDate"])
-        secret.lastChangedDate = Self.date(entry["LastChangedDate"])
         secret.createdDate = Self.date(entry["CreatedDate"])
         secret.deletedDate = Self.date(entry["DeletedDate"])
         if case .object(let stages)? = entry["SecretVersionsToStages"] {
@@ -188,7 +178,7 @@ public struct AccountReader: Sendable {
         for case .object(let tag) in entry["Tags"]?.arrayValue ?? [] {
             if let key = tag["Key"]?.stringValue { secret.tags[key] = tag["Value"]?.stringValue ?? "" }
         }
-        if let policy = try? await json("secretsmanager", "secretsmanager.GetResourcePolicy", ["SecretId": .string(arn)]) {
+        if let policy = try? await json(.secretsManager, "secretsmanager.GetResourcePolicy", ["SecretId": .string(arn)]) {
             secret.policy = policy["ResourcePolicy"]?.stringValue
         }
         return secret
@@ -280,29 +270,29 @@ public struct AccountReader: Sendable {
     }
 
     func readKeys(_ snapshot: inout AccountSnapshot) async throws {
-        let entries = try await jsonList("kms", "TrentService.ListKeys", ["Limit": .number(1000)], items: "Keys", tokenIn: "Marker", tokenOut: "NextMarker")
+        let entries = try await jsonList(.kms, "TrentService.ListKeys", ["Limit": .number(1000)], items: "Keys", tokenIn: "Marker", tokenOut: "NextMarker")
         let reader = self
         snapshot.keys += try await concurrently(entries) { entry in try await reader.key(entry) }.compactMap { $0 }
     }
 
     func key(_ entry: JSONObject) async throws -> AccountSnapshot.Key? {
         guard let id = entry["KeyId"]?.stringValue else { return nil }
-        let described = try await json("kms", "TrentService.DescribeKey", ["KeyId": .string(id)])
+        let described = try await json(.kms, "TrentService.DescribeKey", ["KeyId": .string(id)])
         guard let metadata = described["KeyMetadata"]?.objectValue else { return nil }
         var key = AccountSnapshot.Key(id: id, arn: metadata["Arn"]?.stringValue ?? id, state: metadata["KeyState"]?.stringValue ?? "Unknown",
                                       customerManaged: metadata["KeyManager"]?.stringValue != "AWS",
                                       symmetric: (metadata["KeySpec"]?.stringValue ?? "SYMMETRIC_DEFAULT") == "SYMMETRIC_DEFAULT")
         key.deletionDate = Self.date(metadata["DeletionDate"])
         if key.customerManaged, key.symmetric, key.state == "Enabled" {
-            key.rotationEnabled = try? await json("kms", "TrentService.GetKeyRotationStatus", ["KeyId": .string(id)])["KeyRotationEnabled"]?.boolValue
+            key.rotationEnabled = try? await json(.kms, "TrentService.GetKeyRotationStatus", ["KeyId": .string(id)])["KeyRotationEnabled"]?.boolValue
         }
-        key.policy = try? await json("kms", "TrentService.GetKeyPolicy", ["KeyId": .string(id), "PolicyName": .string("default")])["Policy"]?.stringValue
+        key.policy = try? await json(.kms, "TrentService.GetKeyPolicy", ["KeyId": .string(id), "PolicyName": .string("default")])["Policy"]?.stringValue
         return key
     }
 
     func readParameters(_ snapshot: inout AccountSnapshot) async throws {
         var plain: [Int] = []
-        for entry in try await jsonList("ssm", "AmazonSSM.DescribeParameters", ["MaxResults": .number(50)], items: "Parameters") {
+        for entry in try await jsonList(.ssm, "AmazonSSM.DescribeParameters", ["MaxResults": .number(50)], items: "Parameters") {
             guard let name = entry["Name"]?.stringValue else { continue }
             let type = entry["Type"]?.stringValue ?? "String"
             if type != "SecureString" { plain.append(snapshot.parameters.count) }
@@ -311,7 +301,7 @@ public struct AccountReader: Sendable {
         // Values of plain parameters, ten names a call, to judge whether they hold secrets.
         for start in stride(from: 0, to: plain.count, by: 10) {
             let batch = plain[start..<min(start + 10, plain.count)]
-            let answer = try await json("ssm", "AmazonSSM.GetParameters", ["Names": .array(batch.map { .string(snapshot.parameters[$0].name) })])
+            let answer = try await json(.ssm, "AmazonSSM.GetParameters", ["Names": .array(batch.map { .string(snapshot.parameters[$0].name) })])
             var values: [String: String] = [:]
             for case .object(let p) in answer["Parameters"]?.arrayValue ?? [] {
                 if let name = p["Name"]?.stringValue { values[name] = p["Value"]?.stringValue }
@@ -350,7 +340,7 @@ public struct AccountReader: Sendable {
             var body: JSONObject = ["LookupAttributes": .array([.object(["AttributeKey": .string(attribute), "AttributeValue": .string(value)])]),
                                     "StartTime": .number(start.timeIntervalSince1970), "MaxResults": .number(50)]
             if let token { body["NextToken"] = .string(token) }
-            let page = try await json("cloudtrail", "com.amazonaws.cloudtrail.v20131101.CloudTrail_20131101.LookupEvents", body)
+            let page = try await json(.cloudTrail, "com.amazonaws.cloudtrail.v20131101.CloudTrail_20131101.LookupEvents", body)
             for case .object(let event) in page["Events"]?.arrayValue ?? [] {
                 let record = event["CloudTrailEvent"]?.stringValue.flatMap { try? JSONParser.parse($0) }?.objectValue
                 out.append((event, record))

@@ -7,12 +7,9 @@ public struct AccountSnapshot: Sendable {
         public var name: String
         public var arn: String
         public var rotationEnabled = false
-        public var rotationLambdaARN: String?
-        public var automaticallyAfterDays: Int?
         public var lastRotatedDate: Date?
         public var lastAccessedDate: Date?
         public var nextRotationDate: Date?
-        public var lastChangedDate: Date?
         public var createdDate: Date?
         public var deletedDate: Date?
         public var tags: [String: String] = [:]
@@ -39,7 +36,6 @@ public struct AccountSnapshot: Sendable {
         public var attachedPolicies: [String] = []
         public var inlinePolicies: [(name: String, document: String)] = []
         public var trustPolicy: String?
-        public var tags: [String: String] = [:]
     }
 
     public struct ManagedPolicy: Sendable {

@@ -68,7 +68,7 @@ public enum Reports {
                 "level": .string("error"),
                 "message": .object(["text": .string(message)]),
                 "locations": .array([.object(["physicalLocation": .object([
-                    "artifactLocation": .object(["uri": .string(uri(f.path))]),
+                    "artifactLocation": .object(["uri": .string(SARIF.artifactURI(f.path))]),
                     "region": .object(region),
                 ])])]),
                 "partialFingerprints": .object(["cofferSecret/v1": .string(f.fingerprint)]),
@@ -80,13 +80,6 @@ public enum Reports {
         }
         let rules = ruleList.map { SARIF.rule(id: $0.id, title: $0.title, help: $0.help, level: "error", tags: ["security", "secret"]) }
         return SARIF.log(tool: "coffer scan", version: version, rules: rules, results: results)
-    }
-
-    /// Relative paths as URIs (percent-encoded where needed); GitHub resolves them from the repo root.
-    static func uri(_ path: String) -> String {
-        var p = path
-        while p.hasPrefix("./") { p.removeFirst(2) }
-        return p.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? p
     }
 }
 

@@ -93,16 +93,9 @@ struct SecretsManagerCaller {
     let caller: SignedCaller
 
     func call(_ operation: String, _ body: JSONObject) async throws -> JSONObject {
-        let answer = try await caller.json(service: "secretsmanager", target: "secretsmanager.\(operation)", JSONWriter.bytes(.object(body)))
-        let parsed = (try? JSONParser.parse(answer.body)) ?? .null
-        guard answer.status == 200, case .object(let object) = parsed else {
-            var code = "error", message = ""
-            if case .object(let error) = parsed {
-                if case .string(let c)? = error["__type"] { code = c }
-                if case .string(let m)? = error["message"] ?? error["Message"] { message = m }
-            }
+        do { return try await caller.call(.secretsManager, target: "secretsmanager.\(operation)", body) } catch {
+            guard case .service(let code, let message, _) = error else { throw ValidationError("\(operation) failed: \(error)") }
             throw ValidationError("\(operation) failed: \(code): \(message)")
         }
-        return object
     }
 }

@@ -1,3 +1,5 @@
+import Foundation
+
 /// SARIF 2.1.0 as GitHub code scanning takes it, shared by `coffer scan`, `coffer policy lint` and
 /// `coffer posture`: one run, a driver with its rules, and the results.
 public enum SARIF {
@@ -15,6 +17,13 @@ public enum SARIF {
             ])]),
         ])
         return JSONWriter.string(document) + "\n"
+    }
+
+    /// A relative path as a URI (percent-encoded where needed); GitHub resolves it from the repository root.
+    public static func artifactURI(_ path: String) -> String {
+        var p = path
+        while p.hasPrefix("./") { p.removeFirst(2) }
+        return p.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? p
     }
 
     /// A rule with the descriptions and help GitHub shows; `securitySeverity` is GitHub's 0-10 score.

@@ -18,7 +18,6 @@ struct StatementFacts {
 
     var actionElement: [JSONPathElement] { path + [.key(notAction ? "NotAction" : "Action")] }
     var resourceElement: [JSONPathElement] { path + [.key(notResource ? "NotResource" : "Resource")] }
-    var isUnconditionalAllow: Bool { effect == .allow && conditions.isEmpty }
 }
 
 /// One key of a condition block under one operator.
