@@ -50,6 +50,10 @@ struct AuditRecorder: Sendable {
             return AuditIdentity(kind: .assumedRole, principalID: principalID, arn: arn, accountID: account, accessKeyID: context.accessKeyID,
                                  userName: nil, session: session)
         }
+        if arn.contains(":federated-user/") {
+            return AuditIdentity(kind: .federatedUser, principalID: entry?.userID ?? "", arn: arn, accountID: account,
+                                 accessKeyID: context.accessKeyID, userName: nil)
+        }
         return AuditIdentity(kind: .iamUser, principalID: entry?.userID ?? "", arn: arn, accountID: account,
                              accessKeyID: context.accessKeyID, userName: lastName)
     }

@@ -62,11 +62,12 @@ public final class CofferNode: Sendable {
         let trail = AuditTrail(store: store, root: root)
         self.trail = trail
         let recorder = AuditRecorder(redaction: AuditTrail.redaction(root), store: store, random: random, alerts: alerts)
-        let credentials = CredentialDirectory(store: store, root: configuration.dev ? nil : root)
+        let credentials = CredentialDirectory(store: store, root: root)
         let kms = KMSService(store: store, root: root, clock: clock, random: random)
         let iam = IAMService(store: store, root: root, clock: clock, random: random) { [credentials] keyID in credentials.forget(keyID) }
         let access = AccessControl(iam: iam)
-        let sts = STSService(iam: iam, access: access, store: store, root: root, clock: clock, random: random)
+        let sts = STSService(iam: iam, access: access, store: store, root: root, clock: clock, random: random,
+                              devAccount: configuration.dev ? accountID : nil)
         let keyring = KMSKeyring(kms: kms, root: root)
         let service = SecretsManagerService(store: store, keyring: keyring, clock: clock, random: random)
         let boundPort = Mutex<Int?>(nil)

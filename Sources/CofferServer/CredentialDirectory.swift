@@ -22,13 +22,13 @@ final class CredentialDirectory: SigningSecretLookup {
     }
 
     private let store: any CofferStore
-    private let root: RootKey?
+    private let root: RootKey
     private let cache = Mutex<[String: Entry]>([:])
     /// When each key's last use was last written, and where it was used, so most requests write nothing.
     private let noted = Mutex<[String: (date: Date, place: String)]>([:])
     static let lastUsedGranularity: Double = 600
 
-    init(store: any CofferStore, root: RootKey?) {
+    init(store: any CofferStore, root: RootKey) {
         self.store = store
         self.root = root
     }
@@ -40,7 +40,7 @@ final class CredentialDirectory: SigningSecretLookup {
 
     func entry(for accessKeyID: String) async throws -> Entry? {
         if let cached = cache.withLock({ $0[accessKeyID] }) { return cached }
-        if accessKeyID.hasPrefix("ASIA"), let root {
+        if accessKeyID.hasPrefix("ASIA") {
             guard let found = try await STSService.session(accessKeyID: accessKeyID, store: store, root: root) else { return nil }
             let session = found.session
             let entry = Entry(secret: found.secret, account: session.account, principalARN: session.principalARN,
@@ -49,7 +49,7 @@ final class CredentialDirectory: SigningSecretLookup {
             cache.withLock { $0[accessKeyID] = entry }
             return entry
         }
-        guard let root, let stored = try await store.accessKey(id: accessKeyID), stored.status == "Active" else { return nil }
+        guard let stored = try await store.accessKey(id: accessKeyID), stored.status == "Active" else { return nil }
         let secret = try root.open(stored.sealedSecret, purpose: "access-keys", context: Self.sealContext(accessKeyID))
         var entry = Entry(secret: Redacted(String(decoding: secret, as: UTF8.self)), account: stored.account, principalARN: stored.principalARN)
         entry.userID = try await store.record(IAMUser.self, arn: stored.principalARN)?.userID

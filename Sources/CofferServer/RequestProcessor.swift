@@ -189,7 +189,7 @@ struct RequestProcessor: HTTPResponder {
         do {
             return try await verifyCaller(signed, service: service, sourceIP: sourceIP)
         } catch let failure as CofferError {
-            guard devAccount == nil, let claimed = SigV4Verifier.claimedKey(signed),
+            guard let claimed = SigV4Verifier.claimedKey(signed),
                 let entry = try? await credentials.entry(for: claimed.accessKeyID)
             else { throw failure }
             let context = CallerContext(scope: ResourceScope(account: entry.account, region: claimed.region), principalARN: entry.principalARN,
@@ -209,10 +209,7 @@ struct RequestProcessor: HTTPResponder {
         let account: String
         let principal: String
         var found: CredentialDirectory.Entry?
-        if let devAccount {
-            account = devAccount
-            principal = "arn:aws:iam::\(devAccount):root"
-        } else if let entry = try await credentials.entry(for: verified.accessKeyID) {
+        if let entry = try await credentials.entry(for: verified.accessKeyID) {
             if let digest = entry.tokenDigest {
                 guard let token = verified.sessionToken,
                     constantTimeEquals(Array(STSService.tokenDigest(token).utf8), Array(digest.utf8))
@@ -225,6 +222,10 @@ struct RequestProcessor: HTTPResponder {
             principal = entry.principalARN
             found = entry
             await credentials.noteUse(verified.accessKeyID, service: service, region: verified.scope.region, at: now)
+        } else if let devAccount {
+            // --dev: a key Coffer did not issue is the dummy caller, the account's root.
+            account = devAccount
+            principal = "arn:aws:iam::\(devAccount):root"
         } else {
             throw CofferError(.unrecognizedClient, "The security token included in the request is invalid.")
         }

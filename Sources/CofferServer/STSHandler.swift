@@ -33,7 +33,7 @@ struct STSHandler: QueryServiceHandler {
             input.externalID = try request.string("ExternalId", min: 2, max: 1224)
             input.policy = try request.string("Policy", min: 1, max: 2048)
             input.policyARNs = request.structures("PolicyArns").compactMap { $0["arn"] }
-            input.tags = request.structures("Tags").compactMap { fields in fields["Key"].map { Tag(key: $0, value: fields["Value"] ?? "") } }
+            input.tags = Self.tags(request)
             input.transitiveTagKeys = request.list("TransitiveTagKeys")
             input.sourceIdentity = try request.string("SourceIdentity", min: 2, max: 64)
             let issued = try await service.assumeRole(input, caller: context)
@@ -42,6 +42,16 @@ struct STSHandler: QueryServiceHandler {
                                                               .text("Arn", issued.session.principalARN)])]
             if let size = issued.packedPolicySize { result.append(.text("PackedPolicySize", String(size))) }
             if let source = issued.session.sourceIdentity { result.append(.text("SourceIdentity", source)) }
+            return result
+        case "GetFederationToken":
+            let issued = try await service.getFederationToken(
+                name: try request.requiredString("Name", min: 2, max: 32), policies: try request.string("Policy", min: 1, max: 2048),
+                policyARNs: request.structures("PolicyArns").compactMap { $0["arn"] }, tags: Self.tags(request),
+                durationSeconds: try request.integer("DurationSeconds", min: 900, max: 129_600), caller: context)
+            var result = [credentialsNode(issued),
+                          XMLNode.element("FederatedUser", [.text("FederatedUserId", issued.session.principalID),
+                                                            .text("Arn", issued.session.principalARN)])]
+            if let size = issued.packedPolicySize { result.append(.text("PackedPolicySize", String(size))) }
             return result
         case "GetSessionToken":
             if request.parameters["SerialNumber"] != nil || request.parameters["TokenCode"] != nil {
@@ -58,6 +68,10 @@ struct STSHandler: QueryServiceHandler {
 }
 
 extension STSHandler {
+    static func tags(_ request: QueryRequest) -> [Tag] {
+        request.structures("Tags").compactMap { fields in fields["Key"].map { Tag(key: $0, value: fields["Value"] ?? "") } }
+    }
+
     func credentialsNode(_ issued: STSService.Issued) -> XMLNode {
         .element("Credentials", [.text("AccessKeyId", issued.accessKeyID), .text("SecretAccessKey", issued.secret.value),
                                  .text("SessionToken", issued.token.value), .text("Expiration", IAMHandler.date(issued.session.expiration))])

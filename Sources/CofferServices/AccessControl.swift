@@ -59,15 +59,26 @@ public struct AccessControl: Sendable {
             context["aws:userid"] = [caller.scope.account]
         } else if caller.principalARN.contains(":assumed-role/") {
             guard let session = try await iam.store.record(STSSession.self, arn: STSSession.arn(accessKeyID: caller.accessKeyID)),
-                let roleARN = session.roleARN, let role = try await iam.role(arn: roleARN)
+                let roleARN = session.roleARN
             else { throw CofferError(.unrecognizedClient, "The security token included in the request is invalid.") }
-            principal = PrincipalIdentity(kind: .assumedRole, arn: caller.principalARN, account: caller.scope.account, roleARN: role.arn)
-            policies = try await iam.policySet(for: role, session: session)
+            principal = PrincipalIdentity(kind: .assumedRole, arn: caller.principalARN, account: caller.scope.account, roleARN: roleARN)
+            // A role deleted since (or, in --dev, never created) grants nothing.
+            let role = try await iam.role(arn: roleARN)
+            if let role { policies = try await iam.policySet(for: role, session: session) }
             context["aws:userid"] = [session.principalID]
             context["aws:TokenIssueTime"] = [SigV4Timestamp.iso8601(session.issued)]
-            for tag in role.tags { context["aws:PrincipalTag/\(tag.key)"] = [tag.value] }
+            for tag in role?.tags ?? [] { context["aws:PrincipalTag/\(tag.key)"] = [tag.value] }
             for tag in session.sessionTags { context["aws:PrincipalTag/\(tag.key)"] = [tag.value] }
             if let source = session.sourceIdentity { context["aws:SourceIdentity"] = [source] }
+        } else if caller.principalARN.contains(":federated-user/") {
+            guard let session = try await iam.store.record(STSSession.self, arn: STSSession.arn(accessKeyID: caller.accessKeyID)),
+                let from = session.federatedFrom
+            else { throw CofferError(.unrecognizedClient, "The security token included in the request is invalid.") }
+            principal = PrincipalIdentity(kind: .federatedUser, arn: caller.principalARN, account: caller.scope.account)
+            policies = try await federatedPolicies(from: from, session: session)
+            context["aws:userid"] = [session.principalID]
+            context["aws:TokenIssueTime"] = [SigV4Timestamp.iso8601(session.issued)]
+            for tag in session.sessionTags { context["aws:PrincipalTag/\(tag.key)"] = [tag.value] }
         } else if let user = try await iam.user(arn: caller.principalARN) {
             principal = PrincipalIdentity(kind: .user, arn: user.arn, account: caller.scope.account)
             policies = try await iam.policySet(for: user, account: caller.scope.account)
@@ -90,6 +101,24 @@ public struct AccessControl: Sendable {
         return result
     }
 
+    /// A federated user's permissions: those of the user (or root) that asked for the token, narrowed
+    /// by the session policies given then; with none given, the session may do nothing.
+    private func federatedPolicies(from: String, session: STSSession) async throws -> PolicySet {
+        var set: PolicySet
+        if from.hasSuffix(":root") {
+            let everything = #"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}"#
+            set = PolicySet(identity: [NamedPolicy(name: "account root", document: try PolicyDocument.parse(everything, kind: .identity))])
+        } else if let user = try await iam.user(arn: from) {
+            set = try await iam.policySet(for: user, account: session.account)
+        } else {
+            return PolicySet()
+        }
+        set.session = try session.sessionPolicies.enumerated().map { index, text in
+            NamedPolicy(name: "session policy \(index + 1)", document: try PolicyDocument.parse(text, kind: .identity))
+        }
+        return set
+    }
+
     /// Whether the account root is allowed without looking at the request's context: always without a
     /// resource policy, and by a remembered decision under a resource policy that has no conditions.
     public func rootAllowed(_ caller: CallerContext, action: String, resource: String, resourcePolicy: String?,
@@ -110,10 +139,11 @@ public struct AccessControl: Sendable {
     public func authorizeKeyUse(_ caller: CallerContext, key: KMSKey, action: String, viaService service: String) async throws {
         if caller.isRoot, key.keyManager == "AWS" { return }
         // An AWS-managed key's policy lets every principal of the account use it through its service;
-        // with nothing that could take that away, the answer is known.
+        // with nothing that could take that away, the answer is known. A session policy does not: it
+        // narrows what the session may ask the service, not the service's use of its own key.
         if key.keyManager == "AWS", !caller.isRoot {
             let who = try await self.caller(caller)
-            if who.policies.boundary == nil, who.policies.session == nil, !who.mayDeny(action) { return }
+            if who.policies.boundary == nil, !who.mayDeny(action) { return }
         }
         let keys: [String: [String]] = [
             "kms:ViaService": ["\(service).\(caller.scope.region).amazonaws.com"], "kms:CallerAccount": [caller.scope.account],

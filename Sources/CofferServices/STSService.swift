@@ -1,5 +1,6 @@
 public import CofferCore
 public import CofferStorage
+import Crypto
 import Foundation
 
 /// Temporary credentials: AssumeRole (the role's trust policy decides) and GetSessionToken.
@@ -10,8 +11,13 @@ public struct STSService: Sendable {
     let root: RootKey
     let clock: any WallClock
     let random: any RandomSource
+    /// `--dev`'s account: its root is the dummy caller that emulator users' tests sign as, and may
+    /// assume any role without the trust policy being asked (AWS forbids the root to assume roles).
+    let devAccount: String?
 
-    public init(iam: IAMService, access: AccessControl, store: any CofferStore, root: RootKey, clock: any WallClock, random: any RandomSource) {
+    public init(iam: IAMService, access: AccessControl, store: any CofferStore, root: RootKey, clock: any WallClock, random: any RandomSource,
+                devAccount: String? = nil) {
+        self.devAccount = devAccount
         self.iam = iam
         self.access = access
         self.store = store
@@ -53,8 +59,14 @@ public struct STSService: Sendable {
         guard input.sessionName.count >= 2 else {
             throw CofferError.constraint(input.sessionName, member: "roleSessionName", "Member must have length greater than or equal to 2")
         }
-        if caller.isRoot { throw CofferError(.accessDenied, "Roles may not be assumed by root accounts.") }
-        guard let role = try await iam.role(arn: input.roleARN) else {
+        let dummyCaller = isDummyCaller(caller)
+        if caller.isRoot, !dummyCaller { throw CofferError(.accessDenied, "Roles may not be assumed by root accounts.") }
+        let role: IAMRole
+        if let found = try await iam.role(arn: input.roleARN) {
+            role = found
+        } else if dummyCaller, let named = Self.namedRole(input.roleARN) {
+            role = named
+        } else {
             throw CofferError(.accessDenied, "User: \(caller.principalARN) is not authorized to perform: sts:AssumeRole on resource: \(input.roleARN)")
         }
         let duration = input.durationSeconds ?? 3600
@@ -70,7 +82,7 @@ public struct STSService: Sendable {
             guard let document = try await iam.policy(arn, account: caller.scope.account).defaultDocument else { continue }
             sessionPolicies.append(document)
         }
-        let packed = sessionPolicies.reduce(0) { $0 + $1.unicodeScalars.filter { !$0.properties.isWhitespace }.count }
+        let packed = Self.packedSize(sessionPolicies)
         if packed > 2048 {
             throw CofferError(.packedPolicyTooLarge, "Packed policy consumes \(packed * 100 / 2048)% of allotted space, please use smaller policy for your request.")
         }
@@ -79,14 +91,34 @@ public struct STSService: Sendable {
         if let externalID = input.externalID { keys["sts:ExternalId"] = [externalID] }
         if let source = input.sourceIdentity { keys["sts:SourceIdentity"] = [source] }
         if !input.transitiveTagKeys.isEmpty { keys["sts:TransitiveTagKeys"] = input.transitiveTagKeys }
-        try await access.authorize(caller, action: "sts:AssumeRole", resource: role.arn, keys: keys, resourcePolicy: role.assumeRolePolicy)
-        if !input.tags.isEmpty {
-            try await access.authorize(caller, action: "sts:TagSession", resource: role.arn, keys: keys, resourcePolicy: role.assumeRolePolicy)
+        if !dummyCaller {
+            try await access.authorize(caller, action: "sts:AssumeRole", resource: role.arn, keys: keys, resourcePolicy: role.assumeRolePolicy)
+            if !input.tags.isEmpty {
+                try await access.authorize(caller, action: "sts:TagSession", resource: role.arn, keys: keys, resourcePolicy: role.assumeRolePolicy)
+            }
         }
-        let sessionARN = "arn:aws:sts::\(caller.scope.account):assumed-role/\(role.roleName)/\(input.sessionName)"
-        return try await issue(account: caller.scope.account, principalARN: sessionARN, roleARN: role.arn,
+        // The session belongs to the role's account, which for a cross-account role is not the caller's.
+        let account = ARN(role.arn)?.account ?? caller.scope.account
+        let sessionARN = "arn:\(Partition.of(region: caller.scope.region)):sts::\(account):assumed-role/\(role.roleName)/\(input.sessionName)"
+        return try await issue(account: account, principalARN: sessionARN, roleARN: role.arn,
                                principalID: "\(role.roleID):\(input.sessionName)", policies: sessionPolicies, tags: input.tags,
                                sourceIdentity: input.sourceIdentity, duration: duration, packed: packed > 0 ? packed * 100 / 2048 : nil)
+    }
+
+    func isDummyCaller(_ caller: CallerContext) -> Bool { caller.isRoot && devAccount == caller.scope.account }
+
+    /// In `--dev`, a role the dummy caller names that does not exist: a session of it has the
+    /// permissions of a role with no policies (none), but its identity is what the caller asked for.
+    static func namedRole(_ arn: String) -> IAMRole? {
+        guard let parsed = ARN(arn), parsed.service == "iam", AccountID.isValid(parsed.account), parsed.resource.hasPrefix("role/") else { return nil }
+        let full = parsed.resource.dropFirst("role/".count)
+        let name = full.split(separator: "/").last.map(String.init) ?? ""
+        guard !name.isEmpty, (try? IAMRules.validateName(name, member: "roleName", maximum: 64)) != nil else { return nil }
+        let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567")
+        let digest = Array(SHA256.hash(data: Array(arn.utf8)))
+        let id = "AROA" + String(digest.prefix(17).map { alphabet[Int($0) % alphabet.count] })
+        let path = "/" + full.dropLast(name.count)
+        return IAMRole(arn: arn, roleName: name, roleID: id, path: String(path), createDate: Date(timeIntervalSince1970: 0), assumeRolePolicy: "{}")
     }
 
     /// Credentials of `roleARN` for work Coffer does as a service (a rotation command runs with
@@ -101,11 +133,56 @@ public struct STSService: Sendable {
                                policies: [], tags: [], sourceIdentity: nil, duration: durationSeconds, packed: nil)
     }
 
-    public func getSessionToken(durationSeconds: Int?, caller: CallerContext) async throws -> Issued {
-        let duration = durationSeconds ?? (caller.isRoot ? 3600 : 43_200)
-        guard duration >= 900, duration <= (caller.isRoot ? 3600 : 129_600) else {
-            throw CofferError.validation("1 validation error detected: Value '\(duration)' at 'durationSeconds' failed to satisfy constraint: Member must have value \(duration < 900 ? "greater than or equal to 900" : "less than or equal to 129600")")
+    /// GetFederationToken: a federated user's credentials with the caller's permissions narrowed by
+    /// the session policies (none given, none granted), for a proxy that hands out access.
+    public func getFederationToken(name: String, policies inline: String?, policyARNs: [String], tags: [Tag], durationSeconds: Int?,
+                                   caller: CallerContext) async throws -> Issued {
+        try IAMRules.validateName(name, member: "name", maximum: 32)
+        guard name.count >= 2 else { throw CofferError.constraint(name, member: "name", "Member must have length greater than or equal to 2") }
+        if caller.principalARN.contains(":assumed-role/") || caller.principalARN.contains(":federated-user/") {
+            throw CofferError(.accessDenied, "Cannot call GetFederationToken with session credentials")
         }
+        let duration = try Self.tokenDuration(durationSeconds, caller: caller)
+        var sessionPolicies: [String] = []
+        if let inline {
+            _ = try PolicyDocument.parse(inline, kind: .identity)
+            sessionPolicies.append(inline)
+        }
+        for arn in policyARNs {
+            guard let document = try await iam.policy(arn, account: caller.scope.account).defaultDocument else { continue }
+            sessionPolicies.append(document)
+        }
+        let packed = Self.packedSize(sessionPolicies)
+        if packed > 2048 {
+            throw CofferError(.packedPolicyTooLarge, "Packed policy consumes \(packed * 100 / 2048)% of allotted space, please use smaller policy for your request.")
+        }
+        let arn = "arn:\(Partition.of(region: caller.scope.region)):sts::\(caller.scope.account):federated-user/\(name)"
+        if !isDummyCaller(caller) {
+            try await access.authorize(caller, action: "sts:GetFederationToken", resource: arn, keys: AccessControl.requestTagKeys(tags))
+        }
+        return try await issue(account: caller.scope.account, principalARN: arn, roleARN: nil, principalID: "\(caller.scope.account):\(name)",
+                               policies: sessionPolicies, tags: tags, sourceIdentity: nil, duration: duration,
+                               packed: packed > 0 ? packed * 100 / 2048 : nil, federatedFrom: caller.principalARN)
+    }
+
+    /// GetSessionToken's and GetFederationToken's duration: 900 s to 36 h, 12 h by default; the
+    /// root's sessions are cut to one hour rather than refused, as AWS does.
+    static func tokenDuration(_ asked: Int?, caller: CallerContext) throws -> Int {
+        let duration = asked ?? 43_200
+        guard duration >= 900, duration <= 129_600 else {
+            throw CofferError.constraint(String(duration), member: "durationSeconds",
+                                         duration < 900 ? "Member must have value greater than or equal to 900" : "Member must have value less than or equal to 129600")
+        }
+        return caller.isRoot ? min(duration, 3600) : duration
+    }
+
+    /// How much of the 2,048 characters AWS packs session policies into they take (whitespace is free).
+    static func packedSize(_ policies: [String]) -> Int {
+        policies.reduce(0) { $0 + $1.unicodeScalars.filter { !$0.properties.isWhitespace }.count }
+    }
+
+    public func getSessionToken(durationSeconds: Int?, caller: CallerContext) async throws -> Issued {
+        let duration = try Self.tokenDuration(durationSeconds, caller: caller)
         if caller.principalARN.contains(":assumed-role/") {
             throw CofferError(.accessDenied, "Cannot call GetSessionToken with session credentials")
         }
@@ -115,16 +192,17 @@ public struct STSService: Sendable {
     }
 
     private func issue(account: String, principalARN: String, roleARN: String?, principalID: String, policies: [String], tags: [Tag],
-                       sourceIdentity: String?, duration: Int, packed: Int?) async throws -> Issued {
+                       sourceIdentity: String?, duration: Int, packed: Int?, federatedFrom: String? = nil) async throws -> Issued {
         let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567")
         let secretAlphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/")
         let keyID = "ASIA" + String((0..<16).map { _ in alphabet[random.uniform(alphabet.count)] })
         let secret = String((0..<40).map { _ in secretAlphabet[random.uniform(secretAlphabet.count)] })
         let token = "IQoJb3JpZ2luX2VjE" + Data(random.bytes(96)).base64EncodedString()
         let now = clock.now()
-        let session = STSSession(accessKeyID: keyID, account: account, principalARN: principalARN, roleARN: roleARN,
+        var session = STSSession(accessKeyID: keyID, account: account, principalARN: principalARN, roleARN: roleARN,
                                  principalID: principalID, sessionPolicies: policies, sessionTags: tags, sourceIdentity: sourceIdentity,
                                  issued: now, expiration: now.addingTimeInterval(Double(duration)), tokenDigest: Self.tokenDigest(token))
+        session.federatedFrom = federatedFrom
         let sealed = try root.seal(Array(secret.utf8), purpose: Self.secretPurpose, context: session.arn)
         try await store.write(RecordWrite(.create, scope: ResourceScope(account: account, region: "global"), record: session,
                                           newValues: [("secret", sealed)]))

@@ -124,6 +124,25 @@ public enum ErrorTable {
         return common[code] ?? Row("InternalFailure", 500)
     }
 
+    /// The member a JSON error body names its text with, as each service's model spells it: KMS
+    /// and Access Analyzer write `message`, and so do the Parameter Store errors listed here (from
+    /// the botocore model); every other error is `Message`. The SDKs read either, raw readers do not.
+    public static func messageMember(code: String, service: String?) -> String {
+        switch service {
+        case "kms", "access-analyzer": "message"
+        case "ssm" where lowerCaseSSMErrors.contains(code): "message"
+        default: "Message"
+        }
+    }
+
+    static let lowerCaseSSMErrors: Set<String> = [
+        "HierarchyLevelLimitExceededException", "HierarchyTypeMismatchException", "IncompatiblePolicyException",
+        "InvalidAllowedPatternException", "InvalidFilterOption", "InvalidKeyId", "InvalidPolicyAttributeException",
+        "InvalidPolicyTypeException", "ParameterAlreadyExists", "ParameterLimitExceeded", "ParameterMaxVersionLimitExceeded",
+        "ParameterNotFound", "ParameterPatternMismatchException", "ParameterVersionLabelLimitExceeded", "ParameterVersionNotFound",
+        "PoliciesLimitExceededException", "UnsupportedParameterType",
+    ]
+
     /// Whether `code` has a row of its own (for the test that covers every code).
     public static func hasRow(for code: CofferError.Code) -> Bool { common[code] != nil }
 }

@@ -176,12 +176,9 @@ public enum JSONResponse {
 
     /// The body of an error response.
     public static func errorBody(code: String, message: String, service: String? = nil) -> [UInt8] {
-        // Access Analyzer's model names the member `message`, and its ValidationException carries a reason.
-        if service == "access-analyzer" {
-            var body: JSONObject = ["__type": .string(code), "message": .string(message)]
-            if code == "ValidationException" { body["reason"] = .string("fieldValidationFailed") }
-            return JSONWriter.bytes(.object(body))
-        }
-        return JSONWriter.bytes(.object(["__type": .string(code), "Message": .string(message)]))
+        var body: JSONObject = ["__type": .string(code), ErrorTable.messageMember(code: code, service: service): .string(message)]
+        // Access Analyzer's ValidationException carries a reason.
+        if service == "access-analyzer", code == "ValidationException" { body["reason"] = .string("fieldValidationFailed") }
+        return JSONWriter.bytes(.object(body))
     }
 }

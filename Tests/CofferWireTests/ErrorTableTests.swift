@@ -42,4 +42,17 @@ import Testing
         #expect(throws: CofferError.self) { try JSONRequest(body: Array("{nope".utf8)) }
         #expect(try JSONRequest(body: []).body.isEmpty)
     }
+
+    @Test func errorBodiesNameTheMessageAsEachServicesModelDoes() throws {
+        func member(_ code: String, _ service: String) throws -> Set<String> {
+            guard case .object(let body) = try JSONParser.parse(JSONResponse.errorBody(code: code, message: "m", service: service)) else { return [] }
+            return Set(body.keys)
+        }
+        #expect(try member("NotFoundException", "kms") == ["__type", "message"])
+        #expect(try member("ParameterNotFound", "ssm") == ["__type", "message"])
+        #expect(try member("InvalidKeyId", "ssm") == ["__type", "message"])
+        #expect(try member("ValidationException", "ssm") == ["__type", "Message"])
+        #expect(try member("ResourceNotFoundException", "secretsmanager") == ["__type", "Message"])
+        #expect(try member("ValidationException", "access-analyzer") == ["__type", "message", "reason"])
+    }
 }

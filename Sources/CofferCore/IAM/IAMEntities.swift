@@ -203,6 +203,8 @@ public struct STSSession: Sendable, Codable, Equatable {
     public var expiration: Date
     /// A digest of the session token; the token itself is never stored.
     public var tokenDigest: String
+    /// For GetFederationToken: the user (or root) whose permissions the federated session narrows.
+    public var federatedFrom: String?
 
     public init(accessKeyID: String, account: String, principalARN: String, roleARN: String?, principalID: String,
                 sessionPolicies: [String], sessionTags: [Tag], sourceIdentity: String?, issued: Date, expiration: Date, tokenDigest: String) {

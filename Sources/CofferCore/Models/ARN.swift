@@ -6,8 +6,9 @@ public struct ARN: Sendable, Hashable, CustomStringConvertible {
     public var account: String
     public var resource: String
 
-    public init(partition: String = "aws", service: String, region: String, account: String, resource: String) {
-        self.partition = partition
+    /// The partition follows the region unless given (IAM's and STS's ARNs have no region of their own).
+    public init(partition: String? = nil, service: String, region: String, account: String, resource: String) {
+        self.partition = partition ?? Partition.of(region: region)
         self.service = service
         self.region = region
         self.account = account
@@ -23,6 +24,19 @@ public struct ARN: Sendable, Hashable, CustomStringConvertible {
     }
 
     public var description: String { "arn:\(partition):\(service):\(region):\(account):\(resource)" }
+}
+
+/// AWS's partitions: every ARN names one, and it follows from the region the call was made in.
+public enum Partition {
+    public static func of(region: String) -> String {
+        if region.hasPrefix("cn-") { return "aws-cn" }
+        if region.hasPrefix("us-gov-") { return "aws-us-gov" }
+        if region.hasPrefix("us-iso-") { return "aws-iso" }
+        if region.hasPrefix("us-isob-") { return "aws-iso-b" }
+        if region.hasPrefix("eu-isoe-") { return "aws-iso-e" }
+        if region.hasPrefix("us-isof-") { return "aws-iso-f" }
+        return "aws"
+    }
 }
 
 /// Where a request's data lives: AWS scopes Secrets Manager, SSM and KMS data by account and region.
