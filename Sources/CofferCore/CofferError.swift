@@ -29,6 +29,7 @@ public struct CofferError: Error, Sendable, Equatable, CustomStringConvertible {
             // IAM and STS.
             case noSuchEntity, entityAlreadyExists, deleteConflict, invalidInput, unmodifiableEntity
             case passwordPolicyViolation, packedPolicyTooLarge
+            case invalidIdentityToken, idpRejectedClaim, idpCommunication, expiredIdentityToken
             // CloudTrail.
             case trailNotFound, trailAlreadyExists, invalidTrailName
             case invalidLookupAttributes, invalidTimeRange, invalidMaxResults, invalidEventCategory
@@ -108,6 +109,11 @@ public struct CofferError: Error, Sendable, Equatable, CustomStringConvertible {
         public static let unmodifiableEntity = Code(backing: .unmodifiableEntity)
         public static let passwordPolicyViolation = Code(backing: .passwordPolicyViolation)
         public static let packedPolicyTooLarge = Code(backing: .packedPolicyTooLarge)
+        public static let invalidIdentityToken = Code(backing: .invalidIdentityToken)
+        public static let idpRejectedClaim = Code(backing: .idpRejectedClaim)
+        public static let idpCommunication = Code(backing: .idpCommunication)
+        /// AssumeRoleWithWebIdentity's expired ID token (not a request's expired session token).
+        public static let expiredIdentityToken = Code(backing: .expiredIdentityToken)
 
         /// Every code, so the error table's test can prove that each one has a row.
         public static var all: [Code] { Backing.allCases.map { Code(backing: $0) } }

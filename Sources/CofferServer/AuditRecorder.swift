@@ -39,6 +39,9 @@ struct AuditRecorder: Sendable {
         let account = context.scope.account
         let arn = context.principalARN
         let lastName: String? = arn.isEmpty ? nil : String(arn.last(after: UInt8(ascii: "/")))
+        if arn.isEmpty {
+            return AuditIdentity(kind: .webIdentityUser, principalID: "", arn: nil, accountID: nil, accessKeyID: nil, userName: nil)
+        }
         if context.isRoot {
             return AuditIdentity(kind: .root, principalID: account, arn: arn, accountID: account, accessKeyID: context.accessKeyID, userName: nil)
         }

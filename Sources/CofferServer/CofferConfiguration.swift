@@ -24,6 +24,9 @@ public struct CofferConfiguration: Sendable, Equatable {
     public var rotationLeaseSeconds: Double = 600
     /// Where the config file was read from, for reloading.
     public var configFile: String?
+    /// OpenID Connect issuers' signing keys by issuer URL: a JWKS file or URL. Issuers not named
+    /// here are asked through their discovery document.
+    public var webIdentityKeys: [String: String] = [:]
 
     public init() {}
 
@@ -55,6 +58,9 @@ public struct CofferConfiguration: Sendable, Equatable {
             if let v = section["leaseSeconds"] as? Double { rotationLeaseSeconds = v }
         }
         configFile = path
+        if let section = object["webIdentity"] as? [String: Any], let keys = section["keys"] as? [String: String] {
+            webIdentityKeys = keys
+        }
         if let section = object["alerts"] as? [String: Any] {
             if let v = section["webhooks"] as? [String] { alerts.webhooks = v }
             if let v = section["denialThreshold"] as? Int { alerts.denialThreshold = v }
@@ -101,6 +107,15 @@ public struct CofferConfiguration: Sendable, Equatable {
         if let v = environment["COFFER_AUDIT_RETENTION_DAYS"] {
             guard let days = Double(v) else { throw ConfigurationError("COFFER_AUDIT_RETENTION_DAYS must be a number") }
             auditRetentionDays = days
+        }
+        if let v = environment["COFFER_WEB_IDENTITY_KEYS"] {
+            // ISSUER=SOURCE pairs separated by commas; the issuer is a URL and so holds no comma.
+            for pair in v.split(separator: ",") {
+                guard let mark = pair.firstIndex(of: "="), mark != pair.startIndex else {
+                    throw ConfigurationError("COFFER_WEB_IDENTITY_KEYS holds ISSUER=JWKS pairs separated by commas")
+                }
+                webIdentityKeys[String(pair[..<mark])] = String(pair[pair.index(after: mark)...])
+            }
         }
         if let v = environment["COFFER_ALERT_WEBHOOKS"] { alerts.webhooks = v.split(separator: ",").map(String.init) }
         try validate()

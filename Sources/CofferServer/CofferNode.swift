@@ -103,7 +103,8 @@ public final class CofferNode: Sendable {
                     handler: CloudTrailHandler(service: CloudTrailService(store: store, clock: clock), access: access, trail: store)),
                 "AccessAnalyzer": JSONService(signingName: "access-analyzer", handler: AccessAnalyzerHandler(access: access)),
             ],
-            queryServices: ["sts": STSHandler(credentials: credentials, access: access, service: sts), "iam": IAMHandler(service: iam, access: access)],
+            queryServices: ["sts": STSHandler(credentials: credentials, access: access, service: sts,
+                                              webIdentityKeys: WebIdentityKeys(configured: configuration.webIdentityKeys)), "iam": IAMHandler(service: iam, access: access)],
             random: random, logger: logger, version: Self.version, recorder: recorder)
         server = try await HTTPServer(host: configuration.host, port: configuration.port, processor: processor, logger: logger)
         let listening = server.localPort

@@ -144,6 +144,7 @@ struct IAMHandler: QueryServiceHandler {
             return []
         default:
             if let result = try await handleRolesAndGroups(action, r, account: account) { return result }
+            if let result = try await handleFederation(action, r, account: account) { return result }
             if Self.pending.contains(action) { throw CofferError(.notImplemented, "Coffer does not implement iam:\(action) yet.") }
             throw CofferError(.unknownOperation, "Could not find operation \(action) for version 2010-05-08")
         }
@@ -162,8 +163,10 @@ struct IAMHandler: QueryServiceHandler {
         } else if let name = try r.string("UserName") {
             let path = try r.string("Path") ?? "/"
             resource = (try? await service.user(name, account: account))?.arn ?? "arn:aws:iam::\(account):user\(path)\(name)"
-        } else if let arn = try r.string("PolicyArn") {
+        } else if let arn = try r.string("PolicyArn") ?? r.string("OpenIDConnectProviderArn") {
             resource = arn
+        } else if action == "CreateOpenIDConnectProvider", let url = try r.string("Url") {
+            resource = "arn:aws:iam::\(account):oidc-provider/\(url.replacingOccurrences(of: "https://", with: ""))"
         } else if action == "CreatePolicy", let name = try r.string("PolicyName") {
             let path = try r.string("Path") ?? "/"
             resource = "arn:aws:iam::\(account):policy\(path)\(name)"
@@ -206,10 +209,7 @@ struct IAMHandler: QueryServiceHandler {
     /// IAM's tag list, checked against the model's limits before any entity is read.
     func tags(_ r: QueryRequest) throws -> [Tag] {
         let tags = r.structures("Tags").compactMap { fields in fields["Key"].map { Tag(key: $0, value: fields["Value"] ?? "") } }
-        if tags.count > 50 {
-            throw CofferError.constraint("\(tags.count) tags", member: "tags", "Member must have length less than or equal to 50")
-        }
-        try Tag.checkLengths(tags) { "tags.\($0 + 1).member" }
+        try IAMRules.validateTags(tags)
         return tags
     }
 

@@ -160,7 +160,9 @@ struct RequestProcessor: HTTPResponder {
                 if SigV4Verifier.claimedService(signed) == nil { throw CofferError(.missingAuthenticationToken, "Request is missing Authentication Token") }
                 throw CofferError(.unknownOperation, "Could not find operation \(action)")
             }
-            let caller = try await authenticate(signed, service: service, operation: action, sourceIP: sourceIP, requestID: requestID)
+            let caller = SigV4Verifier.claimedService(signed) == nil && STSHandler.unsignedActions.contains(action)
+                ? (context: tokenCaller(request, signed, sourceIP: sourceIP), entry: nil)
+                : try await authenticate(signed, service: service, operation: action, sourceIP: sourceIP, requestID: requestID)
             var draft = recorder.draft(service: service, operation: action, context: caller.context, entry: caller.entry, requestID: requestID)
             let result = try await audited(&draft, service: service) { draft in
                 guard request.action != nil else { throw CofferError(.invalidInput, "Missing Action") }
@@ -233,6 +235,14 @@ struct RequestProcessor: HTTPResponder {
                                     principalARN: principal, accessKeyID: verified.accessKeyID, sourceIP: sourceIP,
                                     userAgent: signed.header("user-agent"), requestTime: now)
         return (context, found)
+    }
+
+    /// The caller of an unsigned AssumeRoleWithWebIdentity: nobody yet, in the account of the role
+    /// it names; the token it carries is checked by the call itself.
+    private func tokenCaller(_ request: QueryRequest, _ signed: SigV4Request, sourceIP: String?) -> CallerContext {
+        let account = request.parameters["RoleArn"].flatMap { ARN($0)?.account }.flatMap { AccountID.isValid($0) ? $0 : nil }
+        return CallerContext(scope: ResourceScope(account: account ?? devAccount ?? "", region: "us-east-1"), principalARN: "", accessKeyID: "",
+                             sourceIP: sourceIP, userAgent: signed.header("user-agent"), requestTime: clock.now())
     }
 
     /// Any error as a CofferError; unexpected ones are logged by type and become InternalFailure.

@@ -7,6 +7,10 @@ struct STSHandler: QueryServiceHandler {
     let credentials: CredentialDirectory
     let access: AccessControl
     let service: STSService
+    let webIdentityKeys: any WebIdentityKeySource
+
+    /// The calls AWS takes unsigned: the token they carry is the credential.
+    static let unsignedActions: Set<String> = ["AssumeRoleWithWebIdentity", "AssumeRoleWithSAML"]
 
     static let actions: Set<String> = [
         "GetCallerIdentity", "AssumeRole", "GetSessionToken", "GetAccessKeyInfo", "AssumeRoleWithWebIdentity",
@@ -42,6 +46,24 @@ struct STSHandler: QueryServiceHandler {
                                                               .text("Arn", issued.session.principalARN)])]
             if let size = issued.packedPolicySize { result.append(.text("PackedPolicySize", String(size))) }
             if let source = issued.session.sourceIdentity { result.append(.text("SourceIdentity", source)) }
+            return result
+        case "AssumeRoleWithWebIdentity":
+            var input = STSService.WebIdentityInput(roleARN: try request.requiredString("RoleArn", min: 20, max: 2048),
+                                                    sessionName: try request.requiredString("RoleSessionName", min: 2, max: 64),
+                                                    token: try request.requiredString("WebIdentityToken", min: 4, max: 20_000))
+            input.durationSeconds = try request.integer("DurationSeconds", min: 900, max: 43_200)
+            input.policy = try request.string("Policy", min: 1, max: 2048)
+            input.policyARNs = request.structures("PolicyArns").compactMap { $0["arn"] }
+            if request.parameters["ProviderId"] != nil {
+                throw CofferError(.invalidParameter, "Coffer accepts OpenID Connect ID tokens only; OAuth 2.0 access tokens (ProviderId) are not supported.")
+            }
+            let answer = try await service.assumeRoleWithWebIdentity(input, keys: webIdentityKeys, sourceIP: context.sourceIP,
+                                                                     region: context.scope.region)
+            var result = [credentialsNode(answer.issued), .text("SubjectFromWebIdentityToken", answer.subject),
+                          XMLNode.element("AssumedRoleUser", [.text("AssumedRoleId", answer.issued.session.principalID),
+                                                              .text("Arn", answer.issued.session.principalARN)])]
+            if let size = answer.issued.packedPolicySize { result.append(.text("PackedPolicySize", String(size))) }
+            result += [.text("Provider", answer.provider), .text("Audience", answer.audience)]
             return result
         case "GetFederationToken":
             let issued = try await service.getFederationToken(

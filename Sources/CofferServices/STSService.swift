@@ -73,15 +73,7 @@ public struct STSService: Sendable {
         guard duration >= 900, duration <= role.maxSessionDuration else {
             throw CofferError.validation("The requested DurationSeconds exceeds the MaxSessionDuration set for this role.")
         }
-        var sessionPolicies: [String] = []
-        if let policy = input.policy {
-            _ = try PolicyDocument.parse(policy, kind: .identity)
-            sessionPolicies.append(policy)
-        }
-        for arn in input.policyARNs {
-            guard let document = try await iam.policy(arn, account: caller.scope.account).defaultDocument else { continue }
-            sessionPolicies.append(document)
-        }
+        let sessionPolicies = try await sessionPolicies(input.policy, input.policyARNs, account: caller.scope.account)
         let packed = Self.packedSize(sessionPolicies)
         if packed > 2048 {
             throw CofferError(.packedPolicyTooLarge, "Packed policy consumes \(packed * 100 / 2048)% of allotted space, please use smaller policy for your request.")
@@ -143,15 +135,7 @@ public struct STSService: Sendable {
             throw CofferError(.accessDenied, "Cannot call GetFederationToken with session credentials")
         }
         let duration = try Self.tokenDuration(durationSeconds, caller: caller)
-        var sessionPolicies: [String] = []
-        if let inline {
-            _ = try PolicyDocument.parse(inline, kind: .identity)
-            sessionPolicies.append(inline)
-        }
-        for arn in policyARNs {
-            guard let document = try await iam.policy(arn, account: caller.scope.account).defaultDocument else { continue }
-            sessionPolicies.append(document)
-        }
+        let sessionPolicies = try await sessionPolicies(inline, policyARNs, account: caller.scope.account)
         let packed = Self.packedSize(sessionPolicies)
         if packed > 2048 {
             throw CofferError(.packedPolicyTooLarge, "Packed policy consumes \(packed * 100 / 2048)% of allotted space, please use smaller policy for your request.")
@@ -176,6 +160,21 @@ public struct STSService: Sendable {
         return caller.isRoot ? min(duration, 3600) : duration
     }
 
+    /// The session policies a request passes: the inline one (checked as an identity policy) and
+    /// the managed ones' default versions.
+    func sessionPolicies(_ inline: String?, _ arns: [String], account: String) async throws -> [String] {
+        var policies: [String] = []
+        if let inline {
+            _ = try PolicyDocument.parse(inline, kind: .identity)
+            policies.append(inline)
+        }
+        for arn in arns {
+            guard let document = try await iam.policy(arn, account: account).defaultDocument else { continue }
+            policies.append(document)
+        }
+        return policies
+    }
+
     /// How much of the 2,048 characters AWS packs session policies into they take (whitespace is free).
     static func packedSize(_ policies: [String]) -> Int {
         policies.reduce(0) { $0 + $1.unicodeScalars.filter { !$0.properties.isWhitespace }.count }
@@ -191,7 +190,7 @@ public struct STSService: Sendable {
                                policies: [], tags: [], sourceIdentity: nil, duration: duration, packed: nil)
     }
 
-    private func issue(account: String, principalARN: String, roleARN: String?, principalID: String, policies: [String], tags: [Tag],
+    func issue(account: String, principalARN: String, roleARN: String?, principalID: String, policies: [String], tags: [Tag],
                        sourceIdentity: String?, duration: Int, packed: Int?, federatedFrom: String? = nil) async throws -> Issued {
         let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567")
         let secretAlphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/")

@@ -165,3 +165,7 @@ extension STSSession: Record {
 extension Trail: Record {
     public static let kind = "cloudtrail-trail"
 }
+
+extension OIDCProvider: Record {
+    public static let kind = "iam-oidc-provider"
+}

@@ -10,7 +10,8 @@ public struct AuditRedaction: Sendable {
                                              "OldPassword", "Message"]
     /// Members that are credentials or key material: nothing of them is kept.
     public static let dropped: Set<String> = ["SecretAccessKey", "SessionToken", "PrivateKeyPlaintext", "PrivateKeyCiphertextBlob",
-                                              "CiphertextBlob", "CiphertextForRecipient", "SharedSecret", "Signature", "Mac", "TokenCode"]
+                                              "CiphertextBlob", "CiphertextForRecipient", "SharedSecret", "Signature", "Mac", "TokenCode",
+                                              "WebIdentityToken", "SAMLAssertion"]
     /// What CloudTrail writes in place of a value it will not show.
     public static let hidden = "HIDDEN_DUE_TO_SECURITY_REASONS"
 

@@ -2,7 +2,8 @@ public import Foundation
 
 /// Who made a call, as CloudTrail's `userIdentity` names it.
 public struct AuditIdentity: Sendable, Equatable {
-    public enum Kind: String, Sendable { case root = "Root", iamUser = "IAMUser", assumedRole = "AssumedRole", federatedUser = "FederatedUser", awsService = "AWSService" }
+    public enum Kind: String, Sendable { case root = "Root", iamUser = "IAMUser", assumedRole = "AssumedRole", federatedUser = "FederatedUser", awsService = "AWSService"
+        case webIdentityUser = "WebIdentityUser" }
     /// For assumed roles: the role the session came from and when it began.
     public struct Session: Sendable, Equatable {
         public let issuerType: String
@@ -46,6 +47,7 @@ public struct AuditIdentity: Sendable, Equatable {
         switch kind {
         case .root: return "root"
         case .iamUser: return userName
+        case .webIdentityUser: return nil
         case .assumedRole, .federatedUser: return arn.map { String($0.last(after: UInt8(ascii: "/"))) }
         case .awsService: return invokedBy
         }

@@ -108,6 +108,23 @@ public enum IAMRules {
         }
     }
 
+    /// IAM's tag rules: at most 50, AWS's lengths, keys unique ignoring case, none under `aws:`.
+    public static func validateTags(_ tags: [Tag]) throws(CofferError) {
+        if tags.count > 50 {
+            throw CofferError.constraint("\(tags.count) tags", member: "tags", "Member must have length less than or equal to 50")
+        }
+        try Tag.checkLengths(tags) { "tags.\($0 + 1).member" }
+        var seen = Set<String>()
+        for tag in tags {
+            if tag.key.lowercased().hasPrefix("aws:") {
+                throw CofferError(.invalidInput, "User-defined tag keys can't start with 'aws:'")
+            }
+            guard seen.insert(tag.key.lowercased()).inserted else {
+                throw CofferError(.invalidInput, "Duplicate tag keys found. Please note that Tag keys are case insensitive.")
+            }
+        }
+    }
+
     public static func validatePath(_ path: String) throws(CofferError) {
         guard path.hasPrefix("/"), path.hasSuffix("/"), path.count <= 512,
             path.unicodeScalars.allSatisfy({ $0.value >= 0x21 && $0.value <= 0x7E })
@@ -232,5 +249,31 @@ extension IAMUser {
     public var groupNames: [String] {
         get { groups ?? [] }
         set { groups = newValue }
+    }
+}
+
+/// An IAM OpenID Connect identity provider: the issuer whose tokens AssumeRoleWithWebIdentity
+/// accepts, the audiences (client ids) it may name, and the certificate thumbprints AWS keeps.
+public struct OIDCProvider: Sendable, Codable, Equatable {
+    public var arn: String
+    public var name: String
+    public var revision: Int
+    public var deletionDate: Date?
+    /// The issuer without `https://`, as GetOpenIDConnectProvider answers it.
+    public var url: String
+    public var clientIDs: [String]
+    public var thumbprints: [String]
+    public var createDate: Date
+    public var tags: [Tag]
+
+    public init(account: String, url: String, clientIDs: [String], thumbprints: [String], createDate: Date, tags: [Tag]) {
+        self.url = url
+        self.arn = "arn:aws:iam::\(account):oidc-provider/\(url)"
+        self.name = url.lowercased()
+        self.revision = 0
+        self.clientIDs = clientIDs
+        self.thumbprints = thumbprints
+        self.createDate = createDate
+        self.tags = tags
     }
 }

@@ -196,6 +196,7 @@ public enum PolicyEvaluator {
             if best == .none, namesAccount(entry, principal.account) { best = .account }
         }
         if principal.kind == .service, set.services.contains(principal.arn) { return .exact }
+        if principal.kind == .webIdentity, set.federated.contains(principal.arn) { return .exact }
         return best
     }
 }

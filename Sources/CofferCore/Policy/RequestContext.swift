@@ -2,7 +2,9 @@ public import struct Foundation.Date
 
 /// Who is asking. What the evaluator needs to know about the principal of a request.
 public struct PrincipalIdentity: Sendable, Equatable {
-    public enum Kind: String, Sendable { case root = "Account", user = "User", assumedRole = "AssumedRole", service = "AWSService", federatedUser = "FederatedUser" }
+    public enum Kind: String, Sendable { case root = "Account", user = "User", assumedRole = "AssumedRole", service = "AWSService", federatedUser = "FederatedUser"
+        /// A web identity (OpenID Connect) caller; its ARN is the IAM provider's, which `Federated` names.
+        case webIdentity = "WebIdentityUser" }
 
     public var kind: Kind
     /// The ARN AWS reports: `arn:aws:iam::ACCOUNT:root`, `...:user/NAME`, `arn:aws:sts::ACCOUNT:assumed-role/ROLE/SESSION`.
