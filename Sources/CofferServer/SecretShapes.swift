@@ -32,7 +32,20 @@ enum SecretShapes {
         }
         if !secret.tags.isEmpty || secret.tagged == true { out["Tags"] = tagList(secret.tags) }
         out["CreatedDate"] = JSONResponse.timestamp(secret.createdDate)
+        if let primary = secret.primaryRegion {
+            out["PrimaryRegion"] = .string(primary)
+        } else if let replicas = secret.replicas, !replicas.isEmpty, let region = ARN(secret.arn)?.region {
+            out["PrimaryRegion"] = .string(region)
+        }
         return out
+    }
+
+    static func replicationStatus(_ replicas: [SecretReplica]) -> JSONValue {
+        .array(replicas.map { replica in
+            let out: JSONObject = ["Region": .string(replica.region), "KmsKeyId": .string(replica.kmsKeyID ?? "alias/aws/secretsmanager"),
+                                   "Status": .string(replica.status), "StatusMessage": .string(replica.statusMessage)]
+            return .object(out)
+        })
     }
 
     static func rotationRules(_ rules: RotationRules) -> JSONValue {
@@ -54,6 +67,7 @@ enum SecretShapes {
     static func description(_ secret: Secret) -> JSONObject {
         var out = summary(secret)
         if !secret.versions.isEmpty { out["VersionIdsToStages"] = versionsToStages(secret) }
+        if let replicas = secret.replicas, !replicas.isEmpty { out["ReplicationStatus"] = replicationStatus(replicas) }
         return out
     }
 }

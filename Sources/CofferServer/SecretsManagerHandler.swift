@@ -12,10 +12,6 @@ struct SecretsManagerHandler: JSONServiceHandler {
     /// Hands a rotation RotateSecret accepted (and claimed) to the runner.
     let rotationAccepted: @Sendable (RotationService.Accepted) -> Void
 
-    /// Operations the later issues bring; they answer NotImplemented rather than a fake success.
-    static let pending: Set<String> = [
-        "ReplicateSecretToRegions", "RemoveRegionsFromReplication", "StopReplicationToReplica",
-    ]
 
     func handle(_ operation: String, _ request: JSONRequest, context: CallerContext) async throws -> JSONValue {
         let scope = context.scope
@@ -41,10 +37,17 @@ struct SecretsManagerHandler: JSONServiceHandler {
         case "ValidateResourcePolicy": return try await validateResourcePolicy(request, scope)
         case "RotateSecret": return try await rotateSecret(request, context)
         case "CancelRotateSecret": return try await cancelRotateSecret(request, scope)
+        case "ReplicateSecretToRegions":
+            let primary = try await service.replicate(secretID: try secretID(request), to: try replicaRegions(request) ?? [],
+                                                      force: try request.bool("ForceOverwriteReplicaSecret") ?? false, in: scope)
+            return .object(["ARN": .string(primary.arn), "ReplicationStatus": SecretShapes.replicationStatus(primary.replicas ?? [])])
+        case "RemoveRegionsFromReplication":
+            let regions = try request.stringList("RemoveReplicaRegions", min: 1, itemMin: 1, itemMax: 128) ?? []
+            let primary = try await service.removeReplicaRegions(secretID: try secretID(request), regions: regions, in: scope)
+            return .object(["ARN": .string(primary.arn), "ReplicationStatus": SecretShapes.replicationStatus(primary.replicas ?? [])])
+        case "StopReplicationToReplica":
+            return .object(["ARN": .string(try await service.promoteReplica(secretID: try secretID(request), in: scope).arn)])
         default:
-            if Self.pending.contains(operation) {
-                throw CofferError(.notImplemented, "Coffer does not implement secretsmanager:\(operation) yet.")
-            }
             throw CofferError(.unknownOperation, "")
         }
     }
@@ -194,13 +197,24 @@ struct SecretsManagerHandler: JSONServiceHandler {
             name: try r.requiredString("Name", min: 1, max: 512), clientRequestToken: try token(r),
             description: try r.string("Description", max: 2048), kmsKeyID: try r.string("KmsKeyId", max: 2048),
             value: try value(r), tags: try tags(r) ?? [])
-        if let replicas = try r.list("AddReplicaRegions"), !replicas.isEmpty {
-            throw CofferError(.notImplemented, "Coffer does not implement secret replication yet.")
-        }
+        let replicas = try replicaRegions(r)
         let result = try await service.createSecret(input, in: scope)
         var out = SecretShapes.arnAndName(result.secret)
         if let id = result.versionID { out["VersionId"] = .string(id) }
+        if let replicas, !replicas.isEmpty {
+            let primary = try await service.replicate(secretID: result.secret.arn, to: replicas,
+                                                      force: try r.bool("ForceOverwriteReplicaSecret") ?? false, in: scope)
+            out["ReplicationStatus"] = SecretShapes.replicationStatus(primary.replicas ?? [])
+        }
         return .object(out)
+    }
+
+    /// AddReplicaRegions: `[{Region, KmsKeyId}]`.
+    private func replicaRegions(_ r: JSONRequest) throws -> [SecretsManagerService.ReplicaRegion]? {
+        try r.structures("AddReplicaRegions", min: 1)?.map { item in
+            SecretsManagerService.ReplicaRegion(region: try item.requiredString("Region", min: 1, max: 128),
+                                                kmsKeyID: try item.string("KmsKeyId", max: 2048))
+        }
     }
 
     private func getSecretValue(_ r: JSONRequest, _ scope: ResourceScope) async throws -> JSONValue {

@@ -115,17 +115,19 @@ public struct SecretsManagerService: Sendable {
             throw CofferError.invalidRequest("You must provide either SecretString or SecretBinary.")
         }
         if let stages = input.versionStages { try SecretValidation.stages(stages) }
-        return try await mutate {
-            let secret = try await requireActive(input.secretID, in: scope)
+        let result = try await mutate {
+            let secret = try await requireWritable(input.secretID, in: scope)
             return try await addVersion(to: secret, value: value, token: input.clientRequestToken,
                                         stages: input.versionStages ?? [StagingLabel.current], scope: scope)
         }
+        try await syncReplicas(of: result.secret, in: scope)
+        return result
     }
 
     public func updateSecret(_ input: UpdateSecretInput, in scope: ResourceScope) async throws -> SecretWriteResult {
         try SecretValidation.token(input.clientRequestToken)
-        return try await mutate {
-            var secret = try await requireActive(input.secretID, in: scope)
+        let result = try await mutate {
+            var secret = try await requireWritable(input.secretID, in: scope)
             if let description = input.description { secret.description = description }
             if let kmsKeyID = input.kmsKeyID { secret.kmsKeyID = kmsKeyID.isEmpty ? nil : kmsKeyID }
             if let value = input.value {
@@ -138,6 +140,8 @@ public struct SecretsManagerService: Sendable {
             try await store.write(RecordWrite(.update(expectedRevision: expected), scope: scope, record: secret))
             return SecretWriteResult(secret: secret, versionID: nil, versionStages: [])
         }
+        try await syncReplicas(of: result.secret, in: scope)
+        return result
     }
 
     private func addVersion(to secret: Secret, value: SecretValue, token: String?, stages: [String], scope: ResourceScope)
@@ -203,7 +207,7 @@ public struct SecretsManagerService: Sendable {
 
     /// Seals a value under the secret's key; returns the sealed bytes and the key as
     /// ListSecretVersionIds names it.
-    private func seal(_ value: SecretValue, arn: String, versionID: String, kmsKeyID: String?, scope: ResourceScope) async throws
+    func seal(_ value: SecretValue, arn: String, versionID: String, kmsKeyID: String?, scope: ResourceScope) async throws
         -> (sealed: [UInt8], keyName: String)
     {
         let key = try await keyring.wrappingKey(for: scope, kmsKeyID: kmsKeyID, service: "secretsmanager")
@@ -369,8 +373,8 @@ public struct SecretsManagerService: Sendable {
         secretID: String, stage: String, moveTo: String?, removeFrom: String?, in scope: ResourceScope
     ) async throws -> Secret {
         try SecretValidation.stages([stage])
-        return try await mutate {
-            let secret = try await requireActive(secretID, in: scope)
+        let updated = try await mutate {
+            let secret = try await requireWritable(secretID, in: scope)
             var updated = try VersionStages.update(secret, label: stage, moveTo: moveTo, removeFrom: removeFrom)
             guard updated != secret else { return secret }
             updated.revision += 1
@@ -378,6 +382,7 @@ public struct SecretsManagerService: Sendable {
             try await store.write(RecordWrite(.update(expectedRevision: secret.revision), scope: scope, record: updated))
             return updated
         }
+        return try await syncReplicas(of: updated, in: scope)
     }
 
     public func deleteSecret(secretID: String, recoveryWindowDays: Int?, forceDelete: Bool, in scope: ResourceScope)
@@ -399,6 +404,11 @@ public struct SecretsManagerService: Sendable {
                 case .name(let name): return (SecretARN.make(name: name, scope: scope, random: random), name, now)
                 }
             }
+            if secret.isReplica { throw Self.replicaRefused }
+            if let replicas = secret.replicas, !replicas.isEmpty {
+                throw CofferError.invalidParameter(
+                    "You can't delete secret \(secret.arn) that still has replica regions [\(replicas.map(\.region).joined(separator: ", "))].")
+            }
             if forceDelete {
                 try await store.removeRecord(arn: secret.arn)
                 return (secret.arn, secret.name, now)
@@ -418,6 +428,7 @@ public struct SecretsManagerService: Sendable {
     public func restoreSecret(secretID: String, in scope: ResourceScope) async throws -> Secret {
         try await mutate {
             let secret = try await require(secretID, in: scope)
+            if secret.isReplica { throw Self.replicaRefused }
             guard secret.isScheduledForDeletion else { return secret }
             var updated = secret
             updated.deletedDate = nil
@@ -488,13 +499,16 @@ public struct SecretsManagerService: Sendable {
     @discardableResult
     private func change(_ secretID: String, in scope: ResourceScope, allowDeleted: Bool,
                         _ apply: @escaping (inout Secret) throws(CofferError) -> Void) async throws -> Secret {
-        try await updating(store, in: scope, read: {
-            allowDeleted ? try await require(secretID, in: scope) : try await requireActive(secretID, in: scope)
+        let changed = try await updating(store, in: scope, read: {
+            let secret = allowDeleted ? try await require(secretID, in: scope) : try await requireActive(secretID, in: scope)
+            if secret.isReplica { throw Self.replicaRefused }
+            return secret
         }, { secret in
             let before = secret
             try apply(&secret)
             if secret != before { secret.lastChangedDate = clock.now() }
         })
+        return try await syncReplicas(of: changed, in: scope)
     }
 
     public func randomPassword(_ options: PasswordOptions) throws(CofferError) -> String {

@@ -76,10 +76,21 @@ import Testing
         ("description", "audit", true), ("description", "AUDIT trail", true), ("description", "missing", false),
         ("tag-key", "Proj", true), ("tag-value", "data", true), ("tag-value", "x", false),
         ("all", "storage", true), ("all", "database", true), ("all", "nothing", false),
-        ("primary-region", "us-east", true),
+        // A secret that is not replicated has no primary region.
+        ("primary-region", "us-east", false),
     ])
     func matchesAsSecretsManagerDoes(key: String, value: String, expected: Bool) {
         #expect(SecretListFilter(key: key, values: [value]).matches(secret, region: "us-east-1") == expected)
+    }
+
+    @Test func primaryRegionNamesTheReplicatedPrimarysRegion() {
+        var primary = secret
+        primary.replicas = [SecretReplica(region: "eu-west-1", kmsKeyID: nil, status: "InSync", statusMessage: "Replication succeeded")]
+        #expect(SecretListFilter(key: "primary-region", values: ["us-east"]).matches(primary, region: "us-east-1"))
+        var replica = secret
+        replica.primaryRegion = "us-east-1"
+        #expect(SecretListFilter(key: "primary-region", values: ["us-east-1"]).matches(replica, region: "eu-west-1"))
+        #expect(!SecretListFilter(key: "primary-region", values: ["eu-west"]).matches(replica, region: "eu-west-1"))
     }
 
     @Test func filtersCombineWithAndValuesWithOr() {

@@ -156,7 +156,8 @@ public enum RotationLabels {
     /// When the scheduler must next look at the secret: a job's next attempt, else the next
     /// scheduled start; nil when there is nothing to do.
     public static func dueDate(_ secret: Secret) -> Date? {
-        if secret.isScheduledForDeletion { return nil }
+        // A replica rotates when its primary does, by following it.
+        if secret.isScheduledForDeletion || secret.isReplica { return nil }
         if let job = secret.rotationJob { return job.nextAttempt }
         guard let rotation = secret.rotation, rotation.enabled else { return nil }
         return rotation.scheduledStart

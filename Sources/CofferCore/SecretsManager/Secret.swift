@@ -40,6 +40,12 @@ public struct Secret: Sendable, Codable, Equatable {
     public var lastRotatedDate: Date?
     /// The rotation under way, if any.
     public var rotationJob: RotationJob?
+    /// On a primary secret: the regions it is replicated to, and how each replica fares.
+    public var replicas: [SecretReplica]?
+    /// On a replica: its primary's region. A replica is read-only and follows its primary.
+    public var primaryRegion: String?
+
+    public var isReplica: Bool { primaryRegion != nil }
 
     public init(arn: String, name: String, createdDate: Date) {
         self.arn = arn
@@ -57,6 +63,22 @@ public struct Secret: Sendable, Codable, Equatable {
     public func version(id: String) -> SecretVersion? { versions.first { $0.versionID == id } }
 
     public func version(stage: String) -> SecretVersion? { versions.first { $0.stages.contains(stage) } }
+}
+
+/// One region a primary secret is replicated to, as ReplicationStatus reports it.
+public struct SecretReplica: Sendable, Codable, Equatable {
+    public var region: String
+    /// The key the replica is sealed under in its region; nil is that region's `aws/secretsmanager`.
+    public var kmsKeyID: String?
+    /// `InSync` or `Failed`.
+    public var status: String
+    public var statusMessage: String
+    public init(region: String, kmsKeyID: String?, status: String, statusMessage: String) {
+        self.region = region
+        self.kmsKeyID = kmsKeyID
+        self.status = status
+        self.statusMessage = statusMessage
+    }
 }
 
 /// One version of a secret's value.

@@ -24,7 +24,10 @@ public struct SecretListFilter: Sendable, Equatable {
             return Self.match(values, secret.description.map { [$0] } ?? [], prefix: false, caseSensitive: false)
         case "tag-key": return Self.match(values, secret.tags.map(\.key), prefix: true, caseSensitive: true)
         case "tag-value": return Self.match(values, secret.tags.map(\.value), prefix: true, caseSensitive: true)
-        case "primary-region": return Self.match(values, [region], prefix: true, caseSensitive: true)
+        case "primary-region":
+            // A secret has a primary region once it is replicated (its own) or is a replica (its primary's).
+            let primary = secret.primaryRegion ?? (secret.replicas?.isEmpty == false ? region : nil)
+            return Self.match(values, primary.map { [$0] } ?? [], prefix: true, caseSensitive: true)
         case "owning-service": return Self.match(values, [], prefix: false, caseSensitive: false)
         case "all":
             let attributes = [secret.name] + (secret.description.map { [$0] } ?? []) + secret.tags.map(\.key)

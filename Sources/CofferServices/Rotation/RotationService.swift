@@ -68,7 +68,7 @@ public struct RotationService: Sendable {
         }
         if let rules = input.rules { _ = try RotationSchedule(rules) }
         return try await secrets.mutate {
-            let secret = try await secrets.requireActive(input.secretID, in: scope)
+            let secret = try await secrets.requireWritable(input.secretID, in: scope)
             if let job = secret.rotationJob, job.token == token, !job.testOnly { return Accepted(secret: secret, versionID: token, job: nil) }
             guard let lambdaARN = input.lambdaARN ?? secret.rotation?.lambdaARN else {
                 throw CofferError.invalidRequest("No Lambda rotation function ARN is associated with this secret.")
@@ -133,7 +133,7 @@ public struct RotationService: Sendable {
     /// AWS does); the answer names the version that rotation was making.
     public func cancelRotateSecret(secretID: String, in scope: ResourceScope) async throws -> (secret: Secret, versionID: String?) {
         try await secrets.mutate {
-            let secret = try await secrets.requireActive(secretID, in: scope)
+            let secret = try await secrets.requireWritable(secretID, in: scope)
             guard secret.rotation != nil else {
                 throw CofferError.invalidRequest("You tried to enable rotation on a secret that doesn't already have a Lambda function ARN configured and you didn't include such an ARN as a parameter in this call.")
             }
@@ -300,6 +300,8 @@ public struct RotationService: Sendable {
             try await fail(arn: arn, scope: scope, job: job, step: .finishSecret,
                            message: "Error when executing lambda \(job.lambdaARN) during finishSecret step: AWSCURRENT was not moved to version \(job.token)")
         }
+        // Replicas follow the rotated value.
+        if outcome == true, let rotated = try await store.record(Secret.self, arn: arn) { try await secrets.syncReplicas(of: rotated, in: scope) }
         return true
     }
 
