@@ -19,13 +19,13 @@ public struct CofferError: Error, Sendable, Equatable, CustomStringConvertible {
             // KMS.
             case notFound, disabled, keyInvalidState, invalidKeyUsage, invalidCiphertext, incorrectKey, alreadyExists
             case invalidAliasName, tagFailure, unsupportedOperation, invalidGrantToken, invalidGrantID, invalidARN
-            case invalidKeySignature, invalidMAC, invalidMarker
+            case invalidKeySignature, invalidMAC, invalidMarker, dryRunOperation
             // Parameter Store.
             case parameterNotFound, parameterAlreadyExists, parameterLimitExceeded, parameterMaxVersionLimitExceeded
             case parameterVersionNotFound, parameterVersionLabelLimitExceeded, invalidKeyID, hierarchyLevelLimitExceeded
             case hierarchyTypeMismatch, unsupportedParameterType, parameterPatternMismatch, invalidAllowedPattern
             case tooManyTags, invalidResourceID, invalidResourceType, invalidFilterKey, invalidFilterOption
-            case invalidFilterValue
+            case invalidFilterValue, invalidPolicyType, invalidPolicyAttribute, incompatiblePolicy, policiesLimitExceeded
             // IAM and STS.
             case noSuchEntity, entityAlreadyExists, deleteConflict, invalidInput, unmodifiableEntity
             case passwordPolicyViolation, packedPolicyTooLarge
@@ -109,6 +109,11 @@ public struct CofferError: Error, Sendable, Equatable, CustomStringConvertible {
         public static let unmodifiableEntity = Code(backing: .unmodifiableEntity)
         public static let passwordPolicyViolation = Code(backing: .passwordPolicyViolation)
         public static let packedPolicyTooLarge = Code(backing: .packedPolicyTooLarge)
+        public static let invalidPolicyType = Code(backing: .invalidPolicyType)
+        public static let invalidPolicyAttribute = Code(backing: .invalidPolicyAttribute)
+        public static let incompatiblePolicy = Code(backing: .incompatiblePolicy)
+        public static let policiesLimitExceeded = Code(backing: .policiesLimitExceeded)
+        public static let dryRunOperation = Code(backing: .dryRunOperation)
         public static let invalidIdentityToken = Code(backing: .invalidIdentityToken)
         public static let idpRejectedClaim = Code(backing: .idpRejectedClaim)
         public static let idpCommunication = Code(backing: .idpCommunication)

@@ -122,6 +122,12 @@ public final class CofferNode: Sendable {
                     let removed = try await AuditScope.$current.withValue(secretEvents) { try await service.purgeExpired() }
                     if removed > 0 { logger.info("removed secrets whose recovery window ended", metadata: ["count": "\(removed)"]) }
                     _ = try await sts.purgeExpired()
+                    let parameterEvents = ServiceEvents.scope(source: "ssm.amazonaws.com", random: random, time: clock.now) {
+                        $0.removal && $0.arn.contains(":parameter/") ? "DeleteParameter" : nil
+                    }
+                    let expired = try await AuditScope.$current.withValue(parameterEvents) { try await parameters.purgeExpired() }
+                    if expired > 0 { logger.info("removed parameters whose Expiration policy came", metadata: ["count": "\(expired)"]) }
+                    _ = try await parameters.sendDueNotifications()
                     let keyEvents = ServiceEvents.scope(source: "kms.amazonaws.com", random: random, time: clock.now) { change in
                         guard change.kind == KMSKey.kind || (change.removal && change.arn.contains(":key/")) else { return nil }
                         return change.removal ? "DeleteKey" : "RotateKey"

@@ -15,9 +15,30 @@ struct KMSHandler: JSONServiceHandler {
         "GenerateDataKeyPairWithoutPlaintext_", "DeriveSharedSecret",
     ]
 
+    /// The operations that take DryRun: authorized and checked, then answered DryRunOperationException.
+    static let dryRunOperations: Set<String> = [
+        "CreateGrant", "Decrypt", "DeriveSharedSecret", "Encrypt", "GenerateDataKey", "GenerateDataKeyPair",
+        "GenerateDataKeyPairWithoutPlaintext", "GenerateDataKeyWithoutPlaintext", "GenerateMac", "ReEncrypt", "RetireGrant",
+        "RevokeGrant", "Sign", "Verify", "VerifyMac",
+    ]
+
     func handle(_ operation: String, _ r: JSONRequest, context: CallerContext) async throws -> JSONValue {
         let scope = context.scope
         try await authorize(operation, r, context)
+        if Self.dryRunOperations.contains(operation), try r.bool("DryRun") == true {
+            // The cryptographic operations change nothing, so they run in full and their answer is dropped;
+            // the grant operations stop after finding their key.
+            if ["CreateGrant", "RetireGrant", "RevokeGrant"].contains(operation) {
+                if let key = try r.string("KeyId", min: 1, max: 2048) { _ = try await service.describeKey(key, in: scope) }
+            } else {
+                _ = try await perform(operation, r, scope)
+            }
+            throw CofferError(.dryRunOperation, "The request would have succeeded, but the DryRun option is set.")
+        }
+        return try await perform(operation, r, scope)
+    }
+
+    private func perform(_ operation: String, _ r: JSONRequest, _ scope: ResourceScope) async throws -> JSONValue {
         switch operation {
         case "CreateKey": return try await createKey(r, scope)
         case "DescribeKey": return .object(["KeyMetadata": metadata(try await service.describeKey(try keyID(r), in: scope), scope)])

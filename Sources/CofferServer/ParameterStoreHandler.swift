@@ -175,7 +175,9 @@ struct ParameterStoreHandler: JSONServiceHandler {
         if let pattern = version.allowedPattern { out["AllowedPattern"] = .string(pattern) }
         out["Version"] = .number(Double(version.version))
         out["Tier"] = .string(version.tier)
-        out["Policies"] = .array([])
+        out["Policies"] = .array((version.policies.flatMap { try? ParameterPolicies.parse($0, now: .distantPast) } ?? []).map { policy in
+            .object(["PolicyText": .string(policy.text), "PolicyType": .string(policy.kind.rawValue), "PolicyStatus": .string("Pending")])
+        })
         out["DataType"] = .string(version.dataType)
         return out
     }
@@ -193,9 +195,6 @@ struct ParameterStoreHandler: JSONServiceHandler {
         input.tier = try r.enumeration("Tier", ParameterRules.tiers)
         input.policies = try r.string("Policies", min: 1, max: 4096)
         input.dataType = try r.string("DataType", max: 128)
-        if input.policies != nil {
-            throw CofferError(.notImplemented, "Coffer does not implement parameter policies yet.")
-        }
         let result = try await service.putParameter(input, context: context)
         return .object(["Version": .number(Double(result.version)), "Tier": .string(result.tier)])
     }

@@ -56,9 +56,10 @@ public final class KMSService: Sendable {
         }
     }
 
-    /// A key id is a UUID (any case). Checked on bytes: Foundation's `UUID(uuidString:)` runs `sscanf`
-    /// on Linux, and this runs for every envelope a read opens.
+    /// A key id is a UUID (any case), or a multi-Region key's `mrk-` and 32 hex digits. Checked on
+    /// bytes: Foundation's `UUID(uuidString:)` runs `sscanf` on Linux, and this runs for every envelope a read opens.
     static func isKeyID(_ text: String) -> Bool {
+        if text.utf8.count == 36, text.hasPrefix("mrk-") { return text.utf8.dropFirst(4).allSatisfy(Hex.isDigit) }
         guard text.utf8.count == 36 else { return false }
         for (index, byte) in text.utf8.enumerated() {
             if index == 8 || index == 13 || index == 18 || index == 23 {

@@ -65,7 +65,61 @@ public struct ParameterStoreService: Sendable {
     }
 
     func find(_ name: String, _ scope: ResourceScope) async throws -> Parameter? {
-        try await store.record(Parameter.self, named: name, in: scope)
+        var found = try await store.record(Parameter.self, named: name, in: scope)
+        // At the root, `name` and `/name` are one parameter (they share an ARN); it keeps the name it was made with.
+        if found == nil, let other = ParameterRules.rootAlternate(name) { found = try await store.record(Parameter.self, named: other, in: scope) }
+        // A parameter past its Expiration policy is gone, even before the purge runs.
+        if let parameter = found, let expiry = parameter.deletionDate, expiry <= clock.now() {
+            try await store.removeRecord(arn: parameter.arn)
+            return nil
+        }
+        return found
+    }
+
+    /// Every parameter of the scope but those past their Expiration policy (the purge removes those).
+    func liveParameters(_ scope: ResourceScope) async throws -> [Parameter] {
+        let now = clock.now()
+        return try await store.records(Parameter.self, in: scope).filter { $0.deletionDate.map { $0 > now } ?? true }
+    }
+
+    /// Removes parameters whose Expiration policy has come; the background purge calls it.
+    public func purgeExpired() async throws -> Int {
+        let due = try await store.recordsDue(forDeletionAt: clock.now()).filter { $0.kind == Parameter.kind }
+        for record in due { try await store.removeRecord(arn: record.arn) }
+        return due.count
+    }
+
+    /// Sends the notifications parameter policies ask for that are due, each once, as service
+    /// events in the trail (where AWS sends them to EventBridge) committed with the change that marks
+    /// them sent. Returns how many were sent.
+    public func sendDueNotifications(limit: Int = 256) async throws -> Int {
+        var count = 0
+        for arn in try await store.recordsDue(kind: Parameter.kind, at: clock.now(), limit: limit) {
+            guard let parsed = ARN(arn) else { continue }
+            let scope = ResourceScope(account: parsed.account, region: parsed.region)
+            count += try await retryingOnConflict {
+                guard var parameter = try await store.record(Parameter.self, arn: arn) else { return 0 }
+                let now = clock.now()
+                let due = (parameter.notifications ?? []).filter { !$0.sent && $0.due <= now }
+                guard !due.isEmpty else { return 0 }
+                let expected = parameter.revision
+                parameter.notifications = parameter.notifications?.map { notification in
+                    var notification = notification
+                    if notification.due <= now { notification.sent = true }
+                    return notification
+                }
+                parameter.revision += 1
+                var write = RecordWrite(.update(expectedRevision: expected), scope: scope, record: parameter)
+                write.alsoRecord = due.compactMap { notification in
+                    ServiceEvents.event(notification.kind, source: "ssm.amazonaws.com", arn: arn,
+                                        additionalEventData: .object(["policy-type": .string(notification.kind), "parameter-name": .string(parameter.name)]),
+                                        random: random, time: now)
+                }
+                try await store.write(write)
+                return due.count
+            }
+        }
+        return count
     }
 
     func require(_ name: String, _ scope: ResourceScope) async throws -> Parameter {
@@ -86,6 +140,7 @@ public struct ParameterStoreService: Sendable {
         if input.overwrite, !input.tags.isEmpty {
             throw CofferError.validation("Invalid request: tags and overwrite can't be used together. To create a parameter with tags, please remove overwrite flag. To update tags for an existing parameter, please use AddTagsToResource or RemoveTagsFromResource.")
         }
+        if let policies = input.policies { _ = try ParameterPolicies.parse(policies, now: clock.now()) }
         if let dataType = input.dataType, !ParameterRules.dataTypes.contains(dataType) {
             throw CofferError.validation("The following data type is not supported: \(dataType) (Data type names are all lowercase.)")
         }
@@ -107,7 +162,16 @@ public struct ParameterStoreService: Sendable {
         }
         let allowedPattern = input.allowedPattern ?? previous?.allowedPattern
         if let pattern = allowedPattern, !pattern.isEmpty { try ParameterValidation.check(input.value, against: pattern) }
-        let tier = try ParameterRules.tier(requested: input.tier, previous: previous?.tier, valueLength: input.value.count)
+        let policyText = input.policies ?? previous?.policies
+        let policies = try policyText.map { try ParameterPolicies.parse($0, now: clock.now()) } ?? []
+        var tier = try ParameterRules.tier(requested: input.tier, previous: previous?.tier, valueLength: input.value.count)
+        if !policies.isEmpty, tier == "Standard" {
+            // Intelligent-Tiering moves a parameter with policies to the advanced tier; Standard refuses them.
+            guard input.tier == "Intelligent-Tiering" else {
+                throw CofferError.validation("Standard tier parameters don't support parameter policies. Use the Advanced tier (or Intelligent-Tiering) for parameters with policies.")
+            }
+            tier = "Advanced"
+        }
         let keyID: String? = type == .secureString ? (input.keyID ?? (previous?.type == .secureString ? previous?.keyID : nil) ?? Self.defaultKeyID) : nil
         var parameter = existing ?? Parameter(arn: ParameterRules.arn(input.name, scope: scope), name: input.name)
         if existing == nil { parameter.tags = input.tags }
@@ -123,13 +187,20 @@ public struct ParameterStoreService: Sendable {
         let version = ParameterVersion(
             version: number, type: type, description: input.description ?? previous?.description, keyID: keyID,
             allowedPattern: allowedPattern, tier: tier, dataType: input.dataType ?? previous?.dataType ?? "text", labels: [],
-            lastModifiedDate: clock.now(), lastModifiedUser: caller.principalARN, policies: input.policies ?? previous?.policies)
+            lastModifiedDate: clock.now(), lastModifiedUser: caller.principalARN, policies: policyText)
         let wrapping = type == .secureString
             ? try await keyring.wrappingKey(for: scope, kmsKeyID: keyID == Self.defaultKeyID ? nil : keyID, service: "ssm")
             : plainKey
         let sealed = try Envelope.seal(Array(input.value.utf8), context: Self.context(arn: parameter.arn, version: number),
                                        under: wrapping, random: random)
         parameter.versions.append(version)
+        let expiration = policies.first { $0.kind == .expiration }?.timestamp
+        parameter.deletionDate = expiration
+        let notifications = policies.compactMap { policy -> ParameterNotification? in
+            guard policy.kind != .expiration, let due = policy.due(lastModified: version.lastModifiedDate, expiration: expiration) else { return nil }
+            return ParameterNotification(kind: policy.kind.rawValue, due: due)
+        }
+        parameter.notifications = notifications.isEmpty ? nil : notifications
         let expected = parameter.revision
         parameter.revision += existing == nil ? 0 : 1
         try await store.write(RecordWrite(existing == nil ? .create : .update(expectedRevision: expected), scope: scope,
@@ -153,6 +224,10 @@ public struct ParameterStoreService: Sendable {
     public func getParameter(_ name: String, withDecryption: Bool, context caller: CallerContext) async throws -> ParameterResult {
         let scope = caller.scope
         if name.hasPrefix(Self.referencePrefix) { return try await secretReference(name, withDecryption: withDecryption, scope: scope) }
+        if name.hasPrefix(PublicParameters.prefix) {
+            guard let value = PublicParameters.value(name) else { throw Self.notFound(name) }
+            return Self.publicResult(name, value, scope: scope)
+        }
         let reference = try ParameterRules.reference(name, scope: scope)
         try ParameterRules.validateName(reference.name)
         guard let parameter = try await find(reference.name, scope) else { throw Self.notFound(name) }
@@ -173,6 +248,15 @@ public struct ParameterStoreService: Sendable {
     }
 
     /// `/aws/reference/secretsmanager/NAME`: a Secrets Manager secret read through Parameter Store.
+    /// AWS's public parameters belong to no account: their ARN has none.
+    static func publicResult(_ name: String, _ value: String, scope: ResourceScope) -> ParameterResult {
+        let version = ParameterVersion(version: 1, type: .string, description: nil, keyID: nil, allowedPattern: nil, tier: "Standard",
+                                       dataType: "text", labels: [], lastModifiedDate: Date(timeIntervalSince1970: 1_556_668_800),
+                                       lastModifiedUser: "", policies: nil)
+        let arn = ARN(service: "ssm", region: scope.region, account: "", resource: "parameter" + name).description
+        return ParameterResult(name: name, arn: arn, version: version, value: value, selector: nil, sourceSecret: nil)
+    }
+
     private func secretReference(_ name: String, withDecryption: Bool, scope: ResourceScope) async throws -> ParameterResult {
         guard withDecryption else {
             throw CofferError.validation("WithDecryption flag must be True for retrieving a Secret Manager secret.")
@@ -229,8 +313,12 @@ public struct ParameterStoreService: Sendable {
             throw CofferError(.hierarchyLevelLimitExceeded, "A hierarchy can have a maximum of \(ParameterRules.maximumDepth) levels.")
         }
         try ParameterFilter.validate(filters, byPath: true)
+        if path.hasPrefix(PublicParameters.prefix) {
+            let page = try Pagination.page(PublicParameters.under(path, recursive: recursive), size: maxResults ?? 10, token: nextToken)
+            return (page.items.map { Self.publicResult($0.name, $0.value, scope: scope) }, page.nextToken)
+        }
         let pathFilter = ParameterFilter(key: "Path", option: recursive ? "Recursive" : "OneLevel", values: [path])
-        let matching = try await store.records(Parameter.self, in: scope).filter { parameter in
+        let matching = try await liveParameters(scope).filter { parameter in
             guard let latest = parameter.latest, pathFilter.matchesPath(parameter.name) else { return false }
             return filters.allSatisfy { $0.matches(name: parameter.name, version: latest, tags: parameter.tags) }
         }.sorted { $0.name < $1.name }
@@ -253,7 +341,7 @@ public struct ParameterStoreService: Sendable {
     /// For authorization: the keys of the SecureStrings a path read would decrypt.
     public func secureKeyIDs(under path: String, recursive: Bool, scope: ResourceScope) async throws -> [String?] {
         let filter = ParameterFilter(key: "Path", option: recursive ? "Recursive" : "OneLevel", values: [path])
-        return try await store.records(Parameter.self, in: scope).compactMap { parameter in
+        return try await liveParameters(scope).compactMap { parameter in
             guard let latest = parameter.latest, latest.type == .secureString, filter.matchesPath(parameter.name) else { return nil }
             return .some(latest.keyID)
         }
@@ -289,7 +377,7 @@ public struct ParameterStoreService: Sendable {
         }
         try ParameterFilter.validate(parameterFilters, byPath: false)
         let all = filters + parameterFilters
-        let matching = try await store.records(Parameter.self, in: caller.scope).filter { parameter in
+        let matching = try await liveParameters(caller.scope).filter { parameter in
             guard let latest = parameter.latest else { return false }
             return all.allSatisfy { $0.matches(name: parameter.name, version: latest, tags: parameter.tags) }
         }.sorted { $0.name < $1.name }

@@ -140,6 +140,7 @@ extension KMSAlias: Record {
 
 extension Parameter: Record {
     public static let kind = "ssm-parameter"
+    public var dueDate: Date? { nextNotification }
 }
 
 extension IAMUser: Record {

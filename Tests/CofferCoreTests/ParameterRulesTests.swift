@@ -67,3 +67,47 @@ import Testing
         #expect(throws: CofferError.self) { try ParameterFilter.validate([ParameterFilter(key: "Path", option: "Deep", values: ["/a"])], byPath: false) }
     }
 }
+
+@Suite struct ParameterPoliciesTests {
+    static let now = Date(timeIntervalSince1970: 1_800_000_000)
+
+    @Test func readsAWSsPolicyFormat() throws {
+        let text = #"[{"Type":"Expiration","Version":"1.0","Attributes":{"Timestamp":"2030-01-01T00:00:00.000Z"}},"#
+            + #"{"Type":"ExpirationNotification","Version":"1.0","Attributes":{"Before":"15","Unit":"Days"}},"#
+            + #"{"Type":"NoChangeNotification","Version":"1.0","Attributes":{"After":"2","Unit":"Hours"}}]"#
+        let policies = try ParameterPolicies.parse(text, now: Self.now)
+        let expiry = try #require(policies[0].timestamp)
+        #expect(expiry == Date(timeIntervalSince1970: 1_893_456_000))
+        #expect(policies[1].due(lastModified: Self.now, expiration: expiry) == expiry.addingTimeInterval(-15 * 86_400))
+        #expect(policies[2].due(lastModified: Self.now, expiration: expiry) == Self.now.addingTimeInterval(7200))
+    }
+
+    @Test(arguments: [
+        (#"{"Type":"Expiration"}"#, CofferError.Code.invalidPolicyType),
+        (#"[{"Type":"Expire","Version":"1.0","Attributes":{}}]"#, .invalidPolicyType),
+        (#"[{"Type":"Expiration","Version":"1.0","Attributes":{"Timestamp":"2001-01-01T00:00:00Z"}}]"#, .invalidPolicyAttribute),
+        (#"[{"Type":"NoChangeNotification","Version":"1.0","Attributes":{"After":"0","Unit":"Days"}}]"#, .invalidPolicyAttribute),
+        (#"[{"Type":"NoChangeNotification","Version":"1.0","Attributes":{"After":"3","Unit":"Weeks"}}]"#, .invalidPolicyAttribute),
+        (#"[{"Type":"ExpirationNotification","Version":"1.0","Attributes":{"Before":"3","Unit":"Days"}}]"#, .incompatiblePolicy),
+    ])
+    func refusesWithParameterStoresErrors(text: String, code: CofferError.Code) {
+        #expect(throws: CofferError.self) { try ParameterPolicies.parse(text, now: Self.now) }
+        do { _ = try ParameterPolicies.parse(text, now: Self.now) } catch { #expect(error.code == code) }
+    }
+
+    @Test func timestampsWithFractionsAndOffsets() {
+        #expect(SigV4Timestamp.parseISO8601("2030-01-01T01:00:00+01:00") == Date(timeIntervalSince1970: 1_893_456_000))
+        #expect(SigV4Timestamp.parseISO8601("2030-01-01T00:00:00.500Z") == Date(timeIntervalSince1970: 1_893_456_000.5))
+        #expect(SigV4Timestamp.parseISO8601("2030-13-01T00:00:00Z") == nil)
+        #expect(SigV4Timestamp.parseISO8601("tomorrow") == nil)
+    }
+
+    @Test func publicParametersAndRootSpellings() {
+        #expect(PublicParameters.value("/aws/service/global-infrastructure/regions/us-east-1") == "us-east-1")
+        #expect(PublicParameters.value("/aws/service/global-infrastructure/regions/us-east-1/longName") == "US East (N. Virginia)")
+        #expect(PublicParameters.under("/aws/service/global-infrastructure/services", recursive: false).count == 7)
+        #expect(ParameterRules.rootAlternate("plain") == "/plain")
+        #expect(ParameterRules.rootAlternate("/plain") == "plain")
+        #expect(ParameterRules.rootAlternate("/a/b") == nil)
+    }
+}

@@ -9,6 +9,9 @@ public struct Parameter: Sendable, Codable, Equatable {
     public var deletionDate: Date?
     public var tags: [Tag]
     public var versions: [ParameterVersion]
+    /// The notifications its policies ask for, and whether each was sent. (An Expiration policy is
+    /// the record's deletion date.)
+    public var notifications: [ParameterNotification]?
 
     public init(arn: String, name: String) {
         self.arn = arn
@@ -24,8 +27,24 @@ public struct Parameter: Sendable, Codable, Equatable {
 
     public func version(label: String) -> ParameterVersion? { versions.first { $0.labels.contains(label) } }
 
+    /// When the next notification is due.
+    public var nextNotification: Date? { notifications?.filter { !$0.sent }.map(\.due).min() }
+
     /// The storage id of a version's sealed value.
     public static func valueID(_ version: Int) -> String { "v\(version)" }
+}
+
+/// One notification a parameter policy asks for.
+public struct ParameterNotification: Sendable, Codable, Equatable {
+    /// `ExpirationNotification` or `NoChangeNotification`.
+    public var kind: String
+    public var due: Date
+    public var sent: Bool
+    public init(kind: String, due: Date, sent: Bool = false) {
+        self.kind = kind
+        self.due = due
+        self.sent = sent
+    }
 }
 
 public struct ParameterVersion: Sendable, Codable, Equatable {

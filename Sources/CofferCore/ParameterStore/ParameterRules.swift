@@ -49,6 +49,15 @@ public enum ParameterRules {
         }
     }
 
+    /// The other spelling of a root-level name (`/name` for `name` and back); nil below the root.
+    public static func rootAlternate(_ name: String) -> String? {
+        if name.hasPrefix("/") {
+            let rest = name.dropFirst()
+            return rest.isEmpty || rest.contains("/") ? nil : String(rest)
+        }
+        return name.contains("/") || name.isEmpty ? nil : "/" + name
+    }
+
     /// The ARN of a parameter: `arn:aws:ssm:REGION:ACCOUNT:parameter/NAME` (no doubled slash).
     public static func arn(_ name: String, scope: ResourceScope) -> String {
         let path = name.hasPrefix("/") ? String(name.dropFirst()) : name

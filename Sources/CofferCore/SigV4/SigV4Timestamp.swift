@@ -62,6 +62,44 @@ public enum SigV4Timestamp {
         return CivilTime(year: y, month: mo, day: d, hour: h, minute: mi, second: s).date
     }
 
+    /// Parses `2030-12-02T21:34:33Z`, with or without fractional seconds, with `Z` or an offset.
+    public static func parseISO8601(_ text: String) -> Date? {
+        let u = Array(text.utf8)
+        guard u.count >= 20, u[4] == UInt8(ascii: "-"), u[7] == UInt8(ascii: "-"), u[10] == UInt8(ascii: "T") || u[10] == UInt8(ascii: " "),
+            u[13] == UInt8(ascii: ":"), u[16] == UInt8(ascii: ":")
+        else { return nil }
+        func number(_ range: Range<Int>) -> Int? {
+            var value = 0
+            for i in range {
+                guard u[i] >= 48, u[i] <= 57 else { return nil }
+                value = value * 10 + Int(u[i] - 48)
+            }
+            return value
+        }
+        guard let y = number(0..<4), let mo = number(5..<7), let d = number(8..<10), let h = number(11..<13),
+            let mi = number(14..<16), let s = number(17..<19), (1...12).contains(mo), (1...31).contains(d), h < 24, mi < 60, s < 61
+        else { return nil }
+        let base = CivilTime(year: y, month: mo, day: d, hour: h, minute: mi, second: s).date
+        var i = 19
+        var fraction = 0.0
+        if i < u.count, u[i] == UInt8(ascii: ".") {
+            i += 1
+            var scale = 0.1
+            while i < u.count, u[i] >= 48, u[i] <= 57 {
+                fraction += Double(u[i] - 48) * scale
+                scale /= 10
+                i += 1
+            }
+        }
+        guard i < u.count else { return nil }
+        if u[i] == UInt8(ascii: "Z"), i == u.count - 1 { return base.addingTimeInterval(fraction) }
+        guard u.count - i == 6, u[i] == UInt8(ascii: "+") || u[i] == UInt8(ascii: "-"), u[i + 3] == UInt8(ascii: ":"),
+            let oh = number(i + 1..<i + 3), let om = number(i + 4..<i + 6)
+        else { return nil }
+        let offset = Double(oh * 3600 + om * 60) * (u[i] == UInt8(ascii: "+") ? 1 : -1)
+        return base.addingTimeInterval(fraction - offset)
+    }
+
     private static let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
 
     /// Parses `Sun, 06 Nov 1994 08:49:37 GMT`.
