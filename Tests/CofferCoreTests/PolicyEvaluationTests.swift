@@ -99,7 +99,9 @@ let resourceCases: [PolicyCase] = [
     PolicyCase("variable default", allowWith(#""Action":"*","Resource":"arn:aws:s3:::bucket/${aws:username, 'shared'}/*""#), "s3:GetObject",
                "arn:aws:s3:::bucket/shared/file", allowed: true),
     PolicyCase("escaped star is literal", allowWith(#""Action":"*","Resource":"arn:aws:s3:::bucket/${*}""#), "s3:GetObject",
-               "arn:aws:s3:::bucket/anything", allowed: true),
+               "arn:aws:s3:::bucket/anything", allowed: false),
+    PolicyCase("escaped star matches a star", allowWith(#""Action":"*","Resource":"arn:aws:s3:::bucket/${*}""#), "s3:GetObject",
+               "arn:aws:s3:::bucket/*", allowed: true),
     PolicyCase("principal tag variable", allowWith(#""Action":"*","Resource":"arn:aws:s3:::bucket/${aws:PrincipalTag/team}/*""#), "s3:GetObject",
                "arn:aws:s3:::bucket/red/x", ["aws:PrincipalTag/team": ["red"]], allowed: true),
 ]
@@ -415,10 +417,29 @@ let grammarFailures: [(String, String)] = [
 
     @Test func variablesEscapes() {
         let context = RequestContext(principal: user, action: "a:b", resource: "*", keys: ["aws:username": ["alice"], "multi": ["a", "b"]])
-        #expect(PolicyVariables.substitute("home/${aws:username}/${*}${?}${$}", in: context) == "home/alice/*?$")
+        #expect(PolicyVariables.substitute("home/${aws:username}/${*}${?}${$}", in: context).map(Glob.plain) == "home/alice/*?$")
         #expect(PolicyVariables.substitute("${multi}", in: context) == nil)
         #expect(PolicyVariables.substitute("${missing, 'd'}", in: context) == "d")
         #expect(PolicyVariables.substitute("plain", in: context) == "plain")
+    }
+
+    /// `${*}` and `${?}` are the characters, not wildcards; a substituted value's `*` is text too.
+    @Test func escapesAndSubstitutedValuesAreLiteral() throws {
+        let text = #"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"arn:aws:s3:::bucket/${*}"},"#
+            + #"{"Effect":"Allow","Action":"s3:PutObject","Resource":"arn:aws:s3:::bucket/${aws:PrincipalTag/team}/*"},"#
+            + #"{"Effect":"Allow","Action":"s3:ListBucket","Resource":"*","Condition":{"StringEquals":{"s3:prefix":"a${?}"}}},"#
+            + #"{"Effect":"Allow","Action":"s3:DeleteObject","Resource":"arn:aws:s3:::bucket/x${?}y"}]}"#
+        let set = PolicySet(identity: [NamedPolicy(name: "p", document: try PolicyDocument.parse(text, kind: .identity))])
+        #expect(decide(set, "s3:GetObject", "arn:aws:s3:::bucket/*").isAllowed)
+        #expect(!decide(set, "s3:GetObject", "arn:aws:s3:::bucket/anything").isAllowed)
+        let wildTeam = ["aws:PrincipalTag/team": ["*"]]
+        #expect(decide(set, "s3:PutObject", "arn:aws:s3:::bucket/*/file", wildTeam).isAllowed)
+        #expect(!decide(set, "s3:PutObject", "arn:aws:s3:::bucket/red/file", wildTeam).isAllowed)
+        #expect(decide(set, "s3:PutObject", "arn:aws:s3:::bucket/red/file", ["aws:PrincipalTag/team": ["red"]]).isAllowed)
+        #expect(decide(set, "s3:ListBucket", "*", ["s3:prefix": ["a?"]]).isAllowed)
+        #expect(!decide(set, "s3:ListBucket", "*", ["s3:prefix": ["ab"]]).isAllowed)
+        #expect(decide(set, "s3:DeleteObject", "arn:aws:s3:::bucket/x?y").isAllowed)
+        #expect(!decide(set, "s3:DeleteObject", "arn:aws:s3:::bucket/xzy").isAllowed)
     }
 
     /// Variables exist only in Version 2012-10-17; otherwise `${aws:username}` is literal text.

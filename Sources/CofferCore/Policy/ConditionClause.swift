@@ -119,8 +119,8 @@ public struct ConditionClause: Sendable, Equatable {
     func matchesPositive(_ value: String, _ policyValues: [String]) -> Bool {
         policyValues.contains { candidate in
             switch base {
-            case "StringEquals", "StringNotEquals": return value == candidate
-            case "StringEqualsIgnoreCase", "StringNotEqualsIgnoreCase": return value.lowercased() == candidate.lowercased()
+            case "StringEquals", "StringNotEquals": return value == Glob.plain(candidate)
+            case "StringEqualsIgnoreCase", "StringNotEqualsIgnoreCase": return value.lowercased() == Glob.plain(candidate).lowercased()
             case "StringLike", "StringNotLike": return Glob.matches(candidate, value)
             case "NumericEquals", "NumericNotEquals", "NumericLessThan", "NumericLessThanEquals", "NumericGreaterThan",
                 "NumericGreaterThanEquals":

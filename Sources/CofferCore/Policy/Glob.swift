@@ -2,6 +2,38 @@
 public enum Glob {
     static func hasWildcard(_ text: String) -> Bool { text.utf8.contains { $0 == 42 || $0 == 63 } }
 
+    /// A `*` or `?` that policy variables put in a pattern as text (`${*}`, `${?}`, or inside a
+    /// substituted value): it matches only itself. Control characters, which no ARN or key value holds.
+    static let literalStar: Unicode.Scalar = "\u{1}"
+    static let literalOne: Unicode.Scalar = "\u{2}"
+
+    /// `text` with its wildcard characters made literal.
+    static func literal(_ text: String) -> String {
+        guard hasWildcard(text) else { return text }
+        var out = String.UnicodeScalarView()
+        for scalar in text.unicodeScalars {
+            out.append(scalar == "*" ? literalStar : scalar == "?" ? literalOne : scalar)
+        }
+        return String(out)
+    }
+
+    /// The pattern as plain text again (for the operators that compare without wildcards).
+    public static func plain(_ pattern: String) -> String {
+        guard hasLiterals(pattern) else { return pattern }
+        return String(String.UnicodeScalarView(pattern.unicodeScalars.map { $0 == literalStar ? "*" : $0 == literalOne ? "?" : $0 }))
+    }
+
+    static func hasLiterals(_ text: String) -> Bool { text.utf8.contains { $0 == 1 || $0 == 2 } }
+
+    /// Wildcard matching where the literal marks match their characters (rare: only patterns with `${*}`-style escapes).
+    static func matchesWithLiterals(_ pattern: Substring, _ value: Substring) -> Bool {
+        let p = pattern.unicodeScalars.map { $0 == literalStar ? Token.text("*") : $0 == literalOne ? .text("?") : $0 == "*" ? .star : $0 == "?" ? .one : .text($0) }
+        let v = value.unicodeScalars.map { Token.text($0) }
+        return glob(p[...], v[...], star: .star, one: .one)
+    }
+
+    enum Token: Equatable { case star, one, text(Unicode.Scalar) }
+
     /// ASCII case-insensitive equality without allocating (action names are ASCII).
     public static func equalIgnoringCase(_ a: String, _ b: String) -> Bool {
         let x = a.utf8, y = b.utf8
@@ -17,6 +49,10 @@ public enum Glob {
     public static func matches(_ pattern: String, _ value: String, caseInsensitive: Bool = false) -> Bool {
         // Most patterns in real policies are literal, "*", or end in one "*": answer those without allocating.
         if pattern == "*" { return true }
+        if hasLiterals(pattern) {
+            return caseInsensitive ? matchesWithLiterals(Substring(pattern.lowercased()), Substring(value.lowercased()))
+                : matchesWithLiterals(Substring(pattern), Substring(value))
+        }
         if !hasWildcard(pattern) { return caseInsensitive ? equalIgnoringCase(pattern, value) : pattern == value }
         if pattern.utf8.last == 42, !pattern.utf8.dropLast().contains(where: { $0 == 42 || $0 == 63 }) {
             let prefix = pattern.utf8.dropLast()
@@ -64,6 +100,12 @@ public enum Glob {
     /// the resource part as a whole (where `*` may span `/` and `:`).
     public static func matchesARN(pattern: String, _ arn: String) -> Bool {
         if pattern == "*" { return true }
+        if hasLiterals(pattern) {
+            let p = pattern.split(separator: ":", maxSplits: 5, omittingEmptySubsequences: false)
+            let a = arn.split(separator: ":", maxSplits: 5, omittingEmptySubsequences: false)
+            guard p.count == 6, a.count == 6 else { return matchesWithLiterals(Substring(pattern), Substring(arn)) }
+            return zip(p, a).allSatisfy { matchesWithLiterals($0, $1) }
+        }
         if !hasWildcard(pattern) { return pattern == arn }
         let p = Array(pattern.utf8), a = Array(arn.utf8)
         let pb = boundaries(p), ab = boundaries(a)

@@ -94,8 +94,9 @@ public enum PolicyVariables {
             let body = String(rest[start.upperBound..<end].trimmingSpaces)
             rest = rest[rest.index(after: end)...]
             switch body {
-            case "*": out += "*"
-            case "?": out += "?"
+            // The escapes stand for the characters themselves, never for wildcards.
+            case "*": out.unicodeScalars.append(Glob.literalStar)
+            case "?": out.unicodeScalars.append(Glob.literalOne)
             case "$": out += "$"
             default:
                 var name = body
@@ -105,10 +106,11 @@ public enum PolicyVariables {
                     let raw = String(body[body.index(after: comma)...].trimmingSpaces)
                     if raw.count >= 2, raw.hasPrefix("'"), raw.hasSuffix("'") { fallback = String(raw.dropFirst().dropLast()) }
                 }
+                // A substituted value is text: a `*` in a tag value must not widen the pattern.
                 if let values = context.values(for: String(name)), values.count == 1 {
-                    out += values[0]
+                    out += Glob.literal(values[0])
                 } else if let fallback {
-                    out += fallback
+                    out += Glob.literal(fallback)
                 } else {
                     return nil
                 }
