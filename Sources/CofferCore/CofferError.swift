@@ -30,6 +30,7 @@ public struct CofferError: Error, Sendable, Equatable, CustomStringConvertible {
             case noSuchEntity, entityAlreadyExists, deleteConflict, invalidInput, unmodifiableEntity
             case passwordPolicyViolation, packedPolicyTooLarge
             case invalidIdentityToken, idpRejectedClaim, idpCommunication, expiredIdentityToken
+            case invalidAuthenticationCode, credentialReportNotPresent, credentialReportExpired, invalidUserType
             // CloudTrail.
             case trailNotFound, trailAlreadyExists, invalidTrailName
             case invalidLookupAttributes, invalidTimeRange, invalidMaxResults, invalidEventCategory
@@ -115,6 +116,10 @@ public struct CofferError: Error, Sendable, Equatable, CustomStringConvertible {
         public static let policiesLimitExceeded = Code(backing: .policiesLimitExceeded)
         public static let dryRunOperation = Code(backing: .dryRunOperation)
         public static let invalidIdentityToken = Code(backing: .invalidIdentityToken)
+        public static let invalidAuthenticationCode = Code(backing: .invalidAuthenticationCode)
+        public static let credentialReportNotPresent = Code(backing: .credentialReportNotPresent)
+        public static let credentialReportExpired = Code(backing: .credentialReportExpired)
+        public static let invalidUserType = Code(backing: .invalidUserType)
         public static let idpRejectedClaim = Code(backing: .idpRejectedClaim)
         public static let idpCommunication = Code(backing: .idpCommunication)
         /// AssumeRoleWithWebIdentity's expired ID token (not a request's expired session token).

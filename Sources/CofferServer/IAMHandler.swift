@@ -10,8 +10,7 @@ struct IAMHandler: QueryServiceHandler {
     let access: AccessControl
 
     static let pending: Set<String> = [
-        "TagPolicy", "UntagPolicy", "ListPolicyTags", "CreateLoginProfile", "GetLoginProfile", "UpdateLoginProfile",
-        "DeleteLoginProfile", "ChangePassword", "ListMFADevices", "CreateInstanceProfile",
+        "TagPolicy", "UntagPolicy", "ListPolicyTags", "CreateInstanceProfile",
         "GetAccountAuthorizationDetails", "ListEntitiesForPolicy", "CreateServiceLinkedRole",
     ]
 
@@ -145,6 +144,7 @@ struct IAMHandler: QueryServiceHandler {
         default:
             if let result = try await handleRolesAndGroups(action, r, account: account) { return result }
             if let result = try await handleFederation(action, r, account: account) { return result }
+            if let result = try await handleCredentials(action, r, context: context) { return result }
             if Self.pending.contains(action) { throw CofferError(.notImplemented, "Coffer does not implement iam:\(action) yet.") }
             throw CofferError(.unknownOperation, "Could not find operation \(action) for version 2010-05-08")
         }
@@ -163,7 +163,7 @@ struct IAMHandler: QueryServiceHandler {
         } else if let name = try r.string("UserName") {
             let path = try r.string("Path") ?? "/"
             resource = (try? await service.user(name, account: account))?.arn ?? "arn:aws:iam::\(account):user\(path)\(name)"
-        } else if let arn = try r.string("PolicyArn") ?? r.string("OpenIDConnectProviderArn") {
+        } else if let arn = try r.string("PolicyArn") ?? r.string("OpenIDConnectProviderArn") ?? r.string("SerialNumber") {
             resource = arn
         } else if action == "CreateOpenIDConnectProvider", let url = try r.string("Url") {
             resource = "arn:aws:iam::\(account):oidc-provider/\(url.replacingOccurrences(of: "https://", with: ""))"

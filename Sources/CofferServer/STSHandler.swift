@@ -40,6 +40,7 @@ struct STSHandler: QueryServiceHandler {
             input.tags = Self.tags(request)
             input.transitiveTagKeys = request.list("TransitiveTagKeys")
             input.sourceIdentity = try request.string("SourceIdentity", min: 2, max: 64)
+            input.mfa = try Self.mfa(request)
             let issued = try await service.assumeRole(input, caller: context)
             var result = [credentialsNode(issued),
                           XMLNode.element("AssumedRoleUser", [.text("AssumedRoleId", issued.session.principalID),
@@ -76,11 +77,8 @@ struct STSHandler: QueryServiceHandler {
             if let size = issued.packedPolicySize { result.append(.text("PackedPolicySize", String(size))) }
             return result
         case "GetSessionToken":
-            if request.parameters["SerialNumber"] != nil || request.parameters["TokenCode"] != nil {
-                throw CofferError(.notImplemented, "Coffer does not verify MFA devices yet.")
-            }
             let issued = try await service.getSessionToken(durationSeconds: try request.integer("DurationSeconds", min: 900, max: 129_600),
-                                                           caller: context)
+                                                           mfa: try Self.mfa(request), caller: context)
             return [credentialsNode(issued)]
         default:
             if Self.actions.contains(action) { throw CofferError(.notImplemented, "Coffer does not implement sts:\(action) yet.") }
@@ -90,6 +88,17 @@ struct STSHandler: QueryServiceHandler {
 }
 
 extension STSHandler {
+    /// SerialNumber and TokenCode, which come together.
+    static func mfa(_ request: QueryRequest) throws -> (serial: String, code: String)? {
+        let serial = try request.string("SerialNumber", min: 9, max: 256)
+        let code = try request.string("TokenCode", min: 6, max: 6)
+        switch (serial, code) {
+        case (nil, nil): return nil
+        case (let serial?, let code?): return (serial, code)
+        default: throw CofferError.validation("SerialNumber and TokenCode must be given together.")
+        }
+    }
+
     static func tags(_ request: QueryRequest) -> [Tag] {
         request.structures("Tags").compactMap { fields in fields["Key"].map { Tag(key: $0, value: fields["Value"] ?? "") } }
     }

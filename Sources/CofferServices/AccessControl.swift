@@ -40,6 +40,9 @@ public struct AccessControl: Sendable {
         context["aws:RequestedRegion"] = [caller.scope.region]
         if let ip = caller.sourceIP { context["aws:SourceIp"] = [ip] }
         if let agent = caller.userAgent { context["aws:UserAgent"] = [agent] }
+        if let proved = who.mfaAuthenticated, context["aws:MultiFactorAuthAge"] == nil {
+            context["aws:MultiFactorAuthAge"] = [String(max(0, Int(caller.requestTime.timeIntervalSince(proved))))]
+        }
         let request = RequestContext(principal: who.principal, action: action, resource: resource, keys: context, base: who.keys,
                                      time: caller.requestTime)
         let decision = PolicyEvaluator.evaluate(request, policies)
@@ -54,6 +57,7 @@ public struct AccessControl: Sendable {
         var policies = PolicySet()
         let principal: PrincipalIdentity
         var context: [String: [String]] = [:]
+        var mfa: Date?
         if caller.isRoot {
             principal = .root(account: caller.scope.account)
             context["aws:userid"] = [caller.scope.account]
@@ -67,6 +71,7 @@ public struct AccessControl: Sendable {
             if let role { policies = try await iam.policySet(for: role, session: session) }
             context["aws:userid"] = [session.principalID]
             context["aws:TokenIssueTime"] = [SigV4Timestamp.iso8601(session.issued)]
+            mfa = session.mfaAuthenticated
             for tag in role?.tags ?? [] { context["aws:PrincipalTag/\(tag.key)"] = [tag.value] }
             for tag in session.sessionTags { context["aws:PrincipalTag/\(tag.key)"] = [tag.value] }
             if let source = session.sourceIdentity { context["aws:SourceIdentity"] = [source] }
@@ -85,6 +90,7 @@ public struct AccessControl: Sendable {
             context["aws:username"] = [user.userName]
             if let session = try await iam.store.record(STSSession.self, arn: STSSession.arn(accessKeyID: caller.accessKeyID)) {
                 context["aws:TokenIssueTime"] = [SigV4Timestamp.iso8601(session.issued)]
+                mfa = session.mfaAuthenticated
             }
             context["aws:userid"] = [user.userID]
             for tag in user.tags { context["aws:PrincipalTag/\(tag.key)"] = [tag.value] }
@@ -95,8 +101,10 @@ public struct AccessControl: Sendable {
         context["aws:PrincipalAccount"] = [caller.scope.account]
         context["aws:PrincipalType"] = [principal.kind.rawValue]
         context["aws:SecureTransport"] = ["false"]
-        context["aws:MultiFactorAuthPresent"] = ["false"]
-        let result = PolicyCache.Caller(principal: principal, policies: policies, keys: context)
+        // Long-term keys carry no MFA claim at all (AWS leaves the key out); sessions say whether they proved it.
+        if caller.accessKeyID.hasPrefix("ASIA") || mfa != nil { context["aws:MultiFactorAuthPresent"] = [mfa == nil ? "false" : "true"] }
+        var result = PolicyCache.Caller(principal: principal, policies: policies, keys: context)
+        result.mfaAuthenticated = mfa
         cache.store(result, for: key, generation: generation)
         return result
     }

@@ -81,6 +81,8 @@ public struct IAMService: Sendable {
         if !user.inlinePolicies.isEmpty {
             throw CofferError(.deleteConflict, "Cannot delete entity, must delete policies first.")
         }
+        if user.loginProfile != nil { throw CofferError(.deleteConflict, "Cannot delete entity, must delete login profile first.") }
+        if !(user.mfaDevices ?? []).isEmpty { throw CofferError(.deleteConflict, "Cannot delete entity, must delete MFA device first.") }
         try await store.removeRecord(arn: user.arn)
     }
 

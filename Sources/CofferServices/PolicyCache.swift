@@ -64,6 +64,8 @@ final class PolicyCache: Sendable {
         let principal: PrincipalIdentity
         let policies: PolicySet
         let keys: [String: [String]]
+        /// When the caller's session proved MFA, for aws:MultiFactorAuthAge (which changes as time passes).
+        var mfaAuthenticated: Date?
         /// The Deny statements of the caller's own policies, kept apart to answer "could anything deny this?" quickly.
         let denies: [PolicyStatement]
 

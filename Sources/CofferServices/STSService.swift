@@ -44,6 +44,8 @@ public struct STSService: Sendable {
         public var tags: [Tag] = []
         public var transitiveTagKeys: [String] = []
         public var sourceIdentity: String?
+        /// An MFA device's serial number and a code from it, when the trust policy wants MFA.
+        public var mfa: (serial: String, code: String)?
         public init(roleARN: String, sessionName: String) {
             self.roleARN = roleARN
             self.sessionName = sessionName
@@ -83,6 +85,12 @@ public struct STSService: Sendable {
         if let externalID = input.externalID { keys["sts:ExternalId"] = [externalID] }
         if let source = input.sourceIdentity { keys["sts:SourceIdentity"] = [source] }
         if !input.transitiveTagKeys.isEmpty { keys["sts:TransitiveTagKeys"] = input.transitiveTagKeys }
+        var proved: Date?
+        if let mfa = input.mfa {
+            proved = try await iam.verifyMFACode(userARN: caller.principalARN, serial: mfa.serial, code: mfa.code)
+            keys["aws:MultiFactorAuthPresent"] = ["true"]
+            keys["aws:MultiFactorAuthAge"] = ["0"]
+        }
         if !dummyCaller {
             try await access.authorize(caller, action: "sts:AssumeRole", resource: role.arn, keys: keys, resourcePolicy: role.assumeRolePolicy)
             if !input.tags.isEmpty {
@@ -94,7 +102,8 @@ public struct STSService: Sendable {
         let sessionARN = "arn:\(Partition.of(region: caller.scope.region)):sts::\(account):assumed-role/\(role.roleName)/\(input.sessionName)"
         return try await issue(account: account, principalARN: sessionARN, roleARN: role.arn,
                                principalID: "\(role.roleID):\(input.sessionName)", policies: sessionPolicies, tags: input.tags,
-                               sourceIdentity: input.sourceIdentity, duration: duration, packed: packed > 0 ? packed * 100 / 2048 : nil)
+                               sourceIdentity: input.sourceIdentity, duration: duration, packed: packed > 0 ? packed * 100 / 2048 : nil,
+                               mfaAuthenticated: proved)
     }
 
     func isDummyCaller(_ caller: CallerContext) -> Bool { caller.isRoot && devAccount == caller.scope.account }
@@ -180,18 +189,20 @@ public struct STSService: Sendable {
         policies.reduce(0) { $0 + $1.unicodeScalars.filter { !$0.properties.isWhitespace }.count }
     }
 
-    public func getSessionToken(durationSeconds: Int?, caller: CallerContext) async throws -> Issued {
+    public func getSessionToken(durationSeconds: Int?, mfa: (serial: String, code: String)? = nil, caller: CallerContext) async throws -> Issued {
         let duration = try Self.tokenDuration(durationSeconds, caller: caller)
-        if caller.principalARN.contains(":assumed-role/") {
+        if caller.principalARN.contains(":assumed-role/") || caller.principalARN.contains(":federated-user/") {
             throw CofferError(.accessDenied, "Cannot call GetSessionToken with session credentials")
         }
+        let proved = try await mfa.asyncMap { try await iam.verifyMFACode(userARN: caller.principalARN, serial: $0.serial, code: $0.code) }
         let principalID = try await iam.user(arn: caller.principalARN)?.userID ?? caller.scope.account
         return try await issue(account: caller.scope.account, principalARN: caller.principalARN, roleARN: nil, principalID: principalID,
-                               policies: [], tags: [], sourceIdentity: nil, duration: duration, packed: nil)
+                               policies: [], tags: [], sourceIdentity: nil, duration: duration, packed: nil, mfaAuthenticated: proved)
     }
 
     func issue(account: String, principalARN: String, roleARN: String?, principalID: String, policies: [String], tags: [Tag],
-                       sourceIdentity: String?, duration: Int, packed: Int?, federatedFrom: String? = nil) async throws -> Issued {
+                       sourceIdentity: String?, duration: Int, packed: Int?, federatedFrom: String? = nil,
+                       mfaAuthenticated: Date? = nil) async throws -> Issued {
         let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567")
         let secretAlphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/")
         let keyID = "ASIA" + String((0..<16).map { _ in alphabet[random.uniform(alphabet.count)] })
@@ -202,6 +213,7 @@ public struct STSService: Sendable {
                                  principalID: principalID, sessionPolicies: policies, sessionTags: tags, sourceIdentity: sourceIdentity,
                                  issued: now, expiration: now.addingTimeInterval(Double(duration)), tokenDigest: Self.tokenDigest(token))
         session.federatedFrom = federatedFrom
+        session.mfaAuthenticated = mfaAuthenticated
         let sealed = try root.seal(Array(secret.utf8), purpose: Self.secretPurpose, context: session.arn)
         try await store.write(RecordWrite(.create, scope: ResourceScope(account: account, region: "global"), record: session,
                                           newValues: [("secret", sealed)]))
@@ -224,5 +236,12 @@ public struct STSService: Sendable {
         let due = try await store.recordsDue(forDeletionAt: clock.now()).filter { $0.kind == STSSession.kind }
         for record in due { try await store.removeRecord(arn: record.arn) }
         return due.count
+    }
+}
+
+extension Optional {
+    func asyncMap<T>(_ transform: (Wrapped) async throws -> T) async rethrows -> T? {
+        guard let value = self else { return nil }
+        return try await transform(value)
     }
 }

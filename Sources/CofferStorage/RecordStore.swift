@@ -170,3 +170,11 @@ extension Trail: Record {
 extension OIDCProvider: Record {
     public static let kind = "iam-oidc-provider"
 }
+
+extension VirtualMFADevice: Record {
+    public static let kind = "iam-mfa-device"
+}
+
+extension CredentialReport: Record {
+    public static let kind = "iam-credential-report"
+}

@@ -46,3 +46,19 @@ import Testing
         #expect(throws: WebIdentityToken.Malformed.self) { try WebIdentityToken("!!!.###.$$$") }
     }
 }
+
+@Suite struct TOTPTests {
+    /// RFC 6238's SHA-1 test vectors (seed "12345678901234567890"), last six digits.
+    @Test(arguments: [(59.0, "287082"), (1_111_111_109, "081804"), (1_234_567_890, "005924"), (2_000_000_000, "279037")])
+    func rfc6238Vectors(seconds: Double, code: String) {
+        let seed = Array("12345678901234567890".utf8)
+        #expect(TOTP.code(seed: seed, counter: TOTP.counter(at: Date(timeIntervalSince1970: seconds))) == code)
+        #expect(TOTP.matchingCounter(code, seed: seed, at: Date(timeIntervalSince1970: seconds + 30)) != nil)
+        #expect(TOTP.matchingCounter(code, seed: seed, at: Date(timeIntervalSince1970: seconds + 120)) == nil)
+    }
+
+    @Test func base32AsAuthenticatorsReadIt() {
+        #expect(Base32.encode(Array("foobar".utf8)) == "MZXW6YTBOI")
+        #expect(Base32.encode([]) == "")
+    }
+}

@@ -8,7 +8,7 @@ import Testing
         #expect(ErrorTable.hasRow(for: code))
         let row = ErrorTable.row(for: code, service: "secretsmanager")
         #expect(!row.code.isEmpty && row.code.first!.isUppercase)
-        #expect([400, 403, 404, 409, 412, 500, 501].contains(row.status))
+        #expect([400, 403, 404, 409, 410, 412, 500, 501].contains(row.status))
     }
 
     @Test(arguments: [

@@ -25,6 +25,10 @@ public struct IAMUser: Sendable, Codable, Equatable {
     public var attachedPolicyARNs: [String]
     public var permissionsBoundaryARN: String?
     var groups: [String]?
+    /// A console password (only its keyed digest is kept).
+    public var loginProfile: LoginProfile?
+    /// The MFA devices enabled for the user, by serial number.
+    public var mfaDevices: [String]?
 
     public init(arn: String, userName: String, userID: String, path: String, createDate: Date) {
         self.arn = arn
@@ -37,6 +41,67 @@ public struct IAMUser: Sendable, Codable, Equatable {
         self.tags = []
         self.inlinePolicies = []
         self.attachedPolicyARNs = []
+    }
+}
+
+/// An IAM user's console password: when it was set and whether it must be changed, and a keyed
+/// digest of it under a salt, never the password.
+public struct LoginProfile: Sendable, Codable, Equatable {
+    public var createDate: Date
+    public var passwordLastChanged: Date
+    public var passwordResetRequired: Bool
+    public var salt: String
+    public var digest: String
+    public init(createDate: Date, passwordResetRequired: Bool, salt: String, digest: String) {
+        self.createDate = createDate
+        self.passwordLastChanged = createDate
+        self.passwordResetRequired = passwordResetRequired
+        self.salt = salt
+        self.digest = digest
+    }
+}
+
+/// A virtual MFA device: its serial number (an ARN) and to whom it is assigned. Its seed is
+/// sealed and stored apart, as a secret value is.
+public struct VirtualMFADevice: Sendable, Codable, Equatable {
+    public var arn: String
+    public var name: String
+    public var revision: Int
+    public var deletionDate: Date?
+    public var deviceName: String
+    public var path: String
+    public var createDate: Date
+    public var userName: String?
+    public var enableDate: Date?
+    public var tags: [Tag]
+    /// The last TOTP step accepted, so no code is accepted twice.
+    public var lastCounter: Int64?
+
+    public init(arn: String, deviceName: String, path: String, createDate: Date, tags: [Tag]) {
+        self.arn = arn
+        self.name = deviceName.lowercased()
+        self.revision = 0
+        self.deviceName = deviceName
+        self.path = path
+        self.createDate = createDate
+        self.tags = tags
+    }
+}
+
+/// The account's credential report, as GetCredentialReport returns it.
+public struct CredentialReport: Sendable, Codable, Equatable {
+    public var arn: String
+    public var name: String
+    public var revision: Int
+    public var deletionDate: Date?
+    public var generated: Date
+    public var content: String
+    public init(account: String, generated: Date, content: String) {
+        self.arn = "coffer:iam-credential-report:\(account)"
+        self.name = "credential-report"
+        self.revision = 0
+        self.generated = generated
+        self.content = content
     }
 }
 
@@ -222,6 +287,8 @@ public struct STSSession: Sendable, Codable, Equatable {
     public var tokenDigest: String
     /// For GetFederationToken: the user (or root) whose permissions the federated session narrows.
     public var federatedFrom: String?
+    /// When the session's caller proved an MFA code (GetSessionToken or AssumeRole with TokenCode).
+    public var mfaAuthenticated: Date?
 
     public init(accessKeyID: String, account: String, principalARN: String, roleARN: String?, principalID: String,
                 sessionPolicies: [String], sessionTags: [Tag], sourceIdentity: String?, issued: Date, expiration: Date, tokenDigest: String) {

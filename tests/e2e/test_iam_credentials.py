@@ -1,0 +1,118 @@
+"""IAM around credentials: login profiles, virtual MFA devices verified with real TOTP codes (so
+aws:MultiFactorAuthPresent and GetSessionToken with TokenCode mean something), and the credential report."""
+import base64
+import csv
+import hashlib
+import hmac
+import io
+import json
+import struct
+import time
+
+import boto3
+
+from conftest import REGION, fails
+
+
+def totp(seed_base32: str, at: float, step: int = 30) -> str:
+    key = base64.b32decode(seed_base32 + "=" * (-len(seed_base32) % 8))
+    digest = hmac.new(key, struct.pack(">Q", int(at // step)), hashlib.sha1).digest()
+    offset = digest[-1] & 0x0F
+    value = (struct.unpack(">I", digest[offset:offset + 4])[0] & 0x7FFFFFFF) % 1_000_000
+    return f"{value:06d}"
+
+
+def user_with_key(coffer, name, policy):
+    iam = coffer.client("iam")
+    iam.create_user(UserName=name)
+    iam.put_user_policy(UserName=name, PolicyName="p", PolicyDocument=json.dumps(policy))
+    key = iam.create_access_key(UserName=name)["AccessKey"]
+    return key
+
+
+def test_login_profile_lifecycle(coffer):
+    iam = coffer.client("iam")
+    iam.create_user(UserName="dana")
+    fails(lambda: iam.get_login_profile(UserName="dana"), "NoSuchEntity")
+    made = iam.create_login_profile(UserName="dana", Password="Correct-Horse-42", PasswordResetRequired=True)["LoginProfile"]
+    assert made["UserName"] == "dana" and made["PasswordResetRequired"] is True
+    assert iam.get_login_profile(UserName="dana")["LoginProfile"]["PasswordResetRequired"] is True
+    fails(lambda: iam.create_login_profile(UserName="dana", Password="Another-Pass-1"), "EntityAlreadyExists")
+    iam.update_account_password_policy(MinimumPasswordLength=20, RequireNumbers=True)
+    fails(lambda: iam.update_login_profile(UserName="dana", Password="short1"), "PasswordPolicyViolation")
+    iam.update_login_profile(UserName="dana", Password="a-much-longer-password-7", PasswordResetRequired=False)
+    assert iam.get_login_profile(UserName="dana")["LoginProfile"]["PasswordResetRequired"] is False
+    fails(lambda: iam.delete_user(UserName="dana"), "DeleteConflict", "login profile")
+    iam.delete_login_profile(UserName="dana")
+    iam.delete_user(UserName="dana")
+    # The password never reaches the trail or the data files.
+    events = coffer.client("cloudtrail").lookup_events(
+        LookupAttributes=[{"AttributeKey": "EventName", "AttributeValue": "UpdateLoginProfile"}])["Events"]
+    assert events and all("a-much-longer-password-7" not in e["CloudTrailEvent"] for e in events)
+    for path in coffer.data_dir.rglob("*"):
+        if path.is_file():
+            assert b"a-much-longer-password-7" not in path.read_bytes()
+
+
+def test_virtual_mfa_device_gates_a_session_and_a_policy(coffer):
+    iam = coffer.client("iam")
+    coffer.client().create_secret(Name="mfa-only", SecretString="behind-mfa")
+    key = user_with_key(coffer, "erin", {"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": ["sts:GetSessionToken", "iam:ListMFADevices"], "Resource": "*"},
+        {"Effect": "Allow", "Action": "secretsmanager:GetSecretValue", "Resource": "*",
+         "Condition": {"Bool": {"aws:MultiFactorAuthPresent": "true"}}}]})
+    device = iam.create_virtual_mfa_device(VirtualMFADeviceName="erin-phone")["VirtualMFADevice"]
+    serial, seed = device["SerialNumber"], device["Base32StringSeed"].decode()
+    account = coffer.client("sts").get_caller_identity()["Account"]
+    assert serial == f"arn:aws:iam::{account}:mfa/erin-phone"
+    now = time.time()
+    fails(lambda: iam.enable_mfa_device(UserName="erin", SerialNumber=serial, AuthenticationCode1="000000", AuthenticationCode2="000001"),
+          "InvalidAuthenticationCode")
+    iam.enable_mfa_device(UserName="erin", SerialNumber=serial, AuthenticationCode1=totp(seed, now - 30), AuthenticationCode2=totp(seed, now))
+    assert [d["SerialNumber"] for d in iam.list_mfa_devices(UserName="erin")["MFADevices"]] == [serial]
+    assigned = iam.list_virtual_mfa_devices(AssignmentStatus="Assigned")["VirtualMFADevices"]
+    assert assigned[0]["User"]["UserName"] == "erin"
+
+    sts = coffer.client("sts", access_key=key["AccessKeyId"], secret_key=key["SecretAccessKey"])
+    plain = boto3.client("secretsmanager", endpoint_url=coffer.endpoint, region_name=REGION,
+                         aws_access_key_id=key["AccessKeyId"], aws_secret_access_key=key["SecretAccessKey"])
+    fails(lambda: plain.get_secret_value(SecretId="mfa-only"), "AccessDeniedException")
+    fails(lambda: sts.get_session_token(SerialNumber=serial, TokenCode="123456" if totp(seed, time.time()) != "123456" else "654321"),
+          "AccessDenied", "MultiFactorAuthentication failed")
+    # Wait for a step not used by EnableMFADevice, as AWS accepts each code once.
+    time.sleep(30 - time.time() % 30 + 0.5)
+    code = totp(seed, time.time())
+    credentials = sts.get_session_token(SerialNumber=serial, TokenCode=code)["Credentials"]
+    fails(lambda: sts.get_session_token(SerialNumber=serial, TokenCode=code), "AccessDenied")
+    with_mfa = boto3.client("secretsmanager", endpoint_url=coffer.endpoint, region_name=REGION, aws_access_key_id=credentials["AccessKeyId"],
+                            aws_secret_access_key=credentials["SecretAccessKey"], aws_session_token=credentials["SessionToken"])
+    assert with_mfa.get_secret_value(SecretId="mfa-only")["SecretString"] == "behind-mfa"
+    # A session without MFA does not pass the condition.
+    bare = sts.get_session_token()["Credentials"]
+    without = boto3.client("secretsmanager", endpoint_url=coffer.endpoint, region_name=REGION, aws_access_key_id=bare["AccessKeyId"],
+                           aws_secret_access_key=bare["SecretAccessKey"], aws_session_token=bare["SessionToken"])
+    fails(lambda: without.get_secret_value(SecretId="mfa-only"), "AccessDeniedException")
+
+    fails(lambda: iam.delete_virtual_mfa_device(SerialNumber=serial), "DeleteConflict")
+    iam.deactivate_mfa_device(UserName="erin", SerialNumber=serial)
+    iam.delete_virtual_mfa_device(SerialNumber=serial)
+    assert iam.list_virtual_mfa_devices()["VirtualMFADevices"] == []
+
+
+def test_credential_report(coffer):
+    iam = coffer.client("iam")
+    fails(lambda: iam.get_credential_report(), "ReportNotPresent")
+    iam.create_user(UserName="frank")
+    iam.create_access_key(UserName="frank")
+    iam.create_login_profile(UserName="frank", Password="Frank-Password-99")
+    assert iam.generate_credential_report()["State"] == "STARTED"
+    assert iam.generate_credential_report()["State"] == "COMPLETE"
+    report = iam.get_credential_report()
+    assert report["ReportFormat"] == "text/csv"
+    rows = list(csv.DictReader(io.StringIO(report["Content"].decode())))
+    assert rows[0]["user"] == "<root_account>" and rows[0]["arn"].endswith(":root")
+    frank = next(r for r in rows if r["user"] == "frank")
+    assert frank["password_enabled"] == "true" and frank["mfa_active"] == "false"
+    assert frank["access_key_1_active"] == "true" and frank["access_key_2_active"] == "false"
+    assert frank["arn"].endswith(":user/frank")
+    assert len(rows[0]) == 22
