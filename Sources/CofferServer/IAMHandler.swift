@@ -86,8 +86,11 @@ struct IAMHandler: QueryServiceHandler {
             return [policyNode(policy, attachments: try await service.attachmentCount(arn, account: account))]
         case "ListPolicies":
             let scope = try r.string("Scope") ?? "All"
-            let policies = scope == "AWS" ? [] : try await service.listPolicies(onlyAttached: r.bool("OnlyAttached") ?? false,
-                                                                               pathPrefix: try r.string("PathPrefix"), account: account)
+            guard ["All", "AWS", "Local"].contains(scope) else {
+                throw CofferError.constraint(scope, member: "scope", "Member must satisfy enum value set: [All, AWS, Local]")
+            }
+            let policies = try await service.listPolicies(onlyAttached: r.bool("OnlyAttached") ?? false, pathPrefix: try r.string("PathPrefix"),
+                                                          scope: scope, account: account)
             return try paged(r, "Policies", policies.map { policyNode($0.0, attachments: $0.1, tag: "member") })
         case "DeletePolicy":
             try await service.deletePolicy(try r.requiredString("PolicyArn"), account: account)

@@ -162,6 +162,7 @@ public struct IAMService: Sendable {
     }
 
     public func policy(_ arn: String, account: String) async throws -> ManagedPolicy {
+        if let managed = AWSManagedPolicies.policy(arn) { return managed }
         guard let parsed = ARN(arn), parsed.service == "iam", parsed.account == account,
             let policy = try await store.record(ManagedPolicy.self, arn: arn)
         else { throw policyNotFound(arn) }
@@ -196,7 +197,8 @@ public struct IAMService: Sendable {
     func changePolicy(_ arn: String, account: String, _ apply: @escaping @Sendable (inout ManagedPolicy) throws -> Void) async throws
         -> ManagedPolicy
     {
-        try await updating(store, in: Self.scope(account), read: { try await policy(arn, account: account) }, apply)
+        if AWSManagedPolicies.policy(arn) != nil { throw Self.awsManagedRefused(arn) }
+        return try await updating(store, in: Self.scope(account), read: { try await policy(arn, account: account) }, apply)
     }
 
     public func createPolicyVersion(_ arn: String, document: String, setAsDefault: Bool, account: String) async throws -> ManagedPolicyVersion {
@@ -250,16 +252,24 @@ public struct IAMService: Sendable {
         return users.count + roles.count + groups.count
     }
 
-    public func listPolicies(onlyAttached: Bool, pathPrefix: String?, account: String) async throws -> [(ManagedPolicy, Int)] {
+    /// `scope`: AWS's `Local` (the account's own), `AWS` (AWS managed) or `All`.
+    public func listPolicies(onlyAttached: Bool, pathPrefix: String?, scope: String = "Local", account: String) async throws -> [(ManagedPolicy, Int)] {
         var out: [(ManagedPolicy, Int)] = []
-        for policy in try await store.records(ManagedPolicy.self, in: Self.scope(account)) where policy.path.hasPrefix(pathPrefix ?? "/") {
+        var policies = scope == "AWS" ? [] : try await store.records(ManagedPolicy.self, in: Self.scope(account))
+        if scope != "Local" { policies += AWSManagedPolicies.all }
+        for policy in policies where policy.path.hasPrefix(pathPrefix ?? "/") {
             let count = try await attachmentCount(policy.arn, account: account)
             if !onlyAttached || count > 0 { out.append((policy, count)) }
         }
         return out.sorted { $0.0.policyName.lowercased() < $1.0.policyName.lowercased() }
     }
 
+    static func awsManagedRefused(_ arn: String) -> CofferError {
+        CofferError(.accessDenied, "Cannot modify AWS managed policy \(arn); AWS managed policies can only be attached and detached.")
+    }
+
     public func deletePolicy(_ arn: String, account: String) async throws {
+        if AWSManagedPolicies.policy(arn) != nil { throw Self.awsManagedRefused(arn) }
         let policy = try await policy(arn, account: account)
         if try await attachmentCount(arn, account: account) > 0 {
             throw CofferError(.deleteConflict, "Cannot delete a policy attached to entities.")
@@ -340,20 +350,26 @@ public struct IAMService: Sendable {
     // MARK: Evaluation
 
     /// The identity policies of one user, group or role: inline and attached.
+    /// An attached policy: AWS managed, or one of the account's.
+    func managedPolicy(_ arn: String) async throws -> ManagedPolicy? {
+        if let managed = AWSManagedPolicies.policy(arn) { return managed }
+        return try await store.record(ManagedPolicy.self, arn: arn)
+    }
+
     func identityPolicies(_ holder: some PolicyHolder) async throws -> [NamedPolicy] {
         var out: [NamedPolicy] = []
         for inline in holder.inlinePolicies {
             out.append(NamedPolicy(name: inline.name, document: try PolicyDocument.parse(inline.document, kind: .identity)))
         }
         for arn in holder.attachedPolicyARNs {
-            guard let policy = try await store.record(ManagedPolicy.self, arn: arn), let document = policy.defaultDocument else { continue }
+            guard let policy = try await managedPolicy(arn), let document = policy.defaultDocument else { continue }
             out.append(NamedPolicy(name: arn, document: try PolicyDocument.parse(document, kind: .identity)))
         }
         return out
     }
 
     func boundary(_ arn: String?) async throws -> NamedPolicy? {
-        guard let arn, let policy = try await store.record(ManagedPolicy.self, arn: arn), let document = policy.defaultDocument else { return nil }
+        guard let arn, let policy = try await managedPolicy(arn), let document = policy.defaultDocument else { return nil }
         return NamedPolicy(name: arn, document: try PolicyDocument.parse(document, kind: .identity))
     }
 

@@ -116,3 +116,30 @@ def test_credential_report(coffer):
     assert frank["access_key_1_active"] == "true" and frank["access_key_2_active"] == "false"
     assert frank["arn"].endswith(":user/frank")
     assert len(rows[0]) == 22
+
+
+def test_aws_managed_policies_are_listed_attachable_evaluated_and_fixed(coffer):
+    iam = coffer.client("iam")
+    arn = "arn:aws:iam::aws:policy/SecretsManagerReadWrite"
+    policy = iam.get_policy(PolicyArn=arn)["Policy"]
+    assert policy["PolicyName"] == "SecretsManagerReadWrite" and policy["DefaultVersionId"] == "v6" and policy["Arn"] == arn
+    document = iam.get_policy_version(PolicyArn=arn, VersionId="v6")["PolicyVersion"]["Document"]
+    assert document["Statement"][0]["Sid"] == "BasePermissions"
+    names = {p["PolicyName"] for p in iam.list_policies(Scope="AWS")["Policies"]}
+    assert {"AdministratorAccess", "ReadOnlyAccess"} & names == {"AdministratorAccess"}
+    assert iam.list_policies(Scope="Local")["Policies"] == []
+    coffer.client().create_secret(Name="managed", SecretString="v")
+    iam.create_user(UserName="gina")
+    key = iam.create_access_key(UserName="gina")["AccessKey"]
+    secrets = coffer.client(access_key=key["AccessKeyId"], secret_key=key["SecretAccessKey"])
+    fails(lambda: secrets.get_secret_value(SecretId="managed"), "AccessDeniedException")
+    iam.attach_user_policy(UserName="gina", PolicyArn=arn)
+    assert secrets.get_secret_value(SecretId="managed")["SecretString"] == "v"
+    assert iam.get_policy(PolicyArn=arn)["Policy"]["AttachmentCount"] == 1
+    assert [p["PolicyName"] for p in iam.list_policies(Scope="AWS", OnlyAttached=True)["Policies"]] == ["SecretsManagerReadWrite"]
+    fails(lambda: iam.create_policy_version(PolicyArn=arn, PolicyDocument=json.dumps(
+        {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]})), "AccessDenied")
+    fails(lambda: iam.delete_policy(PolicyArn=arn), "AccessDenied")
+    iam.detach_user_policy(UserName="gina", PolicyArn=arn)
+    fails(lambda: secrets.get_secret_value(SecretId="managed"), "AccessDeniedException")
+    fails(lambda: iam.get_policy(PolicyArn="arn:aws:iam::aws:policy/NoSuchPolicy"), "NoSuchEntity")
