@@ -14,6 +14,8 @@ let package = Package(
         // Signed calls, the SDKs' credential and endpoint settings, typed Secrets Manager and Parameter Store calls.
         .library(name: "CofferClient", targets: ["CofferClient"]),
         .library(name: "ConfigurationCoffer", targets: ["ConfigurationCoffer"]),
+        // The parsers, for the coverage-guided fuzz targets in Fuzz/ (built apart, with libFuzzer).
+        .library(name: "CofferWireParsers", targets: ["CofferCore", "CofferWire"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
