@@ -109,6 +109,8 @@ struct RequestProcessor: HTTPResponder {
                     body = JSONRequest(object: merged)
                 }
                 draft.requestParameters = recorder.parameters(body.body)
+                // The model's constraints come first, as on AWS: before the handler and before authorization.
+                if let invalid = ModelValidation.check(service: target.signingName, operation: operation, body: body.body) { throw invalid }
                 return body
             } operation: { body in
                 try await target.handler.handle(operation, body, context: caller.context)

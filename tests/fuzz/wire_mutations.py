@@ -4,8 +4,8 @@
 
     python3 tests/fuzz/wire_mutations.py --endpoint http://127.0.0.1:4566 [--seed 1] [--per-operation 12]
 
-Operations Coffer does not implement answer NotImplementedException (501) for a well-formed call;
-they are listed apart and not mutated. Exit status 1 when any 5xx or transport failure was seen.
+Operations Coffer does not implement answer NotImplementedException (501) once a call passes the model's
+checks; they are listed apart and mutated no further. Exit status 1 when any 5xx or transport failure was seen.
 """
 import argparse
 import http.client
@@ -148,7 +148,8 @@ def run(endpoint, key="AKIAFUZZ", secret="fuzz", region="us-east-1", seed=1, per
                 except Exception as error:  # a dropped connection or a hang is a failure like a 5xx
                     failures.append((service, operation, label, f"transport: {type(error).__name__}"))
                     continue
-                if index == 0 and status == 501:
+                if status == 501:
+                    # An operation Coffer does not implement says so (after the model's checks, which come first).
                     unimplemented.append(f"{service}:{operation}")
                     break
                 if status >= 500:

@@ -1,0 +1,45 @@
+import CofferCore
+import CofferWire
+import Testing
+
+@Suite struct ModelValidationTests {
+    func message(_ service: String, _ operation: String, _ json: String) throws -> String? {
+        guard case .object(let body) = try JSONParser.parse(json) else { return nil }
+        return ModelValidation.check(service: service, operation: operation, body: body)?.message
+    }
+
+    @Test func collectsEveryViolationInAWSsWords() throws {
+        #expect(try message("secretsmanager", "GetSecretValue", #"{"SecretId":"","VersionId":"short"}"#)
+            == "2 validation errors detected: Value '' at 'secretId' failed to satisfy constraint: Member must have length greater than or equal to 1; "
+            + "Value 'short' at 'versionId' failed to satisfy constraint: Member must have length greater than or equal to 32")
+        #expect(try message("secretsmanager", "GetSecretValue", "{}")
+            == "1 validation error detected: Value null at 'secretId' failed to satisfy constraint: Member must not be null")
+        #expect(try message("kms", "GenerateRandom", #"{"NumberOfBytes":2000}"#)
+            == "1 validation error detected: Value '2000' at 'numberOfBytes' failed to satisfy constraint: Member must have value less than or equal to 1024")
+    }
+
+    @Test func parameterStoreEndsConstraintsWithAFullStop() throws {
+        let names = (0..<11).map { "\"/p\($0)\"" }.joined(separator: ",")
+        #expect(try message("ssm", "GetParameters", #"{"Names":[\#(names)]}"#)
+            == "1 validation error detected: Value '[/p0, /p1, /p2, /p3, /p4, /p5, /p6, /p7, /p8, /p9, /p10]' at 'names' failed to satisfy constraint: Member must have length less than or equal to 10.")
+    }
+
+    @Test func enumsNestedMembersAndSensitiveValues() throws {
+        let sorted = try #require(try message("secretsmanager", "ListSecrets", #"{"SortOrder":"sideways"}"#))
+        #expect(sorted.hasSuffix("Member must satisfy enum value set: [asc, desc]"))
+        let tags = try #require(try message("secretsmanager", "TagResource", #"{"SecretId":"s","Tags":[{"Key":"","Value":"v"}]}"#))
+        #expect(tags.contains("at 'tags.1.member.key'"))
+        // SecretString is sensitive in the model: its value is never repeated.
+        let big = String(repeating: "s", count: 70_000)
+        let secret = try #require(try message("secretsmanager", "CreateSecret", #"{"Name":"n","SecretString":"\#(big)"}"#))
+        #expect(secret.contains("Value at 'secretString'") && !secret.contains("sss"))
+    }
+
+    @Test func wellFormedRequestsAndUnknownOperationsPass() throws {
+        #expect(try message("secretsmanager", "GetSecretValue", #"{"SecretId":"app/db"}"#) == nil)
+        #expect(try message("kms", "NotAnOperation", #"{"x":1}"#) == nil)
+        #expect(try message("nope", "GetSecretValue", "{}") == nil)
+        // Wrong JSON types are left to the handlers' SerializationException.
+        #expect(try message("secretsmanager", "GetSecretValue", #"{"SecretId":5}"#) == nil)
+    }
+}
