@@ -56,8 +56,9 @@ public struct SecretsManagerClient: Sendable {
 
     @discardableResult
     public func putSecretValue(_ id: String, string: String, clientRequestToken: String? = nil) async throws(AWSClientError) -> String {
-        var body: JSONObject = ["SecretId": .string(id), "SecretString": .string(string)]
-        if let clientRequestToken { body["ClientRequestToken"] = .string(clientRequestToken) }
+        // As the SDKs do: AWS requires a token on every call that makes a version.
+        let body: JSONObject = ["SecretId": .string(id), "SecretString": .string(string),
+                                "ClientRequestToken": .string(clientRequestToken ?? UUID().uuidString.lowercased())]
         return try await caller.call(.secretsManager, target: "secretsmanager.PutSecretValue", body)["VersionId"]?.stringValue ?? ""
     }
 
@@ -65,7 +66,7 @@ public struct SecretsManagerClient: Sendable {
     public func createSecret(_ name: String, string: String, tags: [String: String] = [:], clientRequestToken: String? = nil) async throws(AWSClientError) -> String {
         var body: JSONObject = ["Name": .string(name), "SecretString": .string(string)]
         if !tags.isEmpty { body["Tags"] = .array(tags.sorted { $0.key < $1.key }.map { .object(["Key": .string($0.key), "Value": .string($0.value)]) }) }
-        if let clientRequestToken { body["ClientRequestToken"] = .string(clientRequestToken) }
+        body["ClientRequestToken"] = .string(clientRequestToken ?? UUID().uuidString.lowercased())
         return try await caller.call(.secretsManager, target: "secretsmanager.CreateSecret", body)["ARN"]?.stringValue ?? ""
     }
 }

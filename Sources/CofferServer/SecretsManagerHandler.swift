@@ -15,6 +15,12 @@ struct SecretsManagerHandler: JSONServiceHandler {
 
     func handle(_ operation: String, _ request: JSONRequest, context: CallerContext) async throws -> JSONValue {
         let scope = context.scope
+        // The SDKs fill ClientRequestToken in; on the wire AWS requires it of every call that makes a version.
+        if ["CreateSecret", "PutSecretValue", "UpdateSecret"].contains(operation), request.body["ClientRequestToken"] == nil,
+            request.body["SecretString"] != nil || request.body["SecretBinary"] != nil || operation == "PutSecretValue"
+        {
+            throw CofferError.invalidRequest("You must provide a ClientRequestToken value. We recommend a UUID-type value.")
+        }
         if !context.isRoot || request.body["SecretId"] != nil || operation == "CreateSecret" { try await authorize(operation, request, context) }
         switch operation {
         case "CreateSecret": return try await createSecret(request, scope)

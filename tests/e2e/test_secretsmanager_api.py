@@ -261,3 +261,21 @@ def test_a_secret_without_value_and_filter_errors(sm):
           "InvalidParameterException", "RecoveryWindowInDays value must be between 7 and 30 days (inclusive)")
     assert " " in sm.get_random_password(PasswordLength=4, IncludeSpace=True)["RandomPassword"]
     fails(lambda: sm.get_random_password(PasswordLength=3), "InvalidParameterException")
+
+
+def test_raw_calls_that_make_a_version_need_a_client_request_token(coffer):
+    """The SDKs fill ClientRequestToken in; AWS refuses a raw call that makes a version without one."""
+    key, secret = coffer.root_credentials()
+    message = "You must provide a ClientRequestToken value. We recommend a UUID-type value."
+    status, body = sigv4.signed_request(coffer.endpoint, "secretsmanager.CreateSecret", {"Name": "raw", "SecretString": "v"}, key, secret)
+    assert status == 400 and body["__type"] == "InvalidRequestException" and body["Message"] == message
+    # No value, no version: no token needed.
+    status, body = sigv4.signed_request(coffer.endpoint, "secretsmanager.CreateSecret", {"Name": "raw"}, key, secret)
+    assert status == 200, body
+    status, body = sigv4.signed_request(coffer.endpoint, "secretsmanager.PutSecretValue", {"SecretId": "raw", "SecretString": "v"}, key, secret)
+    assert status == 400 and body["Message"] == message
+    status, body = sigv4.signed_request(coffer.endpoint, "secretsmanager.UpdateSecret", {"SecretId": "raw", "Description": "d"}, key, secret)
+    assert status == 200, body
+    status, body = sigv4.signed_request(coffer.endpoint, "secretsmanager.PutSecretValue",
+                                        {"SecretId": "raw", "SecretString": "v", "ClientRequestToken": "0" * 32}, key, secret)
+    assert status == 200 and body["VersionId"] == "0" * 32
