@@ -14,11 +14,12 @@ extension IAMHandler {
                 path: try r.string("Path"), description: try r.string("Description", max: 1000),
                 maxSessionDuration: try r.integer("MaxSessionDuration"), tags: try tags(r), boundaryARN: try r.string("PermissionsBoundary"),
                 account: account)
-            return [roleNode(role)]
-        case "GetRole": return [roleNode(try await service.holder(IAMRole.self, try r.requiredString("RoleName"), account: account))]
+            return [roleNode(role, answering: .create)]
+        case "GetRole":
+            return [roleNode(try await service.holder(IAMRole.self, try r.requiredString("RoleName"), account: account), answering: .get)]
         case "ListRoles":
             let roles = try await service.listRoles(pathPrefix: try r.string("PathPrefix"), account: account)
-            return try paged(r, "Roles", roles.map { roleNode($0, tag: "member") })
+            return try paged(r, "Roles", roles.map { roleNode($0, tag: "member", answering: .list) })
         case "UpdateRole":
             try await service.updateRole(try r.requiredString("RoleName"), description: try r.string("Description", max: 1000),
                                          maxSessionDuration: try r.integer("MaxSessionDuration"), account: account)
@@ -213,17 +214,30 @@ extension IAMHandler {
         return try paged(r, "AttachedPolicies", members)
     }
 
-    func roleNode(_ role: IAMRole, tag: String = "Role") -> XMLNode {
+    enum RoleAnswer { case create, get, list }
+
+    /// A role as each call answers it on AWS: CreateRole without MaxSessionDuration and RoleLastUsed,
+    /// GetRole with both (RoleLastUsed empty until a session is used), ListRoles without tags,
+    /// boundary or last use.
+    func roleNode(_ role: IAMRole, tag: String = "Role", answering call: RoleAnswer) -> XMLNode {
         var children: [XMLNode] = [
             .text("Path", role.path), .text("RoleName", role.roleName), .text("RoleId", role.roleID), .text("Arn", role.arn),
             .text("CreateDate", Self.date(role.createDate)), .text("AssumeRolePolicyDocument", URIEncoding.encode(role.assumeRolePolicy)),
         ]
         if let description = role.description { children.append(.text("Description", description)) }
-        children.append(.text("MaxSessionDuration", String(role.maxSessionDuration)))
-        if let boundary = role.permissionsBoundaryARN {
-            children.append(.element("PermissionsBoundary", [.text("PermissionsBoundaryType", "Policy"), .text("PermissionsBoundaryArn", boundary)]))
+        if call != .create { children.append(.text("MaxSessionDuration", String(role.maxSessionDuration))) }
+        if call != .list {
+            if let boundary = role.permissionsBoundaryARN {
+                children.append(.element("PermissionsBoundary", [.text("PermissionsBoundaryType", "Policy"), .text("PermissionsBoundaryArn", boundary)]))
+            }
+            if !role.tags.isEmpty { children.append(.element("Tags", role.tags.map(tagNode))) }
         }
-        if !role.tags.isEmpty { children.append(.element("Tags", role.tags.map(tagNode))) }
+        if call == .get {
+            var used: [XMLNode] = []
+            if let date = role.lastUsedDate { used.append(.text("LastUsedDate", Self.date(date))) }
+            if let region = role.lastUsedRegion { used.append(.text("Region", region)) }
+            children.append(.element("RoleLastUsed", used))
+        }
         return .element(tag, children)
     }
 

@@ -99,6 +99,7 @@ extension STSService {
             throw CofferError(.packedPolicyTooLarge, "Packed policy consumes \(packed * 100 / 2048)% of allotted space, please use smaller policy for your request.")
         }
         let sessionARN = "arn:\(Partition.of(region: region)):sts::\(account):assumed-role/\(role.roleName)/\(input.sessionName)"
+        try await noteRoleUse(role, region: region)
         let issued = try await issue(account: account, principalARN: sessionARN, roleARN: role.arn, principalID: "\(role.roleID):\(input.sessionName)",
                                      policies: sessionPolicies, tags: [], sourceIdentity: nil, duration: duration,
                                      packed: packed > 0 ? packed * 100 / 2048 : nil)

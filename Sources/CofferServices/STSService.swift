@@ -97,6 +97,7 @@ public struct STSService: Sendable {
                 try await access.authorize(caller, action: "sts:TagSession", resource: role.arn, keys: keys, resourcePolicy: role.assumeRolePolicy)
             }
         }
+        try await noteRoleUse(role, region: caller.scope.region)
         // The session belongs to the role's account, which for a cross-account role is not the caller's.
         let account = ARN(role.arn)?.account ?? caller.scope.account
         let sessionARN = "arn:\(Partition.of(region: caller.scope.region)):sts::\(account):assumed-role/\(role.roleName)/\(input.sessionName)"
@@ -104,6 +105,19 @@ public struct STSService: Sendable {
                                principalID: "\(role.roleID):\(input.sessionName)", policies: sessionPolicies, tags: input.tags,
                                sourceIdentity: input.sourceIdentity, duration: duration, packed: packed > 0 ? packed * 100 / 2048 : nil,
                                mfaAuthenticated: proved)
+    }
+
+    /// Records the role's last use (GetRole's RoleLastUsed), at most hourly per region: AWS itself
+    /// reports it only to the day.
+    func noteRoleUse(_ role: IAMRole, region: String) async throws {
+        let now = clock.now()
+        guard role.lastUsedRegion != region || role.lastUsedDate.map({ now.timeIntervalSince($0) > 3600 }) ?? true,
+            let account = ARN(role.arn)?.account
+        else { return }
+        try? await iam.changeHolder(IAMRole.self, role.roleName, account: account) { role in
+            role.lastUsedDate = now
+            role.lastUsedRegion = region
+        }
     }
 
     func isDummyCaller(_ caller: CallerContext) -> Bool { caller.isRoot && devAccount == caller.scope.account }

@@ -123,3 +123,17 @@ def test_partition_follows_the_region(dev_coffer):
         dev_coffer.client("ssm", region=region, access_key="test", secret_key="test").put_parameter(Name="/p", Value="v", Type="String")
         parameter = dev_coffer.client("ssm", region=region, access_key="test", secret_key="test").get_parameter(Name="/p")["Parameter"]
         assert parameter["ARN"] == f"arn:{partition}:ssm:{region}:000000000000:parameter/p"
+
+
+def test_role_shapes_per_call_and_last_use(dev_coffer):
+    iam = dev_coffer.client("iam", access_key="test", secret_key="test")
+    made = iam.create_role(RoleName="shaped", AssumeRolePolicyDocument=json.dumps(LAMBDA_TRUST), Tags=[{"Key": "k", "Value": "v"}])["Role"]
+    assert "MaxSessionDuration" not in made and "RoleLastUsed" not in made and made["Tags"] == [{"Key": "k", "Value": "v"}]
+    got = iam.get_role(RoleName="shaped")["Role"]
+    assert got["MaxSessionDuration"] == 3600 and got["RoleLastUsed"] == {}
+    listed = iam.list_roles()["Roles"][0]
+    assert "Tags" not in listed and "RoleLastUsed" not in listed and listed["MaxSessionDuration"] == 3600
+    dev_coffer.client("sts", region="eu-west-1", access_key="test", secret_key="test").assume_role(
+        RoleArn="arn:aws:iam::000000000000:role/shaped", RoleSessionName="use")
+    used = iam.get_role(RoleName="shaped")["Role"]["RoleLastUsed"]
+    assert used["Region"] == "eu-west-1" and "LastUsedDate" in used

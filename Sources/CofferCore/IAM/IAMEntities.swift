@@ -222,6 +222,9 @@ public struct IAMRole: Sendable, Codable, Equatable {
     public var inlinePolicies: [InlinePolicy]
     public var attachedPolicyARNs: [String]
     public var permissionsBoundaryARN: String?
+    /// When a session of the role was last made, and where (GetRole's RoleLastUsed).
+    public var lastUsedDate: Date?
+    public var lastUsedRegion: String?
 
     public init(arn: String, roleName: String, roleID: String, path: String, createDate: Date, assumeRolePolicy: String) {
         self.arn = arn
