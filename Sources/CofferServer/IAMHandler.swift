@@ -10,7 +10,6 @@ struct IAMHandler: QueryServiceHandler {
     let access: AccessControl
 
     static let pending: Set<String> = [
-        "TagPolicy", "UntagPolicy", "ListPolicyTags", "CreateInstanceProfile",
         "GetAccountAuthorizationDetails", "ListEntitiesForPolicy", "CreateServiceLinkedRole",
     ]
 
@@ -148,6 +147,7 @@ struct IAMHandler: QueryServiceHandler {
             if let result = try await handleRolesAndGroups(action, r, account: account) { return result }
             if let result = try await handleFederation(action, r, account: account) { return result }
             if let result = try await handleCredentials(action, r, context: context) { return result }
+            if let result = try await handleProfiles(action, r, account: account) { return result }
             if Self.pending.contains(action) { throw CofferError(.notImplemented, "Coffer does not implement iam:\(action) yet.") }
             throw CofferError(.unknownOperation, "Could not find operation \(action) for version 2010-05-08")
         }

@@ -75,6 +75,9 @@ extension IAMService {
         let role = try await holder(IAMRole.self, name, account: account)
         if !role.attachedPolicyARNs.isEmpty { throw CofferError(.deleteConflict, "Cannot delete entity, must detach all policies first.") }
         if !role.inlinePolicies.isEmpty { throw CofferError(.deleteConflict, "Cannot delete entity, must delete policies first.") }
+        if try await instanceProfiles(account: account).contains(where: { $0.roleNames.contains { $0.lowercased() == name.lowercased() } }) {
+            throw CofferError(.deleteConflict, "Cannot delete entity, must remove roles from instance profile first.")
+        }
         try await store.removeRecord(arn: role.arn)
     }
 

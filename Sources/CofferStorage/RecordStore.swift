@@ -178,3 +178,7 @@ extension VirtualMFADevice: Record {
 extension CredentialReport: Record {
     public static let kind = "iam-credential-report"
 }
+
+extension InstanceProfile: Record {
+    public static let kind = "iam-instance-profile"
+}

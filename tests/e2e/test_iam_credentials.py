@@ -143,3 +143,36 @@ def test_aws_managed_policies_are_listed_attachable_evaluated_and_fixed(coffer):
     iam.detach_user_policy(UserName="gina", PolicyArn=arn)
     fails(lambda: secrets.get_secret_value(SecretId="managed"), "AccessDeniedException")
     fails(lambda: iam.get_policy(PolicyArn="arn:aws:iam::aws:policy/NoSuchPolicy"), "NoSuchEntity")
+
+
+def test_instance_profiles_policy_tags_and_account_alias(coffer):
+    iam = coffer.client("iam")
+    iam.create_role(RoleName="ec2-app", AssumeRolePolicyDocument=json.dumps(
+        {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"}]}))
+    profile = iam.create_instance_profile(InstanceProfileName="app", Path="/apps/")["InstanceProfile"]
+    assert profile["InstanceProfileId"].startswith("AIPA") and profile["Arn"].endswith(":instance-profile/apps/app") and profile["Roles"] == []
+    fails(lambda: iam.create_instance_profile(InstanceProfileName="app"), "EntityAlreadyExists")
+    iam.add_role_to_instance_profile(InstanceProfileName="app", RoleName="ec2-app")
+    fails(lambda: iam.add_role_to_instance_profile(InstanceProfileName="app", RoleName="ec2-app"), "LimitExceeded")
+    assert [r["RoleName"] for r in iam.get_instance_profile(InstanceProfileName="app")["InstanceProfile"]["Roles"]] == ["ec2-app"]
+    assert [p["InstanceProfileName"] for p in iam.list_instance_profiles_for_role(RoleName="ec2-app")["InstanceProfiles"]] == ["app"]
+    fails(lambda: iam.delete_role(RoleName="ec2-app"), "DeleteConflict", "instance profile")
+    fails(lambda: iam.delete_instance_profile(InstanceProfileName="app"), "DeleteConflict")
+    iam.remove_role_from_instance_profile(InstanceProfileName="app", RoleName="ec2-app")
+    iam.delete_instance_profile(InstanceProfileName="app")
+    fails(lambda: iam.get_instance_profile(InstanceProfileName="app"), "NoSuchEntity")
+
+    arn = iam.create_policy(PolicyName="tagged", PolicyDocument=json.dumps(
+        {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}]}))["Policy"]["Arn"]
+    iam.tag_policy(PolicyArn=arn, Tags=[{"Key": "team", "Value": "a"}])
+    assert iam.list_policy_tags(PolicyArn=arn)["Tags"] == [{"Key": "team", "Value": "a"}]
+    fails(lambda: iam.tag_policy(PolicyArn=arn, Tags=[{"Key": "x", "Value": "1"}, {"Key": "X", "Value": "2"}]), "InvalidInput")
+    iam.untag_policy(PolicyArn=arn, TagKeys=["team"])
+    assert iam.list_policy_tags(PolicyArn=arn)["Tags"] == []
+
+    assert iam.list_account_aliases()["AccountAliases"] == []
+    iam.create_account_alias(AccountAlias="coffer-dev")
+    assert iam.list_account_aliases()["AccountAliases"] == ["coffer-dev"]
+    fails(lambda: iam.create_account_alias(AccountAlias="Bad_Alias"), "ValidationError")
+    iam.delete_account_alias(AccountAlias="coffer-dev")
+    fails(lambda: iam.delete_account_alias(AccountAlias="coffer-dev"), "NoSuchEntity")

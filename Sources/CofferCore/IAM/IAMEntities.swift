@@ -347,3 +347,29 @@ public struct OIDCProvider: Sendable, Codable, Equatable {
         self.tags = tags
     }
 }
+
+/// An instance profile: a container for (at most) one role that EC2 instances take on.
+public struct InstanceProfile: Sendable, Codable, Equatable {
+    public var arn: String
+    public var name: String
+    public var revision: Int
+    public var deletionDate: Date?
+    public var profileName: String
+    public var profileID: String
+    public var path: String
+    public var createDate: Date
+    public var roleNames: [String]
+    public var tags: [Tag]
+
+    public init(arn: String, profileName: String, profileID: String, path: String, createDate: Date, tags: [Tag]) {
+        self.arn = arn
+        self.name = profileName.lowercased()
+        self.revision = 0
+        self.profileName = profileName
+        self.profileID = profileID
+        self.path = path
+        self.createDate = createDate
+        self.roleNames = []
+        self.tags = tags
+    }
+}
