@@ -11,7 +11,7 @@ struct KMSHandler: JSONServiceHandler {
     static let pending: Set<String> = [
         "ConnectCustomKeyStore", "CreateCustomKeyStore", "DeleteCustomKeyStore", "DescribeCustomKeyStores",
         "DisconnectCustomKeyStore", "UpdateCustomKeyStore", "GetParametersForImport", "ImportKeyMaterial",
-        "DeleteImportedKeyMaterial", "ReplicateKey", "UpdatePrimaryRegion", "DeriveSharedSecret",
+        "DeleteImportedKeyMaterial", "DeriveSharedSecret",
         "GenerateDataKeyPairWithoutPlaintext_", "DeriveSharedSecret",
     ]
 
@@ -41,7 +41,20 @@ struct KMSHandler: JSONServiceHandler {
     private func perform(_ operation: String, _ r: JSONRequest, _ scope: ResourceScope) async throws -> JSONValue {
         switch operation {
         case "CreateKey": return try await createKey(r, scope)
-        case "DescribeKey": return .object(["KeyMetadata": metadata(try await service.describeKey(try keyID(r), in: scope), scope)])
+        case "DescribeKey":
+            let key = try await service.describeKey(try keyID(r), in: scope)
+            return .object(["KeyMetadata": metadata(key, scope, multiRegion: try await multiRegionConfiguration(key, scope))])
+        case "ReplicateKey":
+            let replica = try await service.replicateKey(try keyID(r), to: try r.requiredString("ReplicaRegion", min: 1, max: 32),
+                                                         description: try r.string("Description", max: 8192), policy: try r.string("Policy", min: 1, max: 131_072),
+                                                         tags: try tags(r, required: false), in: scope)
+            let replicaScope = ResourceScope(account: scope.account, region: ARN(replica.arn)?.region ?? scope.region)
+            return .object(["ReplicaKeyMetadata": metadata(replica, replicaScope, multiRegion: try await multiRegionConfiguration(replica, replicaScope)),
+                            "ReplicaPolicy": .string(replica.policy),
+                            "ReplicaTags": .array(replica.tags.map { .object(["TagKey": .string($0.key), "TagValue": .string($0.value)]) })])
+        case "UpdatePrimaryRegion":
+            try await service.updatePrimaryRegion(try keyID(r), to: try r.requiredString("PrimaryRegion", min: 1, max: 32), in: scope)
+            return .object([:])
         case "ListKeys": return try await listKeys(r, scope)
         case "UpdateKeyDescription":
             try await service.updateKeyDescription(try keyID(r), description: try r.required("Description", try r.string("Description", max: 8192)), in: scope)
@@ -145,7 +158,7 @@ struct KMSHandler: JSONServiceHandler {
         if Self.grantAllows(key, operation: operation, grantee: context.principalARN, request: r) { return }
         var keys: [String: [String]] = [
             "kms:CallerAccount": [context.scope.account], "kms:KeySpec": [key.keySpec.rawValue], "kms:KeyUsage": [key.keyUsage.rawValue],
-            "kms:KeyOrigin": ["AWS_KMS"], "kms:KeyManager": [key.keyManager], "kms:MultiRegion": ["false"],
+            "kms:KeyOrigin": ["AWS_KMS"], "kms:KeyManager": [key.keyManager], "kms:MultiRegion": [key.isMultiRegion ? "true" : "false"],
         ]
         keys.merge(AccessControl.resourceTagKeys(key.tags)) { $1 }
         if let encryption = try r.stringMap("EncryptionContext") {
@@ -204,7 +217,18 @@ struct KMSHandler: JSONServiceHandler {
 
     // MARK: Shapes
 
-    func metadata(_ key: KMSKey, _ scope: ResourceScope) -> JSONValue {
+    /// MultiRegionConfiguration: the primary and every replica, as DescribeKey shows them on any member.
+    func multiRegionConfiguration(_ key: KMSKey, _ scope: ResourceScope) async throws -> JSONValue? {
+        guard key.isMultiRegion else { return nil }
+        let members = try await service.multiRegionMembers(of: key, account: scope.account)
+        func entry(_ member: KMSKey) -> JSONValue { .object(["Arn": .string(member.arn), "Region": .string(ARN(member.arn)?.region ?? "")]) }
+        var out: JSONObject = ["MultiRegionKeyType": .string(key.replicaRegions != nil ? "PRIMARY" : "REPLICA")]
+        if let primary = members.primary { out["PrimaryKey"] = entry(primary) }
+        out["ReplicaKeys"] = .array(members.replicas.map(entry))
+        return .object(out)
+    }
+
+    func metadata(_ key: KMSKey, _ scope: ResourceScope, multiRegion: JSONValue? = nil) -> JSONValue {
         var out: JSONObject = [
             "AWSAccountId": .string(scope.account), "KeyId": .string(key.keyID), "Arn": .string(key.arn),
             "CreationDate": JSONResponse.timestamp(key.creationDate), "Enabled": .bool(key.state == .enabled),
@@ -221,7 +245,8 @@ struct KMSHandler: JSONServiceHandler {
         let signing = key.keySpec.signingAlgorithms(for: key.keyUsage)
         if !signing.isEmpty { out["SigningAlgorithms"] = .array(signing.map(JSONValue.string)) }
         if !key.keySpec.macAlgorithms.isEmpty { out["MacAlgorithms"] = .array(key.keySpec.macAlgorithms.map(JSONValue.string)) }
-        out["MultiRegion"] = false
+        out["MultiRegion"] = .bool(key.isMultiRegion)
+        if let multiRegion { out["MultiRegionConfiguration"] = multiRegion }
         if let days = key.pendingWindowDays { out["PendingDeletionWindowInDays"] = .number(Double(days)) }
         if key.keySpec == .symmetricDefault, let current = key.currentMaterial { out["CurrentKeyMaterialId"] = .string(current.materialID) }
         return .object(out)
@@ -234,7 +259,6 @@ struct KMSHandler: JSONServiceHandler {
             throw CofferError(.unsupportedOperation, "Coffer supports only keys with Origin AWS_KMS.")
         }
         if try r.string("CustomKeyStoreId") != nil { throw CofferError(.unsupportedOperation, "Custom key stores are not supported.") }
-        if try r.bool("MultiRegion") == true { throw CofferError(.unsupportedOperation, "Multi-Region keys are not supported.") }
         let specText = try r.enumeration("KeySpec", KeySpec.allCases.map(\.rawValue) + ["ECC_SECG_P256K1", "SM2", "ML_DSA_44", "ML_DSA_65", "ML_DSA_87", "ECC_NIST_EDWARDS25519"])
             ?? r.enumeration("CustomerMasterKeySpec", KeySpec.allCases.map(\.rawValue) + ["ECC_SECG_P256K1", "SM2"])
             ?? "SYMMETRIC_DEFAULT"
@@ -245,9 +269,14 @@ struct KMSHandler: JSONServiceHandler {
             guard let usage = KeyUsage(rawValue: text) else { throw CofferError(.unsupportedOperation, "KeyUsage \(text) is not supported.") }
             return usage
         }
-        let key = try await service.createKey(
-            spec: spec, usage: usage, description: try r.string("Description", max: 8192) ?? "",
-            policy: try r.string("Policy", min: 1, max: 131_072), tags: try tags(r, required: false), in: scope)
+        let description = try r.string("Description", max: 8192) ?? "", policy = try r.string("Policy", min: 1, max: 131_072)
+        if try r.bool("MultiRegion") == true {
+            let key = try await service.createMultiRegionKey(spec: spec, usage: usage, description: description, policy: policy,
+                                                             tags: try tags(r, required: false), in: scope)
+            return .object(["KeyMetadata": metadata(key, scope, multiRegion: try await multiRegionConfiguration(key, scope))])
+        }
+        let key = try await service.createKey(spec: spec, usage: usage, description: description, policy: policy, tags: try tags(r, required: false),
+                                              in: scope)
         return .object(["KeyMetadata": metadata(key, scope)])
     }
 

@@ -67,6 +67,8 @@ extension KMSService {
             updated.revision += 1
             try await store.write(RecordWrite(.update(expectedRevision: key.revision), scope: scope, record: updated,
                                               newValues: [(KMSKey.materialID(version), sealed)]))
+            // A multi-Region key's members share material: its replicas get the new version too.
+            try await syncReplicaMaterial(of: updated, in: scope)
             return updated
         }
     }
@@ -87,12 +89,14 @@ extension KMSService {
         return (key, page.items, page.nextToken)
     }
 
-    /// Rotates every enabled key whose rotation date has come, across all accounts and regions.
+    /// Rotates every enabled key whose rotation date has come, across all accounts and regions
+    /// (a multi-Region key's replicas rotate with their primary).
     func rotateDueKeys(now: Date) async throws -> Int {
         var rotated = 0
         for scope in try await knownScopes() {
             for key in try await store.records(KMSKey.self, in: scope)
-            where key.rotationEnabled && key.state == .enabled && (key.nextRotationDate.map { $0 <= now } ?? false) {
+            where key.rotationEnabled && key.state == .enabled && (key.nextRotationDate.map { $0 <= now } ?? false)
+                && (key.primaryRegion == nil || key.primaryRegion == scope.region) {
                 _ = try await addMaterial(key.keyID, type: "AUTOMATIC", in: scope)
                 rotated += 1
             }

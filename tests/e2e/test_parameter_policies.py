@@ -114,3 +114,28 @@ def test_expiration_notification_is_sent_as_an_event(binary, tmp_path):
         assert ssm.get_parameter(Name="/app/cert")["Parameter"]["Value"] == "v"
     finally:
         node.stop()
+
+
+def test_multi_region_keys_share_material_across_regions(coffer):
+    east, west = coffer.client("kms", region="us-east-1"), coffer.client("kms", region="eu-west-1")
+    key = east.create_key(MultiRegion=True, Description="shared")["KeyMetadata"]
+    assert key["KeyId"].startswith("mrk-") and key["MultiRegion"] is True
+    assert key["MultiRegionConfiguration"]["MultiRegionKeyType"] == "PRIMARY" and key["MultiRegionConfiguration"]["ReplicaKeys"] == []
+    blob = east.encrypt(KeyId=key["KeyId"], Plaintext=b"across regions", EncryptionContext={"app": "x"})["CiphertextBlob"]
+    replica = east.replicate_key(KeyId=key["KeyId"], ReplicaRegion="eu-west-1")["ReplicaKeyMetadata"]
+    assert replica["Arn"] == key["Arn"].replace("us-east-1", "eu-west-1") and replica["MultiRegionConfiguration"]["MultiRegionKeyType"] == "REPLICA"
+    assert west.decrypt(CiphertextBlob=blob, EncryptionContext={"app": "x"})["Plaintext"] == b"across regions"
+    described = east.describe_key(KeyId=key["KeyId"])["KeyMetadata"]["MultiRegionConfiguration"]
+    assert described["ReplicaKeys"] == [{"Arn": replica["Arn"], "Region": "eu-west-1"}]
+    fails(lambda: east.replicate_key(KeyId=key["KeyId"], ReplicaRegion="eu-west-1"), "AlreadyExistsException")
+    plain = east.create_key()["KeyMetadata"]["KeyId"]
+    fails(lambda: east.replicate_key(KeyId=plain, ReplicaRegion="eu-west-1"), "UnsupportedOperationException")
+    # A rotation of the primary reaches the replica.
+    east.rotate_key_on_demand(KeyId=key["KeyId"])
+    newer = east.encrypt(KeyId=key["KeyId"], Plaintext=b"after rotation")["CiphertextBlob"]
+    assert west.decrypt(CiphertextBlob=newer)["Plaintext"] == b"after rotation"
+    back = west.encrypt(KeyId=key["KeyId"], Plaintext=b"from the replica")["CiphertextBlob"]
+    assert east.decrypt(CiphertextBlob=back)["Plaintext"] == b"from the replica"
+    east.update_primary_region(KeyId=key["KeyId"], PrimaryRegion="eu-west-1")
+    assert west.describe_key(KeyId=key["KeyId"])["KeyMetadata"]["MultiRegionConfiguration"]["MultiRegionKeyType"] == "PRIMARY"
+    assert east.describe_key(KeyId=key["KeyId"])["KeyMetadata"]["MultiRegionConfiguration"]["MultiRegionKeyType"] == "REPLICA"

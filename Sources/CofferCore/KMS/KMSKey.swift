@@ -24,8 +24,13 @@ public struct KMSKey: Sendable, Codable, Equatable {
     public var materials: [KeyMaterialVersion]
     public var tags: [Tag]
     public var grants: [KMSGrant]
+    /// For a multi-Region key (`mrk-` id): the primary's region, and on the primary the regions of its
+    /// replicas. Every member shares the id and the key material.
+    public var primaryRegion: String?
+    public var replicaRegions: [String]?
 
     public var keyID: String { name }
+    public var isMultiRegion: Bool { primaryRegion != nil }
     public var currentMaterial: KeyMaterialVersion? { materials.last }
 
     public init(arn: String, keyID: String, spec: KeySpec, usage: KeyUsage, description: String, policy: String,
