@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Writes Sources/CofferWire/Models/ModelConstraintsJSON.swift: the input constraints (required members,
-lengths, ranges, enums, sensitivity) of every operation of the JSON services Coffer serves, taken from the
+lengths, ranges, enums, sensitivity) of every operation of the services Coffer serves, JSON and query, from the
 botocore models installed with boto3, for the one validation layer that answers AWS's "N validation errors
 detected" before any handler or authorization runs.
 
@@ -12,7 +12,7 @@ import pathlib
 import botocore
 import botocore.session
 
-SERVICES = {"secretsmanager": "secretsmanager", "ssm": "ssm", "kms": "kms", "cloudtrail": "cloudtrail"}
+SERVICES = {"secretsmanager": "secretsmanager", "ssm": "ssm", "kms": "kms", "cloudtrail": "cloudtrail", "iam": "iam", "sts": "sts"}
 OUT = pathlib.Path(__file__).resolve().parents[1] / "Sources/CofferWire/Models/ModelConstraintsJSON.swift"
 
 

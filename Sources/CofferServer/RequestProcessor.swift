@@ -169,6 +169,7 @@ struct RequestProcessor: HTTPResponder {
             let result = try await audited(&draft, service: service) { draft in
                 guard request.action != nil else { throw CofferError(.invalidInput, "Missing Action") }
                 draft.requestParameters = recorder.parameters(query: request.parameters)
+                if let invalid = ModelValidation.check(service: service, operation: action, query: request.parameters) { throw invalid }
             } operation: { _ in
                 try await handler.handle(action, request, context: caller.context)
             }

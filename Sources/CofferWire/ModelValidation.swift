@@ -81,6 +81,54 @@ public enum ModelValidation {
         return .validation("\(count): " + violations.map { $0 + stop }.joined(separator: "; "))
     }
 
+    /// The query protocol's flat members (`Tags.member.1.Key`) as the tree the model describes, so
+    /// IAM and STS calls are checked by the same rules. Values stay text; numbers are read as numbers.
+    public static func check(service name: String, operation: String, query parameters: [String: String]) -> CofferError? {
+        guard let service = service(name), let input = service.operations[operation], let shape = service.shapes[input] else { return nil }
+        return check(service: name, operation: operation, body: tree(parameters, shape, prefix: "", service: service))
+    }
+
+    static func tree(_ parameters: [String: String], _ shape: Shape, prefix: String, service: Service) -> JSONObject {
+        var out = JSONObject()
+        for member in shape.members {
+            let key = prefix + member.name
+            if let value = value(parameters, key: key, shape: service.shapes[member.shape], service: service) { out.append(member.name, value) }
+        }
+        return out
+    }
+
+    static func value(_ parameters: [String: String], key: String, shape: Shape?, service: Service) -> JSONValue? {
+        guard let shape else { return parameters[key].map(JSONValue.string) }
+        switch shape.kind {
+        case .structure:
+            guard parameters.keys.contains(where: { $0.hasPrefix(key + ".") }) else { return nil }
+            return .object(tree(parameters, shape, prefix: key + ".", service: service))
+        case .list:
+            if parameters[key] == "" { return .array([]) }
+            var items: [JSONValue] = []
+            let element = shape.element.flatMap { service.shapes[$0] }
+            var index = 1
+            while let item = value(parameters, key: "\(key).member.\(index)", shape: element, service: service) {
+                items.append(item)
+                index += 1
+            }
+            return items.isEmpty ? nil : .array(items)
+        case .map:
+            var object = JSONObject()
+            var index = 1
+            while let name = parameters["\(key).entry.\(index).key"] {
+                object.append(name, parameters["\(key).entry.\(index).value"].map(JSONValue.string) ?? .null)
+                index += 1
+            }
+            return object.isEmpty ? nil : .object(object)
+        case .number:
+            guard let text = parameters[key] else { return nil }
+            return Double(text).map(JSONValue.number) ?? .string(text)
+        default:
+            return parameters[key].map(JSONValue.string)
+        }
+    }
+
     private static func structure(_ object: JSONObject, _ shape: Shape, path: String, service: Service, into violations: inout [String]) {
         for member in shape.members {
             let memberPath = path.isEmpty ? lowerCamel(member.name) : "\(path).\(lowerCamel(member.name))"

@@ -42,4 +42,16 @@ import Testing
         // Wrong JSON types are left to the handlers' SerializationException.
         #expect(try message("secretsmanager", "GetSecretValue", #"{"SecretId":5}"#) == nil)
     }
+
+    @Test func queryMembersAreCheckedByTheSameRules() {
+        let message = ModelValidation.check(service: "sts", operation: "AssumeRole",
+                                            query: ["Action": "AssumeRole", "RoleArn": "arn:aws:iam::123456789012:role/r", "RoleSessionName": "a",
+                                                    "DurationSeconds": "100", "Tags.member.1.Key": "", "Tags.member.1.Value": "v"])?.message
+        #expect(message == "3 validation errors detected: Value 'a' at 'roleSessionName' failed to satisfy constraint: Member must have length greater than or equal to 2; "
+            + "Value '100' at 'durationSeconds' failed to satisfy constraint: Member must have value greater than or equal to 900; "
+            + "Value '' at 'tags.1.member.key' failed to satisfy constraint: Member must have length greater than or equal to 1")
+        #expect(ModelValidation.check(service: "iam", operation: "GetUser", query: ["Action": "GetUser"]) == nil)
+        #expect(ModelValidation.check(service: "iam", operation: "CreateUser", query: [:])?.message
+            == "1 validation error detected: Value null at 'userName' failed to satisfy constraint: Member must not be null")
+    }
 }
