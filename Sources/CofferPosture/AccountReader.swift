@@ -32,7 +32,7 @@ public struct AccountReader: Sendable {
         "ListAttachedUserPolicies", "ListUserPolicies", "GetUserPolicy", "ListRoles", "ListAttachedRolePolicies", "ListRolePolicies",
         "GetRolePolicy", "ListGroups", "ListAttachedGroupPolicies", "ListGroupPolicies", "GetGroupPolicy", "ListPolicies", "GetPolicyVersion",
         "GetAccountPasswordPolicy", "GetAccountSummary", "ListKeys", "DescribeKey", "GetKeyRotationStatus", "GetKeyPolicy",
-        "DescribeParameters", "GetParameters", "LookupEvents",
+        "DescribeParameters", "GetParameters", "LookupEvents", "GetLoginProfile", "ListMFADevices",
     ]
 
     /// How many calls are in flight at once when reading per-resource details.
@@ -205,6 +205,9 @@ public struct AccountReader: Sendable {
             }
             user.accessKeys.append(access)
         }
+        // No login profile answers NoSuchEntity: the user has no console password.
+        user.hasConsolePassword = (try? await iam("GetLoginProfile", [("UserName", name)])) != nil
+        user.mfaDevices = try await iamList("ListMFADevices", "MFADevices", [("UserName", name)]).count
         try await readPolicies(of: &user, list: "ListAttachedUserPolicies", inline: "ListUserPolicies", get: "GetUserPolicy", nameParameter: "UserName")
         return user
     }

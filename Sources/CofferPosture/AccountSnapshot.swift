@@ -32,6 +32,9 @@ public struct AccountSnapshot: Sendable {
         public var arn: String
         public var created: Date?
         public var passwordLastUsed: Date?
+        /// A console password (login profile), and how many MFA devices are enabled.
+        public var hasConsolePassword = false
+        public var mfaDevices = 0
         public var accessKeys: [AccessKey] = []
         public var attachedPolicies: [String] = []
         public var inlinePolicies: [(name: String, document: String)] = []

@@ -34,6 +34,10 @@ enum PostureCatalog {
     static let multipleKeys = PostureCheck(
         id: "user-multiple-active-keys", title: "User has more than one active access key", severity: .medium, controls: ["CIS 1.13"],
         needs: ["iam"], remediation: "Keep one active key per user; deactivate the other once it is no longer used.")
+    static let consoleWithoutMFA = PostureCheck(
+        id: "user-console-without-mfa", title: "User with a console password has no MFA device", severity: .high,
+        controls: ["IAM.5", "CIS 1.10"], needs: ["iam"],
+        remediation: "aws iam create-virtual-mfa-device, then aws iam enable-mfa-device with two consecutive codes (or delete the login profile).")
     static let directPolicies = PostureCheck(
         id: "user-direct-policies", title: "Policies attached directly to a user", severity: .low, controls: ["IAM.2", "CIS 1.15"],
         needs: ["iam"], remediation: "Grant permissions through groups or roles.")
@@ -84,7 +88,7 @@ enum PostureCatalog {
 
     static let all: [PostureCheck] = [
         secretRotationDisabled, secretRotationFailing, secretNotRotated, secretUnused, secretPublic, secretTags, secretName,
-        accessKeyOld, accessKeyUnused, multipleKeys, directPolicies, rootKeys, rootUse, passwordPolicy, keyRotation, keyDeletion,
+        accessKeyOld, accessKeyUnused, multipleKeys, consoleWithoutMFA, directPolicies, rootKeys, rootUse, passwordPolicy, keyRotation, keyDeletion,
         keyPublic, policyAdmin, policyServiceWildcard, policyEscalation, policySecretData, policyCredentials, trustPublic, policyErrors,
         parameterPlaintext,
     ]

@@ -73,6 +73,9 @@ public enum PostureChecks {
             if active.count > 1 {
                 add(PostureCatalog.multipleKeys, user.arn, "\(user.name) has \(active.count) active access keys (\(active.map(\.id).joined(separator: ", "))).")
             }
+            if user.hasConsolePassword, user.mfaDevices == 0 {
+                add(PostureCatalog.consoleWithoutMFA, user.arn, "\(user.name) can sign in with a password and has no MFA device.")
+            }
             if !user.attachedPolicies.isEmpty || !user.inlinePolicies.isEmpty {
                 add(PostureCatalog.directPolicies, user.arn,
                     "\(user.name) has \(user.attachedPolicies.count) attached and \(user.inlinePolicies.count) inline policies of its own.")

@@ -64,6 +64,8 @@ import Testing
         Case(id: "user-multiple-active-keys",
              bad: { $0.principals = [user("a") { $0.accessKeys.append(AccountSnapshot.AccessKey(id: "AKIA0000000000000002", active: true, created: daysAgo(1))) }] },
              good: { $0.principals = [user("a") { $0.accessKeys.append(AccountSnapshot.AccessKey(id: "AKIA0000000000000002", active: false, created: daysAgo(1))) }] }),
+        Case(id: "user-console-without-mfa", bad: { $0.principals = [user("a") { $0.hasConsolePassword = true }] },
+             good: { $0.principals = [user("a") { $0.hasConsolePassword = true; $0.mfaDevices = 1 }] }),
         Case(id: "user-direct-policies", bad: { $0.principals = [user("a") { $0.attachedPolicies = ["arn:aws:iam::123456789012:policy/p"] }] },
              good: { $0.principals = [user("a")] }),
         Case(id: "root-access-key", bad: { $0.rootAccessKeysPresent = true }, good: { $0.rootAccessKeysPresent = false }),

@@ -47,6 +47,7 @@ def account(binary, tmp_path, hook):
     iam.create_access_key(UserName="ci")
     iam.put_user_policy(UserName="ci", PolicyName="admin", PolicyDocument=json.dumps(
         {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}))
+    iam.create_login_profile(UserName="ci", Password="Console-Passw0rd")
     iam.create_user(UserName="reader")
     reader_key = iam.create_access_key(UserName="reader")["AccessKey"]
     iam.put_user_policy(UserName="reader", PolicyName="secrets-only", PolicyDocument=json.dumps(
@@ -91,6 +92,7 @@ def test_report_file_json_and_exit_code(binary, account, tmp_path):
     assert about("parameter-plaintext-secret", "db_password") and about("parameter-plaintext-secret", "settings")
     assert not about("parameter-plaintext-secret", "log_level") and not about("parameter-plaintext-secret", "clickhouse_password")
     assert about("user-multiple-active-keys", "user/ci") and about("user-direct-policies", "user/ci")
+    assert about("user-console-without-mfa", "user/ci") and not about("user-console-without-mfa", "user/reader")
     assert about("policy-full-admin", "user/ci#admin")
     assert about("password-policy", "account")[0]["details"].count(";") >= 2  # length 8 < 12, symbols, expiry, reuse
     assert about("kms-key-pending-deletion", "")
