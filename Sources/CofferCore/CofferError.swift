@@ -31,6 +31,7 @@ public struct CofferError: Error, Sendable, Equatable, CustomStringConvertible {
             case passwordPolicyViolation, packedPolicyTooLarge
             case invalidIdentityToken, idpRejectedClaim, idpCommunication, expiredIdentityToken
             case invalidAuthenticationCode, credentialReportNotPresent, credentialReportExpired, invalidUserType
+            case invalidPublicKey, duplicateSSHPublicKey
             // CloudTrail.
             case trailNotFound, trailAlreadyExists, invalidTrailName
             case invalidLookupAttributes, invalidTimeRange, invalidMaxResults, invalidEventCategory
@@ -120,6 +121,8 @@ public struct CofferError: Error, Sendable, Equatable, CustomStringConvertible {
         public static let credentialReportNotPresent = Code(backing: .credentialReportNotPresent)
         public static let credentialReportExpired = Code(backing: .credentialReportExpired)
         public static let invalidUserType = Code(backing: .invalidUserType)
+        public static let invalidPublicKey = Code(backing: .invalidPublicKey)
+        public static let duplicateSSHPublicKey = Code(backing: .duplicateSSHPublicKey)
         public static let idpRejectedClaim = Code(backing: .idpRejectedClaim)
         public static let idpCommunication = Code(backing: .idpCommunication)
         /// AssumeRoleWithWebIdentity's expired ID token (not a request's expired session token).

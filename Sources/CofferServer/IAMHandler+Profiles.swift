@@ -59,6 +59,42 @@ extension IAMHandler {
             return []
         case "ListPolicyTags":
             return try paged(r, "Tags", try await service.policy(try r.requiredString("PolicyArn", min: 20, max: 2048), account: account).tags.map(tagNode))
+        case "CreateServiceLinkedRole":
+            let role = try await service.createServiceLinkedRole(service: try r.requiredString("AWSServiceName", min: 1, max: 128),
+                                                                 description: try r.string("Description", max: 1000),
+                                                                 customSuffix: try r.string("CustomSuffix", min: 1, max: 64), account: account)
+            return [roleNode(role, answering: .create)]
+        case "DeleteServiceLinkedRole":
+            return [.text("DeletionTaskId", try await service.deleteServiceLinkedRole(try r.requiredString("RoleName", min: 1, max: 64), account: account))]
+        case "GetServiceLinkedRoleDeletionStatus":
+            let task = try r.requiredString("DeletionTaskId", min: 1, max: 1000)
+            let parts = task.split(separator: "/")
+            guard parts.count == 5, parts[0] == "task", parts[1] == "aws-service-role" else {
+                throw CofferError(.noSuchEntity, "The deletion task \(task) cannot be found.")
+            }
+            let gone = (try? await service.holder(IAMRole.self, String(parts[3]), account: account)) == nil
+            return [.text("Status", gone ? "SUCCEEDED" : "IN_PROGRESS")]
+        case "UploadSSHPublicKey":
+            let userName = try r.requiredString("UserName", min: 1, max: 64)
+            let key = try await service.uploadSSHPublicKey(userName: userName, body: try r.requiredString("SSHPublicKeyBody", min: 1, max: 16384),
+                                                           account: account)
+            return [sshNode(key, userName: userName, full: true)]
+        case "GetSSHPublicKey":
+            let userName = try r.requiredString("UserName", min: 1, max: 64)
+            let key = try await service.sshPublicKey(userName: userName, id: try r.requiredString("SSHPublicKeyId", min: 20, max: 128), account: account)
+            return [sshNode(key, userName: userName, full: true)]
+        case "ListSSHPublicKeys":
+            let user = try await service.user(try r.requiredString("UserName", min: 1, max: 64), account: account)
+            return try paged(r, "SSHPublicKeys", (user.sshPublicKeys ?? []).map { sshNode($0, userName: user.userName, full: false, tag: "member") })
+        case "UpdateSSHPublicKey", "DeleteSSHPublicKey":
+            let status = try r.string("Status")
+            if action == "UpdateSSHPublicKey", !["Active", "Inactive"].contains(status ?? "") {
+                throw CofferError.constraint(status ?? "null", member: "status", "Member must satisfy enum value set: [Active, Inactive]")
+            }
+            try await service.changeSSHPublicKey(userName: try r.requiredString("UserName", min: 1, max: 64),
+                                                 id: try r.requiredString("SSHPublicKeyId", min: 20, max: 128), account: account,
+                                                 remove: action == "DeleteSSHPublicKey", status: status)
+            return []
         case "CreateAccountAlias":
             try await service.createAccountAlias(try r.requiredString("AccountAlias", min: 3, max: 63), account: account)
             return []
@@ -70,6 +106,13 @@ extension IAMHandler {
         default:
             return nil
         }
+    }
+
+    private func sshNode(_ key: SSHPublicKey, userName: String, full: Bool, tag: String = "SSHPublicKey") -> XMLNode {
+        var children: [XMLNode] = [.text("UserName", userName), .text("SSHPublicKeyId", key.id)]
+        if full { children += [.text("Fingerprint", key.fingerprint), .text("SSHPublicKeyBody", key.body)] }
+        children += [.text("Status", key.status), .text("UploadDate", Self.date(key.uploadDate))]
+        return .element(tag, children)
     }
 
     private func profileName(_ r: QueryRequest) throws -> String { try r.requiredString("InstanceProfileName", min: 1, max: 128) }

@@ -10,7 +10,7 @@ struct IAMHandler: QueryServiceHandler {
     let access: AccessControl
 
     static let pending: Set<String> = [
-        "GetAccountAuthorizationDetails", "ListEntitiesForPolicy", "CreateServiceLinkedRole",
+        "GetAccountAuthorizationDetails", "ListEntitiesForPolicy",
     ]
 
     func handle(_ action: String, _ r: QueryRequest, context: CallerContext) async throws -> [XMLNode] {

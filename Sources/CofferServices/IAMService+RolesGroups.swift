@@ -71,8 +71,11 @@ extension IAMService {
         }
     }
 
-    public func deleteRole(_ name: String, account: String) async throws {
+    public func deleteRole(_ name: String, account: String, serviceLinked: Bool = false) async throws {
         let role = try await holder(IAMRole.self, name, account: account)
+        if role.path.hasPrefix("/aws-service-role/"), !serviceLinked {
+            throw CofferError(.unmodifiableEntity, "Cannot perform the operation on the protected role '\(role.roleName)' - this role is only modifiable by AWS")
+        }
         if !role.attachedPolicyARNs.isEmpty { throw CofferError(.deleteConflict, "Cannot delete entity, must detach all policies first.") }
         if !role.inlinePolicies.isEmpty { throw CofferError(.deleteConflict, "Cannot delete entity, must delete policies first.") }
         if try await instanceProfiles(account: account).contains(where: { $0.roleNames.contains { $0.lowercased() == name.lowercased() } }) {

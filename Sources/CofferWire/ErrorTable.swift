@@ -40,6 +40,8 @@ public enum ErrorTable {
         .credentialReportNotPresent: Row("ReportNotPresent", 410),
         .credentialReportExpired: Row("ReportExpired", 410),
         .invalidUserType: Row("InvalidUserType", 400),
+        .invalidPublicKey: Row("InvalidPublicKey", 400),
+        .duplicateSSHPublicKey: Row("DuplicateSSHPublicKey", 400),
         .invalidPolicyType: Row("InvalidPolicyTypeException", 400),
         .invalidPolicyAttribute: Row("InvalidPolicyAttributeException", 400),
         .incompatiblePolicy: Row("IncompatiblePolicyException", 400),

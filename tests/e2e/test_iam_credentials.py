@@ -176,3 +176,27 @@ def test_instance_profiles_policy_tags_and_account_alias(coffer):
     fails(lambda: iam.create_account_alias(AccountAlias="Bad_Alias"), "ValidationError")
     iam.delete_account_alias(AccountAlias="coffer-dev")
     fails(lambda: iam.delete_account_alias(AccountAlias="coffer-dev"), "NoSuchEntity")
+
+
+def test_service_linked_roles_and_ssh_public_keys(coffer):
+    iam = coffer.client("iam")
+    role = iam.create_service_linked_role(AWSServiceName="autoscaling.amazonaws.com", Description="scaling")["Role"]
+    assert role["RoleName"] == "AWSServiceRoleForAutoScaling" and role["Path"] == "/aws-service-role/autoscaling.amazonaws.com/"
+    assert role["AssumeRolePolicyDocument"]["Statement"][0]["Principal"]["Service"] == ["autoscaling.amazonaws.com"]
+    fails(lambda: iam.delete_role(RoleName="AWSServiceRoleForAutoScaling"), "UnmodifiableEntity")
+    task = iam.delete_service_linked_role(RoleName="AWSServiceRoleForAutoScaling")["DeletionTaskId"]
+    assert iam.get_service_linked_role_deletion_status(DeletionTaskId=task)["Status"] == "SUCCEEDED"
+    fails(lambda: iam.get_role(RoleName="AWSServiceRoleForAutoScaling"), "NoSuchEntity")
+
+    iam.create_user(UserName="git")
+    body = "ssh-rsa " + base64.b64encode(b"\x00\x00\x00\x07ssh-rsa" + b"\x01" * 64).decode() + " git@example"
+    key = iam.upload_ssh_public_key(UserName="git", SSHPublicKeyBody=body)["SSHPublicKey"]
+    assert key["SSHPublicKeyId"].startswith("APKA") and key["Status"] == "Active" and len(key["Fingerprint"].split(":")) == 16
+    fails(lambda: iam.upload_ssh_public_key(UserName="git", SSHPublicKeyBody=body), "DuplicateSSHPublicKey")
+    fails(lambda: iam.upload_ssh_public_key(UserName="git", SSHPublicKeyBody="not a key"), "InvalidPublicKey")
+    iam.update_ssh_public_key(UserName="git", SSHPublicKeyId=key["SSHPublicKeyId"], Status="Inactive")
+    listed = iam.list_ssh_public_keys(UserName="git")["SSHPublicKeys"]
+    assert [k["Status"] for k in listed] == ["Inactive"] and "SSHPublicKeyBody" not in listed[0]
+    assert iam.get_ssh_public_key(UserName="git", SSHPublicKeyId=key["SSHPublicKeyId"], Encoding="SSH")["SSHPublicKey"]["SSHPublicKeyBody"] == body
+    iam.delete_ssh_public_key(UserName="git", SSHPublicKeyId=key["SSHPublicKeyId"])
+    assert iam.list_ssh_public_keys(UserName="git")["SSHPublicKeys"] == []

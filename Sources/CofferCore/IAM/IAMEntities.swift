@@ -29,6 +29,8 @@ public struct IAMUser: Sendable, Codable, Equatable {
     public var loginProfile: LoginProfile?
     /// The MFA devices enabled for the user, by serial number.
     public var mfaDevices: [String]?
+    /// SSH public keys (for CodeCommit and the like): public material, kept as given.
+    public var sshPublicKeys: [SSHPublicKey]?
 
     public init(arn: String, userName: String, userID: String, path: String, createDate: Date) {
         self.arn = arn
@@ -58,6 +60,22 @@ public struct LoginProfile: Sendable, Codable, Equatable {
         self.passwordResetRequired = passwordResetRequired
         self.salt = salt
         self.digest = digest
+    }
+}
+
+/// An SSH public key uploaded for a user.
+public struct SSHPublicKey: Sendable, Codable, Equatable {
+    public var id: String
+    public var body: String
+    public var fingerprint: String
+    public var status: String
+    public var uploadDate: Date
+    public init(id: String, body: String, fingerprint: String, uploadDate: Date) {
+        self.id = id
+        self.body = body
+        self.fingerprint = fingerprint
+        self.status = "Active"
+        self.uploadDate = uploadDate
     }
 }
 
