@@ -1,7 +1,7 @@
 // swift-tools-version: 6.1
 // Coverage-guided fuzz targets for Coffer's parsers, built apart from Coffer with libFuzzer:
 //   cd Fuzz && swift build -c release --sanitize fuzzer --sanitize address
-//   FUZZ_TARGET=sigv4 .build/release/coffer-fuzz Corpus/sigv4 -runs=10000000
+//   ./run.sh   (or RUNS=20000 TARGETS=sigv4 ./run.sh; FUZZ_TARGET picks the parser)
 import PackageDescription
 
 let package = Package(
