@@ -8,12 +8,7 @@ import Foundation
 extension KMSService {
     public func createMultiRegionKey(spec: KeySpec, usage: KeyUsage?, description: String, policy: String?, tags: [Tag],
                                      in scope: ResourceScope) async throws -> KMSKey {
-        let usage = usage ?? spec.allowedUsages[0]
-        guard spec.allowedUsages.contains(usage) else {
-            throw CofferError(.validation, "KeyUsage \(usage.rawValue) is not compatible with KeySpec \(spec.rawValue)")
-        }
-        try KMSValidation.tags(tags)
-        if let policy { try KMSValidation.policy(policy) }
+        let usage = try newKeyUsage(spec: spec, usage: usage, policy: policy, tags: tags)
         let id = "mrk-" + Hex.encode(random.bytes(16))
         var key = KMSKey(arn: keyARN(id, scope), keyID: id, spec: spec, usage: usage, description: description,
                          policy: policy ?? KeyPolicies.default(account: scope.account), keyManager: "CUSTOMER", creationDate: clock.now())

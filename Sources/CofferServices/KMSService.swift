@@ -191,14 +191,20 @@ public final class KMSService: Sendable {
         return key
     }
 
-    public func createKey(spec: KeySpec, usage: KeyUsage?, description: String, policy: String?, tags: [Tag],
-                          in scope: ResourceScope) async throws -> KMSKey {
+    /// CreateKey's checks, shared by single- and multi-Region keys: the usage the spec allows (its first by default).
+    func newKeyUsage(spec: KeySpec, usage: KeyUsage?, policy: String?, tags: [Tag]) throws -> KeyUsage {
         let usage = usage ?? spec.allowedUsages[0]
         guard spec.allowedUsages.contains(usage) else {
             throw CofferError(.validation, "KeyUsage \(usage.rawValue) is not compatible with KeySpec \(spec.rawValue)")
         }
         try KMSValidation.tags(tags)
         if let policy { try KMSValidation.policy(policy) }
+        return usage
+    }
+
+    public func createKey(spec: KeySpec, usage: KeyUsage?, description: String, policy: String?, tags: [Tag],
+                          in scope: ResourceScope) async throws -> KMSKey {
+        let usage = try newKeyUsage(spec: spec, usage: usage, policy: policy, tags: tags)
         return try await makeKey(spec: spec, usage: usage, description: description,
                                  policy: policy ?? KeyPolicies.default(account: scope.account),
                                  keyManager: "CUSTOMER", tags: tags, scope: scope)

@@ -45,17 +45,20 @@ public enum SigV4Timestamp {
         }
     }
 
+    /// The decimal number in `u[range]`, or nil if any byte is not a digit.
+    static func decimal(_ u: [UInt8], _ range: Range<Int>) -> Int? {
+        var value = 0
+        for i in range {
+            guard u[i] >= 48, u[i] <= 57 else { return nil }
+            value = value * 10 + Int(u[i] - 48)
+        }
+        return value
+    }
+
     public static func parse(_ text: String) -> Date? {
         let u = Array(text.utf8)
         guard u.count == 16, u[8] == UInt8(ascii: "T"), u[15] == UInt8(ascii: "Z") else { return nil }
-        func number(_ range: Range<Int>) -> Int? {
-            var value = 0
-            for i in range {
-                guard u[i] >= 48, u[i] <= 57 else { return nil }
-                value = value * 10 + Int(u[i] - 48)
-            }
-            return value
-        }
+        func number(_ range: Range<Int>) -> Int? { decimal(u, range) }
         guard let y = number(0..<4), let mo = number(4..<6), let d = number(6..<8), let h = number(9..<11),
             let mi = number(11..<13), let s = number(13..<15)
         else { return nil }
@@ -68,14 +71,7 @@ public enum SigV4Timestamp {
         guard u.count >= 20, u[4] == UInt8(ascii: "-"), u[7] == UInt8(ascii: "-"), u[10] == UInt8(ascii: "T") || u[10] == UInt8(ascii: " "),
             u[13] == UInt8(ascii: ":"), u[16] == UInt8(ascii: ":")
         else { return nil }
-        func number(_ range: Range<Int>) -> Int? {
-            var value = 0
-            for i in range {
-                guard u[i] >= 48, u[i] <= 57 else { return nil }
-                value = value * 10 + Int(u[i] - 48)
-            }
-            return value
-        }
+        func number(_ range: Range<Int>) -> Int? { decimal(u, range) }
         guard let y = number(0..<4), let mo = number(5..<7), let d = number(8..<10), let h = number(11..<13),
             let mi = number(14..<16), let s = number(17..<19), (1...12).contains(mo), (1...31).contains(d), h < 24, mi < 60, s < 61
         else { return nil }
