@@ -20,6 +20,7 @@ import sys
 import tempfile
 import time
 import urllib.request
+import uuid
 from pathlib import Path
 
 import boto3
@@ -30,6 +31,7 @@ import botocore.credentials
 REPO = Path(__file__).resolve().parents[1]
 KEY, SECRET = "AKIABENCHMARK0000001", "bench-secret-key-0123456789abcdefghijkl"
 REGION = "us-east-1"
+PUT_VARIANTS = 40_000
 VALUE = json.dumps({"username": "bench", "password": "x" * 150, "host": "db.internal"})[:200].ljust(200)
 
 
@@ -73,15 +75,21 @@ def signed_headers(endpoint, target, service, body, key=KEY, secret=SECRET):
 
 def wrk(endpoint, scenario, duration, connections, threads):
     """Runs wrk with one signed request, or (a list of scenarios) several taken in turn."""
+    # A callable makes fresh requests for each run (PutSecretValue's tokens must not repeat across runs).
+    scenario = scenario() if callable(scenario) else scenario
     variants = scenario if isinstance(scenario, list) else [scenario]
-    lua = "local requests = {}\n"
+    lua = "requests = {}\n"
     for index, (target, service, body, *credentials) in enumerate(variants):
+        # LuaJIT allows 65,536 constants per function: many requests are built in functions of 500.
+        if index % 500 == 0:
+            lua += (f"end\nchunk{index // 500 - 1}()\n" if index else "") + f"function chunk{index // 500}()\n"
         headers = signed_headers(endpoint, target, service, body.encode(), *credentials)
         # wrk.format adds Content-Length; Host must be the one that was signed.
         kept = {name: value for name, value in headers.items() if name.lower() != "content-length"}
         kept.setdefault("Host", endpoint.split("://", 1)[1])
         lua += f"requests[{index + 1}] = wrk.format('POST', '/', {{" + ", ".join(
             f"[{json.dumps(n)}] = {json.dumps(v)}" for n, v in kept.items()) + f"}}, {json.dumps(body)})\n"
+    lua += f"end\nchunk{(len(variants) - 1) // 500}()\n"
     lua += "local n = 0\nfunction request() n = n % #requests + 1 return requests[n] end\n"
     # Count answers that are not 200, so a failing server cannot look fast. Each wrk thread has its
     # own Lua state: the counts are collected from the threads in done().
@@ -128,9 +136,12 @@ def seed(endpoint, iam_user=False):
         "GetSecretValue": ("secretsmanager.GetSecretValue", "secretsmanager", json.dumps({"SecretId": "bench/secret"})),
         "GetParameter": ("AmazonSSM.GetParameter", "ssm", json.dumps({"Name": "/bench/secure", "WithDecryption": True})),
         "Encrypt1KiB": ("TrentService.Encrypt", "kms", json.dumps({"KeyId": key_id, "Plaintext": plaintext})),
-        # No ClientRequestToken: every request is a new version, a durable write (with its audit record, on Coffer).
-        "PutSecretValue": [("secretsmanager.PutSecretValue", "secretsmanager",
-                            json.dumps({"SecretId": f"bench/written-{i}", "SecretString": VALUE})) for i in range(16)],
+        # A fresh ClientRequestToken per request (AWS requires one on the wire; the SDKs make one): every request is a
+        # new version, a durable write with its audit record. wrk replays pre-signed requests, so there are enough
+        # distinct ones for a run (beyond them tokens repeat and the answers are idempotent retries).
+        "PutSecretValue": lambda: [("secretsmanager.PutSecretValue", "secretsmanager",
+                                    json.dumps({"SecretId": f"bench/written-{i % 16}", "SecretString": VALUE, "ClientRequestToken": str(uuid.uuid4())}))
+                                   for i in range(PUT_VARIANTS)],
     }
     if iam_user:
         scenarios["GetSecretValueIAM"] = iam_scenario(client, sm)

@@ -14,7 +14,8 @@ public enum ModelValidation {
         var max: Double?
         var enumValues: [String]?
         var sensitive = false
-        var members: [(name: String, shape: String, required: Bool)] = []
+        /// Each member: its wire name, its name in messages (lower camel case), its shape, whether required.
+        var members: [(name: String, path: String, shape: String, required: Bool)] = []
         var element: String?
         var mapValue: String?
     }
@@ -56,7 +57,7 @@ public enum ModelValidation {
             if case .array(let members)? = entry["m"] {
                 shape.members = members.compactMap { member in
                     guard case .array(let parts) = member, parts.count == 3, let name = parts[0].stringValue, let type = parts[1].stringValue else { return nil }
-                    return (name, type, parts[2].numberValue == 1)
+                    return (name, lowerCamel(name), type, parts[2].numberValue == 1)
                 }
             }
             shape.element = entry["l"]?.stringValue
@@ -131,13 +132,16 @@ public enum ModelValidation {
 
     private static func structure(_ object: JSONObject, _ shape: Shape, path: String, service: Service, into violations: inout [String]) {
         for member in shape.members {
-            let memberPath = path.isEmpty ? lowerCamel(member.name) : "\(path).\(lowerCamel(member.name))"
+            // Paths are built only for members that are present or missing-but-required: most requests
+            // name few of their operation's members.
             guard let value = object[member.name], value != .null else {
-                if member.required { violations.append("Value null at '\(memberPath)' failed to satisfy constraint: Member must not be null") }
+                if member.required {
+                    violations.append("Value null at '\(path.isEmpty ? member.path : path + "." + member.path)' failed to satisfy constraint: Member must not be null")
+                }
                 continue
             }
             guard let memberShape = service.shapes[member.shape] else { continue }
-            check(value, memberShape, path: memberPath, service: service, into: &violations)
+            check(value, memberShape, path: path.isEmpty ? member.path : path + "." + member.path, service: service, into: &violations)
         }
     }
 
