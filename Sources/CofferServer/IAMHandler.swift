@@ -10,7 +10,7 @@ struct IAMHandler: QueryServiceHandler {
     let access: AccessControl
 
     static let pending: Set<String> = [
-        "GetAccountAuthorizationDetails", "ListEntitiesForPolicy",
+        "ListEntitiesForPolicy",
     ]
 
     func handle(_ action: String, _ r: QueryRequest, context: CallerContext) async throws -> [XMLNode] {
@@ -148,6 +148,7 @@ struct IAMHandler: QueryServiceHandler {
             if let result = try await handleFederation(action, r, account: account) { return result }
             if let result = try await handleCredentials(action, r, context: context) { return result }
             if let result = try await handleProfiles(action, r, account: account) { return result }
+            if action == "GetAccountAuthorizationDetails" { return try await accountAuthorizationDetails(r, account: account) }
             if Self.pending.contains(action) { throw CofferError(.notImplemented, "Coffer does not implement iam:\(action) yet.") }
             throw CofferError(.unknownOperation, "Could not find operation \(action) for version 2010-05-08")
         }

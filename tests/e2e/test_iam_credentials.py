@@ -200,3 +200,33 @@ def test_service_linked_roles_and_ssh_public_keys(coffer):
     assert iam.get_ssh_public_key(UserName="git", SSHPublicKeyId=key["SSHPublicKeyId"], Encoding="SSH")["SSHPublicKey"]["SSHPublicKeyBody"] == body
     iam.delete_ssh_public_key(UserName="git", SSHPublicKeyId=key["SSHPublicKeyId"])
     assert iam.list_ssh_public_keys(UserName="git")["SSHPublicKeys"] == []
+
+
+def test_account_authorization_details(coffer):
+    iam = coffer.client("iam")
+    iam.create_user(UserName="auditor")
+    iam.attach_user_policy(UserName="auditor", PolicyArn="arn:aws:iam::aws:policy/IAMReadOnlyAccess")
+    iam.put_user_policy(UserName="auditor", PolicyName="inline", PolicyDocument=json.dumps(
+        {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:ListBucket", "Resource": "*"}]}))
+    iam.create_group(GroupName="readers")
+    iam.add_user_to_group(GroupName="readers", UserName="auditor")
+    iam.create_role(RoleName="svc", AssumeRolePolicyDocument=json.dumps(
+        {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"}]}))
+    iam.create_policy(PolicyName="local", PolicyDocument=json.dumps(
+        {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "kms:Decrypt", "Resource": "*"}]}))
+    details = iam.get_account_authorization_details()
+    user = details["UserDetailList"][0]
+    assert user["UserName"] == "auditor" and user["GroupList"] == ["readers"]
+    assert user["UserPolicyList"][0]["PolicyDocument"]["Statement"][0]["Action"] == "s3:ListBucket"
+    assert user["AttachedManagedPolicies"] == [{"PolicyName": "IAMReadOnlyAccess", "PolicyArn": "arn:aws:iam::aws:policy/IAMReadOnlyAccess"}]
+    assert [g["GroupName"] for g in details["GroupDetailList"]] == ["readers"]
+    assert details["RoleDetailList"][0]["AssumeRolePolicyDocument"]["Statement"][0]["Principal"]["Service"] == "ec2.amazonaws.com"
+    names = sorted(p["PolicyName"] for p in details["Policies"])
+    assert names == ["IAMReadOnlyAccess", "local"]
+    assert details["Policies"][0]["PolicyVersionList"][0]["IsDefaultVersion"] is True
+    only_roles = iam.get_account_authorization_details(Filter=["Role"])
+    assert only_roles["UserDetailList"] == [] and len(only_roles["RoleDetailList"]) == 1
+    first = iam.get_account_authorization_details(MaxItems=2)
+    assert first["IsTruncated"] is True
+    rest = iam.get_account_authorization_details(MaxItems=100, Marker=first["Marker"])
+    assert len(first["UserDetailList"]) + len(first["GroupDetailList"]) + len(rest["RoleDetailList"]) + len(rest["Policies"]) == 5
