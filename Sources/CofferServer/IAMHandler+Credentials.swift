@@ -79,7 +79,7 @@ extension IAMHandler {
             guard let user = device.userName else { throw CofferError(.noSuchEntity, "MFA Device with serial number \(device.arn) is not assigned.") }
             return [.text("UserName", user), .text("SerialNumber", device.arn), .text("EnableDate", Self.date(device.enableDate ?? device.createDate))]
         case "GenerateCredentialReport":
-            let started = try await service.generateCredentialReport(account: account, rootARN: "arn:aws:iam::\(account):root")
+            let started = try await service.generateCredentialReport(account: account, rootARN: "arn:\(IAMService.partition):iam::\(account):root")
             return [.text("State", started ? "STARTED" : "COMPLETE"),
                     .text("Description", started ? "No report exists. Starting a new report generation task" : "Report is available")]
         case "GetCredentialReport":

@@ -189,7 +189,7 @@ extension IAMHandler {
             if let resourcePolicy = try r.string("ResourcePolicy") {
                 policies.resource = NamedPolicy(name: "ResourcePolicy", document: try PolicyDocument.parse(resourcePolicy, kind: .resource))
             }
-            let caller = try r.string("CallerArn") ?? "arn:aws:iam::\(account):user/SimulatedUser"
+            let caller = try r.string("CallerArn") ?? "arn:\(IAMService.partition):iam::\(account):user/SimulatedUser"
             let principal = PrincipalIdentity(kind: caller.hasSuffix(":root") ? .root : .user, arn: caller, account: ARN(caller)?.account ?? account)
             results = PolicySimulator.simulate(policies: policies, principal: principal, actions: actions, resources: resources, context: context)
         }

@@ -14,6 +14,10 @@ struct IAMHandler: QueryServiceHandler {
     ]
 
     func handle(_ action: String, _ r: QueryRequest, context: CallerContext) async throws -> [XMLNode] {
+        try await IAMService.$partition.withValue(Partition.of(region: context.scope.region)) { try await handleInPartition(action, r, context: context) }
+    }
+
+    private func handleInPartition(_ action: String, _ r: QueryRequest, context: CallerContext) async throws -> [XMLNode] {
         let account = context.scope.account
         try await authorize(action, r, context)
         switch action {
@@ -161,19 +165,19 @@ struct IAMHandler: QueryServiceHandler {
         let account = context.scope.account
         var resource = "*"
         if let name = try r.string("RoleName") {
-            resource = (try? await service.holder(IAMRole.self, name, account: account))?.arn ?? "arn:aws:iam::\(account):role/\(name)"
+            resource = (try? await service.holder(IAMRole.self, name, account: account))?.arn ?? "arn:\(IAMService.partition):iam::\(account):role/\(name)"
         } else if let name = try r.string("GroupName") {
-            resource = (try? await service.holder(IAMGroup.self, name, account: account))?.arn ?? "arn:aws:iam::\(account):group/\(name)"
+            resource = (try? await service.holder(IAMGroup.self, name, account: account))?.arn ?? "arn:\(IAMService.partition):iam::\(account):group/\(name)"
         } else if let name = try r.string("UserName") {
             let path = try r.string("Path") ?? "/"
-            resource = (try? await service.user(name, account: account))?.arn ?? "arn:aws:iam::\(account):user\(path)\(name)"
+            resource = (try? await service.user(name, account: account))?.arn ?? "arn:\(IAMService.partition):iam::\(account):user\(path)\(name)"
         } else if let arn = try r.string("PolicyArn") ?? r.string("OpenIDConnectProviderArn") ?? r.string("SerialNumber") {
             resource = arn
         } else if action == "CreateOpenIDConnectProvider", let url = try r.string("Url") {
-            resource = "arn:aws:iam::\(account):oidc-provider/\(url.replacingOccurrences(of: "https://", with: ""))"
+            resource = "arn:\(IAMService.partition):iam::\(account):oidc-provider/\(url.replacingOccurrences(of: "https://", with: ""))"
         } else if action == "CreatePolicy", let name = try r.string("PolicyName") {
             let path = try r.string("Path") ?? "/"
-            resource = "arn:aws:iam::\(account):policy\(path)\(name)"
+            resource = "arn:\(IAMService.partition):iam::\(account):policy\(path)\(name)"
         } else if ["GetUser", "CreateAccessKey", "ListAccessKeys", "UpdateAccessKey", "DeleteAccessKey"].contains(action) {
             resource = context.principalARN
         }

@@ -98,7 +98,7 @@ extension IAMService {
         let path = path ?? "/"
         try IAMRules.validatePath(path)
         try IAMRules.validateTags(tags)
-        let device = VirtualMFADevice(arn: "arn:aws:iam::\(account):mfa\(path)\(name)", deviceName: name, path: path, createDate: clock.now(), tags: tags)
+        let device = VirtualMFADevice(arn: "arn:\(Self.partition):iam::\(account):mfa\(path)\(name)", deviceName: name, path: path, createDate: clock.now(), tags: tags)
         let seed = random.bytes(20)
         let sealed = try root.seal(seed, purpose: Self.seedPurpose, context: device.arn)
         do {

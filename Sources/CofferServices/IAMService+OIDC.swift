@@ -13,7 +13,7 @@ extension IAMService {
         let host = try Self.providerHost(url)
         try Self.validate(clientIDs: clientIDs, thumbprints: thumbprints)
         try IAMRules.validateTags(tags)
-        let provider = OIDCProvider(account: account, url: host, clientIDs: Self.unique(clientIDs), thumbprints: Self.unique(thumbprints),
+        let provider = OIDCProvider(partition: Self.partition, account: account, url: host, clientIDs: Self.unique(clientIDs), thumbprints: Self.unique(thumbprints),
                                     createDate: clock.now(), tags: tags)
         do {
             try await store.write(RecordWrite(.create, scope: Self.scope(account), record: provider))

@@ -11,7 +11,7 @@ extension IAMService {
         let path = path ?? "/"
         try IAMRules.validatePath(path)
         try IAMRules.validateTags(tags)
-        let profile = InstanceProfile(arn: "arn:aws:iam::\(account):instance-profile\(path)\(name)", profileName: name,
+        let profile = InstanceProfile(arn: "arn:\(Self.partition):iam::\(account):instance-profile\(path)\(name)", profileName: name,
                                       profileID: IAMRules.uniqueID(prefix: "AIPA", random: random), path: path, createDate: clock.now(), tags: tags)
         do {
             try await store.write(RecordWrite(.create, scope: Self.scope(account), record: profile))

@@ -13,7 +13,7 @@ extension IAMService {
         try IAMRules.validatePath(path)
         _ = try PolicyDocument.parse(trustPolicy, kind: .resource)
         if let boundaryARN { _ = try await policy(boundaryARN, account: account) }
-        var role = IAMRole(arn: "arn:aws:iam::\(account):role\(path)\(name)", roleName: name,
+        var role = IAMRole(arn: "arn:\(Self.partition):iam::\(account):role\(path)\(name)", roleName: name,
                            roleID: IAMRules.uniqueID(prefix: "AROA", random: random), path: path, createDate: clock.now(),
                            assumeRolePolicy: trustPolicy)
         role.description = description
@@ -90,7 +90,7 @@ extension IAMService {
         try IAMRules.validateName(name, member: "groupName", maximum: 128)
         let path = path ?? "/"
         try IAMRules.validatePath(path)
-        let group = IAMGroup(arn: "arn:aws:iam::\(account):group\(path)\(name)", groupName: name,
+        let group = IAMGroup(arn: "arn:\(Self.partition):iam::\(account):group\(path)\(name)", groupName: name,
                              groupID: IAMRules.uniqueID(prefix: "AGPA", random: random), path: path, createDate: clock.now())
         do {
             try await store.write(RecordWrite(.create, scope: Self.scope(account), record: group))

@@ -29,6 +29,11 @@ public struct IAMService: Sendable {
 
     static func scope(_ account: String) -> ResourceScope { ResourceScope(account: account, region: "global") }
 
+    /// The partition of the IAM call being served (IAM is global; its ARNs take the partition of the
+    /// region the call was signed for), set by the IAM handler around each call.
+    @TaskLocal public static var partition = "aws"
+
+
     /// The context under which access-key secrets are sealed; the server opens them the same way.
     public static func sealContext(_ accessKeyID: String) -> String { "access-key\n\(accessKeyID)" }
 
@@ -47,7 +52,7 @@ public struct IAMService: Sendable {
         let path = path ?? "/"
         try IAMRules.validatePath(path)
         if let boundaryARN { _ = try await policy(boundaryARN, account: account) }
-        var user = IAMUser(arn: "arn:aws:iam::\(account):user\(path)\(name)", userName: name,
+        var user = IAMUser(arn: "arn:\(Self.partition):iam::\(account):user\(path)\(name)", userName: name,
                            userID: IAMRules.uniqueID(prefix: "AIDA", random: random), path: path, createDate: clock.now())
         user.tags = tags
         user.permissionsBoundaryARN = boundaryARN
@@ -181,7 +186,7 @@ public struct IAMService: Sendable {
         let path = path ?? "/"
         try IAMRules.validatePath(path)
         try Self.checkDocument(document, limit: IAMRules.maximumManagedPolicySize, quota: "PolicySize")
-        var policy = ManagedPolicy(arn: "arn:aws:iam::\(account):policy\(path)\(name)", policyName: name,
+        var policy = ManagedPolicy(arn: "arn:\(Self.partition):iam::\(account):policy\(path)\(name)", policyName: name,
                                    policyID: IAMRules.uniqueID(prefix: "ANPA", random: random), path: path,
                                    description: description, document: document, date: clock.now())
         policy.tags = tags

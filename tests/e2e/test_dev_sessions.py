@@ -137,3 +137,15 @@ def test_role_shapes_per_call_and_last_use(dev_coffer):
         RoleArn="arn:aws:iam::000000000000:role/shaped", RoleSessionName="use")
     used = iam.get_role(RoleName="shaped")["Role"]["RoleLastUsed"]
     assert used["Region"] == "eu-west-1" and "LastUsedDate" in used
+
+
+def test_iam_and_sts_arns_take_the_partition_of_the_signing_region(dev_coffer):
+    iam = dev_coffer.client("iam", region="cn-north-1", access_key="test", secret_key="test")
+    assert iam.create_user(UserName="cn-user")["User"]["Arn"] == "arn:aws-cn:iam::000000000000:user/cn-user"
+    role = iam.create_role(RoleName="cn-role", AssumeRolePolicyDocument=json.dumps(LAMBDA_TRUST))["Role"]["Arn"]
+    assert role == "arn:aws-cn:iam::000000000000:role/cn-role"
+    assumed = dev_coffer.client("sts", region="cn-north-1", access_key="test", secret_key="test").assume_role(
+        RoleArn=role, RoleSessionName="cn")["AssumedRoleUser"]["Arn"]
+    assert assumed == "arn:aws-cn:sts::000000000000:assumed-role/cn-role/cn"
+    gov = dev_coffer.client("iam", region="us-gov-west-1", access_key="test", secret_key="test")
+    assert gov.create_group(GroupName="gov")["Group"]["Arn"] == "arn:aws-us-gov:iam::000000000000:group/gov"

@@ -354,9 +354,9 @@ public struct OIDCProvider: Sendable, Codable, Equatable {
     public var createDate: Date
     public var tags: [Tag]
 
-    public init(account: String, url: String, clientIDs: [String], thumbprints: [String], createDate: Date, tags: [Tag]) {
+    public init(partition: String = "aws", account: String, url: String, clientIDs: [String], thumbprints: [String], createDate: Date, tags: [Tag]) {
         self.url = url
-        self.arn = "arn:aws:iam::\(account):oidc-provider/\(url)"
+        self.arn = "arn:\(partition):iam::\(account):oidc-provider/\(url)"
         self.name = url.lowercased()
         self.revision = 0
         self.clientIDs = clientIDs
