@@ -156,13 +156,14 @@ struct RequestProcessor: HTTPResponder {
         }
         let request = QueryRequest(parameters: parameters)
         let action = request.action ?? "unknown"
-        let service = SigV4Verifier.claimedService(signed) ?? (STSHandler.actions.contains(action) ? "sts" : "iam")
+        let claimedService = SigV4Verifier.claimedService(signed)
+        let service = claimedService ?? (STSHandler.actions.contains(action) ? "sts" : "iam")
         do {
             guard let handler = queryServices[service] else {
-                if SigV4Verifier.claimedService(signed) == nil { throw CofferError(.missingAuthenticationToken, "Request is missing Authentication Token") }
+                if claimedService == nil { throw CofferError(.missingAuthenticationToken, "Request is missing Authentication Token") }
                 throw CofferError(.unknownOperation, "Could not find operation \(action)")
             }
-            let caller = SigV4Verifier.claimedService(signed) == nil && STSHandler.unsignedActions.contains(action)
+            let caller = claimedService == nil && STSHandler.unsignedActions.contains(action)
                 ? (context: tokenCaller(request, signed, sourceIP: sourceIP), entry: nil)
                 : try await authenticate(signed, service: service, operation: action, sourceIP: sourceIP, requestID: requestID)
             var draft = recorder.draft(service: service, operation: action, context: caller.context, entry: caller.entry, requestID: requestID)

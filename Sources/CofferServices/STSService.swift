@@ -208,7 +208,8 @@ public struct STSService: Sendable {
         if caller.principalARN.contains(":assumed-role/") || caller.principalARN.contains(":federated-user/") {
             throw CofferError(.accessDenied, "Cannot call GetSessionToken with session credentials")
         }
-        let proved = try await mfa.asyncMap { try await iam.verifyMFACode(userARN: caller.principalARN, serial: $0.serial, code: $0.code) }
+        var proved: Date?
+        if let mfa { proved = try await iam.verifyMFACode(userARN: caller.principalARN, serial: mfa.serial, code: mfa.code) }
         let principalID = try await iam.user(arn: caller.principalARN)?.userID ?? caller.scope.account
         return try await issue(account: caller.scope.account, principalARN: caller.principalARN, roleARN: nil, principalID: principalID,
                                policies: [], tags: [], sourceIdentity: nil, duration: duration, packed: nil, mfaAuthenticated: proved)
@@ -250,12 +251,5 @@ public struct STSService: Sendable {
         let due = try await store.recordsDue(forDeletionAt: clock.now()).filter { $0.kind == STSSession.kind }
         for record in due { try await store.removeRecord(arn: record.arn) }
         return due.count
-    }
-}
-
-extension Optional {
-    func asyncMap<T>(_ transform: (Wrapped) async throws -> T) async rethrows -> T? {
-        guard let value = self else { return nil }
-        return try await transform(value)
     }
 }
