@@ -22,7 +22,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
-        // The built-in PostgreSQL rotations (and, later, the PostgreSQL backend).
+        // The PostgreSQL store, and the built-in PostgreSQL rotations.
         .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
         // ConfigurationCoffer: Parameter Store and Secrets Manager as swift-configuration providers.
@@ -47,6 +47,16 @@ let package = Package(
         .target(
             name: "CofferStorageSQLite",
             dependencies: ["CofferStorage", "CofferCore", "CSQLite"],
+            swiftSettings: swiftSettings
+        ),
+        // The store on PostgreSQL, for several nodes on one database.
+        .target(
+            name: "CofferStoragePostgres",
+            dependencies: [
+                "CofferStorage", "CofferCore", .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"), .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: swiftSettings
         ),
         .target(name: "CofferWire", dependencies: ["CofferCore"], swiftSettings: swiftSettings),
@@ -100,7 +110,7 @@ let package = Package(
         .target(
             name: "CofferServer",
             dependencies: [
-                "CofferCore", "CofferStorage", "CofferStorageSQLite", "CofferWire", "CofferServices", "CofferRotators", "CofferLint", "CofferClient",
+                "CofferCore", "CofferStorage", "CofferStorageSQLite", "CofferStoragePostgres", "CofferWire", "CofferServices", "CofferRotators", "CofferLint", "CofferClient",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -112,7 +122,7 @@ let package = Package(
         .executableTarget(
             name: "coffer",
             dependencies: [
-                "CofferServer", "CofferCore", "CofferServices", "CofferStorage", "CofferStorageSQLite", "CofferRotators", "CofferScan", "CofferClient", "CofferLint", "CofferPosture", "CZlib",
+                "CofferServer", "CofferCore", "CofferServices", "CofferStorage", "CofferStorageSQLite", "CofferStoragePostgres", "CofferRotators", "CofferScan", "CofferClient", "CofferLint", "CofferPosture", "CZlib",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
@@ -133,7 +143,8 @@ let package = Package(
         ),
         .testTarget(
             name: "CofferStorageTests",
-            dependencies: ["CofferStorage", "CofferStorageSQLite", "CofferCore"],
+            dependencies: ["CofferStorage", "CofferStorageSQLite", "CofferStoragePostgres", "CofferCore",
+                           .product(name: "PostgresNIO", package: "postgres-nio"), .product(name: "Logging", package: "swift-log")],
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "CofferWireTests", dependencies: ["CofferWire", "CofferCore"], swiftSettings: swiftSettings),

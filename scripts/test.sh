@@ -4,6 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 swift build --build-tests
-swift test --skip-build
+# The store contract and shared-store suites also run on a throw-away PostgreSQL server.
+scripts/with-postgres.sh swift test --skip-build
 swift build --product coffer
 COFFER_BIN="$PWD/.build/debug/coffer" python3 -m pytest -q tests/e2e "$@"

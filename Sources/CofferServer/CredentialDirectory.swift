@@ -31,6 +31,11 @@ final class CredentialDirectory: SigningSecretLookup {
     init(store: any CofferStore, root: RootKey) {
         self.store = store
         self.root = root
+        // Another node deactivated a key, deleted a user or revoked a session: opened keys may be stale.
+        SharedStores.feed(of: store)?.subscribe { [weak self] event in
+            if case .changed(let change) = event, !change.mayChangePermissions { return }
+            self?.cache.withLock { $0.removeAll() }
+        }
     }
 
     static func sealContext(_ accessKeyID: String) -> String { IAMService.sealContext(accessKeyID) }

@@ -9,7 +9,14 @@ final class ObservedStore: CofferStore {
     let base: any CofferStore
     let generation = Atomic<Int>(0)
 
-    init(base: any CofferStore) { self.base = base }
+    /// Other nodes' IAM changes (on a shared store) bump the generation too.
+    init(base: any CofferStore) {
+        self.base = base
+        SharedStores.feed(of: base)?.subscribe { [weak self] event in
+            if case .changed(let change) = event, !change.mayChangePermissions { return }
+            self?.bump()
+        }
+    }
 
     private func bump() { generation.wrappingAdd(1, ordering: .releasing) }
 

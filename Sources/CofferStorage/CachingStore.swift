@@ -4,11 +4,13 @@ import Synchronization
 
 /// Keeps recently read records and sealed values in memory in front of a store.
 ///
-/// Only for a store that this process alone writes (the SQLite file of one node): every write
-/// passes through here, so the cache is updated as the write commits. A read that raced with a
-/// write never caches what it read (the generation check), so the cache cannot go stale. Values
-/// stay sealed in the cache, as they are on disk.
-public final class CachingStore: CofferStore {
+/// Every write of this node passes through here, so the cache is updated as the write commits. A
+/// read that raced with a write never caches what it read (the generation check), so the cache
+/// cannot go stale. In front of a store shared with other nodes (``SharedStore``), their changes
+/// arrive through the store's feed and drop what they touch (bumping the generation the same way);
+/// while the feed is not live the cache neither answers nor fills. Values stay sealed in the cache,
+/// as they are on disk.
+public final class CachingStore: CofferStore, SharedStore {
     private struct NameKey: Hashable {
         let kind: String
         let scope: ResourceScope
@@ -16,9 +18,26 @@ public final class CachingStore: CofferStore {
     }
 
     private struct Cache {
+        mutating func remember(_ record: any Record, key: NameKey) {
+            if let previous = nameByARN[record.arn], previous != key { arnByName[previous] = nil }
+            byARN[record.arn] = record
+            arnByName[key] = record.arn
+            nameByARN[record.arn] = key
+        }
+
+        /// Drops the record and its values.
+        mutating func forget(_ arn: String) {
+            byARN[arn] = nil
+            if let key = nameByARN.removeValue(forKey: arn) { arnByName[key] = nil }
+            let prefix = arn + "\u{0}"
+            let stale = values.keys.filter { $0.hasPrefix(prefix) }
+            for key in stale { valueBytes -= values.removeValue(forKey: key)?.count ?? 0 }
+        }
+
         var generation = 0
         var byARN: [String: any Record] = [:]
         var arnByName: [NameKey: String] = [:]
+        var nameByARN: [String: NameKey] = [:]
         var values: [String: [UInt8]] = [:]
         var valueBytes = 0
     }
@@ -28,11 +47,28 @@ public final class CachingStore: CofferStore {
     private let maximumValueBytes: Int
     private let maximumRecords: Int
 
+    public let remoteChanges: ChangeFeed?
+
     public init(base: any CofferStore, maximumValueBytes: Int = 64 << 20, maximumRecords: Int = 100_000) {
         self.base = base
         self.maximumValueBytes = maximumValueBytes
         self.maximumRecords = maximumRecords
+        remoteChanges = SharedStores.feed(of: base)
+        remoteChanges?.subscribe { [weak self] event in
+            self?.cache.withLock { cache in
+                cache.generation += 1
+                switch event {
+                case .reset:
+                    cache = Cache(generation: cache.generation)
+                case .changed(let change):
+                    if case .record(_, let arn) = change.subject { cache.forget(arn) }
+                }
+            }
+        }
     }
+
+    /// Whether the cache may answer and fill: always, unless other nodes' changes may be missed.
+    private var usable: Bool { remoteChanges?.isLive ?? true }
 
     private func valueKey(_ arn: String, _ versionID: String) -> String { arn + "\u{0}" + versionID }
 
@@ -44,14 +80,15 @@ public final class CachingStore: CofferStore {
             if cache.byARN.count >= maximumRecords {
                 cache.byARN.removeAll()
                 cache.arnByName.removeAll()
+                cache.nameByARN.removeAll()
             }
-            cache.byARN[record.arn] = record
-            cache.arnByName[NameKey(kind: R.kind, scope: scope, name: record.name)] = record.arn
+            cache.remember(record, key: NameKey(kind: R.kind, scope: scope, name: record.name))
         }
     }
 
     public func record<R: Record>(_ type: R.Type, named name: String, in scope: ResourceScope) async throws -> R? {
         let key = NameKey(kind: R.kind, scope: scope, name: name)
+        guard usable else { return try await base.record(type, named: name, in: scope) }
         if let hit = cache.withLock({ cache in cache.arnByName[key].flatMap { cache.byARN[$0] as? R } }) { return hit }
         let seen = generation
         guard let record = try await base.record(type, named: name, in: scope) else { return nil }
@@ -60,6 +97,7 @@ public final class CachingStore: CofferStore {
     }
 
     public func record<R: Record>(_ type: R.Type, arn: String) async throws -> R? {
+        guard usable else { return try await base.record(type, arn: arn) }
         if let hit = cache.withLock({ $0.byARN[arn] as? R }) { return hit }
         let seen = generation
         guard let record = try await base.record(type, arn: arn) else { return nil }
@@ -74,6 +112,7 @@ public final class CachingStore: CofferStore {
     }
 
     public func sealedValue(arn: String, versionID: String) async throws -> [UInt8]? {
+        guard usable else { return try await base.sealedValue(arn: arn, versionID: versionID) }
         let key = valueKey(arn, versionID)
         if let hit = cache.withLock({ $0.values[key] }) { return hit }
         let seen = generation
@@ -98,17 +137,13 @@ public final class CachingStore: CofferStore {
         } catch {
             cache.withLock { cache in
                 cache.generation += 1
-                cache.byARN[write.record.arn] = nil
+                cache.forget(write.record.arn)
             }
             throw error
         }
         cache.withLock { cache in
             cache.generation += 1
-            if let previous = cache.byARN[write.record.arn], previous.name != write.record.name {
-                cache.arnByName[NameKey(kind: R.kind, scope: write.scope, name: previous.name)] = nil
-            }
-            cache.byARN[write.record.arn] = write.record
-            cache.arnByName[NameKey(kind: R.kind, scope: write.scope, name: write.record.name)] = write.record.arn
+            cache.remember(write.record, key: NameKey(kind: R.kind, scope: write.scope, name: write.record.name))
             for id in write.removedVersionIDs {
                 if let removed = cache.values.removeValue(forKey: valueKey(write.record.arn, id)) {
                     cache.valueBytes -= removed.count
@@ -122,11 +157,7 @@ public final class CachingStore: CofferStore {
         defer {
             cache.withLock { cache in
                 cache.generation += 1
-                cache.byARN[arn] = nil
-                cache.arnByName = cache.arnByName.filter { $0.value != arn }
-                let prefix = arn + "\u{0}"
-                cache.values = cache.values.filter { !$0.key.hasPrefix(prefix) }
-                cache.valueBytes = cache.values.values.reduce(0) { $0 + $1.count }
+                cache.forget(arn)
             }
         }
         try await base.removeRecord(arn: arn)

@@ -1,5 +1,6 @@
 import CofferCore
 import CofferStorage
+import CofferStoragePostgres
 import CofferStorageSQLite
 import Foundation
 import Testing
@@ -7,12 +8,17 @@ import Testing
 /// The contract every backend must keep; each test runs on each backend.
 @Suite struct StoreContractTests {
     enum Backend: String, CaseIterable, CustomTestStringConvertible {
-        case memory, sqlite, cachedSQLite
+        case memory, sqlite, cachedSQLite, postgres, cachedPostgres
         var testDescription: String { rawValue }
 
         static let chainKey = AuditChain.Key.ephemeral()
 
-        func make() throws -> any CofferStore {
+        /// PostgreSQL's backends run where a server is given (`scripts/with-postgres.sh` gives one).
+        static var available: [Backend] {
+            PostgresTestDatabase.serverURL == nil ? [.memory, .sqlite, .cachedSQLite] : allCases
+        }
+
+        func make() async throws -> any CofferStore {
             switch self {
             case .memory: return MemoryStore(chainKey: Self.chainKey)
             case .sqlite:
@@ -20,7 +26,11 @@ import Testing
                 try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
                 return try SQLiteStore(path: dir.appendingPathComponent("coffer.db").path, chainKey: Self.chainKey)
             case .cachedSQLite:
-                return CachingStore(base: try Backend.sqlite.make())
+                return CachingStore(base: try await Backend.sqlite.make())
+            case .postgres:
+                return try await PostgresTestDatabase.store(chainKey: Self.chainKey)
+            case .cachedPostgres:
+                return CachingStore(base: try await Backend.postgres.make())
             }
         }
     }
@@ -36,9 +46,9 @@ import Testing
         return s
     }
 
-    @Test(arguments: Backend.allCases)
+    @Test(arguments: Backend.available)
     func createsAndFindsByNameAndARN(backend: Backend) async throws {
-        let store = try backend.make()
+        let store = try await backend.make()
         let s = secret("app/db")
         try await store.write(RecordWrite(.create, scope: scope, record: s, newValues: [("v1", [1, 2, 3])]))
         #expect(try await store.record(Secret.self, named: "app/db", in: scope) == s)
@@ -48,9 +58,9 @@ import Testing
         #expect(try await store.records(Secret.self, in: scope).map(\.name) == ["app/db"])
     }
 
-    @Test(arguments: Backend.allCases)
+    @Test(arguments: Backend.available)
     func refusesADuplicateNameAndAStaleRevision(backend: Backend) async throws {
-        let store = try backend.make()
+        let store = try await backend.make()
         var s = secret("dup")
         try await store.write(RecordWrite(.create, scope: scope, record: s))
         var other = secret("dup")
@@ -63,9 +73,9 @@ import Testing
         #expect(try await store.record(Secret.self, arn: s.arn)?.description == "changed")
     }
 
-    @Test(arguments: Backend.allCases)
+    @Test(arguments: Backend.available)
     func removesVersionsAndSecrets(backend: Backend) async throws {
-        let store = try backend.make()
+        let store = try await backend.make()
         var s = secret("gone", deletion: Date(timeIntervalSince1970: 1_700_000_100))
         try await store.write(RecordWrite(.create, scope: scope, record: s, newValues: [("v1", [1]), ("v2", [2])]))
         s.revision = 1
@@ -80,9 +90,9 @@ import Testing
         try await store.write(RecordWrite(.create, scope: scope, record: secret("gone")))
     }
 
-    @Test(arguments: Backend.allCases)
+    @Test(arguments: Backend.available)
     func keepsAccessKeysAndSettings(backend: Backend) async throws {
-        let store = try backend.make()
+        let store = try await backend.make()
         let key = StoredAccessKey(accessKeyID: "AKIATEST", account: "123456789012", principalARN: "arn:aws:iam::123456789012:root",
                                   sealedSecret: [7, 7], createdDate: Date(timeIntervalSince1970: 1_700_000_000))
         try await store.putAccessKey(key)
@@ -105,9 +115,9 @@ import Testing
         #expect(try await reopened.sealedValue(arn: secret("kept").arn, versionID: "v1") == [42])
     }
 
-    @Test(arguments: Backend.allCases)
+    @Test(arguments: Backend.available)
     func auditRecordsChainAndCommitWithTheirChange(backend: Backend) async throws {
-        let store = try backend.make()
+        let store = try await backend.make()
         let now = Date(timeIntervalSince1970: 1_700_000_000)
         #expect(try await store.appendAudit([AuditAppend(time: now, record: Array("a".utf8)), AuditAppend(time: now, record: Array("b".utf8))]) == [1, 2])
         var s = secret("audited")
@@ -129,9 +139,9 @@ import Testing
         #expect(try await store.auditEntries(after: 2, limit: 1).map(\.sequence) == [3])
     }
 
-    @Test(arguments: Backend.allCases)
+    @Test(arguments: Backend.available)
     func aScopesRecordCommitsWithItsFirstChangeOnly(backend: Backend) async throws {
-        let store = try backend.make()
+        let store = try await backend.make()
         let now = Date(timeIntervalSince1970: 1_700_000_000)
         let scope = AuditScope(.request { resources in AuditAppend(time: now, record: Array("call on \(resources.map(\.name))".utf8)) })
         scope.note(AuditResource(type: "AWS::SecretsManager::Secret", name: "s1"))
@@ -151,9 +161,9 @@ import Testing
         #expect(entries.map { String(decoding: $0.record, as: UTF8.self) } == ["call on [\"s1\"]"])
     }
 
-    @Test(arguments: Backend.allCases)
+    @Test(arguments: Backend.available)
     func retentionKeepsAnAnchorAndTheChainGoesOn(backend: Backend) async throws {
-        let store = try backend.make()
+        let store = try await backend.make()
         let old = Date(timeIntervalSince1970: 1_000), recent = Date(timeIntervalSince1970: 2_000)
         try await store.appendAudit([AuditAppend(time: old, record: [1]), AuditAppend(time: old, record: [2]), AuditAppend(time: recent, record: [3])])
         #expect(try await store.auditEntries(before: nil, from: nil, to: nil, limit: 2).map(\.sequence) == [3, 2])
@@ -171,9 +181,9 @@ import Testing
 
     /// Concurrent writes share commits (SQLite's group commit): each still succeeds or fails on its
     /// own, and every record of a success is chained exactly once.
-    @Test(arguments: Backend.allCases)
+    @Test(arguments: Backend.available)
     func concurrentWritesSucceedOrFailAlone(backend: Backend) async throws {
-        let store = try backend.make()
+        let store = try await backend.make()
         let now = Date(timeIntervalSince1970: 1_700_000_000)
         let outcomes = try await withThrowingTaskGroup(of: Bool.self) { group in
             for i in 0..<60 {
@@ -207,9 +217,9 @@ import Testing
         }
     }
 
-    @Test(arguments: Backend.allCases)
+    @Test(arguments: Backend.available)
     func stagedRecordsChainBeforeLaterChanges(backend: Backend) async throws {
-        let store = try backend.make()
+        let store = try await backend.make()
         let now = Date(timeIntervalSince1970: 1_700_000_000)
         try await store.stageAudit(AuditAppend(time: now, record: Array("read 1".utf8)))
         try await store.stageAudit(AuditAppend(time: now, record: Array("read 2".utf8)))

@@ -1,0 +1,336 @@
+public import CofferCore
+public import CofferStorage
+public import Foundation
+public import Logging
+import NIOCore
+import PostgresNIO
+import Synchronization
+
+/// Coffer's store on PostgreSQL, shared by every node that opens the same database.
+///
+/// Each change is one transaction at READ COMMITTED, guarded by the record's revision (a lost race
+/// updates no row: ``StorageError/conflict``), and announces itself with `pg_notify` so the other
+/// nodes' caches drop what it touched (``remoteChanges``). Every audit record (of a change, in the
+/// change's own transaction) is first staged; one node at a time, holding the chain lock, moves
+/// staged records into the one chain (`PostgresStore+Audit.swift`), so the trail stays a single
+/// verifiable sequence whichever node served each call.
+public final class PostgresStore: CofferStore, SharedStore, ExclusiveWork {
+    let client: PostgresClient
+    let logger: Logger
+    let chainKey: AuditChain.Key
+    /// Whether a chaining run is already due shortly.
+    let chainDue = Atomic<Bool>(false)
+    /// This process among the nodes: it names the node in notifications (to skip its own) and in
+    /// pg_stat_activity.
+    public let nodeID: String
+    public let location: PostgresLocation
+    public var remoteChanges: ChangeFeed? { feed }
+    let feed = ChangeFeed()
+    private let tasks = Mutex<[Task<Void, Never>]>([])
+    /// How long one call may wait for the database before it fails (rather than hang while it is down).
+    static let callTimeout: Duration = .seconds(10)
+    static let channel = "coffer_changes"
+
+    /// Connects, creates or migrates the schema, and starts the change listener and the chainer.
+    /// Fails with a message an operator can act on when the database cannot be reached or is newer.
+    public static func open(_ location: PostgresLocation, chainKey: AuditChain.Key, logger: Logger, maximumConnections: Int = 16,
+                            listens: Bool = true) async throws -> PostgresStore {
+        let node = "\(ProcessInfo.processInfo.hostName.prefix(32))-\(getpid())-\(Hex.encode((0..<3).map { _ in UInt8.random(in: 0...255) }))"
+        let store = try PostgresStore(location: location, nodeID: node, chainKey: chainKey, logger: logger, maximumConnections: maximumConnections)
+        do {
+            let connection = try await PostgresConnection.connect(configuration: try location.connectionConfiguration(name: "coffer-\(node)-migrate"),
+                                                                  id: 0, logger: logger)
+            defer { Task { try? await connection.close() } }
+            try await PostgresMigrations.apply(on: connection, logger: logger)
+        } catch {
+            await store.close()
+            throw PostgresStoreError("cannot use the database at \(location): \(PostgresStoreError.describe(error))")
+        }
+        if listens { store.startListening() } else { store.feed.resume() }
+        store.startChaining()
+        return store
+    }
+
+    private init(location: PostgresLocation, nodeID: String, chainKey: AuditChain.Key, logger: Logger, maximumConnections: Int) throws {
+        self.location = location
+        self.nodeID = nodeID
+        self.logger = logger
+        client = PostgresClient(configuration: try location.clientConfiguration(name: "coffer-\(nodeID)", maximumConnections: maximumConnections),
+                                backgroundLogger: logger)
+        self.chainKey = chainKey
+        let client = client
+        background(Task { await client.run() })
+    }
+
+    /// Keeps a task that runs as long as the store is open.
+    func background(_ task: Task<Void, Never>) { tasks.withLock { $0.append(task) } }
+
+    /// Stops listening, chains what is staged and closes the connections.
+    public func close() async {
+        try? await chainStagedAudit()
+        for task in tasks.withLock({ $0 }) { task.cancel() }
+    }
+
+    // MARK: Running statements
+
+    /// Runs `body` on a pooled connection, failing after ``callTimeout`` rather than waiting for a
+    /// database that is down.
+    func withConnection<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> T) async throws -> T {
+        try await timed { [client] in try await client.withConnection { try await body($0) } }
+    }
+
+    /// Runs `body` in one transaction; an error it throws (a ``StorageError``) rolls back and is rethrown as it was.
+    func transaction<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> T) async throws -> T {
+        let logger = logger
+        do {
+            return try await timed { [client] in try await client.withTransaction(logger: logger) { try await body($0) } }
+        } catch let error as PostgresTransactionError {
+            if let closure = error.closureError, closure is StorageError || closure is CofferError { throw closure }
+            throw error
+        }
+    }
+
+    private func timed<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) async throws -> T {
+        try await withThrowingTaskGroup(of: T.self) { group in
+            group.addTask(operation: body)
+            group.addTask {
+                try await Task.sleep(for: Self.callTimeout)
+                throw PostgresStoreError("the database did not answer within \(Self.callTimeout)")
+            }
+            defer { group.cancelAll() }
+            return try await group.next()!
+        }
+    }
+
+    static func rows<T: PostgresDecodable & Sendable>(_ sequence: PostgresRowSequence, as type: T.Type) async throws -> [T] {
+        var result: [T] = []
+        for try await value in sequence.decode(T.self) { result.append(value) }
+        return result
+    }
+
+    // MARK: Records
+
+    public func record<R: Record>(_ type: R.Type, named name: String, in scope: ResourceScope) async throws -> R? {
+        let logger = logger
+        return try await withConnection { connection in
+            try await Self.rows(connection.query("""
+                SELECT doc FROM records WHERE kind = \(R.kind) AND account = \(scope.account) AND region = \(scope.region) AND name = \(name)
+                """, logger: logger), as: ByteBuffer.self).first.map { try Self.decode(R.self, $0) }
+        }
+    }
+
+    public func record<R: Record>(_ type: R.Type, arn: String) async throws -> R? {
+        let logger = logger
+        return try await withConnection { connection in
+            try await Self.rows(connection.query("SELECT doc FROM records WHERE arn = \(arn) AND kind = \(R.kind)", logger: logger),
+                                as: ByteBuffer.self).first.map { try Self.decode(R.self, $0) }
+        }
+    }
+
+    public func records<R: Record>(_ type: R.Type, in scope: ResourceScope) async throws -> [R] {
+        let logger = logger
+        return try await withConnection { connection in
+            try await Self.rows(connection.query("""
+                SELECT doc FROM records WHERE kind = \(R.kind) AND account = \(scope.account) AND region = \(scope.region) ORDER BY seq
+                """, logger: logger), as: ByteBuffer.self).map { try Self.decode(R.self, $0) }
+        }
+    }
+
+    public func sealedValue(arn: String, versionID: String) async throws -> [UInt8]? {
+        let logger = logger
+        return try await withConnection { connection in
+            try await Self.rows(connection.query("SELECT sealed FROM record_values WHERE arn = \(arn) AND version_id = \(versionID)", logger: logger),
+                                as: ByteBuffer.self).first.map { Array($0.readableBytesView) }
+        }
+    }
+
+    public func write<R: Record>(_ write: RecordWrite<R>) async throws {
+        let doc = ByteBuffer(bytes: try Self.encode(write.record))
+        let change = AuditChange(arn: write.record.arn, kind: R.kind, removal: false, creation: write.isCreation)
+        try await changing(change, notice: .record(kind: R.kind, arn: write.record.arn), explicit: write.audit, also: write.alsoRecord) { connection, logger in
+            let record = write.record
+            switch write.kind {
+            case .create:
+                let inserted = try await Self.rows(connection.query("""
+                    INSERT INTO records(arn, kind, account, region, name, revision, deletion_date, due_date, doc)
+                    VALUES (\(record.arn), \(R.kind), \(write.scope.account), \(write.scope.region), \(record.name), \(record.revision),
+                            \(record.deletionDate?.timeIntervalSince1970), \(record.dueDate?.timeIntervalSince1970), \(doc))
+                    ON CONFLICT DO NOTHING RETURNING arn
+                    """, logger: logger), as: String.self)
+                guard !inserted.isEmpty else { throw StorageError.nameTaken }
+            case .update(let expected):
+                let updated = try await Self.rows(connection.query("""
+                    UPDATE records SET name = \(record.name), revision = \(record.revision), deletion_date = \(record.deletionDate?.timeIntervalSince1970),
+                        due_date = \(record.dueDate?.timeIntervalSince1970), doc = \(doc)
+                    WHERE arn = \(record.arn) AND revision = \(expected) RETURNING arn
+                    """, logger: logger), as: String.self)
+                guard updated.count == 1 else { throw StorageError.conflict }
+            }
+            for value in write.newValues {
+                try await connection.query("""
+                    INSERT INTO record_values(arn, version_id, sealed) VALUES (\(record.arn), \(value.versionID), \(ByteBuffer(bytes: value.sealed)))
+                    ON CONFLICT (arn, version_id) DO UPDATE SET sealed = excluded.sealed
+                    """, logger: logger)
+            }
+            for id in write.removedVersionIDs {
+                try await connection.query("DELETE FROM record_values WHERE arn = \(record.arn) AND version_id = \(id)", logger: logger)
+            }
+        }
+    }
+
+    /// Runs a change in one transaction with its audit records staged beside it and a notice to the
+    /// other nodes, both committed with the change or not at all.
+    func changing(_ change: AuditChange, notice: RemoteChange.Subject, explicit: AuditAppend? = nil, also: [AuditAppend] = [],
+                  _ body: @escaping @Sendable (PostgresConnection, Logger) async throws -> Void) async throws {
+        let logger = logger
+        let node = nodeID
+        let payload = Self.payload(node: node, notice)
+        try await AuditScope.committing(change, explicit: explicit) { audit in
+            let records = (audit.map { [$0] } ?? []) + also
+            try await self.transaction { connection in
+                try await body(connection, logger)
+                try await Self.stage(records, node: node, on: connection, logger: logger)
+                try await connection.query("SELECT pg_notify(\(Self.channel), \(payload))", logger: logger)
+            }
+            if !records.isEmpty { self.chainSoon() }
+        }
+    }
+
+    public func removeRecord(arn: String) async throws {
+        try await changing(AuditChange(arn: arn, kind: nil, removal: true), notice: .record(kind: nil, arn: arn)) { connection, logger in
+            try await connection.query("DELETE FROM records WHERE arn = \(arn)", logger: logger)
+        }
+    }
+
+    public func recordsDue(forDeletionAt date: Date) async throws -> [(kind: String, arn: String)] {
+        let logger = logger
+        return try await withConnection { connection in
+            var due: [(kind: String, arn: String)] = []
+            for try await (kind, arn) in try await connection.query("""
+                SELECT kind, arn FROM records WHERE deletion_date IS NOT NULL AND deletion_date <= \(date.timeIntervalSince1970)
+                """, logger: logger).decode((String, String).self) { due.append((kind, arn)) }
+            return due
+        }
+    }
+
+    public func recordsDue(kind: String, at date: Date, limit: Int) async throws -> [String] {
+        let logger = logger
+        return try await withConnection { connection in
+            try await Self.rows(connection.query("""
+                SELECT arn FROM records WHERE kind = \(kind) AND due_date <= \(date.timeIntervalSince1970) ORDER BY due_date LIMIT \(limit)
+                """, logger: logger), as: String.self)
+        }
+    }
+
+    // MARK: Access keys and settings
+
+    public func accessKey(id: String) async throws -> StoredAccessKey? {
+        let logger = logger
+        return try await withConnection { connection in
+            try await Self.accessKeys(connection.query("SELECT \(unescaped: Self.keyColumns) FROM access_keys WHERE access_key_id = \(id)", logger: logger)).first
+        }
+    }
+
+    public func accessKeys(principalARN: String) async throws -> [StoredAccessKey] {
+        let logger = logger
+        return try await withConnection { connection in
+            try await Self.accessKeys(connection.query("""
+                SELECT \(unescaped: Self.keyColumns) FROM access_keys WHERE principal_arn = \(principalARN) ORDER BY created
+                """, logger: logger))
+        }
+    }
+
+    public func putAccessKey(_ key: StoredAccessKey) async throws {
+        try await changing(AuditChange(arn: key.principalARN, kind: nil, removal: false), notice: .accessKey(id: key.accessKeyID)) { connection, logger in
+            try await connection.query("""
+                INSERT INTO access_keys(\(unescaped: Self.keyColumns)) VALUES (\(key.accessKeyID), \(key.account), \(key.principalARN),
+                    \(ByteBuffer(bytes: key.sealedSecret)), \(key.createdDate.timeIntervalSince1970), \(key.status),
+                    \(key.lastUsedDate?.timeIntervalSince1970), \(key.lastUsedService), \(key.lastUsedRegion))
+                ON CONFLICT (access_key_id) DO UPDATE SET account = excluded.account, principal_arn = excluded.principal_arn,
+                    sealed_secret = excluded.sealed_secret, created = excluded.created, status = excluded.status,
+                    last_used = excluded.last_used, last_used_service = excluded.last_used_service, last_used_region = excluded.last_used_region
+                """, logger: logger)
+        }
+    }
+
+    public func deleteAccessKey(id: String) async throws {
+        try await changing(AuditChange(arn: id, kind: nil, removal: true), notice: .accessKey(id: id)) { connection, logger in
+            try await connection.query("DELETE FROM access_keys WHERE access_key_id = \(id)", logger: logger)
+        }
+    }
+
+    public func setting(_ name: String) async throws -> String? {
+        let logger = logger
+        return try await withConnection { connection in
+            try await Self.rows(connection.query("SELECT value FROM settings WHERE name = \(name)", logger: logger), as: String.self).first
+        }
+    }
+
+    public func setSetting(_ name: String, _ value: String) async throws {
+        try await changing(AuditChange(arn: name, kind: nil, removal: false), notice: .setting(name: name)) { connection, logger in
+            try await connection.query("""
+                INSERT INTO settings(name, value) VALUES (\(name), \(value)) ON CONFLICT (name) DO UPDATE SET value = excluded.value
+                """, logger: logger)
+        }
+    }
+
+    /// Sets a setting unless one is there; returns the value that holds (for values every node must agree on).
+    public func settingOnce(_ name: String, _ value: String) async throws -> String {
+        let logger = logger
+        return try await transaction { connection in
+            try await connection.query("INSERT INTO settings(name, value) VALUES (\(name), \(value)) ON CONFLICT (name) DO NOTHING", logger: logger)
+            return try await Self.rows(connection.query("SELECT value FROM settings WHERE name = \(name)", logger: logger), as: String.self).first ?? value
+        }
+    }
+
+    private static let keyColumns = "access_key_id, account, principal_arn, sealed_secret, created, status, last_used, last_used_service, last_used_region"
+
+    private static func accessKeys(_ rows: PostgresRowSequence) async throws -> [StoredAccessKey] {
+        var keys: [StoredAccessKey] = []
+        for try await row in rows {
+            let (id, account, principal, sealed, created, status, lastUsed, service, region) =
+                try row.decode((String, String, String, ByteBuffer, Double, String, Double?, String?, String?).self)
+            var key = StoredAccessKey(accessKeyID: id, account: account, principalARN: principal, sealedSecret: Array(sealed.readableBytesView),
+                                      createdDate: Date(timeIntervalSince1970: created), status: status)
+            key.lastUsedDate = lastUsed.map { Date(timeIntervalSince1970: $0) }
+            key.lastUsedService = service
+            key.lastUsedRegion = region
+            keys.append(key)
+        }
+        return keys
+    }
+
+    // MARK: Documents and notices
+
+    static func encode<R: Record>(_ record: R) throws -> [UInt8] {
+        let encoder = JSONEncoder()
+        encoder.dateEncodingStrategy = .secondsSince1970
+        return Array(try encoder.encode(record))
+    }
+
+    static func decode<R: Record>(_ type: R.Type, _ buffer: ByteBuffer) throws -> R {
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .secondsSince1970
+        return try decoder.decode(R.self, from: Data(buffer.readableBytesView))
+    }
+
+    /// `node TAB r|k|s TAB kind TAB name`: what another node's caches must drop.
+    static func payload(node: String, _ subject: RemoteChange.Subject) -> String {
+        switch subject {
+        case .record(let kind, let arn): "\(node)\tr\t\(kind ?? "")\t\(arn)"
+        case .accessKey(let id): "\(node)\tk\t\t\(id)"
+        case .setting(let name): "\(node)\ts\t\t\(name)"
+        }
+    }
+
+    static func parse(payload: String) -> (node: String, change: RemoteChange)? {
+        let parts = payload.split(separator: "\t", maxSplits: 3, omittingEmptySubsequences: false).map(String.init)
+        guard parts.count == 4 else { return nil }
+        switch parts[1] {
+        case "r": return (parts[0], RemoteChange(.record(kind: parts[2].isEmpty ? nil : parts[2], arn: parts[3])))
+        case "k": return (parts[0], RemoteChange(.accessKey(id: parts[3])))
+        case "s": return (parts[0], RemoteChange(.setting(name: parts[3])))
+        default: return nil
+        }
+    }
+}

@@ -1,0 +1,135 @@
+import CofferCore
+import CofferStorage
+import CofferStoragePostgres
+import Foundation
+import Synchronization
+import Testing
+
+/// Two nodes on one PostgreSQL database: what a store shared by several writers must keep.
+@Suite(.enabled(if: PostgresTestDatabase.serverURL != nil, "needs COFFER_TEST_POSTGRES_URL (scripts/with-postgres.sh)"))
+struct SharedStoreTests {
+    let scope = ResourceScope(account: "123456789012", region: "us-east-1")
+    let key = AuditChain.Key.ephemeral()
+
+    func secret(_ name: String, revision: Int = 0, description: String? = nil) -> Secret {
+        var s = Secret(arn: "arn:aws:secretsmanager:us-east-1:123456789012:secret:\(name)-abcdef", name: name,
+                       createdDate: Date(timeIntervalSince1970: 1_700_000_000))
+        s.revision = revision
+        s.description = description
+        return s
+    }
+
+    func twoNodes() async throws -> (PostgresStore, PostgresStore) {
+        let url = try await PostgresTestDatabase.create()
+        return (try await PostgresTestDatabase.store(chainKey: key, url: url), try await PostgresTestDatabase.store(chainKey: key, url: url))
+    }
+
+    @Test func aStaleRevisionLosesOnEitherNode() async throws {
+        let (a, b) = try await twoNodes()
+        try await a.write(RecordWrite(.create, scope: scope, record: secret("race")))
+        for round in 0..<10 {
+            let outcomes = await withTaskGroup(of: Bool.self) { group in
+                for (node, store) in [a, b].enumerated() {
+                    group.addTask {
+                        let next = self.secret("race", revision: round + 1, description: "node \(node)")
+                        return (try? await store.write(RecordWrite(.update(expectedRevision: round), scope: self.scope, record: next))) != nil
+                    }
+                }
+                return await group.reduce(into: [Bool]()) { $0.append($1) }
+            }
+            #expect(outcomes.filter { $0 }.count == 1)
+        }
+        #expect(try await b.record(Secret.self, named: "race", in: scope)?.revision == 10)
+        // The same name created on both nodes at once: one record, one nameTaken.
+        let creations = await withTaskGroup(of: Bool.self) { group in
+            for store in [a, b] {
+                group.addTask { (try? await store.write(RecordWrite(.create, scope: self.scope, record: self.secret("once")))) != nil }
+            }
+            return await group.reduce(into: [Bool]()) { $0.append($1) }
+        }
+        #expect(creations.filter { $0 }.count == 1)
+    }
+
+    /// A cache in front of each node: a change on one drops the other's copy once the notice arrives.
+    @Test func anotherNodesChangeReachesTheCache() async throws {
+        let (a, b) = try await twoNodes()
+        let cachedA = CachingStore(base: a), cachedB = CachingStore(base: b)
+        try await waitUntil { b.remoteChanges?.isLive == true && a.remoteChanges?.isLive == true }
+        try await cachedA.write(RecordWrite(.create, scope: scope, record: secret("cached"), newValues: [("v1", [1])]))
+        #expect(try await cachedB.record(Secret.self, named: "cached", in: scope)?.revision == 0)
+        #expect(try await cachedB.sealedValue(arn: secret("cached").arn, versionID: "v1") == [1])
+        let written = ContinuousClock.now
+        try await cachedA.write(RecordWrite(.update(expectedRevision: 0), scope: scope, record: secret("cached", revision: 1),
+                                            newValues: [("v1", [2])]))
+        try await waitUntil { try await cachedB.record(Secret.self, named: "cached", in: scope)?.revision == 1 }
+        let delay = ContinuousClock.now - written
+        #expect(delay < .seconds(1), "took \(delay)")
+        #expect(try await cachedB.sealedValue(arn: secret("cached").arn, versionID: "v1") == [2])
+        try await cachedA.removeRecord(arn: secret("cached").arn)
+        try await waitUntil { try await cachedB.record(Secret.self, arn: secret("cached").arn) == nil }
+    }
+
+    /// Records staged and written by both nodes at once end in one chain, without gaps or repeats.
+    @Test func bothNodesAuditIntoOneChain() async throws {
+        let (a, b) = try await twoNodes()
+        let now = Date(timeIntervalSince1970: 1_700_000_000)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for (node, store) in [a, b].enumerated() {
+                for i in 0..<40 {
+                    group.addTask { try await store.stageAudit(AuditAppend(time: now, record: Array("read \(node) \(i)".utf8))) }
+                    group.addTask {
+                        try await store.write(RecordWrite(.create, scope: self.scope, record: self.secret("n\(node)-\(i)"),
+                                                          audit: AuditAppend(time: now, record: Array("write \(node) \(i)".utf8))))
+                    }
+                }
+                group.addTask { try await store.appendAudit([AuditAppend(time: now, record: Array("append \(node)".utf8))]) }
+            }
+            try await group.waitForAll()
+        }
+        let entries = try await b.auditEntries(after: 0, limit: 1000)
+        #expect(entries.map(\.sequence) == Array(1...162))
+        #expect(Set(entries.map(\.record)).count == 162)
+        var previous = AuditChain.genesis
+        for entry in entries {
+            #expect(entry.hash == AuditChain.hash(key: key, previous: previous, sequence: entry.sequence, record: entry.record))
+            previous = entry.hash
+        }
+    }
+
+    @Test func exclusiveWorkRunsOnOneNodeAtATime() async throws {
+        let (a, b) = try await twoNodes()
+        final class Counts: Sendable {
+            let state = Mutex((running: 0, most: 0, runs: 0))
+        }
+        let counts = Counts()
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for store in [a, b, a, b] {
+                group.addTask {
+                    try await store.exclusively("test-job") {
+                        counts.state.withLock { state in
+                            state.running += 1
+                            state.runs += 1
+                            state.most = max(state.most, state.running)
+                        }
+                        try await Task.sleep(for: .milliseconds(300))
+                        counts.state.withLock { $0.running -= 1 }
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
+        let seen = counts.state.withLock { $0 }
+        #expect(seen.most == 1 && seen.runs >= 1)
+        // Released once done: the next run goes ahead.
+        #expect(try await b.exclusively("test-job") {})
+    }
+
+    private func waitUntil(_ condition: () async throws -> Bool) async throws {
+        let deadline = ContinuousClock.now + .seconds(5)
+        while ContinuousClock.now < deadline {
+            if try await condition() { return }
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        Issue.record("the condition did not hold within 5 seconds")
+    }
+}
