@@ -6,6 +6,8 @@ public struct CofferConfiguration: Sendable, Equatable {
     public var host = "127.0.0.1"
     public var port = 4566
     public var dataDirectory = "./coffer-data"
+    /// A PostgreSQL URL shared by several nodes, instead of the data directory's SQLite file.
+    public var database: String?
     public var accountID: String?
     public var dev = false
     /// How often secrets whose recovery window ended are removed.
@@ -30,7 +32,7 @@ public struct CofferConfiguration: Sendable, Equatable {
 
     public init() {}
 
-    /// Applies a JSON config file's members (`host`, `port`, `dataDir`, `accountId`, `dev`, `logLevel`,
+    /// Applies a JSON config file's members (`host`, `port`, `dataDir`, `database`, `accountId`, `dev`, `logLevel`,
     /// `audit: {retentionDays, digestIntervalSeconds}`, `alerts: {webhooks, denialThreshold, denialWindowSeconds, rootUsage}`).
     public mutating func apply(configFile path: String) throws {
         let data = try Data(contentsOf: URL(fileURLWithPath: path))
@@ -40,6 +42,7 @@ public struct CofferConfiguration: Sendable, Equatable {
         if let v = object["host"] as? String { host = v }
         if let v = object["port"] as? Int { port = v }
         if let v = object["dataDir"] as? String { dataDirectory = v }
+        if let v = object["database"] as? String { database = v }
         if let v = object["accountId"] as? String { accountID = v }
         if let v = object["dev"] as? Bool { dev = v }
         if let v = object["logLevel"] as? String { logLevel = v }
@@ -89,7 +92,7 @@ public struct CofferConfiguration: Sendable, Equatable {
         }
     }
 
-    /// Applies `COFFER_HOST`, `COFFER_PORT`, `COFFER_DATA_DIR`, `COFFER_ACCOUNT_ID`, `COFFER_DEV`, `COFFER_LOG_LEVEL`.
+    /// Applies `COFFER_HOST`, `COFFER_PORT`, `COFFER_DATA_DIR`, `COFFER_DATABASE_URL`, `COFFER_ACCOUNT_ID`, `COFFER_DEV`, `COFFER_LOG_LEVEL`.
     public mutating func apply(environment: [String: String]) throws {
         if let v = environment["COFFER_HOST"] { host = v }
         if let v = environment["COFFER_PORT"] {
@@ -97,6 +100,7 @@ public struct CofferConfiguration: Sendable, Equatable {
             self.port = port
         }
         if let v = environment["COFFER_DATA_DIR"] { dataDirectory = v }
+        if let v = environment["COFFER_DATABASE_URL"] { database = v }
         if let v = environment["COFFER_ACCOUNT_ID"] { accountID = v }
         if let v = environment["COFFER_DEV"] { dev = ["1", "true", "yes"].contains(v.lowercased()) }
         if let v = environment["COFFER_LOG_LEVEL"] { logLevel = v }

@@ -3,6 +3,7 @@ import CofferClient
 public import CofferRotators
 import CofferServices
 import CofferStorage
+import CofferStoragePostgres
 import CofferStorageSQLite
 import Foundation
 import Synchronization
@@ -14,6 +15,9 @@ public final class CofferNode: Sendable {
 
     private let server: HTTPServer<RequestProcessor>
     private let sqlite: SQLiteStore?
+    private let postgres: PostgresStore?
+    /// Background work runs on one node at a time among those sharing a database.
+    private let work: any ExclusiveWork
     private let purge: Task<Void, Never>
     private let auditUpkeep: Task<Void, Never>
     private let trail: AuditTrail
@@ -42,18 +46,34 @@ public final class CofferNode: Sendable {
             root = RootKey.generate(random: random)
             store = MemoryStore(chainKey: AuditTrail.chainKey(root))
             sqlite = nil
+            postgres = nil
+            work = LocalWork()
             accountID = configuration.accountID ?? "000000000000"
         } else {
             let files = DataDirectory(path: configuration.dataDirectory)
             try files.create()
             root = try files.rootKey(environment: environment, random: random)
-            let sqliteStore = try SQLiteStore(path: files.databasePath, chainKey: AuditTrail.chainKey(root))
-            // This process is the file's only writer, so a write-through cache in front of it is safe.
-            store = CachingStore(base: sqliteStore)
-            sqlite = sqliteStore
-            accountID = try await Self.accountID(configured: configuration.accountID, store: sqliteStore, random: random)
-            let path = try await RootCredentials.ensure(
-                store: sqliteStore, root: root, account: accountID, environment: environment, files: files, random: random, clock: clock)
+            let base: any CofferStore
+            if let url = configuration.database {
+                let shared = try await SharedDatabase.open(url, chainKey: AuditTrail.chainKey(root), logger: logger)
+                logger.info("using the shared database \(shared.location) as node \(shared.nodeID)")
+                (base, sqlite, postgres, work) = (shared, nil, shared, shared)
+            } else {
+                let sqliteStore = try SQLiteStore(path: files.databasePath, chainKey: AuditTrail.chainKey(root))
+                (base, sqlite, postgres, work) = (sqliteStore, sqliteStore, nil, LocalWork())
+            }
+            // Every write of this node passes through the cache; other nodes' changes reach it
+            // through the shared store's feed (see CachingStore).
+            store = CachingStore(base: base)
+            let start = { @Sendable in
+                try await RootKeyCheck.verify(store: base, root: root)
+                let account = try await Self.accountID(configured: configuration.accountID, store: base, random: random)
+                let path = try await RootCredentials.ensure(
+                    store: base, root: root, account: account, environment: environment, files: files, random: random, clock: clock)
+                return (account, path)
+            }
+            let (account, path) = if let postgres { try await postgres.serially("bootstrap", start) } else { try await start() }
+            accountID = account
             logger.info("root credentials are in \(path)")
         }
         self.clock = clock
@@ -110,31 +130,35 @@ public final class CofferNode: Sendable {
         let listening = server.localPort
         boundPort.withLock { $0 = listening }
         let interval = configuration.purgeIntervalSeconds
+        let work = work
         purge = Task {
             while !Task.isCancelled {
                 try? await Task.sleep(for: .seconds(interval))
                 if Task.isCancelled { break }
                 do {
-                    // Background changes are recorded as AWS service events, committed with the change.
-                    let secretEvents = ServiceEvents.scope(source: "secretsmanager.amazonaws.com", random: random, time: clock.now) {
-                        $0.removal && $0.arn.contains(":secret:") ? "EndSecretDeletion" : nil
-                    }
-                    let removed = try await AuditScope.$current.withValue(secretEvents) { try await service.purgeExpired() }
-                    if removed > 0 { logger.info("removed secrets whose recovery window ended", metadata: ["count": "\(removed)"]) }
-                    _ = try await sts.purgeExpired()
-                    let parameterEvents = ServiceEvents.scope(source: "ssm.amazonaws.com", random: random, time: clock.now) {
-                        $0.removal && $0.arn.contains(":parameter/") ? "DeleteParameter" : nil
-                    }
-                    let expired = try await AuditScope.$current.withValue(parameterEvents) { try await parameters.purgeExpired() }
-                    if expired > 0 { logger.info("removed parameters whose Expiration policy came", metadata: ["count": "\(expired)"]) }
-                    _ = try await parameters.sendDueNotifications()
-                    let keyEvents = ServiceEvents.scope(source: "kms.amazonaws.com", random: random, time: clock.now) { change in
-                        guard change.kind == KMSKey.kind || (change.removal && change.arn.contains(":key/")) else { return nil }
-                        return change.removal ? "DeleteKey" : "RotateKey"
-                    }
-                    let keys = try await AuditScope.$current.withValue(keyEvents) { try await kms.runMaintenance() }
-                    if keys.deleted + keys.rotated > 0 {
-                        logger.info("KMS maintenance", metadata: ["deleted": "\(keys.deleted)", "rotated": "\(keys.rotated)"])
+                    // On a shared database one node at a time sweeps; the others skip this round.
+                    try await work.exclusively("maintenance") {
+                        // Background changes are recorded as AWS service events, committed with the change.
+                        let secretEvents = ServiceEvents.scope(source: "secretsmanager.amazonaws.com", random: random, time: clock.now) {
+                            $0.removal && $0.arn.contains(":secret:") ? "EndSecretDeletion" : nil
+                        }
+                        let removed = try await AuditScope.$current.withValue(secretEvents) { try await service.purgeExpired() }
+                        if removed > 0 { logger.info("removed secrets whose recovery window ended", metadata: ["count": "\(removed)"]) }
+                        _ = try await sts.purgeExpired()
+                        let parameterEvents = ServiceEvents.scope(source: "ssm.amazonaws.com", random: random, time: clock.now) {
+                            $0.removal && $0.arn.contains(":parameter/") ? "DeleteParameter" : nil
+                        }
+                        let expired = try await AuditScope.$current.withValue(parameterEvents) { try await parameters.purgeExpired() }
+                        if expired > 0 { logger.info("removed parameters whose Expiration policy came", metadata: ["count": "\(expired)"]) }
+                        _ = try await parameters.sendDueNotifications()
+                        let keyEvents = ServiceEvents.scope(source: "kms.amazonaws.com", random: random, time: clock.now) { change in
+                            guard change.kind == KMSKey.kind || (change.removal && change.arn.contains(":key/")) else { return nil }
+                            return change.removal ? "DeleteKey" : "RotateKey"
+                        }
+                        let keys = try await AuditScope.$current.withValue(keyEvents) { try await kms.runMaintenance() }
+                        if keys.deleted + keys.rotated > 0 {
+                            logger.info("KMS maintenance", metadata: ["deleted": "\(keys.deleted)", "rotated": "\(keys.rotated)"])
+                        }
                     }
                 } catch {
                     logger.error("background maintenance failed")
@@ -147,13 +171,15 @@ public final class CofferNode: Sendable {
             while !Task.isCancelled {
                 try? await Task.sleep(for: .seconds(digestInterval))
                 if Task.isCancelled { break }
-                await Self.auditUpkeep(trail: trail, retentionDays: retention, clock: clock, alerts: alerts, logger: logger)
+                _ = try? await work.exclusively("audit-upkeep") {
+                    await Self.auditUpkeep(trail: trail, retentionDays: retention, clock: clock, alerts: alerts, logger: logger)
+                }
             }
         }
         logger.info("coffer \(Self.version) listening on http://\(configuration.host):\(server.localPort ?? configuration.port) (account \(accountID)\(configuration.dev ? ", dev mode: in memory, any access key" : ""))")
     }
 
-    private static func accountID(configured: String?, store: SQLiteStore, random: any RandomSource) async throws -> String {
+    private static func accountID(configured: String?, store: any CofferStore, random: any RandomSource) async throws -> String {
         if let configured {
             guard AccountID.isValid(configured) else { throw ConfigurationError("--account-id must be 12 digits") }
             try await store.setSetting("account_id", configured)
@@ -193,9 +219,15 @@ public final class CofferNode: Sendable {
         purge.cancel()
         auditUpkeep.cancel()
         await server.shutdown()
-        do { try await trail.writeDigest(at: clock.now()) } catch { logger.error("writing the final audit digest failed") }
+        do {
+            let clock = clock
+            try await work.exclusively("audit-upkeep") { [trail] in try await trail.writeDigest(at: clock.now()) }
+        } catch {
+            logger.error("writing the final audit digest failed")
+        }
         alerts?.stop()
         await sqlite?.close()
+        await postgres?.close()
         logger.info("coffer stopped")
     }
 }

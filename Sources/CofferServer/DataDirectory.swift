@@ -1,6 +1,6 @@
 import CofferCore
 public import CofferServices
-public import CofferStorageSQLite
+import CofferStorageSQLite
 import Foundation
 
 /// The files in `--data-dir`: the database, the root key, the root credentials.
@@ -44,22 +44,30 @@ struct DataDirectory {
     }
 }
 
-/// The audit trail of a data directory, opened for `coffer audit` beside (or without) a running server.
+/// The audit trail of a data directory or a PostgreSQL database, opened for `coffer audit` beside
+/// (or without) running servers.
 public struct AuditFiles: Sendable {
     public let trail: AuditTrail
-    public let store: SQLiteStore
+    private let closing: @Sendable () async -> Void
 
-    /// Opens an existing data directory's database and root key; refuses to create either.
-    public init(dataDirectory: String, environment: [String: String]) throws {
+    /// Opens an existing database (the data directory's SQLite file, or `database`'s PostgreSQL)
+    /// with the root key; refuses to create either.
+    public static func open(dataDirectory: String, database: String?, environment: [String: String]) async throws -> AuditFiles {
         let files = DataDirectory(path: dataDirectory)
-        guard FileManager.default.fileExists(atPath: files.databasePath) else {
+        if database == nil, !FileManager.default.fileExists(atPath: files.databasePath) {
             throw ConfigurationError("no Coffer database at \(files.databasePath)")
         }
         if environment["COFFER_ROOT_KEY"] == nil, !FileManager.default.fileExists(atPath: environment["COFFER_ROOT_KEY_FILE"] ?? files.rootKeyPath) {
             throw ConfigurationError("no root key at \(files.rootKeyPath) (or COFFER_ROOT_KEY / COFFER_ROOT_KEY_FILE)")
         }
         let root = try files.rootKey(environment: environment, random: SystemRandomSource())
-        store = try SQLiteStore(path: files.databasePath, chainKey: AuditTrail.chainKey(root), stagesAudit: false)
-        trail = AuditTrail(store: store, root: root)
+        if let database {
+            let store = try await SharedDatabase.open(database, chainKey: AuditTrail.chainKey(root), listens: false)
+            return AuditFiles(trail: AuditTrail(store: store, root: root)) { await store.close() }
+        }
+        let store = try SQLiteStore(path: files.databasePath, chainKey: AuditTrail.chainKey(root), stagesAudit: false)
+        return AuditFiles(trail: AuditTrail(store: store, root: root)) { await store.close() }
     }
+
+    public func close() async { await closing() }
 }

@@ -89,3 +89,12 @@ public protocol ExclusiveWork: Sendable {
     @discardableResult
     func exclusively(_ name: String, _ body: @Sendable () async throws -> Void) async throws -> Bool
 }
+
+/// One node alone on its store (SQLite, memory): its work never meets another node's.
+public struct LocalWork: ExclusiveWork {
+    public init() {}
+    public func exclusively(_ name: String, _ body: @Sendable () async throws -> Void) async throws -> Bool {
+        try await body()
+        return true
+    }
+}

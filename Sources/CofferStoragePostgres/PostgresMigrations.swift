@@ -71,9 +71,9 @@ enum PostgresMigrations {
 
     /// Brings the schema up to date; refuses a database whose schema is newer than this Coffer knows.
     static func apply(on connection: PostgresConnection, logger: Logger) async throws {
-        try await connection.query("SELECT pg_advisory_lock(hashtext(\(lockKey)))", logger: logger)
+        try await connection.run("SELECT pg_advisory_lock(hashtext(\(lockKey)))", logger: logger)
         do {
-            try await connection.query("CREATE TABLE IF NOT EXISTS coffer_schema(version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())",
+            try await connection.run("CREATE TABLE IF NOT EXISTS coffer_schema(version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())",
                                        logger: logger)
             var current = 0
             for try await version in try await connection.query("SELECT coalesce(max(version), 0) FROM coffer_schema", logger: logger)
@@ -84,16 +84,16 @@ enum PostgresMigrations {
             for (index, sql) in all.enumerated().dropFirst(current) {
                 try await connection.withTransaction(logger: logger) { transaction in
                     for statement in sql.split(separator: ";").map({ $0.trimmingCharacters(in: .whitespacesAndNewlines) }) where !statement.isEmpty {
-                        try await transaction.query(PostgresQuery(unsafeSQL: statement), logger: logger)
+                        try await transaction.run(PostgresQuery(unsafeSQL: statement), logger: logger)
                     }
-                    try await transaction.query("INSERT INTO coffer_schema(version) VALUES (\(index + 1))", logger: logger)
+                    try await transaction.run("INSERT INTO coffer_schema(version) VALUES (\(index + 1))", logger: logger)
                 }
                 logger.info("database schema migrated", metadata: ["version": "\(index + 1)"])
             }
         } catch {
-            _ = try? await connection.query("SELECT pg_advisory_unlock(hashtext(\(lockKey)))", logger: logger)
+            try? await connection.run("SELECT pg_advisory_unlock(hashtext(\(lockKey)))", logger: logger)
             throw error
         }
-        try await connection.query("SELECT pg_advisory_unlock(hashtext(\(lockKey)))", logger: logger)
+        try await connection.run("SELECT pg_advisory_unlock(hashtext(\(lockKey)))", logger: logger)
     }
 }

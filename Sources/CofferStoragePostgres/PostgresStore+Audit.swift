@@ -21,7 +21,7 @@ extension PostgresStore {
 
     static func stage(_ records: [AuditAppend], node: String, on connection: PostgresConnection, logger: Logger) async throws {
         for record in records {
-            try await connection.query("""
+            try await connection.run("""
                 INSERT INTO audit_staged(node, time, record) VALUES (\(node), \(record.time.timeIntervalSince1970), \(ByteBuffer(bytes: record.record)))
                 """, logger: logger)
         }
@@ -64,7 +64,7 @@ extension PostgresStore {
         return try await transaction { connection in
             let logger = self.logger
             if waiting {
-                try await connection.query("SELECT pg_advisory_xact_lock(hashtext(\(Self.chainLock)))", logger: logger)
+                try await connection.run("SELECT pg_advisory_xact_lock(hashtext(\(Self.chainLock)))", logger: logger)
             } else {
                 let held = try await Self.rows(connection.query("SELECT pg_try_advisory_xact_lock(hashtext(\(Self.chainLock)))", logger: logger),
                                                as: Bool.self).first ?? false
@@ -81,7 +81,7 @@ extension PostgresStore {
             let entries = (staged.map(\.record) + append).map { tail.append($0) }
             try await Self.insert(entries, connection, logger)
             if !staged.isEmpty {
-                try await connection.query("DELETE FROM audit_staged WHERE id = ANY(\(staged.map(\.id)))", logger: logger)
+                try await connection.run("DELETE FROM audit_staged WHERE id = ANY(\(staged.map(\.id)))", logger: logger)
             }
             return (true, staged.count, entries.suffix(append.count).map(\.sequence))
         }
@@ -101,7 +101,7 @@ extension PostgresStore {
     private static func insert(_ entries: [AuditChain.Entry], _ connection: PostgresConnection, _ logger: Logger) async throws {
         // One statement for the batch: arrays, unnested, rather than a round trip per record.
         guard !entries.isEmpty else { return }
-        try await connection.query("""
+        try await connection.run("""
             INSERT INTO audit_records(sequence, time, record, hash)
             SELECT * FROM unnest(\(entries.map(\.sequence))::bigint[], \(entries.map { $0.time?.timeIntervalSince1970 ?? 0 })::float8[],
                                  \(entries.map { ByteBuffer(bytes: $0.record) })::bytea[], \(entries.map { ByteBuffer(bytes: $0.hash) })::bytea[])
@@ -161,7 +161,7 @@ extension PostgresStore {
     public func appendAuditDigest(_ digest: AuditChain.Digest) async throws {
         let logger = logger
         try await withConnection { connection in
-            _ = try await connection.query("""
+            try await connection.run("""
                 INSERT INTO audit_digests(last_sequence, last_hash, previous_digest_hash, created_at, signature)
                 VALUES (\(digest.lastSequence), \(ByteBuffer(bytes: digest.lastHash)), \(ByteBuffer(bytes: digest.previousDigestHash)),
                         \(digest.createdAt), \(ByteBuffer(bytes: digest.signature)))
@@ -197,7 +197,7 @@ extension PostgresStore {
         return try await transaction { connection in
             let logger = self.logger
             // Under the chain lock: the chainer must not read a tail that retention is removing.
-            try await connection.query("SELECT pg_advisory_xact_lock(hashtext(\(Self.chainLock)))", logger: logger)
+            try await connection.run("SELECT pg_advisory_xact_lock(hashtext(\(Self.chainLock)))", logger: logger)
             let kept = try await Self.rows(connection.query("""
                 SELECT sequence FROM audit_records WHERE time >= \(date.timeIntervalSince1970) ORDER BY sequence LIMIT 1
                 """, logger: logger), as: Int.self).first
@@ -209,7 +209,7 @@ extension PostgresStore {
             let removed = try await Self.rows(connection.query("""
                 WITH gone AS (DELETE FROM audit_records WHERE sequence <= \(anchor.sequence) RETURNING 1) SELECT count(*)::bigint FROM gone
                 """, logger: logger), as: Int.self).first ?? 0
-            try await connection.query("""
+            try await connection.run("""
                 INSERT INTO settings(name, value) VALUES (\(AuditAnchor.settingName), \(anchor.text)) ON CONFLICT (name) DO UPDATE SET value = excluded.value
                 """, logger: logger)
             return removed

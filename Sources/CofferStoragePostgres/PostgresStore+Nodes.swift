@@ -24,10 +24,12 @@ extension PostgresStore {
                 do {
                     id += 1
                     let connection = try await PostgresConnection.connect(configuration: configuration, id: id, logger: logger)
+                    // Closed on every way out: a connection must be closed before it is released.
+                    try await Self.closing(connection) {
                     try await withTaskCancellationHandler {
                         try await connection.listen(on: Self.channel) { notifications in
                             // Queries on one connection run in order: once this answers, LISTEN is in place.
-                            try await connection.query("SELECT 1", logger: logger)
+                            try await connection.run("SELECT 1", logger: logger)
                             feed.resume()
                             backoff = .milliseconds(100)
                             try await withThrowingTaskGroup(of: Void.self) { group in
@@ -51,7 +53,7 @@ extension PostgresStore {
                     } onCancel: {
                         connection.close().whenComplete { _ in }
                     }
-                    try? await connection.close()
+                    }
                 } catch {
                     if Task.isCancelled { break }
                     logger.warning("the change listener lost the database; caches are off until it is back",
@@ -64,9 +66,20 @@ extension PostgresStore {
         })
     }
 
+    static func closing<T>(_ connection: PostgresConnection, _ body: () async throws -> T) async throws -> T {
+        do {
+            let result = try await body()
+            try? await connection.close()
+            return result
+        } catch {
+            try? await connection.close()
+            throw error
+        }
+    }
+
     private static func answers(_ connection: PostgresConnection, within limit: Duration, logger: Logger) async throws {
         try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await connection.query("SELECT 1", logger: logger) }
+            group.addTask { try await connection.run("SELECT 1", logger: logger) }
             group.addTask {
                 try await Task.sleep(for: limit)
                 connection.close().whenComplete { _ in }
@@ -90,11 +103,33 @@ extension PostgresStore {
             do {
                 try await body()
             } catch {
-                _ = try? await connection.query("SELECT pg_advisory_unlock(hashtext(\(lock)))", logger: logger)
+                try? await connection.run("SELECT pg_advisory_unlock(hashtext(\(lock)))", logger: logger)
                 throw error
             }
-            try await connection.query("SELECT pg_advisory_unlock(hashtext(\(lock)))", logger: logger)
+            try await connection.run("SELECT pg_advisory_unlock(hashtext(\(lock)))", logger: logger)
             return true
+        }
+    }
+}
+
+extension PostgresStore {
+    /// Runs `body` while holding the named lock, waiting for another node that holds it: for work
+    /// every node does once at start (the account's settings, its root credentials) that two nodes
+    /// starting together must not both do.
+    public func serially<T: Sendable>(_ name: String, _ body: @Sendable () async throws -> T) async throws -> T {
+        let logger = logger
+        let lock = "coffer.start." + name
+        return try await client.withConnection { connection in
+            try await connection.run("SELECT pg_advisory_lock(hashtext(\(lock)))", logger: logger)
+            let result: T
+            do {
+                result = try await body()
+            } catch {
+                try? await connection.run("SELECT pg_advisory_unlock(hashtext(\(lock)))", logger: logger)
+                throw error
+            }
+            try await connection.run("SELECT pg_advisory_unlock(hashtext(\(lock)))", logger: logger)
+            return result
         }
     }
 }

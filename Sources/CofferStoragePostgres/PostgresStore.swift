@@ -40,10 +40,9 @@ public final class PostgresStore: CofferStore, SharedStore, ExclusiveWork {
         do {
             let connection = try await PostgresConnection.connect(configuration: try location.connectionConfiguration(name: "coffer-\(node)-migrate"),
                                                                   id: 0, logger: logger)
-            defer { Task { try? await connection.close() } }
-            try await PostgresMigrations.apply(on: connection, logger: logger)
+            try await Self.closing(connection) { try await PostgresMigrations.apply(on: connection, logger: logger) }
         } catch {
-            await store.close()
+            store.stop()
             throw PostgresStoreError("cannot use the database at \(location): \(PostgresStoreError.describe(error))")
         }
         if listens { store.startListening() } else { store.feed.resume() }
@@ -55,8 +54,12 @@ public final class PostgresStore: CofferStore, SharedStore, ExclusiveWork {
         self.location = location
         self.nodeID = nodeID
         self.logger = logger
+        // The pool reports every failed attempt to connect at info; an operator hears of an outage
+        // through the listener's warning and the calls' errors instead.
+        var poolLogger = logger
+        poolLogger.logLevel = max(logger.logLevel, .warning)
         client = PostgresClient(configuration: try location.clientConfiguration(name: "coffer-\(nodeID)", maximumConnections: maximumConnections),
-                                backgroundLogger: logger)
+                                backgroundLogger: poolLogger)
         self.chainKey = chainKey
         let client = client
         background(Task { await client.run() })
@@ -68,6 +71,10 @@ public final class PostgresStore: CofferStore, SharedStore, ExclusiveWork {
     /// Stops listening, chains what is staged and closes the connections.
     public func close() async {
         try? await chainStagedAudit()
+        stop()
+    }
+
+    private func stop() {
         for task in tasks.withLock({ $0 }) { task.cancel() }
     }
 
@@ -167,13 +174,13 @@ public final class PostgresStore: CofferStore, SharedStore, ExclusiveWork {
                 guard updated.count == 1 else { throw StorageError.conflict }
             }
             for value in write.newValues {
-                try await connection.query("""
+                try await connection.run("""
                     INSERT INTO record_values(arn, version_id, sealed) VALUES (\(record.arn), \(value.versionID), \(ByteBuffer(bytes: value.sealed)))
                     ON CONFLICT (arn, version_id) DO UPDATE SET sealed = excluded.sealed
                     """, logger: logger)
             }
             for id in write.removedVersionIDs {
-                try await connection.query("DELETE FROM record_values WHERE arn = \(record.arn) AND version_id = \(id)", logger: logger)
+                try await connection.run("DELETE FROM record_values WHERE arn = \(record.arn) AND version_id = \(id)", logger: logger)
             }
         }
     }
@@ -190,7 +197,7 @@ public final class PostgresStore: CofferStore, SharedStore, ExclusiveWork {
             try await self.transaction { connection in
                 try await body(connection, logger)
                 try await Self.stage(records, node: node, on: connection, logger: logger)
-                try await connection.query("SELECT pg_notify(\(Self.channel), \(payload))", logger: logger)
+                try await connection.run("SELECT pg_notify(\(Self.channel), \(payload))", logger: logger)
             }
             if !records.isEmpty { self.chainSoon() }
         }
@@ -198,7 +205,7 @@ public final class PostgresStore: CofferStore, SharedStore, ExclusiveWork {
 
     public func removeRecord(arn: String) async throws {
         try await changing(AuditChange(arn: arn, kind: nil, removal: true), notice: .record(kind: nil, arn: arn)) { connection, logger in
-            try await connection.query("DELETE FROM records WHERE arn = \(arn)", logger: logger)
+            try await connection.run("DELETE FROM records WHERE arn = \(arn)", logger: logger)
         }
     }
 
@@ -242,7 +249,7 @@ public final class PostgresStore: CofferStore, SharedStore, ExclusiveWork {
 
     public func putAccessKey(_ key: StoredAccessKey) async throws {
         try await changing(AuditChange(arn: key.principalARN, kind: nil, removal: false), notice: .accessKey(id: key.accessKeyID)) { connection, logger in
-            try await connection.query("""
+            try await connection.run("""
                 INSERT INTO access_keys(\(unescaped: Self.keyColumns)) VALUES (\(key.accessKeyID), \(key.account), \(key.principalARN),
                     \(ByteBuffer(bytes: key.sealedSecret)), \(key.createdDate.timeIntervalSince1970), \(key.status),
                     \(key.lastUsedDate?.timeIntervalSince1970), \(key.lastUsedService), \(key.lastUsedRegion))
@@ -255,7 +262,7 @@ public final class PostgresStore: CofferStore, SharedStore, ExclusiveWork {
 
     public func deleteAccessKey(id: String) async throws {
         try await changing(AuditChange(arn: id, kind: nil, removal: true), notice: .accessKey(id: id)) { connection, logger in
-            try await connection.query("DELETE FROM access_keys WHERE access_key_id = \(id)", logger: logger)
+            try await connection.run("DELETE FROM access_keys WHERE access_key_id = \(id)", logger: logger)
         }
     }
 
@@ -268,7 +275,7 @@ public final class PostgresStore: CofferStore, SharedStore, ExclusiveWork {
 
     public func setSetting(_ name: String, _ value: String) async throws {
         try await changing(AuditChange(arn: name, kind: nil, removal: false), notice: .setting(name: name)) { connection, logger in
-            try await connection.query("""
+            try await connection.run("""
                 INSERT INTO settings(name, value) VALUES (\(name), \(value)) ON CONFLICT (name) DO UPDATE SET value = excluded.value
                 """, logger: logger)
         }
@@ -278,7 +285,7 @@ public final class PostgresStore: CofferStore, SharedStore, ExclusiveWork {
     public func settingOnce(_ name: String, _ value: String) async throws -> String {
         let logger = logger
         return try await transaction { connection in
-            try await connection.query("INSERT INTO settings(name, value) VALUES (\(name), \(value)) ON CONFLICT (name) DO NOTHING", logger: logger)
+            try await connection.run("INSERT INTO settings(name, value) VALUES (\(name), \(value)) ON CONFLICT (name) DO NOTHING", logger: logger)
             return try await Self.rows(connection.query("SELECT value FROM settings WHERE name = \(name)", logger: logger), as: String.self).first ?? value
         }
     }
@@ -332,5 +339,13 @@ public final class PostgresStore: CofferStore, SharedStore, ExclusiveWork {
         case "s": return (parts[0], RemoteChange(.setting(name: parts[3])))
         default: return nil
         }
+    }
+}
+
+extension PostgresConnection {
+    /// Runs a statement to its end. `query` returns once the server has described the rows, which for
+    /// a statement that blocks (a lock) is before it has done anything; reading every row waits for it.
+    func run(_ query: PostgresQuery, logger: Logger) async throws {
+        for try await _ in try await self.query(query, logger: logger) {}
     }
 }

@@ -11,12 +11,14 @@ struct Audit: AsyncParsableCommand {
 /// Options both audit commands take: where the data is and which records.
 struct AuditRange: ParsableArguments {
     @Option(help: "The data directory (default ./coffer-data; env COFFER_DATA_DIR).") var dataDir: String?
+    @Option(help: "A shared PostgreSQL database's URL instead of the data directory's file (env COFFER_DATABASE_URL).") var database: String?
     @Option(help: "Only records at or after this time (ISO 8601, e.g. 2026-11-22T10:00:00Z, or epoch seconds).") var from: String?
     @Option(help: "Only records at or before this time.") var to: String?
 
-    func open() throws -> AuditFiles {
+    func open() async throws -> AuditFiles {
         let environment = ProcessInfo.processInfo.environment
-        return try AuditFiles(dataDirectory: dataDir ?? environment["COFFER_DATA_DIR"] ?? "./coffer-data", environment: environment)
+        return try await AuditFiles.open(dataDirectory: dataDir ?? environment["COFFER_DATA_DIR"] ?? "./coffer-data",
+                                         database: database ?? environment["COFFER_DATABASE_URL"], environment: environment)
     }
 
     func range() throws -> (from: Date?, to: Date?) {
@@ -45,9 +47,9 @@ struct Verify: AsyncParsableCommand {
 
     func run() async throws {
         let (from, to) = try range.range()
-        let files = try range.open()
+        let files = try await range.open()
         let result = try await files.trail.verify(from: from, to: to)
-        await files.store.close()
+        await files.close()
         let report = result.report
         if json {
             var out: JSONObject = ["intact": .bool(report.isIntact), "recordsChecked": .number(Double(report.recordsChecked)),
@@ -97,7 +99,7 @@ struct Export: AsyncParsableCommand {
 
     func run() async throws {
         let (from, to) = try range.range()
-        let files = try range.open()
+        let files = try await range.open()
         if output == "-" {
             // One document, streamed: records are written as they are read.
             let out = FileHandle.standardOutput
@@ -129,6 +131,6 @@ struct Export: AsyncParsableCommand {
             try flush()
             FileHandle.standardError.write(Data("exported \(written) records to \(fileCount) files in \(output)\n".utf8))
         }
-        await files.store.close()
+        await files.close()
     }
 }

@@ -11,6 +11,8 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Port to listen on (default 4566; env COFFER_PORT).") var port: Int?
     @Option(help: "Where data, the root key and root credentials live (default ./coffer-data; env COFFER_DATA_DIR).")
     var dataDir: String?
+    @Option(help: "A PostgreSQL URL (postgres://USER:PASSWORD@HOST:PORT/DB?sslmode=MODE) shared by several nodes instead of the data directory's SQLite file (env COFFER_DATABASE_URL). Every node needs the same root key.")
+    var database: String?
     @Option(help: "The 12-digit account id (default: random at first start, then kept; env COFFER_ACCOUNT_ID).")
     var accountId: String?
     @Option(help: "A JSON config file (host, port, dataDir, accountId, dev, logLevel).") var config: String?
@@ -25,6 +27,7 @@ struct Serve: AsyncParsableCommand {
         if let host { settings.host = host }
         if let port { settings.port = port }
         if let dataDir { settings.dataDirectory = dataDir }
+        if let database { settings.database = database }
         if let accountId { settings.accountID = accountId }
         if let logLevel { settings.logLevel = logLevel }
         if dev { settings.dev = true }
