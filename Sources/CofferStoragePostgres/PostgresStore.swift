@@ -28,7 +28,7 @@ public final class PostgresStore: CofferStore, SharedStore, ExclusiveWork {
     let feed = ChangeFeed()
     private let tasks = Mutex<[Task<Void, Never>]>([])
     /// How long one call may wait for the database before it fails (rather than hang while it is down).
-    static let callTimeout: Duration = .seconds(10)
+    static let callTimeout: Duration = .seconds(5)
     static let channel = "coffer_changes"
 
     /// Connects, creates or migrates the schema, and starts the change listener and the chainer.
