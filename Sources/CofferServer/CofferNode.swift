@@ -77,6 +77,7 @@ public final class CofferNode: Sendable {
             logger.info("root credentials are in \(path)")
         }
         self.clock = clock
+        let metrics = CofferMetrics(version: Self.version)
         let alerts = configuration.alerts.webhooks.isEmpty ? nil : AlertMonitor(settings: configuration.alerts, logger: logger)
         self.alerts = alerts
         let trail = AuditTrail(store: store, root: root)
@@ -103,10 +104,15 @@ public final class CofferNode: Sendable {
             environment: environment, random: random))
         rotationFunctions = registry
         let rotation = RotationService(secrets: service, store: store, functions: registry, clock: clock, random: random,
-                                       leaseSeconds: configuration.rotationLeaseSeconds) { arn, step, message in
+                                       leaseSeconds: configuration.rotationLeaseSeconds, onSuccess: { _ in
+            metrics.counter("coffer_rotations_total", help: "Rotations finished, by outcome", labels: [("outcome", "succeeded")]).increment()
+        }, onFailure: { arn, step, message in
             logger.warning("rotation failed", metadata: ["secret": "\(arn)", "step": "\(step.rawValue)"])
             alerts?.rotationFailed(secretARN: arn, step: step.rawValue, message: message)
-        }
+            metrics.counter("coffer_rotations_total", help: "Rotations finished, by outcome", labels: [("outcome", "failed")]).increment()
+            metrics.counter("coffer_rotation_failures_total", help: "Failed rotations, by the step that failed",
+                            labels: [("step", step.rawValue)]).increment()
+        })
         let scheduler = RotationScheduler(service: rotation, interval: configuration.rotationIntervalSeconds, logger: logger)
         rotationScheduler = scheduler
         let parameters = ParameterStoreService(store: store, keyring: keyring, root: root, secrets: service, clock: clock, random: random)
@@ -125,7 +131,7 @@ public final class CofferNode: Sendable {
             ],
             queryServices: ["sts": STSHandler(credentials: credentials, access: access, service: sts,
                                               webIdentityKeys: WebIdentityKeys(configured: configuration.webIdentityKeys)), "iam": IAMHandler(service: iam, access: access)],
-            random: random, logger: logger, version: Self.version, recorder: recorder)
+            random: random, logger: logger, version: Self.version, recorder: recorder, metrics: metrics)
         server = try await HTTPServer(host: configuration.host, port: configuration.port, processor: processor, logger: logger)
         let listening = server.localPort
         boundPort.withLock { $0 = listening }
@@ -176,7 +182,37 @@ public final class CofferNode: Sendable {
                 }
             }
         }
+        Self.observe(metrics, store: store, sqlite: sqlite, postgres: postgres, clock: clock)
         logger.info("coffer \(Self.version) listening on http://\(configuration.host):\(server.localPort ?? configuration.port) (account \(accountID)\(configuration.dev ? ", dev mode: in memory, any access key" : ""))")
+    }
+
+    /// What a scrape reads from the stores: the audit chain's backlog and lag, the cache's hit
+    /// counts, and on a shared database whether this node hears the others' changes.
+    private static func observe(_ metrics: CofferMetrics, store: any CofferStore, sqlite: SQLiteStore?, postgres: PostgresStore?,
+                                clock: any WallClock) {
+        metrics.addSource {
+            var samples: [CofferMetrics.Sample] = []
+            let backlog: (count: Int, oldest: Date?)?
+            if let sqlite { backlog = try? await sqlite.auditBacklog() } else if let postgres { backlog = try? await postgres.auditBacklog() } else { backlog = nil }
+            if let backlog {
+                samples.append(.gauge("coffer_audit_unchained_records", help: "Audit records made durable and not yet chained", labels: [],
+                                      Double(backlog.count)))
+                samples.append(.gauge("coffer_audit_chain_lag_seconds", help: "Age of the oldest audit record waiting to be chained", labels: [],
+                                      backlog.oldest.map { max(0, clock.now().timeIntervalSince($0)) } ?? 0))
+            }
+            if let cache = store as? CachingStore {
+                let lookups = cache.lookups
+                samples.append(.total("coffer_cache_lookups_total", help: "Record and value lookups, answered from memory (hit) or the database (miss)",
+                                      labels: [("result", "hit")], lookups.hits))
+                samples.append(.total("coffer_cache_lookups_total", help: "Record and value lookups, answered from memory (hit) or the database (miss)",
+                                      labels: [("result", "miss")], lookups.misses))
+            }
+            if let postgres {
+                samples.append(.gauge("coffer_change_listener_up", help: "1 while this node hears other nodes' changes (its caches answer only then)",
+                                      labels: [], postgres.remoteChanges?.isLive == true ? 1 : 0))
+            }
+            return samples
+        }
     }
 
     private static func accountID(configured: String?, store: any CofferStore, random: any RandomSource) async throws -> String {

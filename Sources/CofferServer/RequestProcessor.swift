@@ -52,15 +52,26 @@ struct RequestProcessor: HTTPResponder {
     let logger: Logger
     let version: String
     let recorder: AuditRecorder
+    var metrics: CofferMetrics? = nil
+    /// When the request being served arrived, for its duration in the metrics.
+    @TaskLocal static var arrival: ContinuousClock.Instant?
 
     func process(_ request: HTTPRequestData) async -> HTTPResponseData {
-        let requestID = random.uuidString()
         let (path, query) = Self.split(request.uri)
         if request.method == "GET", path == "/health" {
             return HTTPResponseData(
                 status: 200, headers: [("Content-Type", "application/json")],
                 body: JSONWriter.bytes(.object(["status": "ok", "version": .string(version)])))
         }
+        if request.method == "GET", path == "/metrics", let metrics {
+            return HTTPResponseData(status: 200, headers: [("Content-Type", "text/plain; version=0.0.4; charset=utf-8")], body: await metrics.render())
+        }
+        guard metrics != nil else { return await serve(request, path: path, query: query) }
+        return await Self.$arrival.withValue(.now) { await serve(request, path: path, query: query) }
+    }
+
+    private func serve(_ request: HTTPRequestData, path: String, query: String) async -> HTTPResponseData {
+        let requestID = random.uuidString()
         let signed = SigV4Request(method: request.method, path: path, query: query, headers: request.headers, body: request.body)
         // REST-JSON services name the operation by method and path; the query carries paging members.
         if let operation = Self.restOperations["\(request.method) \(path)"] {
@@ -115,7 +126,7 @@ struct RequestProcessor: HTTPResponder {
             } operation: { body in
                 try await target.handler.handle(operation, body, context: caller.context)
             }
-            logOutcome(requestID, "\(target.signingName):\(operation)", status: 200)
+            logOutcome(requestID, service: target.signingName, operation: operation, status: 200)
             return HTTPResponseData(status: 200, headers: jsonHeaders(requestID), body: JSONWriter.bytes(result))
         } catch {
             return errorResponse(Self.cofferError(error, requestID: requestID, logger: logger, operation: operation),
@@ -174,13 +185,13 @@ struct RequestProcessor: HTTPResponder {
             } operation: { _ in
                 try await handler.handle(action, request, context: caller.context)
             }
-            logOutcome(requestID, "\(service):\(action)", status: 200)
+            logOutcome(requestID, service: service, operation: action, status: 200)
             return HTTPResponseData(status: 200, headers: [("Content-Type", "text/xml"), ("x-amzn-RequestId", requestID)],
                                     body: QueryResponse.success(service: service, action: action, result: result, requestID: requestID))
         } catch {
             let failure = Self.cofferError(error, requestID: requestID, logger: logger, operation: action)
             let row = ErrorTable.row(for: failure.code, service: service)
-            logOutcome(requestID, "\(service):\(action)", status: row.status, error: row.code)
+            logOutcome(requestID, service: service, operation: action, status: row.status, error: row.code)
             return HTTPResponseData(status: row.status, headers: [("Content-Type", "text/xml"), ("x-amzn-RequestId", requestID)],
                                     body: QueryResponse.error(service: service, code: row.code, message: failure.message, status: row.status,
                                                               requestID: requestID))
@@ -260,15 +271,19 @@ struct RequestProcessor: HTTPResponder {
     private func errorResponse(_ error: CofferError, service: String?, operation: String, requestID: String) -> HTTPResponseData {
         let row = ErrorTable.row(for: error.code, service: service)
         let message = error.message
-        logOutcome(requestID, "\(service ?? "-"):\(operation)", status: row.status, error: row.code)
+        logOutcome(requestID, service: service ?? "-", operation: operation, status: row.status, error: row.code)
         var headers = jsonHeaders(requestID)
         headers.append(("x-amzn-ErrorType", row.code))
         return HTTPResponseData(status: row.status, headers: headers, body: JSONResponse.errorBody(code: row.code, message: message, service: service))
     }
 
     /// One debug line per request: never parameters or values, only what was called and how it ended.
-    private func logOutcome(_ requestID: String, _ operation: String, status: Int, error: String? = nil) {
-        var metadata: Logger.Metadata = ["request-id": "\(requestID)", "operation": "\(operation)", "status": "\(status)"]
+    private func logOutcome(_ requestID: String, service: String, operation: String, status: Int, error: String? = nil) {
+        if let metrics, let arrival = Self.arrival {
+            metrics.request(service: service, operation: operation, status: status, error: error, duration: .now - arrival)
+        }
+        guard logger.logLevel <= .debug else { return }
+        var metadata: Logger.Metadata = ["request-id": "\(requestID)", "operation": "\(service):\(operation)", "status": "\(status)"]
         if let error { metadata["error"] = "\(error)" }
         logger.debug("request", metadata: metadata)
     }

@@ -48,6 +48,16 @@ public final class CachingStore: CofferStore, SharedStore {
     private let maximumRecords: Int
 
     public let remoteChanges: ChangeFeed?
+    private let hits = Atomic<Int>(0)
+    private let misses = Atomic<Int>(0)
+
+    /// Lookups of records and values answered from memory, and those that went to the store.
+    public var lookups: (hits: Int, misses: Int) { (hits.load(ordering: .relaxed), misses.load(ordering: .relaxed)) }
+
+    private func counted<T>(_ hit: T?) -> T? {
+        if hit == nil { misses.wrappingAdd(1, ordering: .relaxed) } else { hits.wrappingAdd(1, ordering: .relaxed) }
+        return hit
+    }
 
     public init(base: any CofferStore, maximumValueBytes: Int = 64 << 20, maximumRecords: Int = 100_000) {
         self.base = base
@@ -89,7 +99,7 @@ public final class CachingStore: CofferStore, SharedStore {
     public func record<R: Record>(_ type: R.Type, named name: String, in scope: ResourceScope) async throws -> R? {
         let key = NameKey(kind: R.kind, scope: scope, name: name)
         guard usable else { return try await base.record(type, named: name, in: scope) }
-        if let hit = cache.withLock({ cache in cache.arnByName[key].flatMap { cache.byARN[$0] as? R } }) { return hit }
+        if let hit = counted(cache.withLock({ cache in cache.arnByName[key].flatMap { cache.byARN[$0] as? R } })) { return hit }
         let seen = generation
         guard let record = try await base.record(type, named: name, in: scope) else { return nil }
         remember(record, scope: scope, ifGeneration: seen)
@@ -98,7 +108,7 @@ public final class CachingStore: CofferStore, SharedStore {
 
     public func record<R: Record>(_ type: R.Type, arn: String) async throws -> R? {
         guard usable else { return try await base.record(type, arn: arn) }
-        if let hit = cache.withLock({ $0.byARN[arn] as? R }) { return hit }
+        if let hit = counted(cache.withLock({ $0.byARN[arn] as? R })) { return hit }
         let seen = generation
         guard let record = try await base.record(type, arn: arn) else { return nil }
         if let parsed = ARN(arn) {
@@ -114,7 +124,7 @@ public final class CachingStore: CofferStore, SharedStore {
     public func sealedValue(arn: String, versionID: String) async throws -> [UInt8]? {
         guard usable else { return try await base.sealedValue(arn: arn, versionID: versionID) }
         let key = valueKey(arn, versionID)
-        if let hit = cache.withLock({ $0.values[key] }) { return hit }
+        if let hit = counted(cache.withLock({ $0.values[key] })) { return hit }
         let seen = generation
         guard let sealed = try await base.sealedValue(arn: arn, versionID: versionID) else { return nil }
         cache.withLock { cache in

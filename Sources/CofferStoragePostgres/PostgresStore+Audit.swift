@@ -108,6 +108,18 @@ extension PostgresStore {
             """, logger: logger)
     }
 
+    /// Audit records staged by any node and not yet chained, and the oldest one's time (the chain's lag).
+    public func auditBacklog() async throws -> (count: Int, oldest: Date?) {
+        let logger = logger
+        return try await withConnection { connection in
+            for try await (count, oldest) in try await connection.query("SELECT count(*)::bigint, min(time) FROM audit_staged", logger: logger)
+                .decode((Int, Double?).self) {
+                return (count, oldest.map { Date(timeIntervalSince1970: $0) })
+            }
+            return (0, nil)
+        }
+    }
+
     // MARK: AuditStore
 
     @discardableResult

@@ -69,6 +69,9 @@ final class AuditStaging: Sendable {
 
     var isEmpty: Bool { state.withLock { $0.records.isEmpty } }
 
+    /// How many records wait to be chained, and when the oldest was made.
+    var backlog: (count: Int, oldest: Date?) { state.withLock { ($0.records.count, $0.records.first?.time) } }
+
     /// Writes the record to the staging file; once this returns it survives `kill -9`.
     /// Returns whether it is the first record waiting, so the caller can arrange for chaining.
     func stage(_ record: AuditAppend) throws -> Bool {

@@ -1,6 +1,7 @@
 import CSQLite
 import CofferStorage
 import Dispatch
+import struct Foundation.Date
 import Synchronization
 
 /// A WAL-mode database with one writer connection and a few readers, each on its own serial
@@ -115,6 +116,8 @@ final class SQLiteDatabase: Sendable {
             writer.queue.asyncAfter(deadline: .now() + stagingDelay) { self.enqueue(Self.chainingOnly) }
         }
     }
+
+    var stagedBacklog: (count: Int, oldest: Date?) { staging?.backlog ?? (0, nil) }
 
     /// Waits until everything staged so far is chained.
     func chainStagedRecords() async throws {

@@ -96,6 +96,9 @@ public final class SQLiteStore: CofferStore {
         }
     }
 
+    /// Audit records staged and not yet chained, and the oldest one's time (the chain's lag).
+    public func auditBacklog() async throws -> (count: Int, oldest: Date?) { database.stagedBacklog }
+
     public func stageAudit(_ record: AuditAppend) async throws {
         try database.stage(record)
     }

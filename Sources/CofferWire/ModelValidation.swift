@@ -70,6 +70,11 @@ public enum ModelValidation {
         return service
     }
 
+    /// Whether the service's model has the operation (names from requests are otherwise unbounded).
+    public static func knows(service name: String, operation: String) -> Bool {
+        service(name)?.operations[operation] != nil
+    }
+
     /// AWS's ValidationException for `body`, or nil when it satisfies the model.
     public static func check(service name: String, operation: String, body: JSONObject) -> CofferError? {
         guard let service = service(name), let input = service.operations[operation], let shape = service.shapes[input] else { return nil }

@@ -9,6 +9,7 @@ import os
 import subprocess
 import threading
 import time
+import urllib.request
 import uuid
 
 import pytest
@@ -75,6 +76,10 @@ def test_every_node_serves_what_another_wrote(cluster):
     assert b.client("kms").decrypt(CiphertextBlob=blob)["Plaintext"] == b"hello"
     sm_b.delete_secret(SecretId=arn, ForceDeleteWithoutRecovery=True)
     assert wait_for(lambda: _missing(sm_a, arn), 2)
+    # Each node says whether it hears the others (its caches answer only while it does).
+    for n in (a, b):
+        metrics = urllib.request.urlopen(n.endpoint + "/metrics", timeout=5).read().decode()
+        assert "\ncoffer_change_listener_up 1" in metrics
 
 
 def _missing(sm, arn):

@@ -32,9 +32,12 @@ public struct RotationService: Sendable {
     /// How long a runner holds a claimed rotation before another may take it over.
     let leaseSeconds: Double
     let onFailure: @Sendable (_ secretARN: String, _ step: RotationStep, _ message: String) -> Void
+    /// Told of each rotation that finished (for the metrics).
+    let onSuccess: @Sendable (_ secretARN: String) -> Void
 
     public init(secrets: SecretsManagerService, store: any CofferStore, functions: any RotationFunctionDirectory, clock: any WallClock,
                 random: any RandomSource, leaseSeconds: Double = 600,
+                onSuccess: @escaping @Sendable (_ secretARN: String) -> Void = { _ in },
                 onFailure: @escaping @Sendable (_ secretARN: String, _ step: RotationStep, _ message: String) -> Void = { _, _, _ in }) {
         self.secrets = secrets
         self.store = store
@@ -44,6 +47,7 @@ public struct RotationService: Sendable {
         self.events = RotationEvents(random: random, clock: clock)
         self.leaseSeconds = leaseSeconds
         self.onFailure = onFailure
+        self.onSuccess = onSuccess
     }
 
     static let cannotInvoke = CofferError(.accessDenied, "Secrets Manager cannot invoke the specified Lambda function. Ensure that the function policy grants access to the principal secretsmanager.amazonaws.com.")
@@ -296,6 +300,7 @@ public struct RotationService: Sendable {
                                               audit: events.record(event, secret: updated, job: job)))
             return true
         }
+        if outcome == true { onSuccess(arn) }
         if outcome == false {
             try await fail(arn: arn, scope: scope, job: job, step: .finishSecret,
                            message: "Error when executing lambda \(job.lambdaARN) during finishSecret step: AWSCURRENT was not moved to version \(job.token)")
