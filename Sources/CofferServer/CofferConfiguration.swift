@@ -1,4 +1,5 @@
 public import CofferRotators
+import CofferCore
 import Foundation
 
 /// Settings for `coffer serve`, read in the order command line > environment > config file.
@@ -29,6 +30,8 @@ public struct CofferConfiguration: Sendable, Equatable {
     /// OpenID Connect issuers' signing keys by issuer URL: a JWKS file or URL. Issuers not named
     /// here are asked through their discovery document.
     public var webIdentityKeys: [String: String] = [:]
+    /// Request limits per source address and per access key (none by default).
+    public var rateLimits = RateLimitSettings()
 
     public init() {}
 
@@ -63,6 +66,10 @@ public struct CofferConfiguration: Sendable, Equatable {
         configFile = path
         if let section = object["webIdentity"] as? [String: Any], let keys = section["keys"] as? [String: String] {
             webIdentityKeys = keys
+        }
+        if let section = object["rateLimits"] {
+            guard let section = section as? [String: Any] else { throw ConfigurationError("rateLimits must be an object") }
+            rateLimits = try RateLimitSettings(json: section)
         }
         if let section = object["alerts"] as? [String: Any] {
             if let v = section["webhooks"] as? [String] { alerts.webhooks = v }
@@ -120,6 +127,14 @@ public struct CofferConfiguration: Sendable, Equatable {
                 }
                 webIdentityKeys[String(pair[..<mark])] = String(pair[pair.index(after: mark)...])
             }
+        }
+        if let v = environment["COFFER_RATE_LIMIT_PER_SOURCE_IP"] {
+            // REQUESTS/SECONDS, as "2000/300" (AWS WAF's rate-based rule: 2,000 in five minutes).
+            let parts = v.split(separator: "/")
+            guard parts.count == 2, let requests = Int(parts[0]), requests > 0, let window = Double(parts[1]), window > 0 else {
+                throw ConfigurationError("COFFER_RATE_LIMIT_PER_SOURCE_IP is REQUESTS/SECONDS, as 2000/300")
+            }
+            rateLimits.perSourceIP = RateRule(requests: requests, windowSeconds: window)
         }
         if let v = environment["COFFER_ALERT_WEBHOOKS"] { alerts.webhooks = v.split(separator: ",").map(String.init) }
         try validate()

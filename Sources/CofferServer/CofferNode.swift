@@ -131,7 +131,8 @@ public final class CofferNode: Sendable {
             ],
             queryServices: ["sts": STSHandler(credentials: credentials, access: access, service: sts,
                                               webIdentityKeys: WebIdentityKeys(configured: configuration.webIdentityKeys)), "iam": IAMHandler(service: iam, access: access)],
-            random: random, logger: logger, version: Self.version, recorder: recorder, metrics: metrics)
+            random: random, logger: logger, version: Self.version, recorder: recorder, metrics: metrics,
+            limits: { let limits = RateLimits(settings: configuration.rateLimits); return limits.isEmpty ? nil : limits }())
         server = try await HTTPServer(host: configuration.host, port: configuration.port, processor: processor, logger: logger)
         let listening = server.localPort
         boundPort.withLock { $0 = listening }

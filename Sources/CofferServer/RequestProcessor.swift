@@ -53,6 +53,7 @@ struct RequestProcessor: HTTPResponder {
     let version: String
     let recorder: AuditRecorder
     var metrics: CofferMetrics? = nil
+    var limits: RateLimits? = nil
     /// When the request being served arrived, for its duration in the metrics.
     @TaskLocal static var arrival: ContinuousClock.Instant?
 
@@ -73,6 +74,9 @@ struct RequestProcessor: HTTPResponder {
     private func serve(_ request: HTTPRequestData, path: String, query: String) async -> HTTPResponseData {
         let requestID = random.uuidString()
         let signed = SigV4Request(method: request.method, path: path, query: query, headers: request.headers, body: request.body)
+        if let limits, !limits.admitSource(request.remoteAddress, now: clock.now()) {
+            return throttled(signed, requestID: requestID)
+        }
         // REST-JSON services name the operation by method and path; the query carries paging members.
         if let operation = Self.restOperations["\(request.method) \(path)"] {
             return await processJSON(target: operation, signed, sourceIP: request.remoteAddress, requestID: requestID, queryMembers: Self.members(query))
@@ -189,12 +193,8 @@ struct RequestProcessor: HTTPResponder {
             return HTTPResponseData(status: 200, headers: [("Content-Type", "text/xml"), ("x-amzn-RequestId", requestID)],
                                     body: QueryResponse.success(service: service, action: action, result: result, requestID: requestID))
         } catch {
-            let failure = Self.cofferError(error, requestID: requestID, logger: logger, operation: action)
-            let row = ErrorTable.row(for: failure.code, service: service)
-            logOutcome(requestID, service: service, operation: action, status: row.status, error: row.code)
-            return HTTPResponseData(status: row.status, headers: [("Content-Type", "text/xml"), ("x-amzn-RequestId", requestID)],
-                                    body: QueryResponse.error(service: service, code: row.code, message: failure.message, status: row.status,
-                                                              requestID: requestID))
+            return queryErrorResponse(Self.cofferError(error, requestID: requestID, logger: logger, operation: action),
+                                      service: service, action: action, requestID: requestID)
         }
     }
 
@@ -204,7 +204,11 @@ struct RequestProcessor: HTTPResponder {
         -> (context: CallerContext, entry: CredentialDirectory.Entry?)
     {
         do {
-            return try await verifyCaller(signed, service: service, sourceIP: sourceIP)
+            let caller = try await verifyCaller(signed, service: service, sourceIP: sourceIP)
+            if let limits, !limits.admitKey(caller.context.accessKeyID, operation: operation, now: caller.context.requestTime) {
+                throw CofferError(.throttling, "Rate exceeded")
+            }
+            return caller
         } catch let failure as CofferError {
             guard let claimed = SigV4Verifier.claimedKey(signed),
                 let entry = try? await credentials.entry(for: claimed.accessKeyID)
@@ -275,6 +279,27 @@ struct RequestProcessor: HTTPResponder {
         var headers = jsonHeaders(requestID)
         headers.append(("x-amzn-ErrorType", row.code))
         return HTTPResponseData(status: row.status, headers: headers, body: JSONResponse.errorBody(code: row.code, message: message, service: service))
+    }
+
+    /// The answer to a request refused before anything else was read: the throttling error in the
+    /// shape of the service it was meant for (JSON by X-Amz-Target, else the query protocol's XML).
+    private func throttled(_ signed: SigV4Request, requestID: String) -> HTTPResponseData {
+        let failure = CofferError(.throttling, "Rate exceeded")
+        if let target = signed.header("x-amz-target") {
+            let prefix = target.lastIndex(of: ".").map { String(target[..<$0]) } ?? target
+            let operation = target.lastIndex(of: ".").map { String(target[target.index(after: $0)...]) } ?? "unknown"
+            return errorResponse(failure, service: jsonServices[prefix]?.signingName, operation: operation, requestID: requestID)
+        }
+        let action = QueryRequest.parse(signed.query).action ?? QueryRequest.parse(String(decoding: signed.body, as: UTF8.self)).action ?? "unknown"
+        return queryErrorResponse(failure, service: SigV4Verifier.claimedService(signed) ?? "sts", action: action, requestID: requestID)
+    }
+
+    private func queryErrorResponse(_ failure: CofferError, service: String, action: String, requestID: String) -> HTTPResponseData {
+        let row = ErrorTable.row(for: failure.code, service: service)
+        logOutcome(requestID, service: service, operation: action, status: row.status, error: row.code)
+        return HTTPResponseData(status: row.status, headers: [("Content-Type", "text/xml"), ("x-amzn-RequestId", requestID)],
+                                body: QueryResponse.error(service: service, code: row.code, message: failure.message, status: row.status,
+                                                          requestID: requestID))
     }
 
     /// One debug line per request: never parameters or values, only what was called and how it ended.
