@@ -30,6 +30,9 @@ public struct CofferConfiguration: Sendable, Equatable {
     /// OpenID Connect issuers' signing keys by issuer URL: a JWKS file or URL. Issuers not named
     /// here are asked through their discovery document.
     public var webIdentityKeys: [String: String] = [:]
+    /// A PEM certificate (chain) and private key: with both, Coffer speaks HTTPS only.
+    public var tlsCertificate: String?
+    public var tlsKey: String?
     /// Request limits per source address and per access key (none by default).
     public var rateLimits = RateLimitSettings()
 
@@ -67,6 +70,13 @@ public struct CofferConfiguration: Sendable, Equatable {
         if let section = object["webIdentity"] as? [String: Any], let keys = section["keys"] as? [String: String] {
             webIdentityKeys = keys
         }
+        if let section = object["tls"] {
+            guard let section = section as? [String: Any], Set(section.keys).isSubset(of: ["certificate", "key"]) else {
+                throw ConfigurationError("tls must be {\"certificate\": PEM file, \"key\": PEM file}")
+            }
+            tlsCertificate = section["certificate"] as? String
+            tlsKey = section["key"] as? String
+        }
         if let section = object["rateLimits"] {
             guard let section = section as? [String: Any] else { throw ConfigurationError("rateLimits must be an object") }
             rateLimits = try RateLimitSettings(json: section)
@@ -82,7 +92,8 @@ public struct CofferConfiguration: Sendable, Equatable {
         try validate()
     }
 
-    func validate() throws {
+    public func validate() throws {
+        guard (tlsCertificate == nil) == (tlsKey == nil) else { throw ConfigurationError("TLS needs both a certificate and a key") }
         guard rotationIntervalSeconds > 0, rotationLeaseSeconds > 0 else {
             throw ConfigurationError("rotation.intervalSeconds and rotation.leaseSeconds must be positive")
         }
@@ -128,6 +139,8 @@ public struct CofferConfiguration: Sendable, Equatable {
                 webIdentityKeys[String(pair[..<mark])] = String(pair[pair.index(after: mark)...])
             }
         }
+        if let v = environment["COFFER_TLS_CERT"] { tlsCertificate = v }
+        if let v = environment["COFFER_TLS_KEY"] { tlsKey = v }
         if let v = environment["COFFER_RATE_LIMIT_PER_SOURCE_IP"] {
             // REQUESTS/SECONDS, as "2000/300" (AWS WAF's rate-based rule: 2,000 in five minutes).
             let parts = v.split(separator: "/")

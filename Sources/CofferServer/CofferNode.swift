@@ -14,6 +14,7 @@ public final class CofferNode: Sendable {
     public static let version = "0.1.0"
 
     private let server: HTTPServer<RequestProcessor>
+    private let tls: TLSContextSource?
     private let sqlite: SQLiteStore?
     private let postgres: PostgresStore?
     /// Background work runs on one node at a time among those sharing a database.
@@ -133,7 +134,9 @@ public final class CofferNode: Sendable {
                                               webIdentityKeys: WebIdentityKeys(configured: configuration.webIdentityKeys)), "iam": IAMHandler(service: iam, access: access)],
             random: random, logger: logger, version: Self.version, recorder: recorder, metrics: metrics,
             limits: { let limits = RateLimits(settings: configuration.rateLimits); return limits.isEmpty ? nil : limits }())
-        server = try await HTTPServer(host: configuration.host, port: configuration.port, processor: processor, logger: logger)
+        let tls = try configuration.tlsCertificate.map { try TLSContextSource(certificatePath: $0, keyPath: configuration.tlsKey ?? "") }
+        self.tls = tls
+        server = try await HTTPServer(host: configuration.host, port: configuration.port, processor: processor, logger: logger, tls: tls)
         let listening = server.localPort
         boundPort.withLock { $0 = listening }
         let interval = configuration.purgeIntervalSeconds
@@ -184,7 +187,7 @@ public final class CofferNode: Sendable {
             }
         }
         Self.observe(metrics, store: store, sqlite: sqlite, postgres: postgres, clock: clock)
-        logger.info("coffer \(Self.version) listening on http://\(configuration.host):\(server.localPort ?? configuration.port) (account \(accountID)\(configuration.dev ? ", dev mode: in memory, any access key" : ""))")
+        logger.info("coffer \(Self.version) listening on \(tls == nil ? "http" : "https")://\(configuration.host):\(server.localPort ?? configuration.port) (account \(accountID)\(configuration.dev ? ", dev mode: in memory, any access key" : ""))")
     }
 
     /// What a scrape reads from the stores: the audit chain's backlog and lag, the cache's hit
@@ -247,6 +250,11 @@ public final class CofferNode: Sendable {
         } catch {
             logger.error("audit upkeep failed")
         }
+    }
+
+    /// Reads the TLS certificate and key again (SIGHUP); new connections get the new pair.
+    public func reloadTLS() throws {
+        try tls?.reload()
     }
 
     /// Stops accepting connections, finishes in-flight requests, signs a last digest, and closes

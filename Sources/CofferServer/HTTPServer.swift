@@ -3,6 +3,7 @@ import NIOCore
 import Synchronization
 import NIOHTTP1
 import NIOPosix
+import NIOSSL
 
 /// Coffer's HTTP/1.1 listener on SwiftNIO's pipeline directly: measured here, raw SwiftNIO served a
 /// fixed answer at about 2.5 times Hummingbird's rate, and Coffer needs no routing framework for
@@ -21,7 +22,8 @@ final class HTTPServer<Responder: HTTPResponder>: Sendable {
     private let channel: any Channel
     private let inFlight: InFlight
 
-    init(host: String, port: Int, processor: Responder, logger: Logger) async throws {
+    /// With `tls`, every connection is TLS, under the context current when it was accepted.
+    init(host: String, port: Int, processor: Responder, logger: Logger, tls: TLSContextSource? = nil) async throws {
         group = MultiThreadedEventLoopGroup(numberOfThreads: System.coreCount)
         let inFlight = InFlight()
         self.inFlight = inFlight
@@ -30,9 +32,15 @@ final class HTTPServer<Responder: HTTPResponder>: Sendable {
             .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(ChannelOptions.socketOption(.tcp_nodelay), value: 1)
             .childChannelInitializer { channel in
-                channel.pipeline.configureHTTPServerPipeline(withErrorHandling: true).flatMap {
-                    channel.pipeline.addHandler(HTTPHandler(processor: processor, inFlight: inFlight))
+                let http = {
+                    channel.pipeline.configureHTTPServerPipeline(withErrorHandling: true).flatMap {
+                        channel.pipeline.addHandler(HTTPHandler(processor: processor, inFlight: inFlight))
+                    }
                 }
+                guard let tls else { return http() }
+                return channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: tls.context))
+                }.flatMap(http)
             }
         do {
             channel = try await bootstrap.bind(host: host, port: port).get()

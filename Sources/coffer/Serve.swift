@@ -17,6 +17,8 @@ struct Serve: AsyncParsableCommand {
     var accountId: String?
     @Option(help: "A JSON config file (host, port, dataDir, accountId, dev, logLevel).") var config: String?
     @Option(help: "trace, debug, info, notice, warning, error or critical (env COFFER_LOG_LEVEL).") var logLevel: String?
+    @Option(help: "A PEM certificate (chain) to serve HTTPS with (env COFFER_TLS_CERT); reread on SIGHUP.") var tlsCert: String?
+    @Option(help: "The certificate's PEM private key (env COFFER_TLS_KEY).") var tlsKey: String?
     @Flag(help: "Keep everything in memory and accept any access key as the account's root.") var dev = false
 
     func run() async throws {
@@ -31,6 +33,9 @@ struct Serve: AsyncParsableCommand {
         if let accountId { settings.accountID = accountId }
         if let logLevel { settings.logLevel = logLevel }
         if dev { settings.dev = true }
+        if let tlsCert { settings.tlsCertificate = tlsCert }
+        if let tlsKey { settings.tlsKey = tlsKey }
+        try settings.validate()
 
         let level = Logger.Level(rawValue: settings.logLevel) ?? .info
         LoggingSystem.bootstrap { label in
@@ -42,7 +47,12 @@ struct Serve: AsyncParsableCommand {
         let node = try await CofferNode(configuration: settings, environment: environment, logger: logger)
         let configFile = settings.configFile
         let reload = Signals.onEach(SIGHUP) {
-            // SIGHUP re-reads the config file's rotation functions; the rest needs a restart.
+            // SIGHUP re-reads the TLS certificate and key and the config file's rotation functions; the rest needs a restart.
+            do {
+                try node.reloadTLS()
+            } catch {
+                logger.error("reloading the TLS certificate failed; the one in use stays", metadata: ["error": "\(error)"])
+            }
             guard let path = configFile else { return }
             do {
                 var fresh = CofferConfiguration()

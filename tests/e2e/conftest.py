@@ -4,6 +4,7 @@ import os
 import shutil
 import signal
 import socket
+import ssl
 import subprocess
 import threading
 import time
@@ -35,8 +36,11 @@ def free_port() -> int:
 class Coffer:
     """One `coffer serve` process; restartable on the same data directory."""
 
-    def __init__(self, binary: str, data_dir: Path, dev: bool = False, env: dict | None = None, args: list | None = None):
+    def __init__(self, binary: str, data_dir: Path, dev: bool = False, env: dict | None = None, args: list | None = None,
+                 ca_bundle: str | None = None):
         self.binary = binary
+        # With a CA bundle the server speaks HTTPS (its certificate signed by, or being, that bundle).
+        self.ca_bundle = ca_bundle
         self.data_dir = data_dir
         self.dev = dev
         self.extra_env = env or {}
@@ -47,7 +51,7 @@ class Coffer:
 
     @property
     def endpoint(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        return f"{'https' if self.ca_bundle else 'http'}://127.0.0.1:{self.port}"
 
     def start(self):
         cmd = [self.binary, "serve", "--port", str(self.port), "--data-dir", str(self.data_dir), *self.args]
@@ -62,7 +66,8 @@ class Coffer:
             if self.proc.poll() is not None:
                 raise RuntimeError(f"coffer exited with {self.proc.returncode}: {self.log_path.read_text()}")
             try:
-                with urllib.request.urlopen(self.endpoint + "/health", timeout=1) as r:
+                context = ssl.create_default_context(cafile=self.ca_bundle) if self.ca_bundle else None
+                with urllib.request.urlopen(self.endpoint + "/health", timeout=1, context=context) as r:
                     if r.status == 200:
                         return self
             except OSError:
@@ -91,7 +96,7 @@ class Coffer:
     def client(self, service: str = "secretsmanager", region: str = REGION, access_key=None, secret_key=None):
         key, secret = (access_key, secret_key) if access_key else self.root_credentials()
         return boto3.client(service, endpoint_url=self.endpoint, region_name=region,
-                            aws_access_key_id=key, aws_secret_access_key=secret)
+                            aws_access_key_id=key, aws_secret_access_key=secret, verify=self.ca_bundle or True)
 
     def logs(self) -> str:
         return self.log_path.read_text(errors="replace")
