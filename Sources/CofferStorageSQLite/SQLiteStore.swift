@@ -295,3 +295,12 @@ public final class SQLiteStore: CofferStore {
         return try decoder.decode(R.self, from: Data(value.blob ?? []))
     }
 }
+
+/// A consistent copy of a live database file: one read transaction's view, written by SQLite's
+/// `VACUUM INTO` beside (not through) the running server, whose writes go on meanwhile.
+public enum SQLiteSnapshot {
+    public static func write(database path: String, to copy: String) throws {
+        let connection = try SQLiteConnection(path: path, readOnly: true)
+        try connection.query("VACUUM INTO ?", [.text(copy)])
+    }
+}
