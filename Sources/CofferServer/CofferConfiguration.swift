@@ -38,56 +38,57 @@ public struct CofferConfiguration: Sendable, Equatable {
 
     public init() {}
 
-    /// Applies a JSON config file's members (`host`, `port`, `dataDir`, `database`, `accountId`, `dev`, `logLevel`,
-    /// `audit: {retentionDays, digestIntervalSeconds}`, `alerts: {webhooks, denialThreshold, denialWindowSeconds, rootUsage}`).
+    /// Applies a JSON config file: `host`, `port`, `dataDir`, `database`, `accountId`, `dev`, `logLevel`,
+    /// `purgeIntervalSeconds`, `audit`, `rotation`, `webIdentity`, `tls`, `rateLimits`, `alerts`. A member
+    /// that is not a setting, or has the wrong type, is an error naming it (a typo must not pass unseen).
     public mutating func apply(configFile path: String) throws {
         let data = try Data(contentsOf: URL(fileURLWithPath: path))
         guard let object = try JSONSerialization.jsonObject(with: data) as? [String: Any] else {
             throw ConfigurationError("the config file \(path) is not a JSON object")
         }
-        if let v = object["host"] as? String { host = v }
-        if let v = object["port"] as? Int { port = v }
-        if let v = object["dataDir"] as? String { dataDirectory = v }
-        if let v = object["database"] as? String { database = v }
-        if let v = object["accountId"] as? String { accountID = v }
-        if let v = object["dev"] as? Bool { dev = v }
-        if let v = object["logLevel"] as? String { logLevel = v }
-        if let v = object["purgeIntervalSeconds"] as? Double { purgeIntervalSeconds = v }
-        if let audit = object["audit"] as? [String: Any] {
-            if let v = audit["retentionDays"] as? Double { auditRetentionDays = v }
-            if let v = audit["digestIntervalSeconds"] as? Double { auditDigestIntervalSeconds = v }
+        let root = try ConfigSection(object, path: "", known: ["host", "port", "dataDir", "database", "accountId", "dev", "logLevel",
+                                                              "purgeIntervalSeconds", "audit", "rotation", "webIdentity", "tls",
+                                                              "rateLimits", "alerts"])
+        if let v: String = try root["host"] { host = v }
+        if let v: Int = try root["port"] { port = v }
+        if let v: String = try root["dataDir"] { dataDirectory = v }
+        if let v: String = try root["database"] { database = v }
+        if let v: String = try root["accountId"] { accountID = v }
+        if let v: Bool = try root["dev"] { dev = v }
+        if let v: String = try root["logLevel"] { logLevel = v }
+        if let v: Double = try root["purgeIntervalSeconds"] { purgeIntervalSeconds = v }
+        if let audit = try root.section("audit", known: ["retentionDays", "digestIntervalSeconds"]) {
+            if let v: Double = try audit["retentionDays"] { auditRetentionDays = v }
+            if let v: Double = try audit["digestIntervalSeconds"] { auditDigestIntervalSeconds = v }
         }
-        if let section = object["rotation"] as? [String: Any] {
-            if let list = section["functions"] as? [[String: Any]] {
+        if let section = try root.section("rotation", known: ["functions", "intervalSeconds", "leaseSeconds"]) {
+            if let list: [[String: Any]] = try section["functions"] {
                 rotationFunctions = try list.map { try RotationFunctionSpec(json: $0) }
                 let names = rotationFunctions.map(\.name)
                 guard Set(names).count == names.count else { throw ConfigurationError("rotation.functions: every name must be unique") }
             }
-            if let v = section["intervalSeconds"] as? Double { rotationIntervalSeconds = v }
-            if let v = section["leaseSeconds"] as? Double { rotationLeaseSeconds = v }
+            if let v: Double = try section["intervalSeconds"] { rotationIntervalSeconds = v }
+            if let v: Double = try section["leaseSeconds"] { rotationLeaseSeconds = v }
         }
         configFile = path
-        if let section = object["webIdentity"] as? [String: Any], let keys = section["keys"] as? [String: String] {
+        if let section = try root.section("webIdentity", known: ["keys"]), let keys: [String: String] = try section["keys"] {
             webIdentityKeys = keys
         }
-        if let section = object["tls"] {
-            guard let section = section as? [String: Any], Set(section.keys).isSubset(of: ["certificate", "key"]) else {
-                throw ConfigurationError("tls must be {\"certificate\": PEM file, \"key\": PEM file}")
-            }
-            tlsCertificate = section["certificate"] as? String
-            tlsKey = section["key"] as? String
+        if let section = try root.section("tls", known: ["certificate", "key"]) {
+            tlsCertificate = try section["certificate"]
+            tlsKey = try section["key"]
         }
-        if let section = object["rateLimits"] {
-            guard let section = section as? [String: Any] else { throw ConfigurationError("rateLimits must be an object") }
-            rateLimits = try RateLimitSettings(json: section)
+        if let section = try root.section("rateLimits", known: ["perSourceIp", "perAccessKey"]) {
+            rateLimits = try RateLimitSettings(json: section.object)
         }
-        if let section = object["alerts"] as? [String: Any] {
-            if let v = section["webhooks"] as? [String] { alerts.webhooks = v }
-            if let v = section["denialThreshold"] as? Int { alerts.denialThreshold = v }
-            if let v = section["denialWindowSeconds"] as? Double { alerts.denialWindowSeconds = v }
-            if let v = section["rootUsage"] as? Bool { alerts.rootUsage = v }
-            if let v = section["retryBaseSeconds"] as? Double { alerts.retryBaseSeconds = v }
-            if let v = section["maxAttempts"] as? Int { alerts.maxAttempts = v }
+        if let section = try root.section("alerts", known: ["webhooks", "denialThreshold", "denialWindowSeconds", "rootUsage",
+                                                           "retryBaseSeconds", "maxAttempts"]) {
+            if let v: [String] = try section["webhooks"] { alerts.webhooks = v }
+            if let v: Int = try section["denialThreshold"] { alerts.denialThreshold = v }
+            if let v: Double = try section["denialWindowSeconds"] { alerts.denialWindowSeconds = v }
+            if let v: Bool = try section["rootUsage"] { alerts.rootUsage = v }
+            if let v: Double = try section["retryBaseSeconds"] { alerts.retryBaseSeconds = v }
+            if let v: Int = try section["maxAttempts"] { alerts.maxAttempts = v }
         }
         try validate()
     }
@@ -157,4 +158,48 @@ public struct CofferConfiguration: Sendable, Equatable {
 public struct ConfigurationError: Error, CustomStringConvertible {
     public let description: String
     public init(_ description: String) { self.description = description }
+}
+
+/// One object of the config file, refusing members it does not know and values of the wrong type.
+struct ConfigSection {
+    let object: [String: Any]
+    let path: String
+
+    init(_ object: [String: Any], path: String, known: Set<String>) throws {
+        self.object = object
+        self.path = path
+        if let unknown = object.keys.sorted().first(where: { !known.contains($0) }) {
+            throw ConfigurationError("\(path)\(unknown) in the config file is not a setting (known: \(known.sorted().joined(separator: ", ")))")
+        }
+    }
+
+    subscript<T>(_ name: String) -> T? {
+        get throws {
+            guard let value = object[name], !(value is NSNull) else { return nil }
+            // JSON numbers arrive as NSNumber: a whole number is a Double too, as settings in seconds want.
+            if T.self == Double.self, let number = value as? NSNumber, !(value is Bool) { return number.doubleValue as? T }
+            guard let typed = value as? T else {
+                throw ConfigurationError("\(path)\(name) in the config file must be \(Self.describe(T.self))")
+            }
+            return typed
+        }
+    }
+
+    func section(_ name: String, known: Set<String>) throws -> ConfigSection? {
+        guard let value = object[name] else { return nil }
+        guard let nested = value as? [String: Any] else { throw ConfigurationError("\(path)\(name) in the config file must be an object") }
+        return try ConfigSection(nested, path: path + name + ".", known: known)
+    }
+
+    static func describe(_ type: Any.Type) -> String {
+        switch type {
+        case is String.Type: "a string"
+        case is Int.Type: "a whole number"
+        case is Double.Type: "a number"
+        case is Bool.Type: "true or false"
+        case is [String].Type: "a list of strings"
+        case is [String: String].Type: "an object of strings"
+        default: "a list of objects"
+        }
+    }
 }

@@ -211,8 +211,16 @@ def test_a_node_killed_under_load_loses_no_acknowledged_write(cluster, binary, t
     kill9_under_load(a, writer, 2.0)
     assert len(acknowledged) > 20
     sm_b = b.client()
-    for version, (worker, value) in acknowledged.items():
-        assert sm_b.get_secret_value(SecretId=f"load{worker}", VersionId=version)["SecretString"] == value
+    for worker in range(4):
+        mine = [(version, value) for version, (w, value) in acknowledged.items() if w == worker]
+        if not mine:
+            continue
+        # AWS keeps 100 versions and retires the oldest unlabeled ones: the last 50 acknowledged must all be there.
+        for version, value in mine[-50:]:
+            assert sm_b.get_secret_value(SecretId=f"load{worker}", VersionId=version)["SecretString"] == value
+        # The current value is the last acknowledged one or a later write (one that was in flight when the node died).
+        current = int(sm_b.get_secret_value(SecretId=f"load{worker}")["SecretString"].split(":")[1])
+        assert current >= int(mine[-1][1].split(":")[1])
     # The survivor goes on serving and chaining; the trail verifies with every node's records in one chain.
     sm_b.create_secret(Name="after", SecretString="x")
     b.stop()
