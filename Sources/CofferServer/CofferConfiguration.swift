@@ -111,26 +111,10 @@ public struct CofferConfiguration: Sendable, Equatable {
         }
     }
 
-    /// Applies `COFFER_HOST`, `COFFER_PORT`, `COFFER_DATA_DIR`, `COFFER_DATABASE_URL`, `COFFER_ACCOUNT_ID`, `COFFER_DEV`, `COFFER_LOG_LEVEL`.
-    public mutating func apply(environment: [String: String]) throws {
-        if let v = environment["COFFER_HOST"] { host = v }
-        if let v = environment["COFFER_PORT"] {
-            guard let port = Int(v) else { throw ConfigurationError("COFFER_PORT must be a number") }
-            self.port = port
-        }
-        if let v = environment["COFFER_DATA_DIR"] { dataDirectory = v }
-        if let v = environment["COFFER_DATABASE_URL"] { database = v }
-        if let v = environment["COFFER_ACCOUNT_ID"] { accountID = v }
-        if let v = environment["COFFER_DEV"] { dev = ["1", "true", "yes"].contains(v.lowercased()) }
-        if let v = environment["COFFER_LOG_LEVEL"] { logLevel = v }
-        if let v = environment["COFFER_AUDIT_DIGEST_INTERVAL_SECONDS"] {
-            guard let seconds = Double(v) else { throw ConfigurationError("COFFER_AUDIT_DIGEST_INTERVAL_SECONDS must be a number") }
-            auditDigestIntervalSeconds = seconds
-        }
-        if let v = environment["COFFER_AUDIT_RETENTION_DAYS"] {
-            guard let days = Double(v) else { throw ConfigurationError("COFFER_AUDIT_RETENTION_DAYS must be a number") }
-            auditRetentionDays = days
-        }
+    /// Applies the environment variables whose values are not one setting each:
+    /// `COFFER_WEB_IDENTITY_KEYS` (ISSUER=SOURCE,...), `COFFER_ALERT_WEBHOOKS` (comma-separated),
+    /// `COFFER_RATE_LIMIT_PER_SOURCE_IP` (REQUESTS/SECONDS). The others are read by ``load(commandLine:flags:environment:configFile:)``.
+    mutating func apply(environment: [String: String]) throws {
         if let v = environment["COFFER_WEB_IDENTITY_KEYS"] {
             // ISSUER=SOURCE pairs separated by commas; the issuer is a URL and so holds no comma.
             for pair in v.split(separator: ",") {
@@ -140,8 +124,6 @@ public struct CofferConfiguration: Sendable, Equatable {
                 webIdentityKeys[String(pair[..<mark])] = String(pair[pair.index(after: mark)...])
             }
         }
-        if let v = environment["COFFER_TLS_CERT"] { tlsCertificate = v }
-        if let v = environment["COFFER_TLS_KEY"] { tlsKey = v }
         if let v = environment["COFFER_RATE_LIMIT_PER_SOURCE_IP"] {
             // REQUESTS/SECONDS, as "2000/300" (AWS WAF's rate-based rule: 2,000 in five minutes).
             let parts = v.split(separator: "/")

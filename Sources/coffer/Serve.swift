@@ -23,19 +23,16 @@ struct Serve: AsyncParsableCommand {
 
     func run() async throws {
         let environment = ProcessInfo.processInfo.environment
-        var settings = CofferConfiguration()
-        if let path = config ?? environment["COFFER_CONFIG"] { try settings.apply(configFile: path) }
-        try settings.apply(environment: environment)
-        if let host { settings.host = host }
-        if let port { settings.port = port }
-        if let dataDir { settings.dataDirectory = dataDir }
-        if let database { settings.database = database }
-        if let accountId { settings.accountID = accountId }
-        if let logLevel { settings.logLevel = logLevel }
-        if dev { settings.dev = true }
-        if let tlsCert { settings.tlsCertificate = tlsCert }
-        if let tlsKey { settings.tlsKey = tlsKey }
-        try settings.validate()
+        var given: [String: String] = [:]
+        for (key, value) in [("host", host), ("port", port.map(String.init)), ("dataDir", dataDir), ("database", database),
+                             ("accountId", accountId), ("logLevel", logLevel), ("dev", dev ? "true" : nil),
+                             ("tls.certificate", tlsCert), ("tls.key", tlsKey)] {
+            if let value { given[key] = value }
+        }
+        let settings = try CofferConfiguration.load(
+            commandLine: given, flags: ["dataDir": "--data-dir", "accountId": "--account-id", "logLevel": "--log-level",
+                                        "tls.certificate": "--tls-cert", "tls.key": "--tls-key"],
+            environment: environment, configFile: config ?? environment["COFFER_CONFIG"])
 
         let level = Logger.Level(rawValue: settings.logLevel) ?? .info
         LoggingSystem.bootstrap { label in
