@@ -286,3 +286,33 @@ def test_bad_databases_stop_the_node_with_a_clear_message(binary, tmp_path, post
     # Another root key than the one the database was made with.
     out = start(url, key=base64.b64encode(os.urandom(32)).decode())
     assert out.returncode != 0 and "root key does not open this database" in out.stderr
+
+
+def test_stage_moves_racing_on_two_nodes_leave_each_label_on_one_version(cluster):
+    (a, b), _, _ = cluster
+    clients = [a.client(), b.client()]
+    clients[0].create_secret(Name="staged", SecretString="v0")
+    versions = [clients[0].put_secret_value(SecretId="staged", SecretString=f"v{i}", VersionStages=["blue"] if i == 1 else ["AWSCURRENT"])["VersionId"]
+                for i in range(1, 5)]
+    outcomes = []
+
+    def move(i):
+        sm = clients[i % 2]
+        for round in range(5):
+            try:
+                stages = {v["VersionId"]: v.get("VersionStages", []) for v in sm.list_secret_version_ids(SecretId="staged")["Versions"]}
+                holder = next(v for v, s in stages.items() if "blue" in s)
+                sm.update_secret_version_stage(SecretId="staged", VersionStage="blue", MoveToVersionId=versions[(i + round) % 4],
+                                               RemoveFromVersionId=holder)
+                outcomes.append("moved")
+            except ClientError as e:
+                outcomes.append(e.response["Error"]["Code"])
+
+    threads = [threading.Thread(target=move, args=(i,)) for i in range(8)]
+    [t.start() for t in threads]
+    [t.join() for t in threads]
+    assert "moved" in outcomes and set(outcomes) <= {"moved", "InvalidParameterException"}, outcomes
+    for sm in clients:
+        listed = sm.list_secret_version_ids(SecretId="staged")["Versions"]
+        assert sum("blue" in v.get("VersionStages", []) for v in listed) == 1
+        assert sum("AWSCURRENT" in v.get("VersionStages", []) for v in listed) == 1
