@@ -32,9 +32,9 @@ struct IAMHandler: QueryServiceHandler {
             let users = try await service.listUsers(pathPrefix: try r.string("PathPrefix"), account: account)
             return try paged(r, "Users", users.map { userNode($0, tag: "member") })
         case "UpdateUser":
-            let name = try r.requiredString("UserName", min: 1, max: 128)
-            if let newName = try r.string("NewUserName") { try IAMRules.validateName(newName, member: "newUserName", maximum: 64) }
-            throw CofferError(.notImplemented, "Coffer does not implement renaming users (iam:UpdateUser) yet: \(name)")
+            try await service.updateUser(try r.requiredString("UserName", min: 1, max: 128), newName: try r.string("NewUserName"),
+                                         newPath: try r.string("NewPath"), account: account)
+            return []
         case "DeleteUser":
             try await service.deleteUser(try r.requiredString("UserName", min: 1, max: 128), account: account)
             return []

@@ -331,3 +331,35 @@ def test_kms_grants_are_enforced(coffer):
     fails(lambda: as_user.generate_data_key(KeyId=key_id, KeySpec="AES_256", EncryptionContext={"app": "billing"}), "AccessDeniedException")
     kms.revoke_grant(KeyId=key_id, GrantId=grant["GrantId"])
     fails(lambda: as_user.encrypt(KeyId=key_id, Plaintext=b"x", EncryptionContext={"app": "billing"}), "AccessDeniedException")
+
+
+def test_update_user_renames_and_moves_everything_with_the_user(coffer):
+    iam = coffer.client("iam")
+    created = iam.create_user(UserName="alice", Path="/team/")["User"]
+    iam.create_group(GroupName="devs")
+    iam.add_user_to_group(GroupName="devs", UserName="alice")
+    iam.put_user_policy(UserName="alice", PolicyName="whoami", PolicyDocument=json.dumps(
+        {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:GetCallerIdentity", "Resource": "*"}]}))
+    iam.tag_user(UserName="alice", Tags=[{"Key": "team", "Value": "pay"}])
+    key = iam.create_access_key(UserName="alice")["AccessKey"]
+    iam.create_user(UserName="bob")
+    fails(lambda: iam.update_user(UserName="alice", NewUserName="Bob"), "EntityAlreadyExists", "User with name Bob already exists.")
+    assert iam.get_user(UserName="alice")["User"]["Arn"] == created["Arn"]
+    fails(lambda: iam.update_user(UserName="nobody", NewUserName="x"), "NoSuchEntity")
+    fails(lambda: iam.update_user(UserName="alice", NewPath="no-slash"), "ValidationError")
+
+    iam.update_user(UserName="alice", NewUserName="alice2", NewPath="/ops/")
+    fails(lambda: iam.get_user(UserName="alice"), "NoSuchEntity")
+    user = iam.get_user(UserName="alice2")["User"]
+    assert user["UserId"] == created["UserId"] and user["Arn"].endswith(":user/ops/alice2") and user["Path"] == "/ops/"
+    assert [g["GroupName"] for g in iam.list_groups_for_user(UserName="alice2")["Groups"]] == ["devs"]
+    assert iam.list_user_policies(UserName="alice2")["PolicyNames"] == ["whoami"]
+    assert iam.list_user_tags(UserName="alice2")["Tags"] == [{"Key": "team", "Value": "pay"}]
+    assert [k["AccessKeyId"] for k in iam.list_access_keys(UserName="alice2")["AccessKeyMetadata"]] == [key["AccessKeyId"]]
+    # The key still works, and names the user as it is now.
+    sts = coffer.client("sts", access_key=key["AccessKeyId"], secret_key=key["SecretAccessKey"])
+    assert sts.get_caller_identity()["Arn"] == user["Arn"]
+    # A change of case is a rename too.
+    iam.update_user(UserName="alice2", NewUserName="Alice2")
+    assert iam.get_user(UserName="Alice2")["User"]["UserName"] == "Alice2"
+    assert len([u for u in iam.list_users()["Users"] if u["UserName"].lower() == "alice2"]) == 1

@@ -1,0 +1,45 @@
+public import CofferCore
+import CofferStorage
+
+extension IAMService {
+    /// UpdateUser: a new name or path. The user keeps its unique id, policies, groups, tags, keys,
+    /// password and MFA devices; its ARN changes, so the record moves (a user is stored under its
+    /// ARN): the renamed record is created first (so a taken name changes nothing), then the access
+    /// keys and MFA devices follow it, then the old record goes. As on AWS, policies that name the
+    /// old ARN are not rewritten.
+    @discardableResult
+    public func updateUser(_ name: String, newName: String?, newPath: String?, account: String) async throws -> IAMUser {
+        if let newName { try IAMRules.validateName(newName, member: "newUserName", maximum: 64) }
+        if let newPath { try IAMRules.validatePath(newPath) }
+        let old = try await user(name, account: account)
+        let userName = newName ?? old.userName
+        let path = newPath ?? old.path
+        guard userName != old.userName || path != old.path else { return old }
+        var renamed = old
+        renamed.userName = userName
+        renamed.name = userName.lowercased()
+        renamed.path = path
+        renamed.arn = "arn:\(Self.partition):iam::\(account):user\(path)\(userName)"
+        renamed.revision = 0
+        let sameName = renamed.name == old.name
+        // A change of case or path only: the name stays taken by the user itself, so the old record goes first.
+        if sameName { try await store.removeRecord(arn: old.arn) }
+        do {
+            try await store.write(RecordWrite(.create, scope: Self.scope(account), record: renamed))
+        } catch StorageError.nameTaken {
+            throw CofferError(.entityAlreadyExists, "User with name \(userName) already exists.")
+        }
+        for var key in try await store.accessKeys(principalARN: old.arn) {
+            key.principalARN = renamed.arn
+            try await store.putAccessKey(key)
+            credentialsChanged(key.accessKeyID)
+        }
+        for serial in old.mfaDevices ?? [] {
+            _ = try? await updating(store, in: Self.scope(account), read: { try await mfaDevice(serial: serial, account: account) }) { device in
+                device.userName = userName
+            }
+        }
+        if !sameName { try await store.removeRecord(arn: old.arn) }
+        return renamed
+    }
+}
