@@ -31,7 +31,7 @@ public struct CofferError: Error, Sendable, Equatable, CustomStringConvertible {
             case passwordPolicyViolation, packedPolicyTooLarge
             case invalidIdentityToken, idpRejectedClaim, idpCommunication, expiredIdentityToken
             case invalidAuthenticationCode, credentialReportNotPresent, credentialReportExpired, invalidUserType
-            case invalidPublicKey, duplicateSSHPublicKey
+            case invalidPublicKey, duplicateSSHPublicKey, malformedCertificate, keyPairMismatch, duplicateCertificate, invalidCertificate
             // CloudTrail.
             case trailNotFound, trailAlreadyExists, invalidTrailName
             case invalidLookupAttributes, invalidTimeRange, invalidMaxResults, invalidEventCategory
@@ -123,6 +123,10 @@ public struct CofferError: Error, Sendable, Equatable, CustomStringConvertible {
         public static let invalidUserType = Code(backing: .invalidUserType)
         public static let invalidPublicKey = Code(backing: .invalidPublicKey)
         public static let duplicateSSHPublicKey = Code(backing: .duplicateSSHPublicKey)
+        public static let malformedCertificate = Code(backing: .malformedCertificate)
+        public static let keyPairMismatch = Code(backing: .keyPairMismatch)
+        public static let duplicateCertificate = Code(backing: .duplicateCertificate)
+        public static let invalidCertificate = Code(backing: .invalidCertificate)
         public static let idpRejectedClaim = Code(backing: .idpRejectedClaim)
         public static let idpCommunication = Code(backing: .idpCommunication)
         /// AssumeRoleWithWebIdentity's expired ID token (not a request's expired session token).

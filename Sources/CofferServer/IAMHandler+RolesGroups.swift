@@ -111,14 +111,14 @@ extension IAMHandler {
             return []
         case "GetAccountSummary":
             // The root user signs with the access key of Coffer's root credentials file, so it always has one;
-            // Coffer has no MFA devices, certificates or instance profiles.
             let users = try await service.listUsers(pathPrefix: nil, account: account)
+            let serverCertificates = try await service.serverCertificates(pathPrefix: nil, account: account).count
             let entries: [(String, Int)] = [
                 ("Users", users.count), ("UsersQuota", 5000), ("Groups", try await service.listGroups(pathPrefix: nil, account: account).count),
                 ("GroupsQuota", 300), ("Roles", try await service.listRoles(pathPrefix: nil, account: account).count), ("RolesQuota", 1000),
                 ("Policies", try await service.listPolicies(onlyAttached: false, pathPrefix: nil, account: account).count), ("PoliciesQuota", 1500),
                 ("AccessKeysPerUserQuota", 2), ("AccountAccessKeysPresent", 1), ("AccountMFAEnabled", 0), ("MFADevices", 0),
-                ("MFADevicesInUse", 0), ("ServerCertificates", 0), ("ServerCertificatesQuota", 20), ("InstanceProfiles", 0),
+                ("MFADevicesInUse", 0), ("ServerCertificates", serverCertificates), ("ServerCertificatesQuota", 20), ("InstanceProfiles", 0),
                 ("InstanceProfilesQuota", 1000), ("AttachedPoliciesPerUserQuota", 10), ("AttachedPoliciesPerRoleQuota", 10),
                 ("AttachedPoliciesPerGroupQuota", 10), ("GroupsPerUserQuota", 10), ("SigningCertificatesPerUserQuota", 2),
                 ("PolicySizeQuota", 6144), ("PolicyVersionsInUse", 0), ("PolicyVersionsInUseQuota", 10000), ("VersionsPerPolicyQuota", 5),

@@ -152,6 +152,7 @@ struct IAMHandler: QueryServiceHandler {
             if let result = try await handleFederation(action, r, account: account) { return result }
             if let result = try await handleCredentials(action, r, context: context) { return result }
             if let result = try await handleProfiles(action, r, account: account) { return result }
+            if let result = try await handleCertificates(action, r, context: context) { return result }
             if action == "GetAccountAuthorizationDetails" { return try await accountAuthorizationDetails(r, account: account) }
             if Self.pending.contains(action) { throw CofferError(.notImplemented, "Coffer does not implement iam:\(action) yet.") }
             throw CofferError(.unknownOperation, "Could not find operation \(action) for version 2010-05-08")
@@ -173,12 +174,17 @@ struct IAMHandler: QueryServiceHandler {
             resource = (try? await service.user(name, account: account))?.arn ?? "arn:\(IAMService.partition):iam::\(account):user\(path)\(name)"
         } else if let arn = try r.string("PolicyArn") ?? r.string("OpenIDConnectProviderArn") ?? r.string("SerialNumber") {
             resource = arn
+        } else if let name = try r.string("ServerCertificateName") {
+            let path = try r.string("Path") ?? "/"
+            resource = (try? await service.serverCertificate(name, account: account))?.arn
+                ?? "arn:\(IAMService.partition):iam::\(account):server-certificate\(path)\(name)"
         } else if action == "CreateOpenIDConnectProvider", let url = try r.string("Url") {
             resource = "arn:\(IAMService.partition):iam::\(account):oidc-provider/\(url.replacingOccurrences(of: "https://", with: ""))"
         } else if action == "CreatePolicy", let name = try r.string("PolicyName") {
             let path = try r.string("Path") ?? "/"
             resource = "arn:\(IAMService.partition):iam::\(account):policy\(path)\(name)"
-        } else if ["GetUser", "CreateAccessKey", "ListAccessKeys", "UpdateAccessKey", "DeleteAccessKey"].contains(action) {
+        } else if ["GetUser", "CreateAccessKey", "ListAccessKeys", "UpdateAccessKey", "DeleteAccessKey", "UploadSigningCertificate",
+                    "ListSigningCertificates", "UpdateSigningCertificate", "DeleteSigningCertificate"].contains(action) {
             resource = context.principalARN
         }
         if context.isRoot {
@@ -196,7 +202,7 @@ struct IAMHandler: QueryServiceHandler {
     // MARK: Helpers
 
     /// The user a request names, or the calling user when it names none.
-    private func userName(_ r: QueryRequest, _ context: CallerContext) async throws -> String {
+    func userName(_ r: QueryRequest, _ context: CallerContext) async throws -> String {
         if let name = try r.string("UserName", min: 1, max: 128) { return name }
         guard let user = try await service.user(arn: context.principalARN) else {
             throw CofferError(.invalidInput, "Coffer does not manage access keys of the account root through IAM; use COFFER_ROOT_ACCESS_KEY_ID or root-credentials.")

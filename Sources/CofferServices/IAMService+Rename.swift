@@ -21,25 +21,19 @@ extension IAMService {
         renamed.path = path
         renamed.arn = "arn:\(Self.partition):iam::\(account):user\(path)\(userName)"
         renamed.revision = 0
-        let sameName = renamed.name == old.name
-        // A change of case or path only: the name stays taken by the user itself, so the old record goes first.
-        if sameName { try await store.removeRecord(arn: old.arn) }
-        do {
-            try await store.write(RecordWrite(.create, scope: Self.scope(account), record: renamed))
-        } catch StorageError.nameTaken {
-            throw CofferError(.entityAlreadyExists, "User with name \(userName) already exists.")
-        }
-        for var key in try await store.accessKeys(principalARN: old.arn) {
-            key.principalARN = renamed.arn
-            try await store.putAccessKey(key)
-            credentialsChanged(key.accessKeyID)
-        }
-        for serial in old.mfaDevices ?? [] {
-            _ = try? await updating(store, in: Self.scope(account), read: { try await mfaDevice(serial: serial, account: account) }) { device in
-                device.userName = userName
+        try await moving(store, from: old, to: renamed, in: Self.scope(account),
+                         taken: CofferError(.entityAlreadyExists, "User with name \(userName) already exists.")) {
+            for var key in try await store.accessKeys(principalARN: old.arn) {
+                key.principalARN = renamed.arn
+                try await store.putAccessKey(key)
+                credentialsChanged(key.accessKeyID)
+            }
+            for serial in old.mfaDevices ?? [] {
+                _ = try? await updating(store, in: Self.scope(account), read: { try await mfaDevice(serial: serial, account: account) }) { device in
+                    device.userName = userName
+                }
             }
         }
-        if !sameName { try await store.removeRecord(arn: old.arn) }
         return renamed
     }
 }

@@ -29,3 +29,22 @@ func updating<R: Record>(_ store: any CofferStore, in scope: ResourceScope, read
         return updated
     }
 }
+
+/// Moves a record to a new ARN (IAM keeps names in ARNs, so a rename is a move): the moved record is
+/// created first, so a name already taken changes nothing (`taken` is thrown); `between` runs once it
+/// exists (to re-point what refers to the old ARN); then the old record goes. When only the case or
+/// path changes, the name is still the record's own, so the old record goes first.
+func moving<R: Record>(_ store: any CofferStore, from old: R, to moved: R, in scope: ResourceScope, taken: CofferError,
+                       between: () async throws -> Void = {}) async throws {
+    var moved = moved
+    moved.revision = 0
+    let sameName = moved.name == old.name
+    if sameName { try await store.removeRecord(arn: old.arn) }
+    do {
+        try await store.write(RecordWrite(.create, scope: scope, record: moved))
+    } catch StorageError.nameTaken {
+        throw taken
+    }
+    try await between()
+    if !sameName { try await store.removeRecord(arn: old.arn) }
+}

@@ -182,3 +182,7 @@ extension CredentialReport: Record {
 extension InstanceProfile: Record {
     public static let kind = "iam-instance-profile"
 }
+
+extension ServerCertificate: Record {
+    public static let kind = "iam-server-certificate"
+}

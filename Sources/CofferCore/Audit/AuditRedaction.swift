@@ -11,7 +11,9 @@ public struct AuditRedaction: Sendable {
     /// Members that are credentials or key material: nothing of them is kept.
     public static let dropped: Set<String> = ["SecretAccessKey", "SessionToken", "PrivateKeyPlaintext", "PrivateKeyCiphertextBlob",
                                               "CiphertextBlob", "CiphertextForRecipient", "SharedSecret", "Signature", "Mac", "TokenCode",
-                                              "WebIdentityToken", "SAMLAssertion",
+                                              "WebIdentityToken", "SAMLAssertion", "TradeInToken", "RotationToken",
+                                              // Private keys and passwords the models mark sensitive (IAM server certificates, KMS key stores).
+                                              "PrivateKey", "AddPrivateKey", "KeyStorePassword", "RawSecretAccessKey",
                                               "AuthenticationCode1", "AuthenticationCode2"]
     /// What CloudTrail writes in place of a value it will not show.
     public static let hidden = "HIDDEN_DUE_TO_SECURITY_REASONS"

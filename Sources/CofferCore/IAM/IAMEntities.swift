@@ -31,6 +31,7 @@ public struct IAMUser: Sendable, Codable, Equatable {
     public var mfaDevices: [String]?
     /// SSH public keys (for CodeCommit and the like): public material, kept as given.
     public var sshPublicKeys: [SSHPublicKey]?
+    public var signingCertificates: [SigningCertificate]?
 
     public init(arn: String, userName: String, userID: String, path: String, createDate: Date) {
         self.arn = arn
@@ -389,5 +390,53 @@ public struct InstanceProfile: Sendable, Codable, Equatable {
         self.createDate = createDate
         self.roleNames = []
         self.tags = tags
+    }
+}
+
+/// A server certificate for load balancers and CloudFront: its PEM body and chain as given, its
+/// private key sealed under the root key (never answered), its expiry read from the certificate.
+public struct ServerCertificate: Sendable, Codable, Equatable {
+    public var arn: String
+    public var name: String
+    public var revision: Int
+    public var deletionDate: Date?
+    public var serverCertificateName: String
+    public var serverCertificateID: String
+    public var path: String
+    public var uploadDate: Date
+    public var expiration: Date
+    public var body: String
+    public var chain: String?
+    public var sealedPrivateKey: [UInt8]
+    public var tags: [Tag]
+
+    public init(arn: String, serverCertificateName: String, serverCertificateID: String, path: String, uploadDate: Date, expiration: Date,
+                body: String, chain: String?, sealedPrivateKey: [UInt8], tags: [Tag]) {
+        self.arn = arn
+        self.name = serverCertificateName.lowercased()
+        self.revision = 0
+        self.serverCertificateName = serverCertificateName
+        self.serverCertificateID = serverCertificateID
+        self.path = path
+        self.uploadDate = uploadDate
+        self.expiration = expiration
+        self.body = body
+        self.chain = chain
+        self.sealedPrivateKey = sealedPrivateKey
+        self.tags = tags
+    }
+}
+
+/// An X.509 signing certificate of a user (for the SOAP-era services): public material only.
+public struct SigningCertificate: Sendable, Codable, Equatable {
+    public var id: String
+    public var body: String
+    public var status: String
+    public var uploadDate: Date
+    public init(id: String, body: String, uploadDate: Date) {
+        self.id = id
+        self.body = body
+        self.status = "Active"
+        self.uploadDate = uploadDate
     }
 }
