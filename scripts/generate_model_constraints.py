@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Writes Sources/CofferWire/Models/ModelConstraintsJSON.swift: the input constraints (required members,
-lengths, ranges, enums, sensitivity) of every operation of the services Coffer serves, JSON and query, from the
+lengths, ranges, enums, patterns, sensitivity) of every operation of the services Coffer serves, JSON and query, from the
 botocore models installed with boto3, for the one validation layer that answers AWS's "N validation errors
 detected" before any handler or authorization runs.
 
@@ -30,6 +30,8 @@ def compact(model, shapes, seen):
         entry["e"] = list(model.enum)
     if meta.get("sensitive"):
         entry["s"] = 1
+    if meta.get("pattern") and model.type_name == "string":
+        entry["p"] = meta["pattern"]
     if model.type_name == "structure":
         required = set(model.required_members)
         entry["m"] = [[member, compact(shape, shapes, seen), 1 if member in required else 0] for member, shape in model.members.items()]

@@ -18,6 +18,8 @@ public enum ModelValidation {
         var members: [(name: String, path: String, shape: String, required: Bool)] = []
         var element: String?
         var mapValue: String?
+        /// The model's regular expression, which the whole value must match.
+        var pattern: String?
     }
 
     final class Service: Sendable {
@@ -61,6 +63,7 @@ public enum ModelValidation {
                 }
             }
             shape.element = entry["l"]?.stringValue
+            shape.pattern = entry["p"]?.stringValue
             shape.mapValue = entry["v"]?.stringValue
             parsedShapes[name] = shape
         }
@@ -166,6 +169,9 @@ public enum ModelValidation {
             if let allowed = shape.enumValues, !allowed.contains(text) {
                 fail("Member must satisfy enum value set: \(enumSets[shape.name] ?? "[\(allowed.joined(separator: ", "))]")")
             }
+            if let pattern = shape.pattern, let regex = compiled(pattern), (try? regex.wholeMatch(in: text)) == nil {
+                fail("Member must satisfy regular expression pattern: \(pattern)")
+            }
         case (.number, .number(let number)):
             if let min = shape.min, number < min { fail("Member must have value greater than or equal to \(Int(min))") }
             if let max = shape.max, number > max { fail("Member must have value less than or equal to \(Int(max))") }
@@ -190,6 +196,23 @@ public enum ModelValidation {
         default:
             return
         }
+    }
+
+    /// A compiled pattern, shared across requests: matching reads it only (the standard library
+    /// lowers a regex to its program once, atomically), so sharing it is safe.
+    struct CompiledPattern: @unchecked Sendable {
+        let regex: Regex<AnyRegexOutput>?
+    }
+
+    private static let regexes = Mutex<[String: CompiledPattern]>([:])
+
+    /// The model's pattern as a regular expression, compiled once; nil (no check) for the few that
+    /// Swift's engine does not take (Java's UTF-16 surrogate ranges, quantifiers past its limit).
+    static func compiled(_ pattern: String) -> Regex<AnyRegexOutput>? {
+        if let known = regexes.withLock({ $0[pattern] }) { return known.regex }
+        let compiled = CompiledPattern(regex: try? Regex(pattern))
+        regexes.withLock { $0[pattern] = compiled }
+        return compiled.regex
     }
 
     /// Enum sets AWS words otherwise than the model lists them (AWS prints its own, older sets, in

@@ -18,6 +18,18 @@ import Testing
             == "1 validation error detected: Value '2000' at 'numberOfBytes' failed to satisfy constraint: Member must have value less than or equal to 1024")
     }
 
+    /// The model's patterns, matched against the whole value, as AWS's front end does.
+    @Test func patternsAreCheckedAgainstTheWholeValue() throws {
+        #expect(ModelValidation.check(service: "iam", operation: "CreateUser", query: ["UserName": "bad name!"])?.message
+            == "1 validation error detected: Value 'bad name!' at 'userName' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\w+=,.@-]+")
+        #expect(ModelValidation.check(service: "iam", operation: "CreateUser", query: ["UserName": "ci-deployer@example.com"]) == nil)
+        #expect(ModelValidation.check(service: "iam", operation: "CreateUser", query: ["UserName": "u", "Path": "/no-end"])?.message
+            .contains("at 'path' failed to satisfy constraint: Member must satisfy regular expression pattern") == true)
+        #expect(try message("secretsmanager", "PutSecretValue", #"{"SecretId":"s","RotationToken":"not-a-valid-rotation-token-at-all!!!!"}"#)?
+            .hasPrefix("1 validation error detected: Value at 'rotationToken' failed to satisfy constraint: Member must satisfy regular expression pattern") == true)
+        #expect(try message("ssm", "PutParameter", #"{"Name":"p","Value":"v","KeyId":"alias/aws/ssm"}"#) == nil)
+    }
+
     @Test func parameterStoreEndsConstraintsWithAFullStop() throws {
         let names = (0..<11).map { "\"/p\($0)\"" }.joined(separator: ",")
         #expect(try message("ssm", "GetParameters", #"{"Names":[\#(names)]}"#)
@@ -47,9 +59,11 @@ import Testing
         let message = ModelValidation.check(service: "sts", operation: "AssumeRole",
                                             query: ["Action": "AssumeRole", "RoleArn": "arn:aws:iam::123456789012:role/r", "RoleSessionName": "a",
                                                     "DurationSeconds": "100", "Tags.member.1.Key": "", "Tags.member.1.Value": "v"])?.message
-        #expect(message == "3 validation errors detected: Value 'a' at 'roleSessionName' failed to satisfy constraint: Member must have length greater than or equal to 2; "
+        // An empty tag key breaks both its length and its pattern; AWS names both.
+        #expect(message == "4 validation errors detected: Value 'a' at 'roleSessionName' failed to satisfy constraint: Member must have length greater than or equal to 2; "
             + "Value '100' at 'durationSeconds' failed to satisfy constraint: Member must have value greater than or equal to 900; "
-            + "Value '' at 'tags.1.member.key' failed to satisfy constraint: Member must have length greater than or equal to 1")
+            + "Value '' at 'tags.1.member.key' failed to satisfy constraint: Member must have length greater than or equal to 1; "
+            + #"Value '' at 'tags.1.member.key' failed to satisfy constraint: Member must satisfy regular expression pattern: [\p{L}\p{Z}\p{N}_.:/=+\-@]+"#)
         #expect(ModelValidation.check(service: "iam", operation: "GetUser", query: ["Action": "GetUser"]) == nil)
         #expect(ModelValidation.check(service: "iam", operation: "CreateUser", query: [:])?.message
             == "1 validation error detected: Value null at 'userName' failed to satisfy constraint: Member must not be null")
