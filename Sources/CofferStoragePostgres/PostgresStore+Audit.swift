@@ -19,12 +19,14 @@ extension PostgresStore {
     static let chainBatch = 2000
     static let chainDelay: Duration = .milliseconds(25)
 
+    /// One statement however many records: ids are taken in the records' order.
     static func stage(_ records: [AuditAppend], node: String, on connection: PostgresConnection, logger: Logger) async throws {
-        for record in records {
-            try await connection.run("""
-                INSERT INTO audit_staged(node, time, record) VALUES (\(node), \(record.time.timeIntervalSince1970), \(ByteBuffer(bytes: record.record)))
-                """, logger: logger)
-        }
+        guard !records.isEmpty else { return }
+        try await connection.run("""
+            INSERT INTO audit_staged(node, time, record)
+            SELECT \(node), t, r FROM unnest(\(records.map { $0.time.timeIntervalSince1970 })::float8[], \(records.map { ByteBuffer(bytes: $0.record) })::bytea[])
+                WITH ORDINALITY AS s(t, r, o) ORDER BY o
+            """, logger: logger)
     }
 
     func startChaining() {
@@ -127,11 +129,42 @@ extension PostgresStore {
         try await chainTransaction(waiting: true, append: records).sequences
     }
 
+    /// A read's record, durable before the read is answered. Records that arrive while a batch is
+    /// being written go together into the next one (one insert and one commit for all of them), as
+    /// SQLite's group commit does.
     public func stageAudit(_ record: AuditAppend) async throws {
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+            let leads = staging.withLock { state in
+                state.waiting.append((record, continuation))
+                if state.flushing { return false }
+                state.flushing = true
+                return true
+            }
+            if leads { Task { await self.flushStaged() } }
+        }
+        chainSoon()
+    }
+
+    /// Writes what waits, batch after batch, until nothing does.
+    private func flushStaged() async {
         let node = nodeID
         let logger = logger
-        try await withConnection { connection in try await Self.stage([record], node: node, on: connection, logger: logger) }
-        chainSoon()
+        while true {
+            let batch = staging.withLock { state in
+                let taken = state.waiting
+                state.waiting = []
+                if taken.isEmpty { state.flushing = false }
+                return taken
+            }
+            if batch.isEmpty { return }
+            let records = batch.map(\.record)
+            do {
+                try await withConnection { connection in try await Self.stage(records, node: node, on: connection, logger: logger) }
+                for waiter in batch { waiter.continuation.resume() }
+            } catch {
+                for waiter in batch { waiter.continuation.resume(throwing: error) }
+            }
+        }
     }
 
     public func chainStagedAudit() async throws {

@@ -20,6 +20,13 @@ public final class PostgresStore: CofferStore, SharedStore, ExclusiveWork {
     let chainKey: AuditChain.Key
     /// Whether a chaining run is already due shortly.
     let chainDue = Atomic<Bool>(false)
+    /// Reads' audit records waiting for the next group insert, and whether one is being written.
+    let staging = Mutex<StagingQueue>(StagingQueue())
+
+    struct StagingQueue {
+        var waiting: [(record: AuditAppend, continuation: CheckedContinuation<Void, any Error>)] = []
+        var flushing = false
+    }
     /// This process among the nodes: it names the node in notifications (to skip its own) and in
     /// pg_stat_activity.
     public let nodeID: String
