@@ -182,6 +182,8 @@ def main():
     parser.add_argument("--rounds", type=int, default=3, help="alternating rounds; medians are reported")
     parser.add_argument("--baseline", help="another coffer binary (e.g. a build from before a change) to measure GetSecretValue "
                         "and PutSecretValue on in the same rounds, for a same-run before/after share")
+    parser.add_argument("--database", help="a PostgreSQL URL for Coffer instead of its SQLite file (scripts/with-postgres.sh gives one)")
+    parser.add_argument("--baseline-database", help="another PostgreSQL database for the baseline binary")
     parser.add_argument("--only", nargs="*", help="operations to measure (GetSecretValue, GetParameter, Encrypt1KiB, PutSecretValue)")
     args = parser.parse_args()
     if not shutil.which("wrk"):
@@ -191,8 +193,11 @@ def main():
 
     data = tempfile.mkdtemp(prefix="coffer-bench-")
     env = dict(os.environ, COFFER_ROOT_ACCESS_KEY_ID=KEY, COFFER_ROOT_SECRET_ACCESS_KEY=SECRET)
+    if args.database or args.baseline_database:
+        env["COFFER_ROOT_KEY"] = base64.b64encode(os.urandom(32)).decode()
     coffer_port, moto_port = free_port(), free_port()
-    coffer, coffer_start = start([args.coffer, "serve", "--port", str(coffer_port), "--data-dir", data, "--log-level", "warning"],
+    coffer, coffer_start = start([args.coffer, "serve", "--port", str(coffer_port), "--data-dir", data, "--log-level", "warning",
+                                  *(["--database", args.database] if args.database else [])],
                                  coffer_port, "/health", env)
     time.sleep(1)
     coffer_idle = rss_kib(coffer.pid)
@@ -203,7 +208,8 @@ def main():
     baseline = None
     if args.baseline:
         base_port, base_data = free_port(), tempfile.mkdtemp(prefix="coffer-bench-base-")
-        baseline, _ = start([args.baseline, "serve", "--port", str(base_port), "--data-dir", base_data, "--log-level", "warning"],
+        baseline, _ = start([args.baseline, "serve", "--port", str(base_port), "--data-dir", base_data, "--log-level", "warning",
+                             *(["--database", args.baseline_database] if args.baseline_database else [])],
                             base_port, "/health", env)
         base_url = f"http://127.0.0.1:{base_port}"
     try:

@@ -12,8 +12,10 @@ if [ "$(id -u)" = 0 ]; then AS=(runuser -u postgres --); chown postgres:postgres
 stop() { "${AS[@]}" "$PGBIN/pg_ctl" -D "$DIR/data" -m immediate stop >/dev/null 2>&1 || true; rm -rf "$DIR"; }
 trap stop EXIT
 "${AS[@]}" "$PGBIN/initdb" -D "$DIR/data" -U coffer --auth=trust -E UTF8 -N >/dev/null
-# Speed over durability for unit tests only; the e2e durability tests start their own server.
+# Speed over durability for unit tests; COFFER_PG_DURABLE=1 keeps PostgreSQL's defaults (benchmarks).
+SPEED="-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+[ "${COFFER_PG_DURABLE:-}" = 1 ] && SPEED=""
 "${AS[@]}" "$PGBIN/pg_ctl" -D "$DIR/data" -l "$DIR/log" -w -t 30 start \
-  -o "-c listen_addresses=127.0.0.1 -p $PORT -k $DIR -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=400" >/dev/null
+  -o "-c listen_addresses=127.0.0.1 -p $PORT -k $DIR $SPEED -c max_connections=400" >/dev/null
 export COFFER_TEST_POSTGRES_URL="postgres://coffer@127.0.0.1:$PORT/postgres?sslmode=disable"
 "$@"
