@@ -9,7 +9,6 @@ import Synchronization
 final class CofferMetrics: Sendable {
     let registry = PrometheusCollectorRegistry()
     private let series = Mutex<[String: Counter]>([:])
-    private let histograms = Mutex<[String: DurationHistogram]>([:])
     /// Read when scraped: values that live elsewhere (the audit backlog, caches, the shared database's listener).
     private let sources = Mutex<[@Sendable () async -> [Sample]]>([])
     /// Counters fed from running totals kept elsewhere, and the totals last added.
@@ -31,33 +30,55 @@ final class CofferMetrics: Sendable {
                            labels: [("version", version)]).set(to: 1)
     }
 
+    /// A request's series: found with one lookup per request, made (with the label checks) once.
+    private struct SeriesKey: Hashable {
+        let service: String
+        let operation: String
+        let outcome: Outcome
+    }
+
+    private struct Series {
+        let requests: Counter
+        let duration: DurationHistogram
+        let service: String
+        let operation: String
+    }
+
+    enum Outcome: String { case ok, throttled, client_error, server_error }
+
+    private let requestSeries = Mutex<[SeriesKey: Series]>([:])
+
     /// Counts one answered request and how long it took.
     func request(service: String, operation: String, status: Int, error: String?, duration: Duration) {
-        let outcome = switch status {
-        case 200..<300: "ok"
-        case _ where error == "ThrottlingException" || error == "Throttling": "throttled"
-        case 400..<500: "client_error"
-        default: "server_error"
+        let outcome: Outcome = switch status {
+        case 200..<300: .ok
+        case _ where error == "ThrottlingException" || error == "Throttling": .throttled
+        case 400..<500: .client_error
+        default: .server_error
         }
-        let operation = ModelValidation.knows(service: service, operation: operation) || service == "access-analyzer" && operation == "ValidatePolicy"
-            ? operation : "unknown"
-        let service = Self.services.contains(service) ? service : "unknown"
-        counter("coffer_requests_total", help: "Requests answered, by AWS service, operation and outcome",
-                labels: [("service", service), ("operation", operation), ("outcome", outcome)]).increment()
+        let key = SeriesKey(service: service, operation: operation, outcome: outcome)
+        let series = requestSeries.withLock { $0[key] } ?? makeSeries(key)
+        series.requests.increment()
+        series.duration.record(duration)
         if let error {
             counter("coffer_request_errors_total", help: "Requests answered with an AWS error, by error code",
-                    labels: [("service", service), ("operation", operation), ("error_code", error)]).increment()
+                    labels: [("service", series.service), ("operation", series.operation), ("error_code", error)]).increment()
         }
-        let key = service + "|" + operation
-        let histogram = histograms.withLock { histograms in
-            if let found = histograms[key] { return found }
-            let made = registry.makeDurationHistogram(
-                descriptor: Self.descriptor("coffer_request_duration_seconds", "Time from a request's arrival to its answer"),
-                labels: [("service", service), ("operation", operation)], buckets: Self.buckets)
-            histograms[key] = made
-            return made
-        }
-        histogram.record(duration)
+    }
+
+    private func makeSeries(_ key: SeriesKey) -> Series {
+        let operation = ModelValidation.knows(service: key.service, operation: key.operation)
+            || key.service == "access-analyzer" && key.operation == "ValidatePolicy" ? key.operation : "unknown"
+        let service = Self.services.contains(key.service) ? key.service : "unknown"
+        let series = Series(
+            requests: counter("coffer_requests_total", help: "Requests answered, by AWS service, operation and outcome",
+                              labels: [("service", service), ("operation", operation), ("outcome", key.outcome.rawValue)]),
+            duration: registry.makeDurationHistogram(descriptor: Self.descriptor("coffer_request_duration_seconds", "Time from a request's arrival to its answer"),
+                                                     labels: [("service", service), ("operation", operation)], buckets: Self.buckets),
+            service: service, operation: operation)
+        // Only names the models define are kept as keys, so the table cannot grow with made-up names.
+        if operation != "unknown" { requestSeries.withLock { $0[key] = series } }
+        return series
     }
 
     /// The whole name in `metricName`: Coffer's names already follow Prometheus's conventions.

@@ -19,6 +19,21 @@ struct HTTPResponseData: Sendable {
     var status: Int
     var headers: [(String, String)]
     var body: [UInt8]
+    /// Which AWS call this answered, for the metrics.
+    var call: CallLabel? = nil
+
+    func labelled(_ call: CallLabel) -> HTTPResponseData {
+        var labelled = self
+        labelled.call = call
+        return labelled
+    }
+}
+
+/// An answered call as the metrics count it.
+struct CallLabel: Sendable {
+    let service: String
+    let operation: String
+    let error: String?
 }
 
 /// One AWS JSON 1.1 service: its operations, in wire shapes.
@@ -54,8 +69,6 @@ struct RequestProcessor: HTTPResponder {
     let recorder: AuditRecorder
     var metrics: CofferMetrics? = nil
     var limits: RateLimits? = nil
-    /// When the request being served arrived, for its duration in the metrics.
-    @TaskLocal static var arrival: ContinuousClock.Instant?
 
     func process(_ request: HTTPRequestData) async -> HTTPResponseData {
         let (path, query) = Self.split(request.uri)
@@ -67,8 +80,13 @@ struct RequestProcessor: HTTPResponder {
         if request.method == "GET", path == "/metrics", let metrics {
             return HTTPResponseData(status: 200, headers: [("Content-Type", "text/plain; version=0.0.4; charset=utf-8")], body: await metrics.render())
         }
-        guard metrics != nil else { return await serve(request, path: path, query: query) }
-        return await Self.$arrival.withValue(.now) { await serve(request, path: path, query: query) }
+        guard let metrics else { return await serve(request, path: path, query: query) }
+        let arrival = ContinuousClock.now
+        let response = await serve(request, path: path, query: query)
+        if let call = response.call {
+            metrics.request(service: call.service, operation: call.operation, status: response.status, error: call.error, duration: .now - arrival)
+        }
+        return response
     }
 
     private func serve(_ request: HTTPRequestData, path: String, query: String) async -> HTTPResponseData {
@@ -130,8 +148,8 @@ struct RequestProcessor: HTTPResponder {
             } operation: { body in
                 try await target.handler.handle(operation, body, context: caller.context)
             }
-            logOutcome(requestID, service: target.signingName, operation: operation, status: 200)
             return HTTPResponseData(status: 200, headers: jsonHeaders(requestID), body: JSONWriter.bytes(result))
+                .labelled(logOutcome(requestID, service: target.signingName, operation: operation, status: 200))
         } catch {
             return errorResponse(Self.cofferError(error, requestID: requestID, logger: logger, operation: operation),
                                  service: service, operation: operation, requestID: requestID)
@@ -189,9 +207,9 @@ struct RequestProcessor: HTTPResponder {
             } operation: { _ in
                 try await handler.handle(action, request, context: caller.context)
             }
-            logOutcome(requestID, service: service, operation: action, status: 200)
             return HTTPResponseData(status: 200, headers: [("Content-Type", "text/xml"), ("x-amzn-RequestId", requestID)],
                                     body: QueryResponse.success(service: service, action: action, result: result, requestID: requestID))
+                .labelled(logOutcome(requestID, service: service, operation: action, status: 200))
         } catch {
             return queryErrorResponse(Self.cofferError(error, requestID: requestID, logger: logger, operation: action),
                                       service: service, action: action, requestID: requestID)
@@ -275,10 +293,10 @@ struct RequestProcessor: HTTPResponder {
     private func errorResponse(_ error: CofferError, service: String?, operation: String, requestID: String) -> HTTPResponseData {
         let row = ErrorTable.row(for: error.code, service: service)
         let message = error.message
-        logOutcome(requestID, service: service ?? "-", operation: operation, status: row.status, error: row.code)
         var headers = jsonHeaders(requestID)
         headers.append(("x-amzn-ErrorType", row.code))
         return HTTPResponseData(status: row.status, headers: headers, body: JSONResponse.errorBody(code: row.code, message: message, service: service))
+            .labelled(logOutcome(requestID, service: service ?? "-", operation: operation, status: row.status, error: row.code))
     }
 
     /// The answer to a request refused before anything else was read: the throttling error in the
@@ -296,21 +314,20 @@ struct RequestProcessor: HTTPResponder {
 
     private func queryErrorResponse(_ failure: CofferError, service: String, action: String, requestID: String) -> HTTPResponseData {
         let row = ErrorTable.row(for: failure.code, service: service)
-        logOutcome(requestID, service: service, operation: action, status: row.status, error: row.code)
         return HTTPResponseData(status: row.status, headers: [("Content-Type", "text/xml"), ("x-amzn-RequestId", requestID)],
                                 body: QueryResponse.error(service: service, code: row.code, message: failure.message, status: row.status,
                                                           requestID: requestID))
+            .labelled(logOutcome(requestID, service: service, operation: action, status: row.status, error: row.code))
     }
 
     /// One debug line per request: never parameters or values, only what was called and how it ended.
-    private func logOutcome(_ requestID: String, service: String, operation: String, status: Int, error: String? = nil) {
-        if let metrics, let arrival = Self.arrival {
-            metrics.request(service: service, operation: operation, status: status, error: error, duration: .now - arrival)
-        }
-        guard logger.logLevel <= .debug else { return }
+    private func logOutcome(_ requestID: String, service: String, operation: String, status: Int, error: String? = nil) -> CallLabel {
+        let call = CallLabel(service: service, operation: operation, error: error)
+        guard logger.logLevel <= .debug else { return call }
         var metadata: Logger.Metadata = ["request-id": "\(requestID)", "operation": "\(service):\(operation)", "status": "\(status)"]
         if let error { metadata["error"] = "\(error)" }
         logger.debug("request", metadata: metadata)
+        return call
     }
 
     private func jsonHeaders(_ requestID: String) -> [(String, String)] {
