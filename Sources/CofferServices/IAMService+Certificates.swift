@@ -102,11 +102,7 @@ extension IAMService {
     }
 
     public func changeSigningCertificate(userName: String, id: String, account: String, remove: Bool, status: String?) async throws {
-        try await changeUser(userName, account: account) { user in
-            guard let index = user.signingCertificates?.firstIndex(where: { $0.id == id }) else {
-                throw CofferError(.noSuchEntity, "The Certificate with id \(id) cannot be found.")
-            }
-            if remove { user.signingCertificates?.remove(at: index) } else if let status { user.signingCertificates?[index].status = status }
-        }
+        try await changeUserItem(\.signingCertificates, userName: userName, id: id, account: account, remove: remove, status: status,
+                                 missing: "The Certificate with id \(id) cannot be found.")
     }
 }

@@ -77,11 +77,16 @@ extension IAMService {
     }
 
     public func changeSSHPublicKey(userName: String, id: String, account: String, remove: Bool, status: String?) async throws {
+        try await changeUserItem(\.sshPublicKeys, userName: userName, id: id, account: account, remove: remove, status: status,
+                                 missing: "The Public Key with id \(id) cannot be found.")
+    }
+
+    /// Sets the status of, or removes, one of a user's keys or certificates.
+    func changeUserItem<Item: UserCredentialItem>(_ list: any WritableKeyPath<IAMUser, [Item]?> & Sendable, userName: String, id: String, account: String,
+                                                  remove: Bool, status: String?, missing: String) async throws {
         try await changeUser(userName, account: account) { user in
-            guard let index = user.sshPublicKeys?.firstIndex(where: { $0.id == id }) else {
-                throw CofferError(.noSuchEntity, "The Public Key with id \(id) cannot be found.")
-            }
-            if remove { user.sshPublicKeys?.remove(at: index) } else if let status { user.sshPublicKeys?[index].status = status }
+            guard let index = user[keyPath: list]?.firstIndex(where: { $0.id == id }) else { throw CofferError(.noSuchEntity, missing) }
+            if remove { user[keyPath: list]?.remove(at: index) } else if let status { user[keyPath: list]?[index].status = status }
         }
     }
 }

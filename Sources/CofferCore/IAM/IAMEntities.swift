@@ -65,7 +65,13 @@ public struct LoginProfile: Sendable, Codable, Equatable {
 }
 
 /// An SSH public key uploaded for a user.
-public struct SSHPublicKey: Sendable, Codable, Equatable {
+/// A user's key or certificate: found by id, Active or Inactive.
+public protocol UserCredentialItem: Sendable {
+    var id: String { get }
+    var status: String { get set }
+}
+
+public struct SSHPublicKey: Sendable, Codable, Equatable, UserCredentialItem {
     public var id: String
     public var body: String
     public var fingerprint: String
@@ -428,7 +434,7 @@ public struct ServerCertificate: Sendable, Codable, Equatable {
 }
 
 /// An X.509 signing certificate of a user (for the SOAP-era services): public material only.
-public struct SigningCertificate: Sendable, Codable, Equatable {
+public struct SigningCertificate: Sendable, Codable, Equatable, UserCredentialItem {
     public var id: String
     public var body: String
     public var status: String
