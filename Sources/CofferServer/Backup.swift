@@ -11,7 +11,7 @@ public enum Backup {
     public static func create(dataDirectory: String, archive: String, environment: [String: String]) throws -> Int {
         let files = DataDirectory(path: dataDirectory)
         guard FileManager.default.fileExists(atPath: files.databasePath) else { throw ConfigurationError("no Coffer database at \(files.databasePath)") }
-        let root = try existingRootKey(files, environment)
+        let root = try files.existingRootKey(environment: environment)
         let snapshot = archive + ".snapshot-\(getpid())"
         defer { try? FileManager.default.removeItem(atPath: snapshot) }
         try SQLiteSnapshot.write(database: files.databasePath, to: snapshot)
@@ -50,7 +50,7 @@ public enum Backup {
         guard !FileManager.default.fileExists(atPath: files.databasePath) else {
             throw ConfigurationError("\(files.databasePath) exists: restore into a data directory without a database")
         }
-        let root = try existingRootKey(files, environment)
+        let root = try files.existingRootKey(environment: environment)
         guard let input = FileHandle(forReadingAtPath: archive) else { throw ConfigurationError("cannot read \(archive)") }
         defer { try? input.close() }
         let head = [UInt8](try input.read(upToCount: BackupArchive.magic.count + 16) ?? Data())
@@ -95,10 +95,4 @@ public enum Backup {
         return sealed
     }
 
-    private static func existingRootKey(_ files: DataDirectory, _ environment: [String: String]) throws -> RootKey {
-        if environment["COFFER_ROOT_KEY"] == nil, !FileManager.default.fileExists(atPath: environment["COFFER_ROOT_KEY_FILE"] ?? files.rootKeyPath) {
-            throw ConfigurationError("no root key at \(files.rootKeyPath) (or COFFER_ROOT_KEY / COFFER_ROOT_KEY_FILE)")
-        }
-        return try files.rootKey(environment: environment, random: SystemRandomSource())
-    }
 }

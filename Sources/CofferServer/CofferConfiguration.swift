@@ -42,10 +42,17 @@ public struct CofferConfiguration: Sendable, Equatable {
     /// `purgeIntervalSeconds`, `audit`, `rotation`, `webIdentity`, `tls`, `rateLimits`, `alerts`. A member
     /// that is not a setting, or has the wrong type, is an error naming it (a typo must not pass unseen).
     public mutating func apply(configFile path: String) throws {
-        let data = try Data(contentsOf: URL(fileURLWithPath: path))
-        guard let object = try JSONSerialization.jsonObject(with: data) as? [String: Any] else {
+        try apply(configFile: path, object: try Self.configObject(path))
+    }
+
+    static func configObject(_ path: String) throws -> [String: Any] {
+        guard let object = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: path))) as? [String: Any] else {
             throw ConfigurationError("the config file \(path) is not a JSON object")
         }
+        return object
+    }
+
+    mutating func apply(configFile path: String, object: [String: Any]) throws {
         let root = try ConfigSection(object, path: "", known: ["host", "port", "dataDir", "database", "accountId", "dev", "logLevel",
                                                               "purgeIntervalSeconds", "audit", "rotation", "webIdentity", "tls",
                                                               "rateLimits", "alerts"])

@@ -54,8 +54,10 @@ extension CofferConfiguration {
         var settings = CofferConfiguration()
         var fileValues: [AbsoluteConfigKey: ConfigValue] = [:]
         if let configFile {
-            try settings.apply(configFile: configFile)
-            fileValues = try fileScalars(configFile)
+            // Read once: checked and its structured members applied, then its scalars handed to the reader.
+            let object = try configObject(configFile)
+            try settings.apply(configFile: configFile, object: object)
+            fileValues = fileScalars(object)
         }
         var environmentValues: [AbsoluteConfigKey: ConfigValue] = [:]
         var commandLineValues: [AbsoluteConfigKey: ConfigValue] = [:]
@@ -109,8 +111,7 @@ extension CofferConfiguration {
     }
 
     /// The config file's scalar settings (already checked by ``apply(configFile:)``).
-    static func fileScalars(_ path: String) throws -> [AbsoluteConfigKey: ConfigValue] {
-        guard let object = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: path))) as? [String: Any] else { return [:] }
+    static func fileScalars(_ object: [String: Any]) -> [AbsoluteConfigKey: ConfigValue] {
         var values: [AbsoluteConfigKey: ConfigValue] = [:]
         for scalar in scalars {
             var node: Any? = object

@@ -32,6 +32,14 @@ struct DataDirectory {
         return key
     }
 
+    /// The root key of data that already exists: never creates one (a new key would open nothing).
+    func existingRootKey(environment: [String: String]) throws -> RootKey {
+        if environment["COFFER_ROOT_KEY"] == nil, !FileManager.default.fileExists(atPath: environment["COFFER_ROOT_KEY_FILE"] ?? rootKeyPath) {
+            throw ConfigurationError("no root key at \(rootKeyPath) (or COFFER_ROOT_KEY / COFFER_ROOT_KEY_FILE)")
+        }
+        return try rootKey(environment: environment, random: SystemRandomSource())
+    }
+
     /// Writes a file that only the owner may read, creating it with that mode so that it is never
     /// readable by others, not even for a moment.
     func writePrivate(_ data: Data, to file: String) throws {
@@ -57,10 +65,7 @@ public struct AuditFiles: Sendable {
         if database == nil, !FileManager.default.fileExists(atPath: files.databasePath) {
             throw ConfigurationError("no Coffer database at \(files.databasePath)")
         }
-        if environment["COFFER_ROOT_KEY"] == nil, !FileManager.default.fileExists(atPath: environment["COFFER_ROOT_KEY_FILE"] ?? files.rootKeyPath) {
-            throw ConfigurationError("no root key at \(files.rootKeyPath) (or COFFER_ROOT_KEY / COFFER_ROOT_KEY_FILE)")
-        }
-        let root = try files.rootKey(environment: environment, random: SystemRandomSource())
+        let root = try files.existingRootKey(environment: environment)
         if let database {
             let store = try await SharedDatabase.open(database, chainKey: AuditTrail.chainKey(root), listens: false)
             return AuditFiles(trail: AuditTrail(store: store, root: root)) { await store.close() }
