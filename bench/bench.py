@@ -4,7 +4,13 @@ GetParameter (SecureString, WithDecryption), KMS Encrypt of 1 KiB and PutSecretV
 over 16 secrets) with signed requests (wrk, 16 connections), start-up time and idle memory. Prints
 a table and the ratios. Coffer runs with its audit trail, as always: every call is recorded.
 
-Usage: python3 bench/bench.py [--coffer PATH] [--duration SECONDS] [--connections N]
+As the performance issue asks: each server is pinned to core 0 and wrk to core 1 (taskset), and a
+bare SwiftNIO server answering a fixed GetSecretValue-shaped body (bench/nio-limit, built apart) gives
+the machine's HTTP limit; Coffer's GetSecretValue is printed as a share of it. PutSecretValueHot is 16
+writers on one secret (every write a new version; AWS keeps the version count bounded, and the run
+prints how many versions the secret ended with).
+
+Usage: python3 bench/bench.py [--coffer PATH] [--duration SECONDS] [--connections N] [--limit PATH]
 """
 import argparse
 import base64
@@ -48,8 +54,12 @@ def rss_kib(pid):
     return 0
 
 
+PIN_SERVER, PIN_CLIENT = [], []
+
+
 def start(cmd, port, health, env=None):
     """Starts a server and returns (process, milliseconds from exec to its first successful response)."""
+    cmd = PIN_SERVER + cmd
     began = time.perf_counter()
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
     while time.perf_counter() - began < 60:
@@ -99,7 +109,7 @@ def wrk(endpoint, scenario, duration, connections, threads):
             "io.write(string.format('NON200 %d\\n', total)) end\n")
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as f:
         f.write(lua)
-    out = subprocess.run(["wrk", "-t", str(threads), "-c", str(connections), "-d", f"{duration}s", "--latency",
+    out = subprocess.run([*PIN_CLIENT, "wrk", "-t", str(threads), "-c", str(connections), "-d", f"{duration}s", "--latency",
                           "-s", f.name, endpoint + "/"], capture_output=True, text=True, check=True).stdout
     os.unlink(f.name)
     return parse_wrk(out)
@@ -127,6 +137,7 @@ def seed(endpoint, iam_user=False):
     sm.create_secret(Name="bench/secret", SecretString=VALUE)
     for i in range(16):
         sm.create_secret(Name=f"bench/written-{i}", SecretString=VALUE)
+    sm.create_secret(Name="bench/hot", SecretString=VALUE)
     assert sm.get_secret_value(SecretId="bench/secret")["SecretString"] == VALUE
     ssm.put_parameter(Name="/bench/secure", Value=VALUE, Type="SecureString")
     assert ssm.get_parameter(Name="/bench/secure", WithDecryption=True)["Parameter"]["Value"] == VALUE
@@ -142,6 +153,9 @@ def seed(endpoint, iam_user=False):
         "PutSecretValue": lambda: [("secretsmanager.PutSecretValue", "secretsmanager",
                                     json.dumps({"SecretId": f"bench/written-{i % 16}", "SecretString": VALUE, "ClientRequestToken": str(uuid.uuid4())}))
                                    for i in range(PUT_VARIANTS)],
+        "PutSecretValueHot": lambda: [("secretsmanager.PutSecretValue", "secretsmanager",
+                                       json.dumps({"SecretId": "bench/hot", "SecretString": VALUE, "ClientRequestToken": str(uuid.uuid4())}))
+                                      for _ in range(PUT_VARIANTS)],
     }
     if iam_user:
         scenarios["GetSecretValueIAM"] = iam_scenario(client, sm)
@@ -184,8 +198,15 @@ def main():
                         "and PutSecretValue on in the same rounds, for a same-run before/after share")
     parser.add_argument("--database", help="a PostgreSQL URL for Coffer instead of its SQLite file (scripts/with-postgres.sh gives one)")
     parser.add_argument("--baseline-database", help="another PostgreSQL database for the baseline binary")
-    parser.add_argument("--only", nargs="*", help="operations to measure (GetSecretValue, GetParameter, Encrypt1KiB, PutSecretValue)")
+    parser.add_argument("--only", nargs="*", help="operations to measure (GetSecretValue, GetParameter, Encrypt1KiB, PutSecretValue, "
+                        "PutSecretValueHot)")
+    parser.add_argument("--limit", default=str(REPO / "bench" / "nio-limit" / ".build" / "release" / "nio-limit"),
+                        help="the bare SwiftNIO server (swift build -c release --package-path bench/nio-limit); skipped if absent")
+    parser.add_argument("--no-pin", action="store_true", help="do not pin servers to core 0 and wrk to core 1")
     args = parser.parse_args()
+    if not args.no_pin and shutil.which("taskset") and (os.cpu_count() or 1) >= 2:
+        PIN_SERVER[:] = ["taskset", "-c", "0"]
+        PIN_CLIENT[:] = ["taskset", "-c", "1"]
     if not shutil.which("wrk"):
         sys.exit("wrk is needed: apt-get install wrk")
     if not shutil.which("moto_server"):
@@ -212,6 +233,13 @@ def main():
                              *(["--database", args.baseline_database] if args.baseline_database else [])],
                             base_port, "/health", env)
         base_url = f"http://127.0.0.1:{base_port}"
+    limit = None
+    if os.path.exists(args.limit):
+        limit_port = free_port()
+        limit, limit_start = start([args.limit, str(limit_port)], limit_port, "/")
+        time.sleep(1)
+        limit_idle = rss_kib(limit.pid)
+        limit_url = f"http://127.0.0.1:{limit_port}"
     try:
         scenarios = {"coffer": seed(coffer_url, iam_user=True), "moto": seed(moto_url)}
         if baseline:
@@ -222,18 +250,38 @@ def main():
         compared = [n for n in ("GetSecretValue", "PutSecretValue") if n in names] if baseline else []
         for name in compared:
             runs[("baseline", name)] = []
+        limited = limit and "GetSecretValue" in names
+        if limited:
+            runs[("limit", "GetSecretValue")] = []
         for _ in range(args.rounds):
             for name in names:
                 runs[("coffer", name)].append(wrk(coffer_url, scenarios["coffer"][name], args.duration, args.connections, 2))
                 if name in compared:
                     runs[("baseline", name)].append(wrk(base_url, scenarios["baseline"][name], args.duration, args.connections, 2))
+                if name == "GetSecretValue" and limited:
+                    runs[("limit", name)].append(wrk(limit_url, scenarios["coffer"][name], args.duration, args.connections, 2))
                 if name == "GetSecretValue":
                     # Right after the root run, so both see the same machine.
                     runs[("coffer", "GetSecretValueIAM")].append(
                         wrk(coffer_url, scenarios["coffer"]["GetSecretValueIAM"], args.duration, args.connections, 2))
                 runs[("moto", name)].append(wrk(moto_url, scenarios["moto"][name], args.duration, args.connections, 2))
         loaded = {"coffer": rss_kib(coffer.pid), "moto": rss_kib(moto.pid)}
+        hot_versions = {}
+        if "PutSecretValueHot" in names:
+            for server, url in (("coffer", coffer_url), ("moto", moto_url)):
+                sm = boto3.client("secretsmanager", endpoint_url=url, region_name=REGION, aws_access_key_id=KEY, aws_secret_access_key=SECRET)
+                count, token = 0, None
+                while True:
+                    page = sm.list_secret_version_ids(SecretId="bench/hot", IncludeDeprecated=True, **({"NextToken": token} if token else {}))
+                    count += len(page["Versions"])
+                    token = page.get("NextToken")
+                    if not token:
+                        break
+                hot_versions[server] = count
     finally:
+        if limit:
+            limit.send_signal(signal.SIGTERM)
+            limit.wait(timeout=30)
         if baseline:
             baseline.send_signal(signal.SIGTERM)
             baseline.wait(timeout=30)
@@ -274,9 +322,17 @@ def main():
         print(f"{name:<15} {'base':<7} {median('baseline', name, 'rps'):>9.0f} {median('baseline', name, 'p50_ms'):>8.2f} "
               f"{median('baseline', name, 'p99_ms'):>8.2f}   (--baseline binary, same rounds: this build is at median "
               f"{statistics.median(shares) * 100:.0f}% of it; per round " + ", ".join(f"{x * 100:.0f}%" for x in shares) + ")")
-    print(f"{'start ms':<15} coffer {coffer_start:.0f}   moto {moto_start:.0f}")
+    if limited:
+        shares = [c["rps"] / n["rps"] for c, n in zip(runs[("coffer", "GetSecretValue")], runs[("limit", "GetSecretValue")])]
+        print(f"{'GetSecretValue':<15} {'nio':<7} {median('limit', 'GetSecretValue', 'rps'):>9.0f} "
+              f"{median('limit', 'GetSecretValue', 'p50_ms'):>8.2f} {median('limit', 'GetSecretValue', 'p99_ms'):>8.2f}   "
+              f"(bare SwiftNIO, fixed answer: Coffer at median {statistics.median(shares) * 100:.0f}% of it; per round "
+              + ", ".join(f"{x * 100:.0f}%" for x in shares) + ")")
+    if hot_versions:
+        print(f"{'hot versions':<15} coffer {hot_versions['coffer']}   moto {hot_versions['moto']}  (bench/hot after the runs, deprecated included)")
+    print(f"{'start ms':<15} coffer {coffer_start:.0f}   moto {moto_start:.0f}" + (f"   nio {limit_start:.0f}" if limit else ""))
     print(f"{'RSS MiB':<15} coffer idle {coffer_idle / 1024:.1f} loaded {loaded['coffer'] / 1024:.1f}   "
-          f"moto idle {moto_idle / 1024:.1f} loaded {loaded['moto'] / 1024:.1f}")
+          f"moto idle {moto_idle / 1024:.1f} loaded {loaded['moto'] / 1024:.1f}" + (f"   nio idle {limit_idle / 1024:.1f}" if limit else ""))
     if failed:
         sys.exit("coffer answered some requests with errors")
 

@@ -30,6 +30,10 @@ final class ObservedStore: CofferStore {
         defer { bump() }
         try await base.write(write)
     }
+    func update<R: Record>(_ type: R.Type, arn: String, _ change: @escaping @Sendable (R) throws -> RecordWrite<R>?) async throws -> R? {
+        defer { bump() }
+        return try await base.update(type, arn: arn, change)
+    }
     func removeRecord(arn: String) async throws {
         defer { bump() }
         try await base.removeRecord(arn: arn)

@@ -147,22 +147,46 @@ public struct SecretsManagerService: Sendable {
     private func addVersion(to secret: Secret, value: SecretValue, token: String?, stages: [String], scope: ResourceScope)
         async throws -> SecretWriteResult
     {
+        if let token, let existing = secret.version(id: token), existing.isPendingStub != true {
+            try checkIdempotent(existing, value: value, token: token, arn: secret.arn)
+            return SecretWriteResult(secret: secret, versionID: token, versionStages: existing.stages)
+        }
+        let id = token ?? random.uuidString()
+        // Sealing waits on the keyring, so it happens first; the version is then added to the secret
+        // as it stands when the store writes it, so writers of one secret queue instead of conflicting.
+        let sealed = try await seal(value, arn: secret.arn, versionID: id, kmsKeyID: secret.kmsKeyID, scope: scope)
+        let version = newVersion(id, value, stages: [], clock.now(), key: sealed.keyName)
+        guard let updated = try await store.update(Secret.self, arn: secret.arn, { current in
+            if current.isScheduledForDeletion { throw Self.markedForDeletion }
+            if current.isReplica { throw Self.replicaRefused }
+            // Sealed under a key the secret no longer names: start again from the top.
+            guard current.kmsKeyID == secret.kmsKeyID else { throw StorageError.conflict }
+            return try addingVersion(version, sealed: sealed.sealed, stages: stages, to: current, scope: scope)
+        }) else { throw Self.notFound }
+        return SecretWriteResult(secret: updated, versionID: id, versionStages: updated.version(id: id)?.stages ?? stages)
+    }
+
+    /// The write that adds `version` to `secret` as it stands, or nil where a version with its id is
+    /// already there (an idempotent retry, checked against the value).
+    private func addingVersion(_ version: SecretVersion, sealed: [UInt8], stages: [String], to secret: Secret, scope: ResourceScope)
+        throws -> RecordWrite<Secret>?
+    {
+        let id = version.versionID
         var base = secret
-        if let token, let existing = secret.version(id: token) {
-            if existing.isPendingStub == true {
-                // A rotation function's createSecret fills the empty AWSPENDING version the rotation began with.
-                base.versions.removeAll { $0.versionID == token }
-            } else {
-                try checkIdempotent(existing, value: value, token: token, arn: secret.arn)
-                return SecretWriteResult(secret: secret, versionID: token, versionStages: existing.stages)
+        if let existing = secret.version(id: id) {
+            guard existing.isPendingStub == true else {
+                guard existing.isString == version.isString, existing.valueDigest == version.valueDigest else { throw Self.tokenInUse(id, arn: secret.arn) }
+                return nil
             }
+            // A rotation function's createSecret fills the empty AWSPENDING version the rotation began with.
+            base.versions.removeAll { $0.versionID == id }
         }
         let now = clock.now()
-        let id = token ?? random.uuidString()
-        let sealed = try await seal(value, arn: secret.arn, versionID: id, kmsKeyID: secret.kmsKeyID, scope: scope)
         let keptStages = secret.version(id: id)?.stages ?? []
-        var updated = VersionStages.addVersion(newVersion(id, value, stages: keptStages + stages.filter { !keptStages.contains($0) }, now,
-                                                          key: sealed.keyName), to: base)
+        var added = version
+        added.stages = keptStages + stages.filter { !keptStages.contains($0) }
+        added.createdDate = now
+        var updated = VersionStages.addVersion(added, to: base)
         var abandoned: RotationJob?
         if stages.contains(StagingLabel.current) {
             (updated, abandoned) = Self.afterManualChange(updated, newCurrent: id, now: now)
@@ -170,13 +194,12 @@ public struct SecretsManagerService: Sendable {
         updated.revision += 1
         updated.lastChangedDate = now
         var write = RecordWrite(
-            .update(expectedRevision: secret.revision), scope: scope, record: updated, newValues: [(id, sealed.sealed)],
+            .update(expectedRevision: secret.revision), scope: scope, record: updated, newValues: [(id, sealed)],
             removedVersionIDs: VersionStages.removedVersionIDs(before: secret, after: updated))
         if let abandoned, let event = rotationEvents.record("RotationAbandoned", secret: updated, job: abandoned) {
             write.alsoRecord.append(event)
         }
-        try await store.write(write)
-        return SecretWriteResult(secret: updated, versionID: id, versionStages: updated.version(id: id)?.stages ?? stages)
+        return write
     }
 
     /// A new AWSCURRENT written by hand counts as a rotation for the schedule, and abandons a
@@ -194,8 +217,12 @@ public struct SecretsManagerService: Sendable {
 
     private func checkIdempotent(_ version: SecretVersion, value: SecretValue?, token: String, arn: String) throws(CofferError) {
         guard let value, version.isString == value.isString, version.valueDigest == keyring.digest(value.bytes) else {
-            throw CofferError(.resourceExists, "You can't use ClientRequestToken \(token) because that value is already in use for a version of secret \(arn).")
+            throw Self.tokenInUse(token, arn: arn)
         }
+    }
+
+    private static func tokenInUse(_ token: String, arn: String) -> CofferError {
+        CofferError(.resourceExists, "You can't use ClientRequestToken \(token) because that value is already in use for a version of secret \(arn).")
     }
 
     private func newVersion(_ id: String, _ value: SecretValue, stages: [String], _ now: Date, key: String) -> SecretVersion {

@@ -162,6 +162,38 @@ public final class CachingStore: CofferStore, SharedStore {
         }
     }
 
+    public func update<R: Record>(_ type: R.Type, arn: String, _ change: @escaping @Sendable (R) throws -> RecordWrite<R>?) async throws -> R? {
+        cache.withLock { $0.generation += 1 }
+        let committed = Mutex<RecordWrite<R>?>(nil)
+        let record: R?
+        do {
+            record = try await base.update(type, arn: arn) { current in
+                let write = try change(current)
+                committed.withLock { $0 = write }
+                return write
+            }
+        } catch {
+            cache.withLock { cache in
+                cache.generation += 1
+                cache.forget(arn)
+            }
+            throw error
+        }
+        let write = committed.withLock { $0 }
+        cache.withLock { cache in
+            cache.generation += 1
+            guard let record, let write else {
+                if record == nil { cache.forget(arn) }
+                return
+            }
+            cache.remember(record, key: NameKey(kind: R.kind, scope: write.scope, name: record.name))
+            for id in write.removedVersionIDs {
+                if let removed = cache.values.removeValue(forKey: valueKey(arn, id)) { cache.valueBytes -= removed.count }
+            }
+        }
+        return record
+    }
+
     public func removeRecord(arn: String) async throws {
         cache.withLock { $0.generation += 1 }
         defer {

@@ -61,6 +61,24 @@ extension RecordWrite {
     }
 }
 
+extension RecordStore {
+    /// Optimistically, for stores without a place to run `change` in their order of writes: read,
+    /// work out the change, write at the revision read, and again if another writer came first.
+    public func update<R: Record>(_ type: R.Type, arn: String, _ change: @escaping @Sendable (R) throws -> RecordWrite<R>?) async throws -> R? {
+        var attempt = 0
+        while true {
+            guard let current = try await record(R.self, arn: arn) else { return nil }
+            guard let write = try change(current) else { return current }
+            do {
+                try await self.write(write)
+                return write.record
+            } catch StorageError.conflict where attempt < 16 {
+                attempt += 1
+            }
+        }
+    }
+}
+
 public enum StorageError: Error, Sendable, Equatable {
     /// Another writer changed the record first; re-read and try again.
     case conflict
@@ -76,6 +94,12 @@ public protocol RecordStore: Sendable {
     func records<R: Record>(_ type: R.Type, in scope: ResourceScope) async throws -> [R]
     func sealedValue(arn: String, versionID: String) async throws -> [UInt8]?
     func write<R: Record>(_ write: RecordWrite<R>) async throws
+    /// Reads the record at `arn` and commits the write `change` works out from it, as one step in the
+    /// store's order of writes: changes of one record made at the same time queue rather than
+    /// conflict, each seeing the one before it. `change` runs where the store writes (it must be quick
+    /// and must not wait), returns nil to write nothing, and what it throws is thrown. Answers the
+    /// record as it stands afterwards, or nil when there is none.
+    func update<R: Record>(_ type: R.Type, arn: String, _ change: @escaping @Sendable (R) throws -> RecordWrite<R>?) async throws -> R?
     /// Removes the record and every value it had.
     func removeRecord(arn: String) async throws
     /// Records whose deletion date is at or before `date`, across all scopes and kinds.

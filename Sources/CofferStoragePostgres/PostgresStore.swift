@@ -99,7 +99,8 @@ public final class PostgresStore: CofferStore, SharedStore, ExclusiveWork {
         do {
             return try await timed { [client] in try await client.withTransaction(logger: logger) { try await body($0) } }
         } catch let error as PostgresTransactionError {
-            if let closure = error.closureError, closure is StorageError || closure is CofferError { throw closure }
+            // What the work itself threw (a StorageError, a CofferError, an update's refusal) comes out as it was.
+            if let closure = error.closureError, !(closure is PSQLError) { throw closure }
             throw error
         }
     }
@@ -162,51 +163,88 @@ public final class PostgresStore: CofferStore, SharedStore, ExclusiveWork {
         let doc = ByteBuffer(bytes: try Self.encode(write.record))
         let change = AuditChange(arn: write.record.arn, kind: R.kind, removal: false, creation: write.isCreation)
         try await changing(change, notice: .record(kind: R.kind, arn: write.record.arn), explicit: write.audit, also: write.alsoRecord) { connection, logger in
-            let record = write.record
-            switch write.kind {
-            case .create:
-                let inserted = try await Self.rows(connection.query("""
-                    INSERT INTO records(arn, kind, account, region, name, revision, deletion_date, due_date, doc)
-                    VALUES (\(record.arn), \(R.kind), \(write.scope.account), \(write.scope.region), \(record.name), \(record.revision),
-                            \(record.deletionDate?.timeIntervalSince1970), \(record.dueDate?.timeIntervalSince1970), \(doc))
-                    ON CONFLICT DO NOTHING RETURNING arn
-                    """, logger: logger), as: String.self)
-                guard !inserted.isEmpty else { throw StorageError.nameTaken }
-            case .update(let expected):
-                let updated = try await Self.rows(connection.query("""
-                    UPDATE records SET name = \(record.name), revision = \(record.revision), deletion_date = \(record.deletionDate?.timeIntervalSince1970),
-                        due_date = \(record.dueDate?.timeIntervalSince1970), doc = \(doc)
-                    WHERE arn = \(record.arn) AND revision = \(expected) RETURNING arn
-                    """, logger: logger), as: String.self)
-                guard updated.count == 1 else { throw StorageError.conflict }
-            }
-            for value in write.newValues {
-                try await connection.run("""
-                    INSERT INTO record_values(arn, version_id, sealed) VALUES (\(record.arn), \(value.versionID), \(ByteBuffer(bytes: value.sealed)))
-                    ON CONFLICT (arn, version_id) DO UPDATE SET sealed = excluded.sealed
-                    """, logger: logger)
-            }
-            for id in write.removedVersionIDs {
-                try await connection.run("DELETE FROM record_values WHERE arn = \(record.arn) AND version_id = \(id)", logger: logger)
-            }
+            try await Self.apply(write, doc: doc, on: connection, logger: logger)
         }
     }
 
-    /// Runs a change in one transaction with its audit records staged beside it and a notice to the
-    /// other nodes, both committed with the change or not at all.
+    /// The record is read `FOR UPDATE` in the change's transaction, so changes of one record made on
+    /// any node at the same time wait for one another instead of conflicting.
+    public func update<R: Record>(_ type: R.Type, arn: String, _ change: @escaping @Sendable (R) throws -> RecordWrite<R>?) async throws -> R? {
+        let outcome = Mutex<R?>(nil)
+        do {
+            try await changing(AuditChange(arn: arn, kind: R.kind, removal: false), notice: .record(kind: R.kind, arn: arn)) {
+                connection, logger -> [AuditAppend] in
+                guard let doc = try await Self.rows(connection.query("SELECT doc FROM records WHERE arn = \(arn) AND kind = \(R.kind) FOR UPDATE",
+                                                                     logger: logger), as: ByteBuffer.self).first
+                else { throw Unchanged() }
+                let current = try Self.decode(R.self, doc)
+                outcome.withLock { $0 = current }
+                guard let write = try change(current) else { throw Unchanged() }
+                try await Self.apply(write, doc: ByteBuffer(bytes: try Self.encode(write.record)), on: connection, logger: logger)
+                outcome.withLock { $0 = write.record }
+                return (write.audit.map { [$0] } ?? []) + write.alsoRecord
+            }
+        } catch is Unchanged {
+            // Rolled back, so the call's audit record was handed back for whatever it does next.
+        }
+        return outcome.withLock { $0 }
+    }
+
+    /// Ends an update's transaction without writing (no record, or a change of nothing).
+    private struct Unchanged: Error {}
+
+    private static func apply<R: Record>(_ write: RecordWrite<R>, doc: ByteBuffer, on connection: PostgresConnection, logger: Logger) async throws {
+        let record = write.record
+        switch write.kind {
+        case .create:
+            let inserted = try await Self.rows(connection.query("""
+                INSERT INTO records(arn, kind, account, region, name, revision, deletion_date, due_date, doc)
+                VALUES (\(record.arn), \(R.kind), \(write.scope.account), \(write.scope.region), \(record.name), \(record.revision),
+                        \(record.deletionDate?.timeIntervalSince1970), \(record.dueDate?.timeIntervalSince1970), \(doc))
+                ON CONFLICT DO NOTHING RETURNING arn
+                """, logger: logger), as: String.self)
+            guard !inserted.isEmpty else { throw StorageError.nameTaken }
+        case .update(let expected):
+            let updated = try await Self.rows(connection.query("""
+                UPDATE records SET name = \(record.name), revision = \(record.revision), deletion_date = \(record.deletionDate?.timeIntervalSince1970),
+                    due_date = \(record.dueDate?.timeIntervalSince1970), doc = \(doc)
+                WHERE arn = \(record.arn) AND revision = \(expected) RETURNING arn
+                """, logger: logger), as: String.self)
+            guard updated.count == 1 else { throw StorageError.conflict }
+        }
+        for value in write.newValues {
+            try await connection.run("""
+                INSERT INTO record_values(arn, version_id, sealed) VALUES (\(record.arn), \(value.versionID), \(ByteBuffer(bytes: value.sealed)))
+                ON CONFLICT (arn, version_id) DO UPDATE SET sealed = excluded.sealed
+                """, logger: logger)
+        }
+        for id in write.removedVersionIDs {
+            try await connection.run("DELETE FROM record_values WHERE arn = \(record.arn) AND version_id = \(id)", logger: logger)
+        }
+    }
+
     func changing(_ change: AuditChange, notice: RemoteChange.Subject, explicit: AuditAppend? = nil, also: [AuditAppend] = [],
                   _ body: @escaping @Sendable (PostgresConnection, Logger) async throws -> Void) async throws {
+        try await changing(change, notice: notice, explicit: explicit) { connection, logger in
+            try await body(connection, logger)
+            return also
+        }
+    }
+
+    /// As above, where the change itself says which records follow the call's own (`body` answers them).
+    func changing(_ change: AuditChange, notice: RemoteChange.Subject, explicit: AuditAppend? = nil,
+                  _ body: @escaping @Sendable (PostgresConnection, Logger) async throws -> [AuditAppend]) async throws {
         let logger = logger
         let node = nodeID
         let payload = Self.payload(node: node, notice)
         try await AuditScope.committing(change, explicit: explicit) { audit in
-            let records = (audit.map { [$0] } ?? []) + also
-            try await self.transaction { connection in
-                try await body(connection, logger)
+            let staged = try await self.transaction { connection in
+                let records = (audit.map { [$0] } ?? []) + (try await body(connection, logger))
                 try await Self.stage(records, node: node, on: connection, logger: logger)
                 try await connection.run("SELECT pg_notify(\(Self.channel), \(payload))", logger: logger)
+                return !records.isEmpty
             }
-            if !records.isEmpty { self.chainSoon() }
+            if staged { self.chainSoon() }
         }
     }
 

@@ -1,4 +1,5 @@
 import CSQLite
+import CofferStorage
 import Foundation
 
 /// A value bound to or read from a statement.
@@ -36,6 +37,10 @@ final class SQLiteConnection: @unchecked Sendable {
     /// The audit chain's tail as the open write transaction left it, so consecutive appends in one
     /// group commit need not look it up again; nil whenever it may be stale (new transaction, undo).
     var auditTail: (sequence: Int, hash: [UInt8])?
+    /// Records as this (writer) connection last wrote them, so that a busy record's next change
+    /// need not decode its document again; trusted only at the revision stored beside the document,
+    /// and dropped whenever work is undone.
+    var writtenRecords: [String: any Record] = [:]
 
     init(path: String, readOnly: Bool) throws {
         let flags = (readOnly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) | SQLITE_OPEN_NOMUTEX
@@ -140,6 +145,7 @@ final class SQLiteConnection: @unchecked Sendable {
         } catch {
             // A chain tail cached by the undone work is no longer the chain's tail.
             auditTail = nil
+            writtenRecords.removeAll()
             for statement in undo { try? executeScript(statement) }
             throw error
         }

@@ -168,6 +168,7 @@ final class SQLiteDatabase: Sendable {
                 for outcome in outcomes { outcome.answer(nil) }
             } catch {
                 connection.auditTail = nil
+                connection.writtenRecords.removeAll()
                 try? connection.executeScript("ROLLBACK")
                 if let staged { staging?.restore(staged) }
                 if outcomes.isEmpty { for job in jobs { job.abort(error) } }

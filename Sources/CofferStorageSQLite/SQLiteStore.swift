@@ -53,36 +53,66 @@ public final class SQLiteStore: CofferStore {
 
     private func commit<R: Record>(_ write: RecordWrite<R>, doc: [UInt8], audit: AuditAppend?) async throws {
         let chainKey = self.chainKey
-        try await database.write { db in
-            let record = write.record
-            let deletion: SQLiteValue = record.deletionDate.map { .real($0.timeIntervalSince1970) } ?? .null
-            let due: SQLiteValue = record.dueDate.map { .real($0.timeIntervalSince1970) } ?? .null
-            switch write.kind {
-            case .create:
-                do {
-                    try db.query(
-                        "INSERT INTO records(arn, kind, account, region, name, revision, deletion_date, due_date, doc) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                        [.text(record.arn), .text(R.kind), .text(write.scope.account), .text(write.scope.region), .text(record.name),
-                         .integer(Int64(record.revision)), deletion, due, .blob(doc)])
-                } catch let error as SQLiteError where error.isConstraintViolation {
-                    throw StorageError.nameTaken
+        try await database.write { db in try Self.apply(write, doc: doc, audit: audit, db, chainKey: chainKey) }
+    }
+
+    /// Runs in the writer's batch, so a change of a busy record shares its transaction (and its
+    /// fsync) with the changes queued beside it, each reading what the one before it wrote.
+    public func update<R: Record>(_ type: R.Type, arn: String, _ change: @escaping @Sendable (R) throws -> RecordWrite<R>?) async throws -> R? {
+        let chainKey = self.chainKey
+        return try await AuditScope.committing(AuditChange(arn: arn, kind: R.kind, removal: false)) { audit in
+            let (record, wrote) = try await database.write { db -> (R?, Bool) in
+                guard let row = try db.query("SELECT revision FROM records WHERE arn = ? AND kind = ?", [.text(arn), .text(R.kind)]).first else {
+                    return (nil, false)
                 }
-            case .update(let expected):
-                try db.query("UPDATE records SET name = ?, revision = ?, deletion_date = ?, due_date = ?, doc = ? WHERE arn = ? AND revision = ?",
-                             [.text(record.name), .integer(Int64(record.revision)), deletion, due, .blob(doc), .text(record.arn),
-                              .integer(Int64(expected))])
-                guard try db.query("SELECT changes()").first?[0].integer == 1 else { throw StorageError.conflict }
+                let current: R
+                if let written = db.writtenRecords[arn] as? R, Int64(written.revision) == row[0].integer {
+                    current = written
+                } else {
+                    guard let doc = try db.query("SELECT doc FROM records WHERE arn = ?", [.text(arn)]).first else { return (nil, false) }
+                    current = try Self.decode(R.self, doc[0])
+                }
+                guard let write = try change(current) else { return (current, false) }
+                try Self.apply(write, doc: try Self.encode(write.record), audit: write.audit ?? audit, db, chainKey: chainKey)
+                return (write.record, true)
             }
-            for value in write.newValues {
-                try db.query("INSERT OR REPLACE INTO record_values(arn, version_id, sealed) VALUES (?, ?, ?)",
-                             [.text(record.arn), .text(value.versionID), .blob(value.sealed)])
-            }
-            for id in write.removedVersionIDs {
-                try db.query("DELETE FROM record_values WHERE arn = ? AND version_id = ?", [.text(record.arn), .text(id)])
-            }
-            let records = (audit.map { [$0] } ?? []) + write.alsoRecord
-            if !records.isEmpty { _ = try Self.appendAudit(records, db, key: chainKey) }
+            if !wrote, audit != nil { AuditScope.current?.release() }
+            return record
         }
+    }
+
+    private static func apply<R: Record>(_ write: RecordWrite<R>, doc: [UInt8], audit: AuditAppend?, _ db: SQLiteConnection,
+                                         chainKey: AuditChain.Key) throws {
+        let record = write.record
+        let deletion: SQLiteValue = record.deletionDate.map { .real($0.timeIntervalSince1970) } ?? .null
+        let due: SQLiteValue = record.dueDate.map { .real($0.timeIntervalSince1970) } ?? .null
+        switch write.kind {
+        case .create:
+            do {
+                try db.query(
+                    "INSERT INTO records(arn, kind, account, region, name, revision, deletion_date, due_date, doc) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    [.text(record.arn), .text(R.kind), .text(write.scope.account), .text(write.scope.region), .text(record.name),
+                     .integer(Int64(record.revision)), deletion, due, .blob(doc)])
+            } catch let error as SQLiteError where error.isConstraintViolation {
+                throw StorageError.nameTaken
+            }
+        case .update(let expected):
+            try db.query("UPDATE records SET name = ?, revision = ?, deletion_date = ?, due_date = ?, doc = ? WHERE arn = ? AND revision = ?",
+                         [.text(record.name), .integer(Int64(record.revision)), deletion, due, .blob(doc), .text(record.arn),
+                          .integer(Int64(expected))])
+            guard try db.query("SELECT changes()").first?[0].integer == 1 else { throw StorageError.conflict }
+        }
+        for value in write.newValues {
+            try db.query("INSERT OR REPLACE INTO record_values(arn, version_id, sealed) VALUES (?, ?, ?)",
+                         [.text(record.arn), .text(value.versionID), .blob(value.sealed)])
+        }
+        for id in write.removedVersionIDs {
+            try db.query("DELETE FROM record_values WHERE arn = ? AND version_id = ?", [.text(record.arn), .text(id)])
+        }
+        let records = (audit.map { [$0] } ?? []) + write.alsoRecord
+        if !records.isEmpty { _ = try Self.appendAudit(records, db, key: chainKey) }
+        if db.writtenRecords.count >= 1_024 { db.writtenRecords.removeAll() }
+        db.writtenRecords[record.arn] = record
     }
 
     /// Runs a change in the writer's transaction together with the audit record due for it.
@@ -214,6 +244,7 @@ public final class SQLiteStore: CofferStore {
         try await writeAudited(AuditChange(arn: arn, kind: nil, removal: true)) { db in
             try db.query("DELETE FROM record_values WHERE arn = ?", [.text(arn)])
             try db.query("DELETE FROM records WHERE arn = ?", [.text(arn)])
+            db.writtenRecords[arn] = nil
         }
     }
 

@@ -73,6 +73,55 @@ import Testing
         #expect(try await store.record(Secret.self, arn: s.arn)?.description == "changed")
     }
 
+    /// Many changes of one record at once: none is lost and none fails, each built on the one before.
+    @Test(arguments: Backend.available)
+    func updatesOfOneRecordQueueInsteadOfConflicting(backend: Backend) async throws {
+        let store = try await backend.make()
+        let s = secret("busy")
+        try await store.write(RecordWrite(.create, scope: scope, record: s))
+        let scope = self.scope
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for index in 0..<40 {
+                group.addTask {
+                    _ = try await store.update(Secret.self, arn: s.arn) { current in
+                        var next = current
+                        next.revision += 1
+                        next.tags.append(Tag(key: "k\(index)", value: "\(current.revision)"))
+                        return RecordWrite(.update(expectedRevision: current.revision), scope: scope, record: next, newValues: [("v\(index)", [UInt8(index)])])
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
+        let stored = try #require(try await store.record(Secret.self, arn: s.arn))
+        #expect(stored.revision == 40)
+        #expect(Set(stored.tags.dropFirst().map(\.key)) == Set((0..<40).map { "k\($0)" }))
+        // Each change saw the revision the one before it left: the recorded revisions are 0...39, once each.
+        #expect(stored.tags.dropFirst().map(\.value).sorted { Int($0)! < Int($1)! } == (0..<40).map(String.init))
+        #expect(try await store.sealedValue(arn: s.arn, versionID: "v39") == [39])
+
+        // A change that throws writes nothing; one that answers nil writes nothing; an absent record is nil.
+        struct Refused: Error {}
+        await #expect(throws: Refused.self) {
+            _ = try await store.update(Secret.self, arn: s.arn) { current -> RecordWrite<Secret>? in
+                _ = current
+                throw Refused()
+            }
+        }
+        #expect(try await store.update(Secret.self, arn: s.arn) { _ in nil } == stored)
+        #expect(try await store.update(Secret.self, arn: s.arn + "x") { _ in Issue.record("called for no record"); return nil } == nil)
+        // A plain write after updates is what the next update sees.
+        var plain = stored
+        plain.description = "plain"
+        plain.revision += 1
+        try await store.write(RecordWrite(.update(expectedRevision: stored.revision), scope: scope, record: plain))
+        let after = try await store.update(Secret.self, arn: s.arn) { current in
+            #expect(current.description == "plain")
+            return nil
+        }
+        #expect(after == plain)
+    }
+
     @Test(arguments: Backend.available)
     func removesVersionsAndSecrets(backend: Backend) async throws {
         let store = try await backend.make()

@@ -1,0 +1,45 @@
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+
+/// Answers every request with the same body, as fast as NIO can: the ceiling Coffer is measured against.
+final class FixedAnswer: ChannelInboundHandler, @unchecked Sendable {
+    typealias InboundIn = HTTPServerRequestPart
+    typealias OutboundOut = HTTPServerResponsePart
+
+    static let body = #"{"ARN":"arn:aws:secretsmanager:us-east-1:123456789012:secret:bench/secret-AbCdEf","Name":"bench/secret","VersionId":"6f4c3b0e-8b9e-4d57-9d1f-0d7b1c2a3e4f","SecretString":"\#(String(repeating: "x", count: 200))","VersionStages":["AWSCURRENT"],"CreatedDate":1764806400.0}"#
+
+    private var keepAlive = true
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        switch unwrapInboundIn(data) {
+        case .head(let head):
+            keepAlive = head.isKeepAlive
+        case .body:
+            break
+        case .end:
+            var headers = HTTPHeaders()
+            headers.add(name: "Content-Type", value: "application/x-amz-json-1.1")
+            headers.add(name: "Content-Length", value: String(Self.body.utf8.count))
+            headers.add(name: "x-amzn-RequestId", value: "00000000-0000-0000-0000-000000000000")
+            context.write(wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: .ok, headers: headers))), promise: nil)
+            context.write(wrapOutboundOut(.body(.byteBuffer(context.channel.allocator.buffer(string: Self.body)))), promise: nil)
+            let keepAlive = self.keepAlive
+            context.writeAndFlush(wrapOutboundOut(.end(nil))).whenComplete { _ in
+                if !keepAlive { context.close(promise: nil) }
+            }
+        }
+    }
+}
+
+let port = CommandLine.arguments.count > 1 ? Int(CommandLine.arguments[1]) ?? 8090 : 8090
+let group = MultiThreadedEventLoopGroup(numberOfThreads: System.coreCount)
+let channel = try ServerBootstrap(group: group)
+    .serverChannelOption(.backlog, value: 256)
+    .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+    .childChannelInitializer { channel in
+        channel.pipeline.configureHTTPServerPipeline().flatMap { channel.pipeline.addHandler(FixedAnswer()) }
+    }
+    .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+    .bind(host: "127.0.0.1", port: port).wait()
+try channel.closeFuture.wait()
