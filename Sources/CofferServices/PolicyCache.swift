@@ -26,6 +26,7 @@ final class ObservedStore: CofferStore {
     func record<R: Record>(_ type: R.Type, arn: String) async throws -> R? { try await base.record(type, arn: arn) }
     func records<R: Record>(_ type: R.Type, in scope: ResourceScope) async throws -> [R] { try await base.records(type, in: scope) }
     func sealedValue(arn: String, versionID: String) async throws -> [UInt8]? { try await base.sealedValue(arn: arn, versionID: versionID) }
+    func page<R: Record>(_ query: RecordQuery<R>) async throws -> RecordPage<R> { try await base.page(query) }
     func write<R: Record>(_ write: RecordWrite<R>) async throws {
         defer { bump() }
         try await base.write(write)

@@ -351,10 +351,8 @@ public struct SecretsManagerService: Sendable {
         guard let filters else {
             throw CofferError.invalidParameter("Either 'SecretIdList' or 'Filters' must be provided.")
         }
-        let matching = try await store.records(Secret.self, in: scope).filter {
-            !$0.isScheduledForDeletion && SecretListFilter.matches(filters, secret: $0, region: scope.region)
-        }
-        let page = try Pagination.page(matching, size: maxResults ?? 20, token: nextToken)
+        let page = try await secretPage(filters: filters, includePlannedDeletion: false, sortBy: .createdDate, descending: false,
+                                        size: maxResults ?? 20, token: nextToken, in: scope)
         // With filters, a matching secret that cannot be read fails the call, as on AWS.
         var values: [SecretValueResult] = []
         for secret in page.items {
@@ -364,24 +362,53 @@ public struct SecretsManagerService: Sendable {
     }
 
     public func listSecrets(_ input: ListSecretsInput, in scope: ResourceScope) async throws -> (secrets: [Secret], nextToken: String?) {
-        var secrets = try await store.records(Secret.self, in: scope).filter {
-            (input.includePlannedDeletion || !$0.isScheduledForDeletion)
-                && SecretListFilter.matches(input.filters, secret: $0, region: scope.region)
-        }
+        let page = try await secretPage(filters: input.filters, includePlannedDeletion: input.includePlannedDeletion, sortBy: input.sortBy,
+                                        descending: input.descending, size: input.maxResults ?? 100, token: input.nextToken, in: scope)
+        return (page.items, page.nextToken)
+    }
+
+    /// A page of the scope's secrets. In creation or name order it is read through the store's
+    /// indexes, a page at a time, so its cost follows the page and not the number of secrets; the
+    /// dates that change (last changed, last accessed) are not indexed, and sorting by them reads
+    /// the whole scope.
+    private func secretPage(filters: [SecretListFilter], includePlannedDeletion: Bool, sortBy: SecretSortKey, descending: Bool,
+                            size: Int, token: String?, in scope: ResourceScope) async throws -> (items: [Secret], nextToken: String?) {
         let now = clock.now()
-        secrets.removeAll { $0.deletionDate.map { $0 <= now } ?? false }
+        let region = scope.region
+        let accept: @Sendable (Secret) -> Bool = { secret in
+            (includePlannedDeletion || !secret.isScheduledForDeletion) && !(secret.deletionDate.map { $0 <= now } ?? false)
+                && SecretListFilter.matches(filters, secret: secret, region: region)
+        }
+        let order: RecordOrder
+        switch sortBy {
+        case .createdDate: order = .created
+        case .name: order = .name
+        case .lastChangedDate, .lastAccessedDate:
+            return try await sortedByDate(sortBy, descending: descending, accept: accept, size: size, token: token, in: scope)
+        }
+        let after = try token.map { try RecordPageToken.cursor($0, order: order, descending: descending) }
+        let prefix = filters.count(where: { $0.key == "name" }) == 1 ? filters.first { $0.key == "name" }.flatMap { filter in
+            filter.values.count == 1 && !filter.values[0].hasPrefix("!") ? filter.values[0] : nil
+        } : nil
+        let page = try await store.page(RecordQuery<Secret>(scope: scope, order: order, descending: descending, after: after, namePrefix: prefix,
+                                                            limit: size, accept: accept))
+        return (page.records, page.next.map { RecordPageToken.token($0, order: order, descending: descending) })
+    }
+
+    private func sortedByDate(_ sortBy: SecretSortKey, descending: Bool, accept: (Secret) -> Bool, size: Int, token: String?,
+                              in scope: ResourceScope) async throws -> (items: [Secret], nextToken: String?) {
+        var secrets = try await store.records(Secret.self, in: scope).filter(accept)
         secrets.sort { a, b in
             let ordered: Bool
-            switch input.sortBy {
+            switch sortBy {
             case .createdDate: ordered = a.createdDate == b.createdDate ? a.name < b.name : a.createdDate < b.createdDate
             case .lastChangedDate: ordered = a.lastChangedDate < b.lastChangedDate
             case .lastAccessedDate: ordered = (a.lastAccessedDate ?? .distantPast) < (b.lastAccessedDate ?? .distantPast)
             case .name: ordered = a.name < b.name
             }
-            return input.descending ? !ordered : ordered
+            return descending ? !ordered : ordered
         }
-        let page = try Pagination.page(secrets, size: input.maxResults ?? 100, token: input.nextToken)
-        return (page.items, page.nextToken)
+        return try Pagination.page(secrets, size: size, token: token)
     }
 
     public func listSecretVersionIDs(

@@ -121,6 +121,8 @@ public final class CachingStore: CofferStore, SharedStore {
         try await base.records(type, in: scope)
     }
 
+    public func page<R: Record>(_ query: RecordQuery<R>) async throws -> RecordPage<R> { try await base.page(query) }
+
     public func sealedValue(arn: String, versionID: String) async throws -> [UInt8]? {
         guard usable else { return try await base.sealedValue(arn: arn, versionID: versionID) }
         let key = valueKey(arn, versionID)

@@ -73,6 +73,30 @@ public final class MemoryStore: CofferStore {
         }
     }
 
+    public func page<R: Record>(_ query: RecordQuery<R>) async throws -> RecordPage<R> {
+        let rows: [(cursor: RecordCursor, record: R)] = state.withLock { state in
+            state.records.values.filter { $0.kind == R.kind && $0.scope == query.scope }
+                .compactMap { entry in (entry.record as? R).map { (RecordCursor(position: Int64(entry.created), name: $0.name), $0) } }
+        }
+        let ordered = rows.sorted { a, b in
+            let before = query.order == .created ? a.cursor.position < b.cursor.position : Array(a.cursor.name.utf8).lexicographicallyPrecedes(b.cursor.name.utf8)
+            return query.descending ? !before : before
+        }
+        return try await query.fill { after, count in
+            guard let after else { return Array(ordered.prefix(count)) }
+            let start = ordered.firstIndex { row in
+                switch (query.order, query.descending) {
+                case (.created, false): return row.cursor.position > after.position
+                case (.created, true): return row.cursor.position < after.position
+                case (.name, false): return Array(row.cursor.name.utf8).lexicographicallyPrecedes(after.name.utf8)
+                    == false && row.cursor.name != after.name
+                case (.name, true): return Array(row.cursor.name.utf8).lexicographicallyPrecedes(after.name.utf8)
+                }
+            } ?? ordered.endIndex
+            return Array(ordered[start...].prefix(count))
+        }
+    }
+
     public func sealedValue(arn: String, versionID: String) async throws -> [UInt8]? {
         state.withLock { $0.values[arn]?[versionID] }
     }

@@ -94,6 +94,9 @@ public protocol RecordStore: Sendable {
     func records<R: Record>(_ type: R.Type, in scope: ResourceScope) async throws -> [R]
     func sealedValue(arn: String, versionID: String) async throws -> [UInt8]?
     func write<R: Record>(_ write: RecordWrite<R>) async throws
+    /// One page of the kind's records in the scope (see ``RecordQuery``), read through an index, so
+    /// a page costs what it reads, not what the store holds.
+    func page<R: Record>(_ query: RecordQuery<R>) async throws -> RecordPage<R>
     /// Reads the record at `arn` and commits the write `change` works out from it, as one step in the
     /// store's order of writes: changes of one record made at the same time queue rather than
     /// conflict, each seeing the one before it. `change` runs where the store writes (it must be quick

@@ -63,6 +63,8 @@ enum PostgresMigrations {
             record bytea NOT NULL
         );
         """,
+        // Pages of records by name, in byte order whatever the database's collation.
+        #"CREATE INDEX records_scope_name ON records(kind, account, region, (name COLLATE "C"));"#,
     ]
 
     /// One lock for every node that starts at once: the first applies what is missing, the others

@@ -151,6 +151,47 @@ public final class PostgresStore: CofferStore, SharedStore, ExclusiveWork {
         }
     }
 
+    public func page<R: Record>(_ query: RecordQuery<R>) async throws -> RecordPage<R> {
+        let logger = logger
+        // Through records_scope (kind, account, region, seq) or records_scope_name; names compare as bytes.
+        let order = query.order == .created ? "seq" : #"(name COLLATE "C")"#
+        let direction = query.descending ? "DESC" : "ASC"
+        let comparison = query.descending ? "<" : ">"
+        return try await query.fill { after, count in
+            try await self.withConnection { connection in
+                let (kind, account, region) = (R.kind, query.scope.account, query.scope.region)
+                let sql: PostgresQuery
+                switch (query.order, after) {
+                case (.created, let after?):
+                    sql = """
+                        SELECT seq, name, doc FROM records WHERE kind = \(kind) AND account = \(account) AND region = \(region)
+                        AND seq \(unescaped: comparison) \(after.position) ORDER BY seq \(unescaped: direction) LIMIT \(count)
+                        """
+                case (.name, let after?):
+                    sql = """
+                        SELECT seq, name, doc FROM records WHERE kind = \(kind) AND account = \(account) AND region = \(region)
+                        AND (name COLLATE "C") \(unescaped: comparison) \(after.name) ORDER BY \(unescaped: order) \(unescaped: direction) LIMIT \(count)
+                        """
+                case (.name, nil) where !query.descending && query.namePrefix != nil:
+                    sql = """
+                        SELECT seq, name, doc FROM records WHERE kind = \(kind) AND account = \(account) AND region = \(region)
+                        AND (name COLLATE "C") >= \(query.namePrefix ?? "") ORDER BY \(unescaped: order) LIMIT \(count)
+                        """
+                default:
+                    sql = """
+                        SELECT seq, name, doc FROM records WHERE kind = \(kind) AND account = \(account) AND region = \(region)
+                        ORDER BY \(unescaped: order) \(unescaped: direction) LIMIT \(count)
+                        """
+                }
+                var rows: [(cursor: RecordCursor, record: R)] = []
+                for try await (seq, name, doc) in try await connection.query(sql, logger: logger).decode((Int64, String, ByteBuffer).self) {
+                    rows.append((RecordCursor(position: seq, name: name), try Self.decode(R.self, doc)))
+                }
+                return rows
+            }
+        }
+    }
+
     public func sealedValue(arn: String, versionID: String) async throws -> [UInt8]? {
         let logger = logger
         return try await withConnection { connection in

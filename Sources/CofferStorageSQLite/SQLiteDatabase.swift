@@ -255,6 +255,8 @@ enum Migrations {
         ALTER TABLE records ADD COLUMN due_date REAL;
         CREATE INDEX records_due ON records(due_date) WHERE due_date IS NOT NULL;
         """,
+        // Pages of a kind's records in creation order: the index's entries end with the rowid.
+        "CREATE INDEX records_scope ON records(kind, account, region);",
     ]
 
     static func apply(to connection: SQLiteConnection) throws {

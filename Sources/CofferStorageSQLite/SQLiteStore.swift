@@ -37,6 +37,38 @@ public final class SQLiteStore: CofferStore {
         }
     }
 
+    public func page<R: Record>(_ query: RecordQuery<R>) async throws -> RecordPage<R> {
+        let scope: [SQLiteValue] = [.text(R.kind), .text(query.scope.account), .text(query.scope.region)]
+        let direction = query.descending ? "DESC" : ""
+        return try await query.fill { after, count in
+            var bound = ""
+            var values = scope
+            switch (query.order, query.descending, after) {
+            case (.created, _, let after?):
+                bound = query.descending ? "AND rowid < ?" : "AND rowid > ?"
+                values.append(.integer(after.position))
+            case (.name, _, let after?):
+                bound = query.descending ? "AND name < ?" : "AND name > ?"
+                values.append(.text(after.name))
+            case (.name, false, nil) where query.namePrefix != nil:
+                bound = "AND name >= ?"
+                values.append(.text(query.namePrefix ?? ""))
+            default:
+                break
+            }
+            values.append(.integer(Int64(count)))
+            let column = query.order == .created ? "rowid" : "name"
+            // Through records_scope (kind, account, region, then rowid) or the unique name index.
+            let sql = "SELECT rowid, name, doc FROM records WHERE kind = ? AND account = ? AND region = ? \(bound) ORDER BY \(column) \(direction) LIMIT ?"
+            let bindings = values
+            return try await self.database.read { db in
+                try db.query(sql, bindings).map { row in
+                    (RecordCursor(position: row[0].integer ?? 0, name: row[1].text ?? ""), try Self.decode(R.self, row[2]))
+                }
+            }
+        }
+    }
+
     public func sealedValue(arn: String, versionID: String) async throws -> [UInt8]? {
         try await database.read { db in
             try db.query("SELECT sealed FROM record_values WHERE arn = ? AND version_id = ?",

@@ -73,6 +73,47 @@ import Testing
         #expect(try await store.record(Secret.self, arn: s.arn)?.description == "changed")
     }
 
+    /// Pages in creation and name order, both directions, with a name prefix and a filter, read to the
+    /// end through cursors, give exactly what sorting and filtering everything gives.
+    @Test(arguments: Backend.available)
+    func pagesFollowTheOrderAndResumeAfterTheCursor(backend: Backend) async throws {
+        let store = try await backend.make()
+        let names = (0..<37).map { index in "\(["team-a/", "team-b/", "other/"][index % 3])\((index * 7919) % 101)" }
+        for name in names { try await store.write(RecordWrite(.create, scope: scope, record: secret(name))) }
+        try await store.write(RecordWrite(.create, scope: ResourceScope(account: "123456789012", region: "eu-west-1"), record: secret("team-a/elsewhere")))
+
+        func all(_ order: RecordOrder, descending: Bool, prefix: String? = nil, limit: Int, accept: @escaping @Sendable (Secret) -> Bool = { _ in true })
+            async throws -> [String] {
+            var seen: [String] = []
+            var cursor: RecordCursor?
+            repeat {
+                let page = try await store.page(RecordQuery<Secret>(scope: scope, order: order, descending: descending, after: cursor, namePrefix: prefix,
+                                                                    limit: limit, accept: accept))
+                #expect(page.records.count <= limit)
+                seen += page.records.map(\.name)
+                cursor = page.next
+            } while cursor != nil
+            return seen
+        }
+        let byName = names.sorted { Array($0.utf8).lexicographicallyPrecedes($1.utf8) }
+        #expect(try await all(.created, descending: false, limit: 5) == names)
+        #expect(try await all(.created, descending: true, limit: 8) == names.reversed())
+        #expect(try await all(.name, descending: false, limit: 6) == byName)
+        #expect(try await all(.name, descending: true, limit: 100) == byName.reversed())
+        #expect(try await all(.name, descending: false, prefix: "team-b/", limit: 4) == byName.filter { $0.hasPrefix("team-b/") })
+        #expect(try await all(.name, descending: true, prefix: "team-a/", limit: 3) == byName.reversed().filter { $0.hasPrefix("team-a/") })
+        #expect(try await all(.created, descending: false, prefix: "other/", limit: 2) == names.filter { $0.hasPrefix("other/") })
+        #expect(try await all(.created, descending: false, limit: 4, accept: { $0.name.hasSuffix("1") }) == names.filter { $0.hasSuffix("1") })
+        #expect(try await all(.name, descending: false, prefix: "zzz", limit: 4).isEmpty)
+
+        // A cursor stays good when what it points at is removed.
+        let first = try await store.page(RecordQuery<Secret>(scope: scope, order: .created, limit: 3))
+        let removed = try #require(first.records.last)
+        try await store.removeRecord(arn: removed.arn)
+        let second = try await store.page(RecordQuery<Secret>(scope: scope, order: .created, after: first.next, limit: 3))
+        #expect(second.records.map(\.name) == Array(names[3..<6]))
+    }
+
     /// Many changes of one record at once: none is lost and none fails, each built on the one before.
     @Test(arguments: Backend.available)
     func updatesOfOneRecordQueueInsteadOfConflicting(backend: Backend) async throws {

@@ -158,6 +158,40 @@ def test_list_secrets_filters_sort_and_pagination(sm):
     assert sum(len(p["SecretList"]) for p in paginator.paginate(PaginationConfig={"PageSize": 2})) == 8
 
 
+def list_all(sm, page_size, **kwargs):
+    names, token = [], None
+    while True:
+        page = sm.list_secrets(MaxResults=page_size, **kwargs, **({"NextToken": token} if token else {}))
+        assert len(page["SecretList"]) <= page_size
+        names += [s["Name"] for s in page["SecretList"]]
+        token = page.get("NextToken")
+        if not token:
+            return names
+
+
+def test_list_secrets_pages_through_many_secrets_in_every_order(sm):
+    """Pages are read from the store a page at a time (by creation or by name): reading every page
+    gives each secret once, in the order asked, with filters, and a secret removed between pages
+    does not disturb the listing."""
+    created = [f"many/{(i * 7919) % 1000:03d}-{i}" for i in range(230)]
+    for i, name in enumerate(created):
+        sm.create_secret(Name=name, Tags=[{"Key": "bucket", "Value": f"b{i % 50}"}])
+    assert list_all(sm, 100) == created
+    assert list_all(sm, 7, SortBy="name") == sorted(created)
+    assert list_all(sm, 9, SortBy="name", SortOrder="desc") == sorted(created, reverse=True)
+    assert list_all(sm, 11, SortOrder="desc") == created[::-1]
+    assert list_all(sm, 2, Filters=[{"Key": "tag-value", "Values": ["b7"]}]) == [n for i, n in enumerate(created) if i % 50 == 7]
+    assert list_all(sm, 5, SortBy="name", Filters=[{"Key": "name", "Values": ["many/5"]}]) == sorted(n for n in created if n.startswith("many/5"))
+    first = sm.list_secrets(MaxResults=10)
+    sm.delete_secret(SecretId=created[9], ForceDeleteWithoutRecovery=True)
+    second = sm.list_secrets(MaxResults=10, NextToken=first["NextToken"])
+    assert [s["Name"] for s in second["SecretList"]] == created[10:20]
+    # A token is good for the order it was made in only; garbage is refused as AWS refuses it.
+    by_name = sm.list_secrets(MaxResults=3, SortBy="name")
+    fails(lambda: sm.list_secrets(NextToken=by_name["NextToken"]), "InvalidNextTokenException")
+    fails(lambda: sm.list_secrets(NextToken="bm90IGEgdG9rZW4="), "InvalidNextTokenException")
+
+
 def test_batch_get_secret_value(sm):
     sm.create_secret(Name="batch/a", SecretString="A")
     sm.create_secret(Name="batch/b", SecretString="B")
