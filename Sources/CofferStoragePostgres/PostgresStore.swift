@@ -395,16 +395,10 @@ public final class PostgresStore: CofferStore, SharedStore, ExclusiveWork {
 
     // MARK: Documents and notices
 
-    static func encode<R: Record>(_ record: R) throws -> [UInt8] {
-        let encoder = JSONEncoder()
-        encoder.dateEncodingStrategy = .secondsSince1970
-        return Array(try encoder.encode(record))
-    }
+    static func encode<R: Record>(_ record: R) throws -> [UInt8] { try RecordDocument.encode(record) }
 
     static func decode<R: Record>(_ type: R.Type, _ buffer: ByteBuffer) throws -> R {
-        let decoder = JSONDecoder()
-        decoder.dateDecodingStrategy = .secondsSince1970
-        return try decoder.decode(R.self, from: Data(buffer.readableBytesView))
+        try RecordDocument.decode(R.self, from: buffer.readableBytesView)
     }
 
     /// `node TAB r|k|s TAB kind TAB name`: what another node's caches must drop.

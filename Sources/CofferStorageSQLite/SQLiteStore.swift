@@ -346,16 +346,10 @@ public final class SQLiteStore: CofferStore {
         }
     }
 
-    private static func encode<R: Record>(_ record: R) throws -> [UInt8] {
-        let encoder = JSONEncoder()
-        encoder.dateEncodingStrategy = .secondsSince1970
-        return Array(try encoder.encode(record))
-    }
+    private static func encode<R: Record>(_ record: R) throws -> [UInt8] { try RecordDocument.encode(record) }
 
     private static func decode<R: Record>(_ type: R.Type, _ value: SQLiteValue) throws -> R {
-        let decoder = JSONDecoder()
-        decoder.dateDecodingStrategy = .secondsSince1970
-        return try decoder.decode(R.self, from: Data(value.blob ?? []))
+        try RecordDocument.decode(R.self, from: value.blob ?? [])
     }
 }
 
