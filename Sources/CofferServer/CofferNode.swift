@@ -13,7 +13,7 @@ public import Logging
 public final class CofferNode: Sendable {
     public static let version = "0.1.0"
 
-    private let server: HTTPServer<RequestProcessor>
+    private let server: HTTPServer<ConsoleRouter<RequestProcessor>>
     private let tls: TLSContextSource?
     private let sqlite: SQLiteStore?
     private let postgres: PostgresStore?
@@ -136,7 +136,8 @@ public final class CofferNode: Sendable {
             limits: { let limits = RateLimits(settings: configuration.rateLimits); return limits.isEmpty ? nil : limits }())
         let tls = try configuration.tlsCertificate.map { try TLSContextSource(certificatePath: $0, keyPath: configuration.tlsKey ?? "") }
         self.tls = tls
-        server = try await HTTPServer(host: configuration.host, port: configuration.port, processor: processor, logger: logger, tls: tls)
+        let console = ConsoleRouter(api: processor, sessions: ConsoleSessions(), clock: clock, secureCookies: tls != nil, defaultRegion: "us-east-1")
+        server = try await HTTPServer(host: configuration.host, port: configuration.port, processor: console, logger: logger, tls: tls)
         let listening = server.localPort
         boundPort.withLock { $0 = listening }
         let interval = configuration.purgeIntervalSeconds

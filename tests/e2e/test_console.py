@@ -1,0 +1,219 @@
+"""The web console in a real browser (headless Chromium through Selenium) against a real `coffer serve`:
+sign in, create a secret, reveal it, find the reveal in the audit view, a denied user's view, sign out,
+an ended session, a secret deleted elsewhere; no secret value in any page unless revealed, nor in the
+browser's storage; strict headers on every page. Screenshots of the main pages are saved under
+tests/e2e/artifacts/console/."""
+import json
+import os
+import re
+import shutil
+import urllib.request
+from pathlib import Path
+
+import pytest
+from selenium import webdriver
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support import expected_conditions
+from selenium.webdriver.support.ui import WebDriverWait
+
+ARTIFACTS = Path(__file__).parent / "artifacts" / "console"
+VALUE = "s3cr3t-console-value-7f9c2a"
+NEW_VALUE = "rotated-by-hand-value-91b2"
+
+
+def chromium_paths():
+    browser = shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
+    driver = shutil.which("chromedriver")
+    assert browser and driver, "the console tests need chromium and chromedriver (.ci/run installs Debian's chromium and chromium-driver)"
+    return browser, driver
+
+
+@pytest.fixture
+def browser():
+    binary, driver = chromium_paths()
+    options = webdriver.ChromeOptions()
+    options.binary_location = binary
+    for argument in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1280,900", "--disable-gpu"):
+        options.add_argument(argument)
+    chrome = webdriver.Chrome(service=Service(driver), options=options)
+    chrome.implicitly_wait(2)
+    yield chrome
+    chrome.quit()
+
+
+def click(browser, locator, value):
+    """Clicks a link or a submit button and waits for the page it leads to."""
+    page = browser.find_element(By.TAG_NAME, "html")
+    browser.find_element(locator, value).click()
+    WebDriverWait(browser, 10).until(expected_conditions.staleness_of(page))
+
+
+def shot(browser, name):
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    browser.save_screenshot(str(ARTIFACTS / f"{name}.png"))
+
+
+def sign_in(browser, coffer, key, secret):
+    browser.get(coffer.endpoint + "/console/")
+    assert browser.current_url.endswith("/console/sign-in")
+    browser.find_element(By.ID, "access_key_id").send_keys(key)
+    browser.find_element(By.ID, "secret_access_key").send_keys(secret)
+    click(browser, By.ID, "sign-in")
+
+
+def messages(browser):
+    return [e.text for e in browser.find_elements(By.CSS_SELECTOR, ".message, .field-error")]
+
+
+def assert_storage_clean(browser):
+    """Nothing in the browser's storage, and the session cookie is out of scripts' reach."""
+    assert browser.execute_script("return window.localStorage.length") == 0
+    assert browser.execute_script("return window.sessionStorage.length") == 0
+    assert browser.execute_script("return document.cookie") == ""
+    cookies = browser.get_cookies()
+    assert [c["name"] for c in cookies] == ["coffer_console"] and all(c["httpOnly"] for c in cookies)
+    assert all(VALUE not in c["value"] and NEW_VALUE not in c["value"] for c in cookies)
+
+
+def test_sign_in_create_reveal_audit_and_sign_out(coffer, browser):
+    key, secret = coffer.root_credentials()
+    seen_html = []
+
+    # Wrong credentials: a message in the page, never the secret that was typed.
+    sign_in(browser, coffer, key, "not-the-secret")
+    assert "The access key id or the secret access key is not right." in messages(browser)
+    assert "not-the-secret" not in browser.page_source
+    shot(browser, "sign-in")
+
+    browser.find_element(By.ID, "secret_access_key").send_keys(secret)
+    browser.find_element(By.ID, "access_key_id").clear()
+    browser.find_element(By.ID, "access_key_id").send_keys(key)
+    click(browser, By.ID, "sign-in")
+    assert browser.current_url.endswith("/console/secrets"), (browser.current_url, messages(browser))
+    assert secret not in browser.page_source
+
+    # Create a secret through the form; AWS's validation message appears beside the field first.
+    click(browser, By.ID, "new-secret")
+    browser.find_element(By.ID, "name").send_keys("bad name with spaces?")
+    browser.find_element(By.ID, "value").send_keys(VALUE)
+    click(browser, By.ID, "create")
+    assert any("Invalid name" in m for m in messages(browser)), messages(browser)
+    seen_html.append(browser.page_source)
+    name = browser.find_element(By.ID, "name")
+    name.clear()
+    name.send_keys("console/app/db")
+    browser.find_element(By.ID, "description").send_keys("Made in the console")
+    browser.find_element(By.ID, "value").send_keys(VALUE)
+    click(browser, By.ID, "create")
+    assert "The secret was created." in messages(browser)
+    assert browser.find_element(By.TAG_NAME, "h1").text == "console/app/db"
+    assert "AWSCURRENT" in browser.find_element(By.ID, "versions").text
+    seen_html.append(browser.page_source)
+    shot(browser, "secret")
+
+    # The list shows it; nothing so far carried the value.
+    browser.get(coffer.endpoint + "/console/secrets")
+    assert "console/app/db" in browser.page_source and "Made in the console" in browser.page_source
+    seen_html.append(browser.page_source)
+    shot(browser, "secrets")
+    assert all(VALUE not in html for html in seen_html)
+    assert_storage_clean(browser)
+
+    # Reveal on an explicit click (a POST: the value is in no URL), then put a new value.
+    click(browser, By.LINK_TEXT, "console/app/db")
+    click(browser, By.ID, "reveal")
+    assert browser.find_element(By.ID, "secret-value").text == VALUE
+    assert VALUE not in browser.current_url
+    shot(browser, "secret-revealed")
+    browser.find_element(By.ID, "new-value").send_keys(NEW_VALUE)
+    click(browser, By.ID, "action-put")
+    assert "The new value is stored and current." in messages(browser)
+    assert NEW_VALUE not in browser.page_source
+    sm = coffer.client()
+    assert sm.get_secret_value(SecretId="console/app/db")["SecretString"] == NEW_VALUE
+    assert_storage_clean(browser)
+
+    # The reveal is in the trail, as the user's own GetSecretValue, from the console.
+    browser.get(coffer.endpoint + "/console/audit?attribute=EventName&value=GetSecretValue")
+    rows = browser.find_elements(By.CSS_SELECTOR, "#events tbody tr")
+    assert rows, browser.page_source
+    records = [json.loads(e.get_attribute("textContent")) for e in browser.find_elements(By.CSS_SELECTOR, "#events details pre")]
+    console_reads = [r for r in records if r["userAgent"].startswith("coffer-console/")]
+    assert console_reads and console_reads[0]["requestParameters"]["secretId"].startswith("arn:aws:secretsmanager:")
+    assert all(VALUE not in json.dumps(r) and NEW_VALUE not in json.dumps(r) for r in records)
+    shot(browser, "audit")
+
+    # Sign out: the session is gone, and the pages send the browser back to sign in.
+    click(browser, By.XPATH, "//button[text()='Sign out']")
+    assert browser.current_url.endswith("/console/sign-in?reason=signed-out")
+    browser.get(coffer.endpoint + "/console/secrets")
+    assert "/console/sign-in" in browser.current_url
+    assert browser.get_cookies() == []
+
+
+def test_a_denied_user_sees_why_and_nothing_more(coffer, browser):
+    iam = coffer.client("iam")
+    sm = coffer.client()
+    sm.create_secret(Name="team/locked", SecretString=VALUE)
+    iam.create_user(UserName="viewer")
+    iam.put_user_policy(UserName="viewer", PolicyName="list-only", PolicyDocument=json.dumps({
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Action": ["secretsmanager:ListSecrets", "cloudtrail:LookupEvents"], "Resource": "*"}]}))
+    key = iam.create_access_key(UserName="viewer")["AccessKey"]
+    sign_in(browser, coffer, key["AccessKeyId"], key["SecretAccessKey"])
+    assert "team/locked" in browser.page_source
+    click(browser, By.LINK_TEXT, "team/locked")
+    text = " ".join(messages(browser))
+    assert "Access denied" in text and "AccessDeniedException" in text and "secretsmanager:DescribeSecret" in text
+    assert VALUE not in browser.page_source
+    shot(browser, "denied")
+    # The denial is in the trail, marked in the audit view.
+    browser.get(coffer.endpoint + "/console/audit?attribute=Username&value=viewer")
+    denied = browser.find_elements(By.CSS_SELECTOR, "#events tr.denied")
+    assert denied and "DescribeSecret" in denied[0].text
+
+
+def test_ended_sessions_deleted_secrets_and_forged_forms(coffer, browser):
+    key, secret = coffer.root_credentials()
+    sm = coffer.client()
+    sm.create_secret(Name="gone/soon", SecretString=VALUE)
+    sign_in(browser, coffer, key, secret)
+    click(browser, By.LINK_TEXT, "gone/soon")
+    # Deleted in another tab (here, by the CLI's API): a clear message, not a blank page.
+    sm.delete_secret(SecretId="gone/soon", ForceDeleteWithoutRecovery=True)
+    browser.refresh()
+    assert any("ResourceNotFoundException" in m for m in messages(browser))
+    assert browser.find_element(By.LINK_TEXT, "Back to the secrets")
+
+    # A form posted without the page's CSRF token is refused, and changes nothing.
+    cookie = browser.get_cookie("coffer_console")["value"]
+    request = urllib.request.Request(coffer.endpoint + "/console/secrets/new", method="POST",
+                                     data=b"name=forged&value=x", headers={"Cookie": f"coffer_console={cookie}"})
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(request)
+    assert refused.value.code == 403
+    assert all(s["Name"] != "forged" for s in sm.list_secrets()["SecretList"])
+
+    # Every page carries the strict headers.
+    with urllib.request.urlopen(urllib.request.Request(coffer.endpoint + "/console/secrets", headers={"Cookie": f"coffer_console={cookie}"})) as page:
+        policy = page.headers["Content-Security-Policy"]
+        assert "default-src 'none'" in policy and "script-src" not in policy and "frame-ancestors 'none'" in policy
+        assert page.headers["Cache-Control"] == "no-store" and page.headers["X-Content-Type-Options"] == "nosniff"
+        assert "<script" not in page.read().decode()
+
+    # A restarted server has forgotten its sessions: the browser is asked to sign in again.
+    coffer.restart()
+    browser.get(coffer.endpoint + "/console/secrets")
+    assert browser.current_url.endswith("/console/sign-in?reason=expired")
+    assert "Your session has ended. Sign in again." in messages(browser)
+
+
+def test_console_fits_a_phone(coffer, browser):
+    key, secret = coffer.root_credentials()
+    browser.set_window_size(390, 844)
+    sign_in(browser, coffer, key, secret)
+    assert browser.current_url.endswith("/console/secrets")
+    width = browser.execute_script("return document.documentElement.scrollWidth")
+    assert width <= 400, width
+    shot(browser, "secrets-phone")
