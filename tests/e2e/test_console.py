@@ -217,3 +217,41 @@ def test_console_fits_a_phone(coffer, browser):
     width = browser.execute_script("return document.documentElement.scrollWidth")
     assert width <= 400, width
     shot(browser, "secrets-phone")
+
+
+def test_parameter_tree_secure_values_and_keys(coffer, browser):
+    """Seed 003's hierarchy as a tree; a SecureString's value only after a click; KMS keys with state and policy."""
+    ssm = coffer.client("ssm")
+    ssm.put_parameter(Name="/ELASMETRICS/STAGING/DATABASE/HOST", Value="db.staging.internal", Type="String")
+    ssm.put_parameter(Name="/ELASMETRICS/STAGING/DATABASE/PASSWORD", Value=VALUE, Type="SecureString")
+    ssm.put_parameter(Name="/ELASMETRICS/STAGING/DATABASE/PASSWORD", Value=NEW_VALUE, Type="SecureString", Overwrite=True)
+    ssm.put_parameter(Name="/ELASMETRICS/PRODUCTION/API/URL", Value="https://api.example", Type="String")
+    kms = coffer.client("kms")
+    key_id = kms.create_key(Description="console test key")["KeyMetadata"]["KeyId"]
+    kms.create_alias(AliasName="alias/console-test", TargetKeyId=key_id)
+    kms.enable_key_rotation(KeyId=key_id)
+    key, secret = coffer.root_credentials()
+    sign_in(browser, coffer, key, secret)
+
+    click(browser, By.LINK_TEXT, "Parameters")
+    click(browser, By.LINK_TEXT, "ELASMETRICS/")
+    tree = browser.find_element(By.ID, "tree").text
+    assert "STAGING/" in tree and "PRODUCTION/" in tree
+    click(browser, By.LINK_TEXT, "STAGING/")
+    click(browser, By.LINK_TEXT, "DATABASE/")
+    assert {"HOST", "PASSWORD"} <= set(e.text for e in browser.find_elements(By.CSS_SELECTOR, "#tree a"))
+    shot(browser, "parameters")
+    assert VALUE not in browser.page_source and NEW_VALUE not in browser.page_source
+    click(browser, By.LINK_TEXT, "PASSWORD")
+    assert NEW_VALUE not in browser.page_source and VALUE not in browser.page_source
+    assert len(browser.find_elements(By.CSS_SELECTOR, "table tbody tr")) == 2
+    click(browser, By.ID, "reveal-parameter")
+    assert browser.find_element(By.ID, "parameter-value").text == NEW_VALUE
+    assert_storage_clean(browser)
+
+    click(browser, By.LINK_TEXT, "Keys")
+    row = browser.find_element(By.XPATH, f"//tr[td/a[text()='{key_id}']]").text
+    assert "alias/console-test" in row and "Enabled" in row and "on, next" in row
+    shot(browser, "keys")
+    click(browser, By.LINK_TEXT, key_id)
+    assert '"Version": "2012-10-17"' in browser.page_source.replace("&quot;", '"')

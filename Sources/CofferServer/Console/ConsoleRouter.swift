@@ -53,9 +53,11 @@ struct ConsoleRouter<API: HTTPResponder>: HTTPResponder {
         case ("POST", "/console/secret/reveal"): response = await pages.secret(id: form["id"] ?? "", reveal: form["stage"] ?? "AWSCURRENT", notice: nil)
         case ("POST", "/console/secret/action"): response = await pages.secretAction(form)
         case ("GET", "/console/audit"): response = await pages.audit(parameters)
-        case ("GET", "/console/parameters"), ("GET", "/console/keys"):
-            response = ConsoleHTTP.html(200, ConsoleHTML.page(title: path == "/console/keys" ? "Keys" : "Parameters", section: String(path.dropFirst(9)),
-                                                       session: session, body: ConsoleHTML.message("This page is not built yet; use the aws CLI.", kind: "info")))
+        case ("GET", "/console/parameters"): response = await pages.parameters(path: parameters["path"] ?? "/", next: parameters["next"])
+        case ("GET", "/console/parameter"): response = await pages.parameter(name: parameters["name"] ?? "", reveal: false)
+        case ("POST", "/console/parameter/reveal"): response = await pages.parameter(name: form["name"] ?? "", reveal: true)
+        case ("GET", "/console/keys"): response = await pages.keys(next: parameters["next"])
+        case ("GET", "/console/key"): response = await pages.key(id: parameters["id"] ?? "")
         default:
             response = ConsoleHTTP.html(404, ConsoleHTML.page(title: "Not found", section: nil, session: session,
                                                        body: ConsoleHTML.message("There is no console page at this address.")))
