@@ -21,20 +21,11 @@ struct Rollback: AsyncParsableCommand {
         let client = try await connection.client()
         let described = try await client.call("DescribeSecret", ["SecretId": .string(secretID)])
         guard case .object(let stages)? = described["VersionIdsToStages"] else { throw ValidationError("the secret has no versions") }
-        func holder(_ label: String) -> String? {
-            stages.members.first { member in
-                if case .array(let labels) = member.value { return labels.contains(.string(label)) }
-                return false
-            }?.key
-        }
-        guard let current = holder(StagingLabel.current), let previous = holder(StagingLabel.previous) else {
+        guard let move = RotationRollback.move(versionIDsToStages: stages) else {
             throw ValidationError("\(secretID) has no AWSPREVIOUS version to roll back to")
         }
-        _ = try await client.call("UpdateSecretVersionStage", [
-            "SecretId": .string(secretID), "VersionStage": .string(StagingLabel.current),
-            "MoveToVersionId": .string(previous), "RemoveFromVersionId": .string(current),
-        ])
-        print("AWSCURRENT moved from \(current) to \(previous)")
+        _ = try await client.call("UpdateSecretVersionStage", RotationRollback.request(secretID: secretID, move))
+        print("AWSCURRENT moved from \(move.removeFrom) to \(move.moveTo)")
     }
 }
 

@@ -255,3 +255,52 @@ def test_parameter_tree_secure_values_and_keys(coffer, browser):
     shot(browser, "keys")
     click(browser, By.LINK_TEXT, key_id)
     assert '"Version": "2012-10-17"' in browser.page_source.replace("&quot;", '"')
+
+
+def test_rotation_outcomes_rotate_now_rollback_and_iam(binary, tmp_path, browser):
+    from test_rotation import ACCOUNT, lambda_arn, start_node, wait_for, events
+    node = start_node(binary, tmp_path, [
+        {"name": "rotate-password", "type": "random-password"},
+        {"name": "broken", "type": "command", "timeoutSeconds": 10, "command": ["/bin/false"], "role": f"arn:aws:iam::{ACCOUNT}:role/rotation"}])
+    try:
+        sm = node.client()
+        sm.create_secret(Name="app/rotating", SecretString=VALUE)
+        sm.create_secret(Name="app/failing", SecretString=VALUE)
+        sm.rotate_secret(SecretId="app/rotating", RotationLambdaARN=lambda_arn("rotate-password"), RotationRules={"AutomaticallyAfterDays": 30})
+        sm.rotate_secret(SecretId="app/failing", RotationLambdaARN=lambda_arn("broken"), RotationRules={"ScheduleExpression": "rate(10 days)"})
+        wait_for(lambda: events(node, "RotationSucceeded"))
+        wait_for(lambda: events(node, "RotationFailed"))
+        iam = node.client("iam")
+        iam.create_user(UserName="ops")
+        ops_key = iam.create_access_key(UserName="ops")["AccessKey"]["AccessKeyId"]
+        key, secret = node.root_credentials()
+        sign_in(browser, node, key, secret)
+
+        click(browser, By.LINK_TEXT, "Rotation")
+        page = browser.page_source
+        assert "app/rotating" in page and "every 30 days" in page and "rate(10 days)" in page and "rotate-password" in page
+        outcomes = browser.find_element(By.ID, "rotations").text
+        assert "RotationSucceeded" in outcomes and "RotationFailed" in outcomes
+        assert browser.find_elements(By.CSS_SELECTOR, "#rotations tr.denied")
+        shot(browser, "rotation")
+
+        # Rotate now, then roll back to the version before (seed 004's emergency rollback).
+        click(browser, By.LINK_TEXT, "app/rotating")
+        stages_before = sm.describe_secret(SecretId="app/rotating")["VersionIdsToStages"]
+        previous = next(v for v, s in stages_before.items() if "AWSPREVIOUS" in s)
+        click(browser, By.ID, "action-rollback")
+        assert "AWSCURRENT is back on the version that was AWSPREVIOUS." in messages(browser)
+        after = sm.describe_secret(SecretId="app/rotating")["VersionIdsToStages"]
+        assert "AWSCURRENT" in after[previous]
+        assert sm.get_secret_value(SecretId="app/rotating")["SecretString"] == VALUE
+        click(browser, By.ID, "action-rotate")
+        assert "Rotation started." in messages(browser)
+        wait_for(lambda: len(events(node, "RotationSucceeded")) >= 2)
+
+        click(browser, By.LINK_TEXT, "IAM")
+        users = browser.page_source
+        assert "ops" in users and ops_key in users and "never used" in users and "0 days old" in users
+        shot(browser, "iam")
+        assert_storage_clean(browser)
+    finally:
+        node.stop()

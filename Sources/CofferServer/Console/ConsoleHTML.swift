@@ -24,7 +24,8 @@ enum ConsoleHTML {
     /// A query-string value.
     static func q(_ text: String) -> String { ConsoleCalls.formEscape(text) }
 
-    static let sections = [("secrets", "Secrets"), ("parameters", "Parameters"), ("keys", "Keys"), ("audit", "Audit")]
+    static let sections = [("secrets", "Secrets"), ("rotation", "Rotation"), ("parameters", "Parameters"), ("keys", "Keys"), ("iam", "IAM"),
+                           ("audit", "Audit")]
 
     static func page(title: String, section: String?, session: ConsoleSession?, body: String) -> String {
         var nav = ""

@@ -192,6 +192,9 @@ struct ConsolePages: Sendable {
             actions += action("put", "Store as the new current value",
                               "<label>New value <textarea name=\"value\" id=\"new-value\" rows=\"3\" required spellcheck=\"false\"></textarea></label>")
             if described["RotationEnabled"]?.boolValue == true { actions += action("rotate", "Rotate now", "") }
+            if RotationRollback.move(versionIDsToStages: described["VersionIdsToStages"]?.objectValue ?? JSONObject()) != nil {
+                actions += action("rollback", "Roll back to AWSPREVIOUS", "")
+            }
             actions += action("delete", "Delete (30-day recovery window)", "")
         }
         sections.append("<section aria-labelledby=\"actions-heading\"><h2 id=\"actions-heading\">Change</h2>\(actions)</section>")
@@ -199,12 +202,22 @@ struct ConsolePages: Sendable {
     }
 
     static let notices = ["created": "The secret was created.", "put": "The new value is stored and current.", "delete": "The secret is scheduled for deletion.",
-                          "restore": "The deletion was cancelled.", "rotate": "Rotation started."]
+                          "restore": "The deletion was cancelled.", "rotate": "Rotation started.",
+                          "rollback": "AWSCURRENT is back on the version that was AWSPREVIOUS."]
 
     func secretAction(_ form: [String: String]) async -> HTTPResponseData {
         let id = form["id"] ?? ""
         let action = form["action"] ?? ""
         let call: (String, JSONObject)
+        if action == "rollback" {
+            do throws(ConsoleCalls.Failure) {
+                try await rollback(id)
+                return ConsoleHTTP.redirect("/console/secret?id=\(H.q(id))&done=rollback")
+            } catch {
+                if error.isExpiredSession { return HTTPResponseData(status: 401, headers: [], body: []) }
+                return await secret(id: id, reveal: nil, notice: nil, failure: error)
+            }
+        }
         switch action {
         case "put": call = ("PutSecretValue", ["SecretId": .string(id), "SecretString": .string(form["value"] ?? ""),
                                                "ClientRequestToken": .string(UUID().uuidString.lowercased())])

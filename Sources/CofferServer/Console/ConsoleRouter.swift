@@ -57,6 +57,8 @@ struct ConsoleRouter<API: HTTPResponder>: HTTPResponder {
         case ("GET", "/console/parameter"): response = await pages.parameter(name: parameters["name"] ?? "", reveal: false)
         case ("POST", "/console/parameter/reveal"): response = await pages.parameter(name: form["name"] ?? "", reveal: true)
         case ("GET", "/console/keys"): response = await pages.keys(next: parameters["next"])
+        case ("GET", "/console/rotation"): response = await pages.rotation(next: parameters["next"])
+        case ("GET", "/console/iam"): response = await pages.iam()
         case ("GET", "/console/key"): response = await pages.key(id: parameters["id"] ?? "")
         default:
             response = ConsoleHTTP.html(404, ConsoleHTML.page(title: "Not found", section: nil, session: session,
