@@ -94,7 +94,8 @@ public indirect enum XMLNode: Sendable {
         }
     }
 
-    static func escape(_ text: String) -> String {
+    /// Text for an element or a quoted attribute; HTML5 reads the same five entities (the console uses it).
+    public static func escape(_ text: String) -> String {
         var out = ""
         out.reserveCapacity(text.count)
         for c in text {

@@ -1,25 +1,12 @@
 import CofferCore
+import CofferWire
 import Foundation
 
 /// Server-rendered HTML for the console: escaping, the page frame, small pieces used by every page.
 /// No script at all, so the Content-Security-Policy can forbid every script.
 enum ConsoleHTML {
     /// Text for an element or a quoted attribute.
-    static func h(_ text: String) -> String {
-        var out = ""
-        out.reserveCapacity(text.utf8.count)
-        for character in text.unicodeScalars {
-            switch character {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            case "'": out += "&#39;"
-            default: out.unicodeScalars.append(character)
-            }
-        }
-        return out
-    }
+    static func h(_ text: String) -> String { XMLNode.escape(text) }
 
     /// A query-string value.
     static func q(_ text: String) -> String { ConsoleCalls.formEscape(text) }
