@@ -113,6 +113,7 @@ let package = Package(
             name: "CofferServer",
             dependencies: [
                 "CofferCore", "CofferStorage", "CofferStorageSQLite", "CofferStoragePostgres", "CofferWire", "CofferServices", "CofferRotators", "CofferLint", "CofferClient",
+                "CofferPosture",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

@@ -23,6 +23,11 @@ public struct SignedCaller: Sendable {
     public let region: String
     public let credentials: AWSCredentials
     public var timeout: Double = 10
+    /// Sends the signed request instead of URLSession: the web console hands its calls to the
+    /// server's own request path in process.
+    public var transport: (@Sendable (SigV4Request) async throws -> Answer)?
+    /// Sent (and signed) as User-Agent when set; the trail records it.
+    public var userAgent: String?
 
     public init(endpoint: URL, region: String, credentials: AWSCredentials) {
         self.endpoint = endpoint
@@ -33,6 +38,10 @@ public struct SignedCaller: Sendable {
     public struct Answer: Sendable {
         public let status: Int
         public let body: [UInt8]
+        public init(status: Int, body: [UInt8]) {
+            self.status = status
+            self.body = body
+        }
         public var text: String { String(decoding: body, as: UTF8.self) }
     }
 
@@ -51,9 +60,11 @@ public struct SignedCaller: Sendable {
     func send(service: String, body: [UInt8], headers: [(name: String, value: String)]) async throws -> Answer {
         var host = endpoint.host ?? "localhost"
         if let port = endpoint.port { host += ":\(port)" }
-        var signed = SigV4Request(method: "POST", path: "/", query: "", headers: [(name: "Host", value: host)] + headers, body: body)
+        var signed = SigV4Request(method: "POST", path: "/", query: "",
+                                  headers: [(name: "Host", value: host)] + (userAgent.map { [(name: "User-Agent", value: $0)] } ?? []) + headers, body: body)
         SigV4.sign(&signed, accessKeyID: credentials.accessKeyID, secret: credentials.secretAccessKey.value, region: region,
                    service: service, date: Date(), sessionToken: credentials.sessionToken?.value)
+        if let transport { return try await transport(signed) }
         var request = URLRequest(url: endpoint)
         request.httpMethod = "POST"
         request.httpBody = Data(body)

@@ -304,3 +304,24 @@ def test_rotation_outcomes_rotate_now_rollback_and_iam(binary, tmp_path, browser
         assert_storage_clean(browser)
     finally:
         node.stop()
+
+
+def test_findings_from_the_posture_checks(coffer, browser):
+    """The posture report in the page: severities, links to the resource, read as the signed-in user."""
+    sm = coffer.client()
+    sm.create_secret(Name="legacy/token", SecretString=VALUE)
+    kms = coffer.client("kms")
+    key_id = kms.create_key(Description="never rotated")["KeyMetadata"]["KeyId"]
+    key, secret = coffer.root_credentials()
+    sign_in(browser, coffer, key, secret)
+    click(browser, By.LINK_TEXT, "Findings")
+    assert not browser.find_elements(By.ID, "summary")
+    click(browser, By.ID, "run-checks")
+    summary = browser.find_element(By.ID, "summary").text
+    assert "findings" in summary and "checks run" in summary
+    table = browser.find_element(By.TAG_NAME, "table").text
+    assert "secret-rotation-disabled" in table and "kms-key-rotation-disabled" in table
+    assert browser.find_element(By.XPATH, "//a[contains(@href, '/console/secret?id=') and contains(text(), 'legacy/token')]")
+    assert browser.find_element(By.XPATH, f"//a[contains(@href, '/console/key?id={key_id}')]")
+    assert VALUE not in browser.page_source
+    shot(browser, "findings")

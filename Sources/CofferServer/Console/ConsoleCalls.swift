@@ -6,13 +6,25 @@ import Foundation
 /// sent through the same request path as any SDK's (verified, authorized, rate-limited, audited),
 /// in process. The console itself never reads storage.
 struct ConsoleCalls: Sendable {
-    let api: any HTTPResponder
-    let credentials: ConsoleCredentials
-    let region: String
-    /// The browser's address, so the trail and aws:SourceIp see who looked.
-    let sourceIP: String?
+    /// The client library's signed caller, its transport the server's own request path.
+    let caller: SignedCaller
 
     static let userAgent = "coffer-console/1.0"
+
+    init(api: any HTTPResponder, credentials: ConsoleCredentials, region: String, sourceIP: String?) {
+        var caller = SignedCaller(endpoint: URL(string: "http://console.coffer.internal")!, region: region,
+                                  credentials: AWSCredentials(accessKeyID: credentials.accessKeyID, secretAccessKey: credentials.secretAccessKey,
+                                                              sessionToken: credentials.sessionToken))
+        caller.userAgent = Self.userAgent
+        // The browser's address, so the trail and aws:SourceIp see who looked.
+        caller.transport = { signed in
+            let answer = await api.process(HTTPRequestData(method: signed.method, uri: "/", headers: signed.headers, body: signed.body, remoteAddress: sourceIP))
+            return SignedCaller.Answer(status: answer.status, body: answer.body)
+        }
+        self.caller = caller
+    }
+
+    var region: String { caller.region }
 
     /// A failed call, as AWS answered it: code and message, shown in the page.
     struct Failure: Error, Sendable {
@@ -25,8 +37,12 @@ struct ConsoleCalls: Sendable {
 
     /// A JSON 1.1 call (Secrets Manager, SSM, KMS, CloudTrail).
     func json(_ service: String, target: String, _ body: JSONObject) async throws(Failure) -> JSONValue {
-        let answer = await send(service: service, body: JSONWriter.bytes(.object(body)),
-                                headers: [("Content-Type", "application/x-amz-json-1.1"), ("X-Amz-Target", target)])
+        let answer: SignedCaller.Answer
+        do {
+            answer = try await caller.json(service: service, target: target, JSONWriter.bytes(.object(body)))
+        } catch {
+            throw Failure(code: "InternalFailure", message: "The call could not be made.")
+        }
         let parsed = (try? JSONParser.parse(answer.body)) ?? .object(JSONObject())
         guard answer.status == 200 else {
             let object = parsed.objectValue
@@ -41,23 +57,18 @@ struct ConsoleCalls: Sendable {
     /// A query-protocol call (STS, IAM); answers the XML text.
     func query(_ service: String, _ parameters: [(String, String)]) async throws(Failure) -> String {
         let form = parameters.map { "\(Self.formEscape($0.0))=\(Self.formEscape($0.1))" }.joined(separator: "&")
-        let answer = await send(service: service, body: Array(form.utf8), headers: [("Content-Type", "application/x-www-form-urlencoded; charset=utf-8")])
-        let text = String(decoding: answer.body, as: UTF8.self)
+        let answer: SignedCaller.Answer
+        do {
+            answer = try await caller.query(service: service, form)
+        } catch {
+            throw Failure(code: "InternalFailure", message: "The call could not be made.")
+        }
+        let text = answer.text
         guard answer.status == 200 else {
             throw Failure(code: QueryXML.value("Code", in: text) ?? "InternalFailure",
                           message: QueryXML.value("Message", in: text) ?? "The call failed (HTTP \(answer.status)).")
         }
         return text
-    }
-
-    private func send(service: String, body: [UInt8], headers: [(String, String)]) async -> HTTPResponseData {
-        var signed = SigV4Request(method: "POST", path: "/", query: "",
-                                  headers: [(name: "Host", value: "console.coffer.internal"), (name: "User-Agent", value: Self.userAgent)]
-                                    + headers.map { (name: $0.0, value: $0.1) },
-                                  body: body)
-        SigV4.sign(&signed, accessKeyID: credentials.accessKeyID, secret: credentials.secretAccessKey.value, region: region, service: service,
-                   date: Date(), sessionToken: credentials.sessionToken?.value)
-        return await api.process(HTTPRequestData(method: "POST", uri: "/", headers: signed.headers, body: body, remoteAddress: sourceIP))
     }
 
     static func formEscape(_ text: String) -> String {

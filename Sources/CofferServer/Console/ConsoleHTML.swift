@@ -12,7 +12,7 @@ enum ConsoleHTML {
     static func q(_ text: String) -> String { ConsoleCalls.formEscape(text) }
 
     static let sections = [("secrets", "Secrets"), ("rotation", "Rotation"), ("parameters", "Parameters"), ("keys", "Keys"), ("iam", "IAM"),
-                           ("audit", "Audit")]
+                           ("audit", "Audit"), ("findings", "Findings")]
 
     static func page(title: String, section: String?, session: ConsoleSession?, body: String) -> String {
         var nav = ""

@@ -59,6 +59,7 @@ struct ConsoleRouter<API: HTTPResponder>: HTTPResponder {
         case ("GET", "/console/keys"): response = await pages.keys(next: parameters["next"])
         case ("GET", "/console/rotation"): response = await pages.rotation(next: parameters["next"])
         case ("GET", "/console/iam"): response = await pages.iam()
+        case ("GET", "/console/findings"): response = await pages.findings(run: parameters["run"])
         case ("GET", "/console/key"): response = await pages.key(id: parameters["id"] ?? "")
         default:
             response = ConsoleHTTP.html(404, ConsoleHTML.page(title: "Not found", section: nil, session: session,
