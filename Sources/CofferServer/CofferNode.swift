@@ -136,7 +136,8 @@ public final class CofferNode: Sendable {
             limits: { let limits = RateLimits(settings: configuration.rateLimits); return limits.isEmpty ? nil : limits }())
         let tls = try configuration.tlsCertificate.map { try TLSContextSource(certificatePath: $0, keyPath: configuration.tlsKey ?? "") }
         self.tls = tls
-        let console = ConsoleRouter(api: processor, sessions: ConsoleSessions(), clock: clock, secureCookies: tls != nil, defaultRegion: "us-east-1")
+        let console = ConsoleRouter(api: processor, sessions: ConsoleSessions(), clock: clock, secureCookies: tls != nil, defaultRegion: "us-east-1",
+                                    verifyTrail: { [trail] in try await trail.verify() })
         server = try await HTTPServer(host: configuration.host, port: configuration.port, processor: console, logger: logger, tls: tls)
         let listening = server.localPort
         boundPort.withLock { $0 = listening }

@@ -132,6 +132,12 @@ def test_sign_in_create_reveal_audit_and_sign_out(coffer, browser):
     assert NEW_VALUE not in browser.page_source
     sm = coffer.client()
     assert sm.get_secret_value(SecretId="console/app/db")["SecretString"] == NEW_VALUE
+    description = browser.find_element(By.ID, "new-description")
+    description.clear()
+    description.send_keys("Changed in the console")
+    click(browser, By.ID, "action-describe")
+    assert "The description is changed." in messages(browser)
+    assert sm.describe_secret(SecretId="console/app/db")["Description"] == "Changed in the console"
     assert_storage_clean(browser)
 
     # The reveal is in the trail, as the user's own GetSecretValue, from the console.
@@ -143,6 +149,8 @@ def test_sign_in_create_reveal_audit_and_sign_out(coffer, browser):
     assert console_reads and console_reads[0]["requestParameters"]["secretId"].startswith("arn:aws:secretsmanager:")
     assert all(VALUE not in json.dumps(r) and NEW_VALUE not in json.dumps(r) for r in records)
     shot(browser, "audit")
+    click(browser, By.ID, "verify-chain")
+    assert browser.find_element(By.ID, "chain-status").text.startswith("The chain verifies: records 1 to ")
 
     # Sign out: the session is gone, and the pages send the browser back to sign in.
     click(browser, By.XPATH, "//button[text()='Sign out']")
@@ -325,3 +333,24 @@ def test_findings_from_the_posture_checks(coffer, browser):
     assert browser.find_element(By.XPATH, f"//a[contains(@href, '/console/key?id={key_id}')]")
     assert VALUE not in browser.page_source
     shot(browser, "findings")
+
+
+def test_a_broken_chain_shows_where(coffer, browser):
+    """A record changed in the database behind Coffer's back: the audit view's check names it."""
+    import sqlite3
+    sm = coffer.client()
+    for i in range(3):
+        sm.create_secret(Name=f"chain/{i}", SecretString=VALUE)
+    coffer.stop()
+    db = sqlite3.connect(coffer.data_dir / "coffer.db")
+    sequence, record = next((s, r) for s, r in db.execute("SELECT sequence, record FROM audit_records ORDER BY sequence") if b"chain/1" in bytes(r))
+    db.execute("UPDATE audit_records SET record = ? WHERE sequence = ?", (bytes(record).replace(b"chain/1", b"chain/X"), sequence))
+    db.commit()
+    db.close()
+    coffer.start()
+    key, secret = coffer.root_credentials()
+    sign_in(browser, coffer, key, secret)
+    click(browser, By.LINK_TEXT, "Audit")
+    click(browser, By.ID, "verify-chain")
+    status = browser.find_element(By.ID, "chain-status").text
+    assert status.startswith(f"The chain is broken: changed at record {sequence}"), status

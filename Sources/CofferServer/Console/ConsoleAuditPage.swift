@@ -70,7 +70,28 @@ extension ConsolePages {
         if let token = answer.objectValue?["NextToken"]?.stringValue {
             pager = "<p><a rel=\"next\" href=\"/console/audit?attribute=\(H.q(attribute))&amp;value=\(H.q(value))&amp;start=\(H.q(start))&amp;end=\(H.q(end))&amp;next=\(H.q(token))\">Older events</a></p>"
         }
-        return render("Audit", section: "audit", form + table + pager + chart)
+        return render("Audit", section: "audit", await chainStatus(check: parameters["verify"] == "1") + form + table + pager + chart)
+    }
+
+    /// The chain's verification, run on a click (it reads the whole trail); offered only once this
+    /// user's LookupEvents was allowed, since it reads the same records.
+    func chainStatus(check: Bool) async -> String {
+        guard check else {
+            return "<p><a href=\"/console/audit?verify=1\" id=\"verify-chain\">Verify the chain</a> "
+                + "<span class=\"empty\">(every record's HMAC link and every signed digest, as <code>coffer audit verify</code> does)</span></p>"
+        }
+        do {
+            let verification = try await verifyTrail()
+            let span = "records \(verification.firstSequence.map(String.init) ?? "-") to \(verification.lastSequence.map(String.init) ?? "-"), "
+                + "\(verification.digests) signed digests"
+            if let problem = verification.report.problem {
+                return "<p class=\"message error\" role=\"alert\" id=\"chain-status\"><strong>The chain is broken</strong>: \(H.h(problem.rawValue)) at record "
+                    + "\(verification.report.position.map(String.init) ?? "?") (\(span)).</p>"
+            }
+            return "<p class=\"message info\" role=\"status\" id=\"chain-status\">The chain verifies: \(span), no record changed, inserted, deleted or reordered.</p>"
+        } catch {
+            return H.message("The chain could not be verified just now.")
+        }
     }
 
     /// `2026-12-04T03:15` from a datetime-local field, read as UTC.

@@ -1,4 +1,5 @@
 import CofferCore
+import CofferServices
 import Foundation
 
 /// The console's pages for a signed-in user. Each one calls the APIs as that user and renders what
@@ -7,6 +8,7 @@ import Foundation
 struct ConsolePages: Sendable {
     let calls: ConsoleCalls
     let session: ConsoleSession
+    let verifyTrail: @Sendable () async throws -> AuditTrail.Verification
 
     typealias H = ConsoleHTML
 
@@ -189,6 +191,8 @@ struct ConsolePages: Sendable {
         if deleted {
             actions += action("restore", "Cancel the deletion", "")
         } else {
+            actions += action("describe", "Change the description",
+                              "<label>Description <input name=\"description\" id=\"new-description\" value=\"\(H.h(described["Description"]?.stringValue ?? ""))\"></label>")
             actions += action("put", "Store as the new current value",
                               "<label>New value <textarea name=\"value\" id=\"new-value\" rows=\"3\" required spellcheck=\"false\"></textarea></label>")
             if described["RotationEnabled"]?.boolValue == true { actions += action("rotate", "Rotate now", "") }
@@ -203,7 +207,8 @@ struct ConsolePages: Sendable {
 
     static let notices = ["created": "The secret was created.", "put": "The new value is stored and current.", "delete": "The secret is scheduled for deletion.",
                           "restore": "The deletion was cancelled.", "rotate": "Rotation started.",
-                          "rollback": "AWSCURRENT is back on the version that was AWSPREVIOUS."]
+                          "rollback": "AWSCURRENT is back on the version that was AWSPREVIOUS.",
+                          "describe": "The description is changed."]
 
     func secretAction(_ form: [String: String]) async -> HTTPResponseData {
         let id = form["id"] ?? ""
@@ -221,6 +226,7 @@ struct ConsolePages: Sendable {
         switch action {
         case "put": call = ("PutSecretValue", ["SecretId": .string(id), "SecretString": .string(form["value"] ?? ""),
                                                "ClientRequestToken": .string(UUID().uuidString.lowercased())])
+        case "describe": call = ("UpdateSecret", ["SecretId": .string(id), "Description": .string(form["description"] ?? "")])
         case "delete": call = ("DeleteSecret", ["SecretId": .string(id), "RecoveryWindowInDays": .number(30)])
         case "restore": call = ("RestoreSecret", ["SecretId": .string(id)])
         case "rotate": call = ("RotateSecret", ["SecretId": .string(id), "ClientRequestToken": .string(UUID().uuidString.lowercased())])

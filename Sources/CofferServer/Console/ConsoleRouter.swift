@@ -1,5 +1,6 @@
 import CofferClient
 import CofferCore
+import CofferServices
 import Foundation
 
 /// The web console under `/console`, on the API's own port; everything else goes to the API.
@@ -15,6 +16,8 @@ struct ConsoleRouter<API: HTTPResponder>: HTTPResponder {
     /// Cookies are marked Secure when the server speaks TLS.
     let secureCookies: Bool
     let defaultRegion: String
+    /// The audit chain's check (`coffer audit verify`'s), run on a click by a user who may read the trail.
+    let verifyTrail: @Sendable () async throws -> AuditTrail.Verification
 
     func process(_ request: HTTPRequestData) async -> HTTPResponseData {
         guard request.uri.hasPrefix("/console") else { return await api.process(request) }
@@ -38,7 +41,7 @@ struct ConsoleRouter<API: HTTPResponder>: HTTPResponder {
             }
         }
         let calls = ConsoleCalls(api: api, credentials: session.credentials, region: session.region, sourceIP: request.remoteAddress)
-        let pages = ConsolePages(calls: calls, session: session)
+        let pages = ConsolePages(calls: calls, session: session, verifyTrail: verifyTrail)
         let response: HTTPResponseData
         switch (request.method, path) {
         case ("POST", "/console/sign-out"):
