@@ -182,6 +182,24 @@ def test_list_secrets_pages_through_many_secrets_in_every_order(sm):
     assert list_all(sm, 11, SortOrder="desc") == created[::-1]
     assert list_all(sm, 2, Filters=[{"Key": "tag-value", "Values": ["b7"]}]) == [n for i, n in enumerate(created) if i % 50 == 7]
     assert list_all(sm, 5, SortBy="name", Filters=[{"Key": "name", "Values": ["many/5"]}]) == sorted(n for n in created if n.startswith("many/5"))
+    # The changing dates are not indexed: every page reads the region, keeping only a page in memory.
+    for name in created[50:55]:
+        sm.update_secret(SecretId=name, Description="touched")
+    by_change = []
+    token = None
+    while True:
+        page = sm.list_secrets(MaxResults=13, SortBy="last-changed-date", **({"NextToken": token} if token else {}))
+        by_change += [(s["LastChangedDate"], s["Name"]) for s in page["SecretList"]]
+        token = page.get("NextToken")
+        if not token:
+            break
+    assert sorted(n for _, n in by_change) == sorted(created) and by_change == sorted(by_change)
+    assert [n for _, n in by_change[-5:]] == created[50:55]
+    for name in created[:3]:
+        sm.put_secret_value(SecretId=name, SecretString="v")
+        sm.get_secret_value(SecretId=name)
+    accessed = list_all(sm, 17, SortBy="last-accessed-date", SortOrder="desc")
+    assert sorted(accessed[:3]) == sorted(created[:3]) and sorted(accessed) == sorted(created)
     first = sm.list_secrets(MaxResults=10)
     sm.delete_secret(SecretId=created[9], ForceDeleteWithoutRecovery=True)
     second = sm.list_secrets(MaxResults=10, NextToken=first["NextToken"])
