@@ -59,7 +59,8 @@ extension SignedCaller {
         try? await Task.sleep(nanoseconds: UInt64(Double.random(in: 0...ceiling) * 1_000_000_000))
     }
 
-    static func jsonError(_ answer: Answer, _ parsed: JSONValue?) -> AWSClientError {
+    /// AWS's error from a JSON 1.1 answer that is not a 200 (`__type` after its `#`, and `message`).
+    public static func jsonError(_ answer: Answer, _ parsed: JSONValue?) -> AWSClientError {
         let object = parsed?.objectValue
         let type = object?["__type"]?.stringValue ?? object?["code"]?.stringValue
         let code = type.map { String($0.split(separator: "#").last ?? Substring($0)) } ?? "HTTP \(answer.status)"
@@ -67,7 +68,8 @@ extension SignedCaller {
         return .service(code: code, message: message, status: answer.status)
     }
 
-    static func formEncode(_ value: String) -> String {
+    /// A form value or query-string value, percent-encoded as SigV4 and AWS's query protocol want it.
+    public static func formEncode(_ value: String) -> String {
         var allowed = CharacterSet.alphanumerics
         allowed.insert(charactersIn: "-._~")
         return value.addingPercentEncoding(withAllowedCharacters: allowed) ?? value

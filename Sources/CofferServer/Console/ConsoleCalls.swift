@@ -31,6 +31,21 @@ struct ConsoleCalls: Sendable {
         let code: String
         let message: String
 
+        init(code: String, message: String) {
+            self.code = code
+            self.message = message
+        }
+
+        /// AWS's error as the client library reads it from an answer.
+        init(_ error: AWSClientError) {
+            switch error {
+            case .service(let code, let message, let status):
+                self.init(code: code, message: message.isEmpty ? "The call failed (HTTP \(status))." : message)
+            default:
+                self.init(code: "InternalFailure", message: error.description)
+            }
+        }
+
         var isExpiredSession: Bool { ["ExpiredToken", "ExpiredTokenException", "UnrecognizedClientException", "InvalidClientTokenId"].contains(code) }
         var isDenied: Bool { code == "AccessDeniedException" || code == "AccessDenied" }
     }
@@ -44,19 +59,13 @@ struct ConsoleCalls: Sendable {
             throw Failure(code: "InternalFailure", message: "The call could not be made.")
         }
         let parsed = (try? JSONParser.parse(answer.body)) ?? .object(JSONObject())
-        guard answer.status == 200 else {
-            let object = parsed.objectValue
-            let type = object?["__type"]?.stringValue ?? "InternalFailure"
-            let code = String(type.split(separator: "#").last ?? Substring(type))
-            let message = object?["message"]?.stringValue ?? object?["Message"]?.stringValue ?? "The call failed (HTTP \(answer.status))."
-            throw Failure(code: code, message: message)
-        }
+        guard answer.status == 200 else { throw Failure(SignedCaller.jsonError(answer, parsed)) }
         return parsed
     }
 
     /// A query-protocol call (STS, IAM); answers the XML text.
     func query(_ service: String, _ parameters: [(String, String)]) async throws(Failure) -> String {
-        let form = parameters.map { "\(Self.formEscape($0.0))=\(Self.formEscape($0.1))" }.joined(separator: "&")
+        let form = parameters.map { "\(SignedCaller.formEncode($0.0))=\(SignedCaller.formEncode($0.1))" }.joined(separator: "&")
         let answer: SignedCaller.Answer
         do {
             answer = try await caller.query(service: service, form)
@@ -71,11 +80,6 @@ struct ConsoleCalls: Sendable {
         return text
     }
 
-    static func formEscape(_ text: String) -> String {
-        var allowed = CharacterSet.alphanumerics
-        allowed.insert(charactersIn: "-._~")
-        return text.addingPercentEncoding(withAllowedCharacters: allowed) ?? ""
-    }
 }
 
 /// Credentials a console session signs with: the temporary ones GetSessionToken gave at sign-in.

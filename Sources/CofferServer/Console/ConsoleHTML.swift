@@ -1,3 +1,4 @@
+import CofferClient
 import CofferCore
 import CofferWire
 import Foundation
@@ -9,7 +10,7 @@ enum ConsoleHTML {
     static func h(_ text: String) -> String { XMLNode.escape(text) }
 
     /// A query-string value.
-    static func q(_ text: String) -> String { ConsoleCalls.formEscape(text) }
+    static func q(_ text: String) -> String { SignedCaller.formEncode(text) }
 
     static let sections = [("secrets", "Secrets"), ("rotation", "Rotation"), ("parameters", "Parameters"), ("keys", "Keys"), ("iam", "IAM"),
                            ("audit", "Audit"), ("findings", "Findings")]

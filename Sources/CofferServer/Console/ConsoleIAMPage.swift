@@ -30,7 +30,7 @@ extension ConsolePages {
             }
             sections.append("<h2>Users</h2>" + H.table(["User", "Path", "Created", "Access keys"], rows, caption: "Users, first 50"))
         } catch {
-            if error.isExpiredSession { return HTTPResponseData(status: 401, headers: [], body: []) }
+            if error.isExpiredSession { return Self.sessionEnded }
             sections.append("<h2>Users</h2>" + H.failure(error))
         }
         for (action, container, title, nameElement) in [("ListRoles", "Roles", "Roles", "RoleName"), ("ListGroups", "Groups", "Groups", "GroupName")] {
@@ -42,14 +42,15 @@ extension ConsolePages {
                 }
                 sections.append("<h2>\(title)</h2>" + H.table(["Name", "ARN", "Created"], rows, caption: "\(title), first 50"))
             } catch {
-                if error.isExpiredSession { return HTTPResponseData(status: 401, headers: [], body: []) }
+                if error.isExpiredSession { return Self.sessionEnded }
                 sections.append("<h2>\(title)</h2>" + H.failure(error))
             }
         }
         return render("IAM", section: "iam", sections.joined(separator: "\n"))
     }
 
+    /// IAM's ISO 8601 dates, shown as the JSON services' dates are.
     static func iamDate(_ text: String) -> String {
-        H.h(text.replacingOccurrences(of: "T", with: " ").replacingOccurrences(of: "Z", with: " UTC"))
+        SigV4Timestamp.parseISO8601(text).map { H.date(.number($0.timeIntervalSince1970)) } ?? H.h(text)
     }
 }

@@ -16,9 +16,12 @@ struct ConsolePages: Sendable {
         ConsoleHTTP.html(status, H.page(title: title, section: section, session: session, body: body))
     }
 
+    /// Refused session credentials: the router ends the session and sends the browser to sign in.
+    static let sessionEnded = HTTPResponseData(status: 401, headers: [], body: [])
+
     /// A page that could not be made: the reason, in the page.
     func failed(_ failure: ConsoleCalls.Failure, title: String, section: String?, extra: String = "") -> HTTPResponseData {
-        if failure.isExpiredSession { return HTTPResponseData(status: 401, headers: [], body: []) }
+        if failure.isExpiredSession { return Self.sessionEnded }
         let status = failure.isDenied ? 403 : failure.code == "ResourceNotFoundException" ? 404 : 200
         return render(title, section: section, status: status, H.failure(failure) + extra)
     }
@@ -103,7 +106,7 @@ struct ConsolePages: Sendable {
             let created = try await calls.json("secretsmanager", target: "secretsmanager.CreateSecret", body)
             return ConsoleHTTP.redirect("/console/secret?id=\(H.q(created.objectValue?["ARN"]?.stringValue ?? ""))&done=created")
         } catch {
-            if error.isExpiredSession { return HTTPResponseData(status: 401, headers: [], body: []) }
+            if error.isExpiredSession { return Self.sessionEnded }
             // The value is never sent back into the page.
             return newSecret(form: form, failure: error)
         }
@@ -143,7 +146,7 @@ struct ConsolePages: Sendable {
                 sections.append("<section aria-labelledby=\"value-heading\"><h2 id=\"value-heading\">Value (\(H.h(stage)))</h2>"
                                 + "<pre id=\"secret-value\">\(H.h(shown))</pre><p><a href=\"/console/secret?id=\(H.q(arn))\">Hide</a></p></section>")
             } catch {
-                if error.isExpiredSession { return HTTPResponseData(status: 401, headers: [], body: []) }
+                if error.isExpiredSession { return Self.sessionEnded }
                 sections.append(H.failure(error))
             }
         } else if !deleted {
@@ -219,7 +222,7 @@ struct ConsolePages: Sendable {
                 try await rollback(id)
                 return ConsoleHTTP.redirect("/console/secret?id=\(H.q(id))&done=rollback")
             } catch {
-                if error.isExpiredSession { return HTTPResponseData(status: 401, headers: [], body: []) }
+                if error.isExpiredSession { return Self.sessionEnded }
                 return await secret(id: id, reveal: nil, notice: nil, failure: error)
             }
         }
@@ -236,7 +239,7 @@ struct ConsolePages: Sendable {
             _ = try await calls.json("secretsmanager", target: "secretsmanager.\(call.0)", call.1)
             return ConsoleHTTP.redirect("/console/secret?id=\(H.q(id))&done=\(action)")
         } catch {
-            if error.isExpiredSession { return HTTPResponseData(status: 401, headers: [], body: []) }
+            if error.isExpiredSession { return Self.sessionEnded }
             return await secret(id: id, reveal: nil, notice: nil, failure: error)
         }
     }

@@ -73,7 +73,7 @@ extension ConsolePages {
                 let answer = try await calls.json("ssm", target: "AmazonSSM.GetParameter", ["Name": .string(name), "WithDecryption": .bool(true)])
                 sections.append("<h2>Value</h2><pre id=\"parameter-value\">\(H.h(answer.objectValue?["Parameter"]?.objectValue?["Value"]?.stringValue ?? ""))</pre>")
             } catch {
-                if error.isExpiredSession { return HTTPResponseData(status: 401, headers: [], body: []) }
+                if error.isExpiredSession { return Self.sessionEnded }
                 sections.append(H.failure(error))
             }
         } else {

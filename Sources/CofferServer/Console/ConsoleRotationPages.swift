@@ -48,7 +48,7 @@ extension ConsolePages {
                                         + "<td>\(H.h(record?["errorMessage"]?.stringValue ?? ""))</td></tr>"))
                 }
             } catch {
-                if error.isExpiredSession { return HTTPResponseData(status: 401, headers: [], body: []) }
+                if error.isExpiredSession { return Self.sessionEnded }
                 trailFailure = H.failure(error)
             }
         }
