@@ -19,6 +19,9 @@ final class CredentialDirectory: SigningSecretLookup {
         /// For role sessions: the role, and when the session began (the audit trail's session context).
         var roleARN: String? = nil
         var issued: Date? = nil
+        /// GetSessionToken credentials without MFA, and GetFederationToken's: AWS refuses them every
+        /// IAM call, as a token it does not recognize.
+        var refusedByIAM = false
     }
 
     private let store: any CofferStore
@@ -50,7 +53,8 @@ final class CredentialDirectory: SigningSecretLookup {
             let session = found.session
             let entry = Entry(secret: found.secret, account: session.account, principalARN: session.principalARN,
                               userID: session.principalID, tokenDigest: session.tokenDigest, expiration: session.expiration,
-                              roleARN: session.roleARN, issued: session.issued)
+                              roleARN: session.roleARN, issued: session.issued,
+                              refusedByIAM: session.roleARN == nil && (session.federatedFrom != nil || session.mfaAuthenticated == nil))
             cache.withLock { $0[accessKeyID] = entry }
             return entry
         }

@@ -256,6 +256,9 @@ struct RequestProcessor: HTTPResponder {
                 if let expiration = entry.expiration, expiration <= now {
                     throw CofferError(.expiredToken, "The security token included in the request is expired")
                 }
+                if entry.refusedByIAM, service == "iam" {
+                    throw CofferError(.unrecognizedClient, "The security token included in the request is invalid")
+                }
             }
             account = entry.account
             principal = entry.principalARN

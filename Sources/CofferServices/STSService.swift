@@ -154,7 +154,7 @@ public struct STSService: Sendable {
                                    caller: CallerContext) async throws -> Issued {
         try IAMRules.validateName(name, member: "name", maximum: 32)
         guard name.count >= 2 else { throw CofferError.constraint(name, member: "name", "Member must have length greater than or equal to 2") }
-        if caller.principalARN.contains(":assumed-role/") || caller.principalARN.contains(":federated-user/") {
+        if caller.hasSessionCredentials, !isDummyCaller(caller) {
             throw CofferError(.accessDenied, "Cannot call GetFederationToken with session credentials")
         }
         let duration = try Self.tokenDuration(durationSeconds, caller: caller)
@@ -205,7 +205,7 @@ public struct STSService: Sendable {
 
     public func getSessionToken(durationSeconds: Int?, mfa: (serial: String, code: String)? = nil, caller: CallerContext) async throws -> Issued {
         let duration = try Self.tokenDuration(durationSeconds, caller: caller)
-        if caller.principalARN.contains(":assumed-role/") || caller.principalARN.contains(":federated-user/") {
+        if caller.hasSessionCredentials, !isDummyCaller(caller) {
             throw CofferError(.accessDenied, "Cannot call GetSessionToken with session credentials")
         }
         var proved: Date?

@@ -98,6 +98,8 @@ def test_federation_outside_dev_follows_the_users_policies(coffer):
     secrets.list_secrets()
     # The session policy cannot grant what the user lacks.
     fails(lambda: secrets.create_secret(Name="nope", SecretString="v"), "AccessDeniedException", "no identity-based policy allows")
+    # GetFederationToken's credentials may call no IAM operation at all: AWS answers as for an unknown token.
+    fails(lambda: session_client(coffer, "iam", issued).list_users(), "InvalidClientTokenId")
     # Root cannot assume a role outside --dev.
     coffer.client("iam").create_role(RoleName="r", AssumeRolePolicyDocument=json.dumps(LAMBDA_TRUST))
     account = coffer.client("sts").get_caller_identity()["Account"]

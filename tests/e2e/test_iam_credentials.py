@@ -92,6 +92,18 @@ def test_virtual_mfa_device_gates_a_session_and_a_policy(coffer):
     without = boto3.client("secretsmanager", endpoint_url=coffer.endpoint, region_name=REGION, aws_access_key_id=bare["AccessKeyId"],
                            aws_secret_access_key=bare["SecretAccessKey"], aws_session_token=bare["SessionToken"])
     fails(lambda: without.get_secret_value(SecretId="mfa-only"), "AccessDeniedException")
+    # AWS refuses IAM calls from GetSessionToken credentials without MFA as an unknown token, and
+    # any further GetSessionToken or GetFederationToken from session credentials.
+    def session_client(service, issued):
+        return boto3.client(service, endpoint_url=coffer.endpoint, region_name=REGION, aws_access_key_id=issued["AccessKeyId"],
+                            aws_secret_access_key=issued["SecretAccessKey"], aws_session_token=issued["SessionToken"])
+    assert session_client("iam", credentials).list_mfa_devices(UserName="erin")["MFADevices"][0]["SerialNumber"] == serial
+    fails(lambda: session_client("iam", bare).list_mfa_devices(UserName="erin"), "InvalidClientTokenId",
+          "The security token included in the request is invalid")
+    fails(lambda: session_client("sts", bare).get_session_token(), "AccessDenied", "Cannot call GetSessionToken with session credentials")
+    fails(lambda: session_client("sts", bare).get_federation_token(Name="proxy"), "AccessDenied",
+          "Cannot call GetFederationToken with session credentials")
+    assert session_client("sts", bare).get_caller_identity()["Arn"].endswith(":user/erin")
 
     fails(lambda: iam.delete_virtual_mfa_device(SerialNumber=serial), "DeleteConflict")
     iam.deactivate_mfa_device(UserName="erin", SerialNumber=serial)

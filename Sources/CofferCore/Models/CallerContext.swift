@@ -21,4 +21,10 @@ public struct CallerContext: Sendable, Equatable {
     }
 
     public var isRoot: Bool { principalARN.hasSuffix(":root") }
+
+    /// Temporary credentials (`ASIA...`) or a session principal: what AWS refuses GetSessionToken and
+    /// GetFederationToken to.
+    public var hasSessionCredentials: Bool {
+        accessKeyID.hasPrefix("ASIA") || principalARN.contains(":assumed-role/") || principalARN.contains(":federated-user/")
+    }
 }

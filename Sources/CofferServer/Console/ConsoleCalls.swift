@@ -82,7 +82,7 @@ struct ConsoleCalls: Sendable {
 
 }
 
-/// Credentials a console session signs with: the temporary ones GetSessionToken gave at sign-in.
+/// Credentials a console session signs with: the key pair given at sign-in.
 struct ConsoleCredentials: Sendable {
     let accessKeyID: String
     let secretAccessKey: Redacted<String>

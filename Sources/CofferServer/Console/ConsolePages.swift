@@ -29,8 +29,8 @@ struct ConsolePages: Sendable {
     static func signIn(error: String?, region: String) -> String {
         H.page(title: "Sign in", section: nil, session: nil, body: """
             \(error.map { H.message($0, kind: $0.hasPrefix("You are signed out") ? "info" : "error") } ?? "")
-            <p>Sign in with an access key pair Coffer issued: the root credentials file's, or an IAM user's. The console gets a one-hour
-            session for it (GetSessionToken) and sees only what the key's policies allow.</p>
+            <p>Sign in with an access key pair Coffer issued: the root credentials file's, or an IAM user's. The console keeps it on the
+            server for a one-hour session and sees only what the key's policies allow.</p>
             <form class="stack" method="post" action="/console/sign-in" autocomplete="off">
             <label>Access key id <input name="access_key_id" id="access_key_id" required spellcheck="false" autocapitalize="off"></label>
             <label>Secret access key <input name="secret_access_key" id="secret_access_key" type="password" required></label>

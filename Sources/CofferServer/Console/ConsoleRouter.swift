@@ -5,9 +5,9 @@ import Foundation
 
 /// The web console under `/console`, on the API's own port; everything else goes to the API.
 ///
-/// Sign-in exchanges an access key pair for GetSessionToken credentials, kept server-side in a
-/// session the browser names by an HttpOnly, SameSite=Strict cookie. Every page then calls the
-/// AWS APIs with those credentials through the ordinary request path (``ConsoleCalls``), so a user
+/// Sign-in checks an access key pair with GetCallerIdentity and keeps it server-side for an hour in
+/// a session the browser names by an HttpOnly, SameSite=Strict cookie. Every page then calls the
+/// AWS APIs signed with that key through the ordinary request path (``ConsoleCalls``), so a user
 /// sees only what its policies allow, and every look is in the trail as the user's own call.
 struct ConsoleRouter<API: HTTPResponder>: HTTPResponder {
     let api: API
@@ -86,17 +86,15 @@ struct ConsoleRouter<API: HTTPResponder>: HTTPResponder {
         guard !keyID.isEmpty, !secret.isEmpty else {
             return ConsoleHTTP.html(400, ConsolePages.signIn(error: "Enter an access key id and its secret access key.", region: region))
         }
-        let signing = ConsoleCalls(api: api, credentials: ConsoleCredentials(accessKeyID: keyID, secretAccessKey: Redacted(secret), sessionToken: nil),
-                                   region: region, sourceIP: request.remoteAddress)
+        // The key pair itself signs the session's calls, not GetSessionToken credentials: AWS refuses
+        // those every IAM call without MFA, and the IAM and findings pages are made of IAM calls. The
+        // server already holds every key's secret opened in its credential cache, so keeping it in the
+        // session's memory exposes nothing new; a key deactivated or deleted ends the session.
+        let credentials = ConsoleCredentials(accessKeyID: keyID, secretAccessKey: Redacted(secret), sessionToken: nil)
+        let calls = ConsoleCalls(api: api, credentials: credentials, region: region, sourceIP: request.remoteAddress)
         do throws(ConsoleCalls.Failure) {
-            let xml = try await signing.query("sts", [("Action", "GetSessionToken"), ("Version", "2011-06-15"), ("DurationSeconds", "3600")])
-            guard let key = QueryXML.value("AccessKeyId", in: xml), let secret = QueryXML.value("SecretAccessKey", in: xml),
-                let token = QueryXML.value("SessionToken", in: xml)
-            else { return ConsoleHTTP.html(500, ConsolePages.signIn(error: "The sign-in failed: the session credentials were not understood.", region: region)) }
-            let credentials = ConsoleCredentials(accessKeyID: key, secretAccessKey: Redacted(secret), sessionToken: Redacted(token))
-            let calls = ConsoleCalls(api: api, credentials: credentials, region: region, sourceIP: request.remoteAddress)
             let identity = try await calls.query("sts", [("Action", "GetCallerIdentity"), ("Version", "2011-06-15")])
-            let expiration = QueryXML.value("Expiration", in: xml).flatMap(SigV4Timestamp.parseISO8601) ?? clock.now().addingTimeInterval(3600)
+            let expiration = clock.now().addingTimeInterval(ConsoleSessions.lifetime)
             let session = ConsoleSession(credentials: credentials, region: region, principalARN: QueryXML.value("Arn", in: identity) ?? keyID,
                                          expiration: expiration, csrf: ConsoleSessions.randomToken())
             let id = sessions.open(session, now: clock.now())

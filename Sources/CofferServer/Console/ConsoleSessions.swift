@@ -2,7 +2,7 @@ import CofferCore
 import Foundation
 import Synchronization
 
-/// A signed-in console user: the session credentials GetSessionToken gave, and a CSRF token.
+/// A signed-in console user: the key pair that signs the session's calls, and a CSRF token.
 struct ConsoleSession: Sendable {
     let credentials: ConsoleCredentials
     let region: String
@@ -13,10 +13,12 @@ struct ConsoleSession: Sendable {
 }
 
 /// Console sessions, in memory, by a random id the browser holds in an HttpOnly cookie. A session
-/// ends at sign-out or when its credentials expire; a restarted server forgets them all.
+/// ends at sign-out, an hour after sign-in, or when its key is refused; a restarted server forgets them all.
 final class ConsoleSessions: Sendable {
     private let sessions = Mutex<[String: ConsoleSession]>([:])
     private let limit = 10_000
+    /// A session ends an hour after sign-in, whatever is done in it.
+    static let lifetime: Double = 3600
 
     func open(_ session: ConsoleSession, now: Date) -> String {
         let id = Self.randomToken()
