@@ -20,7 +20,8 @@ struct STSHandler: QueryServiceHandler {
     func handle(_ action: String, _ request: QueryRequest, context: CallerContext) async throws -> [XMLNode] {
         switch action {
         case "GetCallerIdentity":
-            let arn = context.principalARN
+            // The account root is named in the partition of the region it is called in.
+            let arn = context.isRoot ? "arn:\(Partition.of(region: context.scope.region)):iam::\(context.scope.account):root" : context.principalARN
             let userID = arn.hasSuffix(":root") ? context.scope.account : (try await credentials.entry(for: context.accessKeyID)?.userID ?? context.scope.account)
             return [.text("Arn", arn), .text("UserId", userID), .text("Account", context.scope.account)]
         case "GetAccessKeyInfo":

@@ -150,7 +150,7 @@ extension KMSService {
             return (existing, token)
         }
         let grant = KMSGrant(grantID: Hex.encode(random.bytes(32)), name: name, granteePrincipal: grantee, retiringPrincipal: retiring,
-                             issuingAccount: "arn:aws:iam::\(scope.account):root", operations: operations, constraints: constraints,
+                             issuingAccount: "arn:\(Partition.of(region: scope.region)):iam::\(scope.account):root", operations: operations, constraints: constraints,
                              creationDate: clock.now(), tokenDigest: Self.tokenDigest(token))
         try await changeKey(keyID, in: scope, allowManaged: true) { key in try Self.addGrant(grant, to: &key) }
         return (grant.grantID, token)

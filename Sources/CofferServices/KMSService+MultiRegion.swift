@@ -11,7 +11,7 @@ extension KMSService {
         let usage = try newKeyUsage(spec: spec, usage: usage, policy: policy, tags: tags)
         let id = "mrk-" + Hex.encode(random.bytes(16))
         var key = KMSKey(arn: keyARN(id, scope), keyID: id, spec: spec, usage: usage, description: description,
-                         policy: policy ?? KeyPolicies.default(account: scope.account), keyManager: "CUSTOMER", creationDate: clock.now())
+                         policy: policy ?? KeyPolicies.default(account: scope.account, region: scope.region), keyManager: "CUSTOMER", creationDate: clock.now())
         key.tags = tags
         key.primaryRegion = scope.region
         key.replicaRegions = []

@@ -206,7 +206,7 @@ public final class KMSService: Sendable {
                           in scope: ResourceScope) async throws -> KMSKey {
         let usage = try newKeyUsage(spec: spec, usage: usage, policy: policy, tags: tags)
         return try await makeKey(spec: spec, usage: usage, description: description,
-                                 policy: policy ?? KeyPolicies.default(account: scope.account),
+                                 policy: policy ?? KeyPolicies.default(account: scope.account, region: scope.region),
                                  keyManager: "CUSTOMER", tags: tags, scope: scope)
     }
 

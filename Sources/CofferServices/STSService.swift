@@ -143,7 +143,7 @@ public struct STSService: Sendable {
         guard let role = try await iam.role(arn: roleARN), let account = ARN(roleARN)?.account else {
             throw CofferError(.noSuchEntity, "The role \(roleARN) cannot be found.")
         }
-        let sessionARN = "arn:aws:sts::\(account):assumed-role/\(role.roleName)/\(sessionName)"
+        let sessionARN = "arn:\(ARN(roleARN)?.partition ?? "aws"):sts::\(account):assumed-role/\(role.roleName)/\(sessionName)"
         return try await issue(account: account, principalARN: sessionARN, roleARN: role.arn, principalID: "\(role.roleID):\(sessionName)",
                                policies: [], tags: [], sourceIdentity: nil, duration: durationSeconds, packed: nil)
     }

@@ -358,6 +358,16 @@ let grammarFailures: [(String, String)] = [
         #expect(decide(PolicySet(session: session), "ssm:GetParameter", "*", principal: role) == .implicitDeny(missing: .identity))
     }
 
+    @Test func anAccountIsNamedInAnyPartition() {
+        for named in ["123456789012", "arn:aws:iam::123456789012:root", "arn:aws-cn:iam::123456789012:root", "arn:aws-us-gov:iam::123456789012:root"] {
+            #expect(PolicyEvaluator.namesAccount(named, "123456789012"), "\(named)")
+        }
+        for other in ["arn:aws:iam::123456789013:root", "arn:aws:iam::23456789012:root", "arn:aws:sts::123456789012:root", "arn:aws:iam:x:123456789012:root",
+                      "arn:aws:iam::123456789012:user/root", "arn:azure:iam::123456789012:root", "arn:aws:iam::1123456789012:root", ":root", "arn:aws:root"] {
+            #expect(!PolicyEvaluator.namesAccount(other, "123456789012"), "\(other)")
+        }
+    }
+
     @Test func resourcePolicyPrincipals() throws {
         let secret = "arn:aws:secretsmanager:us-east-1:123456789012:secret:x"
         func resource(_ principal: String) throws -> PolicySet {
@@ -385,7 +395,7 @@ let grammarFailures: [(String, String)] = [
     @Test func kmsKeyPolicyMustAllow() throws {
         let key = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
         let all = [NamedPolicy(name: "all", document: try doc(Self.allowAll))]
-        let defaultPolicy = NamedPolicy(name: "key", document: try doc(KeyPolicies.default(account: "123456789012"), .resource))
+        let defaultPolicy = NamedPolicy(name: "key", document: try doc(KeyPolicies.default(account: "123456789012", region: "us-east-1"), .resource))
         #expect(decide(PolicySet(identity: all, resource: defaultPolicy, resourcePolicyRequired: true), "kms:Decrypt", key).isAllowed)
         #expect(decide(PolicySet(resource: defaultPolicy, resourcePolicyRequired: true), "kms:Decrypt", key) == .implicitDeny(missing: .identity))
         let closed = NamedPolicy(name: "key", document: try doc(#"{"Statement":{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::123456789012:user/bob"},"Action":"kms:*","Resource":"*"}}"#, .resource))

@@ -149,5 +149,14 @@ def test_iam_and_sts_arns_take_the_partition_of_the_signing_region(dev_coffer):
     assumed = dev_coffer.client("sts", region="cn-north-1", access_key="test", secret_key="test").assume_role(
         RoleArn=role, RoleSessionName="cn")["AssumedRoleUser"]["Arn"]
     assert assumed == "arn:aws-cn:sts::000000000000:assumed-role/cn-role/cn"
+    # The account root is named in the partition of the region it calls, in its identity and in the
+    # key policies and grants KMS writes; such a policy still lets the root use the key.
+    assert dev_coffer.client("sts", region="cn-north-1", access_key="test", secret_key="test").get_caller_identity()["Arn"] == \
+        "arn:aws-cn:iam::000000000000:root"
+    kms = dev_coffer.client("kms", region="cn-north-1", access_key="test", secret_key="test")
+    key = kms.create_key()["KeyMetadata"]["KeyId"]
+    policy = json.loads(kms.get_key_policy(KeyId=key, PolicyName="default")["Policy"])
+    assert policy["Statement"][0]["Principal"] == {"AWS": "arn:aws-cn:iam::000000000000:root"}
+    assert kms.decrypt(CiphertextBlob=kms.encrypt(KeyId=key, Plaintext=b"x")["CiphertextBlob"])["Plaintext"] == b"x"
     gov = dev_coffer.client("iam", region="us-gov-west-1", access_key="test", secret_key="test")
     assert gov.create_group(GroupName="gov")["Group"]["Arn"] == "arn:aws-us-gov:iam::000000000000:group/gov"

@@ -29,7 +29,7 @@ public enum KeyReference: Sendable, Equatable {
 
 /// The key policies AWS gives keys that were created without one.
 public enum KeyPolicies {
-    public static func `default`(account: String) -> String {
+    public static func `default`(account: String, region: String) -> String {
         """
         {
           "Version" : "2012-10-17",
@@ -38,7 +38,7 @@ public enum KeyPolicies {
             "Sid" : "Enable IAM User Permissions",
             "Effect" : "Allow",
             "Principal" : {
-              "AWS" : "arn:aws:iam::\(account):root"
+              "AWS" : "arn:\(Partition.of(region: region)):iam::\(account):root"
             },
             "Action" : "kms:*",
             "Resource" : "*"
@@ -73,7 +73,7 @@ public enum KeyPolicies {
             "Sid" : "Allow direct access to key metadata to the account",
             "Effect" : "Allow",
             "Principal" : {
-              "AWS" : "arn:aws:iam::\(account):root"
+              "AWS" : "arn:\(Partition.of(region: region)):iam::\(account):root"
             },
             "Action" : [ "kms:Describe*", "kms:Get*", "kms:List*", "kms:RevokeGrant" ],
             "Resource" : "*"

@@ -176,15 +176,18 @@ public enum PolicyEvaluator {
         return strength
     }
 
-    /// `123456789012` or `arn:aws:iam::123456789012:root`, compared without parsing.
-    static func namesAccount(_ entry: String, _ account: String) -> Bool {
+    /// `123456789012` or `arn:PARTITION:iam::123456789012:root` (any partition: an account's root is
+    /// named in the partition of the region it is used in), compared without parsing.
+    public static func namesAccount(_ entry: String, _ account: String) -> Bool {
         if entry == account { return true }
-        let prefix = "arn:aws:iam::", suffix = ":root"
+        let suffix = ":root"
+        guard entry.hasPrefix("arn:aws"), entry.hasSuffix(suffix) else { return false }
         let u = entry.utf8
-        guard u.count == prefix.utf8.count + account.utf8.count + suffix.utf8.count, entry.hasPrefix(prefix), entry.hasSuffix(suffix) else {
-            return false
-        }
-        return u.dropFirst(prefix.utf8.count).prefix(account.utf8.count).elementsEqual(account.utf8)
+        let head = u.dropLast(suffix.utf8.count)
+        guard head.count > account.utf8.count, head.suffix(account.utf8.count).elementsEqual(account.utf8) else { return false }
+        let partition = head.dropFirst(4).dropLast(account.utf8.count)  // "aws...:iam::"
+        return partition.count >= ":iam::".utf8.count + 3 && partition.suffix(6).elementsEqual(":iam::".utf8)
+            && !partition.dropLast(6).contains(UInt8(ascii: ":"))
     }
 
     static func principalStrength(_ set: PrincipalSet, _ principal: PrincipalIdentity) -> Strength {
