@@ -95,6 +95,9 @@ import Testing
                                         valueDigest: "digest\(index)")
             version.kmsKeyIDs = ["DefaultEncryptionKey"]
             version.isPendingStub = index == 3 ? true : nil
+            version.lastAccessedDate = index == 2 ? Date(timeIntervalSince1970: 1_764_806_400.75) : nil
+            if index == 1 { version.stages = ["label \"quoted\"", "é", "AWSPREVIOUS"] }
+            if index == 0 { version.kmsKeyIDs = nil }
             secret.versions.append(version)
         }
         secret.revision = 12

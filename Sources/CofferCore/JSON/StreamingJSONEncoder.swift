@@ -80,7 +80,9 @@ final class JSONStreamWriter: Encoder {
         }
     }
 
-    func number(_ value: Double) throws {
+    func number(_ value: Double) throws { try Self.number(value, into: &out) }
+
+    static func number(_ value: Double, into out: inout [UInt8]) throws {
         guard value.isFinite else {
             throw EncodingError.invalidValue(value, EncodingError.Context(codingPath: [], debugDescription: "Unable to encode \(value) directly in JSON."))
         }
@@ -91,10 +93,65 @@ final class JSONStreamWriter: Encoder {
         }
     }
 
+    /// An object written member by member without containers, for a type's hand-written fast path;
+    /// it must be ended before anything else is written.
+    func directObject() -> DirectObject { DirectObject(writer: self) }
+
     func integer(_ value: some BinaryInteger) { out.append(contentsOf: String(value).utf8) }
     func string(_ value: String) { JSONWriter.writeString(value, into: &out) }
     func bool(_ value: Bool) { out.append(contentsOf: (value ? "true" : "false").utf8) }
     func null() { out.append(contentsOf: "null".utf8) }
+}
+
+/// Collects an object's bytes in a buffer of its own (no exclusive access to the writer's buffer
+/// per member) and hands them over at `end()`.
+struct DirectObject {
+    let writer: JSONStreamWriter
+    private var out: [UInt8] = [UInt8(ascii: "{")]
+
+    init(writer: JSONStreamWriter) {
+        self.writer = writer
+        out.reserveCapacity(256)
+    }
+
+    /// `name` is a member name Coffer chose: plain ASCII, nothing to escape.
+    private mutating func key(_ name: StaticString) {
+        if out.count > 1 { out.append(UInt8(ascii: ",")) }
+        out.append(UInt8(ascii: "\""))
+        name.withUTF8Buffer { out.append(contentsOf: $0) }
+        out.append(UInt8(ascii: "\""))
+        out.append(UInt8(ascii: ":"))
+    }
+
+    mutating func string(_ name: StaticString, _ value: String) {
+        key(name)
+        JSONWriter.writeString(value, into: &out)
+    }
+
+    mutating func strings(_ name: StaticString, _ values: [String]) {
+        key(name)
+        out.append(UInt8(ascii: "["))
+        for (index, value) in values.enumerated() {
+            if index > 0 { out.append(UInt8(ascii: ",")) }
+            JSONWriter.writeString(value, into: &out)
+        }
+        out.append(UInt8(ascii: "]"))
+    }
+
+    mutating func date(_ name: StaticString, _ value: Date) throws {
+        key(name)
+        try JSONStreamWriter.number(value.timeIntervalSince1970, into: &out)
+    }
+
+    mutating func bool(_ name: StaticString, _ value: Bool) {
+        key(name)
+        out.append(contentsOf: (value ? "true" : "false").utf8)
+    }
+
+    mutating func end() {
+        out.append(UInt8(ascii: "}"))
+        writer.out.append(contentsOf: out)
+    }
 }
 
 private struct KeyedStream<Key: CodingKey>: KeyedEncodingContainerProtocol {
