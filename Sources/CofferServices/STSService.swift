@@ -114,9 +114,11 @@ public struct STSService: Sendable {
         guard role.lastUsedRegion != region || role.lastUsedDate.map({ now.timeIntervalSince($0) > 3600 }) ?? true,
             let account = ARN(role.arn)?.account
         else { return }
-        try? await iam.changeHolder(IAMRole.self, role.roleName, account: account) { role in
-            role.lastUsedDate = now
-            role.lastUsedRegion = region
+        _ = try? await AuditScope.unaudited {
+            try await iam.changeHolder(IAMRole.self, role.roleName, account: account) { role in
+                role.lastUsedDate = now
+                role.lastUsedRegion = region
+            }
         }
     }
 

@@ -9,11 +9,20 @@ public struct AuditChange: Sendable, Equatable {
     public let removal: Bool
     /// A new record, rather than a change to one.
     public let creation: Bool
-    public init(arn: String, kind: String?, removal: Bool, creation: Bool = false) {
+    /// What the change writes (a record, an access key) where the store knows it when the audit
+    /// record is claimed: the call's `responseElements` are made from it.
+    public let written: (any Sendable)?
+
+    public init(arn: String, kind: String?, removal: Bool, creation: Bool = false, written: (any Sendable)? = nil) {
         self.arn = arn
         self.kind = kind
         self.removal = removal
         self.creation = creation
+        self.written = written
+    }
+
+    public static func == (a: AuditChange, b: AuditChange) -> Bool {
+        a.arn == b.arn && a.kind == b.kind && a.removal == b.removal && a.creation == b.creation
     }
 }
 
@@ -31,7 +40,7 @@ public final class AuditScope: Sendable {
 
     public enum Mode: Sendable {
         /// One record for the whole call, built when its first change commits.
-        case request(@Sendable (_ resources: [AuditResource]) -> AuditAppend)
+        case request(@Sendable (_ resources: [AuditResource], _ change: AuditChange) -> AuditAppend)
         /// One record per change, or none where the builder returns nil.
         case perChange(@Sendable (AuditChange) -> AuditAppend?)
     }
@@ -74,13 +83,20 @@ public final class AuditScope: Sendable {
                 }
                 return state.resources
             }
-            return resources.map(build)
+            return resources.map { build($0, change) }
         }
     }
 
     /// The write that claimed the record did not commit: the next one must carry it.
     public func release() {
         if case .request = mode { state.withLock { $0.committed = false } }
+    }
+
+    /// Bookkeeping a call does on the side (a role's last use, the regions KMS keys live in): written
+    /// without claiming the call's record, which then commits with the change the call is for (and
+    /// whose `responseElements` it carries).
+    public static func unaudited<T: Sendable>(_ body: () async throws -> T) async rethrows -> T {
+        try await $current.withValue(nil, operation: body)
     }
 
     /// Runs a store's write with the record due for `change` (unless the write brought its own),

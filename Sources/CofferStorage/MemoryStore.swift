@@ -102,7 +102,7 @@ public final class MemoryStore: CofferStore {
     }
 
     public func write<R: Record>(_ write: RecordWrite<R>) async throws {
-        try await changing(AuditChange(arn: write.record.arn, kind: R.kind, removal: false, creation: write.isCreation), explicit: write.audit,
+        try await changing(AuditChange(arn: write.record.arn, kind: R.kind, removal: false, creation: write.isCreation, written: write.record), explicit: write.audit,
                            also: write.alsoRecord) { state in
             let arn = write.record.arn
             let nameKey = NameKey(kind: R.kind, scope: write.scope, name: write.record.name)
@@ -194,7 +194,7 @@ public final class MemoryStore: CofferStore {
     public func accessKey(id: String) async throws -> StoredAccessKey? { state.withLock { $0.accessKeys[id] } }
 
     public func putAccessKey(_ key: StoredAccessKey) async throws {
-        try await changing(AuditChange(arn: key.principalARN, kind: nil, removal: false)) { $0.accessKeys[key.accessKeyID] = key }
+        try await changing(AuditChange(arn: key.principalARN, kind: nil, removal: false, written: key)) { $0.accessKeys[key.accessKeyID] = key }
     }
 
     public func accessKeys(principalARN: String) async throws -> [StoredAccessKey] {

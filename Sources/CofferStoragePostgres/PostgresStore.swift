@@ -202,7 +202,7 @@ public final class PostgresStore: CofferStore, SharedStore, ExclusiveWork {
 
     public func write<R: Record>(_ write: RecordWrite<R>) async throws {
         let doc = ByteBuffer(bytes: try Self.encode(write.record))
-        let change = AuditChange(arn: write.record.arn, kind: R.kind, removal: false, creation: write.isCreation)
+        let change = AuditChange(arn: write.record.arn, kind: R.kind, removal: false, creation: write.isCreation, written: write.record)
         try await changing(change, notice: .record(kind: R.kind, arn: write.record.arn), explicit: write.audit, also: write.alsoRecord) { connection, logger in
             try await Self.apply(write, doc: doc, on: connection, logger: logger)
         }
@@ -334,7 +334,7 @@ public final class PostgresStore: CofferStore, SharedStore, ExclusiveWork {
     }
 
     public func putAccessKey(_ key: StoredAccessKey) async throws {
-        try await changing(AuditChange(arn: key.principalARN, kind: nil, removal: false), notice: .accessKey(id: key.accessKeyID)) { connection, logger in
+        try await changing(AuditChange(arn: key.principalARN, kind: nil, removal: false, written: key), notice: .accessKey(id: key.accessKeyID)) { connection, logger in
             try await connection.run("""
                 INSERT INTO access_keys(\(unescaped: Self.keyColumns)) VALUES (\(key.accessKeyID), \(key.account), \(key.principalARN),
                     \(ByteBuffer(bytes: key.sealedSecret)), \(key.createdDate.timeIntervalSince1970), \(key.status),

@@ -78,7 +78,7 @@ public final class SQLiteStore: CofferStore {
 
     public func write<R: Record>(_ write: RecordWrite<R>) async throws {
         let doc = try Self.encode(write.record)
-        try await AuditScope.committing(AuditChange(arn: write.record.arn, kind: R.kind, removal: false, creation: write.isCreation), explicit: write.audit) { audit in
+        try await AuditScope.committing(AuditChange(arn: write.record.arn, kind: R.kind, removal: false, creation: write.isCreation, written: write.record), explicit: write.audit) { audit in
             try await self.commit(write, doc: doc, audit: audit)
         }
     }
@@ -321,7 +321,7 @@ public final class SQLiteStore: CofferStore {
     }
 
     public func putAccessKey(_ key: StoredAccessKey) async throws {
-        try await writeAudited(AuditChange(arn: key.principalARN, kind: nil, removal: false)) { db in
+        try await writeAudited(AuditChange(arn: key.principalARN, kind: nil, removal: false, written: key)) { db in
             try db.query("INSERT OR REPLACE INTO access_keys(\(Self.keyColumns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                          [.text(key.accessKeyID), .text(key.account), .text(key.principalARN), .blob(key.sealedSecret),
                           .real(key.createdDate.timeIntervalSince1970), .text(key.status),

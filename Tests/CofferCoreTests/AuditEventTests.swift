@@ -116,4 +116,12 @@ import Testing
         #expect(EventLookup(attribute: (.eventName, "Ünïcode"), start: nil, end: nil).requiredBytes == nil)
         #expect(EventLookup(attribute: nil, start: nil, end: nil).requiredBytes == nil)
     }
+
+    @Test func responseElementDatesAreWrittenAsCloudTrailWritesThem() {
+        let day = 1_764_806_400.0  // Dec 4, 2025, midnight UTC
+        #expect(CloudTrailDate.text(Date(timeIntervalSince1970: 0)) == "Jan 1, 1970, 12:00:00 AM")
+        #expect(CloudTrailDate.text(Date(timeIntervalSince1970: day + 13 * 3600 + 5 * 60 + 6.9)) == "Dec 4, 2025, 1:05:06 PM")
+        #expect(CloudTrailDate.text(Date(timeIntervalSince1970: day + 12 * 3600 + 59)) == "Dec 4, 2025, 12:00:59 PM")
+        #expect(CloudTrailDate.text(Date(timeIntervalSince1970: day - 1)) == "Dec 3, 2025, 11:59:59 PM")
+    }
 }

@@ -233,7 +233,7 @@ import Testing
     func aScopesRecordCommitsWithItsFirstChangeOnly(backend: Backend) async throws {
         let store = try await backend.make()
         let now = Date(timeIntervalSince1970: 1_700_000_000)
-        let scope = AuditScope(.request { resources in AuditAppend(time: now, record: Array("call on \(resources.map(\.name))".utf8)) })
+        let scope = AuditScope(.request { resources, _ in AuditAppend(time: now, record: Array("call on \(resources.map(\.name))".utf8)) })
         scope.note(AuditResource(type: "AWS::SecretsManager::Secret", name: "s1"))
         let s = secret("scoped")
         try await AuditScope.$current.withValue(scope) {

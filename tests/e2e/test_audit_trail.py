@@ -250,3 +250,54 @@ def test_authentication_failures_naming_a_known_key_are_recorded(coffer):
     record = json.loads(events[0]["CloudTrailEvent"])
     assert record["errorCode"] == "InvalidSignatureException" and record["userIdentity"]["type"] == "IAMUser"
     assert lookup_all(coffer.client("cloudtrail"), **attr("AccessKeyId", "AKIAUNKNOWNKEY000000")) == []
+
+
+def test_response_elements_where_cloudtrail_fills_them(coffer, workload):
+    """Creations of keys, users, roles, access keys and credentials, key deletion and parameter
+    versions carry responseElements as CloudTrail writes them (lowerCamelCase, its date format);
+    reads, cryptographic calls, Secrets Manager's calls and failures keep null; no token or secret."""
+    ct, iam = workload["ct"], workload["iam"]
+    kms, ssm = coffer.client("kms"), coffer.client("ssm")
+    key = kms.create_key(Description="trail")["KeyMetadata"]
+    kms.encrypt(KeyId=key["KeyId"], Plaintext=b"data")
+    deletion = kms.schedule_key_deletion(KeyId=key["KeyId"], PendingWindowInDays=7)
+    ssm.put_parameter(Name="/trail/p", Value="v", Type="String")
+    ssm.put_parameter(Name="/trail/p", Value="w", Type="String", Overwrite=True)
+    session = coffer.client("sts").get_session_token(DurationSeconds=900)["Credentials"]
+    coffer.client("sts").get_caller_identity()
+
+    def elements(name, api_only=True):
+        events = [json.loads(e["CloudTrailEvent"]) for e in lookup_all(ct, **attr("EventName", name))]
+        return [e["responseElements"] for e in events if not api_only or e["eventType"] == "AwsApiCall"]
+
+    def cloudtrail_date(when):
+        hour = when.hour % 12 or 12
+        return f"{when:%b} {when.day}, {when.year}, {hour}:{when:%M:%S} {'AM' if when.hour < 12 else 'PM'}"
+
+    created = elements("CreateKey")[0]["keyMetadata"]
+    assert created["keyId"] == key["KeyId"] and created["arn"] == key["Arn"] and created["keyState"] == "Enabled"
+    assert created["keyUsage"] == "ENCRYPT_DECRYPT" and created["description"] == "trail"
+    assert created["creationDate"] == cloudtrail_date(key["CreationDate"].astimezone(datetime.timezone.utc))
+    scheduled = elements("ScheduleKeyDeletion")[0]
+    assert scheduled["keyId"] == key["Arn"] and scheduled["keyState"] == "PendingDeletion" and scheduled["pendingWindowInDays"] == 7
+    assert scheduled["deletionDate"] == cloudtrail_date(deletion["DeletionDate"].astimezone(datetime.timezone.utc))
+    assert [e for e in elements("PutParameter")] == [{"version": 2, "tier": "Standard"}, {"version": 1, "tier": "Standard"}]
+    user = iam.get_user(UserName="alice")["User"]
+    assert {"path": "/", "userName": "alice", "userId": user["UserId"], "arn": user["Arn"]}.items() <= \
+        next(e["user"] for e in elements("CreateUser") if e["user"]["userName"] == "alice").items()
+    access = next(e["accessKey"] for e in elements("CreateAccessKey") if e["accessKey"]["userName"] == "alice")
+    assert access["accessKeyId"] == workload["alice_key"]["AccessKeyId"] and access["status"] == "Active"
+    assert "secretAccessKey" not in access
+    assert elements("CreateRole")[0]["role"]["roleId"] == workload["role"]["RoleId"]
+    assumed = elements("AssumeRole")[0]
+    assert assumed["credentials"]["accessKeyId"] == workload["session_key"]
+    assert assumed["credentials"]["sessionToken"] == "HIDDEN_DUE_TO_SECURITY_REASONS"
+    assert assumed["assumedRoleUser"]["arn"].endswith(":assumed-role/reader/nightly-job")
+    issued = elements("GetSessionToken")[0]["credentials"]
+    assert issued["accessKeyId"] == session["AccessKeyId"] and issued["sessionToken"] == "HIDDEN_DUE_TO_SECURITY_REASONS"
+    assert issued["expiration"] == cloudtrail_date(session["Expiration"].astimezone(datetime.timezone.utc))
+    for name in ("Encrypt", "GetSecretValue", "CreateSecret", "PutSecretValue", "GetCallerIdentity"):
+        assert set(map(json.dumps, elements(name))) == {"null"}, name
+    trail = json.dumps([e["CloudTrailEvent"] for e in lookup_all(ct)])
+    assert session["SessionToken"] not in trail and session["SecretAccessKey"] not in trail
+    assert workload["alice_key"]["SecretAccessKey"] not in trail
