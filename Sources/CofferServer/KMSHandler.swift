@@ -63,8 +63,11 @@ struct KMSHandler: JSONServiceHandler {
         case "DisableKey": try await service.disableKey(try keyID(r), in: scope); return .object([:])
         case "ScheduleKeyDeletion":
             let key = try await service.scheduleKeyDeletion(try keyID(r), pendingWindowDays: try r.integer("PendingWindowInDays", min: 1, max: 365), in: scope)
-            return .object(["KeyId": .string(key.arn), "DeletionDate": JSONResponse.timestamp(key.deletionDate ?? Date()),
-                            "KeyState": .string(key.state.rawValue), "PendingWindowInDays": .number(Double(key.pendingWindowDays ?? 30))])
+            // A primary waiting for its replicas has no deletion date yet, and AWS leaves the field out.
+            var out: JSONObject = ["KeyId": .string(key.arn), "KeyState": .string(key.state.rawValue),
+                                   "PendingWindowInDays": .number(Double(key.pendingWindowDays ?? 30))]
+            if let deletion = key.deletionDate { out["DeletionDate"] = JSONResponse.timestamp(deletion) }
+            return .object(out)
         case "CancelKeyDeletion":
             return .object(["KeyId": .string(try await service.cancelKeyDeletion(try keyID(r), in: scope).arn)])
         case "CreateAlias":

@@ -28,7 +28,7 @@ extension KMSService {
     static func requireRotatable(_ key: KMSKey) throws(CofferError) {
         switch key.state {
         case .disabled: throw CofferError(.disabled, "\(key.arn) is disabled.")
-        case .pendingDeletion: throw CofferError(.keyInvalidState, "\(key.arn) is pending deletion.")
+        case .pendingDeletion, .pendingReplicaDeletion: try requireNotPendingDeletion(key)
         case .enabled: break
         }
         guard key.keySpec == .symmetricDefault else {
@@ -38,7 +38,7 @@ extension KMSService {
 
     public func keyRotationStatus(_ keyID: String, in scope: ResourceScope) async throws -> KMSKey {
         let key = try await resolve(keyID, in: scope)
-        if key.state == .pendingDeletion { throw CofferError(.keyInvalidState, "\(key.arn) is pending deletion.") }
+        try Self.requireNotPendingDeletion(key)
         return key
     }
 

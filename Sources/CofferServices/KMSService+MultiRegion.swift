@@ -77,6 +77,22 @@ extension KMSService {
         }
     }
 
+    /// After a replica was deleted: its primary forgets the region and, if it was waiting for its
+    /// replicas (PendingReplicaDeletion) and this was the last, starts its own waiting period.
+    func replicaRemoved(_ replica: KMSKey, account: String, region: String, now: Date) async throws {
+        guard let primaryRegion = replica.primaryRegion, primaryRegion != region else { return }
+        let primaryScope = ResourceScope(account: account, region: primaryRegion)
+        guard let primary = try await store.record(KMSKey.self, named: replica.keyID, in: primaryScope) else { return }
+        let remaining = try await multiRegionMembers(of: primary, account: account).replicas.filter { ARN($0.arn)?.region != region }
+        try await changeKey(primary.keyID, in: primaryScope) { key in
+            key.replicaRegions = key.replicaRegions?.filter { $0 != region }
+            if key.state == .pendingReplicaDeletion, remaining.isEmpty {
+                key.state = .pendingDeletion
+                key.deletionDate = now.addingTimeInterval(Double(key.pendingWindowDays ?? 30) * 86_400)
+            }
+        }
+    }
+
     /// The members of a multi-Region key, primary first.
     public func multiRegionMembers(of key: KMSKey, account: String) async throws -> (primary: KMSKey?, replicas: [KMSKey]) {
         guard let primaryRegion = key.primaryRegion else { return (nil, []) }

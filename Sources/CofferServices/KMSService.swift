@@ -260,17 +260,25 @@ public final class KMSService: Sendable {
             throw CofferError.validation("1 validation error detected: Value '\(days)' at 'pendingWindowInDays' failed to satisfy constraint: Member must have value \(days < 7 ? "greater than or equal to 7" : "less than or equal to 30")")
         }
         let now = clock.now()
+        // A primary multi-Region key waits for its replicas: its waiting period starts when the last is deleted.
+        let current = try await resolve(keyID, in: scope)
+        let replicas = current.replicaRegions?.isEmpty == false ? try await multiRegionMembers(of: current, account: scope.account).replicas : []
         return try await changeKey(keyID, in: scope) { key in
             try Self.requireNotPendingDeletion(key)
-            key.state = .pendingDeletion
             key.pendingWindowDays = days
-            key.deletionDate = now.addingTimeInterval(Double(days) * 86_400)
+            if replicas.isEmpty {
+                key.state = .pendingDeletion
+                key.deletionDate = now.addingTimeInterval(Double(days) * 86_400)
+            } else {
+                key.state = .pendingReplicaDeletion
+                key.deletionDate = nil
+            }
         }
     }
 
     public func cancelKeyDeletion(_ keyID: String, in scope: ResourceScope) async throws -> KMSKey {
         try await changeKey(keyID, in: scope) { key in
-            guard key.state == .pendingDeletion else {
+            guard key.state.isPendingDeletion else {
                 throw CofferError(.keyInvalidState, "\(key.arn) is not pending deletion.")
             }
             // AWS leaves a key whose deletion was cancelled disabled.
@@ -281,14 +289,23 @@ public final class KMSService: Sendable {
     }
 
     static func requireNotPendingDeletion(_ key: KMSKey) throws(CofferError) {
-        if key.state == .pendingDeletion { throw CofferError(.keyInvalidState, "\(key.arn) is pending deletion.") }
+        if let refused = pendingDeletionError(key) { throw refused }
+    }
+
+    /// KMSInvalidStateException for a key waiting to be deleted (or for its replicas to be).
+    static func pendingDeletionError(_ key: KMSKey) -> CofferError? {
+        switch key.state {
+        case .pendingDeletion: CofferError(.keyInvalidState, "\(key.arn) is pending deletion.")
+        case .pendingReplicaDeletion: CofferError(.keyInvalidState, "\(key.arn) is pending replica deletion.")
+        case .enabled, .disabled: nil
+        }
     }
 
     /// Checks that `key` may be used for a cryptographic operation now.
     static func requireUsable(_ key: KMSKey, usage: KeyUsage, operation: String) throws(CofferError) {
         switch key.state {
         case .disabled: throw CofferError(.disabled, "\(key.arn) is disabled.")
-        case .pendingDeletion: throw CofferError(.keyInvalidState, "\(key.arn) is pending deletion.")
+        case .pendingDeletion, .pendingReplicaDeletion: try requireNotPendingDeletion(key)
         case .enabled: break
         }
         guard key.keyUsage == usage else {
@@ -310,6 +327,7 @@ public final class KMSService: Sendable {
         for due in try await store.recordsDue(forDeletionAt: now) where due.kind == KMSKey.kind {
             guard let key = try await store.record(KMSKey.self, arn: due.arn), let arn = ARN(due.arn) else { continue }
             try await removeKey(key, ResourceScope(account: arn.account, region: arn.region))
+            try await replicaRemoved(key, account: arn.account, region: arn.region, now: now)
             deleted += 1
         }
         return (deleted, try await rotateDueKeys(now: now))

@@ -120,6 +120,10 @@ public struct KMSAlias: Sendable, Codable, Equatable {
 
 public enum KeyState: String, Sendable, Codable {
     case enabled = "Enabled", disabled = "Disabled", pendingDeletion = "PendingDeletion"
+    /// A multi-Region primary whose deletion waits for its replicas to be deleted first.
+    case pendingReplicaDeletion = "PendingReplicaDeletion"
+
+    public var isPendingDeletion: Bool { self == .pendingDeletion || self == .pendingReplicaDeletion }
 }
 
 public enum KeyUsage: String, Sendable, Codable, CaseIterable {
