@@ -71,7 +71,14 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         // Signed calls to Coffer or AWS: the seed of the client library.
-        .target(name: "CofferClient", dependencies: ["CofferCore"], swiftSettings: swiftSettings),
+        .target(
+            name: "CofferClient",
+            dependencies: [
+                "CofferCore", .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"), .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // The credential scanner: keyword automaton, detectors, sources, reports.
         .target(name: "CofferScan", dependencies: ["CofferCore", "CofferClient", .product(name: "Crypto", package: "swift-crypto")],
                 swiftSettings: swiftSettings),

@@ -1,6 +1,5 @@
 public import CofferCore
 public import Foundation
-import FoundationNetworking
 
 /// An access key pair, as the AWS SDKs hold one; the secret halves never print.
 public struct AWSCredentials: Sendable {
@@ -65,12 +64,7 @@ public struct SignedCaller: Sendable {
         SigV4.sign(&signed, accessKeyID: credentials.accessKeyID, secret: credentials.secretAccessKey.value, region: region,
                    service: service, date: Date(), sessionToken: credentials.sessionToken?.value)
         if let transport { return try await transport(signed) }
-        var request = URLRequest(url: endpoint)
-        request.httpMethod = "POST"
-        request.httpBody = Data(body)
-        request.timeoutInterval = timeout
-        for header in signed.headers where header.name != "Host" { request.setValue(header.value, forHTTPHeaderField: header.name) }
-        let (data, response) = try await URLSession.shared.data(for: request)
-        return Answer(status: (response as? HTTPURLResponse)?.statusCode ?? 0, body: [UInt8](data))
+        let response = try await HTTPFetch.send("POST", to: endpoint, headers: signed.headers.filter { $0.name != "Host" }, body: body, timeout: timeout)
+        return Answer(status: response.status, body: response.body)
     }
 }

@@ -1,8 +1,8 @@
 import CofferCore
 import CofferServices
+import CofferClient
 import Crypto
 import Foundation
-import FoundationNetworking
 
 /// POSTs the Lambda-shaped event to a URL. The receiver can tell the call came from Coffer:
 /// `X-Coffer-Signature: v1=HEX` is HMAC-SHA256 under the registered secret of
@@ -24,23 +24,19 @@ struct HTTPRotationFunction: RotationFunction {
         }
         let body = JSONWriter.bytes(invocation.event)
         let timestamp = String(Int(Date().timeIntervalSince1970))
-        var request = URLRequest(url: url)
-        request.httpMethod = "POST"
-        request.timeoutInterval = spec.timeoutSeconds
-        request.setValue("application/json", forHTTPHeaderField: "Content-Type")
-        request.setValue(timestamp, forHTTPHeaderField: "X-Coffer-Timestamp")
-        request.setValue(Self.signature(secret: Array(secret.utf8), timestamp: timestamp, body: body), forHTTPHeaderField: "X-Coffer-Signature")
-        request.setValue(invocation.step.rawValue, forHTTPHeaderField: "X-Coffer-Rotation-Step")
-        request.httpBody = Data(body)
-        let response: URLResponse
+        let headers = [
+            (name: "Content-Type", value: "application/json"), (name: "X-Coffer-Timestamp", value: timestamp),
+            (name: "X-Coffer-Signature", value: Self.signature(secret: Array(secret.utf8), timestamp: timestamp, body: body)),
+            (name: "X-Coffer-Rotation-Step", value: invocation.step.rawValue),
+        ]
+        let status: Int
         do {
-            (_, response) = try await URLSession.shared.data(for: request)
-        } catch let error as URLError where error.code == .timedOut {
+            status = try await HTTPFetch.send("POST", to: url, headers: headers, body: body, timeout: spec.timeoutSeconds).status
+        } catch .timedOut {
             throw RotationFailure("the function did not answer within \(Int(spec.timeoutSeconds)) seconds")
         } catch {
             throw RotationFailure("the function could not be reached")
         }
-        guard let status = (response as? HTTPURLResponse)?.statusCode else { throw RotationFailure("the function's answer was not HTTP") }
         guard (200..<300).contains(status) else { throw RotationFailure("the function answered HTTP \(status)") }
     }
 }

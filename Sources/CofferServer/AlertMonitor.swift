@@ -1,7 +1,7 @@
 import CofferCore
 import Foundation
-import FoundationNetworking
 import Logging
+import CofferClient
 import Synchronization
 
 /// Where alerts go and when they fire (the config file's `alerts` section).
@@ -53,10 +53,7 @@ final class AlertMonitor: Sendable {
         }
     }
 
-    /// No more alerts; deliveries under way finish on their own. The delivery task is never
-    /// cancelled: cancelling FoundationNetworking's async `data(for:)` as it completes can deadlock
-    /// (seen at shutdown: `URLSessionTask.cancel` waiting on the session queue, which waits on the
-    /// task's status lock).
+    /// No more alerts; deliveries under way finish on their own (each within its timeout).
     func stop() {
         outbox.finish()
     }
@@ -115,14 +112,10 @@ final class AlertMonitor: Sendable {
 
     private static func deliver(_ alert: Alert, to hook: String, settings: AlertSettings, logger: Logger) async {
         guard let url = URL(string: hook) else { return }
-        var request = URLRequest(url: url)
-        request.httpMethod = "POST"
-        request.setValue("application/json", forHTTPHeaderField: "Content-Type")
-        request.timeoutInterval = 10
-        request.httpBody = Data(JSONWriter.bytes(.object(["text": .string(alert.text), "alert": .string(alert.kind), "details": .object(alert.details)])))
+        let body = JSONWriter.bytes(.object(["text": .string(alert.text), "alert": .string(alert.kind), "details": .object(alert.details)]))
         for attempt in 1...max(1, settings.maxAttempts) {
-            if let (_, response) = try? await URLSession.shared.data(for: request), let http = response as? HTTPURLResponse,
-                (200..<300).contains(http.statusCode)
+            if let response = try? await HTTPFetch.send("POST", to: url, headers: [(name: "Content-Type", value: "application/json")], body: body),
+                (200..<300).contains(response.status)
             {
                 return
             }

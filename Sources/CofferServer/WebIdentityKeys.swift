@@ -1,7 +1,7 @@
 import CofferCore
 import CofferServices
 import Foundation
-import FoundationNetworking
+import CofferClient
 import Synchronization
 
 /// The signing keys of OpenID Connect issuers: a configured JWKS (a file, or a URL) per issuer, or
@@ -57,10 +57,8 @@ final class WebIdentityKeys: WebIdentityKeySource {
 
     private static func object(at address: String) async throws -> JSONObject {
         guard let url = URL(string: address) else { throw unreachable }
-        var request = URLRequest(url: url)
-        request.timeoutInterval = 5
-        guard let (data, response) = try? await URLSession.shared.data(for: request), (response as? HTTPURLResponse)?.statusCode == 200,
-            data.count <= 1 << 20, case .object(let object)? = try? JSONParser.parse(Array(data))
+        guard let response = try? await HTTPFetch.send("GET", to: url, timeout: 5, maximumBody: 1 << 20), response.status == 200,
+            case .object(let object)? = try? JSONParser.parse(response.body)
         else { throw unreachable }
         return object
     }

@@ -5,6 +5,7 @@ import signal
 import socket
 import ssl
 import subprocess
+import sys
 import time
 
 import pytest
@@ -54,6 +55,21 @@ def test_the_aws_cli_works_over_https_with_a_ca_bundle(tls_node, tmp_path):
     out = subprocess.run(base[:-2] + ["secretsmanager", "list-secrets"], capture_output=True, text=True, env=env)
     assert out.returncode != 0 and "CERTIFICATE_VERIFY_FAILED" in out.stderr
     assert node.client().get_secret_value(SecretId="tls/db")["SecretString"] == "s3cr3t"
+
+
+def test_coffer_run_over_https_trusts_the_aws_ca_bundle(binary, tls_node, tmp_path):
+    """The client library's own HTTP client (not libcurl): the server is verified against
+    AWS_CA_BUNDLE, as the AWS SDKs do, and refused without it."""
+    node, bundle, _ = tls_node
+    node.client().create_secret(Name="API_TOKEN", SecretString="over-tls")
+    env = aws_env(tmp_path, node)
+    env.update(AWS_PROFILE="anomaly-detector-dev", AWS_ENDPOINT_URL=node.endpoint, AWS_CA_BUNDLE=str(bundle))
+    child = [sys.executable, "-c", "import os; print(os.environ['API_TOKEN'])"]
+    out = subprocess.run([binary, "run", "--secret", "API_TOKEN=API_TOKEN", "--", *child], capture_output=True, text=True, env=env, timeout=60)
+    assert out.returncode == 0 and out.stdout.strip() == "over-tls", out.stderr
+    del env["AWS_CA_BUNDLE"]
+    out = subprocess.run([binary, "run", "--secret", "API_TOKEN=API_TOKEN", "--", *child], capture_output=True, text=True, env=env, timeout=60)
+    assert out.returncode == 2 and "over-tls" not in out.stdout + out.stderr and "could not be reached" in out.stderr
 
 
 def test_tls_1_2_is_the_least_and_plain_http_is_refused(tls_node):
