@@ -14,17 +14,6 @@ import Testing
     let root = RootKey.generate(random: SystemRandomSource())
     var kms: KMSService { KMSService(store: store, root: root, clock: clock, random: SystemRandomSource()) }
 
-    func code(_ body: () async throws -> Void) async -> CofferError.Code? {
-        do {
-            try await body()
-            return nil
-        } catch let error as CofferError {
-            return error.code
-        } catch {
-            return .internalFailure
-        }
-    }
-
     @Test func aPrimaryWaitsForItsReplicas() async throws {
         let kms = self.kms
         let primary = try await kms.createMultiRegionKey(spec: .symmetricDefault, usage: nil, description: "", policy: nil, tags: [], in: east)
@@ -32,8 +21,8 @@ import Testing
 
         let waiting = try await kms.scheduleKeyDeletion(primary.keyID, pendingWindowDays: 7, in: east)
         #expect(waiting.state == .pendingReplicaDeletion && waiting.deletionDate == nil && waiting.pendingWindowDays == 7)
-        #expect(await code { _ = try await kms.scheduleKeyDeletion(primary.keyID, pendingWindowDays: 7, in: east) } == .keyInvalidState)
-        #expect(await code { _ = try await kms.keyRotationStatus(primary.keyID, in: east) } == .keyInvalidState)
+        #expect(await errorCode { _ = try await kms.scheduleKeyDeletion(primary.keyID, pendingWindowDays: 7, in: east) } == .keyInvalidState)
+        #expect(await errorCode { _ = try await kms.keyRotationStatus(primary.keyID, in: east) } == .keyInvalidState)
         // Nothing becomes due while a replica lives.
         clock.advance(days: 40)
         _ = try await kms.runMaintenance()
@@ -44,13 +33,13 @@ import Testing
         clock.advance(days: 8)
         let removedAt = clock.now()
         #expect(try await kms.runMaintenance().deleted == 1)
-        #expect(await code { _ = try await kms.describeKey(primary.keyID, in: west) } == .notFound)
+        #expect(await errorCode { _ = try await kms.describeKey(primary.keyID, in: west) } == .notFound)
         let counting = try await kms.describeKey(primary.keyID, in: east)
         #expect(counting.state == .pendingDeletion && counting.replicaRegions == [])
         #expect(counting.deletionDate == removedAt.addingTimeInterval(7 * 86_400))
         clock.advance(days: 8)
         #expect(try await kms.runMaintenance().deleted == 1)
-        #expect(await code { _ = try await kms.describeKey(primary.keyID, in: east) } == .notFound)
+        #expect(await errorCode { _ = try await kms.describeKey(primary.keyID, in: east) } == .notFound)
     }
 
     @Test func aPrimaryWaitingForReplicasCanBeCancelled() async throws {

@@ -5,13 +5,6 @@ import Foundation
 import Synchronization
 import Testing
 
-/// A clock the test moves by hand.
-final class ManualClock: WallClock {
-    private let current = Mutex(Date(timeIntervalSince1970: 1_700_000_000))
-    func now() -> Date { current.withLock { $0 } }
-    func advance(days: Double) { current.withLock { $0 = $0.addingTimeInterval(days * 86_400) } }
-}
-
 @Suite struct SecretsManagerServiceTests {
     let scope = ResourceScope(account: "123456789012", region: "us-east-1")
     let clock = ManualClock()
@@ -22,17 +15,6 @@ final class ManualClock: WallClock {
         SecretsManagerService(store: store, keyring: KMSKeyring(kms: kms, root: root), clock: clock, random: SystemRandomSource())
     }
 
-    func code(_ body: () async throws -> Void) async -> CofferError.Code? {
-        do {
-            try await body()
-            return nil
-        } catch let error as CofferError {
-            return error.code
-        } catch {
-            return .internalFailure
-        }
-    }
-
     @Test func createReadByNameAndARNs() async throws {
         let svc = service
         let created = try await svc.createSecret(CreateSecretInput(name: "app/db", value: .string("canary")), in: scope)
@@ -41,7 +23,7 @@ final class ManualClock: WallClock {
         for id in ["app/db", arn, "arn:aws:secretsmanager:us-east-1:123456789012:secret:app/db"] {
             #expect(try await svc.getSecretValue(secretID: id, versionID: nil, versionStage: nil, in: scope).value == .string("canary"))
         }
-        #expect(await code { _ = try await svc.getSecretValue(secretID: "arn:aws:secretsmanager:eu-west-1:123456789012:secret:app/db", versionID: nil, versionStage: nil, in: scope) } == .resourceNotFound)
+        #expect(await errorCode { _ = try await svc.getSecretValue(secretID: "arn:aws:secretsmanager:eu-west-1:123456789012:secret:app/db", versionID: nil, versionStage: nil, in: scope) } == .resourceNotFound)
     }
 
     @Test func clientRequestTokenIsIdempotent() async throws {
@@ -50,10 +32,10 @@ final class ManualClock: WallClock {
         let first = try await svc.createSecret(CreateSecretInput(name: "s", clientRequestToken: token, value: .string("v")), in: scope)
         let again = try await svc.createSecret(CreateSecretInput(name: "s", clientRequestToken: token, value: .string("v")), in: scope)
         #expect(first.versionID == again.versionID)
-        #expect(await code { _ = try await svc.createSecret(CreateSecretInput(name: "s", clientRequestToken: token, value: .string("other")), in: scope) } == .resourceExists)
+        #expect(await errorCode { _ = try await svc.createSecret(CreateSecretInput(name: "s", clientRequestToken: token, value: .string("other")), in: scope) } == .resourceExists)
         let put = try await svc.putSecretValue(PutSecretValueInput(secretID: "s", clientRequestToken: token, value: .string("v")), in: scope)
         #expect(put.versionID == token)
-        #expect(await code { _ = try await svc.putSecretValue(PutSecretValueInput(secretID: "s", clientRequestToken: token, value: .string("w")), in: scope) } == .resourceExists)
+        #expect(await errorCode { _ = try await svc.putSecretValue(PutSecretValueInput(secretID: "s", clientRequestToken: token, value: .string("w")), in: scope) } == .resourceExists)
         let versions = try await svc.listSecretVersionIDs(secretID: "s", includeDeprecated: true, maxResults: nil, nextToken: nil, in: scope)
         #expect(versions.versions.count == 1)
     }
@@ -61,18 +43,18 @@ final class ManualClock: WallClock {
     @Test func deletionWindowRestoreAndPurge() async throws {
         let svc = service
         _ = try await svc.createSecret(CreateSecretInput(name: "d", value: .string("v")), in: scope)
-        #expect(await code { _ = try await svc.deleteSecret(secretID: "d", recoveryWindowDays: 6, forceDelete: false, in: scope) } == .invalidParameter)
-        #expect(await code { _ = try await svc.deleteSecret(secretID: "d", recoveryWindowDays: 7, forceDelete: true, in: scope) } == .invalidParameter)
+        #expect(await errorCode { _ = try await svc.deleteSecret(secretID: "d", recoveryWindowDays: 6, forceDelete: false, in: scope) } == .invalidParameter)
+        #expect(await errorCode { _ = try await svc.deleteSecret(secretID: "d", recoveryWindowDays: 7, forceDelete: true, in: scope) } == .invalidParameter)
         let deleted = try await svc.deleteSecret(secretID: "d", recoveryWindowDays: 7, forceDelete: false, in: scope)
         #expect(deleted.deletionDate == clock.now().addingTimeInterval(7 * 86_400))
-        #expect(await code { _ = try await svc.getSecretValue(secretID: "d", versionID: nil, versionStage: nil, in: scope) } == .invalidRequest)
-        #expect(await code { _ = try await svc.createSecret(CreateSecretInput(name: "d"), in: scope) } == .invalidRequest)
+        #expect(await errorCode { _ = try await svc.getSecretValue(secretID: "d", versionID: nil, versionStage: nil, in: scope) } == .invalidRequest)
+        #expect(await errorCode { _ = try await svc.createSecret(CreateSecretInput(name: "d"), in: scope) } == .invalidRequest)
         _ = try await svc.restoreSecret(secretID: "d", in: scope)
         #expect(try await svc.getSecretValue(secretID: "d", versionID: nil, versionStage: nil, in: scope).value == .string("v"))
         _ = try await svc.deleteSecret(secretID: "d", recoveryWindowDays: 7, forceDelete: false, in: scope)
         clock.advance(days: 7.01)
         #expect(try await svc.purgeExpired() == 1)
-        #expect(await code { _ = try await svc.describeSecret(secretID: "d", in: scope) } == .resourceNotFound)
+        #expect(await errorCode { _ = try await svc.describeSecret(secretID: "d", in: scope) } == .resourceNotFound)
         _ = try await svc.createSecret(CreateSecretInput(name: "d", value: .string("new")), in: scope)
     }
 
