@@ -9,9 +9,7 @@ struct IAMHandler: QueryServiceHandler {
     let service: IAMService
     let access: AccessControl
 
-    static let pending: Set<String> = [
-        "ListEntitiesForPolicy",
-    ]
+    static let pending: Set<String> = []
 
     func handle(_ action: String, _ r: QueryRequest, context: CallerContext) async throws -> [XMLNode] {
         try await IAMService.$partition.withValue(Partition.of(region: context.scope.region)) { try await handleInPartition(action, r, context: context) }
@@ -87,6 +85,8 @@ struct IAMHandler: QueryServiceHandler {
             let arn = try r.requiredString("PolicyArn", min: 20, max: 2048)
             let policy = try await service.policy(arn, account: account)
             return [policyNode(policy, attachments: try await service.attachmentCount(arn, account: account))]
+        case "ListEntitiesForPolicy":
+            return try await entitiesForPolicy(r, account: account)
         case "ListPolicies":
             let scope = try r.string("Scope") ?? "All"
             guard ["All", "AWS", "Local"].contains(scope) else {
@@ -210,14 +210,45 @@ struct IAMHandler: QueryServiceHandler {
         return user.userName
     }
 
+    /// ListEntitiesForPolicy: one page over the policy's groups, users and roles, in that order,
+    /// answered in AWS's three lists (the model checks the filters' values).
+    private func entitiesForPolicy(_ r: QueryRequest, account: String) async throws -> [XMLNode] {
+        let arn = try r.requiredString("PolicyArn", min: 20, max: 2048)
+        let filter = try r.string("EntityFilter"), usage = try r.string("PolicyUsageFilter")
+        _ = try await service.policy(arn, account: account)
+        let found = try await service.entities(using: arn, asPermissions: usage != "PermissionsBoundary", asBoundary: usage != "PermissionsPolicy",
+                                               pathPrefix: try r.string("PathPrefix", min: 1, max: 512), account: account)
+        var entries: [(list: String, node: XMLNode)] = []
+        if filter == nil || filter == "Group" {
+            entries += found.groups.map { ("PolicyGroups", .element("member", [.text("GroupName", $0.groupName), .text("GroupId", $0.groupID)])) }
+        }
+        if filter == nil || filter == "User" {
+            entries += found.users.map { ("PolicyUsers", .element("member", [.text("UserName", $0.userName), .text("UserId", $0.userID)])) }
+        }
+        if filter == nil || filter == "Role" {
+            entries += found.roles.map { ("PolicyRoles", .element("member", [.text("RoleName", $0.roleName), .text("RoleId", $0.roleID)])) }
+        }
+        let page = try self.page(r, entries)
+        let lists: [XMLNode] = ["PolicyGroups", "PolicyUsers", "PolicyRoles"].map { list in
+            .element(list, page.items.filter { $0.list == list }.map(\.node))
+        }
+        return lists + page.truncation
+    }
+
     /// IAM's paging: MaxItems (1-1000, default 100) and an opaque Marker; answers the list element,
     /// IsTruncated and, when there is more, the Marker for the next page.
     func paged(_ r: QueryRequest, _ element: String, _ members: [XMLNode]) throws -> [XMLNode] {
+        let page = try self.page(r, members)
+        return [.element(element, page.items)] + page.truncation
+    }
+
+    /// One page of `items` by the request's MaxItems and Marker, and the IsTruncated/Marker elements.
+    func page<T>(_ r: QueryRequest, _ items: [T]) throws -> (items: [T], truncation: [XMLNode]) {
         let size = try r.integer("MaxItems", min: 1, max: 1000) ?? 100
-        let page = try Pagination.page(members, size: size, token: try r.string("Marker", min: 1, max: 320), invalid: .invalidInput)
-        var out: [XMLNode] = [.element(element, page.items), .text("IsTruncated", page.nextToken == nil ? "false" : "true")]
-        if let next = page.nextToken { out.append(.text("Marker", next)) }
-        return out
+        let page = try Pagination.page(items, size: size, token: try r.string("Marker", min: 1, max: 320), invalid: .invalidInput)
+        var truncation: [XMLNode] = [.text("IsTruncated", page.nextToken == nil ? "false" : "true")]
+        if let next = page.nextToken { truncation.append(.text("Marker", next)) }
+        return (page.items, truncation)
     }
 
     /// IAM's tag list, checked against the model's limits before any entity is read.

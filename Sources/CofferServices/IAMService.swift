@@ -250,11 +250,24 @@ public struct IAMService: Sendable {
     }
 
     public func attachmentCount(_ arn: String, account: String) async throws -> Int {
+        let entities = try await entities(using: arn, asPermissions: true, asBoundary: true, pathPrefix: nil, account: account)
+        return entities.users.count + entities.roles.count + entities.groups.count
+    }
+
+    /// The users, groups and roles a managed policy is attached to (ListEntitiesForPolicy): as a
+    /// permissions policy, as a permissions boundary (users and roles only), or either.
+    public func entities(using arn: String, asPermissions: Bool, asBoundary: Bool, pathPrefix: String?, account: String) async throws
+        -> (users: [IAMUser], groups: [IAMGroup], roles: [IAMRole])
+    {
         let scope = Self.scope(account)
-        let users = try await store.records(IAMUser.self, in: scope).filter { $0.attachedPolicyARNs.contains(arn) || $0.permissionsBoundaryARN == arn }
-        let roles = try await store.records(IAMRole.self, in: scope).filter { $0.attachedPolicyARNs.contains(arn) || $0.permissionsBoundaryARN == arn }
-        let groups = try await store.records(IAMGroup.self, in: scope).filter { $0.attachedPolicyARNs.contains(arn) }
-        return users.count + roles.count + groups.count
+        let prefix = pathPrefix ?? "/"
+        func uses(_ attached: [String], _ boundary: String?) -> Bool {
+            (asPermissions && attached.contains(arn)) || (asBoundary && boundary == arn)
+        }
+        let users = try await store.records(IAMUser.self, in: scope).filter { $0.path.hasPrefix(prefix) && uses($0.attachedPolicyARNs, $0.permissionsBoundaryARN) }
+        let groups = try await store.records(IAMGroup.self, in: scope).filter { $0.path.hasPrefix(prefix) && uses($0.attachedPolicyARNs, nil) }
+        let roles = try await store.records(IAMRole.self, in: scope).filter { $0.path.hasPrefix(prefix) && uses($0.attachedPolicyARNs, $0.permissionsBoundaryARN) }
+        return (users, groups, roles)
     }
 
     /// `scope`: AWS's `Local` (the account's own), `AWS` (AWS managed) or `All`.

@@ -2,7 +2,6 @@ import CofferCore
 import CofferServices
 import CofferStorage
 import Foundation
-import Synchronization
 import Testing
 
 @Suite struct SecretsManagerServiceTests {

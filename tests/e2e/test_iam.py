@@ -363,3 +363,38 @@ def test_update_user_renames_and_moves_everything_with_the_user(coffer):
     iam.update_user(UserName="alice2", NewUserName="Alice2")
     assert iam.get_user(UserName="Alice2")["User"]["UserName"] == "Alice2"
     assert len([u for u in iam.list_users()["Users"] if u["UserName"].lower() == "alice2"]) == 1
+
+
+def test_list_entities_for_policy(coffer):
+    iam = coffer.client("iam")
+    arn = iam.create_policy(PolicyName="shared", PolicyDocument=json.dumps(
+        {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "secretsmanager:GetSecretValue", "Resource": "*"}]}))["Policy"]["Arn"]
+    alice = iam.create_user(UserName="alice", Path="/team/")["User"]
+    iam.create_user(UserName="bob")
+    iam.attach_user_policy(UserName="alice", PolicyArn=arn)
+    iam.create_group(GroupName="readers")
+    iam.attach_group_policy(GroupName="readers", PolicyArn=arn)
+    role = iam.create_role(RoleName="bounded", AssumeRolePolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]}), PermissionsBoundary=arn)["Role"]
+    every = iam.list_entities_for_policy(PolicyArn=arn)
+    assert every["PolicyUsers"] == [{"UserName": "alice", "UserId": alice["UserId"]}]
+    assert [g["GroupName"] for g in every["PolicyGroups"]] == ["readers"]
+    assert every["PolicyRoles"] == [{"RoleName": "bounded", "RoleId": role["RoleId"]}] and every["IsTruncated"] is False
+    permissions = iam.list_entities_for_policy(PolicyArn=arn, PolicyUsageFilter="PermissionsPolicy")
+    assert permissions["PolicyRoles"] == [] and len(permissions["PolicyUsers"]) == 1
+    boundary = iam.list_entities_for_policy(PolicyArn=arn, PolicyUsageFilter="PermissionsBoundary")
+    assert boundary["PolicyUsers"] == [] and boundary["PolicyGroups"] == [] and len(boundary["PolicyRoles"]) == 1
+    only_users = iam.list_entities_for_policy(PolicyArn=arn, EntityFilter="User")
+    assert only_users["PolicyGroups"] == [] and only_users["PolicyRoles"] == [] and len(only_users["PolicyUsers"]) == 1
+    assert iam.list_entities_for_policy(PolicyArn=arn, PathPrefix="/other/")["PolicyUsers"] == []
+    first = iam.list_entities_for_policy(PolicyArn=arn, MaxItems=2)
+    assert first["IsTruncated"] is True and len(first["PolicyGroups"] + first["PolicyUsers"] + first["PolicyRoles"]) == 2
+    rest = iam.list_entities_for_policy(PolicyArn=arn, MaxItems=2, Marker=first["Marker"])
+    assert rest["IsTruncated"] is False and rest["PolicyRoles"] == [{"RoleName": "bounded", "RoleId": role["RoleId"]}]
+    account = arn.split(":")[4]
+    fails(lambda: iam.list_entities_for_policy(PolicyArn=f"arn:aws:iam::{account}:policy/missing"), "NoSuchEntity",
+          f"Policy arn:aws:iam::{account}:policy/missing does not exist or is not attachable.")
+    fails(lambda: iam.list_entities_for_policy(PolicyArn=arn, EntityFilter="Robot"), "ValidationError", "Member must satisfy enum value set")
+    iam.attach_role_policy(RoleName="bounded", PolicyArn="arn:aws:iam::aws:policy/SecretsManagerReadWrite")
+    readonly = iam.list_entities_for_policy(PolicyArn="arn:aws:iam::aws:policy/SecretsManagerReadWrite")
+    assert readonly["PolicyUsers"] == [] and readonly["PolicyRoles"] == [{"RoleName": "bounded", "RoleId": role["RoleId"]}]
