@@ -157,6 +157,24 @@ extension Secret: Record {
     public var dueDate: Date? { RotationLabels.dueDate(self) }
 }
 
+/// A record with a list of parts that a store may keep apart from its document, so that a change
+/// writes the parts that changed instead of the whole list: a secret's up to 100 versions, of which
+/// a new value adds one and relabels two.
+public protocol PartedRecord: Record {
+    associatedtype Part: Codable, Equatable, Sendable
+    /// In order; each part's key is unique within the record.
+    var parts: [Part] { get set }
+    static func key(of part: Part) -> String
+}
+
+extension Secret: PartedRecord {
+    public var parts: [SecretVersion] {
+        get { versions }
+        set { versions = newValue }
+    }
+    public static func key(of part: SecretVersion) -> String { part.versionID }
+}
+
 extension KMSKey: Record {
     public static let kind = "kms-key"
 }

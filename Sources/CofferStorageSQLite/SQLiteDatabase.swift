@@ -257,6 +257,18 @@ enum Migrations {
         """,
         // Pages of a kind's records in creation order: the index's entries end with the rowid.
         "CREATE INDEX records_scope ON records(kind, account, region);",
+        // A secret's versions, one row each (in order of rowid), so that a new version writes one
+        // row and relabels two instead of rewriting a document of 100. Rows written before keep
+        // their versions in the document (parted = 0) until their next write.
+        """
+        ALTER TABLE records ADD COLUMN parted INTEGER NOT NULL DEFAULT 0;
+        CREATE TABLE record_parts(
+            arn TEXT NOT NULL REFERENCES records(arn) ON DELETE CASCADE,
+            key TEXT NOT NULL,
+            doc BLOB NOT NULL,
+            PRIMARY KEY(arn, key)
+        );
+        """,
     ]
 
     static func apply(to connection: SQLiteConnection) throws {

@@ -18,22 +18,22 @@ public final class SQLiteStore: CofferStore {
 
     public func record<R: Record>(_ type: R.Type, named name: String, in scope: ResourceScope) async throws -> R? {
         try await database.read { db in
-            try db.query("SELECT doc FROM records WHERE kind = ? AND account = ? AND region = ? AND name = ?",
-                         [.text(R.kind), .text(scope.account), .text(scope.region), .text(name)]).first.map { try Self.decode(R.self, $0[0]) }
+            try db.query("SELECT doc, parted, arn FROM records WHERE kind = ? AND account = ? AND region = ? AND name = ?",
+                         [.text(R.kind), .text(scope.account), .text(scope.region), .text(name)]).first.map { try Self.load(R.self, $0, db) }
         }
     }
 
     public func record<R: Record>(_ type: R.Type, arn: String) async throws -> R? {
         try await database.read { db in
-            try db.query("SELECT doc FROM records WHERE arn = ? AND kind = ?", [.text(arn), .text(R.kind)])
-                .first.map { try Self.decode(R.self, $0[0]) }
+            try db.query("SELECT doc, parted, arn FROM records WHERE arn = ? AND kind = ?", [.text(arn), .text(R.kind)])
+                .first.map { try Self.load(R.self, $0, db) }
         }
     }
 
     public func records<R: Record>(_ type: R.Type, in scope: ResourceScope) async throws -> [R] {
         try await database.read { db in
-            try db.query("SELECT doc FROM records WHERE kind = ? AND account = ? AND region = ? ORDER BY rowid",
-                         [.text(R.kind), .text(scope.account), .text(scope.region)]).map { try Self.decode(R.self, $0[0]) }
+            try db.query("SELECT doc, parted, arn FROM records WHERE kind = ? AND account = ? AND region = ? ORDER BY rowid",
+                         [.text(R.kind), .text(scope.account), .text(scope.region)]).map { try Self.load(R.self, $0, db) }
         }
     }
 
@@ -59,11 +59,13 @@ public final class SQLiteStore: CofferStore {
             values.append(.integer(Int64(count)))
             let column = query.order == .created ? "rowid" : "name"
             // Through records_scope (kind, account, region, then rowid) or the unique name index.
-            let sql = "SELECT rowid, name, doc FROM records WHERE kind = ? AND account = ? AND region = ? \(bound) ORDER BY \(column) \(direction) LIMIT ?"
+            let sql = """
+                SELECT rowid, name, doc, parted, arn FROM records WHERE kind = ? AND account = ? AND region = ? \(bound) ORDER BY \(column) \(direction) LIMIT ?
+                """
             let bindings = values
             return try await self.database.read { db in
                 try db.query(sql, bindings).map { row in
-                    (RecordCursor(position: row[0].integer ?? 0, name: row[1].text ?? ""), try Self.decode(R.self, row[2]))
+                    (RecordCursor(position: row[0].integer ?? 0, name: row[1].text ?? ""), try Self.load(R.self, Array(row[2...]), db))
                 }
             }
         }
@@ -77,13 +79,13 @@ public final class SQLiteStore: CofferStore {
     }
 
     public func write<R: Record>(_ write: RecordWrite<R>) async throws {
-        let doc = try Self.encode(write.record)
+        let doc = try Self.document(write.record)
         try await AuditScope.committing(AuditChange(arn: write.record.arn, kind: R.kind, removal: false, creation: write.isCreation, written: write.record), explicit: write.audit) { audit in
             try await self.commit(write, doc: doc, audit: audit)
         }
     }
 
-    private func commit<R: Record>(_ write: RecordWrite<R>, doc: [UInt8], audit: AuditAppend?) async throws {
+    private func commit<R: Record>(_ write: RecordWrite<R>, doc: (doc: [UInt8], parted: Bool), audit: AuditAppend?) async throws {
         let chainKey = self.chainKey
         try await database.write { db in try Self.apply(write, doc: doc, audit: audit, db, chainKey: chainKey) }
     }
@@ -101,11 +103,11 @@ public final class SQLiteStore: CofferStore {
                 if let written = db.writtenRecords[arn] as? R, Int64(written.revision) == row[0].integer {
                     current = written
                 } else {
-                    guard let doc = try db.query("SELECT doc FROM records WHERE arn = ?", [.text(arn)]).first else { return (nil, false) }
-                    current = try Self.decode(R.self, doc[0])
+                    guard let row = try db.query("SELECT doc, parted, arn FROM records WHERE arn = ?", [.text(arn)]).first else { return (nil, false) }
+                    current = try Self.load(R.self, row, db)
                 }
                 guard let write = try change(current) else { return (current, false) }
-                try Self.apply(write, doc: try Self.encode(write.record), audit: write.audit ?? audit, db, chainKey: chainKey)
+                try Self.apply(write, doc: try Self.document(write.record), audit: write.audit ?? audit, db, chainKey: chainKey)
                 return (write.record, true)
             }
             if !wrote, audit != nil { AuditScope.current?.release() }
@@ -113,27 +115,32 @@ public final class SQLiteStore: CofferStore {
         }
     }
 
-    private static func apply<R: Record>(_ write: RecordWrite<R>, doc: [UInt8], audit: AuditAppend?, _ db: SQLiteConnection,
-                                         chainKey: AuditChain.Key) throws {
+    private static func apply<R: Record>(_ write: RecordWrite<R>, doc stored: (doc: [UInt8], parted: Bool), audit: AuditAppend?,
+                                         _ db: SQLiteConnection, chainKey: AuditChain.Key) throws {
         let record = write.record
+        let doc = stored.doc, parted: SQLiteValue = .integer(stored.parted ? 1 : 0)
+        var previous: (any Record)?
         let deletion: SQLiteValue = record.deletionDate.map { .real($0.timeIntervalSince1970) } ?? .null
         let due: SQLiteValue = record.dueDate.map { .real($0.timeIntervalSince1970) } ?? .null
         switch write.kind {
         case .create:
             do {
                 try db.query(
-                    "INSERT INTO records(arn, kind, account, region, name, revision, deletion_date, due_date, doc) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    "INSERT INTO records(arn, kind, account, region, name, revision, deletion_date, due_date, doc, parted) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     [.text(record.arn), .text(R.kind), .text(write.scope.account), .text(write.scope.region), .text(record.name),
-                     .integer(Int64(record.revision)), deletion, due, .blob(doc)])
+                     .integer(Int64(record.revision)), deletion, due, .blob(doc), parted])
             } catch let error as SQLiteError where error.isConstraintViolation {
                 throw StorageError.nameTaken
             }
         case .update(let expected):
-            try db.query("UPDATE records SET name = ?, revision = ?, deletion_date = ?, due_date = ?, doc = ? WHERE arn = ? AND revision = ?",
-                         [.text(record.name), .integer(Int64(record.revision)), deletion, due, .blob(doc), .text(record.arn),
+            try db.query("UPDATE records SET name = ?, revision = ?, deletion_date = ?, due_date = ?, doc = ?, parted = ? WHERE arn = ? AND revision = ?",
+                         [.text(record.name), .integer(Int64(record.revision)), deletion, due, .blob(doc), parted, .text(record.arn),
                           .integer(Int64(expected))])
             guard try db.query("SELECT changes()").first?[0].integer == 1 else { throw StorageError.conflict }
+            // The writer's own copy of what it replaced, if it has the revision just replaced.
+            if let written = db.writtenRecords[record.arn], written.revision == expected { previous = written }
         }
+        if stored.parted { try syncParts(record, previous: previous, db) }
         for value in write.newValues {
             try db.query("INSERT OR REPLACE INTO record_values(arn, version_id, sealed) VALUES (?, ?, ?)",
                          [.text(record.arn), .text(value.versionID), .blob(value.sealed)])
@@ -275,6 +282,7 @@ public final class SQLiteStore: CofferStore {
     public func removeRecord(arn: String) async throws {
         try await writeAudited(AuditChange(arn: arn, kind: nil, removal: true)) { db in
             try db.query("DELETE FROM record_values WHERE arn = ?", [.text(arn)])
+            try db.query("DELETE FROM record_parts WHERE arn = ?", [.text(arn)])
             try db.query("DELETE FROM records WHERE arn = ?", [.text(arn)])
             db.writtenRecords[arn] = nil
         }
@@ -346,10 +354,9 @@ public final class SQLiteStore: CofferStore {
         }
     }
 
-    private static func encode<R: Record>(_ record: R) throws -> [UInt8] { try RecordDocument.encode(record) }
-
-    private static func decode<R: Record>(_ type: R.Type, _ value: SQLiteValue) throws -> R {
-        try RecordDocument.decode(R.self, from: value.blob ?? [])
+    /// A row of `doc, parted, arn`.
+    private static func load<R: Record>(_ type: R.Type, _ row: [SQLiteValue], _ db: SQLiteConnection) throws -> R {
+        try load(R.self, doc: row[0], parted: row[1], arn: row[2], db)
     }
 }
 

@@ -180,6 +180,85 @@ import Testing
         try await store.write(RecordWrite(.create, scope: scope, record: secret("gone")))
     }
 
+    /// A secret's versions change in every way a store must keep: added, relabelled, pruned from the
+    /// front, reordered, all replaced; each state read back by every path, by plain writes and updates.
+    @Test(arguments: Backend.available)
+    func keepsASecretsVersionsThroughEveryKindOfChange(backend: Backend) async throws {
+        let store = try await backend.make()
+        try await checkVersionChanges(store)
+    }
+
+    func checkVersionChanges(_ store: any CofferStore, reopen: (() async throws -> any CofferStore)? = nil) async throws {
+        var store = store
+        func version(_ id: String, _ stages: [String] = []) -> SecretVersion {
+            SecretVersion(versionID: id, stages: stages, createdDate: Date(timeIntervalSince1970: 1_700_000_000), isString: true, valueDigest: "d-\(id)")
+        }
+        var s = secret("versions")
+        s.versions = (1...5).map { version("v\($0)", $0 == 5 ? ["AWSCURRENT"] : $0 == 4 ? ["AWSPREVIOUS"] : []) }
+        try await store.write(RecordWrite(.create, scope: scope, record: s))
+        func expectStored(_ expected: Secret, _ step: String) async throws {
+            #expect(try await store.record(Secret.self, arn: expected.arn) == expected, "\(step): by ARN")
+            #expect(try await store.record(Secret.self, named: expected.name, in: scope) == expected, "\(step): by name")
+            #expect(try await store.records(Secret.self, in: scope) == [expected], "\(step): in scope")
+            #expect(try await store.page(RecordQuery<Secret>(scope: scope, order: .name, limit: 10)).records == [expected], "\(step): a page")
+        }
+        try await expectStored(s, "created")
+        let steps: [(String, (inout Secret) -> Void)] = [
+            ("a new version takes the labels", { s in
+                s.versions[3].stages = []
+                s.versions[4].stages = ["AWSPREVIOUS"]
+                s.versions.append(version("v6", ["AWSCURRENT"]))
+            }),
+            ("the oldest pruned, one added", { s in
+                s.versions.removeFirst(2)
+                s.versions.append(version("v7", ["AWSPENDING"]))
+            }),
+            ("a version's access date", { s in s.versions[1].lastAccessedDate = Date(timeIntervalSince1970: 1_700_000_500) }),
+            ("reordered", { s in s.versions.reverse() }),
+            ("a new one between old ones", { s in s.versions.insert(version("v8"), at: 1) }),
+            ("all replaced", { s in s.versions = [version("w1", ["AWSCURRENT"])] }),
+            ("none", { s in s.versions = [] }),
+            ("back again", { s in s.versions = [version("x1"), version("x2", ["AWSCURRENT"])] }),
+        ]
+        for (index, (step, change)) in steps.enumerated() {
+            var next = s
+            change(&next)
+            next.revision += 1
+            if index % 2 == 0 {
+                try await store.write(RecordWrite(.update(expectedRevision: s.revision), scope: scope, record: next))
+            } else {
+                let changed = next
+                _ = try await store.update(Secret.self, arn: s.arn) { current in
+                    RecordWrite(.update(expectedRevision: current.revision), scope: self.scope, record: changed)
+                }
+            }
+            s = next
+            try await expectStored(s, step)
+            if let reopen {
+                store = try await reopen()
+                try await expectStored(s, step + ", reopened")
+            }
+        }
+        try await store.removeRecord(arn: s.arn)
+        #expect(try await store.record(Secret.self, arn: s.arn) == nil)
+        var again = secret("versions")
+        again.versions = [version("y1", ["AWSCURRENT"])]
+        try await store.write(RecordWrite(.create, scope: scope, record: again))
+        try await expectStored(again, "created again after removal")
+    }
+
+    @Test func sqliteKeepsVersionsAcrossReopen() async throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("coffer-parts-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let path = dir.appendingPathComponent("coffer.db").path
+        var current = try SQLiteStore(path: path, chainKey: Backend.chainKey)
+        try await checkVersionChanges(current) {
+            await current.close()
+            current = try SQLiteStore(path: path, chainKey: Backend.chainKey)
+            return current
+        }
+    }
+
     @Test(arguments: Backend.available)
     func keepsAccessKeysAndSettings(backend: Backend) async throws {
         let store = try await backend.make()

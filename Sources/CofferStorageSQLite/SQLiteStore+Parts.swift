@@ -1,0 +1,75 @@
+import CofferCore
+import CofferStorage
+
+/// Parted records (``PartedRecord``: a secret and its versions) on SQLite: the document without its
+/// parts in `records` (marked `parted`), each part a row of `record_parts`, read back in rowid order.
+extension SQLiteStore {
+    /// The document to store for `record`, and whether its parts go apart.
+    static func document<R: Record>(_ record: R) throws -> (doc: [UInt8], parted: Bool) {
+        if let parted = record as? any PartedRecord { return (try head(parted), true) }
+        return (try RecordDocument.encode(record), false)
+    }
+
+    private static func head<P: PartedRecord>(_ record: P) throws -> [UInt8] {
+        var head = record
+        head.parts = []
+        return try RecordDocument.encode(head)
+    }
+
+    /// A stored row's record: its document, with its parts when they are kept apart (rows written
+    /// before parts were kept apart still hold them in the document).
+    static func load<R: Record>(_ type: R.Type, doc: SQLiteValue, parted: SQLiteValue, arn: SQLiteValue, _ db: SQLiteConnection) throws -> R {
+        let record = try RecordDocument.decode(R.self, from: doc.blob ?? [])
+        guard parted.integer == 1, let partedRecord = record as? any PartedRecord else { return record }
+        guard let whole = try withParts(partedRecord, arn: arn.text ?? "", db) as? R else { return record }
+        return whole
+    }
+
+    private static func withParts<P: PartedRecord>(_ record: P, arn: String, _ db: SQLiteConnection) throws -> P {
+        let documents = try db.query("SELECT doc FROM record_parts WHERE arn = ? ORDER BY rowid", [.text(arn)]).map { $0[0].blob ?? [] }
+        var whole = record
+        whole.parts = try RecordDocument.decodeParts(documents, of: P.self)
+        return whole
+    }
+
+    /// Brings the part rows of `record` in line with it. With the record as it stood before this
+    /// write (`previous`, the writer's own copy at the revision replaced), only parts that changed are
+    /// written: a new version is one insert, a moved label one update. Otherwise every row is rewritten.
+    static func syncParts<R: Record>(_ record: R, previous: (any Record)?, _ db: SQLiteConnection) throws {
+        guard let parted = record as? any PartedRecord else { return }
+        try sync(parted, previous: previous, db)
+    }
+
+    private static func sync<P: PartedRecord>(_ record: P, previous: (any Record)?, _ db: SQLiteConnection) throws {
+        let arn = SQLiteValue.text(record.arn)
+        func insert(_ part: P.Part) throws {
+            try db.query("INSERT INTO record_parts(arn, key, doc) VALUES (?, ?, ?)",
+                         [arn, .text(P.key(of: part)), .blob(try RecordDocument.encodePart(part, of: P.self))])
+        }
+        if let previous = previous as? P {
+            let keys = record.parts.map(P.key(of:)), oldKeys = previous.parts.map(P.key(of:))
+            let kept = Set(keys), had = Set(oldKeys)
+            // Rows come back in rowid order, so new parts must all follow the last part kept.
+            let lastKept = keys.lastIndex(where: had.contains)
+            let inOrder = oldKeys.filter(kept.contains) == keys.filter(had.contains)
+                && (lastKept.map { keys[..<$0].allSatisfy(had.contains) } ?? true)
+            if inOrder {
+                var before: [String: P.Part] = [:]
+                for part in previous.parts { before[P.key(of: part)] = part }
+                for key in oldKeys where !kept.contains(key) {
+                    try db.query("DELETE FROM record_parts WHERE arn = ? AND key = ?", [arn, .text(key)])
+                }
+                for part in record.parts {
+                    guard let old = before[P.key(of: part)] else { try insert(part); continue }
+                    if old != part {
+                        try db.query("UPDATE record_parts SET doc = ? WHERE arn = ? AND key = ?",
+                                     [.blob(try RecordDocument.encodePart(part, of: P.self)), arn, .text(P.key(of: part))])
+                    }
+                }
+                return
+            }
+        }
+        try db.query("DELETE FROM record_parts WHERE arn = ?", [arn])
+        for part in record.parts { try insert(part) }
+    }
+}

@@ -1,0 +1,46 @@
+"""A secret's versions live in rows of their own (record_parts); rows written before that layout,
+with the versions inside the secret's document, are still read, and move to the new layout on their
+next write."""
+import json
+import sqlite3
+
+from conftest import Coffer
+
+
+def test_versions_apart_and_documents_from_before(binary, tmp_path):
+    data = tmp_path / "data"
+    node = Coffer(binary, data).start()
+    sm = node.client()
+    sm.create_secret(Name="layout", SecretString="v1")
+    for value in ("v2", "v3"):
+        sm.put_secret_value(SecretId="layout", SecretString=value)
+    node.stop()
+
+    db = sqlite3.connect(data / "coffer.db")
+    arn, doc, parted = db.execute("SELECT arn, doc, parted FROM records WHERE kind = 'secret' AND name = 'layout'").fetchone()
+    parts = [json.loads(row[0]) for row in db.execute("SELECT doc FROM record_parts WHERE arn = ? ORDER BY rowid", (arn,))]
+    assert parted == 1 and json.loads(doc)["versions"] == [] and len(parts) == 3
+    assert [p["stages"] for p in parts] == [[], ["AWSPREVIOUS"], ["AWSCURRENT"]]
+    # Rewrite the row as a build before this layout left it: the versions inside the document.
+    whole = json.loads(doc)
+    whole["versions"] = parts
+    db.execute("UPDATE records SET doc = ?, parted = 0 WHERE arn = ?", (json.dumps(whole).encode(), arn))
+    db.execute("DELETE FROM record_parts WHERE arn = ?", (arn,))
+    db.commit()
+    db.close()
+
+    node = Coffer(binary, data).start()
+    try:
+        sm = node.client()
+        assert sm.get_secret_value(SecretId="layout")["SecretString"] == "v3"
+        assert sm.get_secret_value(SecretId="layout", VersionStage="AWSPREVIOUS")["SecretString"] == "v2"
+        listed = sm.list_secret_version_ids(SecretId="layout", IncludeDeprecated=True)["Versions"]
+        assert len(listed) == 3
+        sm.put_secret_value(SecretId="layout", SecretString="v4")
+        assert sm.get_secret_value(SecretId="layout", VersionStage="AWSPREVIOUS")["SecretString"] == "v3"
+        assert len(sm.list_secret_version_ids(SecretId="layout", IncludeDeprecated=True)["Versions"]) == 4
+    finally:
+        node.stop()
+    db = sqlite3.connect(data / "coffer.db")
+    assert db.execute("SELECT parted FROM records WHERE arn = ?", (arn,)).fetchone()[0] == 1
+    assert db.execute("SELECT count(*) FROM record_parts WHERE arn = ?", (arn,)).fetchone()[0] == 4
