@@ -40,36 +40,41 @@ extension SQLiteStore {
         try sync(parted, previous: previous, db)
     }
 
+    /// How `new` continues `old`, the way versions change: the first `dropped` old parts gone, the
+    /// rest (`kept`) at the start of `new` in the same order (perhaps changed), everything after them
+    /// new. Hashing nothing: a write of a secret with 100 versions compares 100 keys. Nil for any other
+    /// change (a reorder, an insertion between kept parts, parts gone from the end), which rewrites
+    /// every row. Deleting the dropped rows before inserting keeps rowid order right even when a
+    /// dropped part comes back at the end.
+    static func continuation<Part>(of old: [Part], by new: [Part], key: (Part) -> String) -> (dropped: Int, kept: Int)? {
+        guard let first = new.first else { return (old.count, 0) }
+        let firstKey = key(first)
+        let dropped = old.firstIndex { key($0) == firstKey } ?? old.count
+        let kept = old.count - dropped
+        guard kept <= new.count else { return nil }
+        for index in 0..<kept where key(new[index]) != key(old[dropped + index]) { return nil }
+        return (dropped, kept)
+    }
+
     private static func sync<P: PartedRecord>(_ record: P, previous: (any Record)?, _ db: SQLiteConnection) throws {
         let arn = SQLiteValue.text(record.arn)
         func insert(_ part: P.Part) throws {
             try db.query("INSERT INTO record_parts(arn, key, doc) VALUES (?, ?, ?)",
                          [arn, .text(P.key(of: part)), .blob(try RecordDocument.encodePart(part, of: P.self))])
         }
-        if let previous = previous as? P {
-            let keys = record.parts.map(P.key(of:)), oldKeys = previous.parts.map(P.key(of:))
-            let kept = Set(keys), had = Set(oldKeys)
-            // Rows come back in rowid order, so new parts must all follow the last part kept.
-            let lastKept = keys.lastIndex(where: had.contains)
-            let inOrder = oldKeys.filter(kept.contains) == keys.filter(had.contains)
-                && (lastKept.map { keys[..<$0].allSatisfy(had.contains) } ?? true)
-            if inOrder {
-                var before: [String: P.Part] = [:]
-                for part in previous.parts { before[P.key(of: part)] = part }
-                for key in oldKeys where !kept.contains(key) {
-                    try db.query("DELETE FROM record_parts WHERE arn = ? AND key = ?", [arn, .text(key)])
-                }
-                for part in record.parts {
-                    guard let old = before[P.key(of: part)] else { try insert(part); continue }
-                    if old != part {
-                        try db.query("UPDATE record_parts SET doc = ? WHERE arn = ? AND key = ?",
-                                     [.blob(try RecordDocument.encodePart(part, of: P.self)), arn, .text(P.key(of: part))])
-                    }
-                }
-                return
+        let parts = record.parts
+        if let old = (previous as? P)?.parts, let (dropped, kept) = Self.continuation(of: old, by: parts, key: P.key(of:)) {
+            for part in old[..<dropped] {
+                try db.query("DELETE FROM record_parts WHERE arn = ? AND key = ?", [arn, .text(P.key(of: part))])
             }
+            for index in 0..<kept where parts[index] != old[dropped + index] {
+                try db.query("UPDATE record_parts SET doc = ? WHERE arn = ? AND key = ?",
+                             [.blob(try RecordDocument.encodePart(parts[index], of: P.self)), arn, .text(P.key(of: parts[index]))])
+            }
+            for part in parts[kept...] { try insert(part) }
+            return
         }
         try db.query("DELETE FROM record_parts WHERE arn = ?", [arn])
-        for part in record.parts { try insert(part) }
+        for part in parts { try insert(part) }
     }
 }
