@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from selenium import webdriver
+from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions
@@ -43,10 +44,22 @@ def browser():
 
 
 def click(browser, locator, value):
-    """Clicks a link or a submit button and waits for the page it leads to."""
-    page = browser.find_element(By.TAG_NAME, "html")
-    browser.find_element(locator, value).click()
-    WebDriverWait(browser, 10).until(expected_conditions.staleness_of(page))
+    """Clicks a link or a submit button and waits for the page it leads to. Chromium now and then
+    refuses a click on an element it has just handed out ("does not belong to the document") when
+    the machine is busy; the click did not happen then, so it is tried again on a fresh lookup."""
+    for _ in range(3):
+        page = browser.find_element(By.TAG_NAME, "html")
+        try:
+            browser.find_element(locator, value).click()
+        except StaleElementReferenceException:
+            continue
+        except WebDriverException as error:
+            if "does not belong to the document" not in str(error):
+                raise
+            continue
+        WebDriverWait(browser, 10).until(expected_conditions.staleness_of(page))
+        return
+    raise AssertionError(f"could not click {value}")
 
 
 def shot(browser, name):
