@@ -107,7 +107,7 @@ public struct SecretVersion: Sendable, Codable, Equatable {
 
     // Written by hand, as the synthesized conformance would (optionals left out when nil), so that
     // the streaming encoder can write a version's bytes directly: every write of a secret encodes
-    // its up to 100 versions, and through the keyed containers that was a third of a write's CPU.
+    // its up to 100 versions, and through the keyed containers that was a quarter of a write's CPU.
     public func encode(to encoder: any Encoder) throws {
         if let stream = encoder as? JSONStreamWriter {
             var object = stream.directObject()
