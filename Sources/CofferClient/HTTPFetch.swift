@@ -3,6 +3,7 @@ import NIOCore
 import NIOHTTP1
 import NIOPosix
 import NIOSSL
+import Synchronization
 
 /// One HTTP/1.1 request on its own connection, over SwiftNIO (TLS by swift-nio-ssl), for the few
 /// outbound calls Coffer makes: the client library's signed calls, HTTP rotation functions, alert
@@ -87,13 +88,19 @@ public enum HTTPFetch {
         }
     }
 
+    /// Contexts by trust store (a bundle's path, or "" for the system's): making one reads and parses
+    /// the whole store, which a client calling every few seconds should not do on every call.
+    private static let contexts = Mutex<[String: NIOSSLContext]>([:])
+
     private static func tlsContext() throws -> NIOSSLContext {
-        var configuration = TLSConfiguration.makeClientConfiguration()
         let environment = ProcessInfo.processInfo.environment
-        if let bundle = environment["AWS_CA_BUNDLE"] ?? environment["SSL_CERT_FILE"], !bundle.isEmpty {
-            configuration.trustRoots = .file(bundle)
-        }
-        return try NIOSSLContext(configuration: configuration)
+        let bundle = (environment["AWS_CA_BUNDLE"] ?? environment["SSL_CERT_FILE"]).flatMap { $0.isEmpty ? nil : $0 } ?? ""
+        if let made = contexts.withLock({ $0[bundle] }) { return made }
+        var configuration = TLSConfiguration.makeClientConfiguration()
+        if !bundle.isEmpty { configuration.trustRoots = .file(bundle) }
+        let context = try NIOSSLContext(configuration: configuration)
+        contexts.withLock { $0[bundle] = context }
+        return context
     }
 }
 
