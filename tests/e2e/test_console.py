@@ -15,7 +15,6 @@ from selenium import webdriver
 from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support import expected_conditions
 from selenium.webdriver.support.ui import WebDriverWait
 
 ARTIFACTS = Path(__file__).parent / "artifacts" / "console"
@@ -57,9 +56,23 @@ def click(browser, locator, value):
             if "does not belong to the document" not in str(error):
                 raise
             continue
-        WebDriverWait(browser, 10).until(expected_conditions.staleness_of(page))
+        WebDriverWait(browser, 10).until(lambda _: is_gone(page))
         return
     raise AssertionError(f"could not click {value}")
+
+
+def is_gone(element):
+    """True once the element has left the document. Chromium says so either as a stale reference or,
+    when the new page replaces the old one mid-question, as "does not belong to the document"."""
+    try:
+        element.is_enabled()
+        return False
+    except StaleElementReferenceException:
+        return True
+    except WebDriverException as error:
+        if "does not belong to the document" in str(error):
+            return True
+        raise
 
 
 def shot(browser, name):
