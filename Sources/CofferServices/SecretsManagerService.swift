@@ -367,10 +367,9 @@ public struct SecretsManagerService: Sendable {
         return (page.items, page.nextToken)
     }
 
-    /// A page of the scope's secrets. In creation or name order it is read through the store's
-    /// indexes, a page at a time, so its cost follows the page and not the number of secrets; the
-    /// dates that change (last changed, last accessed) are not indexed, and sorting by them reads
-    /// the whole scope.
+    /// A page of the scope's secrets, read through the store's index for the order (creation, name,
+    /// last change, last access) a page at a time, so its cost follows the page and not the number
+    /// of secrets.
     private func secretPage(filters: [SecretListFilter], includePlannedDeletion: Bool, sortBy: SecretSortKey, descending: Bool,
                             size: Int, token: String?, in scope: ResourceScope) async throws -> (items: [Secret], nextToken: String?) {
         let now = clock.now()
@@ -379,12 +378,11 @@ public struct SecretsManagerService: Sendable {
             (includePlannedDeletion || !secret.isScheduledForDeletion) && !(secret.deletionDate.map { $0 <= now } ?? false)
                 && SecretListFilter.matches(filters, secret: secret, region: region)
         }
-        let order: RecordOrder
-        switch sortBy {
-        case .createdDate: order = .created
-        case .name: order = .name
-        case .lastChangedDate, .lastAccessedDate:
-            return try await sortedByDate(sortBy, descending: descending, accept: accept, size: size, token: token, in: scope)
+        let order: RecordOrder = switch sortBy {
+        case .createdDate: .created
+        case .name: .name
+        case .lastChangedDate: .lastChanged
+        case .lastAccessedDate: .lastAccessed
         }
         let after = try token.map { try RecordPageToken.cursor($0, order: order.rawValue, descending: descending) }
         let prefix = filters.count(where: { $0.key == "name" }) == 1 ? filters.first { $0.key == "name" }.flatMap { filter in
@@ -393,40 +391,6 @@ public struct SecretsManagerService: Sendable {
         let page = try await store.page(RecordQuery<Secret>(scope: scope, order: order, descending: descending, after: after, namePrefix: prefix,
                                                             limit: size, accept: accept))
         return (page.records, page.next.map { RecordPageToken.token($0, order: order.rawValue, descending: descending) })
-    }
-
-    /// The dates that change have no index: the region is read a store page at a time and only the
-    /// first `size + 1` in the listing's order are kept, so memory follows the page (time still
-    /// follows the region). Ties go by name; the token is the last (date, name) answered.
-    private func sortedByDate(_ sortBy: SecretSortKey, descending: Bool, accept: @escaping @Sendable (Secret) -> Bool, size: Int, token: String?,
-                              in scope: ResourceScope) async throws -> (items: [Secret], nextToken: String?) {
-        let date: (Secret) -> Double = sortBy == .lastChangedDate
-            ? { $0.lastChangedDate.timeIntervalSince1970 } : { ($0.lastAccessedDate ?? .distantPast).timeIntervalSince1970 }
-        func precedes(_ a: (Double, String), _ b: (Double, String)) -> Bool {
-            let ascending = a.0 == b.0 ? a.1 < b.1 : a.0 < b.0
-            return descending ? (a.0 == b.0 ? a.1 > b.1 : a.0 > b.0) : ascending
-        }
-        let after = try token.map { token in
-            let cursor = try RecordPageToken.cursor(token, order: sortBy.rawValue, descending: descending)
-            return (Double(bitPattern: UInt64(bitPattern: cursor.position)), cursor.name)
-        }
-        var kept: [Secret] = []
-        var cursor: RecordCursor?
-        repeat {
-            let page = try await store.page(RecordQuery<Secret>(scope: scope, order: .created, after: cursor, limit: 512, accept: accept))
-            for secret in page.records {
-                let position = (date(secret), secret.name)
-                if let after, !precedes(after, position) { continue }
-                if kept.count > size, let last = kept.last, !precedes(position, (date(last), last.name)) { continue }
-                kept.insert(secret, at: kept.firstIndex { precedes(position, (date($0), $0.name)) } ?? kept.endIndex)
-                if kept.count > size + 1 { kept.removeLast() }
-            }
-            cursor = page.next
-        } while cursor != nil
-        guard kept.count > size else { return (kept, nil) }
-        let last = kept[size - 1]
-        let next = RecordCursor(position: Int64(bitPattern: date(last).bitPattern), name: last.name)
-        return (Array(kept.prefix(size)), RecordPageToken.token(next, order: sortBy.rawValue, descending: descending))
     }
 
     public func listSecretVersionIDs(

@@ -74,25 +74,29 @@ public final class MemoryStore: CofferStore {
     }
 
     public func page<R: Record>(_ query: RecordQuery<R>) async throws -> RecordPage<R> {
+        let order = query.order
         let rows: [(cursor: RecordCursor, record: R)] = state.withLock { state in
             state.records.values.filter { $0.kind == R.kind && $0.scope == query.scope }
-                .compactMap { entry in (entry.record as? R).map { (RecordCursor(position: Int64(entry.created), name: $0.name), $0) } }
+                .compactMap { entry in
+                    (entry.record as? R).map { record in
+                        let cursor = order.isByDate ? RecordCursor(date: record.date(in: order) ?? 0, name: record.name)
+                            : RecordCursor(position: Int64(entry.created), name: record.name)
+                        return (cursor, record)
+                    }
+                }
         }
-        let ordered = rows.sorted { a, b in
-            let before = query.order == .created ? a.cursor.position < b.cursor.position : Array(a.cursor.name.utf8).lexicographicallyPrecedes(b.cursor.name.utf8)
-            return query.descending ? !before : before
+        // Whether `a` comes before `b` in the query's order.
+        func precedes(_ a: RecordCursor, _ b: RecordCursor) -> Bool {
+            switch order {
+            case .created: query.descending ? a.position > b.position : a.position < b.position
+            case .name: query.descending ? Array(b.name.utf8).lexicographicallyPrecedes(a.name.utf8) : Array(a.name.utf8).lexicographicallyPrecedes(b.name.utf8)
+            case .lastChanged, .lastAccessed: a.precedes(date: b.date, name: b.name, descending: query.descending)
+            }
         }
+        let ordered = rows.sorted { precedes($0.cursor, $1.cursor) }
         return try await query.fill { after, count in
             guard let after else { return Array(ordered.prefix(count)) }
-            let start = ordered.firstIndex { row in
-                switch (query.order, query.descending) {
-                case (.created, false): return row.cursor.position > after.position
-                case (.created, true): return row.cursor.position < after.position
-                case (.name, false): return Array(row.cursor.name.utf8).lexicographicallyPrecedes(after.name.utf8)
-                    == false && row.cursor.name != after.name
-                case (.name, true): return Array(row.cursor.name.utf8).lexicographicallyPrecedes(after.name.utf8)
-                }
-            } ?? ordered.endIndex
+            let start = ordered.firstIndex { precedes(after, $0.cursor) } ?? ordered.endIndex
             return Array(ordered[start...].prefix(count))
         }
     }

@@ -6,10 +6,18 @@ public enum RecordOrder: String, Sendable, CaseIterable {
     case created
     /// By name, in the order of the names' UTF-8 bytes.
     case name
+    /// By ``Record/date(in:)`` (a secret's last change), ties by name.
+    case lastChanged
+    /// By ``Record/date(in:)`` (a secret's last access; never accessed sorts first), ties by name.
+    case lastAccessed
+
+    /// The orders by a date that changes as records are written, indexed beside the record.
+    public var isByDate: Bool { self == .lastChanged || self == .lastAccessed }
 }
 
-/// Where a page ended: the store's position of the last record handed out (its creation sequence)
-/// and that record's name, so the next page starts after it whatever was created or removed meanwhile.
+/// Where a page ended: the store's position of the last record handed out (its creation sequence,
+/// or in a date order the date's bits) and that record's name, so the next page starts after it
+/// whatever was created or removed meanwhile.
 public struct RecordCursor: Sendable, Hashable {
     public var position: Int64
     public var name: String
@@ -17,6 +25,19 @@ public struct RecordCursor: Sendable, Hashable {
     public init(position: Int64, name: String) {
         self.position = position
         self.name = name
+    }
+
+    public init(date: Double, name: String) {
+        self.init(position: Int64(bitPattern: date.bitPattern), name: name)
+    }
+
+    /// The date (seconds since 1970) of a cursor in a date order.
+    public var date: Double { Double(bitPattern: UInt64(bitPattern: position)) }
+
+    /// Whether a record at `date` and `name` comes after this cursor in a date order.
+    public func precedes(date other: Double, name otherName: String, descending: Bool) -> Bool {
+        let (a, b) = descending ? ((other, otherName), (date, name)) : ((date, name), (other, otherName))
+        return a.0 < b.0 || (a.0 == b.0 && Array(a.1.utf8).lexicographicallyPrecedes(b.1.utf8))
     }
 }
 

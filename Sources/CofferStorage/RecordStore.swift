@@ -16,10 +16,14 @@ public protocol Record: Codable, Sendable, Equatable {
     /// When background work (a secret's rotation) must next look at the record; indexed, so that
     /// finding what is due costs the number due, not the number of records.
     var dueDate: Date? { get }
+    /// The record's date in a date order (``RecordOrder/lastChanged``, ``RecordOrder/lastAccessed``),
+    /// as seconds since 1970; stores index it. Nil for kinds that are not listed by dates.
+    func date(in order: RecordOrder) -> Double?
 }
 
 extension Record {
     public var dueDate: Date? { nil }
+    public func date(in order: RecordOrder) -> Double? { nil }
 }
 
 /// A change to one record, committed atomically: the new document, the sealed values of new
@@ -155,6 +159,16 @@ public typealias CofferStore = RecordStore & CredentialStore & SettingStore & Au
 extension Secret: Record {
     public static let kind = "secret"
     public var dueDate: Date? { RotationLabels.dueDate(self) }
+
+    /// A secret never read sorts as the earliest access. The SQLite and PostgreSQL migrations that
+    /// added these columns filled them with the same rule from the documents' keys.
+    public func date(in order: RecordOrder) -> Double? {
+        switch order {
+        case .lastChanged: lastChangedDate.timeIntervalSince1970
+        case .lastAccessed: (lastAccessedDate ?? .distantPast).timeIntervalSince1970
+        case .created, .name: nil
+        }
+    }
 }
 
 /// A record with a list of parts that a store may keep apart from its document, so that a change

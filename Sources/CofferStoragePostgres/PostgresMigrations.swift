@@ -65,6 +65,17 @@ enum PostgresMigrations {
         """,
         // Pages of records by name, in byte order whatever the database's collation.
         #"CREATE INDEX records_scope_name ON records(kind, account, region, (name COLLATE "C"));"#,
+        // Pages of secrets by last change or last access through an index each (Record.date(in:));
+        // rows written before get the dates their documents hold, as in the SQLite migration.
+        #"""
+        ALTER TABLE records ADD COLUMN changed_date double precision;
+        ALTER TABLE records ADD COLUMN accessed_date double precision;
+        UPDATE records SET changed_date = (convert_from(doc, 'UTF8')::jsonb ->> 'lastChangedDate')::double precision,
+            accessed_date = coalesce((convert_from(doc, 'UTF8')::jsonb ->> 'lastAccessedDate')::double precision, -62135596800)
+            WHERE kind = 'secret';
+        CREATE INDEX records_changed ON records(kind, account, region, changed_date, (name COLLATE "C")) WHERE changed_date IS NOT NULL;
+        CREATE INDEX records_accessed ON records(kind, account, region, accessed_date, (name COLLATE "C")) WHERE accessed_date IS NOT NULL;
+        """#,
     ]
 
     /// One lock for every node that starts at once: the first applies what is missing, the others

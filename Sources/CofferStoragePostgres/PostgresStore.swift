@@ -153,39 +153,59 @@ public final class PostgresStore: CofferStore, SharedStore, ExclusiveWork {
 
     public func page<R: Record>(_ query: RecordQuery<R>) async throws -> RecordPage<R> {
         let logger = logger
-        // Through records_scope (kind, account, region, seq) or records_scope_name; names compare as bytes.
-        let order = query.order == .created ? "seq" : #"(name COLLATE "C")"#
+        // Through records_scope (kind, account, region, seq), records_scope_name, or the date's index
+        // (kind, account, region, date, name); names compare as bytes.
         let direction = query.descending ? "DESC" : "ASC"
         let comparison = query.descending ? "<" : ">"
+        let dateColumn = query.order == .lastAccessed ? "accessed_date" : "changed_date"
+        let order = switch query.order {
+        case .created: "seq"
+        case .name: #"(name COLLATE "C")"#
+        case .lastChanged, .lastAccessed: #"\#(dateColumn) \#(direction), (name COLLATE "C")"#
+        }
+        let byDate = query.order.isByDate
+        let dateSelect = byDate ? dateColumn : "NULL::double precision"
         return try await query.fill { after, count in
             try await self.withConnection { connection in
                 let (kind, account, region) = (R.kind, query.scope.account, query.scope.region)
                 let sql: PostgresQuery
                 switch (query.order, after) {
+                case (.lastChanged, let after?), (.lastAccessed, let after?):
+                    sql = """
+                        SELECT seq, name, doc, \(unescaped: dateSelect) FROM records WHERE kind = \(kind) AND account = \(account) AND region = \(region)
+                        AND \(unescaped: dateColumn) IS NOT NULL AND (\(unescaped: dateColumn), (name COLLATE "C")) \(unescaped: comparison) (\(after.date), \(after.name))
+                        ORDER BY \(unescaped: order) \(unescaped: direction) LIMIT \(count)
+                        """
+                case (.lastChanged, nil), (.lastAccessed, nil):
+                    sql = """
+                        SELECT seq, name, doc, \(unescaped: dateSelect) FROM records WHERE kind = \(kind) AND account = \(account) AND region = \(region)
+                        AND \(unescaped: dateColumn) IS NOT NULL ORDER BY \(unescaped: order) \(unescaped: direction) LIMIT \(count)
+                        """
                 case (.created, let after?):
                     sql = """
-                        SELECT seq, name, doc FROM records WHERE kind = \(kind) AND account = \(account) AND region = \(region)
+                        SELECT seq, name, doc, \(unescaped: dateSelect) FROM records WHERE kind = \(kind) AND account = \(account) AND region = \(region)
                         AND seq \(unescaped: comparison) \(after.position) ORDER BY seq \(unescaped: direction) LIMIT \(count)
                         """
                 case (.name, let after?):
                     sql = """
-                        SELECT seq, name, doc FROM records WHERE kind = \(kind) AND account = \(account) AND region = \(region)
+                        SELECT seq, name, doc, \(unescaped: dateSelect) FROM records WHERE kind = \(kind) AND account = \(account) AND region = \(region)
                         AND (name COLLATE "C") \(unescaped: comparison) \(after.name) ORDER BY \(unescaped: order) \(unescaped: direction) LIMIT \(count)
                         """
                 case (.name, nil) where !query.descending && query.namePrefix != nil:
                     sql = """
-                        SELECT seq, name, doc FROM records WHERE kind = \(kind) AND account = \(account) AND region = \(region)
+                        SELECT seq, name, doc, \(unescaped: dateSelect) FROM records WHERE kind = \(kind) AND account = \(account) AND region = \(region)
                         AND (name COLLATE "C") >= \(query.namePrefix ?? "") ORDER BY \(unescaped: order) LIMIT \(count)
                         """
                 default:
                     sql = """
-                        SELECT seq, name, doc FROM records WHERE kind = \(kind) AND account = \(account) AND region = \(region)
+                        SELECT seq, name, doc, \(unescaped: dateSelect) FROM records WHERE kind = \(kind) AND account = \(account) AND region = \(region)
                         ORDER BY \(unescaped: order) \(unescaped: direction) LIMIT \(count)
                         """
                 }
                 var rows: [(cursor: RecordCursor, record: R)] = []
-                for try await (seq, name, doc) in try await connection.query(sql, logger: logger).decode((Int64, String, ByteBuffer).self) {
-                    rows.append((RecordCursor(position: seq, name: name), try Self.decode(R.self, doc)))
+                for try await (seq, name, doc, date) in try await connection.query(sql, logger: logger).decode((Int64, String, ByteBuffer, Double?).self) {
+                    let cursor = byDate ? RecordCursor(date: date ?? 0, name: name) : RecordCursor(position: seq, name: name)
+                    rows.append((cursor, try Self.decode(R.self, doc)))
                 }
                 return rows
             }
@@ -239,16 +259,18 @@ public final class PostgresStore: CofferStore, SharedStore, ExclusiveWork {
         switch write.kind {
         case .create:
             let inserted = try await Self.rows(connection.query("""
-                INSERT INTO records(arn, kind, account, region, name, revision, deletion_date, due_date, doc)
+                INSERT INTO records(arn, kind, account, region, name, revision, deletion_date, due_date, doc, changed_date, accessed_date)
                 VALUES (\(record.arn), \(R.kind), \(write.scope.account), \(write.scope.region), \(record.name), \(record.revision),
-                        \(record.deletionDate?.timeIntervalSince1970), \(record.dueDate?.timeIntervalSince1970), \(doc))
+                        \(record.deletionDate?.timeIntervalSince1970), \(record.dueDate?.timeIntervalSince1970), \(doc),
+                        \(record.date(in: .lastChanged)), \(record.date(in: .lastAccessed)))
                 ON CONFLICT DO NOTHING RETURNING arn
                 """, logger: logger), as: String.self)
             guard !inserted.isEmpty else { throw StorageError.nameTaken }
         case .update(let expected):
             let updated = try await Self.rows(connection.query("""
                 UPDATE records SET name = \(record.name), revision = \(record.revision), deletion_date = \(record.deletionDate?.timeIntervalSince1970),
-                    due_date = \(record.dueDate?.timeIntervalSince1970), doc = \(doc)
+                    due_date = \(record.dueDate?.timeIntervalSince1970), doc = \(doc),
+                    changed_date = \(record.date(in: .lastChanged)), accessed_date = \(record.date(in: .lastAccessed))
                 WHERE arn = \(record.arn) AND revision = \(expected) RETURNING arn
                 """, logger: logger), as: String.self)
             guard updated.count == 1 else { throw StorageError.conflict }

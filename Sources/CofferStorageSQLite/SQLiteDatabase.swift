@@ -269,6 +269,17 @@ enum Migrations {
             PRIMARY KEY(arn, key)
         );
         """,
+        // Pages of secrets by last change or last access, through an index each instead of reading
+        // the region (Record.date(in:)). Rows written before get the dates their documents hold
+        // (Secret's keys, seconds since 1970; never accessed is the earliest date, as in Swift).
+        """
+        ALTER TABLE records ADD COLUMN changed_date REAL;
+        ALTER TABLE records ADD COLUMN accessed_date REAL;
+        UPDATE records SET changed_date = json_extract(CAST(doc AS TEXT), '$.lastChangedDate'),
+            accessed_date = coalesce(json_extract(CAST(doc AS TEXT), '$.lastAccessedDate'), -62135596800.0) WHERE kind = 'secret';
+        CREATE INDEX records_changed ON records(kind, account, region, changed_date, name) WHERE changed_date IS NOT NULL;
+        CREATE INDEX records_accessed ON records(kind, account, region, accessed_date, name) WHERE accessed_date IS NOT NULL;
+        """,
     ]
 
     static func apply(to connection: SQLiteConnection) throws {

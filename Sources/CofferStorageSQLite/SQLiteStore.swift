@@ -40,32 +40,46 @@ public final class SQLiteStore: CofferStore {
     public func page<R: Record>(_ query: RecordQuery<R>) async throws -> RecordPage<R> {
         let scope: [SQLiteValue] = [.text(R.kind), .text(query.scope.account), .text(query.scope.region)]
         let direction = query.descending ? "DESC" : ""
+        let comparison = query.descending ? "<" : ">"
+        let dateColumn = Self.dateColumn(query.order)
         return try await query.fill { after, count in
             var bound = ""
             var values = scope
             switch (query.order, query.descending, after) {
             case (.created, _, let after?):
-                bound = query.descending ? "AND rowid < ?" : "AND rowid > ?"
+                bound = "AND rowid \(comparison) ?"
                 values.append(.integer(after.position))
             case (.name, _, let after?):
-                bound = query.descending ? "AND name < ?" : "AND name > ?"
+                bound = "AND name \(comparison) ?"
                 values.append(.text(after.name))
             case (.name, false, nil) where query.namePrefix != nil:
                 bound = "AND name >= ?"
                 values.append(.text(query.namePrefix ?? ""))
+            case (.lastChanged, _, let after?), (.lastAccessed, _, let after?):
+                bound = "AND (\(dateColumn), name) \(comparison) (?, ?)"
+                values += [.real(after.date), .text(after.name)]
             default:
                 break
             }
+            if query.order.isByDate { bound += " AND \(dateColumn) IS NOT NULL" }
             values.append(.integer(Int64(count)))
-            let column = query.order == .created ? "rowid" : "name"
-            // Through records_scope (kind, account, region, then rowid) or the unique name index.
+            let orderBy = switch query.order {
+            case .created: "rowid \(direction)"
+            case .name: "name \(direction)"
+            case .lastChanged, .lastAccessed: "\(dateColumn) \(direction), name \(direction)"
+            }
+            // Through records_scope (kind, account, region, then rowid), the unique name index, or
+            // the date's index (kind, account, region, date, name).
             let sql = """
-                SELECT rowid, name, doc, parted, arn FROM records WHERE kind = ? AND account = ? AND region = ? \(bound) ORDER BY \(column) \(direction) LIMIT ?
+                SELECT rowid, name, doc, parted, arn, \(dateColumn) FROM records WHERE kind = ? AND account = ? AND region = ? \(bound) ORDER BY \(orderBy) LIMIT ?
                 """
             let bindings = values
+            let byDate = query.order.isByDate
             return try await self.database.read { db in
                 try db.query(sql, bindings).map { row in
-                    (RecordCursor(position: row[0].integer ?? 0, name: row[1].text ?? ""), try Self.load(R.self, Array(row[2...]), db))
+                    let name = row[1].text ?? ""
+                    let cursor = byDate ? RecordCursor(date: row[5].real ?? 0, name: name) : RecordCursor(position: row[0].integer ?? 0, name: name)
+                    return (cursor, try Self.load(R.self, Array(row[2...4]), db))
                 }
             }
         }
@@ -122,20 +136,28 @@ public final class SQLiteStore: CofferStore {
         var previous: (any Record)?
         let deletion: SQLiteValue = record.deletionDate.map { .real($0.timeIntervalSince1970) } ?? .null
         let due: SQLiteValue = record.dueDate.map { .real($0.timeIntervalSince1970) } ?? .null
+        let changed: SQLiteValue = record.date(in: .lastChanged).map { .real($0) } ?? .null
+        let accessed: SQLiteValue = record.date(in: .lastAccessed).map { .real($0) } ?? .null
         switch write.kind {
         case .create:
             do {
                 try db.query(
-                    "INSERT INTO records(arn, kind, account, region, name, revision, deletion_date, due_date, doc, parted) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    """
+                    INSERT INTO records(arn, kind, account, region, name, revision, deletion_date, due_date, doc, parted, changed_date, accessed_date)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """,
                     [.text(record.arn), .text(R.kind), .text(write.scope.account), .text(write.scope.region), .text(record.name),
-                     .integer(Int64(record.revision)), deletion, due, .blob(doc), parted])
+                     .integer(Int64(record.revision)), deletion, due, .blob(doc), parted, changed, accessed])
             } catch let error as SQLiteError where error.isConstraintViolation {
                 throw StorageError.nameTaken
             }
         case .update(let expected):
-            try db.query("UPDATE records SET name = ?, revision = ?, deletion_date = ?, due_date = ?, doc = ?, parted = ? WHERE arn = ? AND revision = ?",
-                         [.text(record.name), .integer(Int64(record.revision)), deletion, due, .blob(doc), parted, .text(record.arn),
-                          .integer(Int64(expected))])
+            try db.query("""
+                UPDATE records SET name = ?, revision = ?, deletion_date = ?, due_date = ?, doc = ?, parted = ?, changed_date = ?, accessed_date = ?
+                WHERE arn = ? AND revision = ?
+                """,
+                         [.text(record.name), .integer(Int64(record.revision)), deletion, due, .blob(doc), parted, changed, accessed,
+                          .text(record.arn), .integer(Int64(expected))])
             guard try db.query("SELECT changes()").first?[0].integer == 1 else { throw StorageError.conflict }
             // The writer's own copy of what it replaced, if it has the revision just replaced.
             if let written = db.writtenRecords[record.arn], written.revision == expected { previous = written }
@@ -355,6 +377,15 @@ public final class SQLiteStore: CofferStore {
     }
 
     /// A row of `doc, parted, arn`.
+    /// The column a date order's index covers (``Record/date(in:)``); "NULL" for the other orders.
+    private static func dateColumn(_ order: RecordOrder) -> String {
+        switch order {
+        case .lastChanged: "changed_date"
+        case .lastAccessed: "accessed_date"
+        case .created, .name: "NULL"
+        }
+    }
+
     private static func load<R: Record>(_ type: R.Type, _ row: [SQLiteValue], _ db: SQLiteConnection) throws -> R {
         try load(R.self, doc: row[0], parted: row[1], arn: row[2], db)
     }

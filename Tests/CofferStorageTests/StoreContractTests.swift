@@ -114,6 +114,50 @@ import Testing
         #expect(second.records.map(\.name) == Array(names[3..<6]))
     }
 
+    /// Pages by last change and last access (ties by name, never accessed first) follow the dates as
+    /// writes move them, in both directions, from any cursor.
+    @Test(arguments: Backend.available)
+    func pagesFollowTheDatesAsWritesMoveThem(backend: Backend) async throws {
+        let store = try await backend.make()
+        var secrets: [Secret] = []
+        for index in 0..<23 {
+            var s = secret("dated/\((index * 37) % 23)")
+            s.lastChangedDate = Date(timeIntervalSince1970: 1_700_000_000 + Double((index * 11) % 7))
+            s.lastAccessedDate = index % 4 == 0 ? nil : Date(timeIntervalSince1970: 1_700_000_000 + Double(index % 3) * 86_400)
+            try await store.write(RecordWrite(.create, scope: scope, record: s))
+            secrets.append(s)
+        }
+        try await store.write(RecordWrite(.create, scope: ResourceScope(account: "123456789012", region: "eu-west-1"), record: secret("dated/elsewhere")))
+        // One secret changes and is read: it moves to the end of both orders.
+        var moved = secrets[5]
+        moved.revision = 1
+        moved.lastChangedDate = Date(timeIntervalSince1970: 1_800_000_000)
+        moved.lastAccessedDate = Date(timeIntervalSince1970: 1_800_000_000)
+        try await store.write(RecordWrite(.update(expectedRevision: 0), scope: scope, record: moved))
+        secrets[5] = moved
+
+        func all(_ order: RecordOrder, descending: Bool, limit: Int) async throws -> [String] {
+            var seen: [String] = []
+            var cursor: RecordCursor?
+            repeat {
+                let page = try await store.page(RecordQuery<Secret>(scope: scope, order: order, descending: descending, after: cursor, limit: limit))
+                #expect(page.records.count <= limit)
+                seen += page.records.map(\.name)
+                cursor = page.next
+            } while cursor != nil
+            return seen
+        }
+        func sorted(_ date: (Secret) -> Date) -> [String] {
+            secrets.sorted { a, b in date(a) == date(b) ? Array(a.name.utf8).lexicographicallyPrecedes(b.name.utf8) : date(a) < date(b) }.map(\.name)
+        }
+        let byChange = sorted(\.lastChangedDate), byAccess = sorted { $0.lastAccessedDate ?? .distantPast }
+        #expect(byChange.last == moved.name && byAccess.last == moved.name)
+        #expect(try await all(.lastChanged, descending: false, limit: 4) == byChange)
+        #expect(try await all(.lastChanged, descending: true, limit: 5) == byChange.reversed())
+        #expect(try await all(.lastAccessed, descending: false, limit: 3) == byAccess)
+        #expect(try await all(.lastAccessed, descending: true, limit: 100) == byAccess.reversed())
+    }
+
     /// Many changes of one record at once: none is lost and none fails, each built on the one before.
     @Test(arguments: Backend.available)
     func updatesOfOneRecordQueueInsteadOfConflicting(backend: Backend) async throws {

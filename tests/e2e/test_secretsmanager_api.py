@@ -170,7 +170,7 @@ def list_all(sm, page_size, **kwargs):
 
 
 def test_list_secrets_pages_through_many_secrets_in_every_order(sm):
-    """Pages are read from the store a page at a time (by creation or by name): reading every page
+    """Pages are read from the store a page at a time (by creation, name, last change or last access): reading every page
     gives each secret once, in the order asked, with filters, and a secret removed between pages
     does not disturb the listing."""
     created = [f"many/{(i * 7919) % 1000:03d}-{i}" for i in range(230)]
@@ -182,7 +182,7 @@ def test_list_secrets_pages_through_many_secrets_in_every_order(sm):
     assert list_all(sm, 11, SortOrder="desc") == created[::-1]
     assert list_all(sm, 2, Filters=[{"Key": "tag-value", "Values": ["b7"]}]) == [n for i, n in enumerate(created) if i % 50 == 7]
     assert list_all(sm, 5, SortBy="name", Filters=[{"Key": "name", "Values": ["many/5"]}]) == sorted(n for n in created if n.startswith("many/5"))
-    # The changing dates are not indexed: every page reads the region, keeping only a page in memory.
+    # The changing dates are indexed too, and the index follows each write.
     for name in created[50:55]:
         sm.update_secret(SecretId=name, Description="touched")
     by_change = []

@@ -1,6 +1,6 @@
 """A secret's versions live in rows of their own (record_parts); rows written before that layout,
 with the versions inside the secret's document, are still read, and move to the new layout on their
-next write."""
+next write. Databases from before the date indexes get the dates their documents hold."""
 import json
 import sqlite3
 
@@ -44,3 +44,43 @@ def test_versions_apart_and_documents_from_before(binary, tmp_path):
     db = sqlite3.connect(data / "coffer.db")
     assert db.execute("SELECT parted FROM records WHERE arn = ?", (arn,)).fetchone()[0] == 1
     assert db.execute("SELECT count(*) FROM record_parts WHERE arn = ?", (arn,)).fetchone()[0] == 4
+
+
+def test_date_indexes_filled_from_documents_of_before(binary, tmp_path):
+    """A database as a build before the last-changed/last-accessed indexes left it (no such columns):
+    the migration fills them from the secrets' documents, so listings by those dates are right at once."""
+    data = tmp_path / "data"
+    node = Coffer(binary, data).start()
+    sm = node.client()
+    names = [f"dated-{i}" for i in range(6)]
+    for name in names:
+        sm.create_secret(Name=name, SecretString="v")
+    for name in (names[3], names[1]):
+        sm.update_secret(SecretId=name, Description="touched")
+    sm.get_secret_value(SecretId=names[4])
+    node.stop()
+
+    db = sqlite3.connect(data / "coffer.db")
+    version = db.execute("PRAGMA user_version").fetchone()[0]
+    db.executescript("""
+        DROP INDEX records_changed; DROP INDEX records_accessed;
+        ALTER TABLE records DROP COLUMN changed_date; ALTER TABLE records DROP COLUMN accessed_date;
+    """)
+    db.execute(f"PRAGMA user_version = {version - 1}")
+    db.commit()
+    db.close()
+
+    node = Coffer(binary, data).start()
+    try:
+        sm = node.client()
+        def listed(**kwargs):
+            return [s["Name"] for s in sm.list_secrets(MaxResults=100, **kwargs)["SecretList"] if s["Name"].startswith("dated-")]
+        changed = listed(SortBy="last-changed-date")
+        assert changed[-2:] == [names[3], names[1]] and sorted(changed) == names
+        assert listed(SortBy="last-changed-date", SortOrder="desc") == changed[::-1]
+        assert listed(SortBy="last-accessed-date", SortOrder="desc")[0] == names[4]
+    finally:
+        node.stop()
+    db = sqlite3.connect(data / "coffer.db")
+    assert db.execute("SELECT count(*) FROM records WHERE kind = 'secret' AND (changed_date IS NULL OR accessed_date IS NULL)").fetchone()[0] == 0
+    assert db.execute("SELECT count(*) FROM records WHERE kind != 'secret' AND changed_date IS NOT NULL").fetchone()[0] == 0
