@@ -59,6 +59,7 @@ def measure(label, binary, data, env, duration, rounds):
         assert all(r["non200"] == 0 for r in runs), runs
         first = sm.list_secrets(MaxResults=100)
         assert len(first["SecretList"]) == 100
+        changed_token = sm.list_secrets(MaxResults=100, SortBy="last-changed-date")["NextToken"]
         deep_token = sm.list_secrets(MaxResults=100, SortBy="name", Filters=[{"Key": "name", "Values": ["scale/with-value-09"]}])
         listing = {
             "ListSecrets first page (100)": timed_ms(lambda: sm.list_secrets(MaxResults=100)),
@@ -66,8 +67,11 @@ def measure(label, binary, data, env, duration, rounds):
             "ListSecrets by name, desc": timed_ms(lambda: sm.list_secrets(MaxResults=100, SortBy="name", SortOrder="desc")),
             "ListSecrets name prefix filter": timed_ms(
                 lambda: sm.list_secrets(MaxResults=100, SortBy="name", Filters=[{"Key": "name", "Values": ["scale/with-value-09"]}])),
-            "ListSecrets by last changed (reads all)": timed_ms(
-                lambda: sm.list_secrets(MaxResults=100, SortBy="last-changed-date"), repeat=3),
+            "ListSecrets by last changed": timed_ms(lambda: sm.list_secrets(MaxResults=100, SortBy="last-changed-date")),
+            "ListSecrets by last changed, next page": timed_ms(
+                lambda: sm.list_secrets(MaxResults=100, SortBy="last-changed-date", NextToken=changed_token)),
+            "ListSecrets by last accessed, desc": timed_ms(
+                lambda: sm.list_secrets(MaxResults=100, SortBy="last-accessed-date", SortOrder="desc")),
             "ListSecrets tag filter (1 in 1000 match)": timed_ms(
                 lambda: sm.list_secrets(MaxResults=10, Filters=[{"Key": "tag-value", "Values": ["rare"]}]), repeat=5),
         }
@@ -81,6 +85,12 @@ def measure(label, binary, data, env, duration, rounds):
         proc.wait(timeout=60)
 
 
+INSERT = ("INSERT INTO records(arn, kind, account, region, name, revision, doc, changed_date, accessed_date) "
+          "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")
+# What the store indexes for a secret never read (Secret.date(in:): Date.distantPast).
+NEVER_ACCESSED = -62135596800.0
+
+
 def grow(data, total):
     """Adds copies of a value-less secret's stored document until the store holds `total` secrets."""
     db = sqlite3.connect(os.path.join(data, "coffer.db"))
@@ -92,14 +102,16 @@ def grow(data, total):
     rows = []
     for i in range(total - have):
         name = f"scale/bulk/{i:07d}"
-        copy = dict(template, name=name, arn=f"{prefix}{name}-{i % 1_000_000:06d}")
+        # Each copy changed at its own moment (spread over the hour before the template), never read.
+        changed = template["lastChangedDate"] - 3600 + i * 3600 / total
+        copy = dict(template, name=name, arn=f"{prefix}{name}-{i % 1_000_000:06d}", lastChangedDate=changed)
         if i % 1000 == 0:
             copy["tags"] = [{"key": "kind", "value": "rare"}]
-        rows.append((copy["arn"], "secret", account, region, name, 0, json.dumps(copy, separators=(",", ":")).encode()))
+        rows.append((copy["arn"], "secret", account, region, name, 0, json.dumps(copy, separators=(",", ":")).encode(), changed, NEVER_ACCESSED))
         if len(rows) == 50_000:
-            db.executemany("INSERT INTO records(arn, kind, account, region, name, revision, doc) VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
+            db.executemany(INSERT, rows)
             rows.clear()
-    db.executemany("INSERT INTO records(arn, kind, account, region, name, revision, doc) VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
+    db.executemany(INSERT, rows)
     db.commit()
     count = db.execute("SELECT count(*) FROM records WHERE kind = 'secret'").fetchone()[0]
     db.execute("PRAGMA wal_checkpoint(TRUNCATE)")

@@ -8,6 +8,7 @@ import Logging
 /// `coffer agent`: the AWS Secrets Manager Agent's protocol on localhost, backed by Coffer or AWS.
 struct Agent: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "agent",
         abstract: "Serve the Secrets Manager Agent's local HTTP protocol (port 2773), caching reads and following rotations.",
         discussion: """
             Requests need the header X-Aws-Parameters-Secrets-Token (or X-Vault-Token) equal to the first of AWS_TOKEN, \

@@ -5,6 +5,7 @@ import Foundation
 
 struct Audit: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "audit",
         abstract: "Check and export the audit trail of a data directory.", subcommands: [Verify.self, Export.self])
 }
 
@@ -40,6 +41,7 @@ struct AuditRange: ParsableArguments {
 /// `coffer audit verify`: the chain, the digests' signatures and links, and the tail.
 struct Verify: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "verify",
         abstract: "Verify the audit trail's hash chain and signed digests; exits 1 on any change, insertion, deletion, reordering or cut-off tail.")
 
     @OptionGroup var range: AuditRange
@@ -85,6 +87,7 @@ struct Verify: AsyncParsableCommand {
 /// `coffer audit export`: CloudTrail log files for a SIEM.
 struct Export: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "export",
         abstract: "Write the audit records of a time range as CloudTrail log files ({\"Records\": [...]}).")
 
     @OptionGroup var range: AuditRange

@@ -4,7 +4,7 @@ import CofferCore
 import Foundation
 
 struct Config: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Resolve an application's configuration as seed 003's hierarchy does.",
+    static let configuration = CommandConfiguration(commandName: "config", abstract: "Resolve an application's configuration as seed 003's hierarchy does.",
                                                     subcommands: [Resolve.self])
 }
 
@@ -13,6 +13,7 @@ struct Config: AsyncParsableCommand {
 /// over `config/config.json`, for any program.
 struct Resolve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "resolve",
         abstract: "Print the resolved configuration, secrets masked, with --explain saying where each value came from.",
         discussion: "Exit status: 0, 1 when a --require'd key is missing, 2 when a file or the endpoint cannot be read.")
 

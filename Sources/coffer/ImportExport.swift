@@ -28,7 +28,7 @@ enum Store {
 /// SecureString parameters unless `--type` says otherwise. `--dry-run` lists what would change by
 /// name only. Re-running an import changes nothing (a secret's version token comes from the content).
 struct Import: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Import a .env or JSON file into Parameter Store or a secret.")
+    static let configuration = CommandConfiguration(commandName: "import", abstract: "Import a .env or JSON file into Parameter Store or a secret.")
 
     @Argument(help: "A .env file (Compose syntax), a .json object or a .yaml mapping; - reads a .env from standard input.") var file: String
     @Option(help: "ssm:/PATH or secretsmanager:NAME.") var to: String

@@ -9,6 +9,7 @@ import Foundation
 /// standard input, or every policy stored in a running Coffer (or AWS account).
 struct Lint: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "lint",
         abstract: "Check IAM policies: grammar, the IAM dataset, and least privilege decided by Coffer's evaluator.",
         discussion: "Exit status: 0 when no finding is at or above --fail-on, 1 when one is, 2 when the input could not be read.")
 

@@ -4,12 +4,14 @@ import Foundation
 
 struct Policy: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "policy",
         abstract: "Work with IAM policies locally.", subcommands: [Simulate.self, Lint.self])
 }
 
 /// `coffer policy simulate`: the server's policy engine, run on local files.
 struct Simulate: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "simulate",
         abstract: "Evaluate policy files for actions and resources, as `aws iam simulate-custom-policy` does.")
 
     @Option(name: .customLong("policy"), help: "An identity policy file (repeatable).") var policies: [String] = []

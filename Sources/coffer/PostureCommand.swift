@@ -7,6 +7,7 @@ import Foundation
 /// `coffer posture`: credential hygiene of an account (Coffer or AWS), read through the public APIs.
 struct Posture: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "posture",
         abstract: "Report an account's secrets, keys, credentials and policies against Security Hub / CIS thresholds.",
         discussion: """
             Exit status: 0 when no finding is at or above --fail-on, 1 when one is, 2 for bad usage or an unreadable input, \

@@ -12,6 +12,7 @@ import Glibc
 /// never on its command line, on disk or in a log.
 struct Run: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "run",
         abstract: "Run a command with secrets and parameters in its environment.",
         discussion: """
             --secret ID puts each field of a JSON secret in a variable named after it (db-password becomes DB_PASSWORD); \

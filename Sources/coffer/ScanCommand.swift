@@ -7,6 +7,7 @@ import Foundation
 /// `coffer scan`: hard-coded credentials in files, standard input and git history.
 struct Scan: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "scan",
         abstract: "Find hard-coded credentials in files, standard input and git history.",
         discussion: "Exit status: 0 nothing found, 1 credentials found, 2 error.")
 

@@ -5,6 +5,7 @@ import Foundation
 
 struct Secrets: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "secrets",
         abstract: "Work with secrets in a running Coffer (or AWS).", subcommands: [Rollback.self])
 }
 
@@ -12,7 +13,7 @@ struct Secrets: AsyncParsableCommand {
 /// labelled AWSPREVIOUS with UpdateSecretVersionStage, so it is authorized and audited as any
 /// call; the version it leaves becomes AWSPREVIOUS, so running it again rolls forward.
 struct Rollback: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Move AWSCURRENT back to the AWSPREVIOUS version of a secret.")
+    static let configuration = CommandConfiguration(commandName: "rollback", abstract: "Move AWSCURRENT back to the AWSPREVIOUS version of a secret.")
 
     @Argument(help: "The secret's name or ARN.") var secretID: String
     @OptionGroup var connection: Connection
