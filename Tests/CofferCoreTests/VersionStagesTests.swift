@@ -59,6 +59,28 @@ import Testing
         #expect(s.version(id: "v0") == nil)
         #expect(s.version(id: "v30") != nil)
     }
+
+    /// What pruning removed, and only that: also when a version was taken out and added again (a
+    /// rotation's empty AWSPENDING version filled) or the list was reordered.
+    @Test func removedVersionsAreWhatIsGoneAndNothingElse() {
+        var full = secret()
+        for i in 0..<100 { full = VersionStages.addVersion(version("v\(i)"), to: full) }
+        let next = VersionStages.addVersion(version("v100"), to: full)
+        #expect(VersionStages.removedVersionIDs(before: full, after: next) == ["v0"])
+        #expect(VersionStages.removedVersionIDs(before: nil, after: next).isEmpty)
+        #expect(VersionStages.removedVersionIDs(before: next, after: next).isEmpty)
+        let before = secret("a", "stub", "c")
+        var after = before
+        after.versions.removeAll { $0.versionID == "stub" }
+        after.versions.append(version("stub", []))
+        #expect(VersionStages.removedVersionIDs(before: before, after: after).isEmpty)
+        after.versions.removeAll { $0.versionID == "a" }
+        #expect(VersionStages.removedVersionIDs(before: before, after: after) == ["a"])
+        after.versions.reverse()
+        #expect(VersionStages.removedVersionIDs(before: before, after: after) == ["a"])
+        after.versions = []
+        #expect(VersionStages.removedVersionIDs(before: before, after: after) == ["a", "stub", "c"])
+    }
 }
 
 @Suite struct SecretListFilterTests {

@@ -12,15 +12,17 @@ public enum VersionStages {
     /// taken from any version that had it; when AWSCURRENT moves, the version that had it becomes
     /// AWSPREVIOUS.
     public static func addVersion(_ version: SecretVersion, to secret: Secret) -> Secret {
+        // One copy of the version list, then changes in place: a secret holds up to 100 versions.
         var secret = secret
         let labels = version.stages
         var newVersion = version
         newVersion.stages = []
         secret.versions.append(newVersion)
         for label in labels {
-            secret = attach(label, to: version.versionID, in: secret)
+            attach(label, to: version.versionID, in: &secret)
         }
-        return prune(secret)
+        prune(&secret)
+        return secret
     }
 
     /// UpdateSecretVersionStage: moves `label` to `moveTo`, removes it from `removeFrom`, or both.
@@ -48,53 +50,62 @@ public enum VersionStages {
             guard let target = secret.version(id: moveTo), target.stages.count < maximumLabelsPerVersion else {
                 throw CofferError(.limitExceeded, "A version can have at most \(maximumLabelsPerVersion) staging labels.")
             }
-            return attach(label, to: moveTo, in: secret)
+            var moved = secret
+            attach(label, to: moveTo, in: &moved)
+            return moved
         case (nil, let removeFrom?):
             if label == StagingLabel.current {
                 throw .invalidParameter("You can only move staging label AWSCURRENT to a different secret version. It can’t be completely removed.")
             }
-            return detach(label, from: removeFrom, in: secret)
+            var detached = secret
+            if let index = detached.versions.firstIndex(where: { $0.versionID == removeFrom }) {
+                detached.versions[index].stages.removeAll { $0 == label }
+            }
+            return detached
         }
     }
 
-    static func attach(_ label: String, to versionID: String, in secret: Secret) -> Secret {
-        var secret = secret
-        let previousHolder = secret.version(stage: label)?.versionID
-        for index in secret.versions.indices {
+    /// Only versions that hold the label are written to: a write to each of 100 versions' label
+    /// lists would copy every one of them.
+    static func attach(_ label: String, to versionID: String, in secret: inout Secret) {
+        var previousHolder: String?
+        for index in secret.versions.indices where secret.versions[index].stages.contains(label) {
+            previousHolder = previousHolder ?? secret.versions[index].versionID
             secret.versions[index].stages.removeAll { $0 == label }
         }
         if let index = secret.versions.firstIndex(where: { $0.versionID == versionID }) {
             secret.versions[index].stages.append(label)
         }
         if label == StagingLabel.current, let previousHolder, previousHolder != versionID {
-            secret = attach(StagingLabel.previous, to: previousHolder, in: secret)
+            attach(StagingLabel.previous, to: previousHolder, in: &secret)
         }
-        return secret
-    }
-
-    static func detach(_ label: String, from versionID: String, in secret: Secret) -> Secret {
-        var secret = secret
-        if let index = secret.versions.firstIndex(where: { $0.versionID == versionID }) {
-            secret.versions[index].stages.removeAll { $0 == label }
-        }
-        return secret
     }
 
     /// Drops the oldest unlabeled versions until at most ``maximumVersions`` remain.
-    static func prune(_ secret: Secret) -> Secret {
-        var secret = secret
+    static func prune(_ secret: inout Secret) {
         while secret.versions.count > maximumVersions,
             let oldest = secret.versions.firstIndex(where: { $0.stages.isEmpty })
         {
             secret.versions.remove(at: oldest)
         }
-        return secret
     }
 
     /// The version ids that ``prune(_:)`` removed, so storage can drop their sealed values too.
+    /// Versions keep their order, so one walk of both lists finds them; only ids left unmatched are
+    /// looked up among the versions after the matched ones (a version taken out and added again).
     public static func removedVersionIDs(before: Secret?, after: Secret) -> [String] {
         guard let before else { return [] }
-        let kept = Set(after.versions.map(\.versionID))
-        return before.versions.map(\.versionID).filter { !kept.contains($0) }
+        var unmatched: [String] = []
+        var next = after.versions.startIndex
+        for version in before.versions {
+            if next < after.versions.endIndex, after.versions[next].versionID == version.versionID {
+                next += 1
+            } else {
+                unmatched.append(version.versionID)
+            }
+        }
+        guard !unmatched.isEmpty else { return [] }
+        let rest = after.versions[next...]
+        return unmatched.filter { id in !rest.contains { $0.versionID == id } }
     }
 }
