@@ -173,7 +173,8 @@ public struct SecretsManagerService: Sendable {
     {
         let id = version.versionID
         var base = secret
-        if let existing = secret.version(id: id) {
+        let existing = secret.version(id: id)
+        if let existing {
             guard existing.isPendingStub == true else {
                 guard existing.isString == version.isString, existing.valueDigest == version.valueDigest else { throw Self.tokenInUse(id, arn: secret.arn) }
                 return nil
@@ -182,7 +183,7 @@ public struct SecretsManagerService: Sendable {
             base.versions.removeAll { $0.versionID == id }
         }
         let now = clock.now()
-        let keptStages = secret.version(id: id)?.stages ?? []
+        let keptStages = existing?.stages ?? []
         var added = version
         added.stages = keptStages + stages.filter { !keptStages.contains($0) }
         added.createdDate = now

@@ -285,11 +285,11 @@ enum Migrations {
     static func apply(to connection: SQLiteConnection) throws {
         let current = Int(try connection.query("PRAGMA user_version").first?.first?.integer ?? 0)
         guard current < all.count else { return }
-        for (index, sql) in all.enumerated().dropFirst(current) {
-            try connection.transaction {
-                try connection.executeScript(sql)
-                try connection.executeScript("PRAGMA user_version = \(index + 1)")
-            }
+        // One transaction for everything pending (one fsync on a new database instead of one per
+        // migration); DDL is transactional in SQLite, so a failure leaves the schema as it was.
+        try connection.transaction {
+            for sql in all.dropFirst(current) { try connection.executeScript(sql) }
+            try connection.executeScript("PRAGMA user_version = \(all.count)")
         }
     }
 }

@@ -60,9 +60,11 @@ public struct Secret: Sendable, Codable, Equatable {
 
     public var isScheduledForDeletion: Bool { deletedDate != nil }
 
-    public func version(id: String) -> SecretVersion? { versions.first { $0.versionID == id } }
+    // Ids and labels are unique within a secret; looked up from the newest end, where the versions
+    // that calls name (the one just written, AWSCURRENT, AWSPENDING) usually are among up to 100.
+    public func version(id: String) -> SecretVersion? { versions.last { $0.versionID == id } }
 
-    public func version(stage: String) -> SecretVersion? { versions.first { $0.stages.contains(stage) } }
+    public func version(stage: String) -> SecretVersion? { versions.last { $0.stages.contains(stage) } }
 }
 
 /// One region a primary secret is replicated to, as ReplicationStatus reports it.
