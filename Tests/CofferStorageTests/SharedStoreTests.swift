@@ -50,6 +50,30 @@ struct SharedStoreTests {
         #expect(creations.filter { $0 }.count == 1)
     }
 
+    /// Updates build on what the database holds: after the other node's change, and after the record
+    /// was removed and made again under the same ARN, never on what this node wrote before.
+    @Test func updatesBuildOnTheOtherNodesChanges() async throws {
+        let (a, b) = try await twoNodes()
+        func append(_ store: PostgresStore, _ text: String) async throws -> Secret? {
+            try await store.update(Secret.self, arn: secret("shared").arn) { current in
+                var next = current
+                next.description = (current.description ?? "") + text
+                next.revision += 1
+                return RecordWrite(.update(expectedRevision: current.revision), scope: self.scope, record: next)
+            }
+        }
+        try await a.write(RecordWrite(.create, scope: scope, record: secret("shared")))
+        #expect(try await append(a, "a")?.description == "a")
+        #expect(try await append(a, "a")?.description == "aa")
+        #expect(try await append(b, "b")?.description == "aab")
+        #expect(try await append(a, "a")?.description == "aaba")
+        // Removed and made again on the other node, at the revision this node last wrote.
+        try await b.removeRecord(arn: secret("shared").arn)
+        try await b.write(RecordWrite(.create, scope: scope, record: secret("shared", revision: 4, description: "new")))
+        #expect(try await append(a, "a")?.description == "newa")
+        #expect(try await a.record(Secret.self, named: "shared", in: scope)?.description == "newa")
+    }
+
     /// A cache in front of each node: a change on one drops the other's copy once the notice arrives.
     /// (Until it does, the other node may answer from what it cached: the bound is the notice's delay.)
     @Test func anotherNodesChangeReachesTheCache() async throws {
