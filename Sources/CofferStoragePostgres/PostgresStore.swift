@@ -38,7 +38,9 @@ public final class PostgresStore: CofferStore, SharedStore, ExclusiveWork {
     /// that finds the row still at both takes the record from here instead of decoding its document
     /// (a secret's carries up to 100 versions). Any other node's change moves the revision; a row
     /// removed and made again gets a new sequence.
-    private let committed = Mutex<[String: (seq: Int64, revision: Int, record: any Record)]>([:])
+    let committed = Mutex<[String: (seq: Int64, revision: Int, record: any Record)]>([:])
+    /// Updates waiting for the transaction that will run them, by ARN (see `PostgresStore+Updates.swift`).
+    let queuedUpdates = Mutex<[String: [QueuedUpdate]]>([:])
     /// How long one call may wait for the database before it fails (rather than hang while it is down).
     static let callTimeout: Duration = .seconds(5)
     static let channel = "coffer_changes"
@@ -233,50 +235,7 @@ public final class PostgresStore: CofferStore, SharedStore, ExclusiveWork {
         }
     }
 
-    /// The record is read `FOR UPDATE` in the change's transaction, so changes of one record made on
-    /// any node at the same time wait for one another instead of conflicting.
-    public func update<R: Record>(_ type: R.Type, arn: String, _ change: @escaping @Sendable (R) throws -> RecordWrite<R>?) async throws -> R? {
-        let outcome = Mutex<R?>(nil)
-        let written = Mutex<(seq: Int64, revision: Int)?>(nil)
-        do {
-            try await changing(AuditChange(arn: arn, kind: R.kind, removal: false), notice: .record(kind: R.kind, arn: arn)) {
-                connection, logger -> [AuditAppend] in
-                var locked: (seq: Int64, revision: Int)?
-                for try await row in try await connection.query("SELECT seq, revision FROM records WHERE arn = \(arn) AND kind = \(R.kind) FOR UPDATE",
-                                                                logger: logger).decode((Int64, Int).self) { locked = row }
-                guard let (seq, revision) = locked else { throw Unchanged() }
-                let current: R
-                if let kept = self.committed.withLock({ $0[arn] }), kept.seq == seq, kept.revision == revision, let record = kept.record as? R {
-                    current = record
-                } else {
-                    guard let doc = try await Self.rows(connection.query("SELECT doc FROM records WHERE arn = \(arn)", logger: logger),
-                                                        as: ByteBuffer.self).first else { throw Unchanged() }
-                    current = try Self.decode(R.self, doc)
-                }
-                outcome.withLock { $0 = current }
-                guard let write = try change(current) else { throw Unchanged() }
-                try await Self.apply(write, doc: ByteBuffer(bytes: try Self.encode(write.record)), on: connection, logger: logger)
-                outcome.withLock { $0 = write.record }
-                written.withLock { $0 = (seq, write.record.revision) }
-                return (write.audit.map { [$0] } ?? []) + write.alsoRecord
-            }
-        } catch is Unchanged {
-            // Rolled back, so the call's audit record was handed back for whatever it does next.
-        }
-        // Kept only once committed: a revision rolled back could be written again with other content.
-        if let (seq, revision) = written.withLock({ $0 }), let record = outcome.withLock({ $0 }) {
-            committed.withLock { committed in
-                if committed.count >= 1_024 { committed.removeAll() }
-                committed[arn] = (seq, revision, record)
-            }
-        }
-        return outcome.withLock { $0 }
-    }
-
-    /// Ends an update's transaction without writing (no record, or a change of nothing).
-    private struct Unchanged: Error {}
-
-    private static func apply<R: Record>(_ write: RecordWrite<R>, doc: ByteBuffer, on connection: PostgresConnection, logger: Logger) async throws {
+    static func apply<R: Record>(_ write: RecordWrite<R>, doc: ByteBuffer, on connection: PostgresConnection, logger: Logger) async throws {
         let record = write.record
         switch write.kind {
         case .create:

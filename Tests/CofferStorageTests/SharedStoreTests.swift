@@ -95,6 +95,50 @@ struct SharedStoreTests {
         try await waitUntil { try await cachedB.record(Secret.self, arn: secret("cached").arn) == nil }
     }
 
+    /// Many updates of one record at once on both nodes (each node runs its own in batches): every
+    /// change lands on what the one before wrote, each with its own audit record; a change that
+    /// throws fails alone and one that writes nothing leaves no record.
+    @Test func batchedUpdatesKeepEachCallsOutcomeAndRecord() async throws {
+        let (a, b) = try await twoNodes()
+        let arn = secret("batched").arn
+        let now = Date(timeIntervalSince1970: 1_700_000_000)
+        try await a.write(RecordWrite(.create, scope: scope, record: secret("batched", description: "")))
+        struct Refused: Error {}
+        let outcomes = try await withThrowingTaskGroup(of: (Int, String).self) { group in
+            for i in 0..<48 {
+                let store = i % 2 == 0 ? a : b
+                group.addTask {
+                    let audit = AuditScope(.request { _, _ in AuditAppend(time: now, record: Array("update \(i)".utf8)) })
+                    return try await AuditScope.$current.withValue(audit) {
+                        do {
+                            let result = try await store.update(Secret.self, arn: arn) { current in
+                                if i % 7 == 3 { throw Refused() }
+                                if i % 11 == 5 { return nil }
+                                var next = current
+                                next.description = (current.description ?? "") + "<\(i)>"
+                                next.revision += 1
+                                return RecordWrite(.update(expectedRevision: current.revision), scope: self.scope, record: next)
+                            }
+                            return (i, result?.description?.contains("<\(i)>") == true ? "written" : "unchanged")
+                        } catch is Refused {
+                            return (i, "refused")
+                        }
+                    }
+                }
+            }
+            return try await group.reduce(into: [Int: String]()) { $0[$1.0] = $1.1 }
+        }
+        let expected = Dictionary(uniqueKeysWithValues: (0..<48).map { i in (i, i % 7 == 3 ? "refused" : i % 11 == 5 ? "unchanged" : "written") })
+        #expect(outcomes == expected)
+        let written = expected.filter { $0.value == "written" }.keys.sorted()
+        let final = try #require(try await b.record(Secret.self, arn: arn))
+        #expect(final.revision == written.count)
+        #expect(Set(written.map { "<\($0)>" }) == Set((final.description ?? "").split(separator: ">").map { $0 + ">" }))
+        try await waitUntil { try await b.auditEntries(after: 0, limit: 1000).count == written.count }
+        let recorded = try await b.auditEntries(after: 0, limit: 1000).map { String(decoding: $0.record, as: UTF8.self) }
+        #expect(Set(recorded) == Set(written.map { "update \($0)" }) && recorded.count == written.count)
+    }
+
     /// Records staged and written by both nodes at once end in one chain, without gaps or repeats.
     @Test func bothNodesAuditIntoOneChain() async throws {
         let (a, b) = try await twoNodes()
