@@ -19,6 +19,9 @@ public final class CachingStore: CofferStore, SharedStore {
 
     private struct Cache {
         mutating func remember(_ record: any Record, key: NameKey) {
+            // Writes of one record can finish out of order (their tasks resume in any order after
+            // one commit): the cache keeps the latest revision, never an earlier one after it.
+            if let cached = byARN[record.arn], cached.revision > record.revision { return }
             if let previous = nameByARN[record.arn], previous != key { arnByName[previous] = nil }
             byARN[record.arn] = record
             arnByName[key] = record.arn
