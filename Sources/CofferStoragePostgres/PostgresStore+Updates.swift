@@ -21,6 +21,8 @@ extension PostgresStore {
     }
 
     struct ErasedWrite: Sendable {
+        /// The revision the change was made from (nil for a creation, which an update cannot be).
+        let expectedRevision: Int?
         let scope: ResourceScope
         let record: any Record
         let newValues: [(versionID: String, sealed: [UInt8])]
@@ -28,6 +30,7 @@ extension PostgresStore {
         let records: [AuditAppend]
 
         init<R: Record>(_ write: RecordWrite<R>) {
+            if case .update(let expected) = write.kind { expectedRevision = expected } else { expectedRevision = nil }
             scope = write.scope
             record = write.record
             newValues = write.newValues
@@ -117,6 +120,8 @@ extension PostgresStore {
                             outcomes.append(.success(.unchanged(current)))
                             continue
                         }
+                        // A write made from anything but the record it was handed conflicts, as it would alone.
+                        guard write.expectedRevision == current.revision else { throw StorageError.conflict }
                         current = record
                         scope = scope ?? write.scope
                         values.apply(write)
