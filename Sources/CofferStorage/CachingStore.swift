@@ -11,13 +11,13 @@ import Synchronization
 /// while the feed is not live the cache neither answers nor fills. Values stay sealed in the cache,
 /// as they are on disk.
 public final class CachingStore: CofferStore, SharedStore {
-    private struct NameKey: Hashable {
+    struct NameKey: Hashable {
         let kind: String
         let scope: ResourceScope
         let name: String
     }
 
-    private struct Cache {
+    struct Cache {
         mutating func remember(_ record: any Record, key: NameKey) {
             // Writes of one record can finish out of order (their tasks resume in any order after
             // one commit): the cache keeps the latest revision, never an earlier one after it.
@@ -28,8 +28,20 @@ public final class CachingStore: CofferStore, SharedStore {
             nameByARN[record.arn] = key
         }
 
+        /// A record this node wrote, unless it was forgotten (removed here, changed or removed by
+        /// another node) after the write began: the write's task may resume after that.
+        mutating func rememberWritten(_ record: any Record, key: NameKey, startedAt started: Int) {
+            if started < forgottenFloor || (forgotten[record.arn] ?? .min) > started { return }
+            remember(record, key: key)
+        }
+
         /// Drops the record and its values.
         mutating func forget(_ arn: String) {
+            if forgotten.count >= 4_096 {
+                forgotten.removeAll()
+                forgottenFloor = generation
+            }
+            forgotten[arn] = generation
             byARN[arn] = nil
             if let key = nameByARN.removeValue(forKey: arn) { arnByName[key] = nil }
             let prefix = arn + "\u{0}"
@@ -38,6 +50,10 @@ public final class CachingStore: CofferStore, SharedStore {
         }
 
         var generation = 0
+        /// When each record was last forgotten (the generation), and the generation before which
+        /// that is no longer known.
+        var forgotten: [String: Int] = [:]
+        var forgottenFloor = 0
         var byARN: [String: any Record] = [:]
         var arnByName: [NameKey: String] = [:]
         var nameByARN: [String: NameKey] = [:]
@@ -72,7 +88,7 @@ public final class CachingStore: CofferStore, SharedStore {
                 cache.generation += 1
                 switch event {
                 case .reset:
-                    cache = Cache(generation: cache.generation)
+                    cache = Cache(generation: cache.generation, forgottenFloor: cache.generation)
                 case .changed(let change):
                     if case .record(_, let arn) = change.subject { cache.forget(arn) }
                 }
@@ -146,7 +162,10 @@ public final class CachingStore: CofferStore, SharedStore {
 
     public func write<R: Record>(_ write: RecordWrite<R>) async throws {
         // Bump first so reads that overlap the write do not cache what they saw.
-        cache.withLock { $0.generation += 1 }
+        let started = cache.withLock { cache in
+            cache.generation += 1
+            return cache.generation
+        }
         do {
             try await base.write(write)
         } catch {
@@ -158,7 +177,7 @@ public final class CachingStore: CofferStore, SharedStore {
         }
         cache.withLock { cache in
             cache.generation += 1
-            cache.remember(write.record, key: NameKey(kind: R.kind, scope: write.scope, name: write.record.name))
+            cache.rememberWritten(write.record, key: NameKey(kind: R.kind, scope: write.scope, name: write.record.name), startedAt: started)
             for id in write.removedVersionIDs {
                 if let removed = cache.values.removeValue(forKey: valueKey(write.record.arn, id)) {
                     cache.valueBytes -= removed.count
@@ -168,7 +187,10 @@ public final class CachingStore: CofferStore, SharedStore {
     }
 
     public func update<R: Record>(_ type: R.Type, arn: String, _ change: @escaping @Sendable (R) throws -> RecordWrite<R>?) async throws -> R? {
-        cache.withLock { $0.generation += 1 }
+        let started = cache.withLock { cache in
+            cache.generation += 1
+            return cache.generation
+        }
         let committed = Mutex<RecordWrite<R>?>(nil)
         let record: R?
         do {
@@ -191,7 +213,7 @@ public final class CachingStore: CofferStore, SharedStore {
                 if record == nil { cache.forget(arn) }
                 return
             }
-            cache.remember(record, key: NameKey(kind: R.kind, scope: write.scope, name: record.name))
+            cache.rememberWritten(record, key: NameKey(kind: R.kind, scope: write.scope, name: record.name), startedAt: started)
             for id in write.removedVersionIDs {
                 if let removed = cache.values.removeValue(forKey: valueKey(arn, id)) { cache.valueBytes -= removed.count }
             }
