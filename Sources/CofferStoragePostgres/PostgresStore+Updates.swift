@@ -109,7 +109,6 @@ extension PostgresStore {
                                                         as: ByteBuffer.self).first else { return (batch.map { _ in .success(.unchanged(nil)) }, nil) }
                     current = try Self.decode(R.self, doc)
                 }
-                let first = current
                 var outcomes: [Result<UpdateOutcome, any Error>] = []
                 var scope: ResourceScope?
                 var values = ValueChanges()
@@ -132,11 +131,10 @@ extension PostgresStore {
                     }
                 }
                 guard let scope else { return (outcomes, nil) }
-                let combined = RecordWrite(.update(expectedRevision: first.revision), scope: scope, record: current,
+                let combined = RecordWrite(.update(expectedRevision: revision), scope: scope, record: current,
                                            newValues: values.upserts, removedVersionIDs: values.removals)
                 try await Self.apply(combined, doc: ByteBuffer(bytes: try Self.encode(current)), on: connection, logger: logger)
-                try await Self.stage(records, node: node, on: connection, logger: logger)
-                try await connection.run("SELECT pg_notify(\(Self.channel), \(payload))", logger: logger)
+                try await Self.announce(records, payload: payload, node: node, on: connection, logger: logger)
                 return (outcomes, (seq, current))
             }
             if let written {

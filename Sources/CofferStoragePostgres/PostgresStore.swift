@@ -284,12 +284,18 @@ public final class PostgresStore: CofferStore, SharedStore, ExclusiveWork {
         try await AuditScope.committing(change, explicit: explicit) { audit in
             let staged = try await self.transaction { connection in
                 let records = (audit.map { [$0] } ?? []) + (try await body(connection, logger))
-                try await Self.stage(records, node: node, on: connection, logger: logger)
-                try await connection.run("SELECT pg_notify(\(Self.channel), \(payload))", logger: logger)
+                try await Self.announce(records, payload: payload, node: node, on: connection, logger: logger)
                 return !records.isEmpty
             }
             if staged { self.chainSoon() }
         }
+    }
+
+    /// The end of every change's transaction: its audit records staged for the chain, and the notice
+    /// that has the other nodes drop what it touched (delivered only if the transaction commits).
+    static func announce(_ records: [AuditAppend], payload: String, node: String, on connection: PostgresConnection, logger: Logger) async throws {
+        try await stage(records, node: node, on: connection, logger: logger)
+        try await connection.run("SELECT pg_notify(\(channel), \(payload))", logger: logger)
     }
 
     public func removeRecord(arn: String) async throws {
