@@ -100,6 +100,9 @@ final class SQLiteConnection: @unchecked Sendable {
         return rows
     }
 
+    /// Rows the last INSERT, UPDATE or DELETE changed, without a statement to ask.
+    var changes: Int64 { sqlite3_changes64(handle) }
+
     private func column(_ statement: OpaquePointer, _ index: Int32) -> SQLiteValue {
         switch sqlite3_column_type(statement, index) {
         case SQLITE_INTEGER: return .integer(sqlite3_column_int64(statement, index))

@@ -152,15 +152,25 @@ public final class SQLiteStore: CofferStore {
                 throw StorageError.nameTaken
             }
         case .update(let expected):
-            try db.query("""
-                UPDATE records SET name = ?, revision = ?, deletion_date = ?, due_date = ?, doc = ?, parted = ?, changed_date = ?, accessed_date = ?
-                WHERE arn = ? AND revision = ?
-                """,
-                         [.text(record.name), .integer(Int64(record.revision)), deletion, due, .blob(doc), parted, changed, accessed,
-                          .text(record.arn), .integer(Int64(expected))])
-            guard try db.query("SELECT changes()").first?[0].integer == 1 else { throw StorageError.conflict }
             // The writer's own copy of what it replaced, if it has the revision just replaced.
             if let written = db.writtenRecords[record.arn], written.revision == expected { previous = written }
+            // SQLite rewrites the entry of every index whose column the statement sets, changed or
+            // not: a new version (revision, document and last change only) leaves the name's and
+            // the other dates' index pages out of the commit.
+            if let previous, previous.name == record.name, previous.deletionDate == record.deletionDate, previous.dueDate == record.dueDate,
+                previous.date(in: .lastAccessed) == record.date(in: .lastAccessed)
+            {
+                try db.query("UPDATE records SET revision = ?, doc = ?, parted = ?, changed_date = ? WHERE arn = ? AND revision = ?",
+                             [.integer(Int64(record.revision)), .blob(doc), parted, changed, .text(record.arn), .integer(Int64(expected))])
+            } else {
+                try db.query("""
+                    UPDATE records SET name = ?, revision = ?, deletion_date = ?, due_date = ?, doc = ?, parted = ?, changed_date = ?, accessed_date = ?
+                    WHERE arn = ? AND revision = ?
+                    """,
+                             [.text(record.name), .integer(Int64(record.revision)), deletion, due, .blob(doc), parted, changed, accessed,
+                              .text(record.arn), .integer(Int64(expected))])
+            }
+            guard db.changes == 1 else { throw StorageError.conflict }
         }
         if stored.parted { try syncParts(record, previous: previous, db) }
         for value in write.newValues {
@@ -256,7 +266,7 @@ public final class SQLiteStore: CofferStore {
             let anchor = AuditAnchor(sequence: Int(last[0].integer ?? 0), hash: last[1].blob ?? [])
             // By sequence, not time: the kept chain must stay contiguous after the anchor.
             try db.query("DELETE FROM audit_records WHERE sequence <= ?", [.integer(Int64(anchor.sequence))])
-            let removed = Int(try db.query("SELECT changes()").first?[0].integer ?? 0)
+            let removed = Int(db.changes)
             try db.query("INSERT OR REPLACE INTO settings(name, value) VALUES (?, ?)", [.text(AuditAnchor.settingName), .text(anchor.text)])
             return removed
         }

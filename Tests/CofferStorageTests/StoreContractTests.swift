@@ -114,6 +114,60 @@ import Testing
         #expect(second.records.map(\.name) == Array(names[3..<6]))
     }
 
+    /// Every column a lookup uses (name, deletion date, last change, last access) follows a write
+    /// that changes it alone, right after writes that changed none of them (SQLite then sets only
+    /// what a new version changes).
+    @Test(arguments: Backend.available)
+    func lookupsFollowEachColumnChangedAlone(backend: Backend) async throws {
+        let store = try await backend.make()
+        var s = secret("columns")
+        try await store.write(RecordWrite(.create, scope: scope, record: s))
+        func write(_ change: @escaping @Sendable (inout Secret) -> Void) async throws {
+            let expected = s.revision, before = s
+            _ = try await store.update(Secret.self, arn: s.arn) { current in
+                #expect(current == before)
+                var next = current
+                change(&next)
+                next.revision = expected + 1
+                return RecordWrite(.update(expectedRevision: expected), scope: scope, record: next)
+            }
+            s.revision = expected + 1
+            change(&s)
+            #expect(try await store.record(Secret.self, arn: s.arn) == s)
+        }
+        func newVersion() async throws {
+            try await write { $0.lastChangedDate += 10; $0.description = ($0.description ?? "") + "+" }
+        }
+        func lastAccessedFirst() async throws -> String? {
+            try await store.page(RecordQuery<Secret>(scope: scope, order: .lastAccessed, descending: true, limit: 1)).records.first?.name
+        }
+        try await store.write(RecordWrite(.create, scope: scope, record: {
+            var other = secret("columns-other")
+            other.lastAccessedDate = Date(timeIntervalSince1970: 1_750_000_000)
+            return other
+        }()))
+        try await newVersion()
+        try await newVersion()
+        let deletion = Date(timeIntervalSince1970: 1_700_000_500)
+        try await write { $0.deletionDate = deletion }
+        #expect(try await store.recordsDue(forDeletionAt: deletion).map(\.arn) == [s.arn])
+        try await newVersion()
+        try await write { $0.deletionDate = nil }
+        #expect(try await store.recordsDue(forDeletionAt: deletion).isEmpty)
+        try await newVersion()
+        #expect(try await lastAccessedFirst() == "columns-other")
+        try await write { $0.lastAccessedDate = Date(timeIntervalSince1970: 1_800_000_000) }
+        #expect(try await lastAccessedFirst() == "columns")
+        try await newVersion()
+        let changed = try await store.page(RecordQuery<Secret>(scope: scope, order: .lastChanged, descending: true, limit: 1)).records
+        #expect(changed.map(\.lastChangedDate) == [s.lastChangedDate])
+        try await write { $0.name = "columns-renamed" }
+        #expect(try await store.record(Secret.self, named: "columns-renamed", in: scope) == s)
+        #expect(try await store.record(Secret.self, named: "columns", in: scope) == nil)
+        try await newVersion()
+        #expect(try await store.record(Secret.self, named: "columns-renamed", in: scope) == s)
+    }
+
     /// Pages by last change and last access (ties by name, never accessed first) follow the dates as
     /// writes move them, in both directions, from any cursor.
     @Test(arguments: Backend.available)

@@ -84,27 +84,87 @@ public struct SecretReplica: Sendable, Codable, Equatable {
 }
 
 /// One version of a secret's value.
+///
+/// Its fields live in one shared box, copied only when a copy is changed: a write of a secret copies
+/// its list of up to 100 versions (the record it replaces is still cached) and compares it with the
+/// list before, and with every version one reference that is one retain and one identity check
+/// instead of a retain per string and array in it.
 public struct SecretVersion: Sendable, Codable, Equatable {
-    public var versionID: String
-    public var stages: [String]
-    public var createdDate: Date
-    public var lastAccessedDate: Date?
+    struct Fields: Sendable, Codable, Equatable {
+        var versionID: String
+        var stages: [String]
+        var createdDate: Date
+        var lastAccessedDate: Date?
+        var isString: Bool
+        var valueDigest: String
+        var kmsKeyIDs: [String]?
+        var isPendingStub: Bool?
+    }
+
+    // Safe: a box is changed only through `fields`' setter, and only while this version holds the
+    // sole reference to it; otherwise the setter makes a new box.
+    private final class Box: @unchecked Sendable {
+        var fields: Fields
+        init(_ fields: Fields) { self.fields = fields }
+    }
+
+    private var box: Box
+
+    var fields: Fields {
+        get { box.fields }
+        set {
+            if isKnownUniquelyReferenced(&box) { box.fields = newValue } else { box = Box(newValue) }
+        }
+    }
+
+    public var versionID: String {
+        get { box.fields.versionID }
+        set { fields.versionID = newValue }
+    }
+    public var stages: [String] {
+        get { box.fields.stages }
+        set { fields.stages = newValue }
+    }
+    public var createdDate: Date {
+        get { box.fields.createdDate }
+        set { fields.createdDate = newValue }
+    }
+    public var lastAccessedDate: Date? {
+        get { box.fields.lastAccessedDate }
+        set { fields.lastAccessedDate = newValue }
+    }
     /// Whether the value was given as SecretString (otherwise SecretBinary).
-    public var isString: Bool
+    public var isString: Bool {
+        get { box.fields.isString }
+        set { fields.isString = newValue }
+    }
     /// A keyed digest of the value, so an idempotent retry can be recognised without decrypting.
-    public var valueDigest: String
+    public var valueDigest: String {
+        get { box.fields.valueDigest }
+        set { fields.valueDigest = newValue }
+    }
     /// The KMS key that sealed this version, as ListSecretVersionIds reports it: the key ARN, or
     /// `DefaultEncryptionKey` for the AWS-managed key.
-    public var kmsKeyIDs: [String]?
+    public var kmsKeyIDs: [String]? {
+        get { box.fields.kmsKeyIDs }
+        set { fields.kmsKeyIDs = newValue }
+    }
     /// The empty version a rotation starts with, until its function writes the value.
-    public var isPendingStub: Bool?
+    public var isPendingStub: Bool? {
+        get { box.fields.isPendingStub }
+        set { fields.isPendingStub = newValue }
+    }
 
     public init(versionID: String, stages: [String], createdDate: Date, isString: Bool, valueDigest: String) {
-        self.versionID = versionID
-        self.stages = stages
-        self.createdDate = createdDate
-        self.isString = isString
-        self.valueDigest = valueDigest
+        box = Box(Fields(versionID: versionID, stages: stages, createdDate: createdDate, isString: isString, valueDigest: valueDigest))
+    }
+
+    public init(from decoder: any Decoder) throws {
+        box = Box(try Fields(from: decoder))
+    }
+
+    public static func == (lhs: SecretVersion, rhs: SecretVersion) -> Bool {
+        lhs.box === rhs.box || lhs.box.fields == rhs.box.fields
     }
 
     // Written by hand, as the synthesized conformance would (optionals left out when nil), so that
@@ -124,15 +184,7 @@ public struct SecretVersion: Sendable, Codable, Equatable {
             object.end()
             return
         }
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(versionID, forKey: .versionID)
-        try container.encode(stages, forKey: .stages)
-        try container.encode(createdDate, forKey: .createdDate)
-        try container.encodeIfPresent(lastAccessedDate, forKey: .lastAccessedDate)
-        try container.encode(isString, forKey: .isString)
-        try container.encode(valueDigest, forKey: .valueDigest)
-        try container.encodeIfPresent(kmsKeyIDs, forKey: .kmsKeyIDs)
-        try container.encodeIfPresent(isPendingStub, forKey: .isPendingStub)
+        try box.fields.encode(to: encoder)
     }
 }
 
