@@ -35,6 +35,14 @@ public final class CachingStore: CofferStore, SharedStore {
             remember(record, key: key)
         }
 
+        static func valueKey(_ arn: String, _ versionID: String) -> String { arn + "\u{0}" + versionID }
+
+        /// Drops the values a write removed or replaced (a new value for a version already there).
+        mutating func dropValues<R>(of write: RecordWrite<R>, arn: String) {
+            for id in write.removedVersionIDs { valueBytes -= values.removeValue(forKey: Self.valueKey(arn, id))?.count ?? 0 }
+            for value in write.newValues { valueBytes -= values.removeValue(forKey: Self.valueKey(arn, value.versionID))?.count ?? 0 }
+        }
+
         /// Drops the record and its values.
         mutating func forget(_ arn: String) {
             if forgotten.count >= 4_096 {
@@ -99,7 +107,6 @@ public final class CachingStore: CofferStore, SharedStore {
     /// Whether the cache may answer and fill: always, unless other nodes' changes may be missed.
     private var usable: Bool { remoteChanges?.isLive ?? true }
 
-    private func valueKey(_ arn: String, _ versionID: String) -> String { arn + "\u{0}" + versionID }
 
     private var generation: Int { cache.withLock { $0.generation } }
 
@@ -144,7 +151,7 @@ public final class CachingStore: CofferStore, SharedStore {
 
     public func sealedValue(arn: String, versionID: String) async throws -> [UInt8]? {
         guard usable else { return try await base.sealedValue(arn: arn, versionID: versionID) }
-        let key = valueKey(arn, versionID)
+        let key = Cache.valueKey(arn, versionID)
         if let hit = counted(cache.withLock({ $0.values[key] })) { return hit }
         let seen = generation
         guard let sealed = try await base.sealedValue(arn: arn, versionID: versionID) else { return nil }
@@ -178,11 +185,7 @@ public final class CachingStore: CofferStore, SharedStore {
         cache.withLock { cache in
             cache.generation += 1
             cache.rememberWritten(write.record, key: NameKey(kind: R.kind, scope: write.scope, name: write.record.name), startedAt: started)
-            for id in write.removedVersionIDs {
-                if let removed = cache.values.removeValue(forKey: valueKey(write.record.arn, id)) {
-                    cache.valueBytes -= removed.count
-                }
-            }
+            cache.dropValues(of: write, arn: write.record.arn)
         }
     }
 
@@ -214,9 +217,7 @@ public final class CachingStore: CofferStore, SharedStore {
                 return
             }
             cache.rememberWritten(record, key: NameKey(kind: R.kind, scope: write.scope, name: record.name), startedAt: started)
-            for id in write.removedVersionIDs {
-                if let removed = cache.values.removeValue(forKey: valueKey(arn, id)) { cache.valueBytes -= removed.count }
-            }
+            cache.dropValues(of: write, arn: arn)
         }
         return record
     }

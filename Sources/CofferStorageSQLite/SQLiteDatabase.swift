@@ -280,6 +280,15 @@ enum Migrations {
         CREATE INDEX records_changed ON records(kind, account, region, changed_date, name) WHERE changed_date IS NOT NULL;
         CREATE INDEX records_accessed ON records(kind, account, region, accessed_date, name) WHERE accessed_date IS NOT NULL;
         """,
+        // A version's sealed value in its part's row: a new version writes one row instead of one
+        // here and one in record_values (whose keys, version ids, land on a random page each time),
+        // and a pruned version goes with its row. Values of records without parts stay in record_values.
+        """
+        ALTER TABLE record_parts ADD COLUMN sealed BLOB;
+        UPDATE record_parts SET sealed = (SELECT v.sealed FROM record_values v WHERE v.arn = record_parts.arn AND v.version_id = record_parts.key);
+        DELETE FROM record_values WHERE EXISTS (
+            SELECT 1 FROM record_parts p WHERE p.arn = record_values.arn AND p.key = record_values.version_id AND p.sealed IS NOT NULL);
+        """,
     ]
 
     static func apply(to connection: SQLiteConnection) throws {

@@ -32,12 +32,16 @@ extension SQLiteStore {
         return whole
     }
 
-    /// Brings the part rows of `record` in line with it. With the record as it stood before this
-    /// write (`previous`, the writer's own copy at the revision replaced), only parts that changed are
-    /// written: a new version is one insert, a moved label one update. Otherwise every row is rewritten.
-    static func syncParts<R: Record>(_ record: R, previous: (any Record)?, _ db: SQLiteConnection) throws {
-        guard let parted = record as? any PartedRecord else { return }
-        try sync(parted, previous: previous, db)
+    /// Brings the part rows of `record` in line with it, and puts each of `values` that belongs to
+    /// one of its parts in that part's row; returns the values that belong to none (they go to
+    /// `record_values`). With the record as it stood before this write (`previous`, the writer's own
+    /// copy at the revision replaced), only parts that changed are written: a new version and its
+    /// value are one insert, a moved label one update. Otherwise every row is rewritten, keeping the
+    /// values the rows held. The values of `removed` ids whose parts stay are cleared from their rows.
+    static func syncParts<R: Record>(_ record: R, previous: (any Record)?, values: [(versionID: String, sealed: [UInt8])],
+                                     removed: [String], _ db: SQLiteConnection) throws -> [(versionID: String, sealed: [UInt8])] {
+        guard let parted = record as? any PartedRecord else { return values }
+        return try sync(parted, previous: previous, values: values, removed: removed, db)
     }
 
     /// How `new` continues `old`, the way versions change: the first `dropped` old parts gone, the
@@ -56,25 +60,56 @@ extension SQLiteStore {
         return (dropped, kept)
     }
 
-    private static func sync<P: PartedRecord>(_ record: P, previous: (any Record)?, _ db: SQLiteConnection) throws {
+    private static func sync<P: PartedRecord>(_ record: P, previous: (any Record)?, values: [(versionID: String, sealed: [UInt8])],
+                                              removed: [String], _ db: SQLiteConnection) throws -> [(versionID: String, sealed: [UInt8])] {
         let arn = SQLiteValue.text(record.arn)
-        func insert(_ part: P.Part) throws {
-            try db.query("INSERT INTO record_parts(arn, key, doc) VALUES (?, ?, ?)",
-                         [arn, .text(P.key(of: part)), .blob(try RecordDocument.encodePart(part, of: P.self))])
+        var unplaced = Dictionary(values.map { ($0.versionID, $0.sealed) }, uniquingKeysWith: { _, last in last })
+        func sealed(_ key: String, else kept: [UInt8]? = nil) -> SQLiteValue {
+            (unplaced.removeValue(forKey: key) ?? kept).map { .blob($0) } ?? .null
+        }
+        func insert(_ part: P.Part, keeping kept: [String: [UInt8]] = [:]) throws {
+            let key = P.key(of: part)
+            try db.query("INSERT INTO record_parts(arn, key, doc, sealed) VALUES (?, ?, ?, ?)",
+                         [arn, .text(key), .blob(try RecordDocument.encodePart(part, of: P.self)), sealed(key, else: kept[key])])
         }
         let parts = record.parts
         if let old = (previous as? P)?.parts, let (dropped, kept) = Self.continuation(of: old, by: parts, key: P.key(of:)) {
+            // A dropped part that comes back at the end (a reorder) keeps its value.
+            var carried: [String: [UInt8]] = [:]
+            if dropped > 0, kept < parts.count {
+                let droppedKeys = old[..<dropped].map(P.key(of:))
+                for part in parts[kept...] where droppedKeys.contains(P.key(of: part)) {
+                    let key = P.key(of: part)
+                    carried[key] = try db.query("SELECT sealed FROM record_parts WHERE arn = ? AND key = ?", [arn, .text(key)]).first?[0].blob
+                }
+            }
             for part in old[..<dropped] {
                 try db.query("DELETE FROM record_parts WHERE arn = ? AND key = ?", [arn, .text(P.key(of: part))])
             }
-            for index in 0..<kept where parts[index] != old[dropped + index] {
-                try db.query("UPDATE record_parts SET doc = ? WHERE arn = ? AND key = ?",
-                             [.blob(try RecordDocument.encodePart(parts[index], of: P.self)), arn, .text(P.key(of: parts[index]))])
+            for index in 0..<kept {
+                let key = P.key(of: parts[index])
+                if parts[index] != old[dropped + index] {
+                    let doc = SQLiteValue.blob(try RecordDocument.encodePart(parts[index], of: P.self))
+                    if let value = unplaced.removeValue(forKey: key) {
+                        try db.query("UPDATE record_parts SET doc = ?, sealed = ? WHERE arn = ? AND key = ?", [doc, .blob(value), arn, .text(key)])
+                    } else {
+                        try db.query("UPDATE record_parts SET doc = ? WHERE arn = ? AND key = ?", [doc, arn, .text(key)])
+                    }
+                } else if let value = unplaced.removeValue(forKey: key) {
+                    try db.query("UPDATE record_parts SET sealed = ? WHERE arn = ? AND key = ?", [.blob(value), arn, .text(key)])
+                }
             }
-            for part in parts[kept...] { try insert(part) }
-            return
+            for part in parts[kept...] { try insert(part, keeping: carried) }
+        } else {
+            let kept = Dictionary(try db.query("SELECT key, sealed FROM record_parts WHERE arn = ? AND sealed IS NOT NULL", [arn])
+                .map { ($0[0].text ?? "", $0[1].blob ?? []) }, uniquingKeysWith: { _, last in last })
+            try db.query("DELETE FROM record_parts WHERE arn = ?", [arn])
+            for part in parts { try insert(part, keeping: kept) }
         }
-        try db.query("DELETE FROM record_parts WHERE arn = ?", [arn])
-        for part in parts { try insert(part) }
+        // Usually pruned with their parts; a value removed from a version that stays is cleared.
+        for id in removed where parts.contains(where: { P.key(of: $0) == id }) {
+            try db.query("UPDATE record_parts SET sealed = NULL WHERE arn = ? AND key = ?", [arn, .text(id)])
+        }
+        return values.filter { unplaced[$0.versionID] != nil }
     }
 }

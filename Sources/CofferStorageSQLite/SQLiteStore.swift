@@ -87,8 +87,12 @@ public final class SQLiteStore: CofferStore {
 
     public func sealedValue(arn: String, versionID: String) async throws -> [UInt8]? {
         try await database.read { db in
-            try db.query("SELECT sealed FROM record_values WHERE arn = ? AND version_id = ?",
-                         [.text(arn), .text(versionID)]).first?[0].blob
+            // In its part's row, or (a value written before values moved there, or of a record without
+            // parts) in record_values.
+            try db.query("""
+                SELECT coalesce((SELECT sealed FROM record_parts WHERE arn = ?1 AND key = ?2),
+                                (SELECT sealed FROM record_values WHERE arn = ?1 AND version_id = ?2))
+                """, [.text(arn), .text(versionID)]).first?[0].blob
         }
     }
 
@@ -172,11 +176,13 @@ public final class SQLiteStore: CofferStore {
             }
             guard db.changes == 1 else { throw StorageError.conflict }
         }
-        if stored.parted { try syncParts(record, previous: previous, db) }
-        for value in write.newValues {
+        // A parted record's values ride in their parts' rows; only values of no part go apart.
+        let values = stored.parted ? try syncParts(record, previous: previous, values: write.newValues, removed: write.removedVersionIDs, db) : write.newValues
+        for value in values {
             try db.query("INSERT OR REPLACE INTO record_values(arn, version_id, sealed) VALUES (?, ?, ?)",
                          [.text(record.arn), .text(value.versionID), .blob(value.sealed)])
         }
+        // Values written before they moved into part rows (a probe that finds nothing writes no page).
         for id in write.removedVersionIDs {
             try db.query("DELETE FROM record_values WHERE arn = ? AND version_id = ?", [.text(record.arn), .text(id)])
         }

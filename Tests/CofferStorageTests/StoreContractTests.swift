@@ -293,8 +293,14 @@ import Testing
         }
         var s = secret("versions")
         s.versions = (1...5).map { version("v\($0)", $0 == 5 ? ["AWSCURRENT"] : $0 == 4 ? ["AWSPREVIOUS"] : []) }
-        try await store.write(RecordWrite(.create, scope: scope, record: s))
+        // Each version's sealed value, and every id that ever had one (gone ones must read nil).
+        var values = Dictionary(uniqueKeysWithValues: s.versions.map { ($0.versionID, Array($0.versionID.utf8)) })
+        var everyID = Set(values.keys)
+        try await store.write(RecordWrite(.create, scope: scope, record: s, newValues: values.map { ($0.key, $0.value) }))
         func expectStored(_ expected: Secret, _ step: String) async throws {
+            for id in everyID.sorted() {
+                #expect(try await store.sealedValue(arn: expected.arn, versionID: id) == values[id], "\(step): value of \(id)")
+            }
             #expect(try await store.record(Secret.self, arn: expected.arn) == expected, "\(step): by ARN")
             #expect(try await store.record(Secret.self, named: expected.name, in: scope) == expected, "\(step): by name")
             #expect(try await store.records(Secret.self, in: scope) == [expected], "\(step): in scope")
@@ -312,6 +318,7 @@ import Testing
                 s.versions.append(version("v7", ["AWSPENDING"]))
             }),
             ("a version's access date", { s in s.versions[1].lastAccessedDate = Date(timeIntervalSince1970: 1_700_000_500) }),
+            ("a version's value replaced", { s in s.versions[1].valueDigest = "replaced" }),
             ("reordered", { s in s.versions.reverse() }),
             ("a new one between old ones", { s in s.versions.insert(version("v8"), at: 1) }),
             ("all replaced", { s in s.versions = [version("w1", ["AWSCURRENT"])] }),
@@ -322,12 +329,24 @@ import Testing
             var next = s
             change(&next)
             next.revision += 1
+            let before = Set(s.versions.map(\.versionID)), after = next.versions.map(\.versionID)
+            var newValues = after.filter { !before.contains($0) }.map { ($0, Array("\($0) of \(step)".utf8)) }
+            if let replaced = next.versions.first(where: { $0.valueDigest == "replaced" }), !s.versions.contains(replaced) {
+                newValues.append((replaced.versionID, Array("replaced".utf8)))
+            }
+            let removed = before.subtracting(after).sorted()
+            for (id, value) in newValues { values[id] = value }
+            for id in removed { values[id] = nil }
+            everyID.formUnion(after)
+            let written = newValues
             if index % 2 == 0 {
-                try await store.write(RecordWrite(.update(expectedRevision: s.revision), scope: scope, record: next))
+                try await store.write(RecordWrite(.update(expectedRevision: s.revision), scope: scope, record: next, newValues: written,
+                                                  removedVersionIDs: removed))
             } else {
                 let changed = next
                 _ = try await store.update(Secret.self, arn: s.arn) { current in
-                    RecordWrite(.update(expectedRevision: current.revision), scope: self.scope, record: changed)
+                    RecordWrite(.update(expectedRevision: current.revision), scope: self.scope, record: changed, newValues: written,
+                                removedVersionIDs: removed)
                 }
             }
             s = next
@@ -339,9 +358,12 @@ import Testing
         }
         try await store.removeRecord(arn: s.arn)
         #expect(try await store.record(Secret.self, arn: s.arn) == nil)
+        values.removeAll()
         var again = secret("versions")
         again.versions = [version("y1", ["AWSCURRENT"])]
-        try await store.write(RecordWrite(.create, scope: scope, record: again))
+        values["y1"] = [9]
+        everyID.insert("y1")
+        try await store.write(RecordWrite(.create, scope: scope, record: again, newValues: [("y1", [9])]))
         try await expectStored(again, "created again after removal")
     }
 

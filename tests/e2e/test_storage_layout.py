@@ -1,10 +1,17 @@
 """A secret's versions live in rows of their own (record_parts); rows written before that layout,
 with the versions inside the secret's document, are still read, and move to the new layout on their
-next write. Databases from before the date indexes get the dates their documents hold."""
+next write. Databases from before the date indexes get the dates their documents hold, and values
+kept apart from their versions (record_values) move into the versions' rows."""
 import json
 import sqlite3
 
 from conftest import Coffer
+
+
+def values_back_apart(db):
+    """The layout before sealed values moved into their versions' rows: every value in record_values."""
+    db.execute("INSERT OR REPLACE INTO record_values(arn, version_id, sealed) SELECT arn, key, sealed FROM record_parts WHERE sealed IS NOT NULL")
+    db.execute("ALTER TABLE record_parts DROP COLUMN sealed")
 
 
 def test_versions_apart_and_documents_from_before(binary, tmp_path):
@@ -21,7 +28,9 @@ def test_versions_apart_and_documents_from_before(binary, tmp_path):
     parts = [json.loads(row[0]) for row in db.execute("SELECT doc FROM record_parts WHERE arn = ? ORDER BY rowid", (arn,))]
     assert parted == 1 and json.loads(doc)["versions"] == [] and len(parts) == 3
     assert [p["stages"] for p in parts] == [[], ["AWSPREVIOUS"], ["AWSCURRENT"]]
-    # Rewrite the row as a build before this layout left it: the versions inside the document.
+    # Rewrite the row as a build before this layout left it: the versions inside the document, their
+    # values apart.
+    db.execute("INSERT INTO record_values(arn, version_id, sealed) SELECT arn, key, sealed FROM record_parts WHERE arn = ?", (arn,))
     whole = json.loads(doc)
     whole["versions"] = parts
     db.execute("UPDATE records SET doc = ?, parted = 0 WHERE arn = ?", (json.dumps(whole).encode(), arn))
@@ -62,11 +71,12 @@ def test_date_indexes_filled_from_documents_of_before(binary, tmp_path):
 
     db = sqlite3.connect(data / "coffer.db")
     version = db.execute("PRAGMA user_version").fetchone()[0]
+    values_back_apart(db)
     db.executescript("""
         DROP INDEX records_changed; DROP INDEX records_accessed;
         ALTER TABLE records DROP COLUMN changed_date; ALTER TABLE records DROP COLUMN accessed_date;
     """)
-    db.execute(f"PRAGMA user_version = {version - 1}")
+    db.execute(f"PRAGMA user_version = {version - 2}")
     db.commit()
     db.close()
 
@@ -84,3 +94,51 @@ def test_date_indexes_filled_from_documents_of_before(binary, tmp_path):
     db = sqlite3.connect(data / "coffer.db")
     assert db.execute("SELECT count(*) FROM records WHERE kind = 'secret' AND (changed_date IS NULL OR accessed_date IS NULL)").fetchone()[0] == 0
     assert db.execute("SELECT count(*) FROM records WHERE kind != 'secret' AND changed_date IS NOT NULL").fetchone()[0] == 0
+
+
+def test_values_from_before_move_into_their_versions_rows(binary, tmp_path):
+    """A database whose sealed values are all in record_values (the layout before): the upgrade moves
+    each into its version's row, every version still reads, and later writes and pruning go on."""
+    data = tmp_path / "data"
+    node = Coffer(binary, data).start()
+    sm = node.client()
+    sm.create_secret(Name="moved", SecretString="m1")
+    for value in ("m2", "m3"):
+        sm.put_secret_value(SecretId="moved", SecretString=value)
+    ids = {v["VersionId"]: v for v in sm.list_secret_version_ids(SecretId="moved", IncludeDeprecated=True)["Versions"]}
+    values = {i: sm.get_secret_value(SecretId="moved", VersionId=i)["SecretString"] for i in ids}
+    ssm = node.client("ssm")
+    ssm.put_parameter(Name="/moved/p", Value="p1", Type="SecureString")
+    node.stop()
+
+    db = sqlite3.connect(data / "coffer.db")
+    arn = db.execute("SELECT arn FROM records WHERE name = 'moved'").fetchone()[0]
+    assert db.execute("SELECT count(*) FROM record_parts WHERE arn = ? AND sealed IS NOT NULL", (arn,)).fetchone()[0] == 3
+    assert db.execute("SELECT count(*) FROM record_values WHERE arn = ?", (arn,)).fetchone()[0] == 0
+    version = db.execute("PRAGMA user_version").fetchone()[0]
+    values_back_apart(db)
+    db.execute(f"PRAGMA user_version = {version - 1}")
+    db.commit()
+    db.close()
+
+    node = Coffer(binary, data).start()
+    try:
+        sm = node.client()
+        assert {i: sm.get_secret_value(SecretId="moved", VersionId=i)["SecretString"] for i in ids} == values
+        assert node.client("ssm").get_parameter(Name="/moved/p", WithDecryption=True)["Parameter"]["Value"] == "p1"
+        for n in range(4, 106):
+            sm.put_secret_value(SecretId="moved", SecretString=f"m{n}")
+        assert sm.get_secret_value(SecretId="moved")["SecretString"] == "m105"
+        assert sm.get_secret_value(SecretId="moved", VersionStage="AWSPREVIOUS")["SecretString"] == "m104"
+        kept = sm.list_secret_version_ids(SecretId="moved", IncludeDeprecated=True)["Versions"]
+        assert len(kept) == 100
+        for v in kept[:3]:
+            assert sm.get_secret_value(SecretId="moved", VersionId=v["VersionId"])["SecretString"].startswith("m")
+    finally:
+        node.stop()
+    db = sqlite3.connect(data / "coffer.db")
+    assert db.execute("SELECT count(*) FROM record_values WHERE arn = ?", (arn,)).fetchone()[0] == 0
+    assert db.execute("SELECT count(*) FROM record_parts WHERE arn = ?", (arn,)).fetchone()[0] == 100
+    assert db.execute("SELECT count(*) FROM record_parts WHERE arn = ? AND sealed IS NULL", (arn,)).fetchone()[0] == 0
+    assert db.execute("SELECT count(*) FROM record_values v JOIN records r ON r.arn = v.arn WHERE r.parted = 1").fetchone()[0] == 0
+    assert db.execute("SELECT count(*) FROM record_values v JOIN records r ON r.arn = v.arn WHERE r.name = '/moved/p'").fetchone()[0] == 1
