@@ -40,6 +40,9 @@ extension SQLiteStore {
     /// values the rows held. The values of `removed` ids whose parts stay are cleared from their rows.
     static func syncParts<R: Record>(_ record: R, previous: (any Record)?, values: [(versionID: String, sealed: [UInt8])],
                                      removed: [String], _ db: SQLiteConnection) throws -> [(versionID: String, sealed: [UInt8])] {
+        // The one parted type by name, so the walk over its up to 100 versions is specialized for it
+        // (through the existential the comparisons and copies go through witness tables).
+        if let secret = record as? Secret { return try sync(secret, previous: previous, values: values, removed: removed, db) }
         guard let parted = record as? any PartedRecord else { return values }
         return try sync(parted, previous: previous, values: values, removed: removed, db)
     }
@@ -73,6 +76,7 @@ extension SQLiteStore {
                          [arn, .text(key), .blob(try RecordDocument.encodePart(part, of: P.self)), sealed(key, else: kept[key])])
         }
         let parts = record.parts
+        var deleted: [String] = []
         if let old = (previous as? P)?.parts, let (dropped, kept) = Self.continuation(of: old, by: parts, key: P.key(of:)) {
             // A dropped part that comes back at the end (a reorder) keeps its value.
             var carried: [String: [UInt8]] = [:]
@@ -86,9 +90,15 @@ extension SQLiteStore {
             for part in old[..<dropped] {
                 try db.query("DELETE FROM record_parts WHERE arn = ? AND key = ?", [arn, .text(P.key(of: part))])
             }
+            deleted = old[..<dropped].map(P.key(of:))
+            // New parts first: they take the new values (usually all of them), so the walk over the
+            // kept parts looks values up only when one is left.
+            for part in parts[kept...] { try insert(part, keeping: carried) }
             for index in 0..<kept {
+                let changed = parts[index] != old[dropped + index]
+                guard changed || !unplaced.isEmpty else { continue }
                 let key = P.key(of: parts[index])
-                if parts[index] != old[dropped + index] {
+                if changed {
                     let doc = SQLiteValue.blob(try RecordDocument.encodePart(parts[index], of: P.self))
                     if let value = unplaced.removeValue(forKey: key) {
                         try db.query("UPDATE record_parts SET doc = ?, sealed = ? WHERE arn = ? AND key = ?", [doc, .blob(value), arn, .text(key)])
@@ -99,7 +109,6 @@ extension SQLiteStore {
                     try db.query("UPDATE record_parts SET sealed = ? WHERE arn = ? AND key = ?", [.blob(value), arn, .text(key)])
                 }
             }
-            for part in parts[kept...] { try insert(part, keeping: carried) }
         } else {
             let kept = Dictionary(try db.query("SELECT key, sealed FROM record_parts WHERE arn = ? AND sealed IS NOT NULL", [arn])
                 .map { ($0[0].text ?? "", $0[1].blob ?? []) }, uniquingKeysWith: { _, last in last })
@@ -107,7 +116,7 @@ extension SQLiteStore {
             for part in parts { try insert(part, keeping: kept) }
         }
         // Usually pruned with their parts; a value removed from a version that stays is cleared.
-        for id in removed where parts.contains(where: { P.key(of: $0) == id }) {
+        for id in removed where !deleted.contains(id) && parts.contains(where: { P.key(of: $0) == id }) {
             try db.query("UPDATE record_parts SET sealed = NULL WHERE arn = ? AND key = ?", [arn, .text(id)])
         }
         return values.filter { unplaced[$0.versionID] != nil }

@@ -73,7 +73,9 @@ public enum VersionStages {
             previousHolder = previousHolder ?? secret.versions[index].versionID
             secret.versions[index].stages.removeAll { $0 == label }
         }
-        if let index = secret.versions.firstIndex(where: { $0.versionID == versionID }) {
+        // Ids are unique; the version named is usually the newest.
+        let prefix = SecretVersion.idPrefix(versionID)
+        if let index = secret.versions.lastIndex(where: { $0.hasID(versionID, prefix: prefix) }) {
             secret.versions[index].stages.append(label)
         }
         if label == StagingLabel.current, let previousHolder, previousHolder != versionID {
