@@ -52,21 +52,38 @@ public enum SigV4 {
         pairs.sort { (a: (name: String, value: String), b: (name: String, value: String)) -> Bool in
             a.name == b.name ? a.value < b.value : a.name < b.name
         }
-        let query = pairs.map { $0.name + "=" + $0.value }.joined(separator: "&")
-        var headerLines = ""
+        // One string grown in place: every request is verified through this.
+        var text = request.method
+        text.reserveCapacity(512)
+        text += "\n"
+        text += uri
+        text += "\n"
+        for (index, pair) in pairs.enumerated() {
+            if index > 0 { text += "&" }
+            text += pair.name
+            text += "="
+            text += pair.value
+        }
+        text += "\n"
         for name in signedHeaders {
-            headerLines += name
-            headerLines += ":"
+            text += name
+            text += ":"
             var first = true
             for header in request.headers where Glob.equalIgnoringCase(header.name, name) {
-                if !first { headerLines += "," }
-                headerLines += canonicalHeaderValue(header.value)
+                if !first { text += "," }
+                text += canonicalHeaderValue(header.value)
                 first = false
             }
-            headerLines += "\n"
+            text += "\n"
         }
-        return [request.method, uri, query, headerLines, signedHeaders.joined(separator: ";"), payloadHash]
-            .joined(separator: "\n")
+        text += "\n"
+        for (index, name) in signedHeaders.enumerated() {
+            if index > 0 { text += ";" }
+            text += name
+        }
+        text += "\n"
+        text += payloadHash
+        return text
     }
 
     public static func stringToSign(timestamp: String, scope: Scope, canonicalRequest: String) -> String {

@@ -1,5 +1,6 @@
 public import struct Foundation.Date
 public import struct Foundation.TimeInterval
+import Crypto
 import Synchronization
 
 /// What a verified request proves: who signed it, for which region and service, and when.
@@ -79,10 +80,10 @@ public struct SigV4Verifier: Sendable {
         let canonical = SigV4.canonicalRequest(
             request, signedHeaders: claim.signedHeaders, payloadHash: payloadHash,
             excludingQueryItem: claim.presigned ? "X-Amz-Signature" : nil)
-        let key = cache.key(accessKeyID: claim.accessKeyID, secret: secret.value, scope: claim.scope)
-        let expected = SigV4.signature(
-            signingKey: key,
-            stringToSign: SigV4.stringToSign(timestamp: claim.timestamp, scope: claim.scope, canonicalRequest: canonical))
+        var keyed = cache.keyed(accessKeyID: claim.accessKeyID, secret: secret.value, scope: claim.scope)
+        let stringToSign = SigV4.stringToSign(timestamp: claim.timestamp, scope: claim.scope, canonicalRequest: canonical)
+        keyed.update(data: Array(stringToSign.utf8))
+        let expected = Hex.encode(keyed.finalize())
         guard constantTimeEquals(Array(expected.utf8), Array(claim.signature.lowercased().utf8)) else {
             throw CofferError(
                 .invalidSignature,
@@ -136,6 +137,8 @@ public struct SigV4Verifier: Sendable {
         return declared
     }
 
+    private static let headerPrefix = SigV4.algorithm + " "
+
     static func parseClaim(_ request: SigV4Request) throws(CofferError) -> Claim {
         if let authorization = request.header("authorization") {
             return try parseHeaderClaim(authorization, request)
@@ -149,7 +152,8 @@ public struct SigV4Verifier: Sendable {
 
     private static func parseHeaderClaim(_ authorization: String, _ request: SigV4Request) throws(CofferError) -> Claim {
         let trimmed = authorization.trimmingSpaces
-        guard trimmed.hasPrefix(SigV4.algorithm + " ") else {
+        // By bytes: Substring's hasPrefix and == walk Characters, on every request.
+        guard trimmed.utf8.starts(with: Self.headerPrefix.utf8) else {
             if trimmed.hasPrefix("AWS ") || trimmed.hasPrefix("AWS3") {
                 throw CofferError(.incompleteSignature, "Only AWS4-HMAC-SHA256 signatures are supported.")
             }
@@ -159,11 +163,13 @@ public struct SigV4Verifier: Sendable {
         for part in trimmed.dropFirst(SigV4.algorithm.count).split(byte: UInt8(ascii: ",")) {
             let pair = part.trimmingSpaces.split(byte: UInt8(ascii: "="), maxSplits: 1)
             guard pair.count == 2 else { continue }
-            switch pair[0] {
-            case "Credential": credential = pair[1]
-            case "Signature": signature = pair[1]
-            case "SignedHeaders": signedHeaders = pair[1]
-            default: break
+            let name = pair[0].utf8
+            if name.elementsEqual("Credential".utf8) {
+                credential = pair[1]
+            } else if name.elementsEqual("Signature".utf8) {
+                signature = pair[1]
+            } else if name.elementsEqual("SignedHeaders".utf8) {
+                signedHeaders = pair[1]
             }
         }
         var missing: [String] = []
@@ -251,21 +257,27 @@ public struct SigV4Verifier: Sendable {
 /// Derived signing keys per access key and scope, so the four HMACs of key derivation run once a
 /// day per key instead of on every request.
 final class SigningKeyCache: Sendable {
-    private struct Entry { let secret: [UInt8]; let key: [UInt8] }
+    /// The HMAC already keyed with the derived key: a copy of it signs a request without hashing
+    /// the key's pads again.
+    private struct Entry: @unchecked Sendable {
+        // Safe: never changed after it is stored; each request works on its own copy.
+        let secret: [UInt8]
+        let keyed: HMAC<SHA256>
+    }
     private let entries = Mutex<[String: Entry]>([:])
     private static let capacity = 4096
 
-    func key(accessKeyID: String, secret: String, scope: SigV4.Scope) -> [UInt8] {
+    func keyed(accessKeyID: String, secret: String, scope: SigV4.Scope) -> HMAC<SHA256> {
         let cacheKey = accessKeyID + "/" + scope.string
         // The entry remembers the secret it was derived from, so a changed secret misses the cache.
         // It lives only in this process's memory, beside the signing key derived from it.
         let secretBytes = Array(secret.utf8)
-        if let entry = entries.withLock({ $0[cacheKey] }), constantTimeEquals(entry.secret, secretBytes) { return entry.key }
-        let key = SigV4.signingKey(secret: secret, scope: scope)
+        if let entry = entries.withLock({ $0[cacheKey] }), constantTimeEquals(entry.secret, secretBytes) { return entry.keyed }
+        let keyed = HMAC<SHA256>(key: SymmetricKey(data: SigV4.signingKey(secret: secret, scope: scope)))
         entries.withLock { entries in
             if entries.count >= Self.capacity { entries.removeAll(keepingCapacity: true) }
-            entries[cacheKey] = Entry(secret: secretBytes, key: key)
+            entries[cacheKey] = Entry(secret: secretBytes, keyed: keyed)
         }
-        return key
+        return keyed
     }
 }
