@@ -8,19 +8,33 @@ import sqlite3
 from conftest import Coffer
 
 
-def values_back_apart(db):
-    """The layout before sealed values moved into their versions' rows: every value in record_values."""
+def back_to_schema_before(data, migrations, undo=""):
+    """Takes the database back `migrations` migrations: sealed values apart from their versions' rows
+    (every value in record_values, as before the last one), then `undo` for the ones before it."""
+    db = sqlite3.connect(data / "coffer.db")
+    version = db.execute("PRAGMA user_version").fetchone()[0]
     db.execute("INSERT OR REPLACE INTO record_values(arn, version_id, sealed) SELECT arn, key, sealed FROM record_parts WHERE sealed IS NOT NULL")
     db.execute("ALTER TABLE record_parts DROP COLUMN sealed")
+    if undo:
+        db.executescript(undo)
+    db.execute(f"PRAGMA user_version = {version - migrations}")
+    db.commit()
+    db.close()
+
+
+def three_versions(node, name, prefix):
+    """A secret with the values prefix1 (created), prefix2 and prefix3 (AWSCURRENT)."""
+    sm = node.client()
+    sm.create_secret(Name=name, SecretString=f"{prefix}1")
+    for value in (f"{prefix}2", f"{prefix}3"):
+        sm.put_secret_value(SecretId=name, SecretString=value)
+    return sm
 
 
 def test_versions_apart_and_documents_from_before(binary, tmp_path):
     data = tmp_path / "data"
     node = Coffer(binary, data).start()
-    sm = node.client()
-    sm.create_secret(Name="layout", SecretString="v1")
-    for value in ("v2", "v3"):
-        sm.put_secret_value(SecretId="layout", SecretString=value)
+    three_versions(node, "layout", "v")
     node.stop()
 
     db = sqlite3.connect(data / "coffer.db")
@@ -69,16 +83,10 @@ def test_date_indexes_filled_from_documents_of_before(binary, tmp_path):
     sm.get_secret_value(SecretId=names[4])
     node.stop()
 
-    db = sqlite3.connect(data / "coffer.db")
-    version = db.execute("PRAGMA user_version").fetchone()[0]
-    values_back_apart(db)
-    db.executescript("""
+    back_to_schema_before(data, 2, """
         DROP INDEX records_changed; DROP INDEX records_accessed;
         ALTER TABLE records DROP COLUMN changed_date; ALTER TABLE records DROP COLUMN accessed_date;
     """)
-    db.execute(f"PRAGMA user_version = {version - 2}")
-    db.commit()
-    db.close()
 
     node = Coffer(binary, data).start()
     try:
@@ -101,10 +109,7 @@ def test_values_from_before_move_into_their_versions_rows(binary, tmp_path):
     each into its version's row, every version still reads, and later writes and pruning go on."""
     data = tmp_path / "data"
     node = Coffer(binary, data).start()
-    sm = node.client()
-    sm.create_secret(Name="moved", SecretString="m1")
-    for value in ("m2", "m3"):
-        sm.put_secret_value(SecretId="moved", SecretString=value)
+    sm = three_versions(node, "moved", "m")
     ids = {v["VersionId"]: v for v in sm.list_secret_version_ids(SecretId="moved", IncludeDeprecated=True)["Versions"]}
     values = {i: sm.get_secret_value(SecretId="moved", VersionId=i)["SecretString"] for i in ids}
     ssm = node.client("ssm")
@@ -115,11 +120,8 @@ def test_values_from_before_move_into_their_versions_rows(binary, tmp_path):
     arn = db.execute("SELECT arn FROM records WHERE name = 'moved'").fetchone()[0]
     assert db.execute("SELECT count(*) FROM record_parts WHERE arn = ? AND sealed IS NOT NULL", (arn,)).fetchone()[0] == 3
     assert db.execute("SELECT count(*) FROM record_values WHERE arn = ?", (arn,)).fetchone()[0] == 0
-    version = db.execute("PRAGMA user_version").fetchone()[0]
-    values_back_apart(db)
-    db.execute(f"PRAGMA user_version = {version - 1}")
-    db.commit()
     db.close()
+    back_to_schema_before(data, 1)
 
     node = Coffer(binary, data).start()
     try:
