@@ -76,7 +76,7 @@ extension SQLiteStore {
                          [arn, .text(key), .blob(try RecordDocument.encodePart(part, of: P.self)), sealed(key, else: kept[key])])
         }
         let parts = record.parts
-        var deleted: [String] = []
+        var deleted: [String] = [], reinserted: [String] = []
         if let old = (previous as? P)?.parts, let (dropped, kept) = Self.continuation(of: old, by: parts, key: P.key(of:)) {
             // A dropped part that comes back at the end (a reorder) keeps its value.
             var carried: [String: [UInt8]] = [:]
@@ -84,6 +84,7 @@ extension SQLiteStore {
                 let droppedKeys = old[..<dropped].map(P.key(of:))
                 for part in parts[kept...] where droppedKeys.contains(P.key(of: part)) {
                     let key = P.key(of: part)
+                    reinserted.append(key)
                     carried[key] = try db.query("SELECT sealed FROM record_parts WHERE arn = ? AND key = ?", [arn, .text(key)]).first?[0].blob
                 }
             }
@@ -115,8 +116,9 @@ extension SQLiteStore {
             try db.query("DELETE FROM record_parts WHERE arn = ?", [arn])
             for part in parts { try insert(part, keeping: kept) }
         }
-        // Usually pruned with their parts; a value removed from a version that stays is cleared.
-        for id in removed where !deleted.contains(id) && parts.contains(where: { P.key(of: $0) == id }) {
+        // Usually pruned with their parts (a deleted row stays gone unless it came back at the end);
+        // a value removed from a version that stays is cleared.
+        for id in removed where deleted.contains(id) ? reinserted.contains(id) : parts.contains(where: { P.key(of: $0) == id }) {
             try db.query("UPDATE record_parts SET sealed = NULL WHERE arn = ? AND key = ?", [arn, .text(id)])
         }
         return values.filter { unplaced[$0.versionID] != nil }

@@ -278,6 +278,36 @@ import Testing
         try await store.write(RecordWrite(.create, scope: scope, record: secret("gone")))
     }
 
+    /// A removed value goes even when its version stays, whether its row is rewritten (moved to the
+    /// end) or kept.
+    @Test(arguments: Backend.available)
+    func removedValuesGoEvenFromVersionsThatStay(backend: Backend) async throws {
+        let store = try await backend.make()
+        func version(_ id: String) -> SecretVersion {
+            SecretVersion(versionID: id, stages: [], createdDate: Date(timeIntervalSince1970: 1_700_000_000), isString: true, valueDigest: id)
+        }
+        var s = secret("removed-values")
+        s.versions = [version("a"), version("b")]
+        try await store.write(RecordWrite(.create, scope: scope, record: s, newValues: [("a", [1]), ("b", [2])]))
+        let moved = { (s: Secret, versions: [SecretVersion], values: [(versionID: String, sealed: [UInt8])], removed: [String]) -> RecordWrite<Secret> in
+            var next = s
+            next.versions = versions
+            next.revision += 1
+            return RecordWrite(.update(expectedRevision: s.revision), scope: self.scope, record: next, newValues: values, removedVersionIDs: removed)
+        }
+        var write = moved(s, [version("b"), version("a")], [], ["a"])
+        try await store.write(write)
+        s = write.record
+        #expect(try await store.sealedValue(arn: s.arn, versionID: "a") == nil)
+        #expect(try await store.sealedValue(arn: s.arn, versionID: "b") == [2])
+        write = moved(s, [version("b"), version("a"), version("c")], [("c", [3])], ["b"])
+        let written = write
+        _ = try await store.update(Secret.self, arn: s.arn) { _ in written }
+        #expect(try await store.sealedValue(arn: s.arn, versionID: "b") == nil)
+        #expect(try await store.sealedValue(arn: s.arn, versionID: "c") == [3])
+        #expect(try await store.record(Secret.self, arn: s.arn)?.versions.map(\.versionID) == ["b", "a", "c"])
+    }
+
     /// A secret's versions change in every way a store must keep: added, relabelled, pruned from the
     /// front, reordered, all replaced; each state read back by every path, by plain writes and updates.
     @Test(arguments: Backend.available)
