@@ -38,7 +38,8 @@ public final class CachingStore: CofferStore, SharedStore {
         static func valueKey(_ arn: String, _ versionID: String) -> String { arn + "\u{0}" + versionID }
 
         /// Drops the values a write removed or replaced (a new value for a version already there).
-        mutating func dropValues<R>(of write: RecordWrite<R>, arn: String) {
+        mutating func dropValues<R>(of write: RecordWrite<R>) {
+            let arn = write.record.arn
             for id in write.removedVersionIDs { valueBytes -= values.removeValue(forKey: Self.valueKey(arn, id))?.count ?? 0 }
             for value in write.newValues { valueBytes -= values.removeValue(forKey: Self.valueKey(arn, value.versionID))?.count ?? 0 }
         }
@@ -185,7 +186,7 @@ public final class CachingStore: CofferStore, SharedStore {
         cache.withLock { cache in
             cache.generation += 1
             cache.rememberWritten(write.record, key: NameKey(kind: R.kind, scope: write.scope, name: write.record.name), startedAt: started)
-            cache.dropValues(of: write, arn: write.record.arn)
+            cache.dropValues(of: write)
         }
     }
 
@@ -217,7 +218,7 @@ public final class CachingStore: CofferStore, SharedStore {
                 return
             }
             cache.rememberWritten(record, key: NameKey(kind: R.kind, scope: write.scope, name: record.name), startedAt: started)
-            cache.dropValues(of: write, arn: arn)
+            cache.dropValues(of: write)
         }
         return record
     }

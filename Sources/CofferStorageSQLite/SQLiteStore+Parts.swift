@@ -78,20 +78,19 @@ extension SQLiteStore {
         let parts = record.parts
         var deleted: [String] = [], reinserted: [String] = []
         if let old = (previous as? P)?.parts, let (dropped, kept) = Self.continuation(of: old, by: parts, key: P.key(of:)) {
+            deleted = old[..<dropped].map(P.key(of:))
             // A dropped part that comes back at the end (a reorder) keeps its value.
             var carried: [String: [UInt8]] = [:]
             if dropped > 0, kept < parts.count {
-                let droppedKeys = old[..<dropped].map(P.key(of:))
-                for part in parts[kept...] where droppedKeys.contains(P.key(of: part)) {
+                for part in parts[kept...] where deleted.contains(P.key(of: part)) {
                     let key = P.key(of: part)
                     reinserted.append(key)
                     carried[key] = try db.query("SELECT sealed FROM record_parts WHERE arn = ? AND key = ?", [arn, .text(key)]).first?[0].blob
                 }
             }
-            for part in old[..<dropped] {
-                try db.query("DELETE FROM record_parts WHERE arn = ? AND key = ?", [arn, .text(P.key(of: part))])
+            for key in deleted {
+                try db.query("DELETE FROM record_parts WHERE arn = ? AND key = ?", [arn, .text(key)])
             }
-            deleted = old[..<dropped].map(P.key(of:))
             // New parts first: they take the new values (usually all of them), so the walk over the
             // kept parts looks values up only when one is left.
             for part in parts[kept...] { try insert(part, keeping: carried) }

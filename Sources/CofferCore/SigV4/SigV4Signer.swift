@@ -91,7 +91,14 @@ public enum SigV4 {
     }
 
     public static func signature(signingKey: [UInt8], stringToSign: String) -> String {
-        Hex.encode(hmac(signingKey, Array(stringToSign.utf8)))
+        signature(keyed: HMAC<SHA256>(key: SymmetricKey(data: signingKey)), stringToSign: stringToSign)
+    }
+
+    /// With the HMAC already keyed (the verifier keeps one per derived key).
+    static func signature(keyed: HMAC<SHA256>, stringToSign: String) -> String {
+        var mac = keyed
+        mac.update(data: Array(stringToSign.utf8))
+        return Hex.encode(mac.finalize())
     }
 
     /// Removes `.` and `..` segments and repeated slashes, as botocore does before signing.

@@ -80,10 +80,9 @@ public struct SigV4Verifier: Sendable {
         let canonical = SigV4.canonicalRequest(
             request, signedHeaders: claim.signedHeaders, payloadHash: payloadHash,
             excludingQueryItem: claim.presigned ? "X-Amz-Signature" : nil)
-        var keyed = cache.keyed(accessKeyID: claim.accessKeyID, secret: secret.value, scope: claim.scope)
-        let stringToSign = SigV4.stringToSign(timestamp: claim.timestamp, scope: claim.scope, canonicalRequest: canonical)
-        keyed.update(data: Array(stringToSign.utf8))
-        let expected = Hex.encode(keyed.finalize())
+        let expected = SigV4.signature(
+            keyed: cache.keyed(accessKeyID: claim.accessKeyID, secret: secret.value, scope: claim.scope),
+            stringToSign: SigV4.stringToSign(timestamp: claim.timestamp, scope: claim.scope, canonicalRequest: canonical))
         guard constantTimeEquals(Array(expected.utf8), Array(claim.signature.lowercased().utf8)) else {
             throw CofferError(
                 .invalidSignature,
