@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import Logging
 import NIOCore
 import Synchronization
@@ -24,7 +27,7 @@ final class HTTPServer<Responder: HTTPResponder>: Sendable {
 
     /// With `tls`, every connection is TLS, under the context current when it was accepted.
     init(host: String, port: Int, processor: Responder, logger: Logger, tls: TLSContextSource? = nil) async throws {
-        group = MultiThreadedEventLoopGroup(numberOfThreads: System.coreCount)
+        group = MultiThreadedEventLoopGroup(numberOfThreads: usableCores())
         let inFlight = InFlight()
         self.inFlight = inFlight
         let bootstrap = ServerBootstrap(group: group)
@@ -88,11 +91,11 @@ final class HTTPHandler<Responder: HTTPResponder>: ChannelInboundHandler, @unche
             head = h
             body.removeAll(keepingCapacity: true)
             tooLarge = false
-        case .body(var buffer):
+        case .body(let buffer):
             if body.count + buffer.readableBytes > maximumRequestBodySize {
                 tooLarge = true
-            } else if let bytes = buffer.readBytes(length: buffer.readableBytes) {
-                body.append(contentsOf: bytes)
+            } else {
+                body.append(contentsOf: buffer.readableBytesView)
             }
         case .end:
             guard let head else { return }
@@ -137,6 +140,30 @@ final class HTTPHandler<Responder: HTTPResponder>: ChannelInboundHandler, @unche
             done.whenComplete { _ in channel.close(promise: nil) }
         }
     }
+}
+
+/// The cores this process may run on: NIO's `System.coreCount` follows cgroup quotas but not the
+/// affinity mask, so a server started under `taskset -c 0` would run two event loops on one core and
+/// pay a thread switch between them.
+func usableCores() -> Int {
+    #if os(Linux)
+    // `Cpus_allowed` is the affinity mask in hex words ("3", "ff,ffffffff"); sched_getaffinity
+    // itself is not in the Glibc module.
+    let fd = open("/proc/self/status", O_RDONLY)
+    if fd >= 0 {
+        defer { close(fd) }
+        var bytes = [UInt8](repeating: 0, count: 8192)
+        let count = bytes.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+        if count > 0 {
+            let text = String(decoding: bytes[..<count], as: UTF8.self)
+            if let line = text.split(separator: "\n").first(where: { $0.hasPrefix("Cpus_allowed:") }) {
+                let cores = line.dropFirst("Cpus_allowed:".count).reduce(0) { $0 + (UInt8(String($1), radix: 16)?.nonzeroBitCount ?? 0) }
+                if cores > 0 { return min(cores, System.coreCount) }
+            }
+        }
+    }
+    #endif
+    return System.coreCount
 }
 
 /// Counts requests between being read and being answered, so shutdown can wait for them.

@@ -1,3 +1,4 @@
+import Glibc
 import NIOCore
 import NIOHTTP1
 import NIOPosix
@@ -33,7 +34,20 @@ final class FixedAnswer: ChannelInboundHandler, @unchecked Sendable {
 }
 
 let port = CommandLine.arguments.count > 1 ? Int(CommandLine.arguments[1]) ?? 8090 : 8090
-let group = MultiThreadedEventLoopGroup(numberOfThreads: System.coreCount)
+// As Coffer sizes its loops: to the cores the affinity mask allows (under `taskset -c 0`, one).
+// Read with Glibc, not Foundation, to keep this server's start and memory what NIO alone costs.
+func allowedCores() -> Int {
+    let fd = open("/proc/self/status", O_RDONLY)
+    guard fd >= 0 else { return 0 }
+    defer { close(fd) }
+    var bytes = [UInt8](repeating: 0, count: 8192)
+    let count = bytes.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+    guard count > 0 else { return 0 }
+    let line = String(decoding: bytes[..<count], as: UTF8.self).split(separator: "\n").first { $0.hasPrefix("Cpus_allowed:") }
+    return line?.dropFirst("Cpus_allowed:".count).reduce(0) { $0 + (UInt8(String($1), radix: 16)?.nonzeroBitCount ?? 0) } ?? 0
+}
+let allowed = allowedCores()
+let group = MultiThreadedEventLoopGroup(numberOfThreads: allowed > 0 ? min(allowed, System.coreCount) : System.coreCount)
 let channel = try ServerBootstrap(group: group)
     .serverChannelOption(.backlog, value: 256)
     .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
