@@ -17,13 +17,14 @@ def test_event_loops_follow_the_affinity_mask(binary, tmp_path):
     # Started under an affinity of one core (as `taskset -c 0` does), the server runs one event
     # loop, not one per core of the machine; with every core allowed again, more than one.
     allowed = os.sched_getaffinity(0)
+    pinned, free = Coffer(binary, tmp_path / "pinned"), Coffer(binary, tmp_path / "free")
     os.sched_setaffinity(0, {min(allowed)})
     try:
-        pinned = Coffer(binary, tmp_path / "pinned").start()
+        pinned.start()
     finally:
         os.sched_setaffinity(0, allowed)
-    free = Coffer(binary, tmp_path / "free").start()
     try:
+        free.start()
         for node in (pinned, free):
             sm = node.client()
             sm.create_secret(Name="threads/probe", SecretString="v")
