@@ -138,6 +138,17 @@ def aws_env(tmp_path: Path, coffer: Coffer, profile: str = "anomaly-detector-dev
     return env
 
 
+def file_contents(directory: Path):
+    """(path, bytes) of every file under a data directory. A running server removes an audit staging
+    file once its records are chained, so a file listed a moment ago may be gone when it is read."""
+    for path in directory.rglob("*"):
+        try:
+            if path.is_file():
+                yield path, path.read_bytes()
+        except FileNotFoundError:
+            continue
+
+
 def have(tool: str) -> bool:
     return shutil.which(tool) is not None
 

@@ -11,7 +11,7 @@ import time
 
 import boto3
 
-from conftest import REGION, fails
+from conftest import REGION, fails, file_contents
 
 
 def totp(seed_base32: str, at: float, step: int = 30) -> str:
@@ -49,9 +49,8 @@ def test_login_profile_lifecycle(coffer):
     events = coffer.client("cloudtrail").lookup_events(
         LookupAttributes=[{"AttributeKey": "EventName", "AttributeValue": "UpdateLoginProfile"}])["Events"]
     assert events and all("a-much-longer-password-7" not in e["CloudTrailEvent"] for e in events)
-    for path in coffer.data_dir.rglob("*"):
-        if path.is_file():
-            assert b"a-much-longer-password-7" not in path.read_bytes()
+    for path, data in file_contents(coffer.data_dir):
+        assert b"a-much-longer-password-7" not in data, path
 
 
 def test_virtual_mfa_device_gates_a_session_and_a_policy(coffer):

@@ -2,7 +2,7 @@
 other region, kept in step with its primary and promotable."""
 import json
 
-from conftest import fails
+from conftest import fails, file_contents
 
 REPLICA_REFUSED = "Operation not permitted on a replica secret. Call must be made in primary secret's region."
 
@@ -96,6 +96,5 @@ def test_replica_survives_restart_and_is_sealed_at_rest(coffer):
     coffer.kill9()
     coffer.start()
     assert coffer.client(region="ap-southeast-2").get_secret_value(SecretId="durable")["SecretString"] == "replicated-canary-8f3a"
-    for path in coffer.data_dir.rglob("*"):
-        if path.is_file():
-            assert b"replicated-canary-8f3a" not in path.read_bytes(), path
+    for path, data in file_contents(coffer.data_dir):
+        assert b"replicated-canary-8f3a" not in data, path
