@@ -14,6 +14,14 @@ import NIOSSL
 /// What answers the requests a listener reads: Coffer's AWS request path, or the local agent.
 protocol HTTPResponder: Sendable {
     func process(_ request: HTTPRequestData) async -> HTTPResponseData
+    /// Whether a request may be answered on the event loop that read it: only calls whose work is
+    /// in memory or awaits storage without blocking a thread, so that no connection on the loop
+    /// waits behind a long computation (an RSA key, a policy lint) of another.
+    func answersOnLoop(_ head: HTTPRequestHead) -> Bool
+}
+
+extension HTTPResponder {
+    func answersOnLoop(_ head: HTTPRequestHead) -> Bool { false }
 }
 
 /// Generic over the responder, so that the request path's calls stay direct (no existential) per request.
@@ -28,6 +36,7 @@ final class HTTPServer<Responder: HTTPResponder>: Sendable {
     /// With `tls`, every connection is TLS, under the context current when it was accepted.
     init(host: String, port: Int, processor: Responder, logger: Logger, tls: TLSContextSource? = nil) async throws {
         group = MultiThreadedEventLoopGroup(numberOfThreads: usableCores())
+        let executors = group.makeIterator().map { EventLoopTaskExecutor(loop: $0) }
         let inFlight = InFlight()
         self.inFlight = inFlight
         let bootstrap = ServerBootstrap(group: group)
@@ -35,18 +44,21 @@ final class HTTPServer<Responder: HTTPResponder>: Sendable {
             .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(ChannelOptions.socketOption(.tcp_nodelay), value: 1)
             .childChannelInitializer { channel in
-                let http = {
-                    channel.pipeline.configureHTTPServerPipeline(withErrorHandling: true).flatMap {
-                        channel.pipeline.addHandler(HTTPHandler(processor: processor, inFlight: inFlight))
-                    }
-                }
-                guard let tls else { return http() }
+                let executor = executors.first { $0.loop === channel.eventLoop }
                 return channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: tls.context))
-                }.flatMap(http)
+                    let pipeline = channel.pipeline.syncOperations
+                    if let tls { try pipeline.addHandler(NIOSSLServerHandler(context: tls.context)) }
+                    // No response encoder, pipelining helper or header validator: the handler writes each
+                    // answer as one buffer, keeps pipelined requests in order itself, and writes only
+                    // headers it made.
+                    try pipeline.addHandler(ByteToMessageHandler(HTTPRequestDecoder(leftOverBytesStrategy: .dropBytes)))
+                    try pipeline.addHandler(HTTPHandler(processor: processor, inFlight: inFlight, executor: executor))
+                }
             }
         do {
-            channel = try await bootstrap.bind(host: host, port: port).get()
+            // An address literal needs no resolver (getaddrinfo asks the kernel for every interface first).
+            let address = try (try? SocketAddress(ipAddress: host, port: port)) ?? SocketAddress.makeAddressResolvingHost(host, port: port)
+            channel = try await bootstrap.bind(to: address).get()
         } catch {
             try? await group.shutdownGracefully()
             throw error
@@ -67,22 +79,44 @@ final class HTTPServer<Responder: HTTPResponder>: Sendable {
     }
 }
 
-/// Collects one request, hands it to the processor off the event loop, writes the answer.
-final class HTTPHandler<Responder: HTTPResponder>: ChannelInboundHandler, @unchecked Sendable {
+/// Collects each request, has the processor answer it, writes the answers in the order the
+/// requests came.
+final class HTTPHandler<Responder: HTTPResponder>: ChannelDuplexHandler, @unchecked Sendable {
     // Safe: NIO calls a handler only on its channel's event loop, and every mutable field below is
-    // touched only there (the processing task hops back with `eventLoop.execute`).
+    // touched only there (a task that answers elsewhere hops back with `eventLoop.execute`).
     typealias InboundIn = HTTPServerRequestPart
-    typealias OutboundOut = HTTPServerResponsePart
+    typealias OutboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
+
+    private struct Pending {
+        let request: HTTPRequestData
+        let version: HTTPVersion
+        let keepAlive: Bool
+        let onLoop: Bool
+        /// An answer known without the processor (a body over the limit).
+        var refusal: HTTPResponseData? = nil
+    }
 
     private let processor: Responder
     private let inFlight: InFlight
+    private let executor: EventLoopTaskExecutor?
     private var head: HTTPRequestHead?
     private var body: [UInt8] = []
     private var tooLarge = false
+    /// A request is being answered; later ones (a pipelining client) wait in `queued`.
+    private var answering = false
+    private var queued: [Pending] = []
+    /// Reads are held while requests wait, so a pipelining client cannot queue without bound.
+    private var readHeld = false
+    /// No request is taken any more (the connection ends after the answers owed).
+    private var closing = false
+    /// A request did not parse while others were owed answers: the connection ends after them.
+    private var endAfterQueue = false
 
-    init(processor: Responder, inFlight: InFlight) {
+    init(processor: Responder, inFlight: InFlight, executor: EventLoopTaskExecutor?) {
         self.processor = processor
         self.inFlight = inFlight
+        self.executor = executor
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -98,46 +132,132 @@ final class HTTPHandler<Responder: HTTPResponder>: ChannelInboundHandler, @unche
                 body.append(contentsOf: buffer.readableBytesView)
             }
         case .end:
-            guard let head else { return }
+            guard let head, !closing else { return }
             self.head = nil
-            let keepAlive = head.isKeepAlive
-            if tooLarge {
-                write(context: context, HTTPResponseData(status: 413, headers: [], body: []), version: head.version, keepAlive: false)
-                return
-            }
             let request = HTTPRequestData(
                 method: head.method.rawValue, uri: head.uri,
                 headers: head.headers.map { (name: $0.name, value: $0.value) }, body: body,
-                remoteAddress: context.channel.remoteAddress?.ipAddress)
-            let processor = self.processor
-            let loop = context.eventLoop
-            let boundContext = NIOLoopBound(context, eventLoop: loop)
-            let version = head.version
-            let inFlight = self.inFlight
+                remoteAddress: remoteAddress(context))
+            var pending = Pending(request: request, version: head.version, keepAlive: head.isKeepAlive,
+                                  onLoop: executor != nil && processor.answersOnLoop(head))
+            if tooLarge {
+                // Whatever follows in the stream is the rest of a body nobody reads: the connection ends.
+                closing = true
+                pending = Pending(request: request, version: head.version, keepAlive: false, onLoop: false,
+                                  refusal: HTTPResponseData(status: 413, headers: [], body: []))
+            }
             inFlight.enter()
-            Task {
-                let response = await processor.process(request)
-                loop.execute {
-                    self.write(context: boundContext.value, response, version: version, keepAlive: keepAlive)
-                    inFlight.leave()
-                }
+            if answering { queued.append(pending) } else { answer(pending, context: context) }
+        }
+    }
+
+    /// The peer's address, formatted once per connection.
+    private var peer: String??
+
+    private func remoteAddress(_ context: ChannelHandlerContext) -> String? {
+        if let peer { return peer }
+        let formatted = context.channel.remoteAddress?.ipAddress
+        peer = .some(formatted)
+        return formatted
+    }
+
+    func read(context: ChannelHandlerContext) {
+        if queued.isEmpty { context.read() } else { readHeld = true }
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        // A request that does not parse ends the connection; it is told so unless an answer is under way.
+        guard error is HTTPParserError, !closing else { return context.close(promise: nil) }
+        closing = true
+        if answering {
+            endAfterQueue = true
+        } else {
+            write(context: context, HTTPResponseData(status: 400, headers: [], body: []), version: .http1_1, keepAlive: false)
+        }
+    }
+
+    private func answer(_ pending: Pending, context: ChannelHandlerContext) {
+        answering = true
+        if let refusal = pending.refusal { return answered(refusal, pending, context: context) }
+        let processor = self.processor
+        let loop = context.eventLoop
+        let boundContext = NIOLoopBound(context, eventLoop: loop)
+        // On the loop, the task usually runs to its end in this tick: no thread is woken and the
+        // answer is written without a hop back.
+        Task(executorPreference: pending.onLoop ? executor : nil) {
+            let response = await processor.process(pending.request)
+            if loop.inEventLoop {
+                self.answered(response, pending, context: boundContext.value)
+            } else {
+                loop.execute { self.answered(response, pending, context: boundContext.value) }
             }
         }
     }
 
-    private func write(context: ChannelHandlerContext, _ response: HTTPResponseData, version: HTTPVersion, keepAlive: Bool) {
-        var headers = HTTPHeaders(response.headers)
-        headers.replaceOrAdd(name: "Content-Length", value: String(response.body.count))
-        if !keepAlive { headers.replaceOrAdd(name: "Connection", value: "close") }
-        let head = HTTPResponseHead(version: version, status: HTTPResponseStatus(statusCode: response.status), headers: headers)
-        context.write(wrapOutboundOut(.head(head)), promise: nil)
-        var buffer = context.channel.allocator.buffer(capacity: response.body.count)
-        buffer.writeBytes(response.body)
-        context.write(wrapOutboundOut(.body(.byteBuffer(buffer))), promise: nil)
-        let done = context.writeAndFlush(wrapOutboundOut(.end(nil)))
+    private func answered(_ response: HTTPResponseData, _ pending: Pending, context: ChannelHandlerContext) {
+        inFlight.leave()
+        answering = false
+        let keepAlive = pending.keepAlive && !(endAfterQueue && queued.isEmpty)
+        write(context: context, response, version: pending.version, keepAlive: keepAlive, head: pending.request.method == "HEAD")
+        guard keepAlive else {
+            for _ in queued { inFlight.leave() }
+            queued.removeAll()
+            return
+        }
+        if !queued.isEmpty { answer(queued.removeFirst(), context: context) }
+        if queued.isEmpty, readHeld {
+            readHeld = false
+            context.read()
+        }
+    }
+
+    private func write(context: ChannelHandlerContext, _ response: HTTPResponseData, version: HTTPVersion, keepAlive: Bool, head: Bool = false) {
+        var buffer = context.channel.allocator.buffer(capacity: 160 + response.body.count)
+        HTTPResponseBytes.write(response, version: version, keepAlive: keepAlive, withBody: !head, into: &buffer)
+        let done = context.writeAndFlush(wrapOutboundOut(buffer))
         if !keepAlive {
+            closing = true
             let channel = context.channel
             done.whenComplete { _ in channel.close(promise: nil) }
+        }
+    }
+}
+
+/// An HTTP/1.1 answer as bytes: status line, the response's headers (a header whose name or value
+/// could split the message is left out), Content-Length, and Connection as the connection goes on.
+enum HTTPResponseBytes {
+    static func write(_ response: HTTPResponseData, version: HTTPVersion, keepAlive: Bool, withBody: Bool = true, into buffer: inout ByteBuffer) {
+        if response.status == 200, version == .http1_1 {
+            buffer.writeStaticString("HTTP/1.1 200 OK\r\n")
+        } else {
+            let reason = HTTPResponseStatus(statusCode: response.status).reasonPhrase
+            buffer.writeString("HTTP/\(version.major).\(version.minor) \(response.status) \(reason)\r\n")
+        }
+        for (name, value) in response.headers where isToken(name) && isFieldValue(value) {
+            if equalsIgnoringCase(name, "content-length") || equalsIgnoringCase(name, "connection") { continue }
+            buffer.writeString(name)
+            buffer.writeStaticString(": ")
+            buffer.writeString(value)
+            buffer.writeStaticString("\r\n")
+        }
+        buffer.writeStaticString("Content-Length: ")
+        buffer.writeString(String(response.body.count))
+        // An HTTP/1.0 client keeps the connection only when told so.
+        buffer.writeStaticString(!keepAlive ? "\r\nConnection: close\r\n\r\n" : version.minor == 0 ? "\r\nConnection: keep-alive\r\n\r\n" : "\r\n\r\n")
+        if withBody { buffer.writeBytes(response.body) }
+    }
+
+    static func isToken(_ name: String) -> Bool {
+        !name.isEmpty && name.utf8.allSatisfy { $0 > 0x20 && $0 < 0x7F && $0 != UInt8(ascii: ":") }
+    }
+
+    static func isFieldValue(_ value: String) -> Bool {
+        value.utf8.allSatisfy { $0 != 0x0D && $0 != 0x0A && $0 != 0 }
+    }
+
+    private static func equalsIgnoringCase(_ a: String, _ lowercase: StaticString) -> Bool {
+        a.utf8.count == lowercase.utf8CodeUnitCount && lowercase.withUTF8Buffer { b in
+            zip(a.utf8, b).allSatisfy { ($0 | 0x20) == $1 || ($0 == $1) }
         }
     }
 }
@@ -164,6 +284,19 @@ func usableCores() -> Int {
     }
     #endif
     return System.coreCount
+}
+
+/// Runs a task's jobs on one event loop: a task that prefers it (and the actors it calls, which have
+/// no executor of their own) stays on the loop's thread.
+final class EventLoopTaskExecutor: TaskExecutor {
+    let loop: any EventLoop
+
+    init(loop: any EventLoop) { self.loop = loop }
+
+    func enqueue(_ job: consuming ExecutorJob) {
+        let job = UnownedJob(job)
+        loop.execute { job.runSynchronously(on: self.asUnownedTaskExecutor()) }
+    }
 }
 
 /// Counts requests between being read and being answered, so shutdown can wait for them.

@@ -4,6 +4,7 @@ import CofferStorage
 import CofferWire
 import Foundation
 import Logging
+import NIOHTTP1
 
 /// An HTTP request as the server hands it over: already fully read.
 struct HTTPRequestData: Sendable {
@@ -88,6 +89,21 @@ struct RequestProcessor: HTTPResponder {
         }
         return response
     }
+
+    func answersOnLoop(_ head: HTTPRequestHead) -> Bool {
+        guard head.method == .POST, let target = head.headers.first(name: "x-amz-target") else { return false }
+        return Self.loopTargets.contains(target)
+    }
+
+    /// The calls answered on the event loop (see ``HTTPResponder/answersOnLoop(_:)``): the reads and
+    /// writes applications make all day. Each is a lookup in memory, a cipher over at most 64 KiB and
+    /// an await on storage; key generation, lint, simulation and everything else run on the shared pool.
+    static let loopTargets: Set<String> = [
+        "secretsmanager.GetSecretValue", "secretsmanager.BatchGetSecretValue", "secretsmanager.DescribeSecret",
+        "secretsmanager.PutSecretValue", "AmazonSSM.GetParameter", "AmazonSSM.GetParameters", "AmazonSSM.PutParameter",
+        "TrentService.Encrypt", "TrentService.Decrypt", "TrentService.GenerateDataKey",
+        "TrentService.GenerateDataKeyWithoutPlaintext", "TrentService.DescribeKey",
+    ]
 
     private func serve(_ request: HTTPRequestData, path: String, query: String) async -> HTTPResponseData {
         let requestID = random.uuidString()

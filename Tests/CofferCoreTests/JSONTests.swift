@@ -24,4 +24,12 @@ import Testing
         #expect(JSONWriter.string(.string("a\u{01}b")) == #""a\u0001b""#)
         #expect(JSONWriter.string(.number(3)) == "3")
     }
+
+    @Test func escapesBetweenRunsOfPlainText() throws {
+        // Escapes at the start, between plain runs, side by side and at the end.
+        let text = "\"{\"user\":\"ä\\b\"}\n\r\t\u{08}\u{0C}\u{1F}x\""
+        #expect(JSONWriter.string(.string(text)) == #""\"{\"user\":\"ä\\b\"}\n\r\t\b\f\u001fx\"""#)
+        #expect(try JSONParser.parse(JSONWriter.string(.string(text))) == .string(text))
+        #expect(JSONWriter.string(.string("plain é")) == "\"plain é\"")
+    }
 }

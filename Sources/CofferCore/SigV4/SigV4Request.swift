@@ -22,7 +22,7 @@ public struct SigV4Request: Sendable {
         headers.compactMap { Glob.equalIgnoringCase($0.name, name) ? $0.value : nil }
     }
 
-    public func header(_ name: String) -> String? { values(of: name).first }
+    public func header(_ name: String) -> String? { headers.first { Glob.equalIgnoringCase($0.name, name) }?.value }
 
     /// The query's parameters, percent-decoded, in order.
     public var queryItems: [(name: String, value: String)] {

@@ -172,8 +172,10 @@ public struct SigV4Verifier: Sendable {
             }
         }
         var missing: [String] = []
-        for (name, value) in [("Credential", credential), ("Signature", signature), ("SignedHeaders", signedHeaders)] where value == nil {
-            missing.append("Authorization header requires '\(name)' parameter.")
+        if credential == nil || signature == nil || signedHeaders == nil {
+            for (name, value) in [("Credential", credential), ("Signature", signature), ("SignedHeaders", signedHeaders)] where value == nil {
+                missing.append("Authorization header requires '\(name)' parameter.")
+            }
         }
         let timestampText: String?
         if let amzDate = request.header("x-amz-date") {
@@ -239,11 +241,14 @@ public struct SigV4Verifier: Sendable {
                 "Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP: '\(parts[1])' != '\(timestamp.prefix(8))', from '\(timestamp)'."
             )
         }
-        let headers = signedHeaders.split(byte: UInt8(ascii: ";")).map { $0.lowercased() }
+        // Signers send the names lower-case already; only a name with a capital is copied lowered.
+        let headers = signedHeaders.split(byte: UInt8(ascii: ";")).map { name in
+            name.utf8.contains { $0 >= 0x41 && $0 <= 0x5A } ? name.lowercased() : String(name)
+        }
         guard headers.contains("host") || headers.contains(":authority") else {
             throw CofferError(.incompleteSignature, "'Host' or ':authority' must be a 'SignedHeader' in the AWS Authorization.")
         }
-        guard signature.utf8.count == 64, Hex.decode(signature) != nil else {
+        guard signature.utf8.count == 64, signature.utf8.allSatisfy(Hex.isDigit) else {
             throw CofferError(.incompleteSignature, "The signature is not a 64-character hex string.")
         }
         return Claim(

@@ -5,7 +5,7 @@ public enum Hex {
     public static func encode(_ bytes: some Sequence<UInt8>) -> String {
         let count = bytes.underestimatedCount
         var out: [UInt8] = []
-        out.reserveCapacity(count * 2)
+        out.reserveCapacity(max(count, 32) * 2)
         for byte in bytes {
             out.append(digits[Int(byte >> 4)])
             out.append(digits[Int(byte & 0x0F)])

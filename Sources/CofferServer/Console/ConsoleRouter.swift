@@ -2,6 +2,7 @@ import CofferClient
 import CofferCore
 import CofferServices
 import Foundation
+import NIOHTTP1
 
 /// The web console under `/console`, on the API's own port; everything else goes to the API.
 ///
@@ -18,6 +19,10 @@ struct ConsoleRouter<API: HTTPResponder>: HTTPResponder {
     let defaultRegion: String
     /// The audit chain's check (`coffer audit verify`'s), run on a click by a user who may read the trail.
     let verifyTrail: @Sendable () async throws -> AuditTrail.Verification
+
+    func answersOnLoop(_ head: HTTPRequestHead) -> Bool {
+        !head.uri.hasPrefix("/console") && api.answersOnLoop(head)
+    }
 
     func process(_ request: HTTPRequestData) async -> HTTPResponseData {
         guard request.uri.hasPrefix("/console") else { return await api.process(request) }

@@ -1,0 +1,105 @@
+"""HTTP/1.1 on one connection: pipelined requests answered in order, keep-alive, and the answers
+to requests that cannot be served (unparseable, too large), read off the socket as a client sees them."""
+import json
+import socket
+import time
+
+from botocore.auth import SigV4Auth
+from botocore.awsrequest import AWSRequest
+from botocore.credentials import Credentials
+
+from conftest import REGION
+
+
+def signed(coffer, target: str, body: dict, service: str) -> bytes:
+    """One signed AWS JSON 1.1 request as raw HTTP/1.1 bytes."""
+    key, secret = coffer.root_credentials()
+    request = AWSRequest(method="POST", url=coffer.endpoint + "/", data=json.dumps(body).encode(),
+                         headers={"Content-Type": "application/x-amz-json-1.1", "X-Amz-Target": target})
+    SigV4Auth(Credentials(key, secret), service, REGION).add_auth(request)
+    prepared = request.prepare()
+    lines = [f"POST / HTTP/1.1", f"Host: 127.0.0.1:{coffer.port}"]
+    lines += [f"{name}: {value}" for name, value in prepared.headers.items() if name.lower() not in ("host", "content-length")]
+    lines.append(f"Content-Length: {len(prepared.body)}")
+    return ("\r\n".join(lines) + "\r\n\r\n").encode() + prepared.body
+
+
+def responses(data: bytes) -> list[tuple[int, dict, bytes]]:
+    """Splits a byte stream into (status, headers, body) answers by Content-Length."""
+    out = []
+    while data:
+        head, _, rest = data.partition(b"\r\n\r\n")
+        status_line, *header_lines = head.decode().split("\r\n")
+        headers = {name.lower(): value for name, value in (line.split(": ", 1) for line in header_lines)}
+        length = int(headers["content-length"])
+        out.append((int(status_line.split()[1]), headers, rest[:length]))
+        data = rest[length:]
+    return out
+
+
+def exchange(coffer, payload: bytes, expect: int, timeout: float = 30) -> tuple[list, bool]:
+    """Sends `payload` on one connection and reads until `expect` whole answers arrived or the server
+    closed; answers, and whether the server closed the connection."""
+    with socket.create_connection(("127.0.0.1", coffer.port), timeout=timeout) as s:
+        s.sendall(payload)
+        data, closed, deadline = b"", False, time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                parsed = responses(data)
+                if len(parsed) >= expect:
+                    s.settimeout(0.3)
+            except (ValueError, KeyError, IndexError):
+                pass
+            try:
+                chunk = s.recv(65536)
+            except socket.timeout:
+                break
+            if not chunk:
+                closed = True
+                break
+            data += chunk
+        return responses(data), closed
+
+
+def test_pipelined_requests_are_answered_in_order(coffer):
+    sm = coffer.client()
+    sm.create_secret(Name="pipe/one", SecretString="first-value")
+    # A slow call answered off the event loop (an RSA key), then reads answered on it: the reads
+    # must wait for the key, not overtake it.
+    payload = signed(coffer, "TrentService.CreateKey", {"KeySpec": "RSA_4096", "KeyUsage": "SIGN_VERIFY"}, "kms")
+    payload += signed(coffer, "secretsmanager.GetSecretValue", {"SecretId": "pipe/one"}, "secretsmanager")
+    payload += signed(coffer, "secretsmanager.DescribeSecret", {"SecretId": "pipe/one"}, "secretsmanager")
+    answers, closed = exchange(coffer, payload, expect=3)
+    assert [status for status, _, _ in answers] == [200, 200, 200]
+    assert json.loads(answers[0][2])["KeyMetadata"]["KeySpec"] == "RSA_4096"
+    assert json.loads(answers[1][2])["SecretString"] == "first-value"
+    assert json.loads(answers[2][2])["Name"] == "pipe/one"
+    assert not closed
+    assert len({headers["x-amzn-requestid"] for _, headers, _ in answers}) == 3
+
+
+def test_keep_alive_and_connection_close(coffer):
+    health = b"GET /health HTTP/1.1\r\nHost: x\r\n\r\n"
+    answers, closed = exchange(coffer, health * 2 + b"GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", expect=3)
+    assert [status for status, _, _ in answers] == [200, 200, 200]
+    assert "connection" not in answers[0][1] and answers[2][1]["connection"] == "close"
+    assert closed
+    # HTTP/1.0 keeps the connection only when asked, and is told so.
+    answers, closed = exchange(coffer, b"GET /health HTTP/1.0\r\nConnection: keep-alive\r\n\r\n", expect=1, timeout=3)
+    assert answers[0][0] == 200 and answers[0][1]["connection"] == "keep-alive" and not closed
+    answers, closed = exchange(coffer, b"GET /health HTTP/1.0\r\n\r\n", expect=1)
+    assert answers[0][1]["connection"] == "close" and closed
+
+
+def test_unparseable_and_oversized_requests_end_the_connection(coffer):
+    answers, closed = exchange(coffer, b"NOT HTTP AT ALL\r\n\r\n", expect=1)
+    assert [status for status, _, _ in answers] == [400] and closed
+    # Answers owed before the bad request still come, then the connection ends.
+    answers, closed = exchange(coffer, b"GET /health HTTP/1.1\r\nHost: x\r\n\r\n\x00\x01garbage\r\n\r\n", expect=1)
+    assert answers[0][0] == 200 and closed
+    body = b"{" + b" " * (2 << 20) + b"}"
+    answers, closed = exchange(coffer, b"POST / HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-amz-json-1.1\r\n"
+                               + f"Content-Length: {len(body)}\r\n\r\n".encode() + body, expect=1)
+    assert [status for status, _, _ in answers] == [413] and closed
+    # The server goes on serving other connections.
+    assert coffer.client().list_secrets()["SecretList"] == []
