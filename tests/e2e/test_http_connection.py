@@ -103,3 +103,42 @@ def test_unparseable_and_oversized_requests_end_the_connection(coffer):
     assert [status for status, _, _ in answers] == [413] and closed
     # The server goes on serving other connections.
     assert coffer.client().list_secrets()["SecretList"] == []
+
+
+def test_a_long_computation_does_not_hold_up_other_connections(coffer):
+    # CreateKey's RSA keys take a visible time to generate; reads on every other connection (some on
+    # the same event loop as the CreateKey's) must go on being answered while one is made.
+    import threading
+    coffer.client().create_secret(Name="busy/read", SecretString="v")
+    readers = [coffer.client() for _ in range(4)]
+    answered = [[] for _ in readers]
+    stop = threading.Event()
+
+    def read(index):
+        while not stop.is_set():
+            readers[index].get_secret_value(SecretId="busy/read")
+            answered[index].append(time.monotonic())
+
+    threads = [threading.Thread(target=read, args=(i,)) for i in range(len(readers))]
+    for thread in threads:
+        thread.start()
+    kms = coffer.client("kms")
+    windows = []
+    try:
+        time.sleep(0.3)
+        deadline = time.monotonic() + 30
+        while len(windows) < 3 and time.monotonic() < deadline:
+            started = time.monotonic()
+            kms.create_key(KeySpec="RSA_4096", KeyUsage="SIGN_VERIFY")
+            if time.monotonic() - started > 0.3:
+                windows.append((started, time.monotonic()))
+    finally:
+        stop.set()
+        for thread in threads:
+            thread.join()
+    assert windows, "no key took long enough to tell"
+    for start, end in windows:
+        for times in answered:
+            # No reader waits half the key's time: a reader on a loop that made the key would wait all of it.
+            inside = [start] + [t for t in times if start < t < end] + [end]
+            assert max(b - a for a, b in zip(inside, inside[1:])) < (end - start) / 2, "a connection waited for the key"
