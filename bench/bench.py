@@ -100,10 +100,12 @@ def wrk(endpoint, scenario, duration, connections, threads):
         lua += f"requests[{index + 1}] = wrk.format('POST', '/', {{" + ", ".join(
             f"[{json.dumps(n)}] = {json.dumps(v)}" for n, v in kept.items()) + f"}}, {json.dumps(body)})\n"
     lua += f"end\nchunk{(len(variants) - 1) // 500}()\n"
-    lua += "local n = 0\nfunction request() n = n % #requests + 1 return requests[n] end\n"
-    # Count answers that are not 200, so a failing server cannot look fast. Each wrk thread has its
-    # own Lua state: the counts are collected from the threads in done().
-    lua += "local threads = {}\nfunction setup(thread) table.insert(threads, thread) end\n"
+    # Each wrk thread has its own Lua state: thread k takes requests k, k + threads, ..., so no two
+    # threads send the same request (a PutSecretValue sent twice is one write and one idempotent retry).
+    lua += f"local n = 0\nfunction request() n = n + 1 return requests[((n - 1) * {threads} + id - 1) % #requests + 1] end\n"
+    # Count answers that are not 200, so a failing server cannot look fast; the counts are collected
+    # from the threads in done().
+    lua += "local threads = {}\nfunction setup(thread) table.insert(threads, thread) thread:set('id', #threads) end\n"
     lua += "non200 = 0\nfunction response(status, headers, body) if status ~= 200 then non200 = non200 + 1 end end\n"
     lua += ("function done(summary, latency, requests) local total = 0 for _, t in ipairs(threads) do total = total + t:get('non200') end "
             "io.write(string.format('NON200 %d\\n', total)) end\n")
