@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import CofferCore
 import Logging
 import NIOCore
 import Synchronization
@@ -8,9 +9,6 @@ import NIOHTTP1
 import NIOPosix
 import NIOSSL
 
-/// Coffer's HTTP/1.1 listener on SwiftNIO's pipeline directly: measured here, raw SwiftNIO served a
-/// fixed answer at about 2.5 times Hummingbird's rate, and Coffer needs no routing framework for
-/// one POST endpoint and a health check.
 /// What answers the requests a listener reads: Coffer's AWS request path, or the local agent.
 protocol HTTPResponder: Sendable {
     func process(_ request: HTTPRequestData) async -> HTTPResponseData
@@ -24,10 +22,13 @@ extension HTTPResponder {
     func answersOnLoop(_ head: HTTPRequestHead) -> Bool { false }
 }
 
-/// Generic over the responder, so that the request path's calls stay direct (no existential) per request.
 /// Secret values are at most 64 KiB (88 KiB in base64); anything far larger is not a request we serve.
 let maximumRequestBodySize = 1 << 20
 
+/// Coffer's HTTP/1.1 listener on SwiftNIO directly: measured here, raw SwiftNIO served a fixed
+/// answer at about 2.5 times Hummingbird's rate, and Coffer needs no routing framework for one POST
+/// endpoint and a health check. Generic over the responder, so that the request path's calls stay
+/// direct (no existential) per request.
 final class HTTPServer<Responder: HTTPResponder>: Sendable {
     private let group: MultiThreadedEventLoopGroup
     private let channel: any Channel
@@ -234,7 +235,7 @@ enum HTTPResponseBytes {
             buffer.writeString("HTTP/\(version.major).\(version.minor) \(response.status) \(reason)\r\n")
         }
         for (name, value) in response.headers where isToken(name) && isFieldValue(value) {
-            if equalsIgnoringCase(name, "content-length") || equalsIgnoringCase(name, "connection") { continue }
+            if Glob.equalIgnoringCase(name, "content-length") || Glob.equalIgnoringCase(name, "connection") { continue }
             buffer.writeString(name)
             buffer.writeStaticString(": ")
             buffer.writeString(value)
@@ -255,11 +256,6 @@ enum HTTPResponseBytes {
         value.utf8.allSatisfy { $0 != 0x0D && $0 != 0x0A && $0 != 0 }
     }
 
-    private static func equalsIgnoringCase(_ a: String, _ lowercase: StaticString) -> Bool {
-        a.utf8.count == lowercase.utf8CodeUnitCount && lowercase.withUTF8Buffer { b in
-            zip(a.utf8, b).allSatisfy { ($0 | 0x20) == $1 || ($0 == $1) }
-        }
-    }
 }
 
 /// The cores this process may run on: NIO's `System.coreCount` follows cgroup quotas but not the
