@@ -120,6 +120,13 @@ final class HTTPHandler<Responder: HTTPResponder>: ChannelDuplexHandler, @unchec
         self.executor = executor
     }
 
+    /// The peer's address, formatted once per connection (an accepted socket knows it from the start).
+    private var peer: String?
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        peer = context.channel.remoteAddress?.ipAddress
+    }
+
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         switch unwrapInboundIn(data) {
         case .head(let h):
@@ -138,28 +145,17 @@ final class HTTPHandler<Responder: HTTPResponder>: ChannelDuplexHandler, @unchec
             let request = HTTPRequestData(
                 method: head.method.rawValue, uri: head.uri,
                 headers: head.headers.map { (name: $0.name, value: $0.value) }, body: body,
-                remoteAddress: remoteAddress(context))
-            var pending = Pending(request: request, version: head.version, keepAlive: head.isKeepAlive,
-                                  onLoop: executor != nil && processor.answersOnLoop(head))
-            if tooLarge {
-                // Whatever follows in the stream is the rest of a body nobody reads: the connection ends.
-                closing = true
-                pending = Pending(request: request, version: head.version, keepAlive: false, onLoop: false,
-                                  refusal: HTTPResponseData(status: 413, headers: [], body: []))
-            }
+                remoteAddress: peer)
+            // After a body over the limit, whatever follows in the stream is the rest of a body nobody reads: the connection ends.
+            if tooLarge { closing = true }
+            let pending = tooLarge
+                ? Pending(request: request, version: head.version, keepAlive: false, onLoop: false,
+                          refusal: HTTPResponseData(status: 413, headers: [], body: []))
+                : Pending(request: request, version: head.version, keepAlive: head.isKeepAlive,
+                          onLoop: executor != nil && processor.answersOnLoop(head))
             inFlight.enter()
             if answering { queued.append(pending) } else { answer(pending, context: context) }
         }
-    }
-
-    /// The peer's address, formatted once per connection.
-    private var peer: String??
-
-    private func remoteAddress(_ context: ChannelHandlerContext) -> String? {
-        if let peer { return peer }
-        let formatted = context.channel.remoteAddress?.ipAddress
-        peer = .some(formatted)
-        return formatted
     }
 
     func read(context: ChannelHandlerContext) {

@@ -86,13 +86,9 @@ public enum JSONWriter {
     public static func writeString(_ s: String, into out: inout [UInt8]) {
         out.append(UInt8(ascii: "\""))
         var s = s
-        // Most strings need no escaping: copy their bytes in one go.
+        // Runs of plain bytes go in one copy (most strings are one run); each escape is appended byte
+        // by byte, without a temporary array.
         s.withUTF8 { bytes in
-            if !bytes.contains(where: { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C }) {
-                out.append(contentsOf: bytes)
-                return
-            }
-            // Runs of plain bytes go in one copy; each escape is appended byte by byte, without a temporary array.
             var run = 0
             for index in 0..<bytes.count {
                 let byte = bytes[index]
