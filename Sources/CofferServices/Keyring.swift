@@ -15,11 +15,11 @@ public protocol Keyring: Sendable {
 /// so a disabled or deleted key really stops decryption and rotated keys still open old values.
 public struct KMSKeyring: Keyring {
     let kms: KMSService
-    let digestKey: SymmetricKey
+    let digestMAC: KeyedHMAC
 
     public init(kms: KMSService, root: RootKey) {
         self.kms = kms
-        digestKey = root.derive("value-digest")
+        digestMAC = KeyedHMAC(key: root.derive("value-digest"))
     }
 
     public func wrappingKey(for scope: ResourceScope, kmsKeyID: String?, service: String) async throws -> WrappingKey {
@@ -68,6 +68,6 @@ public struct KMSKeyring: Keyring {
     }
 
     public func digest(_ bytes: [UInt8]) -> String {
-        Hex.encode(HMAC<SHA256>.authenticationCode(for: bytes, using: digestKey))
+        Hex.encode(digestMAC.authenticationCode(for: bytes))
     }
 }

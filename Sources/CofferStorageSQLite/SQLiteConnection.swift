@@ -139,17 +139,19 @@ final class SQLiteConnection: @unchecked Sendable {
         try enclosed(begin: "SAVEPOINT job", commit: "RELEASE job", undo: ["ROLLBACK TO job", "RELEASE job"], body)
     }
 
+    /// The statements go through `query`, prepared once and kept: a savepoint's two run for every
+    /// write, and `sqlite3_exec` would parse them each time.
     private func enclosed<T>(begin: String, commit: String, undo: [String], _ body: () throws -> T) throws -> T {
-        try executeScript(begin)
+        try query(begin)
         do {
             let result = try body()
-            try executeScript(commit)
+            try query(commit)
             return result
         } catch {
             // A chain tail cached by the undone work is no longer the chain's tail.
             auditTail = nil
             writtenRecords.removeAll()
-            for statement in undo { try? executeScript(statement) }
+            for statement in undo { _ = try? query(statement) }
             throw error
         }
     }

@@ -144,7 +144,7 @@ final class SQLiteDatabase: Sendable {
                     try connection.executeScript(durable ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL")
                     synchronousFull.withLock { $0 = durable }
                 }
-                try connection.executeScript("BEGIN IMMEDIATE")
+                try connection.query("BEGIN IMMEDIATE")
             } catch {
                 for job in jobs { job.abort(error) }
                 continue
@@ -163,13 +163,13 @@ final class SQLiteDatabase: Sendable {
             do {
                 if let stagingFailure { throw stagingFailure }
                 if outcomes.contains(where: \.poisoned) { throw SQLiteError(code: SQLITE_ABORT, message: "a write in the batch failed") }
-                try connection.executeScript("COMMIT")
+                try connection.query("COMMIT")
                 if let staged { staging?.chained(staged) }
                 for outcome in outcomes { outcome.answer(nil) }
             } catch {
                 connection.auditTail = nil
                 connection.writtenRecords.removeAll()
-                try? connection.executeScript("ROLLBACK")
+                _ = try? connection.query("ROLLBACK")
                 if let staged { staging?.restore(staged) }
                 if outcomes.isEmpty { for job in jobs { job.abort(error) } }
                 for outcome in outcomes { outcome.answer(error) }

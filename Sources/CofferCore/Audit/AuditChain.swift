@@ -11,9 +11,8 @@ public import struct Foundation.Date
 public enum AuditChain {
     /// The key the chain's hashes are made with (`RootKey.derive("audit-chain")`).
     public struct Key: Sendable {
-        /// The MAC with the key already absorbed: copied per record, so the key schedule runs once.
-        let keyed: HMAC<SHA256>
-        public init(_ key: SymmetricKey) { keyed = HMAC<SHA256>(key: key) }
+        let keyed: KeyedHMAC
+        public init(_ key: SymmetricKey) { keyed = KeyedHMAC(key: key) }
         /// A key for a chain that lives as long as the process (`--dev`, tests).
         public static func ephemeral() -> Key { Key(SymmetricKey(size: .bits256)) }
     }
@@ -39,7 +38,7 @@ public enum AuditChain {
     /// `HMAC-SHA-256(key, previous hash || sequence || record)`: the sequence is bound too, so
     /// moving a record changes its hash.
     public static func hash(key: Key, previous: [UInt8], sequence: Int, record: [UInt8]) -> [UInt8] {
-        var mac = key.keyed
+        var mac = key.keyed.started
         mac.update(data: previous)
         withUnsafeBytes(of: UInt64(sequence).bigEndian) { mac.update(data: $0) }
         mac.update(data: record)

@@ -18,10 +18,10 @@ public struct AuditRedaction: Sendable {
     /// What CloudTrail writes in place of a value it will not show.
     public static let hidden = "HIDDEN_DUE_TO_SECURITY_REASONS"
 
-    let key: SymmetricKey
+    let mac: KeyedHMAC
 
     /// `key` comes from the root key (`RootKey.derive("audit-hmac")`), so hashes match only within one Coffer.
-    public init(key: SymmetricKey) { self.key = key }
+    public init(key: SymmetricKey) { mac = KeyedHMAC(key: key) }
 
     public func apply(_ value: JSONValue) -> JSONValue {
         switch value {
@@ -59,7 +59,7 @@ public struct AuditRedaction: Sendable {
     /// `hmac-sha256:<hex>` over the value's JSON text.
     public func hmac(_ value: JSONValue) -> String {
         let text = value.stringValue ?? JSONWriter.string(value)
-        return "hmac-sha256:" + Hex.encode(HMAC<SHA256>.authenticationCode(for: Array(text.utf8), using: key))
+        return "hmac-sha256:" + Hex.encode(mac.authenticationCode(for: Array(text.utf8)))
     }
 
     /// CloudTrail's member names: the AWS name with its first letter lowered (`SecretId` → `secretId`).
