@@ -21,6 +21,11 @@ so that it links again):
     python3 scripts/link_order.py .build/release/coffer
     rm .build/release/coffer && swift build ... (as above)
 
+Within each group the order is callgrind's, which varies from run to run, and so does where the
+runtime's large blocks (no function sections in the toolchain's static libraries) fall against the
+64 KiB windows: idle memory of builds from different runs differed by up to 0.9 MiB. Measure a
+new file against the old (idle resident after start, several alternating starts) before keeping it.
+
 Needs valgrind (`apt-get install valgrind`); the build itself does not.
 """
 import json
@@ -82,7 +87,6 @@ def calls(endpoint):
         kms.decrypt(CiphertextBlob=blob)
         kms.generate_data_key(KeyId=key_id, KeySpec="AES_256")
         kms.describe_key(KeyId=key_id)
-    return scenarios
 
 
 def main():
@@ -94,6 +98,7 @@ def main():
         if len(parts) == 3 and parts[1] in "tTwW":
             names.add(parts[2])
     work = Path(tempfile.mkdtemp(prefix="coffer-link-order-"))
+    server = None
     try:
         # valgrind 3.19 cannot read the DWARF 5 the toolchain writes; the symbol table is enough.
         stripped = work / "coffer"
@@ -131,6 +136,9 @@ def main():
         output.write_text("\n".join(order) + "\n")
         print(f"{output}: {len(order)} functions")
     finally:
+        if server is not None and server.poll() is None:
+            server.kill()
+            server.wait()
         shutil.rmtree(work, ignore_errors=True)
 
 
