@@ -123,6 +123,9 @@ public final class CachingStore: CofferStore, SharedStore {
         }
     }
 
+    // Secrets are the records read and written on every hot call: their own copies of these generic
+    // functions spare each call the runtime's lookups of generic metadata (RecordWrite<R>, R?, ...).
+    @_specialize(where R == Secret)
     public func record<R: Record>(_ type: R.Type, named name: String, in scope: ResourceScope) async throws -> R? {
         let key = NameKey(kind: R.kind, scope: scope, name: name)
         guard usable else { return try await base.record(type, named: name, in: scope) }
@@ -190,6 +193,7 @@ public final class CachingStore: CofferStore, SharedStore {
         }
     }
 
+    @_specialize(where R == Secret)
     public func update<R: Record>(_ type: R.Type, arn: String, _ change: @escaping @Sendable (R) throws -> RecordWrite<R>?) async throws -> R? {
         let started = cache.withLock { cache in
             cache.generation += 1

@@ -110,6 +110,7 @@ public final class SQLiteStore: CofferStore {
 
     /// Runs in the writer's batch, so a change of a busy record shares its transaction (and its
     /// fsync) with the changes queued beside it, each reading what the one before it wrote.
+    @_specialize(where R == Secret)
     public func update<R: Record>(_ type: R.Type, arn: String, _ change: @escaping @Sendable (R) throws -> RecordWrite<R>?) async throws -> R? {
         let chainKey = self.chainKey
         return try await AuditScope.committing(AuditChange(arn: arn, kind: R.kind, removal: false)) { audit in
