@@ -91,14 +91,12 @@ public enum SigV4 {
     }
 
     public static func signature(signingKey: [UInt8], stringToSign: String) -> String {
-        signature(keyed: HMAC<SHA256>(key: SymmetricKey(data: signingKey)), stringToSign: stringToSign)
+        signature(keyed: KeyedHMAC(key: SymmetricKey(data: signingKey)), stringToSign: stringToSign)
     }
 
     /// With the HMAC already keyed (the verifier keeps one per derived key).
-    static func signature(keyed: HMAC<SHA256>, stringToSign: String) -> String {
-        var mac = keyed
-        mac.update(data: Array(stringToSign.utf8))
-        return Hex.encode(mac.finalize())
+    static func signature(keyed: KeyedHMAC, stringToSign: String) -> String {
+        Hex.encode(keyed.authenticationCode(for: Array(stringToSign.utf8)))
     }
 
     /// Removes `.` and `..` segments and repeated slashes, as botocore does before signing.

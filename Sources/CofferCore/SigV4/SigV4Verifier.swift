@@ -263,21 +263,20 @@ public struct SigV4Verifier: Sendable {
 final class SigningKeyCache: Sendable {
     /// The HMAC already keyed with the derived key: a copy of it signs a request without hashing
     /// the key's pads again.
-    private struct Entry: @unchecked Sendable {
-        // Safe: never changed after it is stored; each request works on its own copy.
+    private struct Entry: Sendable {
         let secret: [UInt8]
-        let keyed: HMAC<SHA256>
+        let keyed: KeyedHMAC
     }
     private let entries = Mutex<[String: Entry]>([:])
     private static let capacity = 4096
 
-    func keyed(accessKeyID: String, secret: String, scope: SigV4.Scope) -> HMAC<SHA256> {
+    func keyed(accessKeyID: String, secret: String, scope: SigV4.Scope) -> KeyedHMAC {
         let cacheKey = accessKeyID + "/" + scope.string
         // The entry remembers the secret it was derived from, so a changed secret misses the cache.
         // It lives only in this process's memory, beside the signing key derived from it.
         let secretBytes = Array(secret.utf8)
         if let entry = entries.withLock({ $0[cacheKey] }), constantTimeEquals(entry.secret, secretBytes) { return entry.keyed }
-        let keyed = HMAC<SHA256>(key: SymmetricKey(data: SigV4.signingKey(secret: secret, scope: scope)))
+        let keyed = KeyedHMAC(key: SymmetricKey(data: SigV4.signingKey(secret: secret, scope: scope)))
         entries.withLock { entries in
             if entries.count >= Self.capacity { entries.removeAll(keepingCapacity: true) }
             entries[cacheKey] = Entry(secret: secretBytes, keyed: keyed)
