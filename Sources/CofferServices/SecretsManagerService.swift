@@ -172,6 +172,7 @@ public struct SecretsManagerService: Sendable {
         throws -> RecordWrite<Secret>?
     {
         let id = version.versionID
+        let stages = VersionStages.labels(stages, forNewVersionOf: secret)
         var base = secret
         let existing = secret.version(id: id)
         if let existing {

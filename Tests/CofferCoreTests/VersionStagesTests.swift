@@ -29,6 +29,13 @@ import Testing
         #expect(s.version(id: "v3")?.stages == ["blue", "AWSPENDING"])
     }
 
+    @Test func aSecretsFirstVersionIsAlwaysCurrent() {
+        let empty = secret()
+        #expect(VersionStages.labels(["AWSPENDING"], forNewVersionOf: empty) == ["AWSPENDING", "AWSCURRENT"])
+        #expect(VersionStages.labels(["AWSCURRENT"], forNewVersionOf: empty) == ["AWSCURRENT"])
+        #expect(VersionStages.labels(["blue"], forNewVersionOf: secret("v1")) == ["blue"])
+    }
+
     @Test func movingCurrentNeedsRemoveFromAndLeavesPrevious() throws {
         var s = secret("v1")
         s = VersionStages.addVersion(version("v2", ["AWSPENDING"]), to: s)

@@ -51,6 +51,21 @@ def test_versions_and_staging_labels(sm):
     assert "VersionStages" not in deprecated and "CreatedDate" in deprecated
 
 
+def test_first_version_is_current_whatever_labels_it_asked_for(sm):
+    # PutSecretValue: "If this operation creates the first version for the secret, then Secrets
+    # Manager automatically attaches the staging label AWSCURRENT to it."
+    sm.create_secret(Name="empty-first")
+    first = sm.put_secret_value(SecretId="empty-first", SecretString="one", VersionStages=["AWSPENDING"])
+    assert first["VersionStages"] == ["AWSPENDING", "AWSCURRENT"]
+    got = sm.get_secret_value(SecretId="empty-first")
+    assert got["VersionId"] == first["VersionId"] and got["SecretString"] == "one"
+    # Only the first: a second version with its own label leaves AWSCURRENT where it is.
+    second = sm.put_secret_value(SecretId="empty-first", SecretString="two", VersionStages=["CANARY"])
+    assert second["VersionStages"] == ["CANARY"]
+    stages = sm.describe_secret(SecretId="empty-first")["VersionIdsToStages"]
+    assert stages == {first["VersionId"]: ["AWSPENDING", "AWSCURRENT"], second["VersionId"]: ["CANARY"]}
+
+
 def test_client_request_token_idempotency(sm):
     token = str(uuid.uuid4())
     a = sm.create_secret(Name="idem", SecretString="v", ClientRequestToken=token)

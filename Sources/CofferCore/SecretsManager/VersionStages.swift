@@ -25,6 +25,13 @@ public enum VersionStages {
         return secret
     }
 
+    /// The labels a new version gets: the ones asked for, and AWSCURRENT on a secret's first version
+    /// whatever was asked (a secret with a value always has a current version).
+    public static func labels(_ requested: [String], forNewVersionOf secret: Secret) -> [String] {
+        guard secret.versions.isEmpty, !requested.contains(StagingLabel.current) else { return requested }
+        return requested + [StagingLabel.current]
+    }
+
     /// UpdateSecretVersionStage: moves `label` to `moveTo`, removes it from `removeFrom`, or both.
     public static func update(
         _ secret: Secret, label: String, moveTo: String?, removeFrom: String?
