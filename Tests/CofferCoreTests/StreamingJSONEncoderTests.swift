@@ -104,6 +104,33 @@ import Testing
         try check(secret)
     }
 
+    @Test func aSecretsDocumentHoldsEveryMemberItHas() throws {
+        // Secret's members are listed by hand for the encoder: one left out would be lost on the next write.
+        var secret = Secret(arn: "arn:aws:secretsmanager:us-east-1:123456789012:secret:s-AbCdEf", name: "s", createdDate: Date(timeIntervalSince1970: 1))
+        let date = Date(timeIntervalSince1970: 2)
+        secret.description = "d"
+        secret.kmsKeyID = "k"
+        secret.tags = [Tag(key: "a", value: "b")]
+        secret.resourcePolicy = "{}"
+        secret.lastAccessedDate = date
+        secret.deletedDate = date
+        secret.deletionDate = date
+        secret.versions = [SecretVersion(versionID: "v", stages: ["AWSCURRENT"], createdDate: date, isString: true, valueDigest: "x")]
+        secret.revision = 3
+        secret.rotation = RotationConfiguration(enabled: true, lambdaARN: "arn:aws:lambda:us-east-1:123456789012:function:f", rules: nil, anchor: date)
+        secret.lastRotatedDate = date
+        secret.rotationJob = RotationJob(token: "t", rotationToken: "r", lambdaARN: "l", testOnly: false, now: date)
+        secret.replicas = [SecretReplica(region: "us-west-2", kmsKeyID: nil, status: "InSync", statusMessage: "")]
+        secret.primaryRegion = "us-east-2"
+        let stored = Set(Mirror(reflecting: secret).children.compactMap(\.label))
+        guard case .object(let object) = try JSONParser.parse(try StreamingJSONEncoder.encode(secret)) else {
+            Issue.record("not an object")
+            return
+        }
+        #expect(Set(object.members.map(\.key)) == stored)
+        try check(secret)
+    }
+
     @Test func refusesNumbersJSONCannotHold() {
         #expect(throws: EncodingError.self) { try StreamingJSONEncoder.encode([Double.nan]) }
         #expect(throws: EncodingError.self) { try StreamingJSONEncoder.encode(["x": Double.infinity]) }

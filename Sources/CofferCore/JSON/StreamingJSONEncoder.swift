@@ -103,20 +103,32 @@ final class JSONStreamWriter: Encoder {
     func null() { out.append(contentsOf: "null".utf8) }
 }
 
+/// The members of an object, written by name: one list of a type's members serves the streaming
+/// encoder's direct path (``DirectObject``) and any other encoder (``KeyedMembers``).
+protocol ObjectMembers {
+    /// `name` is a member name Coffer chose: plain ASCII, nothing to escape.
+    mutating func string(_ name: StaticString, _ value: String) throws
+    mutating func strings(_ name: StaticString, _ values: [String]) throws
+    mutating func date(_ name: StaticString, _ value: Date) throws
+    mutating func bool(_ name: StaticString, _ value: Bool) throws
+    mutating func integer(_ name: StaticString, _ value: Int) throws
+    mutating func value<T: Encodable>(_ name: StaticString, _ value: T) throws
+}
+
 /// Collects an object's bytes in a buffer of its own (no exclusive access to the writer's buffer
-/// per member) and hands them over at `end()`.
-struct DirectObject {
+/// per member) and hands them over at `end()`, or before a nested value the writer encodes.
+struct DirectObject: ObjectMembers {
     let writer: JSONStreamWriter
     private var out: [UInt8] = [UInt8(ascii: "{")]
+    private var empty = true
 
     init(writer: JSONStreamWriter) {
         self.writer = writer
         out.reserveCapacity(256)
     }
 
-    /// `name` is a member name Coffer chose: plain ASCII, nothing to escape.
     private mutating func key(_ name: StaticString) {
-        if out.count > 1 { out.append(UInt8(ascii: ",")) }
+        if empty { empty = false } else { out.append(UInt8(ascii: ",")) }
         out.append(UInt8(ascii: "\""))
         name.withUTF8Buffer { out.append(contentsOf: $0) }
         out.append(UInt8(ascii: "\""))
@@ -148,10 +160,37 @@ struct DirectObject {
         out.append(contentsOf: (value ? "true" : "false").utf8)
     }
 
+    mutating func integer(_ name: StaticString, _ value: Int) {
+        key(name)
+        out.append(contentsOf: String(value).utf8)
+    }
+
+    mutating func value<T: Encodable>(_ name: StaticString, _ value: T) throws {
+        key(name)
+        writer.out.append(contentsOf: out)
+        out.removeAll(keepingCapacity: true)
+        try writer.value(value)
+    }
+
     mutating func end() {
         out.append(UInt8(ascii: "}"))
         writer.out.append(contentsOf: out)
     }
+}
+
+/// ``ObjectMembers`` through a keyed container, for encoders other than the streaming one.
+struct KeyedMembers: ObjectMembers {
+    private var container: KeyedEncodingContainer<StreamKey>
+
+    init(_ encoder: any Encoder) { container = encoder.container(keyedBy: StreamKey.self) }
+
+    private static func key(_ name: StaticString) -> StreamKey { StreamKey(name.description) }
+    mutating func string(_ name: StaticString, _ value: String) throws { try container.encode(value, forKey: Self.key(name)) }
+    mutating func strings(_ name: StaticString, _ values: [String]) throws { try container.encode(values, forKey: Self.key(name)) }
+    mutating func date(_ name: StaticString, _ value: Date) throws { try container.encode(value, forKey: Self.key(name)) }
+    mutating func bool(_ name: StaticString, _ value: Bool) throws { try container.encode(value, forKey: Self.key(name)) }
+    mutating func integer(_ name: StaticString, _ value: Int) throws { try container.encode(value, forKey: Self.key(name)) }
+    mutating func value<T: Encodable>(_ name: StaticString, _ value: T) throws { try container.encode(value, forKey: Self.key(name)) }
 }
 
 private struct KeyedStream<Key: CodingKey>: KeyedEncodingContainerProtocol {
@@ -268,7 +307,7 @@ private struct SingleStream: SingleValueEncodingContainer {
     mutating func encode<T: Encodable>(_ value: T) throws { try writer.value(value) }
 }
 
-private struct StreamKey: CodingKey {
+struct StreamKey: CodingKey {
     let stringValue: String
     init(_ string: String) { stringValue = string }
     init?(stringValue: String) { self.stringValue = stringValue }

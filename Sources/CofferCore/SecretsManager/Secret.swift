@@ -60,6 +60,41 @@ public struct Secret: Sendable, Codable, Equatable {
 
     public var isScheduledForDeletion: Bool { deletedDate != nil }
 
+    // Written by hand, as the synthesized conformance would (optionals left out when nil): a write
+    // of a secret encodes its document every time, and the direct path skips the keyed containers.
+    public func encode(to encoder: any Encoder) throws {
+        if let stream = encoder as? JSONStreamWriter {
+            var object = stream.directObject()
+            try encodeMembers(&object)
+            object.end()
+        } else {
+            var object = KeyedMembers(encoder)
+            try encodeMembers(&object)
+        }
+    }
+
+    private func encodeMembers<M: ObjectMembers>(_ object: inout M) throws {
+        try object.string("arn", arn)
+        try object.string("name", name)
+        if let description { try object.string("description", description) }
+        if let kmsKeyID { try object.string("kmsKeyID", kmsKeyID) }
+        try object.value("tags", tags)
+        if let tagged { try object.bool("tagged", tagged) }
+        if let resourcePolicy { try object.string("resourcePolicy", resourcePolicy) }
+        try object.date("createdDate", createdDate)
+        try object.date("lastChangedDate", lastChangedDate)
+        if let lastAccessedDate { try object.date("lastAccessedDate", lastAccessedDate) }
+        if let deletedDate { try object.date("deletedDate", deletedDate) }
+        if let deletionDate { try object.date("deletionDate", deletionDate) }
+        try object.value("versions", versions)
+        try object.integer("revision", revision)
+        if let rotation { try object.value("rotation", rotation) }
+        if let lastRotatedDate { try object.date("lastRotatedDate", lastRotatedDate) }
+        if let rotationJob { try object.value("rotationJob", rotationJob) }
+        if let replicas { try object.value("replicas", replicas) }
+        if let primaryRegion { try object.string("primaryRegion", primaryRegion) }
+    }
+
     // Ids and labels are unique within a secret; looked up from the newest end, where the versions
     // that calls name (the one just written, AWSCURRENT, AWSPENDING) usually are among up to 100.
     public func version(id: String) -> SecretVersion? {
