@@ -179,6 +179,11 @@ public protocol PartedRecord: Record {
     /// In order; each part's key is unique within the record.
     var parts: [Part] { get set }
     static func key(of part: Part) -> String
+    /// What moves between parts on most changes (a secret's staging labels: a new version takes
+    /// AWSCURRENT, and AWSPREVIOUS moves along): a store keeps it with the record's document, which
+    /// every change rewrites anyway, so that moving it rewrites no part.
+    static func labels(of part: Part) -> [String]
+    static func part(_ part: Part, labeled labels: [String]) -> Part
 }
 
 extension Secret: PartedRecord {
@@ -187,6 +192,12 @@ extension Secret: PartedRecord {
         set { versions = newValue }
     }
     public static func key(of part: SecretVersion) -> String { part.versionID }
+    public static func labels(of part: SecretVersion) -> [String] { part.stages }
+    public static func part(_ part: SecretVersion, labeled labels: [String]) -> SecretVersion {
+        var labeled = part
+        labeled.stages = labels
+        return labeled
+    }
 }
 
 extension KMSKey: Record {

@@ -1,35 +1,49 @@
 import CofferCore
 import CofferStorage
 
+/// How a row of `records` keeps its parts (its `parted` column).
+enum PartLayout {
+    /// In the document (rows written before parts were kept apart).
+    static let inDocument: Int64 = 0
+    /// Each part a row of `record_parts`, its labels in its row (rows written before labels moved).
+    static let labelsInParts: Int64 = 1
+    /// Each part a row of `record_parts`, the labels in the document: a change that only moves labels
+    /// (AWSCURRENT and AWSPREVIOUS on every new version) rewrites no part row.
+    static let labelsInDocument: Int64 = 2
+}
+
 /// Parted records (``PartedRecord``: a secret and its versions) on SQLite: the document without its
 /// parts in `records` (marked `parted`), each part a row of `record_parts`, read back in rowid order.
 extension SQLiteStore {
     /// The document to store for `record`, and whether its parts go apart.
     static func document<R: Record>(_ record: R) throws -> (doc: [UInt8], parted: Bool) {
-        if let parted = record as? any PartedRecord { return (try head(parted), true) }
+        if let parted = record as? any PartedRecord { return (try RecordDocument.encodeHead(parted), true) }
         return (try RecordDocument.encode(record), false)
-    }
-
-    private static func head<P: PartedRecord>(_ record: P) throws -> [UInt8] {
-        var head = record
-        head.parts = []
-        return try RecordDocument.encode(head)
     }
 
     /// A stored row's record: its document, with its parts when they are kept apart (rows written
     /// before parts were kept apart still hold them in the document).
     static func load<R: Record>(_ type: R.Type, doc: SQLiteValue, parted: SQLiteValue, arn: SQLiteValue, _ db: SQLiteConnection) throws -> R {
-        let record = try RecordDocument.decode(R.self, from: doc.blob ?? [])
-        guard parted.integer == 1, let partedRecord = record as? any PartedRecord else { return record }
-        guard let whole = try withParts(partedRecord, arn: arn.text ?? "", db) as? R else { return record }
+        let bytes = doc.blob ?? []
+        let record = try RecordDocument.decode(R.self, from: bytes)
+        let layout = parted.integer ?? PartLayout.inDocument
+        guard layout != PartLayout.inDocument, let partedRecord = record as? any PartedRecord else { return record }
+        let head = layout == PartLayout.labelsInDocument ? bytes : nil
+        guard let whole = try withParts(partedRecord, arn: arn.text ?? "", labeledBy: head, db) as? R else { return record }
         return whole
     }
 
-    private static func withParts<P: PartedRecord>(_ record: P, arn: String, _ db: SQLiteConnection) throws -> P {
+    private static func withParts<P: PartedRecord>(_ record: P, arn: String, labeledBy head: [UInt8]?, _ db: SQLiteConnection) throws -> P {
         let documents = try db.query("SELECT doc FROM record_parts WHERE arn = ? ORDER BY rowid", [.text(arn)]).map { $0[0].blob ?? [] }
         var whole = record
-        whole.parts = try RecordDocument.decodeParts(documents, of: P.self)
+        let parts = try RecordDocument.decodeParts(documents, of: P.self)
+        whole.parts = try head.map { try RecordDocument.labeledParts(parts, head: $0, of: P.self) } ?? parts
         return whole
+    }
+
+    /// Whether a part changed in what its row holds: everything but its labels.
+    static func rowChanged<P: PartedRecord>(_ new: P.Part, from old: P.Part, of type: P.Type) -> Bool {
+        new != old && P.part(new, labeled: []) != P.part(old, labeled: [])
     }
 
     /// Brings the part rows of `record` in line with it, and puts each of `values` that belongs to
@@ -95,7 +109,7 @@ extension SQLiteStore {
             // kept parts looks values up only when one is left.
             for part in parts[kept...] { try insert(part, keeping: carried) }
             for index in 0..<kept {
-                let changed = parts[index] != old[dropped + index]
+                let changed = Self.rowChanged(parts[index], from: old[dropped + index], of: P.self)
                 guard changed || !unplaced.isEmpty else { continue }
                 let key = P.key(of: parts[index])
                 if changed {

@@ -137,7 +137,7 @@ public final class SQLiteStore: CofferStore {
     private static func apply<R: Record>(_ write: RecordWrite<R>, doc stored: (doc: [UInt8], parted: Bool), audit: AuditAppend?,
                                          _ db: SQLiteConnection, chainKey: AuditChain.Key) throws {
         let record = write.record
-        let doc = stored.doc, parted: SQLiteValue = .integer(stored.parted ? 1 : 0)
+        let doc = stored.doc, parted: SQLiteValue = .integer(stored.parted ? PartLayout.labelsInDocument : PartLayout.inDocument)
         var previous: (any Record)?
         let deletion: SQLiteValue = record.deletionDate.map { .real($0.timeIntervalSince1970) } ?? .null
         let due: SQLiteValue = record.dueDate.map { .real($0.timeIntervalSince1970) } ?? .null

@@ -1,6 +1,6 @@
-"""A secret's versions live in rows of their own (record_parts); rows written before that layout,
-with the versions inside the secret's document, are still read, and move to the new layout on their
-next write. Databases from before the date indexes get the dates their documents hold, and values
+"""A secret's versions live in rows of their own (record_parts), their staging labels in the secret's
+document; rows written before either layout (the versions inside the document, or labels in the
+version rows) are still read, and move to the new layout on their next write. Databases from before the date indexes get the dates their documents hold, and values
 kept apart from their versions (record_values) move into the versions' rows."""
 import json
 import sqlite3
@@ -40,13 +40,15 @@ def test_versions_apart_and_documents_from_before(binary, tmp_path):
     db = sqlite3.connect(data / "coffer.db")
     arn, doc, parted = db.execute("SELECT arn, doc, parted FROM records WHERE kind = 'secret' AND name = 'layout'").fetchone()
     parts = [json.loads(row[0]) for row in db.execute("SELECT doc FROM record_parts WHERE arn = ? ORDER BY rowid", (arn,))]
-    assert parted == 1 and json.loads(doc)["versions"] == [] and len(parts) == 3
-    assert [p["stages"] for p in parts] == [[], ["AWSPREVIOUS"], ["AWSCURRENT"]]
+    head = json.loads(doc)
+    assert parted == 2 and head["versions"] == [] and len(parts) == 3
+    assert [p["stages"] for p in parts] == [[], [], []]
+    assert head["partLabels"] == {parts[1]["versionID"]: ["AWSPREVIOUS"], parts[2]["versionID"]: ["AWSCURRENT"]}
     # Rewrite the row as a build before this layout left it: the versions inside the document, their
     # values apart.
     db.execute("INSERT INTO record_values(arn, version_id, sealed) SELECT arn, key, sealed FROM record_parts WHERE arn = ?", (arn,))
-    whole = json.loads(doc)
-    whole["versions"] = parts
+    whole = {k: v for k, v in head.items() if k != "partLabels"}
+    whole["versions"] = [dict(p, stages=head["partLabels"].get(p["versionID"], [])) for p in parts]
     db.execute("UPDATE records SET doc = ?, parted = 0 WHERE arn = ?", (json.dumps(whole).encode(), arn))
     db.execute("DELETE FROM record_parts WHERE arn = ?", (arn,))
     db.commit()
@@ -65,8 +67,54 @@ def test_versions_apart_and_documents_from_before(binary, tmp_path):
     finally:
         node.stop()
     db = sqlite3.connect(data / "coffer.db")
-    assert db.execute("SELECT parted FROM records WHERE arn = ?", (arn,)).fetchone()[0] == 1
+    assert db.execute("SELECT parted FROM records WHERE arn = ?", (arn,)).fetchone()[0] == 2
     assert db.execute("SELECT count(*) FROM record_parts WHERE arn = ?", (arn,)).fetchone()[0] == 4
+
+
+def test_labels_from_version_rows_of_before(binary, tmp_path):
+    """Rows as the build before left them, each version's labels in its own row (parted = 1): read as
+    they are, and on the next write the labels move into the document; the labels the old rows still
+    hold are never read again."""
+    data = tmp_path / "data"
+    node = Coffer(binary, data).start()
+    three_versions(node, "relabel", "r")
+    node.stop()
+
+    db = sqlite3.connect(data / "coffer.db")
+    arn, doc = db.execute("SELECT arn, doc FROM records WHERE name = 'relabel'").fetchone()
+    head = json.loads(doc)
+    labels = head.pop("partLabels")
+    for key, doc in db.execute("SELECT key, doc FROM record_parts WHERE arn = ?", (arn,)).fetchall():
+        db.execute("UPDATE record_parts SET doc = ? WHERE arn = ? AND key = ?",
+                   (json.dumps(dict(json.loads(doc), stages=labels.get(key, []))).encode(), arn, key))
+    db.execute("UPDATE records SET doc = ?, parted = 1 WHERE arn = ?", (json.dumps(head).encode(), arn))
+    db.commit()
+    db.close()
+
+    node = Coffer(binary, data).start()
+    try:
+        sm = node.client()
+        assert sm.get_secret_value(SecretId="relabel")["SecretString"] == "r3"
+        assert sm.get_secret_value(SecretId="relabel", VersionStage="AWSPREVIOUS")["SecretString"] == "r2"
+        pending = sm.put_secret_value(SecretId="relabel", SecretString="r4", VersionStages=["AWSPENDING"])["VersionId"]
+        current = sm.put_secret_value(SecretId="relabel", SecretString="r5")["VersionId"]
+        stages = sm.describe_secret(SecretId="relabel")["VersionIdsToStages"]
+        assert stages[current] == ["AWSCURRENT"] and stages[pending] == ["AWSPENDING"]
+        assert sorted(stages.values()) == [["AWSCURRENT"], ["AWSPENDING"], ["AWSPREVIOUS"]]
+        assert sm.get_secret_value(SecretId="relabel", VersionStage="AWSPREVIOUS")["SecretString"] == "r3"
+    finally:
+        node.stop()
+    # Read again from disk alone: a new process, nothing cached.
+    node = Coffer(binary, data).start()
+    try:
+        sm = node.client()
+        assert sm.get_secret_value(SecretId="relabel")["SecretString"] == "r5"
+        assert sm.describe_secret(SecretId="relabel")["VersionIdsToStages"] == stages
+    finally:
+        node.stop()
+    db = sqlite3.connect(data / "coffer.db")
+    parted, doc = db.execute("SELECT parted, doc FROM records WHERE arn = ?", (arn,)).fetchone()
+    assert parted == 2 and json.loads(doc)["partLabels"] == {k: v for k, v in stages.items()}
 
 
 def test_date_indexes_filled_from_documents_of_before(binary, tmp_path):
@@ -142,5 +190,5 @@ def test_values_from_before_move_into_their_versions_rows(binary, tmp_path):
     assert db.execute("SELECT count(*) FROM record_values WHERE arn = ?", (arn,)).fetchone()[0] == 0
     assert db.execute("SELECT count(*) FROM record_parts WHERE arn = ?", (arn,)).fetchone()[0] == 100
     assert db.execute("SELECT count(*) FROM record_parts WHERE arn = ? AND sealed IS NULL", (arn,)).fetchone()[0] == 0
-    assert db.execute("SELECT count(*) FROM record_values v JOIN records r ON r.arn = v.arn WHERE r.parted = 1").fetchone()[0] == 0
+    assert db.execute("SELECT count(*) FROM record_values v JOIN records r ON r.arn = v.arn WHERE r.parted != 0").fetchone()[0] == 0
     assert db.execute("SELECT count(*) FROM record_values v JOIN records r ON r.arn = v.arn WHERE r.name = '/moved/p'").fetchone()[0] == 1
