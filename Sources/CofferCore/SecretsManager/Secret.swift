@@ -123,7 +123,7 @@ public struct SecretReplica: Sendable, Codable, Equatable {
 
 /// One version of a secret's value.
 ///
-/// Its fields live in one shared box, copied only when a copy is changed: a write of a secret copies
+/// Its fields live in one shared, immutable box, replaced when the version changes: a write of a secret copies
 /// its list of up to 100 versions (the record it replaces is still cached) and compares it with the
 /// list before, and with every version one reference that is one retain and one identity check
 /// instead of a retain per string and array in it.
@@ -139,15 +139,14 @@ public struct SecretVersion: Sendable, Codable, Equatable {
         var isPendingStub: Bool?
     }
 
-    // Safe: a box is changed only through `fields`' setter, and only while this version holds the
-    // sole reference to it; otherwise the setter makes a new box.
-    private final class Box: @unchecked Sendable {
-        var fields: Fields {
-            didSet { idPrefix = SecretVersion.idPrefix(fields.versionID) }
-        }
+    // Immutable: a changed version gets a new box. Reading one field of a box is then one load (a
+    // mutable box's getter copied all of `Fields`, a retain and release of each member, on every
+    // read: a write reads ids and labels of up to 100 versions several times).
+    private final class Box: Sendable {
+        let fields: Fields
         /// The id's first bytes: a write looks its token up among up to 100 versions twice, and
         /// comparing a word first leaves one string comparison instead of 100.
-        private(set) var idPrefix: UInt64
+        let idPrefix: UInt64
         init(_ fields: Fields) {
             self.fields = fields
             idPrefix = SecretVersion.idPrefix(fields.versionID)
@@ -166,9 +165,7 @@ public struct SecretVersion: Sendable, Codable, Equatable {
 
     var fields: Fields {
         get { box.fields }
-        set {
-            if isKnownUniquelyReferenced(&box) { box.fields = newValue } else { box = Box(newValue) }
-        }
+        set { box = Box(newValue) }
     }
 
     public var versionID: String {
