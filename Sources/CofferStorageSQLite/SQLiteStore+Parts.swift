@@ -67,13 +67,15 @@ extension SQLiteStore {
     /// change (a reorder, an insertion between kept parts, parts gone from the end), which rewrites
     /// every row. Deleting the dropped rows before inserting keeps rowid order right even when a
     /// dropped part comes back at the end.
-    static func continuation<Part>(of old: [Part], by new: [Part], key: (Part) -> String) -> (dropped: Int, kept: Int)? {
+    static func continuation<Part: Equatable>(of old: [Part], by new: [Part], key: (Part) -> String) -> (dropped: Int, kept: Int)? {
         guard let first = new.first else { return (old.count, 0) }
         let firstKey = key(first)
         let dropped = old.firstIndex { key($0) == firstKey } ?? old.count
         let kept = old.count - dropped
         guard kept <= new.count else { return nil }
-        for index in 0..<kept where key(new[index]) != key(old[dropped + index]) { return nil }
+        // A part the change left alone is the same value (for a secret's version, the same box): equal
+        // without reading its key, so the walk touches only the parts that changed.
+        for index in 0..<kept where new[index] != old[dropped + index] && key(new[index]) != key(old[dropped + index]) { return nil }
         return (dropped, kept)
     }
 

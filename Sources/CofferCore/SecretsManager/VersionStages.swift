@@ -107,7 +107,8 @@ public enum VersionStages {
         var unmatched: [String] = []
         var next = after.versions.startIndex
         for version in before.versions {
-            if next < after.versions.endIndex, after.versions[next].versionID == version.versionID {
+            // A version the change left alone is the very same value: no need to read its id.
+            if next < after.versions.endIndex, after.versions[next] == version || after.versions[next].versionID == version.versionID {
                 next += 1
             } else {
                 unmatched.append(version.versionID)
