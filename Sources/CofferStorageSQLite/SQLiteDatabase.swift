@@ -289,10 +289,17 @@ enum Migrations {
         DELETE FROM record_values WHERE EXISTS (
             SELECT 1 FROM record_parts p WHERE p.arn = record_values.arn AND p.key = record_values.version_id AND p.sealed IS NOT NULL);
         """,
+        // No schema change: a secret's staging labels move from its version rows into its document
+        // (records.parted = 2) as it is next written. The version number marks the layout, so that a
+        // build that cannot read it refuses the database instead of reading secrets without labels.
+        "SELECT 1;",
     ]
 
     static func apply(to connection: SQLiteConnection) throws {
         let current = Int(try connection.query("PRAGMA user_version").first?.first?.integer ?? 0)
+        guard current <= all.count else {
+            throw SQLiteError(code: SQLITE_ERROR, message: "the database was written by a newer Coffer (schema \(current); this build knows \(all.count))")
+        }
         guard current < all.count else { return }
         // One transaction for everything pending (one fsync on a new database instead of one per
         // migration); DDL is transactional in SQLite, so a failure leaves the schema as it was.

@@ -9,8 +9,9 @@ from conftest import Coffer
 
 
 def back_to_schema_before(data, migrations, undo=""):
-    """Takes the database back `migrations` migrations: sealed values apart from their versions' rows
-    (every value in record_values, as before the last one), then `undo` for the ones before it."""
+    """Takes the database back `migrations` migrations (the last, a marker of the label layout, changed
+    no schema): sealed values apart from their versions' rows (every value in record_values, as before
+    the one before it), then `undo` for the ones before that."""
     db = sqlite3.connect(data / "coffer.db")
     version = db.execute("PRAGMA user_version").fetchone()[0]
     db.execute("INSERT OR REPLACE INTO record_values(arn, version_id, sealed) SELECT arn, key, sealed FROM record_parts WHERE sealed IS NOT NULL")
@@ -131,7 +132,7 @@ def test_date_indexes_filled_from_documents_of_before(binary, tmp_path):
     sm.get_secret_value(SecretId=names[4])
     node.stop()
 
-    back_to_schema_before(data, 2, """
+    back_to_schema_before(data, 3, """
         DROP INDEX records_changed; DROP INDEX records_accessed;
         ALTER TABLE records DROP COLUMN changed_date; ALTER TABLE records DROP COLUMN accessed_date;
     """)
@@ -169,7 +170,7 @@ def test_values_from_before_move_into_their_versions_rows(binary, tmp_path):
     assert db.execute("SELECT count(*) FROM record_parts WHERE arn = ? AND sealed IS NOT NULL", (arn,)).fetchone()[0] == 3
     assert db.execute("SELECT count(*) FROM record_values WHERE arn = ?", (arn,)).fetchone()[0] == 0
     db.close()
-    back_to_schema_before(data, 1)
+    back_to_schema_before(data, 2)
 
     node = Coffer(binary, data).start()
     try:
@@ -192,3 +193,25 @@ def test_values_from_before_move_into_their_versions_rows(binary, tmp_path):
     assert db.execute("SELECT count(*) FROM record_parts WHERE arn = ? AND sealed IS NULL", (arn,)).fetchone()[0] == 0
     assert db.execute("SELECT count(*) FROM record_values v JOIN records r ON r.arn = v.arn WHERE r.parted != 0").fetchone()[0] == 0
     assert db.execute("SELECT count(*) FROM record_values v JOIN records r ON r.arn = v.arn WHERE r.name = '/moved/p'").fetchone()[0] == 1
+
+
+def test_a_database_from_a_newer_build_is_refused(binary, tmp_path):
+    """A build that does not know the database's layout (a later build wrote it) stops at start
+    instead of reading what it cannot read, and leaves the file as it was."""
+    data = tmp_path / "data"
+    node = Coffer(binary, data).start()
+    node.client().create_secret(Name="kept", SecretString="v")
+    node.stop()
+    db = sqlite3.connect(data / "coffer.db")
+    known = db.execute("PRAGMA user_version").fetchone()[0]
+    db.execute(f"PRAGMA user_version = {known + 1}")
+    db.commit()
+    db.close()
+    try:
+        Coffer(binary, data).start()
+        raise AssertionError("a database from a newer build was opened")
+    except RuntimeError as error:
+        assert "written by a newer Coffer" in str(error)
+    db = sqlite3.connect(data / "coffer.db")
+    assert db.execute("PRAGMA user_version").fetchone()[0] == known + 1
+    assert db.execute("SELECT count(*) FROM records WHERE name = 'kept'").fetchone()[0] == 1
