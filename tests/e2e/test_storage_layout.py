@@ -32,6 +32,22 @@ def three_versions(node, name, prefix):
     return sm
 
 
+def reopened(db, binary, data, name, prefix):
+    """Commits the rows the test rewrote, starts a node on them and checks that the secret reads as
+    `three_versions` left it (prefix3 AWSCURRENT, prefix2 AWSPREVIOUS); the node is the caller's to stop."""
+    db.commit()
+    db.close()
+    node = Coffer(binary, data).start()
+    try:
+        sm = node.client()
+        assert sm.get_secret_value(SecretId=name)["SecretString"] == f"{prefix}3"
+        assert sm.get_secret_value(SecretId=name, VersionStage="AWSPREVIOUS")["SecretString"] == f"{prefix}2"
+    except BaseException:
+        node.stop()
+        raise
+    return node, sm
+
+
 def test_versions_apart_and_documents_from_before(binary, tmp_path):
     data = tmp_path / "data"
     node = Coffer(binary, data).start()
@@ -52,14 +68,9 @@ def test_versions_apart_and_documents_from_before(binary, tmp_path):
     whole["versions"] = [dict(p, stages=head["partLabels"].get(p["versionID"], [])) for p in parts]
     db.execute("UPDATE records SET doc = ?, parted = 0 WHERE arn = ?", (json.dumps(whole).encode(), arn))
     db.execute("DELETE FROM record_parts WHERE arn = ?", (arn,))
-    db.commit()
-    db.close()
 
-    node = Coffer(binary, data).start()
+    node, sm = reopened(db, binary, data, "layout", "v")
     try:
-        sm = node.client()
-        assert sm.get_secret_value(SecretId="layout")["SecretString"] == "v3"
-        assert sm.get_secret_value(SecretId="layout", VersionStage="AWSPREVIOUS")["SecretString"] == "v2"
         listed = sm.list_secret_version_ids(SecretId="layout", IncludeDeprecated=True)["Versions"]
         assert len(listed) == 3
         sm.put_secret_value(SecretId="layout", SecretString="v4")
@@ -89,14 +100,9 @@ def test_labels_from_version_rows_of_before(binary, tmp_path):
         db.execute("UPDATE record_parts SET doc = ? WHERE arn = ? AND key = ?",
                    (json.dumps(dict(json.loads(doc), stages=labels.get(key, []))).encode(), arn, key))
     db.execute("UPDATE records SET doc = ?, parted = 1 WHERE arn = ?", (json.dumps(head).encode(), arn))
-    db.commit()
-    db.close()
 
-    node = Coffer(binary, data).start()
+    node, sm = reopened(db, binary, data, "relabel", "r")
     try:
-        sm = node.client()
-        assert sm.get_secret_value(SecretId="relabel")["SecretString"] == "r3"
-        assert sm.get_secret_value(SecretId="relabel", VersionStage="AWSPREVIOUS")["SecretString"] == "r2"
         pending = sm.put_secret_value(SecretId="relabel", SecretString="r4", VersionStages=["AWSPENDING"])["VersionId"]
         current = sm.put_secret_value(SecretId="relabel", SecretString="r5")["VersionId"]
         stages = sm.describe_secret(SecretId="relabel")["VersionIdsToStages"]
