@@ -22,7 +22,8 @@ extension SQLiteStore {
     }
 
     /// A stored row's record: its document, with its parts when they are kept apart (rows written
-    /// before parts were kept apart still hold them in the document).
+    /// before parts were kept apart still hold them in the document), labeled from the document when
+    /// it holds the labels (``PartLayout``).
     static func load<R: Record>(_ type: R.Type, doc: SQLiteValue, parted: SQLiteValue, arn: SQLiteValue, _ db: SQLiteConnection) throws -> R {
         let bytes = doc.blob ?? []
         let record = try RecordDocument.decode(R.self, from: bytes)

@@ -108,7 +108,6 @@ final class JSONStreamWriter: Encoder {
 protocol ObjectMembers {
     /// `name` is a member name Coffer chose: plain ASCII, nothing to escape.
     mutating func string(_ name: StaticString, _ value: String) throws
-    mutating func strings(_ name: StaticString, _ values: [String]) throws
     mutating func date(_ name: StaticString, _ value: Date) throws
     mutating func bool(_ name: StaticString, _ value: Bool) throws
     mutating func integer(_ name: StaticString, _ value: Int) throws
@@ -186,7 +185,6 @@ struct KeyedMembers: ObjectMembers {
 
     private static func key(_ name: StaticString) -> StreamKey { StreamKey(name.description) }
     mutating func string(_ name: StaticString, _ value: String) throws { try container.encode(value, forKey: Self.key(name)) }
-    mutating func strings(_ name: StaticString, _ values: [String]) throws { try container.encode(values, forKey: Self.key(name)) }
     mutating func date(_ name: StaticString, _ value: Date) throws { try container.encode(value, forKey: Self.key(name)) }
     mutating func bool(_ name: StaticString, _ value: Bool) throws { try container.encode(value, forKey: Self.key(name)) }
     mutating func integer(_ name: StaticString, _ value: Int) throws { try container.encode(value, forKey: Self.key(name)) }
