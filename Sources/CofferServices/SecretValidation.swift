@@ -2,13 +2,15 @@ import CofferCore
 
 /// Secrets Manager's semantic checks, with AWS's messages; lengths and types are checked on the wire.
 enum SecretValidation {
+    /// A name, or a SecretId that is not an ARN: AWS answers a character outside the name's set with
+    /// ValidationException for every operation, before it looks the secret up.
     static func name(_ name: String) throws(CofferError) {
         let allowed = name.unicodeScalars.allSatisfy { scalar in
             scalar.isASCII && (("a"..."z").contains(scalar) || ("A"..."Z").contains(scalar) || ("0"..."9").contains(scalar)
                 || "/_+=.@-".unicodeScalars.contains(scalar))
         }
         guard allowed, !name.isEmpty else {
-            throw .invalidParameter("Invalid name. Must be a valid name containing alphanumeric characters, or any of the following: -/_+=.@!")
+            throw .validation("Invalid name. Must be a valid name containing alphanumeric characters, or any of the following: -/_+=.@!")
         }
     }
 

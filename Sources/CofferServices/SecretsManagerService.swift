@@ -33,6 +33,7 @@ public struct SecretsManagerService: Sendable {
         let found: Secret?
         switch SecretARN.reference(secretID) {
         case .name(let name):
+            try SecretValidation.name(name)
             found = try await store.record(Secret.self, named: name, in: scope)
         case .arn(let arn, let namePart):
             guard let parsed = ARN(arn), parsed.account == scope.account, parsed.region == scope.region else { return nil }

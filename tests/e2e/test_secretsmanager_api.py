@@ -96,8 +96,30 @@ def test_binary_secrets_and_the_size_limit(sm):
     fails(lambda: sm.describe_secret(SecretId="both"), "ResourceNotFoundException")
 
 
+def test_a_secret_id_outside_the_name_characters_is_a_validation_error(sm):
+    # AWS checks a SecretId that is not an ARN against the name's characters before looking it up
+    # (LocalStack's snapshot of AWS's answers: ValidationException for each of these calls).
+    message = "Invalid name. Must be a valid name containing alphanumeric characters, or any of the following: -/_+=.@!"
+    sm.create_secret(Name="valid/_+=.@-name", SecretString="v")
+    for bad in ["Inv Name", " Inv*Name? ", "Inv]Name\\-", "name!"]:
+        calls = [lambda: sm.create_secret(Name=bad, SecretString="v"), lambda: sm.describe_secret(SecretId=bad),
+                 lambda: sm.get_secret_value(SecretId=bad), lambda: sm.put_secret_value(SecretId=bad, SecretString="v"),
+                 lambda: sm.delete_secret(SecretId=bad, ForceDeleteWithoutRecovery=True),
+                 lambda: sm.list_secret_version_ids(SecretId=bad), lambda: sm.update_secret(SecretId=bad, Description="d"),
+                 lambda: sm.tag_resource(SecretId=bad, Tags=[{"Key": "k", "Value": "v"}]),
+                 lambda: sm.untag_resource(SecretId=bad, TagKeys=["k"])]
+        for call in calls:
+            error = fails(call, "ValidationException")
+            assert error == message
+    assert sm.describe_secret(SecretId="valid/_+=.@-name")["Name"] == "valid/_+=.@-name"
+    # An ARN is looked up, not checked against the name's characters.
+    fails(lambda: sm.describe_secret(SecretId="arn:aws:secretsmanager:us-east-1:000000000000:secret:no such"),
+          "ResourceNotFoundException")
+    assert [s["Name"] for s in sm.list_secrets()["SecretList"]] == ["valid/_+=.@-name"]
+
+
 def test_bad_input_is_refused_and_changes_nothing(sm, coffer):
-    fails(lambda: sm.create_secret(Name="bad name!", SecretString="v"), "InvalidParameterException", "Invalid name")
+    fails(lambda: sm.create_secret(Name="bad name!", SecretString="v"), "ValidationException", "Invalid name")
     fails(lambda: sm.create_secret(Name="n" * 513, SecretString="v"), "ValidationException", "512")
     fails(lambda: sm.create_secret(Name="desc", Description="d" * 2049), "ValidationException")
     fails(lambda: sm.create_secret(Name="tags", Tags=[{"Key": "aws:reserved", "Value": "x"}]), "InvalidParameterException")
