@@ -158,7 +158,7 @@ struct ParameterStoreHandler: JSONServiceHandler {
         var out: JSONObject = ["Name": .string(result.name), "Type": .string(result.version.type.rawValue), "Value": .string(result.value),
                                "Version": .number(Double(result.version.version))]
         if let selector = result.selector { out["Selector"] = .string(selector) }
-        if let secret = result.sourceSecret { out["SourceResult"] = .string(JSONWriter.string(.object(SecretShapes.description(secret)))) }
+        if let source = result.source { out["SourceResult"] = .string(JSONWriter.string(SecretShapes.referenceSource(source))) }
         out["LastModifiedDate"] = JSONResponse.timestamp(result.version.lastModifiedDate)
         out["ARN"] = .string(result.arn)
         out["DataType"] = .string(result.version.dataType)

@@ -1,9 +1,10 @@
 import CofferCore
+import Foundation
 import CofferServices
 import CofferWire
 
 /// Secrets Manager's JSON shapes for a secret, shared by its own handler and by Parameter Store's
-/// `/aws/reference/secretsmanager/` reads, whose `SourceResult` is the secret's description.
+/// `/aws/reference/secretsmanager/` reads.
 enum SecretShapes {
     static func arnAndName(_ secret: Secret) -> JSONObject { ["ARN": .string(secret.arn), "Name": .string(secret.name)] }
 
@@ -64,6 +65,32 @@ enum SecretShapes {
 
     /// DescribeSecret's answer: the summary plus the version map, which AWS leaves out for a secret
     /// that has no versions yet.
+    /// `SourceResult` of a `/aws/reference/secretsmanager/` read: Secrets Manager's answer as AWS's own
+    /// service serializes it, members in camel case and the date as text (a captured AWS answer:
+    /// `{"ARN":..,"name":..,"versionId":..,"secretString":..,"versionStages":[..],"createdDate":"Oct 14, 2021, 10:18:47 AM"}`).
+    static func referenceSource(_ read: SecretValueResult) -> JSONValue {
+        var out: JSONObject = ["ARN": .string(read.secret.arn), "name": .string(read.secret.name),
+                               "versionId": .string(read.version.versionID)]
+        switch read.value {
+        case .string(let text): out.append("secretString", .string(text))
+        case .binary(let bytes): out.append("secretBinary", .string(Data(bytes).base64EncodedString()))
+        }
+        out.append("versionStages", stages(read.version.stages))
+        out.append("createdDate", .string(javaMediumDate(read.version.createdDate)))
+        return .object(out)
+    }
+
+    /// `Oct 14, 2021, 10:18:47 AM`, in UTC.
+    static func javaMediumDate(_ date: Date) -> String {
+        var seconds = time_t(date.timeIntervalSince1970.rounded(.down))
+        var parts = tm()
+        gmtime_r(&seconds, &parts)
+        let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+        let hour12 = parts.tm_hour % 12 == 0 ? 12 : parts.tm_hour % 12
+        func two(_ n: Int32) -> String { n < 10 ? "0\(n)" : "\(n)" }
+        return "\(months[Int(parts.tm_mon)]) \(parts.tm_mday), \(parts.tm_year + 1900), \(hour12):\(two(parts.tm_min)):\(two(parts.tm_sec)) \(parts.tm_hour < 12 ? "AM" : "PM")"
+    }
+
     static func description(_ secret: Secret) -> JSONObject {
         var out = summary(secret)
         if !secret.versions.isEmpty { out["VersionIdsToStages"] = versionsToStages(secret) }

@@ -30,8 +30,9 @@ public struct ParameterResult: Sendable {
     /// The plaintext, or for SecureString read without decryption the ciphertext in base64.
     public let value: String
     public let selector: String?
-    /// For `/aws/reference/secretsmanager/` names, the secret read; AWS describes it in `SourceResult`.
-    public let sourceSecret: Secret?
+    /// For `/aws/reference/secretsmanager/` names, the secret's value as Secrets Manager read it; AWS
+    /// returns that read in `SourceResult`.
+    public let source: SecretValueResult?
 }
 
 /// AWS Systems Manager Parameter Store's behaviour, free of HTTP.
@@ -242,9 +243,11 @@ public struct ParameterStoreService: Sendable {
             guard let latest = parameter.latest else { throw Self.notFound(name) }
             version = latest
         }
-        return ParameterResult(name: parameter.name, arn: parameter.arn, version: version,
+        // `name` and `/name` at the root are one parameter; AWS answers with the spelling asked for.
+        let answeredName = ParameterRules.rootAlternate(parameter.name) == reference.name ? reference.name : parameter.name
+        return ParameterResult(name: answeredName, arn: parameter.arn, version: version,
                                value: try await value(of: parameter, version, decrypt: withDecryption, scope: scope),
-                               selector: reference.selector, sourceSecret: nil)
+                               selector: reference.selector, source: nil)
     }
 
     /// `/aws/reference/secretsmanager/NAME`: a Secrets Manager secret read through Parameter Store.
@@ -254,7 +257,7 @@ public struct ParameterStoreService: Sendable {
                                        dataType: "text", labels: [], lastModifiedDate: Date(timeIntervalSince1970: 1_556_668_800),
                                        lastModifiedUser: "", policies: nil)
         let arn = ARN(service: "ssm", region: scope.region, account: "", resource: "parameter" + name).description
-        return ParameterResult(name: name, arn: arn, version: version, value: value, selector: nil, sourceSecret: nil)
+        return ParameterResult(name: name, arn: arn, version: version, value: value, selector: nil, source: nil)
     }
 
     private func secretReference(_ name: String, withDecryption: Bool, scope: ResourceScope) async throws -> ParameterResult {
@@ -283,7 +286,7 @@ public struct ParameterStoreService: Sendable {
                                        dataType: "text", labels: [], lastModifiedDate: result.version.createdDate,
                                        lastModifiedUser: "", policies: nil)
         return ParameterResult(name: name, arn: result.secret.arn, version: version, value: value, selector: nil,
-                               sourceSecret: result.secret)
+                               source: result)
     }
 
     public func getParameters(_ names: [String], withDecryption: Bool, context caller: CallerContext) async throws
@@ -328,7 +331,7 @@ public struct ParameterStoreService: Sendable {
             guard let latest = parameter.latest else { continue }
             results.append(ParameterResult(name: parameter.name, arn: parameter.arn, version: latest,
                                            value: try await value(of: parameter, latest, decrypt: withDecryption, scope: scope),
-                                           selector: nil, sourceSecret: nil))
+                                           selector: nil, source: nil))
         }
         return (results, page.nextToken)
     }

@@ -1,5 +1,6 @@
 """Parameter Store through the real aws CLI and boto3: seed 003's commands as written, and AWS's semantics."""
 import json
+import re
 import subprocess
 
 import pytest
@@ -170,6 +171,10 @@ def test_names_types_and_tiers(coffer):
     fails(lambda: ssm.put_parameter(Name="/aws/x", Value="v", Type="String"), "AccessDeniedException")
     fails(lambda: ssm.put_parameter(Name="ssm-thing", Value="v", Type="String"), "ValidationException", 'prefixed with "aws" or "ssm"')
     fails(lambda: ssm.put_parameter(Name="a/b", Value="v", Type="String"), "ValidationException", "fully qualified")
+    # A read of a path without its leading slash, or with an empty level, gets the path message (LocalStack's
+    # AWS-validated test_hierarchical_parameter).
+    for bad in ["a/b/c", "/a//b//c"]:
+        fails(lambda: ssm.get_parameter(Name=bad), "ValidationException", "sub-paths divided by slash symbol")
     fails(lambda: ssm.put_parameter(Name="/bad name", Value="v", Type="String"), "ValidationException")
     deep = "/" + "/".join(f"l{i}" for i in range(16))
     fails(lambda: ssm.put_parameter(Name=deep, Value="v", Type="String"), "HierarchyLevelLimitExceededException")
@@ -237,6 +242,10 @@ def test_paths_filters_and_describe(coffer):
     ssm.put_parameter(Name="/p/b", Value="2", Type="SecureString")
     ssm.put_parameter(Name="/p/deep/c", Value="3", Type="String")
     ssm.put_parameter(Name="top", Value="4", Type="String")
+    # At the root `top` and `/top` are one parameter, answered in the spelling asked for (LocalStack's AWS-validated test).
+    assert [(p["Name"], p["Value"]) for p in ssm.get_parameters(Names=["/top"])["Parameters"]] == [("/top", "4")]
+    assert ssm.get_parameter(Name="top")["Parameter"]["Name"] == "top"
+    assert ssm.get_parameter(Name="/top")["Parameter"]["ARN"] == ssm.get_parameter(Name="top")["Parameter"]["ARN"]
     one_level = ssm.get_parameters_by_path(Path="/p")["Parameters"]
     assert sorted(p["Name"] for p in one_level) == ["/p/a", "/p/b"]
     assert [p["Value"] for p in one_level if p["Name"] == "/p/b"][0] != "2", "SecureString without decryption stays encrypted"
@@ -287,9 +296,12 @@ def test_secrets_manager_reference(coffer):
     got = ssm.get_parameter(Name="/aws/reference/secretsmanager/db/creds", WithDecryption=True)["Parameter"]
     assert got["Value"] == '{"user":"u"}' and got["Type"] == "SecureString" and ":secretsmanager:" in got["ARN"]
     assert got["Name"] == "/aws/reference/secretsmanager/db/creds" and got["Version"] == 0
+    # SourceResult is Secrets Manager's read as AWS serializes it (camel case, the date as text; a captured
+    # AWS answer and LocalStack's AWS-validated test read `name` and `ARN` from it).
     source = json.loads(got["SourceResult"])
-    assert source["Name"] == "db/creds" and source["ARN"] == got["ARN"]
-    assert list(source["VersionIdsToStages"].values()) == [["AWSCURRENT"]]
-    assert "SecretString" not in source, "SourceResult describes the secret; the value is only in Value"
+    current = coffer.client().get_secret_value(SecretId="db/creds")
+    assert source == {"ARN": got["ARN"], "name": "db/creds", "versionId": current["VersionId"], "secretString": '{"user":"u"}',
+                      "versionStages": ["AWSCURRENT"], "createdDate": source["createdDate"]}
+    assert re.fullmatch(r"[A-Z][a-z]{2} \d{1,2}, \d{4}, \d{1,2}:\d{2}:\d{2} [AP]M", source["createdDate"]), source["createdDate"]
     fails(lambda: ssm.get_parameter(Name="/aws/reference/secretsmanager/none", WithDecryption=True), "ParameterNotFound",
           "Secret /aws/reference/secretsmanager/none not found.")

@@ -29,18 +29,19 @@ public enum ParameterRules {
             }
             throw CofferError.validation("Parameter name: can't be prefixed with \"aws\" or \"ssm\" (case-insensitive).")
         }
+        if name.unicodeScalars.allSatisfy(isNameCharacter), name.contains("/"), !name.hasPrefix("/") {
+            throw CofferError.validation("Parameter name must be a fully qualified name.")
+        }
         try validateName(name)
     }
 
-    /// Validates a name used to look a parameter up.
+    /// Validates a name used to look a parameter up. A path without its leading slash gets the path
+    /// message on a read (AWS's GetParameter); PutParameter says it is not fully qualified first.
     public static func validateName(_ name: String) throws(CofferError) {
         guard name.unicodeScalars.allSatisfy(isNameCharacter), !name.isEmpty, !name.hasSuffix("/") || name == "/" else {
             throw CofferError.validation(pathMessage)
         }
-        if name.contains("/"), !name.hasPrefix("/") {
-            throw CofferError.validation("Parameter name must be a fully qualified name.")
-        }
-        if name.contains("//") { throw CofferError.validation(pathMessage) }
+        if name.contains("/"), !name.hasPrefix("/") || name.contains("//") { throw CofferError.validation(pathMessage) }
         if name.count > maximumNameLength {
             throw CofferError.validation("Parameter name can't be longer than \(maximumNameLength) characters.")
         }
