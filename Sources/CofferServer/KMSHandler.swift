@@ -86,7 +86,8 @@ struct KMSHandler: JSONServiceHandler {
             return try await generateDataKeyPair(r, scope, plaintext: operation == "GenerateDataKeyPair")
         case "GenerateRandom":
             if try r.string("CustomKeyStoreId") != nil { throw CofferError(.unsupportedOperation, "Custom key stores are not supported.") }
-            return .object(["Plaintext": JSONResponse.base64(service.generateRandom(try r.integer("NumberOfBytes", min: 1, max: 1024) ?? 32))])
+            guard let count = try r.integer("NumberOfBytes", min: 1, max: 1024) else { throw CofferError.validation("NumberOfBytes is required.") }
+            return .object(["Plaintext": JSONResponse.base64(service.generateRandom(count))])
         case "GenerateMac": return try await generateMac(r, scope)
         case "VerifyMac": return try await verifyMac(r, scope)
         case "Sign": return try await sign(r, scope)

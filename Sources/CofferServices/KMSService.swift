@@ -42,6 +42,10 @@ public final class KMSService: Sendable {
             guard Self.isKeyID(id) else { throw CofferError(.notFound, "Invalid keyId '\(keyID)'") }
             return try await requireKey(id, scope)
         case .keyARN(let arn, let id):
+            // AWS's answers for a key ARN of another region and of another account.
+            if let parsed = ARN(arn), parsed.account == scope.account, parsed.region != scope.region {
+                throw CofferError(.notFound, "Invalid arn \(parsed.region)")
+            }
             guard let parsed = ARN(arn), parsed.account == scope.account, parsed.region == scope.region else {
                 throw CofferError(.notFound, "Key '\(arn)' does not exist")
             }

@@ -93,9 +93,9 @@ class Coffer:
         parser.read(self.data_dir / "root-credentials")
         return parser["default"]["aws_access_key_id"], parser["default"]["aws_secret_access_key"]
 
-    def client(self, service: str = "secretsmanager", region: str = REGION, access_key=None, secret_key=None):
+    def client(self, service: str = "secretsmanager", region: str = REGION, access_key=None, secret_key=None, config=None):
         key, secret = (access_key, secret_key) if access_key else self.root_credentials()
-        return boto3.client(service, endpoint_url=self.endpoint, region_name=region,
+        return boto3.client(service, endpoint_url=self.endpoint, region_name=region, config=config,
                             aws_access_key_id=key, aws_secret_access_key=secret, verify=self.ca_bundle or True)
 
     def logs(self) -> str:

@@ -3,6 +3,7 @@ import json
 import subprocess
 
 import pytest
+from botocore.config import Config
 from botocore.exceptions import ClientError
 
 import sigv4
@@ -122,6 +123,25 @@ def test_encryption_context_and_reencrypt(coffer):
     pair = kms.generate_data_key_pair(KeyId=a, KeyPairSpec="ECC_NIST_P256")
     assert kms.decrypt(CiphertextBlob=pair["PrivateKeyCiphertextBlob"])["Plaintext"] == pair["PrivateKeyPlaintext"]
     assert len(kms.generate_random(NumberOfBytes=1024)["Plaintext"]) == 1024
+
+
+def test_answers_recorded_from_aws(coffer):
+    # Messages from LocalStack's AWS-validated KMS snapshots.
+    kms = coffer.client("kms")
+    loose = coffer.client("kms", config=Config(parameter_validation=False))
+    assert fails(lambda: loose.generate_random(), "ValidationException") == "NumberOfBytes is required."
+    rsa = kms.create_key(KeySpec="RSA_2048", KeyUsage="ENCRYPT_DECRYPT")["KeyMetadata"]["KeyId"]
+    for algorithm, limit in [("RSAES_OAEP_SHA_1", 214), ("RSAES_OAEP_SHA_256", 190)]:
+        blob = kms.encrypt(KeyId=rsa, Plaintext=b"x" * limit, EncryptionAlgorithm=algorithm)["CiphertextBlob"]
+        assert kms.decrypt(KeyId=rsa, CiphertextBlob=blob, EncryptionAlgorithm=algorithm)["Plaintext"] == b"x" * limit
+        assert fails(lambda: kms.encrypt(KeyId=rsa, Plaintext=b"x" * (limit + 1), EncryptionAlgorithm=algorithm),
+                     "ValidationException") == f"Algorithm {algorithm} and key spec RSA_2048 cannot encrypt data larger than {limit} bytes."
+    arn = kms.describe_key(KeyId=rsa)["KeyMetadata"]["Arn"]
+    elsewhere = coffer.client("kms", region="ap-southeast-1")
+    region = arn.split(":")[3]
+    assert fails(lambda: elsewhere.describe_key(KeyId=arn), "NotFoundException") == f"Invalid arn {region}"
+    assert fails(lambda: elsewhere.describe_key(KeyId=rsa), "NotFoundException") == f"Key '{arn.replace(region, 'ap-southeast-1')}' does not exist"
+    assert fails(lambda: kms.describe_key(KeyId="mrk-fake-key-id"), "NotFoundException") == "Invalid keyId 'mrk-fake-key-id'"
 
 
 def test_rotation_keeps_old_ciphertexts(coffer):

@@ -130,10 +130,19 @@ public enum KeyCrypto {
 
 
     public static func rsaEncrypt(material: [UInt8], plaintext: [UInt8], algorithm: String) throws(CofferError) -> [UInt8] {
+        let key: _RSA.Encryption.PublicKey
+        do { key = try _RSA.Encryption.PrivateKey(derRepresentation: material).publicKey } catch {
+            throw CofferError(.internalFailure, "encryption failed")
+        }
+        // OAEP leaves the modulus less two hashes and two bytes for the message.
+        let sha1 = algorithm == "RSAES_OAEP_SHA_1"
+        let limit = key.keySizeInBits / 8 - 2 * (sha1 ? 20 : 32) - 2
+        guard plaintext.count <= limit else {
+            throw CofferError(.validation, "Algorithm \(algorithm) and key spec RSA_\(key.keySizeInBits) cannot encrypt data larger than \(limit) bytes.")
+        }
         do {
-            let key = try _RSA.Encryption.PrivateKey(derRepresentation: material).publicKey
-            return Array(try key.encrypt(plaintext, padding: algorithm == "RSAES_OAEP_SHA_1" ? .PKCS1_OAEP : .PKCS1_OAEP_SHA256))
-        } catch { throw CofferError(.validation, "The plaintext is too long for this key and algorithm.") }
+            return Array(try key.encrypt(plaintext, padding: sha1 ? .PKCS1_OAEP : .PKCS1_OAEP_SHA256))
+        } catch { throw CofferError(.internalFailure, "encryption failed") }
     }
 
     public static func rsaDecrypt(material: [UInt8], ciphertext: [UInt8], algorithm: String) throws(CofferError) -> [UInt8] {
