@@ -273,6 +273,9 @@ struct KMSHandler: JSONServiceHandler {
             guard let usage = KeyUsage(rawValue: text) else { throw CofferError(.unsupportedOperation, "KeyUsage \(text) is not supported.") }
             return usage
         }
+        if usage == nil, spec != .symmetricDefault {
+            throw CofferError.validation("You must specify a KeyUsage value for all KMS keys except for symmetric encryption keys.")
+        }
         let description = try r.string("Description", max: 8192) ?? "", policy = try r.string("Policy", min: 1, max: 131_072)
         if try r.bool("MultiRegion") == true {
             let key = try await service.createMultiRegionKey(spec: spec, usage: usage, description: description, policy: policy,

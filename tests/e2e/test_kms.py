@@ -142,6 +142,11 @@ def test_answers_recorded_from_aws(coffer):
     assert fails(lambda: elsewhere.describe_key(KeyId=arn), "NotFoundException") == f"Invalid arn {region}"
     assert fails(lambda: elsewhere.describe_key(KeyId=rsa), "NotFoundException") == f"Key '{arn.replace(region, 'ap-southeast-1')}' does not exist"
     assert fails(lambda: kms.describe_key(KeyId="mrk-fake-key-id"), "NotFoundException") == "Invalid keyId 'mrk-fake-key-id'"
+    assert fails(lambda: kms.create_key(KeySpec="HMAC_256"), "ValidationException") == \
+        "You must specify a KeyUsage value for all KMS keys except for symmetric encryption keys."
+    assert kms.create_key(KeySpec="SYMMETRIC_DEFAULT")["KeyMetadata"]["KeyUsage"] == "ENCRYPT_DECRYPT"
+    assert fails(lambda: kms.create_alias(AliasName="no-prefix", TargetKeyId=rsa), "ValidationException") == \
+        'Alias must start with the prefix "alias/". Please see https://docs.aws.amazon.com/kms/latest/developerguide/kms-alias.html'
 
 
 def test_rotation_keeps_old_ciphertexts(coffer):
