@@ -57,6 +57,7 @@ public struct STSService: Sendable {
     public static func tokenDigest(_ token: String) -> String { SigV4.sha256Hex(Array("coffer-sts\n\(token)".utf8)) }
 
     public func assumeRole(_ input: AssumeRoleInput, caller: CallerContext) async throws -> Issued {
+        try Self.checkRoleARN(input.roleARN)
         try IAMRules.validateName(input.sessionName, member: "roleSessionName", maximum: 64)
         guard input.sessionName.count >= 2 else {
             throw CofferError.constraint(input.sessionName, member: "roleSessionName", "Member must have length greater than or equal to 2")
@@ -80,6 +81,7 @@ public struct STSService: Sendable {
         if packed > 2048 {
             throw CofferError(.packedPolicyTooLarge, "Packed policy consumes \(packed * 100 / 2048)% of allotted space, please use smaller policy for your request.")
         }
+        try Self.checkSessionTags(input.tags, transitive: input.transitiveTagKeys)
         var keys = AccessControl.requestTagKeys(input.tags)
         keys["sts:RoleSessionName"] = [input.sessionName]
         if let externalID = input.externalID { keys["sts:ExternalId"] = [externalID] }
@@ -171,7 +173,7 @@ public struct STSService: Sendable {
         }
         return try await issue(account: caller.scope.account, principalARN: arn, roleARN: nil, principalID: "\(caller.scope.account):\(name)",
                                policies: sessionPolicies, tags: tags, sourceIdentity: nil, duration: duration,
-                               packed: packed > 0 ? packed * 100 / 2048 : nil, federatedFrom: caller.principalARN)
+                               packed: packed * 100 / 2048, federatedFrom: caller.principalARN)
     }
 
     /// GetSessionToken's and GetFederationToken's duration: 900 s to 36 h, 12 h by default; the
@@ -201,6 +203,26 @@ public struct STSService: Sendable {
     }
 
     /// How much of the 2,048 characters AWS packs session policies into they take (whitespace is free).
+    /// AWS refuses a RoleArn that is not `arn:PARTITION:SERVICE:REGION:ACCOUNT:RESOURCE` with partition,
+    /// service and resource present before it looks for the role.
+    static func checkRoleARN(_ arn: String) throws(CofferError) {
+        let parts = arn.split(separator: ":", maxSplits: 5, omittingEmptySubsequences: false)
+        guard parts.count == 6, parts[0] == "arn", !parts[1].isEmpty, !parts[2].isEmpty, !parts[5].isEmpty else {
+            throw CofferError(.validation, "\(arn) is invalid")
+        }
+    }
+
+    /// Session tag keys are case-insensitive, and a transitive key must be one of the session's tags.
+    static func checkSessionTags(_ tags: [Tag], transitive: [String]) throws(CofferError) {
+        let keys = tags.map { $0.key.lowercased() }
+        if Set(keys).count != keys.count {
+            throw .invalidParameter("Duplicate tag keys found. Please note that Tag keys are case insensitive.")
+        }
+        if transitive.contains(where: { !keys.contains($0.lowercased()) }) {
+            throw .invalidParameter("The specified transitive tag key must be included in the requested tags.")
+        }
+    }
+
     static func packedSize(_ policies: [String]) -> Int {
         policies.reduce(0) { $0 + $1.unicodeScalars.filter { !$0.properties.isWhitespace }.count }
     }

@@ -128,7 +128,7 @@ public enum ErrorTable {
         "secretsmanager": [.internalFailure: Row("InternalServiceError", 500)],
         "kms": [.internalFailure: Row("KMSInternalException", 500)],
         "iam": [.internalFailure: Row("ServiceFailure", 500)],
-        "sts": [.internalFailure: Row("InternalFailure", 500)],
+        "sts": [.internalFailure: Row("InternalFailure", 500), .invalidParameter: Row("InvalidParameterValue", 400)],
         "ssm": [
             .internalFailure: Row("InternalServerError", 500),
             .invalidNextToken: Row("InvalidNextToken", 400),

@@ -70,6 +70,18 @@ def test_assume_role_trust_external_id_and_session_policy(coffer):
     fails(lambda: limited.get_secret_value(SecretId="app/secret"), "AccessDeniedException", "because no session policy allows")
     # Root cannot assume roles.
     fails(lambda: coffer.client("sts").assume_role(RoleArn=role["Arn"], RoleSessionName="root"), "AccessDenied")
+    # Malformed role ARNs and session tags are refused before the role is looked up (LocalStack's AWS-validated snapshots).
+    for arn in ["arn:a:::something/test-role", "arn:a:a::aaaaaaaaaa:", "arn::b:::something/test-role", "x" * 20]:
+        assert fails(lambda: sts.assume_role(RoleArn=arn, RoleSessionName="s1"), "ValidationError") == f"{arn} is invalid"
+    assert fails(lambda: sts.assume_role(RoleArn=role["Arn"], RoleSessionName="s1", ExternalId="ext-123",
+                                         Tags=[{"Key": "Team", "Value": "a"}, {"Key": "team", "Value": "b"}]), "InvalidParameterValue") == \
+        "Duplicate tag keys found. Please note that Tag keys are case insensitive."
+    assert fails(lambda: sts.assume_role(RoleArn=role["Arn"], RoleSessionName="s1", ExternalId="ext-123",
+                                         Tags=[{"Key": "team", "Value": "a"}], TransitiveTagKeys=["project"]), "InvalidParameterValue") == \
+        "The specified transitive tag key must be included in the requested tags."
+    federated = coffer.client("sts").get_federation_token(Name="fed-user")
+    assert federated["FederatedUser"]["Arn"] == f"arn:aws:sts::{account}:federated-user/fed-user"
+    assert federated["FederatedUser"]["FederatedUserId"] == f"{account}:fed-user" and federated["PackedPolicySize"] == 0
 
 
 def test_temporary_credentials_expire(binary, tmp_path):
