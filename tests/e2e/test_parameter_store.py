@@ -251,7 +251,10 @@ def test_paths_filters_and_describe(coffer):
     assert [p["Value"] for p in one_level if p["Name"] == "/p/b"][0] != "2", "SecureString without decryption stays encrypted"
     recursive = ssm.get_parameters_by_path(Path="/p/", Recursive=True, ParameterFilters=[{"Key": "Type", "Values": ["String"]}])
     assert sorted(p["Name"] for p in recursive["Parameters"]) == ["/p/a", "/p/deep/c"]
-    fails(lambda: ssm.get_parameters_by_path(Path="/p", ParameterFilters=[{"Key": "Name", "Values": ["x"]}]), "InvalidFilterKey")
+    fails(lambda: ssm.get_parameters_by_path(Path="/p", ParameterFilters=[{"Key": "Name", "Values": ["x"]}]), "InvalidFilterKey",
+          "The following filter key is not valid: Name. Valid filter keys include: [Type, KeyId].")
+    fails(lambda: ssm.describe_parameters(ParameterFilters=[{"Key": "Label", "Values": ["x"]}]), "InvalidFilterKey",
+          "The following filter key is not valid: Label. Valid filter keys include: [Path, Name, Type, KeyId, Tier].")
     def names(**kwargs):
         return sorted(p["Name"] for p in ssm.describe_parameters(**kwargs)["Parameters"])
     assert names(ParameterFilters=[{"Key": "Path", "Option": "Recursive", "Values": ["/p"]}]) == ["/p/a", "/p/b", "/p/deep/c"]

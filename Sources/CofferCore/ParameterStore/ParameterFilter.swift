@@ -18,7 +18,9 @@ public struct ParameterFilter: Sendable, Equatable {
             let key = filter.key
             let allowedKeys = byPath ? ["Type", "KeyId", "Label", "DataType"] : ["Path", "Name", "Type", "KeyId", "Tier", "DataType"]
             if !key.hasPrefix("tag:"), !allowedKeys.contains(key) {
-                throw CofferError(.invalidFilterKey, "The following filter key is not valid: \(key). Valid filter keys include: [\(allowedKeys.joined(separator: ", "))].")
+                // AWS's message lists the keys its API reference first named, not every key it accepts.
+                let listed = byPath ? "Type, KeyId" : "Path, Name, Type, KeyId, Tier"
+                throw CofferError(.invalidFilterKey, "The following filter key is not valid: \(key). Valid filter keys include: [\(listed)].")
             }
             guard seen.insert(key).inserted else {
                 throw CofferError(.invalidFilterKey, "The following filter is duplicated in the request: \(key). A request can contain only one occurrence of a specific filter.")
