@@ -244,7 +244,7 @@ public struct ParameterStoreService: Sendable {
             version = latest
         }
         // `name` and `/name` at the root are one parameter; AWS answers with the spelling asked for.
-        let answeredName = ParameterRules.rootAlternate(parameter.name) == reference.name ? reference.name : parameter.name
+        let answeredName = !name.hasPrefix("arn:") && ParameterRules.rootAlternate(parameter.name) == reference.name ? reference.name : parameter.name
         return ParameterResult(name: answeredName, arn: parameter.arn, version: version,
                                value: try await value(of: parameter, version, decrypt: withDecryption, scope: scope),
                                selector: reference.selector, source: nil)
@@ -384,7 +384,7 @@ public struct ParameterStoreService: Sendable {
             guard let latest = parameter.latest else { return false }
             return all.allSatisfy { $0.matches(name: parameter.name, version: latest, tags: parameter.tags) }
         }.sorted { $0.name < $1.name }
-        let page = try Pagination.page(matching, size: maxResults ?? 50, token: nextToken)
+        let page = try Pagination.page(matching, size: maxResults ?? 10, token: nextToken)
         return (page.items, page.nextToken)
     }
 

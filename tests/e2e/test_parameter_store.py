@@ -246,6 +246,12 @@ def test_paths_filters_and_describe(coffer):
     assert [(p["Name"], p["Value"]) for p in ssm.get_parameters(Names=["/top"])["Parameters"]] == [("/top", "4")]
     assert ssm.get_parameter(Name="top")["Parameter"]["Name"] == "top"
     assert ssm.get_parameter(Name="/top")["Parameter"]["ARN"] == ssm.get_parameter(Name="top")["Parameter"]["ARN"]
+    # By ARN a parameter answers with the name it was made with (moto's test_get_parameter).
+    assert ssm.get_parameter(Name=ssm.get_parameter(Name="/p/a")["Parameter"]["ARN"])["Parameter"]["Name"] == "/p/a"
+    assert ssm.get_parameter(Name=ssm.get_parameter(Name="top")["Parameter"]["ARN"])["Parameter"]["Name"] == "top"
+    fails(lambda: ssm.get_parameter(Name="top:1:2"), "ParameterNotFound", "Parameter top:1:2 not found.")
+    fails(lambda: ssm.put_parameter(Name="/aws_test/path", Value="v", Type="String"), "AccessDeniedException",
+          "No access to reserved parameter name: /aws_test/path.")
     one_level = ssm.get_parameters_by_path(Path="/p")["Parameters"]
     assert sorted(p["Name"] for p in one_level) == ["/p/a", "/p/b"]
     assert [p["Value"] for p in one_level if p["Name"] == "/p/b"][0] != "2", "SecureString without decryption stays encrypted"
@@ -268,6 +274,15 @@ def test_paths_filters_and_describe(coffer):
     fails(lambda: ssm.describe_parameters(ParameterFilters=[{"Key": "Type", "Option": "Contains", "Values": ["String"]}]), "InvalidFilterOption")
     pages = list(ssm.get_paginator("describe_parameters").paginate(PaginationConfig={"PageSize": 1}))
     assert sum(len(p["Parameters"]) for p in pages) == 4
+    # Without MaxResults a page holds 10 parameters (moto's test_describe_parameters_paging).
+    for i in range(12):
+        ssm.put_parameter(Name=f"/many/p{i}", Value="v", Type="String")
+    first = ssm.describe_parameters()
+    assert len(first["Parameters"]) == 10 and "NextToken" in first
+    rest = ssm.describe_parameters(NextToken=first["NextToken"])
+    assert len(rest["Parameters"]) == 6 and "NextToken" not in rest
+    for i in range(12):
+        ssm.delete_parameter(Name=f"/many/p{i}")
     ssm.add_tags_to_resource(ResourceType="Parameter", ResourceId="/p/a", Tags=[{"Key": "env", "Value": "dev"}])
     ssm.remove_tags_from_resource(ResourceType="Parameter", ResourceId="/p/a", TagKeys=["team"])
     assert ssm.list_tags_for_resource(ResourceType="Parameter", ResourceId="/p/a")["TagList"] == [{"Key": "env", "Value": "dev"}]

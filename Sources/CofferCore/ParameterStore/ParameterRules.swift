@@ -21,7 +21,7 @@ public enum ParameterRules {
         let trimmed = name.hasPrefix("/") ? String(name.dropFirst()) : name
         let lower = trimmed.lowercased()
         if lower.hasPrefix("aws") || lower.hasPrefix("ssm") {
-            if name.lowercased().hasPrefix("/aws/") {
+            if name.lowercased().hasPrefix("/aws") {
                 throw CofferError(.accessDenied, "No access to reserved parameter name: \(name).")
             }
             if name.contains("/") && name.hasPrefix("/") {
@@ -89,7 +89,7 @@ public enum ParameterRules {
             text = path.contains("/") ? "/" + path : path
         }
         let parts = text.split(separator: ":", omittingEmptySubsequences: false).map(String.init)
-        guard parts.count <= 2 else { throw CofferError.validation(pathMessage) }
+        guard parts.count <= 2 else { throw CofferError(.parameterNotFound, "Parameter \(text) not found.") }
         var reference = Reference(name: parts[0])
         if parts.count == 2 {
             if let number = Int(parts[1]), !parts[1].isEmpty { reference.version = number } else { reference.label = parts[1] }
