@@ -271,6 +271,10 @@ def test_paths_filters_and_describe(coffer):
     assert names(ParameterFilters=[{"Key": "KeyId", "Values": ["alias/aws/ssm"]}]) == ["/p/b"]
     assert names(Filters=[{"Key": "Type", "Values": ["SecureString"]}]) == ["/p/b"]
     fails(lambda: ssm.describe_parameters(ParameterFilters=[{"Key": "Tier", "Values": ["Gold"]}]), "InvalidFilterValue")
+    fails(lambda: ssm.describe_parameters(ParameterFilters=[{"Key": "Path", "Values": ["/aws", "/ssm"]}]), "ValidationException",
+          'Filters for common parameters can\'t be prefixed with "aws" or "ssm" (case-insensitive).')
+    fails(lambda: ssm.describe_parameters(ParameterFilters=[{"Key": "Name", "Option": "option", "Values": ["x"]}]), "InvalidFilterOption",
+          "The following filter option is not valid: option. Valid options include: [BeginsWith, Equals].")
     fails(lambda: ssm.describe_parameters(ParameterFilters=[{"Key": "Type", "Option": "Contains", "Values": ["String"]}]), "InvalidFilterOption")
     pages = list(ssm.get_paginator("describe_parameters").paginate(PaginationConfig={"PageSize": 1}))
     assert sum(len(p["Parameters"]) for p in pages) == 4

@@ -33,6 +33,12 @@ public struct ParameterFilter: Sendable, Equatable {
                 guard ["Recursive", "OneLevel"].contains(filter.option) else {
                     throw CofferError(.invalidFilterOption, "The following filter option is not valid: \(filter.option). Valid options include: [Recursive, OneLevel].")
                 }
+                for value in filter.values {
+                    let first = value.drop(while: { $0 == "/" }).prefix(3).lowercased()
+                    if first == "aws" || first == "ssm" {
+                        throw CofferError.validation("Filters for common parameters can't be prefixed with \"aws\" or \"ssm\" (case-insensitive).")
+                    }
+                }
                 for value in filter.values where !value.hasPrefix("/") || value.contains("//") || !value.unicodeScalars.allSatisfy(ParameterRules.isNameCharacter) {
                     throw CofferError.validation("The parameter doesn't meet the parameter name requirements. The parameter name must begin with a forward slash \"/\". It can't be prefixed with \"aws\" or \"ssm\" (case-insensitive). It must use only letters, numbers, or the following symbols: . (period), - (hyphen), _ (underscore). Special characters are not allowed. All sub-paths, if specified, must use the forward slash symbol \"/\". Valid example: /get/parameters2-/by1./path0_.")
                 }
@@ -49,7 +55,9 @@ public struct ParameterFilter: Sendable, Equatable {
             if key != "Path" {
                 let options = key == "Name" ? ["Equals", "BeginsWith", "Contains"] : key == "Label" ? ["Equals"] : ["Equals", "BeginsWith"]
                 guard options.contains(filter.option) else {
-                    throw CofferError(.invalidFilterOption, "The following filter option is not valid: \(filter.option). Valid options include: [\(options.joined(separator: ", "))].")
+                    // AWS's message for Name names the two options it first had.
+                    let listed = key == "Name" ? "BeginsWith, Equals" : options.joined(separator: ", ")
+                    throw CofferError(.invalidFilterOption, "The following filter option is not valid: \(filter.option). Valid options include: [\(listed)].")
                 }
             }
         }
