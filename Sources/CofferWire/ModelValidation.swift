@@ -182,6 +182,20 @@ public enum ModelValidation {
         case (.list, .array(let items)):
             length(items.count)
             guard let element = shape.element.flatMap({ service.shapes[$0] }) else { return }
+            if [.string, .number, .blob].contains(element.kind) {
+                // A list of plain values is reported whole, with every constraint its members carry
+                // (AWS: "Value '[a, b]' at 'labels' failed to satisfy constraint: Member must satisfy
+                // constraint: [Member must have length less than or equal to 100, ...]").
+                var failed: [String] = []
+                for item in items where item != .null {
+                    check(item, element, path: path, service: service, into: &failed)
+                }
+                if !failed.isEmpty {
+                    let shown = shape.sensitive || element.sensitive ? "Value at" : "Value '\(render(value))' at"
+                    violations.append("\(shown) '\(path)' failed to satisfy constraint: Member must satisfy constraint: [\(memberConstraints(element).joined(separator: ", "))]")
+                }
+                return
+            }
             for (index, item) in items.enumerated() where item != .null {
                 check(item, element, path: "\(path).\(index + 1).member", service: service, into: &violations)
             }
@@ -196,6 +210,17 @@ public enum ModelValidation {
         default:
             return
         }
+    }
+
+    /// The constraints a plain value's shape carries, as AWS lists them for a list's members.
+    private static func memberConstraints(_ shape: Shape) -> [String] {
+        var out: [String] = []
+        let word = shape.kind == .number ? "value" : "length"
+        if let max = shape.max { out.append("Member must have \(word) less than or equal to \(Int(max))") }
+        if let min = shape.min { out.append("Member must have \(word) greater than or equal to \(Int(min))") }
+        if let allowed = shape.enumValues { out.append("Member must satisfy enum value set: \(enumSets[shape.name] ?? "[\(allowed.joined(separator: ", "))]")") }
+        if let pattern = shape.pattern { out.append("Member must satisfy regular expression pattern: \(pattern)") }
+        return out
     }
 
     /// A compiled pattern, shared across requests: matching reads it only (the standard library

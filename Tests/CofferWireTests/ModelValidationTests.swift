@@ -36,6 +36,16 @@ import Testing
             == "1 validation error detected: Value '[/p0, /p1, /p2, /p3, /p4, /p5, /p6, /p7, /p8, /p9, /p10]' at 'names' failed to satisfy constraint: Member must have length less than or equal to 10.")
     }
 
+    /// A list of plain values is reported whole, with every constraint of its members (moto's
+    /// LabelParameterVersion test records AWS's wording).
+    @Test func aListOfPlainValuesIsReportedWhole() throws {
+        let long = String(repeating: "a", count: 101)
+        #expect(try message("ssm", "LabelParameterVersion", #"{"Name":"p","Labels":["ok","\#(long)"]}"#)
+            == "1 validation error detected: Value '[ok, \(long)]' at 'labels' failed to satisfy constraint: Member must satisfy constraint: "
+            + "[Member must have length less than or equal to 100, Member must have length greater than or equal to 1].")
+        #expect(try message("ssm", "LabelParameterVersion", #"{"Name":"p","Labels":["ok"]}"#) == nil)
+    }
+
     @Test func enumsNestedMembersAndSensitiveValues() throws {
         let sorted = try #require(try message("secretsmanager", "ListSecrets", #"{"SortOrder":"sideways"}"#))
         #expect(sorted.hasSuffix("Member must satisfy enum value set: [asc, desc]"))
