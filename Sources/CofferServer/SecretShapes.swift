@@ -1,5 +1,4 @@
 import CofferCore
-import Foundation
 import CofferServices
 import CofferWire
 
@@ -73,22 +72,11 @@ enum SecretShapes {
                                "versionId": .string(read.version.versionID)]
         switch read.value {
         case .string(let text): out.append("secretString", .string(text))
-        case .binary(let bytes): out.append("secretBinary", .string(Data(bytes).base64EncodedString()))
+        case .binary(let bytes): out.append("secretBinary", JSONResponse.base64(bytes))
         }
         out.append("versionStages", stages(read.version.stages))
-        out.append("createdDate", .string(javaMediumDate(read.version.createdDate)))
+        out.append("createdDate", .string(CloudTrailDate.text(read.version.createdDate)))
         return .object(out)
-    }
-
-    /// `Oct 14, 2021, 10:18:47 AM`, in UTC.
-    static func javaMediumDate(_ date: Date) -> String {
-        var seconds = time_t(date.timeIntervalSince1970.rounded(.down))
-        var parts = tm()
-        gmtime_r(&seconds, &parts)
-        let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
-        let hour12 = parts.tm_hour % 12 == 0 ? 12 : parts.tm_hour % 12
-        func two(_ n: Int32) -> String { n < 10 ? "0\(n)" : "\(n)" }
-        return "\(months[Int(parts.tm_mon)]) \(parts.tm_mday), \(parts.tm_year + 1900), \(hour12):\(two(parts.tm_min)):\(two(parts.tm_sec)) \(parts.tm_hour < 12 ? "AM" : "PM")"
     }
 
     static func description(_ secret: Secret) -> JSONObject {

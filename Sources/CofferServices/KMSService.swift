@@ -42,13 +42,9 @@ public final class KMSService: Sendable {
             guard Self.isKeyID(id) else { throw CofferError(.notFound, "Invalid keyId '\(keyID)'") }
             return try await requireKey(id, scope)
         case .keyARN(let arn, let id):
-            // AWS's answers for a key ARN of another region and of another account.
-            if let parsed = ARN(arn), parsed.account == scope.account, parsed.region != scope.region {
-                throw CofferError(.notFound, "Invalid arn \(parsed.region)")
-            }
-            guard let parsed = ARN(arn), parsed.account == scope.account, parsed.region == scope.region else {
-                throw CofferError(.notFound, "Key '\(arn)' does not exist")
-            }
+            // AWS's answers for a key ARN of another account, and of another region.
+            guard let parsed = ARN(arn), parsed.account == scope.account else { throw CofferError(.notFound, "Key '\(arn)' does not exist") }
+            guard parsed.region == scope.region else { throw CofferError(.notFound, "Invalid arn \(parsed.region)") }
             return try await requireKey(id, scope)
         case .aliasName(let name):
             return try await keyForAlias(name, scope)

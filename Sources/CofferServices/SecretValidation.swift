@@ -5,9 +5,13 @@ enum SecretValidation {
     /// A name, or a SecretId that is not an ARN: AWS answers a character outside the name's set with
     /// ValidationException for every operation, before it looks the secret up.
     static func name(_ name: String) throws(CofferError) {
-        let allowed = name.unicodeScalars.allSatisfy { scalar in
-            scalar.isASCII && (("a"..."z").contains(scalar) || ("A"..."Z").contains(scalar) || ("0"..."9").contains(scalar)
-                || "/_+=.@-".unicodeScalars.contains(scalar))
+        // On bytes: every read by name checks its SecretId. A non-ASCII byte is never allowed.
+        let allowed = name.utf8.allSatisfy { byte in
+            switch byte {
+            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"): true
+            case UInt8(ascii: "/"), UInt8(ascii: "_"), UInt8(ascii: "+"), UInt8(ascii: "="), UInt8(ascii: "."), UInt8(ascii: "@"), UInt8(ascii: "-"): true
+            default: false
+            }
         }
         guard allowed, !name.isEmpty else {
             throw .validation("Invalid name. Must be a valid name containing alphanumeric characters, or any of the following: -/_+=.@!")

@@ -159,22 +159,22 @@ public enum ModelValidation {
             violations.append("\(shown) '\(path)' failed to satisfy constraint: \(constraint)")
         }
         func length(_ count: Int) {
-            if let min = shape.min, Double(count) < min { fail("Member must have length greater than or equal to \(Int(min))") }
-            if let max = shape.max, Double(count) > max { fail("Member must have length less than or equal to \(Int(max))") }
+            if let min = shape.min, Double(count) < min { fail(atLeast("length", min)) }
+            if let max = shape.max, Double(count) > max { fail(atMost("length", max)) }
         }
         switch (shape.kind, value) {
         case (.string, .string(let text)):
             // Lengths count UTF-16 units, as AWS's Java front end does.
             length(text.utf16.count)
             if let allowed = shape.enumValues, !allowed.contains(text) {
-                fail("Member must satisfy enum value set: \(enumSets[shape.name] ?? "[\(allowed.joined(separator: ", "))]")")
+                fail(enumConstraint(shape, allowed))
             }
             if let pattern = shape.pattern, let regex = compiled(pattern), (try? regex.wholeMatch(in: text)) == nil {
-                fail("Member must satisfy regular expression pattern: \(pattern)")
+                fail(patternConstraint(pattern))
             }
         case (.number, .number(let number)):
-            if let min = shape.min, number < min { fail("Member must have value greater than or equal to \(Int(min))") }
-            if let max = shape.max, number > max { fail("Member must have value less than or equal to \(Int(max))") }
+            if let min = shape.min, number < min { fail(atLeast("value", min)) }
+            if let max = shape.max, number > max { fail(atMost("value", max)) }
         case (.blob, .string(let text)):
             // Base64: the decoded length, without decoding.
             let padding = text.utf8.reversed().prefix(2).filter { $0 == UInt8(ascii: "=") }.count
@@ -216,12 +216,19 @@ public enum ModelValidation {
     private static func memberConstraints(_ shape: Shape) -> [String] {
         var out: [String] = []
         let word = shape.kind == .number ? "value" : "length"
-        if let max = shape.max { out.append("Member must have \(word) less than or equal to \(Int(max))") }
-        if let min = shape.min { out.append("Member must have \(word) greater than or equal to \(Int(min))") }
-        if let allowed = shape.enumValues { out.append("Member must satisfy enum value set: \(enumSets[shape.name] ?? "[\(allowed.joined(separator: ", "))]")") }
-        if let pattern = shape.pattern { out.append("Member must satisfy regular expression pattern: \(pattern)") }
+        if let max = shape.max { out.append(atMost(word, max)) }
+        if let min = shape.min { out.append(atLeast(word, min)) }
+        if let allowed = shape.enumValues { out.append(enumConstraint(shape, allowed)) }
+        if let pattern = shape.pattern { out.append(patternConstraint(pattern)) }
         return out
     }
+
+    private static func atLeast(_ word: String, _ limit: Double) -> String { "Member must have \(word) greater than or equal to \(Int(limit))" }
+    private static func atMost(_ word: String, _ limit: Double) -> String { "Member must have \(word) less than or equal to \(Int(limit))" }
+    private static func enumConstraint(_ shape: Shape, _ allowed: [String]) -> String {
+        "Member must satisfy enum value set: \(enumSets[shape.name] ?? "[\(allowed.joined(separator: ", "))]")"
+    }
+    private static func patternConstraint(_ pattern: String) -> String { "Member must satisfy regular expression pattern: \(pattern)" }
 
     /// A compiled pattern, shared across requests: matching reads it only (the standard library
     /// lowers a regex to its program once, atomically), so sharing it is safe.
