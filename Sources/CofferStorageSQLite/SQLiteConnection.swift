@@ -42,7 +42,11 @@ final class SQLiteConnection: @unchecked Sendable {
     /// and dropped whenever work is undone.
     var writtenRecords: [String: any Record] = [:]
 
+    /// Set once, before the process's first connection.
+    private static let pageCacheOnDemand: Void = { _ = coffer_sqlite3_page_cache_on_demand() }()
+
     init(path: String, readOnly: Bool) throws {
+        Self.pageCacheOnDemand
         let flags = (readOnly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) | SQLITE_OPEN_NOMUTEX
         let status = sqlite3_open_v2(path, &handle, flags, nil)
         guard status == SQLITE_OK else {
