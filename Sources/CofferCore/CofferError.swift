@@ -18,8 +18,8 @@ public struct CofferError: Error, Sendable, Equatable, CustomStringConvertible {
             case invalidNextToken
             // KMS.
             case notFound, disabled, keyInvalidState, invalidKeyUsage, invalidCiphertext, incorrectKey, alreadyExists
-            case invalidAliasName, tagFailure, unsupportedOperation, invalidGrantToken, invalidGrantID, invalidARN
-            case invalidKeySignature, invalidMAC, invalidMarker, dryRunOperation
+            case tagFailure, unsupportedOperation, invalidGrantToken, invalidGrantID, invalidARN
+            case invalidKeySignature, invalidMAC, invalidMarker, dryRunOperation, notAuthorized
             // Parameter Store.
             case parameterNotFound, parameterAlreadyExists, parameterLimitExceeded, parameterMaxVersionLimitExceeded
             case parameterVersionNotFound, parameterVersionLabelLimitExceeded, invalidKeyID, hierarchyLevelLimitExceeded
@@ -70,7 +70,6 @@ public struct CofferError: Error, Sendable, Equatable, CustomStringConvertible {
         public static let invalidCiphertext = Code(backing: .invalidCiphertext)
         public static let incorrectKey = Code(backing: .incorrectKey)
         public static let alreadyExists = Code(backing: .alreadyExists)
-        public static let invalidAliasName = Code(backing: .invalidAliasName)
         public static let tagFailure = Code(backing: .tagFailure)
         public static let unsupportedOperation = Code(backing: .unsupportedOperation)
         public static let invalidGrantToken = Code(backing: .invalidGrantToken)
@@ -79,6 +78,7 @@ public struct CofferError: Error, Sendable, Equatable, CustomStringConvertible {
         public static let invalidKeySignature = Code(backing: .invalidKeySignature)
         public static let invalidMAC = Code(backing: .invalidMAC)
         public static let invalidMarker = Code(backing: .invalidMarker)
+        public static let notAuthorized = Code(backing: .notAuthorized)
         public static let parameterNotFound = Code(backing: .parameterNotFound)
         public static let parameterAlreadyExists = Code(backing: .parameterAlreadyExists)
         public static let parameterLimitExceeded = Code(backing: .parameterLimitExceeded)

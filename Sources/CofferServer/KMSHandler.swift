@@ -108,7 +108,7 @@ struct KMSHandler: JSONServiceHandler {
                                            policy: try r.requiredString("Policy", min: 1, max: 131_072), in: scope)
             return .object([:])
         case "ListKeyPolicies":
-            _ = try await service.describeKey(try keyID(r), in: scope)
+            _ = try await service.resolve(try keyID(r), in: scope, aliases: false)
             return .object(["PolicyNames": ["default"], "Truncated": false])
         case "CreateGrant": return try await createGrant(r, scope)
         case "ListGrants": return try await listGrants(r, scope)
@@ -296,9 +296,10 @@ struct KMSHandler: JSONServiceHandler {
 
     private func listAliases(_ r: JSONRequest, _ scope: ResourceScope) async throws -> JSONValue {
         let page = try await service.listAliases(keyID: try r.string("KeyId", min: 1, max: 2048), limit: try limit(r), marker: try marker(r), in: scope)
-        var out: JSONObject = ["Aliases": .array(page.aliases.map { alias in
-            .object(["AliasName": .string(alias.name), "AliasArn": .string(alias.arn), "TargetKeyId": .string(alias.targetKeyID),
-                     "CreationDate": JSONResponse.timestamp(alias.creationDate), "LastUpdatedDate": JSONResponse.timestamp(alias.lastUpdatedDate)])
+        var out: JSONObject = ["Aliases": .array(page.aliases.map { listing in
+            guard let alias = listing.alias else { return .object(["AliasName": .string(listing.name), "AliasArn": .string(listing.arn)]) }
+            return .object(["AliasName": .string(alias.name), "AliasArn": .string(alias.arn), "TargetKeyId": .string(alias.targetKeyID),
+                            "CreationDate": JSONResponse.timestamp(alias.creationDate), "LastUpdatedDate": JSONResponse.timestamp(alias.lastUpdatedDate)])
         })]
         paging(&out, page.nextMarker)
         return .object(out)

@@ -37,7 +37,7 @@ extension KMSService {
     }
 
     public func keyRotationStatus(_ keyID: String, in scope: ResourceScope) async throws -> KMSKey {
-        let key = try await resolve(keyID, in: scope)
+        let key = try await resolve(keyID, in: scope, aliases: false)
         try Self.requireNotPendingDeletion(key)
         return key
     }
@@ -45,7 +45,7 @@ extension KMSService {
     /// Adds a new material version now (RotateKeyOnDemand) or when rotation is due.
     func addMaterial(_ keyID: String, type: String, in scope: ResourceScope) async throws -> KMSKey {
         try await retryingOnConflict {
-            let key = try await resolve(keyID, in: scope)
+            let key = try await resolve(keyID, in: scope, aliases: false)
             if type == "ON_DEMAND" {
                 if key.keyManager == "AWS" {
                     throw CofferError(.unsupportedOperation, "\(key.arn) is an AWS managed key and cannot be rotated on demand.")
@@ -80,7 +80,7 @@ extension KMSService {
     public func listKeyRotations(_ keyID: String, limit: Int?, marker: String?, in scope: ResourceScope) async throws
         -> (key: KMSKey, rotations: [KeyMaterialVersion], nextMarker: String?)
     {
-        let key = try await resolve(keyID, in: scope)
+        let key = try await resolve(keyID, in: scope, aliases: false)
         guard key.keySpec == .symmetricDefault else {
             throw CofferError(.unsupportedOperation, "\(key.arn) key spec \(key.keySpec.rawValue) does not support key rotation.")
         }
@@ -125,7 +125,7 @@ extension KMSService {
     // MARK: Policies
 
     public func keyPolicy(_ keyID: String, name: String?, in scope: ResourceScope) async throws -> String {
-        let key = try await resolve(keyID, in: scope)
+        let key = try await resolve(keyID, in: scope, aliases: false)
         guard (name ?? "default") == "default" else { throw CofferError(.notFound, "No such policy exists") }
         return key.policy
     }
@@ -146,7 +146,7 @@ extension KMSService {
         -> (grantID: String, token: String)
     {
         let token = Hex.encode(random.bytes(48))
-        let key = try await resolve(keyID, in: scope)
+        let key = try await resolve(keyID, in: scope, aliases: false)
         // A grant with the same name and the same terms is the same grant, as on AWS.
         if let existing = Self.matchingGrant(in: key, name: name, grantee: grantee, operations: operations, retiring: retiring) {
             return (existing, token)
@@ -175,7 +175,7 @@ extension KMSService {
 
     public func listGrants(_ keyID: String, grantID: String?, grantee: String?, limit: Int?, marker: String?,
                            in scope: ResourceScope) async throws -> (key: KMSKey, grants: [KMSGrant], nextMarker: String?) {
-        let key = try await resolve(keyID, in: scope)
+        let key = try await resolve(keyID, in: scope, aliases: false)
         let grants = key.grants.filter { (grantID == nil || $0.grantID == grantID) && (grantee == nil || $0.granteePrincipal == grantee) }
         let page = try Pagination.page(grants, size: limit ?? 50, token: marker, invalid: .invalidMarker)
         return (key, page.items, page.nextToken)
@@ -208,7 +208,7 @@ extension KMSService {
     }
 
     public func revokeGrant(_ keyID: String, grantID: String, in scope: ResourceScope) async throws {
-        let key = try await resolve(keyID, in: scope)
+        let key = try await resolve(keyID, in: scope, aliases: false)
         guard key.grants.contains(where: { $0.grantID == grantID }) else {
             throw CofferError(.notFound, "Grant ID \(grantID) not found")
         }
@@ -240,7 +240,7 @@ extension KMSService {
     public func listResourceTags(_ keyID: String, limit: Int?, marker: String?, in scope: ResourceScope) async throws
         -> (tags: [Tag], nextMarker: String?)
     {
-        let key = try await resolve(keyID, in: scope)
+        let key = try await resolve(keyID, in: scope, aliases: false)
         let page = try Pagination.page(key.tags, size: limit ?? 50, token: marker, invalid: .invalidMarker)
         return (page.items, page.nextToken)
     }
@@ -254,6 +254,10 @@ enum KMSValidation {
         guard name.hasPrefix("alias/"), name.count > "alias/".count else {
             throw CofferError(.validation, "Alias must start with the prefix \"alias/\". Please see https://docs.aws.amazon.com/kms/latest/developerguide/kms-alias.html")
         }
+        // AWS answers a name under its reserved prefix with an empty NotAuthorizedException, and refuses a
+        // colon although the model's pattern allows one.
+        if name.hasPrefix("alias/aws/") { throw CofferError(.notAuthorized, "") }
+        if name.contains(":") { throw CofferError(.validation, "\(name) contains invalid characters for an alias") }
         let allowed = name.unicodeScalars.allSatisfy { $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || ":/_-".unicodeScalars.contains($0)) }
         guard allowed else {
             throw CofferError.constraint(name, member: "aliasName", "Member must satisfy regular expression pattern: ^[a-zA-Z0-9:/_-]+$")

@@ -26,7 +26,7 @@ extension KMSService {
     /// ReplicateKey: a replica of a primary multi-Region key in `region`.
     public func replicateKey(_ keyID: String, to region: String, description: String?, policy: String?, tags: [Tag],
                              in scope: ResourceScope) async throws -> KMSKey {
-        let primary = try await resolve(keyID, in: scope)
+        let primary = try await resolve(keyID, in: scope, aliases: false)
         guard primary.isMultiRegion else {
             throw CofferError(.unsupportedOperation, "\(primary.arn) is not a multi-Region key. You can replicate only multi-Region keys.")
         }
@@ -59,7 +59,7 @@ extension KMSService {
 
     /// UpdatePrimaryRegion: a replica becomes the primary; the old primary a replica.
     public func updatePrimaryRegion(_ keyID: String, to region: String, in scope: ResourceScope) async throws {
-        let current = try await resolve(keyID, in: scope)
+        let current = try await resolve(keyID, in: scope, aliases: false)
         guard current.isMultiRegion else { throw CofferError(.unsupportedOperation, "\(current.arn) is not a multi-Region key.") }
         guard current.primaryRegion == scope.region else {
             throw CofferError(.unsupportedOperation, "\(current.arn) is not a primary key. Call UpdatePrimaryRegion in the primary key's region.")

@@ -36,8 +36,12 @@ public final class KMSService: Sendable {
     }
 
     /// Finds the key a KeyId names, creating an AWS-managed key on first use of its alias.
-    public func resolve(_ keyID: String, in scope: ResourceScope) async throws -> KMSKey {
-        switch KeyReference(keyID) {
+    /// `aliases: false` for the operations whose KeyId is a key ID or key ARN only (key management,
+    /// policies, grants, tags, rotation): there an alias names no key.
+    public func resolve(_ keyID: String, in scope: ResourceScope, aliases: Bool = true) async throws -> KMSKey {
+        let reference = KeyReference(keyID)
+        if !aliases, reference.isAlias { throw CofferError(.notFound, "Invalid keyId '\(keyID)'") }
+        switch reference {
         case .keyID(let id):
             guard Self.isKeyID(id) else { throw CofferError(.notFound, "Invalid keyId '\(keyID)'") }
             return try await requireKey(id, scope)
@@ -225,7 +229,7 @@ public final class KMSService: Sendable {
     func changeKey(_ keyID: String, in scope: ResourceScope, allowManaged: Bool = false,
                    _ change: @escaping @Sendable (inout KMSKey) throws -> Void) async throws -> KMSKey {
         try await updating(store, in: scope, read: {
-            let key = try await resolve(keyID, in: scope)
+            let key = try await resolve(keyID, in: scope, aliases: false)
             if key.keyManager == "AWS", !allowManaged {
                 throw CofferError(.unsupportedOperation, "\(key.arn) is an AWS managed key and cannot be modified.")
             }
@@ -261,7 +265,7 @@ public final class KMSService: Sendable {
         }
         let now = clock.now()
         // A primary multi-Region key waits for its replicas: its waiting period starts when the last is deleted.
-        let current = try await resolve(keyID, in: scope)
+        let current = try await resolve(keyID, in: scope, aliases: false)
         let replicas = current.replicaRegions?.isEmpty == false ? try await multiRegionMembers(of: current, account: scope.account).replicas : []
         return try await changeKey(keyID, in: scope) { key in
             try Self.requireNotPendingDeletion(key)
@@ -337,9 +341,6 @@ public final class KMSService: Sendable {
 
     public func createAlias(_ name: String, targetKeyID: String, in scope: ResourceScope) async throws {
         try KMSValidation.aliasName(name)
-        if name.hasPrefix("alias/aws/") {
-            throw CofferError(.invalidAliasName, "Cannot create alias with prefix 'alias/aws/'")
-        }
         let key = try await targetKey(targetKeyID, scope)
         do {
             try await store.write(RecordWrite(.create, scope: scope, record: KMSAlias(
@@ -362,10 +363,10 @@ public final class KMSService: Sendable {
     }
 
     public func updateAlias(_ name: String, targetKeyID: String, in scope: ResourceScope) async throws {
+        try KMSValidation.aliasName(name)
         guard var alias = try await store.record(KMSAlias.self, named: name, in: scope) else {
             throw CofferError(.notFound, "Alias \(aliasARN(name, scope)) is not found.")
         }
-        if name.hasPrefix("alias/aws/") { throw CofferError(.invalidAliasName, "Cannot update alias with prefix 'alias/aws/'") }
         let key = try await targetKey(targetKeyID, scope)
         if let current = try await liveKey(alias.targetKeyID, scope), current.keyUsage != key.keyUsage || current.keyUsage == .signVerify && current.keySpec != key.keySpec {
             throw CofferError(.validation, "Alias \(alias.arn) cannot be changed from a key of usage \(current.keyUsage.rawValue) to \(key.keyUsage.rawValue).")
@@ -378,22 +379,37 @@ public final class KMSService: Sendable {
     }
 
     public func deleteAlias(_ name: String, in scope: ResourceScope) async throws {
-        if name.hasPrefix("alias/aws/") { throw CofferError(.invalidAliasName, "Cannot delete alias with prefix 'alias/aws/'") }
+        try KMSValidation.aliasName(name)
         guard let alias = try await store.record(KMSAlias.self, named: name, in: scope) else {
             throw CofferError(.notFound, "Alias \(aliasARN(name, scope)) is not found.")
         }
         try await store.removeRecord(arn: alias.arn)
     }
 
+    /// A ListAliases entry: an alias, or a name AWS keeps for a managed key that is not made yet (no target).
+    public struct AliasListing: Sendable {
+        public let name: String
+        public let arn: String
+        public let alias: KMSAlias?
+    }
+
+    /// The aliases AWS lists in every account and Region before their managed keys exist.
+    static let predefinedAliases = ["acm", "dynamodb", "ebs", "elasticfilesystem", "es", "glue", "kinesisvideo", "lambda", "rds",
+                                    "redshift", "s3", "secretsmanager", "ssm", "xray"].map { "alias/aws/\($0)" }
+
     public func listAliases(keyID: String?, limit: Int?, marker: String?, in scope: ResourceScope)
-        async throws -> (aliases: [KMSAlias], nextMarker: String?)
+        async throws -> (aliases: [AliasListing], nextMarker: String?)
     {
-        var aliases = try await store.records(KMSAlias.self, in: scope)
+        let aliases = try await store.records(KMSAlias.self, in: scope)
+        var listings = aliases.map { AliasListing(name: $0.name, arn: $0.arn, alias: $0) }
         if let keyID {
-            let key = try await resolve(keyID, in: scope)
-            aliases = aliases.filter { $0.targetKeyID == key.keyID }
+            let key = try await resolve(keyID, in: scope, aliases: false)
+            listings.removeAll { $0.alias?.targetKeyID != key.keyID }
+        } else {
+            let made = Set(aliases.map(\.name))
+            listings += Self.predefinedAliases.filter { !made.contains($0) }.map { AliasListing(name: $0, arn: aliasARN($0, scope), alias: nil) }
         }
-        let page = try Pagination.page(aliases.sorted { $0.name < $1.name }, size: limit ?? 50, token: marker, invalid: .invalidMarker)
+        let page = try Pagination.page(listings.sorted { $0.name < $1.name }, size: limit ?? 50, token: marker, invalid: .invalidMarker)
         return (page.items, page.nextToken)
     }
 

@@ -199,11 +199,34 @@ def test_aliases_tags_grants_and_listing(coffer):
     b = kms.create_key()["KeyMetadata"]["KeyId"]
     kms.create_alias(AliasName="alias/app", TargetKeyId=a)
     fails(lambda: kms.create_alias(AliasName="alias/app", TargetKeyId=b), "AlreadyExistsException")
-    fails(lambda: kms.create_alias(AliasName="alias/aws/mine", TargetKeyId=b), "InvalidAliasNameException")
+    # AWS: an empty NotAuthorizedException under its reserved prefix, for every alias call; a colon refused
+    # although the model's pattern allows it; a name without the prefix refused before any lookup.
+    for call in (lambda: kms.create_alias(AliasName="alias/aws/mine", TargetKeyId=b),
+                 lambda: kms.update_alias(AliasName="alias/aws/secretsmanager", TargetKeyId=b),
+                 lambda: kms.delete_alias(AliasName="alias/aws/ssm")):
+        with pytest.raises(ClientError) as caught:
+            call()
+        assert caught.value.response["Error"]["Code"] == "NotAuthorizedException"
+        assert caught.value.response["Error"].get("Message", "") == ""
+    fails(lambda: kms.create_alias(AliasName="alias/my:alias", TargetKeyId=b), "ValidationException",
+          "alias/my:alias contains invalid characters for an alias")
     fails(lambda: kms.create_alias(AliasName="app2", TargetKeyId=b), "ValidationException")
+    fails(lambda: kms.delete_alias(AliasName="app2"), "ValidationException", 'Alias must start with the prefix "alias/".')
     kms.update_alias(AliasName="alias/app", TargetKeyId=b)
     assert kms.describe_key(KeyId="alias/app")["KeyMetadata"]["KeyId"] == b
     assert [x["AliasName"] for x in kms.list_aliases(KeyId=b)["Aliases"]] == ["alias/app"]
+    # Key management takes a key ID or key ARN: an alias names no key there.
+    for call in (lambda: kms.enable_key_rotation(KeyId="alias/app"), lambda: kms.get_key_policy(KeyId="alias/app", PolicyName="default"),
+                 lambda: kms.list_resource_tags(KeyId="alias/app"), lambda: kms.list_key_policies(KeyId="alias/app"),
+                 lambda: kms.schedule_key_deletion(KeyId="alias/app")):
+        fails(call, "NotFoundException", "Invalid keyId 'alias/app'")
+    assert kms.describe_key(KeyId=b)["KeyMetadata"]["KeyState"] == "Enabled"
+    # Unfiltered, the list also names the aliases AWS keeps for its managed keys, without a target until
+    # the key is made on first use.
+    listed = {x["AliasName"]: x for page in kms.get_paginator("list_aliases").paginate() for x in page["Aliases"]}
+    for name in ("alias/aws/ebs", "alias/aws/s3", "alias/aws/rds", "alias/aws/redshift"):
+        assert "TargetKeyId" not in listed[name] and listed[name]["AliasArn"].endswith(":" + name)
+    assert listed["alias/app"]["TargetKeyId"] == b
     kms.delete_alias(AliasName="alias/app")
     fails(lambda: kms.describe_key(KeyId="alias/app"), "NotFoundException")
     kms.tag_resource(KeyId=a, Tags=[{"TagKey": "env", "TagValue": "dev"}])
