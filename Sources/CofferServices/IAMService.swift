@@ -88,6 +88,8 @@ public struct IAMService: Sendable {
         }
         if user.loginProfile != nil { throw CofferError(.deleteConflict, "Cannot delete entity, must delete login profile first.") }
         if !(user.mfaDevices ?? []).isEmpty { throw CofferError(.deleteConflict, "Cannot delete entity, must delete MFA device first.") }
+        // AWS's DeleteUser answers a group member with DeleteGroup's message.
+        if !user.groupNames.isEmpty { throw CofferError(.deleteConflict, "Cannot delete entity, must remove users from group first.") }
         try await store.removeRecord(arn: user.arn)
     }
 

@@ -145,6 +145,12 @@ def test_users_policies_and_versions(coffer):
     fails(lambda: iam.delete_user(UserName="alice"), "DeleteConflict")
     iam.detach_user_policy(UserName="alice", PolicyArn=arn)
     iam.delete_user_policy(UserName="alice", PolicyName="inline")
+    # A group member is not deleted either (AWS answers with DeleteGroup's message); the user stays whole.
+    iam.create_group(GroupName="alice-team")
+    iam.add_user_to_group(GroupName="alice-team", UserName="alice")
+    fails(lambda: iam.delete_user(UserName="alice"), "DeleteConflict", "Cannot delete entity, must remove users from group first.")
+    assert [g["GroupName"] for g in iam.list_groups_for_user(UserName="alice")["Groups"]] == ["alice-team"]
+    iam.remove_user_from_group(GroupName="alice-team", UserName="alice")
     iam.delete_user(UserName="alice")
     iam.delete_policy(PolicyArn=arn)
     fails(lambda: iam.get_policy(PolicyArn=arn), "NoSuchEntity")
