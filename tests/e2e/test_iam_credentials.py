@@ -136,6 +136,9 @@ def test_aws_managed_policies_are_listed_attachable_evaluated_and_fixed(coffer):
     assert policy["PolicyName"] == "SecretsManagerReadWrite" and policy["DefaultVersionId"] == "v6" and policy["Arn"] == arn
     document = iam.get_policy_version(PolicyArn=arn, VersionId="v6")["PolicyVersion"]["Document"]
     assert document["Statement"][0]["Sid"] == "BasePermissions"
+    # AWS's own dates and default version (as IAM's GetPolicy shows them).
+    change = iam.get_policy(PolicyArn="arn:aws:iam::aws:policy/IAMUserChangePassword")["Policy"]
+    assert change["CreateDate"].isoformat() == "2016-11-15T00:25:16+00:00" and change["DefaultVersionId"] == "v5"
     names = {p["PolicyName"] for p in iam.list_policies(Scope="AWS")["Policies"]}
     assert {"AdministratorAccess", "ReadOnlyAccess"} & names == {"AdministratorAccess"}
     assert iam.list_policies(Scope="Local")["Policies"] == []

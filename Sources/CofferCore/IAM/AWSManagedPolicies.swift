@@ -1,7 +1,7 @@
 public import struct Foundation.Date
 
-/// The AWS managed policies that matter around secrets, parameters and keys, with AWS's documents
-/// and default version ids (as `aws iam get-policy-version` shows them). Every account sees them at
+/// The AWS managed policies that matter around secrets, parameters and keys, with AWS's documents,
+/// default version ids and dates (as `aws iam get-policy` and `get-policy-version` show them). Every account sees them at
 /// `arn:aws:iam::aws:policy/NAME`; they can be attached and are evaluated like any other policy,
 /// and nobody can change them.
 public enum AWSManagedPolicies {
@@ -16,28 +16,28 @@ public enum AWSManagedPolicies {
     }
 
     static let entries: [Entry] = [
-        Entry(name: "AdministratorAccess", id: "ANPAIWMBCKSKIEE64ZLYK", version: "v1", created: 1_423_248_000, updated: 1_423_248_000,
+        Entry(name: "AdministratorAccess", id: "ANPAIWMBCKSKIEE64ZLYK", version: "v1", created: 1_423_247_986, updated: 1_423_247_986,
               description: "Provides full access to AWS services and resources.",
               document: #"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}"#),
-        Entry(name: "PowerUserAccess", id: "ANPAJYRXTHIB4FOVS3ZXS", version: "v12", created: 1_423_248_000, updated: 1_770_919_154,
+        Entry(name: "PowerUserAccess", id: "ANPAJYRXTHIB4FOVS3ZXS", version: "v12", created: 1_423_247_987, updated: 1_770_919_154,
               description: "Provides full access to AWS services and resources, but does not allow management of Users and groups.",
               document: #"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","NotAction":["iam:*","organizations:*","account:*"],"Resource":"*"},{"Effect":"Allow","Action":["account:GetAccountInformation","account:GetGovCloudAccountInformation","account:GetPrimaryEmail","account:ListRegions","iam:CreateServiceLinkedRole","iam:DeleteServiceLinkedRole","iam:ListRoles","organizations:DescribeEffectivePolicy","organizations:DescribeOrganization"],"Resource":"*"}]}"#),
-        Entry(name: "IAMFullAccess", id: "ANPAI7XKCFMBPM3QQRRVQ", version: "v2", created: 1_423_248_000, updated: 1_561_146_000,
+        Entry(name: "IAMFullAccess", id: "ANPAI7XKCFMBPM3QQRRVQ", version: "v2", created: 1_423_248_038, updated: 1_561_146_000,
               description: "Provides full access to IAM via the AWS Management Console.",
               document: #"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["iam:*","organizations:DescribeAccount","organizations:DescribeOrganization","organizations:DescribeOrganizationalUnit","organizations:DescribePolicy","organizations:ListChildren","organizations:ListParents","organizations:ListPoliciesForTarget","organizations:ListRoots","organizations:ListPolicies","organizations:ListTargetsForPolicy"],"Resource":"*"}]}"#),
-        Entry(name: "IAMReadOnlyAccess", id: "ANPAJKSO7NDY4T57MWDSQ", version: "v4", created: 1_423_248_000, updated: 1_516_907_487,
+        Entry(name: "IAMReadOnlyAccess", id: "ANPAJKSO7NDY4T57MWDSQ", version: "v4", created: 1_423_248_039, updated: 1_516_907_487,
               description: "Provides read only access to IAM via the AWS Management Console.",
               document: #"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["iam:GenerateCredentialReport","iam:GenerateServiceLastAccessedDetails","iam:Get*","iam:List*","iam:SimulateCustomPolicy","iam:SimulatePrincipalPolicy"],"Resource":"*"}]}"#),
-        Entry(name: "IAMUserChangePassword", id: "ANPAJ4L4MM2A7QIEB56MS", version: "v2", created: 1_447_459_200, updated: 1_479_251_935,
+        Entry(name: "IAMUserChangePassword", id: "ANPAJ4L4MM2A7QIEB56MS", version: "v5", created: 1_479_169_516, updated: 1_770_919_137,
               description: "Provides the ability for an IAM user to change their own password.",
-              document: #"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["iam:ChangePassword"],"Resource":["arn:aws:iam::*:user/${aws:username}"]},{"Effect":"Allow","Action":["iam:GetAccountPasswordPolicy"],"Resource":"*"}]}"#),
+              document: #"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["iam:ChangePassword"],"Resource":["arn:aws:iam::*:user/${aws:username}","arn:aws:iam::*:user/*/${aws:username}"]},{"Effect":"Allow","Action":["iam:GetAccountPasswordPolicy"],"Resource":"*"}]}"#),
         Entry(name: "SecretsManagerReadWrite", id: "ANPAJTNV5JQMOKXEWT2WC", version: "v6", created: 1_522_800_000, updated: 1_787_701_030,
               description: "Provides read/write access to AWS Secrets Manager via the AWS Management Console. Note: this exludes IAM actions, so combine with IAMFullAccess if rotation configuration is required.",
               document: #"{"Version":"2012-10-17","Statement":[{"Sid":"BasePermissions","Effect":"Allow","Action":["secretsmanager:*","cloudformation:CreateChangeSet","cloudformation:DescribeChangeSet","cloudformation:DescribeStackResource","cloudformation:DescribeStacks","cloudformation:ExecuteChangeSet","docdb-elastic:GetCluster","docdb-elastic:ListClusters","ec2:DescribeSecurityGroups","ec2:DescribeSubnets","ec2:DescribeVpcs","kms:DescribeKey","kms:ListAliases","kms:ListKeys","lambda:ListFunctions","rds:DescribeDBClusters","rds:DescribeDBInstances","redshift:DescribeClusters","redshift-serverless:ListWorkgroups","redshift-serverless:GetNamespace","tag:GetResources"],"Resource":"*"},{"Sid":"LambdaPermissions","Effect":"Allow","Action":["lambda:AddPermission","lambda:CreateFunction","lambda:GetFunction","lambda:InvokeFunction","lambda:UpdateFunctionConfiguration"],"Resource":"arn:aws:lambda:*:*:function:SecretsManager*"},{"Sid":"SARPermissions","Effect":"Allow","Action":["serverlessrepo:CreateCloudFormationChangeSet","serverlessrepo:GetApplication"],"Resource":"arn:aws:serverlessrepo:*:*:applications/SecretsManager*"},{"Sid":"S3Permissions","Effect":"Allow","Action":["s3:GetObject"],"Resource":["arn:aws:s3:::awsserverlessrepo-changesets*","arn:aws:s3:::secrets-manager-rotation-apps-*/*"]},{"Sid":"CloudFormationTagOnCreate","Effect":"Allow","Action":["cloudformation:TagResource","cloudformation:UntagResource"],"Resource":"*","Condition":{"StringEquals":{"cloudformation:CreateAction":["CreateChangeSet","ExecuteChangeSet"]}}}]}"#),
         Entry(name: "AmazonSSMReadOnlyAccess", id: "ANPAJODSKQGGJTHRYZ5FC", version: "v1", created: 1_432_921_459, updated: 1_432_921_459,
               description: "Provides read only access to Amazon SSM.",
               document: #"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["ssm:Describe*","ssm:Get*","ssm:List*"],"Resource":"*"}]}"#),
-        Entry(name: "AWSKeyManagementServicePowerUser", id: "ANPAJNPP7PPPPMJRV2SA4", version: "v2", created: 1_423_248_000, updated: 1_488_848_111,
+        Entry(name: "AWSKeyManagementServicePowerUser", id: "ANPAJNPP7PPPPMJRV2SA4", version: "v2", created: 1_423_248_040, updated: 1_488_848_111,
               description: "Provides access to AWS Key Management Service (KMS).",
               document: #"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["kms:CreateAlias","kms:CreateKey","kms:DeleteAlias","kms:Describe*","kms:GenerateRandom","kms:Get*","kms:List*","kms:TagResource","kms:UntagResource","iam:ListGroups","iam:ListRoles","iam:ListUsers"],"Resource":"*"}]}"#),
     ]
