@@ -10,9 +10,19 @@ public final class SQLiteStore: CofferStore {
     /// `chainKey` makes the audit chain's hashes (``AuditChain/Key``). `stagesAudit: false` opens
     /// the file beside a running server (see ``SQLiteDatabase``).
     public init(path: String, chainKey: AuditChain.Key, stagesAudit: Bool = true) throws {
-        database = try SQLiteDatabase(path: path, stages: stagesAudit) { db, records in _ = try Self.appendAudit(records, db, key: chainKey) }
+        database = try SQLiteDatabase(path: path, stages: stagesAudit) { db, records in
+            // Staged records of reads are chained in slices, the thread yielding between them: where the
+            // event loops share a core with this thread, a request waits behind one slice, not the batch.
+            for start in stride(from: 0, to: records.count, by: Self.chainingSlice) {
+                if start > 0 { sched_yield() }
+                _ = try Self.appendAudit(Array(records[start..<min(start + Self.chainingSlice, records.count)]), db, key: chainKey)
+            }
+        }
         self.chainKey = chainKey
     }
+
+    /// Records chained between two yields of the writer thread.
+    static let chainingSlice = 8
 
     public func close() async { await database.close() }
 
