@@ -209,6 +209,8 @@ def faults(binary, work):
 
 def data_order(binary, functions, rounds=8):
     """Symbols naming the data sections a start touches, found over `rounds` relinks."""
+    if shutil.which("perf") is None:
+        raise SystemExit("the data rounds need perf (apt-get install linux-perf)")
     command = link_command(binary)
     work = Path(tempfile.mkdtemp(prefix="coffer-data-order-"))
     found, seen = [], set()
