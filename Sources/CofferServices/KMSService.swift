@@ -20,8 +20,14 @@ public final class KMSService: Sendable {
         self.random = random
     }
 
-    /// The AWS services whose managed keys (`alias/aws/NAME`) are created on first use.
-    public static let managedServices = ["secretsmanager", "ssm"]
+    /// The AWS services whose managed keys (`alias/aws/NAME`) AWS lists before they exist and creates on first
+    /// use of the alias (DescribeKey included, as AWS's documentation says), with the name each key's
+    /// description gives the service.
+    static let managedServices: [(service: String, title: String)] = [
+        ("acm", "ACM"), ("dynamodb", "DynamoDB"), ("ebs", "EBS"), ("elasticfilesystem", "EFS"), ("es", "Elasticsearch"),
+        ("glue", "Glue"), ("kinesisvideo", "Kinesis Video"), ("lambda", "Lambda"), ("rds", "RDS"), ("redshift", "Redshift"),
+        ("s3", "S3"), ("secretsmanager", "Secrets Manager"), ("ssm", "SSM"), ("xray", "X-Ray"),
+    ]
     static let maximumOnDemandRotations = 10
     static let maximumPolicySize = 32_768
 
@@ -98,8 +104,8 @@ public final class KMSService: Sendable {
         {
             return key
         }
-        if name.hasPrefix("alias/aws/"), Self.managedServices.contains(String(name.dropFirst("alias/aws/".count))) {
-            return try await managedKey(service: String(name.dropFirst("alias/aws/".count)), in: scope)
+        if let service = Self.managedService(alias: name) {
+            return try await managedKey(service: service, in: scope)
         }
         throw CofferError(.notFound, "Alias \(aliasARN(name, scope)) is not found.")
     }
@@ -151,11 +157,14 @@ public final class KMSService: Sendable {
     }
 
     static func serviceTitle(_ service: String) -> String {
-        switch service {
-        case "secretsmanager": "Secrets Manager"
-        case "ssm": "SSM"
-        default: service
-        }
+        managedServices.first { $0.service == service }?.title ?? service
+    }
+
+    /// The service whose managed key `alias` (`alias/aws/NAME`) names, if AWS keeps that alias.
+    static func managedService(alias: String) -> String? {
+        guard alias.hasPrefix("alias/aws/") else { return nil }
+        let service = String(alias.dropFirst("alias/aws/".count))
+        return managedServices.contains { $0.service == service } ? service : nil
     }
 
     // MARK: Material
@@ -394,8 +403,7 @@ public final class KMSService: Sendable {
     }
 
     /// The aliases AWS lists in every account and Region before their managed keys exist.
-    static let predefinedAliases = ["acm", "dynamodb", "ebs", "elasticfilesystem", "es", "glue", "kinesisvideo", "lambda", "rds",
-                                    "redshift", "s3", "secretsmanager", "ssm", "xray"].map { "alias/aws/\($0)" }
+    static let predefinedAliases = managedServices.map { "alias/aws/\($0.service)" }
 
     public func listAliases(keyID: String?, limit: Int?, marker: String?, in scope: ResourceScope)
         async throws -> (aliases: [AliasListing], nextMarker: String?)

@@ -227,6 +227,11 @@ def test_aliases_tags_grants_and_listing(coffer):
     for name in ("alias/aws/ebs", "alias/aws/s3", "alias/aws/rds", "alias/aws/redshift"):
         assert "TargetKeyId" not in listed[name] and listed[name]["AliasArn"].endswith(":" + name)
     assert listed["alias/app"]["TargetKeyId"] == b
+    # DescribeKey of such an alias makes the AWS managed key, as AWS's documentation says it does.
+    ebs = kms.describe_key(KeyId="alias/aws/ebs")["KeyMetadata"]
+    assert ebs["KeyManager"] == "AWS" and ebs["Description"] == "Default key that protects my EBS data when no other key is defined"
+    assert [x["TargetKeyId"] for x in kms.list_aliases(KeyId=ebs["KeyId"])["Aliases"]] == [ebs["KeyId"]]
+    fails(lambda: kms.describe_key(KeyId="alias/aws/nosuchservice"), "NotFoundException")
     kms.delete_alias(AliasName="alias/app")
     fails(lambda: kms.describe_key(KeyId="alias/app"), "NotFoundException")
     kms.tag_resource(KeyId=a, Tags=[{"TagKey": "env", "TagValue": "dev"}])
