@@ -12,7 +12,7 @@ extension IAMService {
         let path = path ?? "/"
         try IAMRules.validatePath(path)
         _ = try PolicyDocument.parse(trustPolicy, kind: .resource)
-        if let boundaryARN { _ = try await policy(boundaryARN, account: account) }
+        if let boundaryARN { _ = try await policy(boundaryARN, account: account, attaching: true) }
         var role = IAMRole(arn: "arn:\(Self.partition):iam::\(account):role\(path)\(name)", roleName: name,
                            roleID: IAMRules.uniqueID(prefix: "AROA", random: random), path: path, createDate: clock.now(),
                            assumeRolePolicy: trustPolicy)
@@ -57,7 +57,7 @@ extension IAMService {
     }
 
     public func setRoleBoundary(_ name: String, policyARN: String?, account: String) async throws {
-        if let policyARN { _ = try await policy(policyARN, account: account) }
+        if let policyARN { _ = try await policy(policyARN, account: account, attaching: true) }
         try await changeHolder(IAMRole.self, name, account: account) { $0.permissionsBoundaryARN = policyARN }
     }
 

@@ -51,7 +51,7 @@ public struct IAMService: Sendable {
         try IAMRules.validateName(name, member: "userName", maximum: 64)
         let path = path ?? "/"
         try IAMRules.validatePath(path)
-        if let boundaryARN { _ = try await policy(boundaryARN, account: account) }
+        if let boundaryARN { _ = try await policy(boundaryARN, account: account, attaching: true) }
         var user = IAMUser(arn: "arn:\(Self.partition):iam::\(account):user\(path)\(name)", userName: name,
                            userID: IAMRules.uniqueID(prefix: "AIDA", random: random), path: path, createDate: clock.now())
         user.tags = tags
@@ -164,15 +164,16 @@ public struct IAMService: Sendable {
 
     // MARK: Managed policies
 
-    func policyNotFound(_ arn: String) -> CofferError {
-        CofferError(.noSuchEntity, "Policy \(arn) does not exist or is not attachable.")
+    /// `attaching`: the policy is looked up to attach it or make it a boundary, where AWS's message says so.
+    func policyNotFound(_ arn: String, attaching: Bool = false) -> CofferError {
+        CofferError(.noSuchEntity, attaching ? "Policy \(arn) does not exist or is not attachable." : "Policy \(arn) was not found.")
     }
 
-    public func policy(_ arn: String, account: String) async throws -> ManagedPolicy {
+    public func policy(_ arn: String, account: String, attaching: Bool = false) async throws -> ManagedPolicy {
         if let managed = AWSManagedPolicies.policy(arn) { return managed }
         guard let parsed = ARN(arn), parsed.service == "iam", parsed.account == account,
             let policy = try await store.record(ManagedPolicy.self, arn: arn)
-        else { throw policyNotFound(arn) }
+        else { throw policyNotFound(arn, attaching: attaching) }
         return policy
     }
 
@@ -314,7 +315,7 @@ public struct IAMService: Sendable {
     }
 
     public func attachPolicy<H: PolicyHolder>(_ type: H.Type, _ name: String, policyARN: String, account: String) async throws {
-        _ = try await policy(policyARN, account: account)
+        _ = try await policy(policyARN, account: account, attaching: true)
         try await changeHolder(H.self, name, account: account) { holder in
             guard !holder.attachedPolicyARNs.contains(policyARN) else { return }
             guard holder.attachedPolicyARNs.count < IAMRules.maximumManagedPoliciesPerUser else {
@@ -363,7 +364,7 @@ public struct IAMService: Sendable {
     }
 
     public func setUserBoundary(_ userName: String, policyARN: String?, account: String) async throws {
-        if let policyARN { _ = try await policy(policyARN, account: account) }
+        if let policyARN { _ = try await policy(policyARN, account: account, attaching: true) }
         try await changeUser(userName, account: account) { $0.permissionsBoundaryARN = policyARN }
     }
 

@@ -398,8 +398,12 @@ def test_list_entities_for_policy(coffer):
     rest = iam.list_entities_for_policy(PolicyArn=arn, MaxItems=2, Marker=first["Marker"])
     assert rest["IsTruncated"] is False and rest["PolicyRoles"] == [{"RoleName": "bounded", "RoleId": role["RoleId"]}]
     account = arn.split(":")[4]
-    fails(lambda: iam.list_entities_for_policy(PolicyArn=f"arn:aws:iam::{account}:policy/missing"), "NoSuchEntity",
-          f"Policy arn:aws:iam::{account}:policy/missing does not exist or is not attachable.")
+    # AWS: a lookup says "was not found."; attaching (or a boundary) says "does not exist or is not attachable."
+    missing = f"arn:aws:iam::{account}:policy/missing"
+    fails(lambda: iam.list_entities_for_policy(PolicyArn=missing), "NoSuchEntity", f"Policy {missing} was not found.")
+    fails(lambda: iam.get_policy(PolicyArn=missing), "NoSuchEntity", f"Policy {missing} was not found.")
+    fails(lambda: iam.attach_role_policy(RoleName="bounded", PolicyArn=missing), "NoSuchEntity",
+          f"Policy {missing} does not exist or is not attachable.")
     fails(lambda: iam.list_entities_for_policy(PolicyArn=arn, EntityFilter="Robot"), "ValidationError", "Member must satisfy enum value set")
     iam.attach_role_policy(RoleName="bounded", PolicyArn="arn:aws:iam::aws:policy/SecretsManagerReadWrite")
     readonly = iam.list_entities_for_policy(PolicyArn="arn:aws:iam::aws:policy/SecretsManagerReadWrite")
