@@ -117,6 +117,13 @@ def wrk(endpoint, scenario, duration, connections, threads):
     return parse_wrk(out)
 
 
+def audit_backlog(endpoint):
+    """(records not yet chained, age of the oldest in seconds) from Coffer's /metrics."""
+    text = urllib.request.urlopen(endpoint + "/metrics", timeout=10).read().decode()
+    values = dict(line.split(" ", 1) for line in text.splitlines() if line.startswith("coffer_audit_"))
+    return float(values.get("coffer_audit_unchained_records", 0)), float(values.get("coffer_audit_chain_lag_seconds", 0))
+
+
 def to_ms(text):
     value, unit = re.match(r"([\d.]+)(us|ms|s)", text).groups()
     return float(value) * {"us": 0.001, "ms": 1, "s": 1000}[unit]
@@ -255,6 +262,9 @@ def main():
         for name in compared:
             runs[("baseline", name)] = []
         limited = limit and "GetSecretValue" in names
+        # Records made durable but not yet chained, right after each run: a chain that falls behind a
+        # sustained load shows here (its backlog, and the memory holding it, would grow run after run).
+        unchained = []
         if limited:
             runs[("limit", "GetSecretValue")] = []
         for round_index in range(args.rounds):
@@ -263,6 +273,8 @@ def main():
                 pair = [("coffer", coffer_url)] + ([("baseline", base_url)] if name in compared else [])
                 for server, url in pair if round_index % 2 == 0 else pair[::-1]:
                     runs[(server, name)].append(wrk(url, scenarios[server][name], args.duration, args.connections, 2))
+                    if server == "coffer":
+                        unchained.append((name, *audit_backlog(coffer_url)))
                 if name == "GetSecretValue" and limited:
                     runs[("limit", name)].append(wrk(limit_url, scenarios["coffer"][name], args.duration, args.connections, 2))
                 if name == "GetSecretValue":
@@ -271,6 +283,10 @@ def main():
                         wrk(coffer_url, scenarios["coffer"]["GetSecretValueIAM"], args.duration, args.connections, 2))
                 runs[("moto", name)].append(wrk(moto_url, scenarios["moto"][name], args.duration, args.connections, 2))
         loaded = {"coffer": rss_kib(coffer.pid), "moto": rss_kib(moto.pid)}
+        settled = time.monotonic()
+        while audit_backlog(coffer_url)[0] and time.monotonic() - settled < 30:
+            time.sleep(0.05)
+        settled = time.monotonic() - settled
         hot_versions = {}
         if "PutSecretValueHot" in names:
             for server, url in (("coffer", coffer_url), ("moto", moto_url)):
@@ -333,13 +349,18 @@ def main():
               f"{median('limit', 'GetSecretValue', 'p50_ms'):>8.2f} {median('limit', 'GetSecretValue', 'p99_ms'):>8.2f}   "
               f"(bare SwiftNIO, fixed answer: Coffer at median {statistics.median(shares) * 100:.0f}% of it; per round "
               + ", ".join(f"{x * 100:.0f}%" for x in shares) + ")")
+    if unchained:
+        worst = max(unchained, key=lambda u: u[2])
+        print(f"{'audit chain':<15} unchained after a run: at most {max(u[1] for u in unchained):.0f} records, oldest "
+              f"{worst[2] * 1000:.0f} ms ({worst[0]}); all chained {settled * 1000:.0f} ms after the last run")
+        failed |= worst[2] > 1 or settled >= 30
     if hot_versions:
         print(f"{'hot versions':<15} coffer {hot_versions['coffer']}   moto {hot_versions['moto']}  (bench/hot after the runs, deprecated included)")
     print(f"{'start ms':<15} coffer {coffer_start:.0f}   moto {moto_start:.0f}" + (f"   nio {limit_start:.0f}" if limit else ""))
     print(f"{'RSS MiB':<15} coffer idle {coffer_idle / 1024:.1f} loaded {loaded['coffer'] / 1024:.1f}   "
           f"moto idle {moto_idle / 1024:.1f} loaded {loaded['moto'] / 1024:.1f}" + (f"   nio idle {limit_idle / 1024:.1f}" if limit else ""))
     if failed:
-        sys.exit("coffer answered some requests with errors")
+        sys.exit("coffer answered some requests with errors, or its audit chain fell behind the load")
 
 
 if __name__ == "__main__":

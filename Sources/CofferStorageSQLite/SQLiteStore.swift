@@ -13,16 +13,31 @@ public final class SQLiteStore: CofferStore {
         database = try SQLiteDatabase(path: path, stages: stagesAudit) { db, records in
             // Staged records of reads are chained in slices, the thread yielding between them: where the
             // event loops share a core with this thread, a request waits behind one slice, not the batch.
-            for start in stride(from: 0, to: records.count, by: Self.chainingSlice) {
-                if start > 0 { sched_yield() }
-                _ = try Self.appendAudit(Array(records[start..<min(start + Self.chainingSlice, records.count)]), db, key: chainKey)
+            var start = records.startIndex
+            while start < records.endIndex {
+                let end = min(start + Self.chainingSlice, records.endIndex)
+                _ = try Self.appendAudit(records[start..<end], db, key: chainKey)
+                start = end
+                if start < records.endIndex, Self.yieldsBetweenSlices(oldest: records[records.startIndex].time, now: Date()) {
+                    sched_yield()
+                }
             }
         }
         self.chainKey = chainKey
     }
 
     /// Records chained between two yields of the writer thread.
-    static let chainingSlice = 8
+    static let chainingSlice = 32
+    /// How long the oldest record of a batch may have waited before its slices are chained without yielding.
+    static let yieldingLag: TimeInterval = 0.1
+
+    /// A yield gives the core to the event loops for as long as they have work, a millisecond or more
+    /// under load; yielding after every slice of a batch whatever its age let a sustained read load
+    /// outrun the chaining (the backlog, and the memory holding it, grew without end). Past
+    /// ``yieldingLag`` the batch is chained straight through, so the chain keeps up with any read rate.
+    static func yieldsBetweenSlices(oldest: Date, now: Date) -> Bool {
+        now.timeIntervalSince(oldest) < yieldingLag
+    }
 
     public func close() async { await database.close() }
 
@@ -307,7 +322,7 @@ public final class SQLiteStore: CofferStore {
 
     /// Chains records onto the stored tail; runs inside the writer's transaction, so the tail read
     /// here is the one the inserts follow.
-    private static func appendAudit(_ records: [AuditAppend], _ db: SQLiteConnection, key: AuditChain.Key) throws -> [Int] {
+    private static func appendAudit(_ records: some Collection<AuditAppend>, _ db: SQLiteConnection, key: AuditChain.Key) throws -> [Int] {
         var tail = AuditTail(key: key)
         if let cached = db.auditTail {
             tail = AuditTail(key: key, sequence: cached.sequence, hash: cached.hash)
