@@ -54,7 +54,7 @@ let package = Package(
         .systemLibrary(name: "CZlib", providers: [.apt(["zlib1g-dev"])]),
         .target(
             name: "CofferStorageSQLite",
-            dependencies: ["CofferStorage", "CofferCore", "CSQLite"],
+            dependencies: ["CofferStorage", "CofferCore", "CSQLite", "CZlib"],
             swiftSettings: swiftSettings
         ),
         // The store on PostgreSQL, for several nodes on one database.

@@ -568,18 +568,46 @@ import Testing
         let path = dir.appendingPathComponent("coffer.db").path
         let now = Date(timeIntervalSince1970: 1_700_000_000)
         let first = try SQLiteStore(path: path, chainKey: Backend.chainKey)
-        for i in 1...3 { try await first.stageAudit(AuditAppend(time: now, record: Array("staged \(i)".utf8))) }
-        // A torn frame at the end, as a crash in the middle of a write could leave.
+        for i in 1...4 { try await first.stageAudit(AuditAppend(time: now, record: Array("staged \(i)".utf8))) }
+        // The fourth frame torn, as a crash in the middle of its copy could leave it: one byte of its
+        // record changed after its header (a 64-byte segment header, then frames of 24 + 8 bytes).
         let staged = try FileManager.default.contentsOfDirectory(atPath: dir.path).filter { $0.contains("audit-staged") }
         #expect(staged.count == 1)
-        let handle = try FileHandle(forWritingTo: dir.appendingPathComponent(staged[0]))
-        handle.seekToEndOfFile()
-        handle.write(Data([0, 0, 0, 200, 1, 2]))
+        let handle = try FileHandle(forUpdating: dir.appendingPathComponent(staged[0]))
+        try handle.seek(toOffset: 64 + 3 * 32 + 24)
+        #expect(try handle.read(upToCount: 8) == Data("staged 4".utf8))
+        try handle.seek(toOffset: 64 + 3 * 32 + 24)
+        handle.write(Data("X".utf8))
         try handle.close()
         let second = try SQLiteStore(path: path, chainKey: Backend.chainKey)
         let entries = try await second.auditEntries(after: 0, limit: 10)
         #expect(entries.map { String(decoding: $0.record, as: UTF8.self) } == ["staged 1", "staged 2", "staged 3"])
         #expect(entries.first?.time == now)
         await second.close()
+    }
+
+    /// Staging files of the earlier format (a `write(2)` per record: length and time big-endian, then
+    /// the record), as a server before the mapped segments left them, are chained by the next start.
+    @Test func stagingFilesOfTheEarlierFormatAreChained() async throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("coffer-staging-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let path = dir.appendingPathComponent("coffer.db").path
+        let now = Date(timeIntervalSince1970: 1_700_000_000)
+        func frame(_ text: String) -> [UInt8] {
+            let record = Array(text.utf8)
+            return withUnsafeBytes(of: UInt32(record.count).bigEndian, Array.init)
+                + withUnsafeBytes(of: now.timeIntervalSince1970.bitPattern.bigEndian, Array.init) + record
+        }
+        try Data(frame("old 1") + frame("old 2") + [0, 0, 0, 9, 1]).write(to: URL(fileURLWithPath: path + "-audit-staged-7"))
+        try Data(frame("old 3")).write(to: URL(fileURLWithPath: path + "-audit-staged-8"))
+        let store = try SQLiteStore(path: path, chainKey: Backend.chainKey)
+        try await store.stageAudit(AuditAppend(time: now, record: Array("new".utf8)))
+        try await store.chainStagedAudit()
+        let entries = try await store.auditEntries(after: 0, limit: 10)
+        #expect(entries.map { String(decoding: $0.record, as: UTF8.self) } == ["old 1", "old 2", "old 3", "new"])
+        let staged = try FileManager.default.contentsOfDirectory(atPath: dir.path).filter { $0.contains("audit-staged") }
+        #expect(!staged.contains("coffer.db-audit-staged-7") && !staged.contains("coffer.db-audit-staged-8"))
+        await store.close()
     }
 }
