@@ -40,7 +40,8 @@ public struct SigV4Verifier: Sendable {
         var accessKeyID: String
         var scope: SigV4.Scope
         var signedHeaders: [String]
-        var signature: String
+        /// Checked to be 64 hex digits; a slice of the header or query value it came in.
+        var signature: Substring
         var timestamp: String
         var date: Date
         var expires: Int?
@@ -83,7 +84,7 @@ public struct SigV4Verifier: Sendable {
         let expected = SigV4.signature(
             keyed: cache.keyed(accessKeyID: claim.accessKeyID, secret: secret.value, scope: claim.scope),
             stringToSign: SigV4.stringToSign(timestamp: claim.timestamp, scope: claim.scope, canonicalRequest: canonical))
-        guard constantTimeEquals(Array(expected.utf8), Array(claim.signature.lowercased().utf8)) else {
+        guard constantTimeEquals(expected.utf8, claim.signature.utf8.lazy.map { $0 >= 0x41 && $0 <= 0x5A ? $0 | 0x20 : $0 }) else {
             throw CofferError(
                 .invalidSignature,
                 "The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details."
@@ -159,16 +160,23 @@ public struct SigV4Verifier: Sendable {
             throw CofferError(.incompleteSignature, "Authorization header requires 'Credential' parameter. Authorization header requires 'Signature' parameter. Authorization header requires 'SignedHeaders' parameter. Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header.")
         }
         var credential: Substring?, signature: Substring?, signedHeaders: Substring?
-        for part in trimmed.dropFirst(SigV4.algorithm.count).split(byte: UInt8(ascii: ",")) {
-            let pair = part.trimmingSpaces.split(byte: UInt8(ascii: "="), maxSplits: 1)
-            guard pair.count == 2 else { continue }
-            let name = pair[0].utf8
+        // `Name=value` fields between commas, walked by index: no array of parts, no copies.
+        let fields = trimmed.utf8
+        var start = fields.index(fields.startIndex, offsetBy: SigV4.algorithm.utf8.count)
+        while start < fields.endIndex {
+            let end = fields[start...].firstIndex(of: UInt8(ascii: ",")) ?? fields.endIndex
+            let field = Substring(fields[start..<end]).trimmingSpaces
+            start = end < fields.endIndex ? fields.index(after: end) : end
+            guard let equals = field.utf8.firstIndex(of: UInt8(ascii: "=")), equals > field.utf8.startIndex else { continue }
+            let value = Substring(field.utf8[field.utf8.index(after: equals)...])
+            guard !value.isEmpty else { continue }
+            let name = field.utf8[..<equals]
             if name.elementsEqual("Credential".utf8) {
-                credential = pair[1]
+                credential = value
             } else if name.elementsEqual("Signature".utf8) {
-                signature = pair[1]
+                signature = value
             } else if name.elementsEqual("SignedHeaders".utf8) {
-                signedHeaders = pair[1]
+                signedHeaders = value
             }
         }
         var missing: [String] = []
@@ -189,7 +197,7 @@ public struct SigV4Verifier: Sendable {
         guard missing.isEmpty, let credential, let signature, let signedHeaders, let timestampText
         else { throw CofferError(.incompleteSignature, missing.joined(separator: " ")) }
         return try buildClaim(
-            credential: String(credential), signedHeaders: String(signedHeaders), signature: String(signature), timestamp: timestampText,
+            credential: credential, signedHeaders: signedHeaders, signature: signature, timestamp: timestampText,
             expires: nil, sessionToken: request.header("x-amz-security-token"), presigned: false)
     }
 
@@ -216,19 +224,19 @@ public struct SigV4Verifier: Sendable {
             expires = parsed
         }
         return try buildClaim(
-            credential: credential, signedHeaders: signedHeaders, signature: signature, timestamp: timestamp,
+            credential: credential[...], signedHeaders: signedHeaders[...], signature: signature[...], timestamp: timestamp,
             expires: expires, sessionToken: value("X-Amz-Security-Token"), presigned: true)
     }
 
     private static func buildClaim(
-        credential: String, signedHeaders: String, signature: String, timestamp: String, expires: Int?,
+        credential: Substring, signedHeaders: Substring, signature: Substring, timestamp: String, expires: Int?,
         sessionToken: String?, presigned: Bool
     ) throws(CofferError) -> Claim {
-        let parts = credential.split(byte: UInt8(ascii: "/"), omittingEmptySubsequences: false).map(String.init)
+        let parts = credential.split(byte: UInt8(ascii: "/"), omittingEmptySubsequences: false)
         guard parts.count == 5, !parts[0].isEmpty else {
             throw CofferError(.incompleteSignature, "Credential should be scoped to a valid region. ")
         }
-        guard parts[4] == "aws4_request" else {
+        guard parts[4].utf8.elementsEqual("aws4_request".utf8) else {
             throw CofferError(.incompleteSignature, "Credential should be scoped with a valid terminator: 'aws4_request', not '\(parts[4])'. ")
         }
         guard !parts[2].isEmpty else { throw CofferError(.incompleteSignature, "Credential should be scoped to a valid region. ") }
@@ -242,8 +250,10 @@ public struct SigV4Verifier: Sendable {
             )
         }
         // Signers send the names lower-case already; only a name with a capital is copied lowered.
-        let headers = signedHeaders.split(byte: UInt8(ascii: ";")).map { name in
-            name.utf8.contains { $0 >= 0x41 && $0 <= 0x5A } ? name.lowercased() : String(name)
+        var headers: [String] = []
+        headers.reserveCapacity(8)
+        for name in signedHeaders.split(byte: UInt8(ascii: ";")) {
+            headers.append(name.utf8.contains { $0 >= 0x41 && $0 <= 0x5A } ? name.lowercased() : String(name))
         }
         guard headers.contains("host") || headers.contains(":authority") else {
             throw CofferError(.incompleteSignature, "'Host' or ':authority' must be a 'SignedHeader' in the AWS Authorization.")
@@ -252,7 +262,7 @@ public struct SigV4Verifier: Sendable {
             throw CofferError(.incompleteSignature, "The signature is not a 64-character hex string.")
         }
         return Claim(
-            accessKeyID: parts[0], scope: SigV4.Scope(date: parts[1], region: parts[2], service: parts[3]),
+            accessKeyID: String(parts[0]), scope: SigV4.Scope(date: String(parts[1]), region: String(parts[2]), service: String(parts[3])),
             signedHeaders: headers, signature: signature, timestamp: timestamp, date: date, expires: expires,
             sessionToken: sessionToken, presigned: presigned)
     }
