@@ -55,14 +55,14 @@ extension SecretsManagerService {
         return try await syncReplicas(of: primary, in: scope, force: force)
     }
 
-    /// RemoveRegionsFromReplication: the replicas in those regions are deleted at once.
+    /// RemoveRegionsFromReplication: the replicas in those regions are deleted at once. A region the
+    /// secret does not replicate to is no error: removing a region again changes nothing (moto's
+    /// observation of AWS; the call is idempotent).
     public func removeReplicaRegions(secretID: String, regions: [String], in scope: ResourceScope) async throws -> Secret {
         let secret = try await mutate {
             var secret = try await requireWritable(secretID, in: scope)
             let known = Set((secret.replicas ?? []).map(\.region))
-            if let unknown = regions.first(where: { !known.contains($0) }) {
-                throw CofferError(.resourceNotFound, "Secrets Manager can't find the specified secret replica in region \(unknown).")
-            }
+            guard regions.contains(where: known.contains) else { return secret }
             let expected = secret.revision
             secret.replicas = (secret.replicas ?? []).filter { !regions.contains($0.region) }
             secret.revision += 1

@@ -129,11 +129,14 @@ public struct SecretsManagerService: Sendable {
         try SecretValidation.token(input.clientRequestToken)
         let result = try await mutate {
             var secret = try await requireWritable(input.secretID, in: scope)
-            if let description = input.description { secret.description = description }
-            if let kmsKeyID = input.kmsKeyID { secret.kmsKeyID = kmsKeyID.isEmpty ? nil : kmsKeyID }
+            let changes: @Sendable (inout Secret) -> Void = { secret in
+                if let description = input.description { secret.description = description }
+                if let kmsKeyID = input.kmsKeyID { secret.kmsKeyID = kmsKeyID.isEmpty ? nil : kmsKeyID }
+            }
+            changes(&secret)
             if let value = input.value {
                 return try await addVersion(to: secret, value: value, token: input.clientRequestToken,
-                                            stages: [StagingLabel.current], scope: scope)
+                                            stages: [StagingLabel.current], scope: scope, changing: changes)
             }
             let expected = secret.revision
             secret.revision += 1
@@ -145,7 +148,10 @@ public struct SecretsManagerService: Sendable {
         return result
     }
 
-    private func addVersion(to secret: Secret, value: SecretValue, token: String?, stages: [String], scope: ResourceScope)
+    /// `changing` applies the call's other changes (UpdateSecret's description and key) to the secret
+    /// as it stands when the version is added, so they land in the same write.
+    private func addVersion(to secret: Secret, value: SecretValue, token: String?, stages: [String], scope: ResourceScope,
+                            changing: @escaping @Sendable (inout Secret) -> Void = { _ in })
         async throws -> SecretWriteResult
     {
         if let token, let existing = secret.version(id: token), existing.isPendingStub != true {
@@ -157,9 +163,11 @@ public struct SecretsManagerService: Sendable {
         // as it stands when the store writes it, so writers of one secret queue instead of conflicting.
         let sealed = try await seal(value, arn: secret.arn, versionID: id, kmsKeyID: secret.kmsKeyID, scope: scope)
         let version = newVersion(id, value, stages: [], clock.now(), key: sealed.keyName)
-        guard let updated = try await store.update(Secret.self, arn: secret.arn, { current in
-            if current.isScheduledForDeletion { throw Self.markedForDeletion }
-            if current.isReplica { throw Self.replicaRefused }
+        guard let updated = try await store.update(Secret.self, arn: secret.arn, { stored in
+            if stored.isScheduledForDeletion { throw Self.markedForDeletion }
+            if stored.isReplica { throw Self.replicaRefused }
+            var current = stored
+            changing(&current)
             // Sealed under a key the secret no longer names: start again from the top.
             guard current.kmsKeyID == secret.kmsKeyID else { throw StorageError.conflict }
             return try addingVersion(version, sealed: sealed.sealed, stages: stages, to: current, scope: scope)
@@ -508,6 +516,8 @@ public struct SecretsManagerService: Sendable {
     public func putResourcePolicy(secretID: String, policy: String, blockPublicPolicy: Bool, in scope: ResourceScope)
         async throws -> Secret
     {
+        // The secret first, as AWS answers: an unknown secret or a replica is refused whatever the document says.
+        _ = try await requireWritable(secretID, in: scope)
         let document = try ResourcePolicyCheck.parse(policy)
         if blockPublicPolicy, ResourcePolicyCheck.grantsPublicAccess(document) {
             throw CofferError(.publicPolicy, "The BlockPublicPolicy parameter is set to true, and the resource policy did not prevent broad access to the secret.")

@@ -112,6 +112,31 @@ import Testing
         #expect(SecretListFilter(key: key, values: [value]).matches(secret, region: "us-east-1") == expected)
     }
 
+    /// The `all` filter's words as AWS cuts them (the cases moto verified against AWS): capitals start
+    /// words, one kind of separator cuts, two kinds keep the name whole, a separator alone finds nothing.
+    @Test func allFilterMatchesTheStartOfWordsAsAWSCutsThem() {
+        func names(_ value: String) -> [String] {
+            let named = ["SecretOne1", "SecretTwo1", "Thirdsecret1", "prod/AppBeta/x1", "prod-AppBeta/x1", "uat/COMPANY/x1", "uat/COMPANYthings/x1"]
+            return named.filter { name in
+                var secret = Secret(arn: "arn:aws:secretsmanager:us-east-1:123456789012:secret:\(name)-abcdef", name: name, createdDate: Date())
+                if name == "SecretTwo1" { secret.description = "DescTwo" }
+                return SecretListFilter(key: "all", values: [value]).matches(secret, region: "us-east-1")
+            }
+        }
+        #expect(names("Secret") == ["SecretOne1", "SecretTwo1"])
+        #expect(names("one") == ["SecretOne1"])
+        #expect(names("d t") == ["SecretTwo1"])
+        #expect(names("AppBeta") == ["prod/AppBeta/x1"])
+        #expect(names("Beta") == ["prod/AppBeta/x1"])
+        #expect(names("company") == ["uat/COMPANY/x1"])
+        #expect(names("Ythings") == ["uat/COMPANYthings/x1"])
+        #expect(names("things").isEmpty && names("pany").isEmpty && names("N").isEmpty && names("+").isEmpty)
+        // `SecretFTag12ab` is Secret, F, Tag, 1, 2ab.
+        let tagged = Secret(arn: "arn:aws:secretsmanager:us-east-1:123456789012:secret:SecretFTag12ab-abcdef", name: "SecretFTag12ab", createdDate: Date())
+        #expect(["tag", "f", "2a", "1"].allSatisfy { SecretListFilter(key: "all", values: [$0]).matches(tagged, region: "us-east-1") })
+        #expect(!["12", "ab", "ftag"].contains { SecretListFilter(key: "all", values: [$0]).matches(tagged, region: "us-east-1") })
+    }
+
     @Test func primaryRegionNamesTheReplicatedPrimarysRegion() {
         var primary = secret
         primary.replicas = [SecretReplica(region: "eu-west-1", kmsKeyID: nil, status: "InSync", statusMessage: "Replication succeeded")]

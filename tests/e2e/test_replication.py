@@ -40,6 +40,8 @@ def test_replica_is_readable_in_its_region_and_follows_the_primary(coffer):
     fails(lambda: west.put_resource_policy(SecretId="app/db", ResourcePolicy=json.dumps(
         {"Version": "2012-10-17", "Statement": [{"Effect": "Deny", "Principal": "*", "Action": "*", "Resource": "*"}]})),
         "InvalidParameterException", REPLICA_REFUSED)
+    # The replica is refused before its document is read.
+    fails(lambda: west.put_resource_policy(SecretId="app/db", ResourcePolicy="not a policy"), "InvalidParameterException", REPLICA_REFUSED)
     assert west.get_secret_value(SecretId="app/db")["SecretString"] == "v2"
     # And a replicated primary cannot be deleted until its replicas are removed.
     fails(lambda: east.delete_secret(SecretId="app/db"), "InvalidParameterException", "that still has replica regions [us-west-2]")
@@ -52,6 +54,9 @@ def test_replica_is_readable_in_its_region_and_follows_the_primary(coffer):
     left = east.remove_regions_from_replication(SecretId="app/db", RemoveReplicaRegions=["us-west-2"])
     assert left["ReplicationStatus"] == []
     fails(lambda: west.get_secret_value(SecretId="app/db"), "ResourceNotFoundException")
+    # Removing it again changes nothing and is no error.
+    again = east.remove_regions_from_replication(SecretId="app/db", RemoveReplicaRegions=["us-west-2"])
+    assert again["ReplicationStatus"] == []
     east.delete_secret(SecretId="app/db", ForceDeleteWithoutRecovery=True)
 
 

@@ -274,6 +274,33 @@ def test_update_secret(sm, coffer):
     assert new["VersionId"] != created["VersionId"]
     assert sm.get_secret_value(SecretId="upd")["SecretString"] == "v2"
     assert sm.get_secret_value(SecretId="upd", VersionStage="AWSPREVIOUS")["SecretString"] == "v1"
+    # A value and the metadata in one call: both land (the description and key were dropped when a value came too).
+    key = kms.create_key()["KeyMetadata"]["KeyId"]
+    third = sm.update_secret(SecretId="upd", SecretString="v3", Description="with a value", KmsKeyId=key)
+    described = sm.describe_secret(SecretId="upd")
+    assert described["Description"] == "with a value" and described["KmsKeyId"] == key
+    assert sm.get_secret_value(SecretId="upd")["SecretString"] == "v3"
+    versions = {v["VersionId"]: v for v in sm.list_secret_version_ids(SecretId="upd")["Versions"]}
+    assert versions[third["VersionId"]]["KmsKeyIds"][0].endswith(key)
+
+
+def test_list_secrets_all_filter_matches_words_as_aws_cuts_them(sm):
+    # Capitals start words; one kind of separator cuts a name, two kinds keep it whole; a separator
+    # alone is no word. (The cases moto's ListSecrets tests verified against AWS.)
+    for name, description in [("SecretOne", None), ("SecretTwo", "DescTwo"), ("Thirdsecret", None),
+                              ("prod/AppBeta/x", None), ("prod-AppBeta/x", None), ("uat/COMPANY/x", None),
+                              ("uat/COMPANYthings/x", None)]:
+        sm.create_secret(Name=name, SecretString="s", **({"Description": description} if description else {}))
+
+    def found(value):
+        return sorted(s["Name"] for s in sm.list_secrets(Filters=[{"Key": "all", "Values": [value]}])["SecretList"])
+
+    assert found("secret") == ["SecretOne", "SecretTwo"]
+    assert found("d t") == ["SecretTwo"]
+    assert found("Beta") == ["prod/AppBeta/x"]
+    assert found("company") == ["uat/COMPANY/x"]
+    assert found("Ythings") == ["uat/COMPANYthings/x"]
+    assert found("things") == [] and found("pany") == [] and found("+") == []
 
 
 def test_tags(sm):

@@ -53,17 +53,53 @@ public struct SecretListFilter: Sendable, Equatable {
     }
 
     static func matchOne(_ pattern: String, _ value: String, prefix: Bool, caseSensitive: Bool) -> Bool {
-        let p = caseSensitive ? pattern : pattern.lowercased()
-        let v = caseSensitive ? value : value.lowercased()
-        if prefix { return v.hasPrefix(p) }
-        let patternWords = words(p)
+        if prefix { return caseSensitive ? value.hasPrefix(pattern) : value.lowercased().hasPrefix(pattern.lowercased()) }
+        // Words are found in the text as written (capitals start words), then compared as asked.
+        let patternWords = words(pattern).map { caseSensitive ? $0 : $0.lowercased() }
         guard !patternWords.isEmpty else { return false }
-        let valueWords = words(v)
+        let valueWords = words(value).map { caseSensitive ? $0 : $0.lowercased() }
         return patternWords.allSatisfy { word in valueWords.contains { $0.hasPrefix(word) } }
     }
 
-    /// Splits at separators and spaces, so `all` and `description` find words inside names.
+    static let separators: [Unicode.Scalar] = ["/", "-", "_", "+", "=", ".", "@"]
+
+    /// The words Secrets Manager's `all` and `description` filters match the start of, as AWS answers
+    /// (moto's AWS-verified ListSecrets tests): a text with one kind of separator is cut at it, a text
+    /// with two kinds stays whole (`prod-AppBeta/x` is one word), a separator alone is no word; each
+    /// piece is then cut before a capital or other non-lower-case character that starts a run of
+    /// lower-case letters, so `SecretOne` is `Secret`, `One` and `COMPANYthings` is `COMPAN`, `Ythings`.
     static func words(_ text: String) -> [String] {
-        text.split(whereSeparator: { " /-_+=.@:".contains($0) }).map(String.init)
+        let scalars = Array(text.unicodeScalars)
+        if scalars.count == 1, separators.contains(scalars[0]) { return [] }
+        let present = separators.filter { scalars.contains($0) }
+        if present.count > 1 { return [text] }
+        guard let separator = present.first else { return camelWords(scalars[...]) }
+        return scalars.split(separator: separator).flatMap(camelWords)
+    }
+
+    private static func camelWords(_ scalars: ArraySlice<Unicode.Scalar>) -> [String] {
+        func isLower(_ scalar: Unicode.Scalar) -> Bool { scalar.value >= 0x61 && scalar.value <= 0x7A }
+        var pieces: [ArraySlice<Unicode.Scalar>] = []
+        var pieceStart = scalars.startIndex
+        var index = scalars.startIndex
+        while index < scalars.endIndex {
+            let next = scalars.index(after: index)
+            guard !isLower(scalars[index]), next < scalars.endIndex, isLower(scalars[next]) else {
+                index = next
+                continue
+            }
+            var end = next
+            while end < scalars.endIndex, isLower(scalars[end]) { end += 1 }
+            if pieceStart < index { pieces.append(scalars[pieceStart..<index]) }
+            pieces.append(scalars[index..<end])
+            pieceStart = end
+            index = end
+        }
+        if pieceStart < scalars.endIndex { pieces.append(scalars[pieceStart...]) }
+        return pieces.compactMap { piece in
+            var view = String.UnicodeScalarView()
+            view.append(contentsOf: piece.drop { $0.properties.isWhitespace }.reversed().drop { $0.properties.isWhitespace }.reversed())
+            return view.isEmpty ? nil : String(view)
+        }
     }
 }
