@@ -27,10 +27,12 @@ struct STSHandler: QueryServiceHandler {
         case "GetAccessKeyInfo":
             try await access.authorize(context, action: "sts:GetAccessKeyInfo", resource: "*")
             let keyID = try request.requiredString("AccessKeyId", min: 16, max: 128)
-            guard let entry = try await credentials.entry(for: keyID) else {
+            // A key this server did not issue is answered as AWS answers any key: with the account its ID encodes.
+            if let entry = try await credentials.entry(for: keyID) { return [.text("Account", entry.account)] }
+            guard let account = AccessKeyID.account(of: keyID) else {
                 throw CofferError(.invalidInput, "The access key ID \(keyID) is not valid.")
             }
-            return [.text("Account", entry.account)]
+            return [.text("Account", account)]
         case "AssumeRole":
             var input = STSService.AssumeRoleInput(roleARN: try request.requiredString("RoleArn", min: 20, max: 2048),
                                                    sessionName: try request.requiredString("RoleSessionName", min: 2, max: 64))

@@ -119,10 +119,8 @@ public struct IAMService: Sendable {
         if try await store.accessKeys(principalARN: user.arn).count >= IAMRules.maximumAccessKeys {
             throw CofferError(.limitExceeded, "Cannot exceed quota for AccessKeysPerUser: \(IAMRules.maximumAccessKeys)")
         }
-        let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567")
-        let secretAlphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/")
-        let id = "AKIA" + String((0..<16).map { _ in alphabet[random.uniform(alphabet.count)] })
-        let secret = String((0..<40).map { _ in secretAlphabet[random.uniform(secretAlphabet.count)] })
+        let id = AccessKeyID.make(prefix: "AKIA", account: account, random: random)
+        let secret = AccessKeyID.secret(random: random)
         let sealed = try root.seal(Array(secret.utf8), purpose: "access-keys", context: Self.sealContext(id))
         let key = StoredAccessKey(accessKeyID: id, account: account, principalARN: user.arn, sealedSecret: sealed, createdDate: clock.now())
         try await store.putAccessKey(key)

@@ -242,10 +242,8 @@ public struct STSService: Sendable {
     func issue(account: String, principalARN: String, roleARN: String?, principalID: String, policies: [String], tags: [Tag],
                        sourceIdentity: String?, duration: Int, packed: Int?, federatedFrom: String? = nil,
                        mfaAuthenticated: Date? = nil) async throws -> Issued {
-        let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567")
-        let secretAlphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/")
-        let keyID = "ASIA" + String((0..<16).map { _ in alphabet[random.uniform(alphabet.count)] })
-        let secret = String((0..<40).map { _ in secretAlphabet[random.uniform(secretAlphabet.count)] })
+        let keyID = AccessKeyID.make(prefix: "ASIA", account: account, random: random)
+        let secret = AccessKeyID.secret(random: random)
         let token = "IQoJb3JpZ2luX2VjE" + Data(random.bytes(96)).base64EncodedString()
         let now = clock.now()
         var session = STSSession(accessKeyID: keyID, account: account, principalARN: principalARN, roleARN: roleARN,

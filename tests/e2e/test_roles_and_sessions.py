@@ -150,3 +150,23 @@ def test_role_management(coffer):
     iam.delete_role_policy(RoleName="svc", PolicyName="p")
     iam.delete_role(RoleName="svc")
     fails(lambda: iam.get_role(RoleName="svc"), "NoSuchEntity", "The role with name svc cannot be found.")
+
+
+def account_in_key_id(key_id):
+    """The account AWS encodes in an access key ID (published decoders read it the same way)."""
+    import base64
+    head = int.from_bytes(base64.b32decode(key_id[4:])[:6], "big")
+    return f"{(head & 0x7FFFFFFFFF80) >> 7:012d}"
+
+
+def test_access_key_ids_carry_their_account_as_aws_encodes_it(coffer):
+    iam, sts = coffer.client("iam"), coffer.client("sts")
+    account = sts.get_caller_identity()["Account"]
+    user, key = user_with_key(iam, "key-owner")
+    assert account_in_key_id(key["AccessKeyId"]) == account
+    session = sts.get_session_token()["Credentials"]
+    assert session["AccessKeyId"].startswith("ASIA") and account_in_key_id(session["AccessKeyId"]) == account
+    assert sts.get_access_key_info(AccessKeyId=key["AccessKeyId"])["Account"] == account
+    # A key this server did not issue is answered with the account its ID encodes, as AWS answers.
+    assert sts.get_access_key_info(AccessKeyId="AKIAIOSFODNN7EXAMPLE")["Account"] == "581039954779"
+    fails(lambda: sts.get_access_key_info(AccessKeyId="AKIA0000000000000001"), "InvalidInput")

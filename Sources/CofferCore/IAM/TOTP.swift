@@ -47,4 +47,20 @@ public enum Base32 {
         if bits > 0 { out.append(alphabet[(buffer << (5 - bits)) & 31]) }
         return String(decoding: out, as: UTF8.self)
     }
+
+    /// The bytes of upper-case, unpadded base32 text; nil for any other character.
+    public static func decode(_ text: String) -> [UInt8]? {
+        var out: [UInt8] = []
+        var buffer = 0, bits = 0
+        for character in text.utf8 {
+            guard let value = alphabet.firstIndex(of: character) else { return nil }
+            buffer = (buffer << 5 | value) & 0xFFFF
+            bits += 5
+            if bits >= 8 {
+                out.append(UInt8((buffer >> (bits - 8)) & 0xFF))
+                bits -= 8
+            }
+        }
+        return out
+    }
 }
