@@ -178,7 +178,7 @@ public struct IAMService: Sendable {
     static func checkDocument(_ document: String, limit: Int, quota: String) throws(CofferError) {
         let size = document.unicodeScalars.filter { !$0.properties.isWhitespace }.count
         if size > limit { throw CofferError(.limitExceeded, "Cannot exceed quota for \(quota): \(limit)") }
-        _ = try PolicyDocument.parse(document, kind: .identity)
+        _ = try PolicyDocument.parseForIAM(document)
     }
 
     public func createPolicy(_ name: String, document: String, path: String?, description: String?, tags: [Tag],

@@ -408,3 +408,52 @@ def test_list_entities_for_policy(coffer):
     iam.attach_role_policy(RoleName="bounded", PolicyArn="arn:aws:iam::aws:policy/SecretsManagerReadWrite")
     readonly = iam.list_entities_for_policy(PolicyArn="arn:aws:iam::aws:policy/SecretsManagerReadWrite")
     assert readonly["PolicyUsers"] == [] and readonly["PolicyRoles"] == [{"RoleName": "bounded", "RoleId": role["RoleId"]}]
+
+
+def stmt(**elements):
+    return {"Effect": "Allow", "Action": "s3:ListBucket", "Resource": "arn:aws:s3:::bucket", **elements}
+
+
+def doc(*statements, version="2012-10-17"):
+    body = {"Statement": list(statements) if len(statements) > 1 else statements[0]}
+    return json.dumps({"Version": version, **body} if version else body)
+
+
+# IAM's checks in IAM's order: structure, version, legacy parsing, unique Sids, actions, the resource
+# format, action vendors, resources present (the documents and messages AWS answers with).
+IAM_POLICY_ERRORS = [
+    ("not json", "Syntax errors in policy."),
+    (json.dumps({"Version": "2012-10-17", "Extra": 1, "Statement": stmt()}), "Syntax errors in policy."),
+    (doc(stmt(Effect="invalid")), "Syntax errors in policy."),
+    (doc(stmt(Sid=[])), "Syntax errors in policy."),
+    (doc(stmt(NotResource="*")), "Syntax errors in policy."),
+    (doc(stmt(Condition={"x": {"a": "1"}})), "Syntax errors in policy."),
+    (doc(stmt(), version=None), "Policy document must be version 2012-10-17 or greater."),
+    (doc(stmt(), version="2008-10-17"), "Policy document must be version 2012-10-17 or greater."),
+    (doc(stmt(Effect="allow")), "The policy failed legacy parsing"),
+    (doc(stmt(Condition={"DateGreaterThan": {"aws:CurrentTime": "not-a-date"}})), "The policy failed legacy parsing"),
+    (doc(stmt(Resource="arn:aws:s3::bucket")), "The policy failed legacy parsing"),
+    (doc(stmt(Sid="a"), stmt(Sid="a")), "Statement IDs (SID) in a single policy must be unique."),
+    (doc(stmt(Action=[])), "Policy statement must contain actions."),
+    (doc(stmt(Resource="aws:s3:::bucket")), 'Partition "s3" is not valid for resource "arn:s3:::bucket:*".'),
+    (doc(stmt(Resource="arn:aws")), "Resource vendor must be fully qualified and cannot contain regexes."),
+    (doc(stmt(Resource="arn:aws:iam:us-east-1::user/x")), "IAM resource arn:aws:iam:us-east-1::user/x cannot contain region information."),
+    (doc(stmt(Resource="arn:aws:s3:us-east-1::bucket")), "Resource arn:aws:s3:us-east-1::bucket can not contain region information."),
+    (doc(stmt(Action="s3:List:Bucket")), "Actions/Condition can contain only one colon."),
+    (doc(stmt(Action="a a:ListBucket")), "Vendor a a is not valid"),
+    (doc(stmt(Resource=[])), "Policy statement must contain resources."),
+]
+
+
+@pytest.mark.parametrize("document,message", IAM_POLICY_ERRORS)
+def test_iam_refuses_policies_as_iam_does(coffer, document, message):
+    fails(lambda: coffer.client("iam").create_policy(PolicyName="p", PolicyDocument=document), "MalformedPolicyDocument", message)
+
+
+def test_iam_accepts_what_iam_accepts(coffer):
+    iam = coffer.client("iam")
+    # An operator with nothing under it, whatever its name, and a null among the resources.
+    iam.create_policy(PolicyName="empty-condition", PolicyDocument=doc(stmt(Condition={"DateGreaterThan": {}, "whatever": {}})))
+    iam.create_policy(PolicyName="null-resource", PolicyDocument=doc(stmt(Resource=["arn:aws:s3:::bucket", None])))
+    iam.create_policy(PolicyName="access-point", PolicyDocument=doc(stmt(Resource="arn:aws:s3:us-east-1:123456789012:accesspoint/ap")))
+    iam.create_policy(PolicyName="dates", PolicyDocument=doc(stmt(Condition={"DateLessThan": {"aws:CurrentTime": ["2030-01-01T00:00:00Z", "1893456000"]}})))

@@ -38,7 +38,8 @@ public struct ConditionClause: Sendable, Equatable {
         guard let value else { return [] }
         guard let block = value.objectValue else { throw PolicyDocument.malformed("Syntax errors in policy.") }
         var clauses: [ConditionClause] = []
-        for (name, body) in block.members {
+        // An operator with nothing under it holds no condition: IAM accepts it whatever its name.
+        for (name, body) in block.members where body.objectValue?.isEmpty != true {
             let (qualifier, base, ifExists) = splitOperator(name)
             guard operators.contains(base), !(base == "Null" && ifExists) else {
                 throw PolicyDocument.malformed("Invalid Condition type : \(name).")

@@ -58,6 +58,15 @@ public struct PolicyDocument: Sendable, Equatable {
         return document
     }
 
+    /// A policy IAM is asked to store (CreatePolicy, CreatePolicyVersion, Put*Policy): IAM's own
+    /// grammar and order of checks first, then the statements built.
+    public static func parseForIAM(_ text: String) throws(CofferError) -> PolicyDocument {
+        let value: JSONValue
+        do { value = try JSONParser.parse(text) } catch { throw malformed("Syntax errors in policy.") }
+        try IdentityPolicyGrammar.check(value)
+        return try parse(text, kind: .identity)
+    }
+
     static func malformed(_ reason: String) -> CofferError { CofferError(.malformedPolicyDocument, reason) }
 }
 
@@ -150,7 +159,8 @@ public struct PolicyStatement: Sendable, Equatable {
         case .string(let s): return [s]
         case .array(let items) where !items.isEmpty:
             var out: [String] = []
-            for item in items {
+            // A null entry is skipped, as IAM skips it.
+            for item in items where item != .null {
                 guard let s = item.stringValue else { throw PolicyDocument.malformed("Syntax errors in policy.") }
                 out.append(s)
             }
