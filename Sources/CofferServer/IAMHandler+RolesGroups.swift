@@ -109,21 +109,32 @@ extension IAMHandler {
         case "DeleteGroup":
             try await service.deleteGroup(try r.requiredString("GroupName"), account: account)
             return []
+        case "UpdateGroup":
+            try await service.updateGroup(try r.requiredString("GroupName", min: 1, max: 128), newName: try r.string("NewGroupName"),
+                                          newPath: try r.string("NewPath"), account: account)
+            return []
         case "GetAccountSummary":
             // The root user signs with the access key of Coffer's root credentials file, so it always has one;
             let users = try await service.listUsers(pathPrefix: nil, account: account)
             let serverCertificates = try await service.serverCertificates(pathPrefix: nil, account: account).count
+            let mfaDevices = try await service.mfaDevices(account: account)
+            let policies = try await service.listPolicies(onlyAttached: false, pathPrefix: nil, account: account)
+            // AWS counts the versions of the account's own managed policies.
+            let versions = policies.reduce(0) { $0 + $1.0.versions.count }
             let entries: [(String, Int)] = [
                 ("Users", users.count), ("UsersQuota", 5000), ("Groups", try await service.listGroups(pathPrefix: nil, account: account).count),
                 ("GroupsQuota", 300), ("Roles", try await service.listRoles(pathPrefix: nil, account: account).count), ("RolesQuota", 1000),
-                ("Policies", try await service.listPolicies(onlyAttached: false, pathPrefix: nil, account: account).count), ("PoliciesQuota", 1500),
-                ("AccessKeysPerUserQuota", 2), ("AccountAccessKeysPresent", 1), ("AccountMFAEnabled", 0), ("MFADevices", 0),
-                ("MFADevicesInUse", 0), ("ServerCertificates", serverCertificates), ("ServerCertificatesQuota", 20), ("InstanceProfiles", 0),
+                ("Policies", policies.count), ("PoliciesQuota", 1500),
+                ("AccessKeysPerUserQuota", 2), ("AccountAccessKeysPresent", 1), ("AccountMFAEnabled", 0), ("AccountSigningCertificatesPresent", 0),
+                ("MFADevices", mfaDevices.count), ("MFADevicesInUse", mfaDevices.filter { $0.userName != nil }.count),
+                ("ServerCertificates", serverCertificates), ("ServerCertificatesQuota", 20),
+                ("InstanceProfiles", try await service.instanceProfiles(account: account).count),
                 ("InstanceProfilesQuota", 1000), ("AttachedPoliciesPerUserQuota", 10), ("AttachedPoliciesPerRoleQuota", 10),
                 ("AttachedPoliciesPerGroupQuota", 10), ("GroupsPerUserQuota", 10), ("SigningCertificatesPerUserQuota", 2),
-                ("PolicySizeQuota", 6144), ("PolicyVersionsInUse", 0), ("PolicyVersionsInUseQuota", 10000), ("VersionsPerPolicyQuota", 5),
+                ("PolicySizeQuota", 6144), ("PolicyVersionsInUse", versions), ("PolicyVersionsInUseQuota", 10000), ("VersionsPerPolicyQuota", 5),
                 ("UserPolicySizeQuota", 2048), ("RolePolicySizeQuota", 10240), ("GroupPolicySizeQuota", 5120),
-                ("AssumeRolePolicySizeQuota", 2048), ("GlobalEndpointTokenVersion", 1), ("Providers", 0),
+                ("AssumeRolePolicySizeQuota", 2048), ("GlobalEndpointTokenVersion", 1),
+                ("Providers", try await service.oidcProviders(account: account).count),
             ]
             return [.element("SummaryMap", entries.map { .element("entry", [.text("key", $0.0), .text("value", String($0.1))]) })]
         case "GetAccountPasswordPolicy":

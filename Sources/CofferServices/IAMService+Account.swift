@@ -39,7 +39,10 @@ extension IAMService {
     }
 
     public func deletePasswordPolicy(account: String) async throws {
-        _ = try await passwordPolicy(account: account)
+        // Deleting names the policy, not the account, as AWS's answer does (moto records it).
+        guard (try? await passwordPolicy(account: account)) != nil else {
+            throw CofferError(.noSuchEntity, "The account policy with name PasswordPolicy cannot be found.")
+        }
         try await store.setSetting(Self.passwordPolicyKey(account), "")
     }
 

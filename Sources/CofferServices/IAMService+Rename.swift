@@ -36,4 +36,30 @@ extension IAMService {
         }
         return renamed
     }
+
+    /// UpdateGroup: a new name or path, as UpdateUser: the group keeps its id and policies, the
+    /// record moves to its new ARN, and its members follow the new name.
+    @discardableResult
+    public func updateGroup(_ name: String, newName: String?, newPath: String?, account: String) async throws -> IAMGroup {
+        if let newName { try IAMRules.validateName(newName, member: "newGroupName", maximum: 128) }
+        if let newPath { try IAMRules.validatePath(newPath) }
+        let old = try await holder(IAMGroup.self, name, account: account)
+        let groupName = newName ?? old.groupName
+        let path = newPath ?? old.path
+        guard groupName != old.groupName || path != old.path else { return old }
+        var renamed = old
+        renamed.groupName = groupName
+        renamed.name = groupName.lowercased()
+        renamed.path = path
+        renamed.arn = "arn:\(Self.partition):iam::\(account):group\(path)\(groupName)"
+        try await moving(store, from: old, to: renamed, in: Self.scope(account),
+                         taken: CofferError(.entityAlreadyExists, "Group with name \(groupName) already exists.")) {
+            for member in try await members(of: old, account: account) {
+                try await changeUser(member.userName, account: account) { user in
+                    user.groupNames = user.groupNames.map { $0 == old.groupName ? groupName : $0 }
+                }
+            }
+        }
+        return renamed
+    }
 }

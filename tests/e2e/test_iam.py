@@ -457,3 +457,36 @@ def test_iam_accepts_what_iam_accepts(coffer):
     iam.create_policy(PolicyName="null-resource", PolicyDocument=doc(stmt(Resource=["arn:aws:s3:::bucket", None])))
     iam.create_policy(PolicyName="access-point", PolicyDocument=doc(stmt(Resource="arn:aws:s3:us-east-1:123456789012:accesspoint/ap")))
     iam.create_policy(PolicyName="dates", PolicyDocument=doc(stmt(Condition={"DateLessThan": {"aws:CurrentTime": ["2030-01-01T00:00:00Z", "1893456000"]}})))
+
+
+def test_update_group_moves_the_group_and_its_members_follow(coffer):
+    iam = coffer.client("iam")
+    iam.create_group(GroupName="devs")
+    iam.create_user(UserName="member")
+    iam.add_user_to_group(GroupName="devs", UserName="member")
+    iam.put_group_policy(GroupName="devs", PolicyName="p", PolicyDocument=doc(stmt()))
+    group_id = iam.get_group(GroupName="devs")["Group"]["GroupId"]
+    iam.update_group(GroupName="devs", NewGroupName="engineers", NewPath="/team/")
+    moved = iam.get_group(GroupName="engineers")
+    assert moved["Group"]["Arn"].endswith(":group/team/engineers") and moved["Group"]["GroupId"] == group_id
+    assert [u["UserName"] for u in moved["Users"]] == ["member"]
+    assert [g["GroupName"] for g in iam.list_groups_for_user(UserName="member")["Groups"]] == ["engineers"]
+    assert iam.list_group_policies(GroupName="engineers")["PolicyNames"] == ["p"]
+    fails(lambda: iam.get_group(GroupName="devs"), "NoSuchEntity", "The group with name devs cannot be found.")
+    iam.create_group(GroupName="other")
+    fails(lambda: iam.update_group(GroupName="other", NewGroupName="engineers"), "EntityAlreadyExists", "Group with name engineers already exists.")
+    assert iam.get_group(GroupName="other")["Group"]["GroupName"] == "other"
+
+
+def test_account_summary_counts_what_the_account_holds(coffer):
+    iam = coffer.client("iam")
+    iam.create_policy(PolicyName="counted", PolicyDocument=doc(stmt()))
+    iam.create_policy_version(PolicyArn=iam.list_policies(Scope="Local")["Policies"][0]["Arn"], PolicyDocument=doc(stmt()))
+    iam.create_virtual_mfa_device(VirtualMFADeviceName="token")
+    iam.create_instance_profile(InstanceProfileName="profile")
+    summary = iam.get_account_summary()["SummaryMap"]
+    assert summary["Policies"] == 1 and summary["PolicyVersionsInUse"] == 2
+    assert summary["MFADevices"] == 1 and summary["MFADevicesInUse"] == 0 and summary["InstanceProfiles"] == 1
+    assert summary["AccountSigningCertificatesPresent"] == 0
+    fails(lambda: iam.delete_account_password_policy(), "NoSuchEntity", "The account policy with name PasswordPolicy cannot be found.")
+    fails(lambda: iam.get_account_password_policy(), "NoSuchEntity", "cannot be found.")
