@@ -25,6 +25,7 @@ struct KMSHandler: JSONServiceHandler {
     func handle(_ operation: String, _ r: JSONRequest, context: CallerContext) async throws -> JSONValue {
         let scope = context.scope
         try await authorize(operation, r, context)
+        try await checkLockout(operation, r, context)
         if Self.dryRunOperations.contains(operation), try r.bool("DryRun") == true {
             // The cryptographic operations change nothing, so they run in full and their answer is dropped;
             // the grant operations stop after finding their key.
@@ -140,6 +141,23 @@ struct KMSHandler: JSONServiceHandler {
     }
 
     // MARK: Authorization
+
+    /// AWS's key policy lockout safety check: unless the request bypasses it, a key policy under which
+    /// the caller could not call PutKeyPolicy on the key again is refused, so a key cannot be made
+    /// unmanageable by mistake. A new key (or replica) is checked under its ARN pattern.
+    private func checkLockout(_ operation: String, _ r: JSONRequest, _ context: CallerContext) async throws {
+        guard ["CreateKey", "PutKeyPolicy", "ReplicateKey"].contains(operation), let policy = try r.string("Policy"),
+            try r.bool("BypassPolicyLockoutSafetyCheck") != true
+        else { return }
+        try KMSService.validatePolicy(policy)
+        let region = operation == "ReplicateKey" ? try r.string("ReplicaRegion") ?? context.scope.region : context.scope.region
+        let resource = operation == "PutKeyPolicy"
+            ? try await service.resolve(try keyID(r), in: context.scope, aliases: false).arn
+            : "arn:\(Partition.of(region: region)):kms:\(region):\(context.scope.account):key/*"
+        guard try await access.wouldAllow(context, action: "kms:PutKeyPolicy", resource: resource, resourcePolicy: policy) else {
+            throw CofferError(.malformedPolicyDocument, "The new key policy will not allow you to update the key policy in the future.")
+        }
+    }
 
     /// Operations on a key are decided by its key policy (and IAM where the key policy delegates to the account).
     private func authorize(_ operation: String, _ r: JSONRequest, _ context: CallerContext) async throws {

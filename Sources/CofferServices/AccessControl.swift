@@ -22,6 +22,18 @@ public struct AccessControl: Sendable {
                            resourcePolicyRequired: resourcePolicyRequired)
     }
 
+    /// Whether the caller would be allowed `action` on `resource` under a KMS key policy not yet
+    /// stored (the lockout safety check); the resource is not named in the audit record.
+    public func wouldAllow(_ caller: CallerContext, action: String, resource: String, resourcePolicy: String) async throws -> Bool {
+        do {
+            try await evaluate(caller, action: action, resource: resource, keys: ["kms:CallerAccount": [caller.scope.account]],
+                               resourcePolicy: resourcePolicy, resourcePolicyRequired: true)
+            return true
+        } catch let error as CofferError where error.code == .accessDenied {
+            return false
+        }
+    }
+
     /// Names a resource in the call's audit record: what it was authorized against, or what the
     /// account root acted on where no policy had to be asked.
     public static func noteAudited(_ resource: String) {

@@ -130,6 +130,9 @@ extension KMSService {
         return key.policy
     }
 
+    /// A key policy's size and grammar, as PutKeyPolicy and CreateKey check them.
+    public static func validatePolicy(_ policy: String) throws(CofferError) { try KMSValidation.policy(policy) }
+
     public func putKeyPolicy(_ keyID: String, name: String?, policy: String, in scope: ResourceScope) async throws {
         guard (name ?? "default") == "default" else { throw CofferError(.notFound, "No such policy exists") }
         try KMSValidation.policy(policy)

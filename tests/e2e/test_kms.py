@@ -283,3 +283,27 @@ def test_a_disabled_key_stops_a_secret(coffer):
     fails(lambda: kms.disable_key(KeyId=managed["KeyId"]), "AccessDeniedException", "because no resource-based policy allows the kms:DisableKey action")
     fails(lambda: kms.encrypt(KeyId="alias/aws/secretsmanager", Plaintext=b"x"), "AccessDeniedException")
     fails(lambda: sm.create_secret(Name="nokey", SecretString="v", KmsKeyId="alias/does-not-exist"), "ResourceNotFoundException")
+
+
+def test_key_policy_lockout_safety_check(coffer):
+    kms = coffer.client("kms")
+    account = coffer.client("sts").get_caller_identity()["Account"]
+    locked = json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Sid": "OnlyUse", "Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{account}:root"}, "Action": "kms:Encrypt", "Resource": "*"}]})
+    managed = json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Sid": "Root", "Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{account}:root"}, "Action": "kms:*", "Resource": "*"}]})
+    message = "The new key policy will not allow you to update the key policy in the future."
+    # A policy under which the caller could not call PutKeyPolicy again is refused, unless the request bypasses the check.
+    fails(lambda: kms.create_key(Policy=locked), "MalformedPolicyDocumentException", message)
+    key = kms.create_key(Policy=managed)["KeyMetadata"]["KeyId"]
+    fails(lambda: kms.put_key_policy(KeyId=key, PolicyName="default", Policy=locked), "MalformedPolicyDocumentException", message)
+    assert json.loads(kms.get_key_policy(KeyId=key, PolicyName="default")["Policy"]) == json.loads(managed)
+    kms.put_key_policy(KeyId=key, PolicyName="default", Policy=locked, BypassPolicyLockoutSafetyCheck=True)
+    # The key is now what the check warns of: usable, and no longer manageable by its account.
+    assert kms.encrypt(KeyId=key, Plaintext=b"x")["KeyId"].endswith(key)
+    fails(lambda: kms.put_key_policy(KeyId=key, PolicyName="default", Policy=managed), "AccessDeniedException")
+    bypassed = kms.create_key(Policy=locked, BypassPolicyLockoutSafetyCheck=True)["KeyMetadata"]["KeyId"]
+    fails(lambda: kms.describe_key(KeyId=bypassed), "AccessDeniedException")
+    # A syntax error is reported as before, ahead of the lockout check.
+    other = kms.create_key(Policy=managed)["KeyMetadata"]["KeyId"]
+    fails(lambda: kms.put_key_policy(KeyId=other, PolicyName="default", Policy="not json"), "MalformedPolicyDocumentException")
