@@ -12,15 +12,8 @@ extension IAMService {
         if let newName { try IAMRules.validateName(newName, member: "newUserName", maximum: 64) }
         if let newPath { try IAMRules.validatePath(newPath) }
         let old = try await user(name, account: account)
-        let userName = newName ?? old.userName
-        let path = newPath ?? old.path
-        guard userName != old.userName || path != old.path else { return old }
-        var renamed = old
-        renamed.userName = userName
-        renamed.name = userName.lowercased()
-        renamed.path = path
-        renamed.arn = "arn:\(Self.partition):iam::\(account):user\(path)\(userName)"
-        renamed.revision = 0
+        guard let renamed = renamed(old, newName: newName, newPath: newPath, account: account) else { return old }
+        let userName = renamed.userName
         try await moving(store, from: old, to: renamed, in: Self.scope(account),
                          taken: CofferError(.entityAlreadyExists, "User with name \(userName) already exists.")) {
             for var key in try await store.accessKeys(principalARN: old.arn) {
@@ -44,14 +37,8 @@ extension IAMService {
         if let newName { try IAMRules.validateName(newName, member: "newGroupName", maximum: 128) }
         if let newPath { try IAMRules.validatePath(newPath) }
         let old = try await holder(IAMGroup.self, name, account: account)
-        let groupName = newName ?? old.groupName
-        let path = newPath ?? old.path
-        guard groupName != old.groupName || path != old.path else { return old }
-        var renamed = old
-        renamed.groupName = groupName
-        renamed.name = groupName.lowercased()
-        renamed.path = path
-        renamed.arn = "arn:\(Self.partition):iam::\(account):group\(path)\(groupName)"
+        guard let renamed = renamed(old, newName: newName, newPath: newPath, account: account) else { return old }
+        let groupName = renamed.groupName
         try await moving(store, from: old, to: renamed, in: Self.scope(account),
                          taken: CofferError(.entityAlreadyExists, "Group with name \(groupName) already exists.")) {
             for member in try await members(of: old, account: account) {
@@ -60,6 +47,43 @@ extension IAMService {
                 }
             }
         }
+        return renamed
+    }
+}
+
+/// Users and groups live under an ARN made of their path and name, so a rename moves the record.
+protocol PathRenamable: PolicyHolder {
+    var displayName: String { get set }
+    var path: String { get set }
+    var arn: String { get set }
+    var name: String { get set }
+}
+
+extension IAMUser: PathRenamable {
+    var displayName: String {
+        get { userName }
+        set { userName = newValue }
+    }
+}
+
+extension IAMGroup: PathRenamable {
+    var displayName: String {
+        get { groupName }
+        set { groupName = newValue }
+    }
+}
+
+extension IAMService {
+    /// The entity under its new name or path, or nil when neither changes.
+    func renamed<E: PathRenamable>(_ old: E, newName: String?, newPath: String?, account: String) -> E? {
+        let displayName = newName ?? old.displayName
+        let path = newPath ?? old.path
+        guard displayName != old.displayName || path != old.path else { return nil }
+        var renamed = old
+        renamed.displayName = displayName
+        renamed.name = displayName.lowercased()
+        renamed.path = path
+        renamed.arn = "arn:\(Self.partition):iam::\(account):\(E.entityName)\(path)\(displayName)"
         return renamed
     }
 }
