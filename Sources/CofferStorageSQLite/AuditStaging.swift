@@ -255,7 +255,8 @@ final class AuditStaging: Sendable {
         while offset + 12 <= bytes.count {
             let length = Int(bytes[offset..<offset + 4].reduce(UInt32(0)) { $0 << 8 | UInt32($1) })
             let bits = bytes[offset + 4..<offset + 12].reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
-            guard offset + 12 + length <= bytes.count else { break }
+            // No record is empty: zeros are a segment file a crash left before its header was written.
+            guard length > 0, offset + 12 + length <= bytes.count else { break }
             records.append(AuditAppend(time: Date(timeIntervalSince1970: Double(bitPattern: bits)),
                                        record: Array(bytes[offset + 12..<offset + 12 + length])))
             offset += 12 + length

@@ -601,13 +601,16 @@ import Testing
         }
         try Data(frame("old 1") + frame("old 2") + [0, 0, 0, 9, 1]).write(to: URL(fileURLWithPath: path + "-audit-staged-7"))
         try Data(frame("old 3")).write(to: URL(fileURLWithPath: path + "-audit-staged-8"))
+        // A segment file a crash left zero-filled, before its header was written, holds no record.
+        try Data(count: 1 << 20).write(to: URL(fileURLWithPath: path + "-audit-staged-9"))
         let store = try SQLiteStore(path: path, chainKey: Backend.chainKey)
         try await store.stageAudit(AuditAppend(time: now, record: Array("new".utf8)))
         try await store.chainStagedAudit()
         let entries = try await store.auditEntries(after: 0, limit: 10)
         #expect(entries.map { String(decoding: $0.record, as: UTF8.self) } == ["old 1", "old 2", "old 3", "new"])
         let staged = try FileManager.default.contentsOfDirectory(atPath: dir.path).filter { $0.contains("audit-staged") }
-        #expect(!staged.contains("coffer.db-audit-staged-7") && !staged.contains("coffer.db-audit-staged-8"))
+        #expect(!staged.contains("coffer.db-audit-staged-7") && !staged.contains("coffer.db-audit-staged-8")
+            && !staged.contains("coffer.db-audit-staged-9"))
         await store.close()
     }
 }
