@@ -235,7 +235,8 @@ final class AuditStaging: Sendable {
             var offset = Layout.segmentHeader
             while offset + Layout.frameHeader <= raw.count, raw.loadUnaligned(fromByteOffset: offset, as: UInt64.self) == epoch {
                 let length = Int(UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: offset + 8, as: UInt32.self)))
-                guard offset + Layout.frameHeader + length <= raw.count else { break }
+                // No record is empty: a segment whose epoch was never written matches zeroed frames.
+                guard length > 0, offset + Layout.frameHeader + length <= raw.count else { break }
                 let stored = UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: offset + 12, as: UInt32.self))
                 let checked = UInt32(crc32(0, raw.baseAddress!.advanced(by: offset + 16).assumingMemoryBound(to: Bytef.self), uInt(8 + length)))
                 guard stored == checked else { break }
