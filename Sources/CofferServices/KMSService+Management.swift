@@ -261,7 +261,7 @@ enum KMSValidation {
         // colon although the model's pattern allows one.
         if name.hasPrefix("alias/aws/") { throw CofferError(.notAuthorized, "") }
         if name.contains(":") { throw CofferError(.validation, "\(name) contains invalid characters for an alias") }
-        let allowed = name.unicodeScalars.allSatisfy { $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || ":/_-".unicodeScalars.contains($0)) }
+        let allowed = name.unicodeScalars.allSatisfy { $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || "/_-".unicodeScalars.contains($0)) }
         guard allowed else {
             throw CofferError.constraint(name, member: "aliasName", "Member must satisfy regular expression pattern: ^[a-zA-Z0-9:/_-]+$")
         }

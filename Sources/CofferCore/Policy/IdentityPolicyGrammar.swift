@@ -213,6 +213,8 @@ enum IdentityPolicyGrammar {
         return nil
     }
 
+    private static let vendorBytes = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-.".utf8)
+
     private static func checkVendor(_ action: String) throws(CofferError) {
         let parts = action.split(separator: ":", omittingEmptySubsequences: false)
         if parts.count == 1, action != "*" {
@@ -220,8 +222,7 @@ enum IdentityPolicyGrammar {
         }
         if parts.count > 2 { throw PolicyDocument.malformed("Actions/Condition can contain only one colon.") }
         let vendor = parts[0]
-        let allowed = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-.".utf8)
-        if vendor != "*", !vendor.utf8.allSatisfy(allowed.contains) {
+        if vendor != "*", !vendor.utf8.allSatisfy(vendorBytes.contains) {
             throw PolicyDocument.malformed("Vendor \(vendor) is not valid")
         }
     }
