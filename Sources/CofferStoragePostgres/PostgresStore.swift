@@ -112,7 +112,7 @@ public final class PostgresStore: CofferStore, SharedStore, ExclusiveWork {
         }
     }
 
-    private func timed<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) async throws -> T {
+    private func timed<T: Sendable>(_ body: @escaping @Sendable @concurrent () async throws -> T) async throws -> T {
         try await withThrowingTaskGroup(of: T.self) { group in
             group.addTask(operation: body)
             group.addTask {

@@ -32,4 +32,43 @@ import Testing
         #expect(try JSONParser.parse(JSONWriter.string(.string(text))) == .string(text))
         #expect(JSONWriter.string(.string("plain é")) == "\"plain é\"")
     }
+
+    /// The writer tests eight bytes at a time: every byte value at every place in and across words,
+    /// among plain ASCII and multi-byte UTF-8, is written as a byte-at-a-time escape would write it.
+    @Test func escapesEveryByteWhereverItFallsInAWord() throws {
+        func reference(_ text: String) -> String {
+            var out = "\""
+            for scalar in text.unicodeScalars {
+                switch scalar {
+                case "\"": out += "\\\""
+                case "\\": out += "\\\\"
+                case "\n": out += "\\n"
+                case "\r": out += "\\r"
+                case "\t": out += "\\t"
+                case "\u{08}": out += "\\b"
+                case "\u{0C}": out += "\\f"
+                case _ where scalar.value < 0x20: out += "\\u00" + String(format2: scalar.value)
+                default: out.unicodeScalars.append(scalar)
+                }
+            }
+            return out + "\""
+        }
+        for fill in ["abcdefghijklmnopq", "éàü€abcdefgh"] {
+            for value in 0..<0x80 {
+                for position in 0..<17 {
+                    var scalars = Array(fill.unicodeScalars)
+                    scalars.insert(Unicode.Scalar(UInt8(value)), at: min(position, scalars.count))
+                    let text = String(String.UnicodeScalarView(scalars))
+                    #expect(JSONWriter.string(.string(text)) == reference(text))
+                }
+            }
+        }
+    }
+}
+
+private extension String {
+    init(format2 value: UInt32) {
+        let digits = Array("0123456789abcdef")
+        self = String([digits[Int(value >> 4)], digits[Int(value & 0xF)]])
+    }
 }

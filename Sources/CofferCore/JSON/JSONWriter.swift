@@ -87,29 +87,61 @@ public enum JSONWriter {
         out.append(UInt8(ascii: "\""))
         var s = s
         // Runs of plain bytes go in one copy (most strings are one run); each escape is appended byte
-        // by byte, without a temporary array.
+        // by byte, without a temporary array. Eight bytes are tested at a time: a string is mostly
+        // plain, and the scan was ~4% of a read's instructions byte by byte (callgrind).
         s.withUTF8 { bytes in
+            guard let base = bytes.baseAddress else { return }
+            let count = bytes.count
             var run = 0
-            for index in 0..<bytes.count {
-                let byte = bytes[index]
-                guard byte < 0x20 || byte == 0x22 || byte == 0x5C else { continue }
-                if run < index { out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[run..<index])) }
-                run = index + 1
-                out.append(0x5C)
-                switch byte {
-                case 0x22, 0x5C: out.append(byte)
-                case 0x0A: out.append(UInt8(ascii: "n"))
-                case 0x0D: out.append(UInt8(ascii: "r"))
-                case 0x09: out.append(UInt8(ascii: "t"))
-                case 0x08: out.append(UInt8(ascii: "b"))
-                case 0x0C: out.append(UInt8(ascii: "f"))
-                default:
-                    out.append(UInt8(ascii: "u")); out.append(0x30); out.append(0x30)
-                    out.append(hex[Int(byte >> 4)]); out.append(hex[Int(byte & 0xF)])
+            var index = 0
+            while index < count {
+                if index &+ 8 <= count, !needsEscape(UnsafeRawPointer(base + index).loadUnaligned(as: UInt64.self)) {
+                    index &+= 8
+                    continue
+                }
+                let end = Swift.min(index &+ 8, count)
+                while index < end {
+                    let byte = base[index]
+                    if byte < 0x20 || byte == 0x22 || byte == 0x5C {
+                        if run < index { out.append(contentsOf: UnsafeBufferPointer(start: base + run, count: index - run)) }
+                        run = index + 1
+                        escape(byte, into: &out)
+                    }
+                    index &+= 1
                 }
             }
-            if run < bytes.count { out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[run...])) }
+            if run < count { out.append(contentsOf: UnsafeBufferPointer(start: base + run, count: count - run)) }
         }
         out.append(UInt8(ascii: "\""))
+    }
+
+    /// Whether any of the eight bytes is a control character, a quote or a backslash (exact for "any":
+    /// a byte at or above 0x80 never counts, and a borrow only starts at a byte that does).
+    @inline(__always)
+    static func needsEscape(_ word: UInt64) -> Bool {
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let highs: UInt64 = 0x8080_8080_8080_8080
+        let control = (word &- ones &* 0x20) & ~word & highs
+        let quotes = word ^ (ones &* 0x22)
+        let backslashes = word ^ (ones &* 0x5C)
+        let quote = (quotes &- ones) & ~quotes & highs
+        let backslash = (backslashes &- ones) & ~backslashes & highs
+        return (control | quote | backslash) != 0
+    }
+
+    @inline(__always)
+    private static func escape(_ byte: UInt8, into out: inout [UInt8]) {
+        out.append(0x5C)
+        switch byte {
+        case 0x22, 0x5C: out.append(byte)
+        case 0x0A: out.append(UInt8(ascii: "n"))
+        case 0x0D: out.append(UInt8(ascii: "r"))
+        case 0x09: out.append(UInt8(ascii: "t"))
+        case 0x08: out.append(UInt8(ascii: "b"))
+        case 0x0C: out.append(UInt8(ascii: "f"))
+        default:
+            out.append(UInt8(ascii: "u")); out.append(0x30); out.append(0x30)
+            out.append(hex[Int(byte >> 4)]); out.append(hex[Int(byte & 0xF)])
+        }
     }
 }
