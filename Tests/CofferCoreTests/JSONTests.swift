@@ -36,22 +36,15 @@ import Testing
     /// The writer tests eight bytes at a time: every byte value at every place in and across words,
     /// among plain ASCII and multi-byte UTF-8, is written as a byte-at-a-time escape would write it.
     @Test func escapesEveryByteWhereverItFallsInAWord() throws {
+        let named: [Unicode.Scalar: String] = [
+            "\"": "\\\"", "\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t", "\u{08}": "\\b", "\u{0C}": "\\f",
+        ]
         func reference(_ text: String) -> String {
-            var out = "\""
-            for scalar in text.unicodeScalars {
-                switch scalar {
-                case "\"": out += "\\\""
-                case "\\": out += "\\\\"
-                case "\n": out += "\\n"
-                case "\r": out += "\\r"
-                case "\t": out += "\\t"
-                case "\u{08}": out += "\\b"
-                case "\u{0C}": out += "\\f"
-                case _ where scalar.value < 0x20: out += "\\u00" + String(format2: scalar.value)
-                default: out.unicodeScalars.append(scalar)
-                }
+            let digits = Array("0123456789abcdef")
+            let body = text.unicodeScalars.map { scalar in
+                named[scalar] ?? (scalar.value < 0x20 ? "\\u00\(digits[Int(scalar.value >> 4)])\(digits[Int(scalar.value & 0xF)])" : String(scalar))
             }
-            return out + "\""
+            return "\"" + body.joined() + "\""
         }
         for fill in ["abcdefghijklmnopq", "éàü€abcdefgh"] {
             for value in 0..<0x80 {
@@ -66,9 +59,3 @@ import Testing
     }
 }
 
-private extension String {
-    init(format2 value: UInt32) {
-        let digits = Array("0123456789abcdef")
-        self = String([digits[Int(value >> 4)], digits[Int(value & 0xF)]])
-    }
-}
