@@ -120,6 +120,34 @@ import Testing
         #expect(await code(of: noDate) == .incompleteSignature)
     }
 
+    /// The signature is compared byte by byte over contiguous storage: its hex letters count in either
+    /// case, any other change fails, and fields may be spaced with blanks and tabs in any order.
+    @Test func comparesTheSignatureInEitherCaseAndFieldsInAnyLayout() async throws {
+        func rewritten(_ change: (String) -> String) -> SigV4Request {
+            var request = signed()
+            request.headers = request.headers.map { $0.name == "Authorization" ? ($0.name, change($0.value)) : $0 }
+            return request
+        }
+        func signature(_ value: String) -> String { String(value[value.range(of: "Signature=")!.upperBound...].prefix(64)) }
+        let upper = rewritten { value in value.replacingOccurrences(of: signature(value), with: signature(value).uppercased()) }
+        #expect(await code(of: upper) == nil)
+        let oneDigit = rewritten { value in
+            let old = signature(value)
+            let flipped = (old.first == "0" ? "1" : "0") + old.dropFirst()
+            return value.replacingOccurrences(of: old, with: flipped)
+        }
+        #expect(await code(of: oneDigit) == .invalidSignature)
+        let short = rewritten { value in value.replacingOccurrences(of: signature(value), with: String(signature(value).dropLast())) }
+        #expect(await code(of: short) == .incompleteSignature)
+        let spaced = rewritten { value in
+            let fields = value.dropFirst("AWS4-HMAC-SHA256 ".count).split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+            return "AWS4-HMAC-SHA256 \t" + fields.reversed().joined(separator: " ,\t ") + " \t"
+        }
+        #expect(await code(of: spaced) == nil)
+        let emptyValue = rewritten { value in value.replacingOccurrences(of: "Credential=", with: "Credential=,Ignored=") }
+        #expect(await code(of: emptyValue) == .incompleteSignature)
+    }
+
     @Test func checksTheDeclaredPayloadHash() async {
         var request = signed()
         request.headers.append(("X-Amz-Content-Sha256", SigV4.sha256Hex(Array("other".utf8))))

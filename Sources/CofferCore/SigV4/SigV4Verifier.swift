@@ -84,7 +84,7 @@ public struct SigV4Verifier: Sendable {
         let expected = SigV4.signature(
             keyed: cache.keyed(accessKeyID: claim.accessKeyID, secret: secret.value, scope: claim.scope),
             stringToSign: SigV4.stringToSign(timestamp: claim.timestamp, scope: claim.scope, canonicalRequest: canonical))
-        guard constantTimeEquals(expected.utf8, claim.signature.utf8.lazy.map { $0 >= 0x41 && $0 <= 0x5A ? $0 | 0x20 : $0 }) else {
+        guard Self.signatureMatches(expected, claim.signature) else {
             throw CofferError(
                 .invalidSignature,
                 "The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details."
@@ -150,6 +150,22 @@ public struct SigV4Verifier: Sendable {
         throw CofferError(.missingAuthenticationToken, "Missing Authentication Token")
     }
 
+    /// The claimed signature against the expected one (lowercase hex) in constant time, its hex letters
+    /// in either case: the claim was checked to be 64 hex digits, and every hex digit has bit 5 set in
+    /// lowercase (digits always), so `| 0x20` folds the case.
+    static func signatureMatches(_ expected: String, _ claimed: Substring) -> Bool {
+        var expected = expected
+        var claimed = claimed
+        return expected.withUTF8 { e in
+            claimed.withUTF8 { c in
+                guard e.count == c.count else { return false }
+                var difference: UInt8 = 0
+                for index in 0..<e.count { difference |= e[index] ^ (c[index] | 0x20) }
+                return difference == 0
+            }
+        }
+    }
+
     private static func parseHeaderClaim(_ authorization: String, _ request: SigV4Request) throws(CofferError) -> Claim {
         let trimmed = authorization.trimmingSpaces
         // By bytes: Substring's hasPrefix and == walk Characters, on every request.
@@ -160,23 +176,33 @@ public struct SigV4Verifier: Sendable {
             throw CofferError(.incompleteSignature, "Authorization header requires 'Credential' parameter. Authorization header requires 'Signature' parameter. Authorization header requires 'SignedHeaders' parameter. Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header.")
         }
         var credential: Substring?, signature: Substring?, signedHeaders: Substring?
-        // `Name=value` fields between commas, walked by index: no array of parts, no copies.
-        let fields = trimmed.utf8
-        var start = fields.index(fields.startIndex, offsetBy: SigV4.algorithm.utf8.count)
-        while start < fields.endIndex {
-            let end = fields[start...].firstIndex(of: UInt8(ascii: ",")) ?? fields.endIndex
-            let field = Substring(fields[start..<end]).trimmingSpaces
-            start = end < fields.endIndex ? fields.index(after: end) : end
-            guard let equals = field.utf8.firstIndex(of: UInt8(ascii: "=")), equals > field.utf8.startIndex else { continue }
-            let value = Substring(field.utf8[field.utf8.index(after: equals)...])
-            guard !value.isEmpty else { continue }
-            let name = field.utf8[..<equals]
-            if name.elementsEqual("Credential".utf8) {
-                credential = value
-            } else if name.elementsEqual("Signature".utf8) {
-                signature = value
-            } else if name.elementsEqual("SignedHeaders".utf8) {
-                signedHeaders = value
+        // `Name=value` fields between commas, walked by offset over the contiguous bytes (Substring's
+        // UTF-8 index walking cost ~1,400 instructions a field): no array of parts, no copies.
+        let utf8 = trimmed.utf8
+        var contiguous = trimmed
+        contiguous.withUTF8 { bytes in
+            func isSpace(_ byte: UInt8) -> Bool { byte == 0x20 || byte == 0x09 }
+            var start = SigV4.algorithm.utf8.count
+            while start < bytes.count {
+                var end = start
+                while end < bytes.count, bytes[end] != UInt8(ascii: ",") { end += 1 }
+                var low = start, high = end
+                start = end + 1
+                while low < high, isSpace(bytes[low]) { low += 1 }
+                while high > low, isSpace(bytes[high - 1]) { high -= 1 }
+                var equals = low
+                while equals < high, bytes[equals] != UInt8(ascii: "=") { equals += 1 }
+                // No name, no `=`, or no value: not a field.
+                guard equals > low, equals + 1 < high else { continue }
+                let name = UnsafeBufferPointer(rebasing: bytes[low..<equals])
+                let value = Substring(utf8[utf8.index(utf8.startIndex, offsetBy: equals + 1)..<utf8.index(utf8.startIndex, offsetBy: high)])
+                if name.elementsEqual("Credential".utf8) {
+                    credential = value
+                } else if name.elementsEqual("Signature".utf8) {
+                    signature = value
+                } else if name.elementsEqual("SignedHeaders".utf8) {
+                    signedHeaders = value
+                }
             }
         }
         var missing: [String] = []

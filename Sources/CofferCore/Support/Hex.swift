@@ -42,7 +42,20 @@ public enum Hex {
 /// Compares two byte strings in time that depends only on their lengths.
 public func constantTimeEquals(_ a: some Collection<UInt8>, _ b: some Collection<UInt8>) -> Bool {
     guard a.count == b.count else { return false }
+    // Over contiguous bytes where both have them: zipping two String views cost ~240 instructions a byte.
+    if let result = a.withContiguousStorageIfAvailable({ x in b.withContiguousStorageIfAvailable { y in constantTimeEquals(x, y) } }),
+        let result
+    {
+        return result
+    }
     var difference: UInt8 = 0
     for (x, y) in zip(a, b) { difference |= x ^ y }
+    return difference == 0
+}
+
+public func constantTimeEquals(_ a: UnsafeBufferPointer<UInt8>, _ b: UnsafeBufferPointer<UInt8>) -> Bool {
+    guard a.count == b.count else { return false }
+    var difference: UInt8 = 0
+    for index in 0..<a.count { difference |= a[index] ^ b[index] }
     return difference == 0
 }
