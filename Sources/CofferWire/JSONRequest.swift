@@ -155,7 +155,8 @@ public struct JSONRequest: Sendable {
     }
 
     public static func checkLength(_ length: Int, member: String, shown: String?, min: Int, max: Int) throws(CofferError) {
-        let value = shown.map { "Value '\($0)' at" } ?? "Value at"
+        // The message's text is built only when it is thrown: this runs for every member read.
+        var value: String { shown.map { "Value '\($0)' at" } ?? "Value at" }
         if length < min {
             throw .validation("1 validation error detected: \(value) '\(path(member))' failed to satisfy constraint: Member must have length greater than or equal to \(min)")
         }

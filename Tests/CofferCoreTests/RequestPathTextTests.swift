@@ -20,6 +20,8 @@ import Testing
                 let fromSubstring = text.dropFirst(0).split(byte: UInt8(ascii: ":"), maxSplits: maxSplits,
                                                             omittingEmptySubsequences: omitting).map(String.init)
                 #expect(fromSubstring == expected)
+                #expect(text.fields(byte: UInt8(ascii: ":"), maxSplits: maxSplits, omittingEmptySubsequences: omitting) == expected)
+                #expect(text.dropFirst(0).fields(byte: UInt8(ascii: ":"), maxSplits: maxSplits, omittingEmptySubsequences: omitting) == expected)
             }
         }
     }
@@ -80,5 +82,28 @@ import Testing
         #expect(canonical.contains("my-header2:\"a b c\"\n"))
         #expect(canonical.contains("my-header3:tab here\n"))
         #expect(canonical.contains("my-header4:plain value\n"))
+        let folded = SigV4Request(method: "GET", path: "/", query: "",
+                                  headers: [("Host", "h"), ("X-A", "\t\t"), ("X-B", " a\t \tb  c "), ("X-B", "d"), ("X-C", "é  ü")], body: [])
+        #expect(SigV4.canonicalRequest(folded, signedHeaders: ["host", "x-a", "x-b", "x-c"], payloadHash: "-")
+            == "GET\n/\n\nhost:h\nx-a:\nx-b:a b c,d\nx-c:é ü\n\nhost;x-a;x-b;x-c\n-")
+    }
+
+    @Test func auditResourcesAreTypedByTheARNsResourceKind() {
+        let typed = [
+            "arn:aws:secretsmanager:us-east-1:123456789012:secret:db/main-AbCdEf": "AWS::SecretsManager::Secret",
+            "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab": "AWS::KMS::Key",
+            "arn:aws:ssm:us-east-1:123456789012:parameter/app/db/url": "AWS::SSM::Parameter",
+            "arn:aws:iam::123456789012:user/team/alice": "AWS::IAM::User",
+        ]
+        for (arn, type) in typed {
+            #expect(AuditResource(arn: arn) == AuditResource(type: type, name: arn), "\(arn)")
+        }
+        for arn in ["arn:aws:kms:us-east-1:123456789012:key/*", "arn:aws:ssm:us-east-1:123456789012:nothing/x", "not an arn",
+                    "arn:aws:secretsmanager:us-east-1:123456789012:", "arn:aws:secretsmanager:us-east-1:123456789012:///"] {
+            #expect(AuditResource(arn: arn) == nil, "\(arn)")
+        }
+        #expect(ARN("arn:aws:secretsmanager:us-east-1:123456789012:secret:a:b")?.resource == "secret:a:b")
+        #expect(ARN("arn::secretsmanager:us-east-1:1:secret:a") == nil)
+        #expect(ARN("arn:aws:secretsmanager:us-east-1:1") == nil)
     }
 }

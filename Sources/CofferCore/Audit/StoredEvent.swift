@@ -16,10 +16,25 @@ extension AuditResource {
     /// `*` and for what is not an ARN.
     public init?(arn: String) {
         guard !arn.hasSuffix("*"), let parsed = ARN(arn) else { return nil }
-        let head = parsed.resource.split(byte: UInt8(ascii: "/"), maxSplits: 1).first ?? parsed.resource[...]
-        let kind = head.split(byte: UInt8(ascii: ":"), maxSplits: 1).first ?? head
-        guard let type = Self.types[parsed.service]?[String(kind)] else { return nil }
+        guard let type = Self.types[parsed.service]?[Self.kind(of: parsed.resource)] else { return nil }
         self.init(type: type, name: arn)
+    }
+
+    /// The resource's kind: its first non-empty `/` field, and of that the first non-empty `:` field
+    /// (`parameter/a/b` and `secret:name-AbCdEf` alike). By offset: this runs for every audited call.
+    static func kind(of resource: String) -> String {
+        var resource = resource
+        return resource.withUTF8 { bytes in
+            func firstField(_ range: Range<Int>, _ separator: UInt8) -> Range<Int> {
+                var start = range.lowerBound
+                while start < range.upperBound, bytes[start] == separator { start += 1 }
+                var end = start
+                while end < range.upperBound, bytes[end] != separator { end += 1 }
+                return start == end ? range : start..<end
+            }
+            let head = firstField(0..<bytes.count, UInt8(ascii: "/"))
+            return String(decoding: UnsafeBufferPointer(rebasing: bytes[firstField(head, UInt8(ascii: ":"))]), as: UTF8.self)
+        }
     }
 }
 

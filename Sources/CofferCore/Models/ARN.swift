@@ -17,10 +17,9 @@ public struct ARN: Sendable, Hashable, CustomStringConvertible {
 
     /// Parses an ARN; the resource part may itself contain colons.
     public init?(_ text: String) {
-        let parts = text.split(byte: UInt8(ascii: ":"), maxSplits: 5, omittingEmptySubsequences: false)
+        let parts = text.fields(byte: UInt8(ascii: ":"), maxSplits: 5)
         guard parts.count == 6, parts[0] == "arn", !parts[1].isEmpty, !parts[2].isEmpty else { return nil }
-        (partition, service, region, account, resource) =
-            (String(parts[1]), String(parts[2]), String(parts[3]), String(parts[4]), String(parts[5]))
+        (partition, service, region, account, resource) = (parts[1], parts[2], parts[3], parts[4], parts[5])
     }
 
     public var description: String { "arn:\(partition):\(service):\(region):\(account):\(resource)" }

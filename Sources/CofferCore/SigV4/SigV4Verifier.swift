@@ -78,12 +78,14 @@ public struct SigV4Verifier: Sendable {
             throw CofferError(.unrecognizedClient, "The security token included in the request is invalid.")
         }
         let payloadHash = try Self.payloadHash(request, presigned: claim.presigned)
-        let canonical = SigV4.canonicalRequest(
+        let canonical = SigV4.canonicalRequestBytes(
             request, signedHeaders: claim.signedHeaders, payloadHash: payloadHash,
             excludingQueryItem: claim.presigned ? "X-Amz-Signature" : nil)
+        let stringToSign = canonical.withUnsafeBufferPointer {
+            SigV4.stringToSignBytes(timestamp: claim.timestamp, scope: claim.scope, canonicalRequest: $0)
+        }
         let expected = SigV4.signature(
-            keyed: cache.keyed(accessKeyID: claim.accessKeyID, secret: secret.value, scope: claim.scope),
-            stringToSign: SigV4.stringToSign(timestamp: claim.timestamp, scope: claim.scope, canonicalRequest: canonical))
+            keyed: cache.keyed(accessKeyID: claim.accessKeyID, secret: secret.value, scope: claim.scope), stringToSign: stringToSign)
         guard Self.signatureMatches(expected, claim.signature) else {
             throw CofferError(
                 .invalidSignature,
@@ -258,7 +260,7 @@ public struct SigV4Verifier: Sendable {
         credential: Substring, signedHeaders: Substring, signature: Substring, timestamp: String, expires: Int?,
         sessionToken: String?, presigned: Bool
     ) throws(CofferError) -> Claim {
-        let parts = credential.split(byte: UInt8(ascii: "/"), omittingEmptySubsequences: false)
+        let parts = credential.fields(byte: UInt8(ascii: "/"))
         guard parts.count == 5, !parts[0].isEmpty else {
             throw CofferError(.incompleteSignature, "Credential should be scoped to a valid region. ")
         }
@@ -276,10 +278,9 @@ public struct SigV4Verifier: Sendable {
             )
         }
         // Signers send the names lower-case already; only a name with a capital is copied lowered.
-        var headers: [String] = []
-        headers.reserveCapacity(8)
-        for name in signedHeaders.split(byte: UInt8(ascii: ";")) {
-            headers.append(name.utf8.contains { $0 >= 0x41 && $0 <= 0x5A } ? name.lowercased() : String(name))
+        var headers = signedHeaders.fields(byte: UInt8(ascii: ";"), omittingEmptySubsequences: true)
+        for index in headers.indices where headers[index].utf8.contains(where: { $0 >= 0x41 && $0 <= 0x5A }) {
+            headers[index] = headers[index].lowercased()
         }
         guard headers.contains("host") || headers.contains(":authority") else {
             throw CofferError(.incompleteSignature, "'Host' or ':authority' must be a 'SignedHeader' in the AWS Authorization.")
@@ -288,7 +289,7 @@ public struct SigV4Verifier: Sendable {
             throw CofferError(.incompleteSignature, "The signature is not a 64-character hex string.")
         }
         return Claim(
-            accessKeyID: String(parts[0]), scope: SigV4.Scope(date: String(parts[1]), region: String(parts[2]), service: String(parts[3])),
+            accessKeyID: parts[0], scope: SigV4.Scope(date: parts[1], region: parts[2], service: parts[3]),
             signedHeaders: headers, signature: signature, timestamp: timestamp, date: date, expires: expires,
             sessionToken: sessionToken, presigned: presigned)
     }
@@ -300,22 +301,26 @@ final class SigningKeyCache: Sendable {
     /// The HMAC already keyed with the derived key: a copy of it signs a request without hashing
     /// the key's pads again.
     private struct Entry: Sendable {
-        let secret: [UInt8]
+        let secret: String
         let keyed: KeyedHMAC
     }
-    private let entries = Mutex<[String: Entry]>([:])
+    /// Hashed field by field: building one string key cost an allocation per request.
+    private struct Key: Hashable, Sendable {
+        let accessKeyID: String
+        let scope: SigV4.Scope
+    }
+    private let entries = Mutex<[Key: Entry]>([:])
     private static let capacity = 4096
 
     func keyed(accessKeyID: String, secret: String, scope: SigV4.Scope) -> KeyedHMAC {
-        let cacheKey = accessKeyID + "/" + scope.string
+        let cacheKey = Key(accessKeyID: accessKeyID, scope: scope)
         // The entry remembers the secret it was derived from, so a changed secret misses the cache.
         // It lives only in this process's memory, beside the signing key derived from it.
-        let secretBytes = Array(secret.utf8)
-        if let entry = entries.withLock({ $0[cacheKey] }), constantTimeEquals(entry.secret, secretBytes) { return entry.keyed }
+        if let entry = entries.withLock({ $0[cacheKey] }), constantTimeEquals(entry.secret.utf8, secret.utf8) { return entry.keyed }
         let keyed = KeyedHMAC(key: SymmetricKey(data: SigV4.signingKey(secret: secret, scope: scope)))
         entries.withLock { entries in
             if entries.count >= Self.capacity { entries.removeAll(keepingCapacity: true) }
-            entries[cacheKey] = Entry(secret: secretBytes, keyed: keyed)
+            entries[cacheKey] = Entry(secret: secret, keyed: keyed)
         }
         return keyed
     }

@@ -42,6 +42,37 @@ extension Substring {
     }
 }
 
+extension StringProtocol {
+    /// The fields between `byte`s as new Strings, cut from the contiguous bytes in one pass: for
+    /// fields that are kept as Strings anyway (an ARN's parts, a credential scope's), this skips
+    /// the Substrings and their index arithmetic.
+    public func fields(byte: UInt8, maxSplits: Int = .max, omittingEmptySubsequences: Bool = false) -> [String] {
+        func cut(_ bytes: UnsafeBufferPointer<UInt8>) -> [String] {
+            var out: [String] = []
+            out.reserveCapacity(6)
+            var start = 0
+            var splits = 0
+            func take(_ range: Range<Int>) {
+                if omittingEmptySubsequences && range.isEmpty { return }
+                out.append(String(decoding: UnsafeBufferPointer(rebasing: bytes[range]), as: UTF8.self))
+            }
+            var index = 0
+            while index < bytes.count, splits < maxSplits {
+                if bytes[index] == byte {
+                    if !(omittingEmptySubsequences && start == index) { splits += 1 }
+                    take(start..<index)
+                    start = index + 1
+                }
+                index += 1
+            }
+            take(start..<bytes.count)
+            return out
+        }
+        if let fields = utf8.withContiguousStorageIfAvailable(cut) { return fields }
+        return ContiguousArray(utf8).withUnsafeBufferPointer(cut)
+    }
+}
+
 extension String {
     public func split(byte: UInt8, maxSplits: Int = .max, omittingEmptySubsequences: Bool = true) -> [Substring] {
         self[...].split(byte: byte, maxSplits: maxSplits, omittingEmptySubsequences: omittingEmptySubsequences)
