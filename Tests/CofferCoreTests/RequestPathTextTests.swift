@@ -32,6 +32,14 @@ import Testing
         #expect(String("\nx\n".trimmingSpaces) == "\nx\n")
         #expect(String("arn:aws:iam::123456789012:user/team/alice".last(after: UInt8(ascii: "/"))) == "alice")
         #expect(String("root".last(after: UInt8(ascii: "/"))) == "root")
+        #expect(String("a/b/".last(after: UInt8(ascii: "/"))) == "")
+        #expect(String("/é".last(after: UInt8(ascii: "/"))) == "é")
+        #expect(String("x/y/z".dropFirst(2).last(after: UInt8(ascii: "/"))) == "z")
+        #expect("aws4_request".sameBytes(as: "aws4_request"))
+        #expect(!"aws4_request".sameBytes(as: "aws4_requesT"))
+        #expect(!"aws4".sameBytes(as: "aws4_request"))
+        #expect("".sameBytes(as: ""))
+        #expect("20261205T000000Z".dropLast(8).sameBytes(as: "20261205"))
     }
 
     @Test func uuidStringsAreVersionFourLowercaseAndDistinct() {

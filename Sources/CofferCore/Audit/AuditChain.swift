@@ -39,9 +39,9 @@ public enum AuditChain {
     /// moving a record changes its hash.
     public static func hash(key: Key, previous: [UInt8], sequence: Int, record: [UInt8]) -> [UInt8] {
         var mac = key.keyed.started
-        mac.update(data: previous)
-        withUnsafeBytes(of: UInt64(sequence).bigEndian) { mac.update(data: $0) }
-        mac.update(data: record)
+        mac.update(previous)
+        withUnsafeBytes(of: UInt64(sequence).bigEndian) { mac.update($0) }
+        mac.update(record)
         return Array(mac.finalize())
     }
 

@@ -139,8 +139,6 @@ public struct SigV4Verifier: Sendable {
         return declared
     }
 
-    private static let headerPrefix = SigV4.algorithm + " "
-
     static func parseClaim(_ request: SigV4Request) throws(CofferError) -> Claim {
         if let authorization = request.header("authorization") {
             return try parseHeaderClaim(authorization, request)
@@ -170,8 +168,11 @@ public struct SigV4Verifier: Sendable {
 
     private static func parseHeaderClaim(_ authorization: String, _ request: SigV4Request) throws(CofferError) -> Claim {
         let trimmed = authorization.trimmingSpaces
+        var contiguous = trimmed
         // By bytes: Substring's hasPrefix and == walk Characters, on every request.
-        guard trimmed.utf8.starts(with: Self.headerPrefix.utf8) else {
+        let prefix: StaticString = "AWS4-HMAC-SHA256 "
+        guard contiguous.withUTF8({ $0.count >= prefix.utf8CodeUnitCount && UnsafeBufferPointer(rebasing: $0[..<prefix.utf8CodeUnitCount]).sameBytes(as: prefix) })
+        else {
             if trimmed.hasPrefix("AWS ") || trimmed.hasPrefix("AWS3") {
                 throw CofferError(.incompleteSignature, "Only AWS4-HMAC-SHA256 signatures are supported.")
             }
@@ -181,7 +182,6 @@ public struct SigV4Verifier: Sendable {
         // `Name=value` fields between commas, walked by offset over the contiguous bytes (Substring's
         // UTF-8 index walking cost ~1,400 instructions a field): no array of parts, no copies.
         let utf8 = trimmed.utf8
-        var contiguous = trimmed
         contiguous.withUTF8 { bytes in
             func isSpace(_ byte: UInt8) -> Bool { byte == 0x20 || byte == 0x09 }
             var start = SigV4.algorithm.utf8.count
@@ -198,11 +198,11 @@ public struct SigV4Verifier: Sendable {
                 guard equals > low, equals + 1 < high else { continue }
                 let name = UnsafeBufferPointer(rebasing: bytes[low..<equals])
                 let value = Substring(utf8[utf8.index(utf8.startIndex, offsetBy: equals + 1)..<utf8.index(utf8.startIndex, offsetBy: high)])
-                if name.elementsEqual("Credential".utf8) {
+                if name.sameBytes(as: "Credential") {
                     credential = value
-                } else if name.elementsEqual("Signature".utf8) {
+                } else if name.sameBytes(as: "Signature") {
                     signature = value
-                } else if name.elementsEqual("SignedHeaders".utf8) {
+                } else if name.sameBytes(as: "SignedHeaders") {
                     signedHeaders = value
                 }
             }
@@ -264,14 +264,14 @@ public struct SigV4Verifier: Sendable {
         guard parts.count == 5, !parts[0].isEmpty else {
             throw CofferError(.incompleteSignature, "Credential should be scoped to a valid region. ")
         }
-        guard parts[4].utf8.elementsEqual("aws4_request".utf8) else {
+        guard parts[4].sameBytes(as: "aws4_request") else {
             throw CofferError(.incompleteSignature, "Credential should be scoped with a valid terminator: 'aws4_request', not '\(parts[4])'. ")
         }
         guard !parts[2].isEmpty else { throw CofferError(.incompleteSignature, "Credential should be scoped to a valid region. ") }
         guard let date = SigV4Timestamp.parse(timestamp) else {
             throw CofferError(.incompleteSignature, "Date must be in ISO-8601 'basic format'. Got '\(timestamp)'. See http://en.wikipedia.org/wiki/ISO_8601")
         }
-        guard parts[1].utf8.elementsEqual(timestamp.utf8.prefix(8)) else {
+        guard parts[1].sameBytes(as: timestamp.prefix(8)) else {
             throw CofferError(
                 .invalidSignature,
                 "Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP: '\(parts[1])' != '\(timestamp.prefix(8))', from '\(timestamp)'."
@@ -285,7 +285,8 @@ public struct SigV4Verifier: Sendable {
         guard headers.contains("host") || headers.contains(":authority") else {
             throw CofferError(.incompleteSignature, "'Host' or ':authority' must be a 'SignedHeader' in the AWS Authorization.")
         }
-        guard signature.utf8.count == 64, signature.utf8.allSatisfy(Hex.isDigit) else {
+        var contiguous = signature
+        guard contiguous.withUTF8({ $0.count == 64 && $0.allSatisfy(Hex.isDigit) }) else {
             throw CofferError(.incompleteSignature, "The signature is not a 64-character hex string.")
         }
         return Claim(
