@@ -9,6 +9,18 @@ public protocol Keyring: Sendable {
     func wrappingKey(for header: Envelope.Header, scope: ResourceScope, service: String) async throws -> WrappingKey
     /// A keyed digest, so equal values can be recognised without keeping them.
     func digest(_ bytes: [UInt8]) -> String
+    /// Data keys this keyring has unwrapped, if it keeps them.
+    var dataKeys: DataKeyCache? { get }
+}
+
+extension Keyring {
+    /// Opens a sealed value with the key its header names (resolved, and its state checked, on
+    /// every call).
+    func open(_ sealed: [UInt8], context: String, scope: ResourceScope, service: String) async throws -> [UInt8] {
+        let parts = try Envelope.Parsed(sealed)
+        let wrapping = try await wrappingKey(for: parts.header, scope: scope, service: service)
+        return try Envelope.open(parts, context: context, under: wrapping, dataKeys: dataKeys)
+    }
 }
 
 /// Wraps data keys with real KMS keys: the key and material version are named in each envelope,
@@ -16,6 +28,7 @@ public protocol Keyring: Sendable {
 public struct KMSKeyring: Keyring {
     let kms: KMSService
     let digestMAC: KeyedHMAC
+    public let dataKeys: DataKeyCache? = DataKeyCache()
 
     public init(kms: KMSService, root: RootKey) {
         self.kms = kms

@@ -216,9 +216,10 @@ public struct ParameterStoreService: Sendable {
             throw Self.versionNotFound(version.version, parameter.name)
         }
         if version.type == .secureString, !decrypt { return Data(sealed).base64EncodedString() }
-        let header = try Envelope.header(of: sealed)
-        let wrapping = header.keyID == plainKey.keyID ? plainKey : try await keyring.wrappingKey(for: header, scope: scope, service: "ssm")
-        let plaintext = try Envelope.open(sealed, context: Self.context(arn: parameter.arn, version: version.version)) { _ in wrapping }
+        let parts = try Envelope.Parsed(sealed)
+        let wrapping = parts.header.keyID == plainKey.keyID ? plainKey : try await keyring.wrappingKey(for: parts.header, scope: scope, service: "ssm")
+        let plaintext = try Envelope.open(parts, context: Self.context(arn: parameter.arn, version: version.version), under: wrapping,
+                                          dataKeys: keyring.dataKeys)
         return String(decoding: plaintext, as: UTF8.self)
     }
 

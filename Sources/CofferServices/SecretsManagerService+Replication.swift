@@ -174,8 +174,8 @@ extension SecretsManagerService {
                 copy.versions[index].lastAccessedDate = nil
                 guard let sealed = try await store.sealedValue(arn: primary.arn, versionID: versionID) else { continue }
                 let primaryScope = ResourceScope(account: replicaScope.account, region: primaryRegion)
-                let wrapping = try await keyring.wrappingKey(for: try Envelope.header(of: sealed), scope: primaryScope, service: "secretsmanager")
-                let plaintext = try Envelope.open(sealed, context: Self.context(arn: primary.arn, versionID: versionID)) { _ in wrapping }
+                let plaintext = try await keyring.open(sealed, context: Self.context(arn: primary.arn, versionID: versionID), scope: primaryScope,
+                                                       service: "secretsmanager")
                 let value: SecretValue = copy.versions[index].isString ? .string(String(decoding: plaintext, as: UTF8.self)) : .binary(plaintext)
                 let resealed = try await seal(value, arn: copy.arn, versionID: versionID, kmsKeyID: replica.kmsKeyID, scope: replicaScope)
                 copy.versions[index].kmsKeyIDs = [resealed.keyName]

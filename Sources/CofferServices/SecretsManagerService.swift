@@ -260,8 +260,7 @@ public struct SecretsManagerService: Sendable {
     func reseal(_ sealed: [UInt8], of secret: Secret, from versionID: String, to newVersionID: String, in scope: ResourceScope)
         async throws -> [UInt8]
     {
-        let wrapping = try await keyring.wrappingKey(for: try Envelope.header(of: sealed), scope: scope, service: "secretsmanager")
-        let plaintext = try Envelope.open(sealed, context: Self.context(arn: secret.arn, versionID: versionID)) { _ in wrapping }
+        let plaintext = try await keyring.open(sealed, context: Self.context(arn: secret.arn, versionID: versionID), scope: scope, service: "secretsmanager")
         let isString = secret.version(id: versionID)?.isString ?? true
         let value: SecretValue = isString ? .string(String(decoding: plaintext, as: UTF8.self)) : .binary(plaintext)
         return try await seal(value, arn: secret.arn, versionID: newVersionID, kmsKeyID: secret.kmsKeyID, scope: scope).sealed
@@ -298,8 +297,8 @@ public struct SecretsManagerService: Sendable {
         guard let sealed = try await store.sealedValue(arn: secret.arn, versionID: version.versionID) else {
             throw CofferError(.resourceNotFound, "Secrets Manager can't find the specified secret value for VersionId: \(version.versionID)")
         }
-        let wrapping = try await keyring.wrappingKey(for: try Envelope.header(of: sealed), scope: scope, service: "secretsmanager")
-        let plaintext = try Envelope.open(sealed, context: Self.context(arn: secret.arn, versionID: version.versionID)) { _ in wrapping }
+        let plaintext = try await keyring.open(sealed, context: Self.context(arn: secret.arn, versionID: version.versionID), scope: scope,
+                                               service: "secretsmanager")
         let value: SecretValue = version.isString ? .string(String(decoding: plaintext, as: UTF8.self)) : .binary(plaintext)
         guard recordingAccess else { return SecretValueResult(secret: secret, version: version, value: value) }
         let accessed = try await recordAccess(secret, versionID: version.versionID, in: scope)

@@ -25,6 +25,28 @@ import Testing
         #expect(throws: CofferError.self) { try open(Array(blob.dropLast()), context: "arn\nv1", with: key) }
     }
 
+    @Test func cachedDataKeysOpenOnlyWithTheSameMaterialAndContext() throws {
+        let cache = DataKeyCache(capacity: 2)
+        let blob = try Envelope.seal(Array("cached".utf8), context: "arn\nv1", under: key, random: random)
+        let parts = try Envelope.Parsed(blob)
+        #expect(try Envelope.open(parts, context: "arn\nv1", under: key, dataKeys: cache) == Array("cached".utf8))
+        #expect(cache.count == 1)
+        #expect(try Envelope.open(parts, context: "arn\nv1", under: key, dataKeys: cache) == Array("cached".utf8))
+        // Other material under the same id and version, or another context, still fails with the key cached.
+        let other = WrappingKey(keyID: "test-key", version: 3, key: SymmetricKey(size: .bits256))
+        #expect(throws: CofferError.self) { try Envelope.open(parts, context: "arn\nv1", under: other, dataKeys: cache) }
+        #expect(throws: CofferError.self) { try Envelope.open(parts, context: "arn\nv2", under: key, dataKeys: cache) }
+        // A header naming another key than the one given is opened without the cache.
+        let renamed = WrappingKey(keyID: "renamed", version: 3, key: SymmetricKey(size: .bits256))
+        let foreign = try Envelope.Parsed(try Envelope.seal([7], context: "c", under: renamed, random: random))
+        #expect(throws: CofferError.self) { try Envelope.open(foreign, context: "c", under: key, dataKeys: cache) }
+        for index in 0..<3 {
+            let sealed = try Envelope.seal([UInt8(index)], context: "c", under: key, random: random)
+            #expect(try Envelope.open(try Envelope.Parsed(sealed), context: "c", under: key, dataKeys: cache) == [UInt8(index)])
+        }
+        #expect(cache.count <= 2)
+    }
+
     @Test func rootKeySealsPerPurpose() throws {
         let root = RootKey.generate(random: random)
         let sealed = try root.seal([9, 9], purpose: "access-keys", context: "AKID")

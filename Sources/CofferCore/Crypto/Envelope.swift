@@ -1,4 +1,5 @@
 public import Crypto
+import Synchronization
 
 /// A key that wraps data keys: one version of one key's material, named so that a ciphertext can
 /// say which key and which version opens it.
@@ -42,24 +43,47 @@ public enum Envelope {
     }
 
     public static func header(of blob: [UInt8]) throws(CofferError) -> Header {
-        try parse(blob).header
+        try Parsed(blob).header
     }
 
     public static func open(
         _ blob: [UInt8], context: String, resolve: (Header) throws(CofferError) -> WrappingKey
     ) throws(CofferError) -> [UInt8] {
-        let parts = try parse(blob)
-        let wrapping = try resolve(parts.header)
-        let dataKeyBytes = try AEAD.open(parts.wrapped, key: wrapping.key, aad: Array(parts.header.keyID.utf8))
-        return try AEAD.open(parts.sealed, key: SymmetricKey(data: dataKeyBytes), aad: Array(context.utf8))
+        let parts = try Parsed(blob)
+        return try open(parts, context: context, under: resolve(parts.header))
     }
 
-    private static func parse(_ blob: [UInt8]) throws(CofferError) -> (header: Header, wrapped: [UInt8], sealed: [UInt8]) {
-        var reader = ByteReader(blob)
-        guard let header = Header.read(&reader, magic: magic), let wrappedLength = reader.u16(),
-            let wrapped = reader.take(Int(wrappedLength))
-        else { throw CofferError(.decryptionFailure, "the ciphertext is malformed") }
-        return (header, Array(wrapped), Array(reader.rest))
+    /// Opens a parsed envelope with the key its header names; `dataKeys` remembers the unwrapped
+    /// data key, so reading the same value again costs one decryption instead of two.
+    public static func open(_ parts: Parsed, context: String, under wrapping: WrappingKey, dataKeys: DataKeyCache? = nil)
+        throws(CofferError) -> [UInt8]
+    {
+        // The wrapped key's associated data is the header's key id: cached only where that is the
+        // wrapping key's own id, so the cache key names everything the unwrapping depends on.
+        let dataKeys = parts.header.keyID == wrapping.keyID ? dataKeys : nil
+        let dataKey: SymmetricKey
+        if let cached = dataKeys?.key(for: parts, under: wrapping) {
+            dataKey = cached
+        } else {
+            dataKey = SymmetricKey(data: try AEAD.open(parts.wrapped, key: wrapping.key, aad: Array(parts.header.keyID.utf8)))
+            dataKeys?.remember(dataKey, for: parts, under: wrapping)
+        }
+        return try AEAD.open(parts.sealed, key: dataKey, aad: Array(context.utf8))
+    }
+
+    /// An envelope taken apart, not yet opened.
+    public struct Parsed: Sendable {
+        public let header: Header
+        let wrapped: [UInt8]
+        let sealed: [UInt8]
+
+        public init(_ blob: [UInt8]) throws(CofferError) {
+            var reader = ByteReader(blob)
+            guard let header = Header.read(&reader, magic: Envelope.magic), let wrappedLength = reader.u16(),
+                let wrapped = reader.take(Int(wrappedLength))
+            else { throw CofferError(.decryptionFailure, "the ciphertext is malformed") }
+            (self.header, self.wrapped, sealed) = (header, Array(wrapped), Array(reader.rest))
+        }
     }
 
     private static func appendBigEndian<T: FixedWidthInteger>(_ value: T, to out: inout [UInt8]) {
@@ -80,4 +104,42 @@ struct ByteReader {
     mutating func u16() -> UInt16? { take(2).map { UInt16($0[$0.startIndex]) << 8 | UInt16($0[$0.startIndex + 1]) } }
     mutating func u32() -> UInt32? { take(4).map { $0.reduce(UInt32(0)) { $0 << 8 | UInt32($1) } } }
     var rest: ArraySlice<UInt8> { bytes[offset...] }
+}
+
+/// Data keys already unwrapped, by the wrapping key (id and material version) and the wrapped bytes.
+/// The caller still resolves the wrapping key on every read, so a disabled or deleted KMS key stops
+/// decryption as before; only the second AES-GCM operation is saved. Bounded: emptied when full.
+/// The keys live only in this process's memory, beside the KMS key material they came from.
+public final class DataKeyCache: Sendable {
+    private struct Key: Hashable, Sendable {
+        let keyID: String
+        let version: UInt32
+        let wrapped: [UInt8]
+    }
+    /// The entry keeps the wrapping key's material and is used only when it is the same (compared
+    /// in constant time), so other material under the same id and version never finds it.
+    private struct Entry: Sendable {
+        let wrapping: SymmetricKey
+        let dataKey: SymmetricKey
+    }
+    private let entries = Mutex<[Key: Entry]>([:])
+    private let capacity: Int
+
+    public init(capacity: Int = 4096) { self.capacity = capacity }
+
+    func key(for parts: Envelope.Parsed, under wrapping: WrappingKey) -> SymmetricKey? {
+        let key = Key(keyID: wrapping.keyID, version: wrapping.version, wrapped: parts.wrapped)
+        guard let entry = entries.withLock({ $0[key] }), entry.wrapping == wrapping.key else { return nil }
+        return entry.dataKey
+    }
+
+    func remember(_ dataKey: SymmetricKey, for parts: Envelope.Parsed, under wrapping: WrappingKey) {
+        let key = Key(keyID: wrapping.keyID, version: wrapping.version, wrapped: parts.wrapped)
+        entries.withLock { entries in
+            if entries.count >= capacity { entries.removeAll(keepingCapacity: true) }
+            entries[key] = Entry(wrapping: wrapping.key, dataKey: dataKey)
+        }
+    }
+
+    public var count: Int { entries.withLock { $0.count } }
 }
