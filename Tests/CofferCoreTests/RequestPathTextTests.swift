@@ -103,11 +103,17 @@ import Testing
             "arn:aws:ssm:us-east-1:123456789012:parameter/app/db/url": "AWS::SSM::Parameter",
             "arn:aws:iam::123456789012:user/team/alice": "AWS::IAM::User",
         ]
-        for (arn, type) in typed {
+        for (arn, type) in typed.merging([
+            "arn:aws:secretsmanager:::secret:x": "AWS::SecretsManager::Secret",
+            "arn:aws:ssm:us-east-1:1://parameter//a": "AWS::SSM::Parameter",
+            "arn:aws:kms:us-east-1:1:alias/app:x": "AWS::KMS::Alias",
+        ], uniquingKeysWith: { a, _ in a }) {
             #expect(AuditResource(arn: arn) == AuditResource(type: type, name: arn), "\(arn)")
         }
         for arn in ["arn:aws:kms:us-east-1:123456789012:key/*", "arn:aws:ssm:us-east-1:123456789012:nothing/x", "not an arn",
-                    "arn:aws:secretsmanager:us-east-1:123456789012:", "arn:aws:secretsmanager:us-east-1:123456789012:///"] {
+                    "arn:aws:secretsmanager:us-east-1:123456789012:", "arn:aws:secretsmanager:us-east-1:123456789012:///",
+                    "arn::secretsmanager:us-east-1:1:secret:a", "arn:aws::us-east-1:1:secret:a", "arn:aws:secretsmanager:us-east-1:1",
+                    "arn:", "arn:aws:secretsmanager:us-east-1:1:secret:*", "urn:aws:secretsmanager:us-east-1:1:secret:a"] {
             #expect(AuditResource(arn: arn) == nil, "\(arn)")
         }
         #expect(ARN("arn:aws:secretsmanager:us-east-1:123456789012:secret:a:b")?.resource == "secret:a:b")

@@ -115,6 +115,13 @@ public final class DataKeyCache: Sendable {
         let keyID: String
         let version: UInt32
         let wrapped: [UInt8]
+
+        /// The wrapped bytes in one call: `[UInt8]`'s own hashing feeds the hasher byte by byte.
+        func hash(into hasher: inout Hasher) {
+            hasher.combine(keyID)
+            hasher.combine(version)
+            wrapped.withUnsafeBytes { hasher.combine(bytes: $0) }
+        }
     }
     /// The entry keeps the wrapping key's material and is used only when it is the same (compared
     /// in constant time), so other material under the same id and version never finds it.
