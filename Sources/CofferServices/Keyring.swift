@@ -15,10 +15,12 @@ public protocol Keyring: Sendable {
 
 extension Keyring {
     /// Opens a sealed value with the key its header names (resolved, and its state checked, on
-    /// every call).
-    func open(_ sealed: [UInt8], context: String, scope: ResourceScope, service: String) async throws -> [UInt8] {
+    /// every call), or with `local` where the header names that key instead of a KMS key.
+    func open(_ sealed: [UInt8], context: String, scope: ResourceScope, service: String, local: WrappingKey? = nil) async throws -> [UInt8] {
         let parts = try Envelope.Parsed(sealed)
-        let wrapping = try await wrappingKey(for: parts.header, scope: scope, service: service)
+        let wrapping = if let local, parts.header.keyID == local.keyID { local } else {
+            try await wrappingKey(for: parts.header, scope: scope, service: service)
+        }
         return try Envelope.open(parts, context: context, under: wrapping, dataKeys: dataKeys)
     }
 }

@@ -216,10 +216,8 @@ public struct ParameterStoreService: Sendable {
             throw Self.versionNotFound(version.version, parameter.name)
         }
         if version.type == .secureString, !decrypt { return Data(sealed).base64EncodedString() }
-        let parts = try Envelope.Parsed(sealed)
-        let wrapping = parts.header.keyID == plainKey.keyID ? plainKey : try await keyring.wrappingKey(for: parts.header, scope: scope, service: "ssm")
-        let plaintext = try Envelope.open(parts, context: Self.context(arn: parameter.arn, version: version.version), under: wrapping,
-                                          dataKeys: keyring.dataKeys)
+        let plaintext = try await keyring.open(sealed, context: Self.context(arn: parameter.arn, version: version.version), scope: scope,
+                                               service: "ssm", local: plainKey)
         return String(decoding: plaintext, as: UTF8.self)
     }
 

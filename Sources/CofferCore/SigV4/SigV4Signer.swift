@@ -16,7 +16,11 @@ public enum SigV4 {
             self.region = region
             self.service = service
         }
-        public var string: String { "\(date)/\(region)/\(service)/aws4_request" }
+        public var string: String {
+            var out: [UInt8] = []
+            append(to: &out)
+            return String(decoding: out, as: UTF8.self)
+        }
 
         func append(to out: inout [UInt8]) {
             out.append(contentsOf: date.utf8)
@@ -151,12 +155,6 @@ public enum SigV4 {
     }
 
     /// Trims the value and folds runs of spaces and tabs into one space, as the canonical form requires.
-    static func canonicalHeaderValue(_ value: String) -> String {
-        var out: [UInt8] = []
-        appendCanonicalHeaderValue(value, to: &out)
-        return String(decoding: out, as: UTF8.self)
-    }
-
     static func appendCanonicalHeaderValue(_ value: String, to out: inout [UInt8]) {
         var value = value
         value.withUTF8 { bytes in

@@ -20,28 +20,9 @@ public enum Hex {
 
     /// A digest by its bytes: iterating a swift-crypto digest as a Sequence copies it into an array
     /// first and then steps through generic code, ~45 instructions a byte; SigV4 encodes three a request.
-    public static func encode(_ digest: some Digest) -> String {
-        digest.withUnsafeBytes { raw in
-            String(unsafeUninitializedCapacity: raw.count * 2) { out in
-                for (index, byte) in raw.enumerated() {
-                    out[2 * index] = lowercase(byte >> 4)
-                    out[2 * index + 1] = lowercase(byte & 0x0F)
-                }
-                return raw.count * 2
-            }
-        }
-    }
+    public static func encode(_ digest: some Digest) -> String { digest.withUnsafeBytes { encode($0) } }
 
-    public static func append(_ digest: some Digest, to out: inout [UInt8]) {
-        digest.withUnsafeBytes { raw in
-            for byte in raw {
-                out.append(lowercase(byte >> 4))
-                out.append(lowercase(byte & 0x0F))
-            }
-        }
-    }
-
-    private static func lowercase(_ nibble: UInt8) -> UInt8 { nibble < 10 ? 0x30 + nibble : 0x57 + nibble }
+    public static func append(_ digest: some Digest, to out: inout [UInt8]) { digest.withUnsafeBytes { append($0, to: &out) } }
 
     public static func decode(_ text: String) -> [UInt8]? {
         let utf8 = Array(text.utf8)
