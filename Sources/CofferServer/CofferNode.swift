@@ -13,7 +13,7 @@ public import Logging
 public final class CofferNode: Sendable {
     public static let version = "0.1.0"
 
-    private let server: HTTPServer<ConsoleRouter<RequestProcessor>>
+    private let server: HTTPServer
     private let tls: TLSContextSource?
     private let sqlite: SQLiteStore?
     private let postgres: PostgresStore?

@@ -27,15 +27,14 @@ let maximumRequestBodySize = 1 << 20
 
 /// Coffer's HTTP/1.1 listener on SwiftNIO directly: measured here, raw SwiftNIO served a fixed
 /// answer at about 2.5 times Hummingbird's rate, and Coffer needs no routing framework for one POST
-/// endpoint and a health check. Generic over the responder, so that the request path's calls stay
-/// direct (no existential) per request.
-final class HTTPServer<Responder: HTTPResponder>: Sendable {
+/// endpoint and a health check.
+final class HTTPServer: Sendable {
     private let group: MultiThreadedEventLoopGroup
     private let channel: any Channel
     private let inFlight: InFlight
 
     /// With `tls`, every connection is TLS, under the context current when it was accepted.
-    init(host: String, port: Int, processor: Responder, logger: Logger, tls: TLSContextSource? = nil) async throws {
+    init(host: String, port: Int, processor: any HTTPResponder, logger: Logger, tls: TLSContextSource? = nil) async throws {
         group = MultiThreadedEventLoopGroup(numberOfThreads: usableCores())
         let executors = group.makeIterator().map { EventLoopTaskExecutor(loop: $0) }
         let inFlight = InFlight()
@@ -82,7 +81,11 @@ final class HTTPServer<Responder: HTTPResponder>: Sendable {
 
 /// Collects each request, has the processor answer it, writes the answers in the order the
 /// requests came.
-final class HTTPHandler<Responder: HTTPResponder>: ChannelDuplexHandler, @unchecked Sendable {
+///
+/// Not generic over the responder: a generic class's methods run unspecialized, and each request
+/// paid runtime lookups of `Pending`'s metadata and its value witnesses; the responder is a class,
+/// so the existential is one reference.
+final class HTTPHandler: ChannelDuplexHandler, @unchecked Sendable {
     // Safe: NIO calls a handler only on its channel's event loop, and every mutable field below is
     // touched only there (a task that answers elsewhere hops back with `eventLoop.execute`).
     typealias InboundIn = HTTPServerRequestPart
@@ -98,7 +101,7 @@ final class HTTPHandler<Responder: HTTPResponder>: ChannelDuplexHandler, @unchec
         var refusal: HTTPResponseData? = nil
     }
 
-    private let processor: Responder
+    private let processor: any HTTPResponder
     private let inFlight: InFlight
     private let executor: EventLoopTaskExecutor?
     private var head: HTTPRequestHead?
@@ -114,7 +117,7 @@ final class HTTPHandler<Responder: HTTPResponder>: ChannelDuplexHandler, @unchec
     /// A request did not parse while others were owed answers: the connection ends after them.
     private var endAfterQueue = false
 
-    init(processor: Responder, inFlight: InFlight, executor: EventLoopTaskExecutor?) {
+    init(processor: any HTTPResponder, inFlight: InFlight, executor: EventLoopTaskExecutor?) {
         self.processor = processor
         self.inFlight = inFlight
         self.executor = executor
@@ -245,11 +248,18 @@ enum HTTPResponseBytes {
     }
 
     static func isToken(_ name: String) -> Bool {
-        !name.isEmpty && name.utf8.allSatisfy { $0 > 0x20 && $0 < 0x7F && $0 != UInt8(ascii: ":") }
+        !name.isEmpty && everyByte(of: name) { $0 > 0x20 && $0 < 0x7F && $0 != UInt8(ascii: ":") }
     }
 
     static func isFieldValue(_ value: String) -> Bool {
-        value.utf8.allSatisfy { $0 != 0x0D && $0 != 0x0A && $0 != 0 }
+        everyByte(of: value) { $0 != 0x0D && $0 != 0x0A && $0 != 0 }
+    }
+
+    /// Over the string's contiguous bytes where it has them (every answer's headers pass here; the
+    /// UTF-8 view's iterator cost several times the test itself).
+    @inline(__always)
+    private static func everyByte(of text: String, _ test: (UInt8) -> Bool) -> Bool {
+        text.utf8.withContiguousStorageIfAvailable { $0.allSatisfy(test) } ?? text.utf8.allSatisfy(test)
     }
 
 }

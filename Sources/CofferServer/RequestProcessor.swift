@@ -54,7 +54,9 @@ struct JSONService: Sendable {
 }
 
 /// The request path: route, authenticate, decode, call the service, encode the answer or AWS's error.
-struct RequestProcessor: HTTPResponder {
+/// A class, not a struct: each request's task captures it, and a struct of this many references
+/// cost a retain and a release per reference per capture (two captures a request).
+final class RequestProcessor: HTTPResponder {
     let verifier: SigV4Verifier
     let clock: any WallClock
     let credentials: CredentialDirectory
@@ -68,8 +70,25 @@ struct RequestProcessor: HTTPResponder {
     let logger: Logger
     let version: String
     let recorder: AuditRecorder
-    var metrics: CofferMetrics? = nil
-    var limits: RateLimits? = nil
+    let metrics: CofferMetrics?
+    let limits: RateLimits?
+
+    init(verifier: SigV4Verifier, clock: any WallClock, credentials: CredentialDirectory, devAccount: String?,
+         jsonServices: [String: JSONService], queryServices: [String: any QueryServiceHandler], random: any RandomSource,
+         logger: Logger, version: String, recorder: AuditRecorder, metrics: CofferMetrics? = nil, limits: RateLimits? = nil) {
+        self.verifier = verifier
+        self.clock = clock
+        self.credentials = credentials
+        self.devAccount = devAccount
+        self.jsonServices = jsonServices
+        self.queryServices = queryServices
+        self.random = random
+        self.logger = logger
+        self.version = version
+        self.recorder = recorder
+        self.metrics = metrics
+        self.limits = limits
+    }
 
     func process(_ request: HTTPRequestData) async -> HTTPResponseData {
         let (path, query) = Self.split(request.uri)

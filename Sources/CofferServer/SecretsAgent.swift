@@ -17,7 +17,7 @@ public final class SecretsAgent: Sendable {
         public init(token: String) { self.token = token }
     }
 
-    private let server: HTTPServer<AgentResponder>
+    private let server: HTTPServer
 
     public init(settings: Settings, secrets: SecretsManagerClient, parameters: ParameterStoreClient, logger: Logger) async throws {
         let responder = AgentResponder(cache: SecretCache(client: secrets, settings: settings.cache),

@@ -16,15 +16,19 @@ struct SecretsManagerHandler: JSONServiceHandler {
     func handle(_ operation: String, _ request: JSONRequest, context: CallerContext) async throws -> JSONValue {
         let scope = context.scope
         // The SDKs fill ClientRequestToken in; on the wire AWS requires it of every call that makes a version.
-        if ["CreateSecret", "PutSecretValue", "UpdateSecret"].contains(operation), request.body["ClientRequestToken"] == nil,
+        if operation == "CreateSecret" || operation == "PutSecretValue" || operation == "UpdateSecret", request.body["ClientRequestToken"] == nil,
             request.body["SecretString"] != nil || request.body["SecretBinary"] != nil || operation == "PutSecretValue"
         {
             throw CofferError.invalidRequest("You must provide a ClientRequestToken value. We recommend a UUID-type value.")
         }
-        if !context.isRoot || request.body["SecretId"] != nil || operation == "CreateSecret" { try await authorize(operation, request, context) }
+        // The secret authorization looked up: a read answers from it rather than looking it up again.
+        var authorized: Secret?
+        if !context.isRoot || request.body["SecretId"] != nil || operation == "CreateSecret" {
+            authorized = try await authorize(operation, request, context)
+        }
         switch operation {
         case "CreateSecret": return try await createSecret(request, scope)
-        case "GetSecretValue": return try await getSecretValue(request, scope)
+        case "GetSecretValue": return try await getSecretValue(request, scope, found: authorized)
         case "BatchGetSecretValue": return try await batchGetSecretValue(request, scope)
         case "PutSecretValue": return try await putSecretValue(request, scope)
         case "UpdateSecret": return try await updateSecret(request, scope)
@@ -61,7 +65,8 @@ struct SecretsManagerHandler: JSONServiceHandler {
     // MARK: Authorization
 
     /// Asks the policy engine whether the caller may perform `operation` on the secret it names.
-    private func authorize(_ operation: String, _ r: JSONRequest, _ context: CallerContext) async throws {
+    /// Returns the secret the call names, when it was looked up (every call with a SecretId).
+    private func authorize(_ operation: String, _ r: JSONRequest, _ context: CallerContext) async throws -> Secret? {
         let action = "secretsmanager:\(operation)"
         var keys: [String: [String]] = [:]
         var resource = "*"
@@ -79,7 +84,7 @@ struct SecretsManagerHandler: JSONServiceHandler {
             // The account root is refused only by an explicit deny in a resource policy.
             if context.isRoot, found?.resourcePolicy == nil {
                 if let found { AccessControl.noteAudited(found.arn) }
-                return
+                return found
             }
             target = found
             if let secret = found {
@@ -105,6 +110,7 @@ struct SecretsManagerHandler: JSONServiceHandler {
         }
         try await access.authorize(context, action: action, resource: resource, keys: keys, resourcePolicy: resourcePolicy)
         try await authorizeKeyUse(operation, r, context, secret: target)
+        return target
     }
 
     /// Reading a secret needs kms:Decrypt on its key, writing one kms:GenerateDataKey, both through Secrets Manager.
@@ -223,10 +229,10 @@ struct SecretsManagerHandler: JSONServiceHandler {
         }
     }
 
-    private func getSecretValue(_ r: JSONRequest, _ scope: ResourceScope) async throws -> JSONValue {
+    private func getSecretValue(_ r: JSONRequest, _ scope: ResourceScope, found: Secret?) async throws -> JSONValue {
         let result = try await service.getSecretValue(
             secretID: try secretID(r), versionID: try r.string("VersionId", min: 32, max: 64),
-            versionStage: try r.string("VersionStage", min: 1, max: 256), in: scope)
+            versionStage: try r.string("VersionStage", min: 1, max: 256), in: scope, found: found)
         return .object(valueObject(result))
     }
 

@@ -97,7 +97,7 @@ public final class KMSService: Sendable {
 
     /// A key, unless its deletion date has passed (then it is removed now, before the purge does).
     private func liveKey(_ id: String, _ scope: ResourceScope) async throws -> KMSKey? {
-        guard let key = try await store.record(KMSKey.self, named: id.lowercased(), in: scope) else { return nil }
+        guard let key = try await store.record(KMSKey.self, named: id.lowercasedIfNeeded, in: scope) else { return nil }
         if let due = key.deletionDate, due <= clock.now() {
             try await removeKey(key, scope)
             return nil

@@ -273,10 +273,13 @@ public struct SecretsManagerService: Sendable {
 
     /// `recordingAccess: false` is for Coffer's own reads (a built-in rotation), which are not a
     /// client's access and must not cost a write.
+    /// `found` is the secret `secretID` names when the caller has just looked it up (authorization
+    /// does): the read answers from that state instead of looking it up a second time.
     public func getSecretValue(secretID: String, versionID: String?, versionStage: String?, in scope: ResourceScope,
-                               recordingAccess: Bool = true) async throws -> SecretValueResult
+                               recordingAccess: Bool = true, found: Secret? = nil) async throws -> SecretValueResult
     {
-        let secret = try await require(secretID, in: scope)
+        let secret: Secret
+        if let found { secret = found } else { secret = try await require(secretID, in: scope) }
         if secret.isScheduledForDeletion { throw Self.readOfDeleted }
         let version: SecretVersion
         if let versionID {

@@ -15,6 +15,10 @@ public final class CachingStore: CofferStore, SharedStore {
         let kind: String
         let scope: ResourceScope
         let name: String
+
+        /// The name alone: it nearly always tells records apart, and hashing the kind, account and
+        /// region too was three more strings through SipHash on every lookup (equality still compares all).
+        func hash(into hasher: inout Hasher) { hasher.combine(name) }
     }
 
     struct Cache {
@@ -125,7 +129,11 @@ public final class CachingStore: CofferStore, SharedStore {
 
     // Secrets are the records read and written on every hot call: their own copies of these generic
     // functions spare each call the runtime's lookups of generic metadata (RecordWrite<R>, R?, ...).
+    // Every read of a secret or parameter also resolves its KMS key (through the alias for the
+    // AWS-managed one).
     @_specialize(where R == Secret)
+    @_specialize(where R == KMSKey)
+    @_specialize(where R == KMSAlias)
     public func record<R: Record>(_ type: R.Type, named name: String, in scope: ResourceScope) async throws -> R? {
         let key = NameKey(kind: R.kind, scope: scope, name: name)
         guard usable else { return try await base.record(type, named: name, in: scope) }

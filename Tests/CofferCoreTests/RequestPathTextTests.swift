@@ -120,4 +120,33 @@ import Testing
         #expect(ARN("arn::secretsmanager:us-east-1:1:secret:a") == nil)
         #expect(ARN("arn:aws:secretsmanager:us-east-1:1") == nil)
     }
+
+    /// Lookups compare a word of each name first (its length and first seven bytes, lowered): names
+    /// that share the word, differ only in case, or repeat must still be told apart and kept in order.
+    @Test func headerLookupsFindEveryCaseAndKeepOrder() {
+        var request = SigV4Request(method: "POST", path: "/", query: "", headers: [
+            ("X-Amz-Content-Sha256", "payload"), ("x-amz-security-token", "token"), ("X-AMZ-DATE", "20261205T000000Z"),
+            ("X-Amz-Dates", "not the date"), ("x-amz-datE", "second"), ("Host", "h"), ("é-Header", "accent"),
+        ], body: [])
+        #expect(request.header("x-amz-content-sha256") == "payload")
+        #expect(request.header("X-AMZ-SECURITY-TOKEN") == "token")
+        #expect(request.header("x-amz-date") == "20261205T000000Z")
+        #expect(request.values(of: "x-amz-date") == ["20261205T000000Z", "second"])
+        #expect(request.header("x-amz-dates") == "not the date")
+        #expect(request.header("x-amz-dat") == nil)
+        #expect(request.header("é-header") == "accent")
+        #expect(request.header("É-header") == nil)  // ASCII case only, as SigV4 compares names
+        #expect(request.header("") == nil)
+        request.headers.removeAll { $0.name == "Host" }
+        request.headers.append((name: "Authorization", value: "AWS4-HMAC-SHA256 x"))
+        #expect(request.header("host") == nil)
+        #expect(request.header("authorization") == "AWS4-HMAC-SHA256 x")
+        #expect(request.header("x-amz-security-token") == "token")
+    }
+
+    @Test func lowersOnlyWhenThereIsSomethingToLower() {
+        for text in ["", "1234abcd-12ab-34cd-56ef-1234567890ab", "1234ABCD-12ab", "MiXeD", "straße", "ÉCOLE", "mrk-ABC"] {
+            #expect(text.lowercasedIfNeeded == text.lowercased(), "\(text)")
+        }
+    }
 }

@@ -85,34 +85,41 @@ public enum JSONWriter {
 
     public static func writeString(_ s: String, into out: inout [UInt8]) {
         out.append(UInt8(ascii: "\""))
-        var s = s
-        // Runs of plain bytes go in one copy (most strings are one run); each escape is appended byte
-        // by byte, without a temporary array. Eight bytes are tested at a time: a string is mostly
-        // plain, and the scan was ~4% of a read's instructions byte by byte (callgrind).
-        s.withUTF8 { bytes in
-            guard let base = bytes.baseAddress else { return }
-            let count = bytes.count
-            var run = 0
-            var index = 0
-            while index < count {
-                if index &+ 8 <= count, !needsEscape(UnsafeRawPointer(base + index).loadUnaligned(as: UInt64.self)) {
-                    index &+= 8
-                    continue
-                }
-                let end = Swift.min(index &+ 8, count)
-                while index < end {
-                    let byte = base[index]
-                    if byte < 0x20 || byte == 0x22 || byte == 0x5C {
-                        if run < index { out.append(contentsOf: UnsafeBufferPointer(start: base + run, count: index - run)) }
-                        run = index + 1
-                        escape(byte, into: &out)
-                    }
-                    index &+= 1
-                }
-            }
-            if run < count { out.append(contentsOf: UnsafeBufferPointer(start: base + run, count: count - run)) }
+        // The string's own bytes, borrowed (a `var` copy for `withUTF8` cost a retain and a release
+        // per string); only a string without contiguous UTF-8 is copied.
+        if s.utf8.withContiguousStorageIfAvailable({ writeEscaped($0, into: &out) }) == nil {
+            var s = s
+            s.withUTF8 { writeEscaped($0, into: &out) }
         }
         out.append(UInt8(ascii: "\""))
+    }
+
+    /// Runs of plain bytes go in one copy (most strings are one run); each escape is appended byte
+    /// by byte, without a temporary array. Eight bytes are tested at a time: a string is mostly
+    /// plain, and the scan was ~4% of a read's instructions byte by byte (callgrind).
+    @inline(__always)
+    private static func writeEscaped(_ bytes: UnsafeBufferPointer<UInt8>, into out: inout [UInt8]) {
+        guard let base = bytes.baseAddress else { return }
+        let count = bytes.count
+        var run = 0
+        var index = 0
+        while index < count {
+            if index &+ 8 <= count, !needsEscape(UnsafeRawPointer(base + index).loadUnaligned(as: UInt64.self)) {
+                index &+= 8
+                continue
+            }
+            let end = Swift.min(index &+ 8, count)
+            while index < end {
+                let byte = base[index]
+                if byte < 0x20 || byte == 0x22 || byte == 0x5C {
+                    if run < index { out.append(contentsOf: UnsafeBufferPointer(start: base + run, count: index - run)) }
+                    run = index + 1
+                    escape(byte, into: &out)
+                }
+                index &+= 1
+            }
+        }
+        if run < count { out.append(contentsOf: UnsafeBufferPointer(start: base + run, count: count - run)) }
     }
 
     /// Whether any of the eight bytes is a control character, a quote or a backslash (exact for "any":

@@ -6,8 +6,15 @@ public struct SigV4Request: Sendable {
     /// The raw query string, without the leading `?`.
     public var query: String
     /// Header fields in arrival order; names compare case-insensitively.
-    public var headers: [(name: String, value: String)]
+    public var headers: [(name: String, value: String)] {
+        didSet { nameKeys = headers.map { Self.nameKey($0.name) } }
+    }
     public var body: [UInt8]
+    /// Each header name's length and first seven bytes, lower-cased, in one word: a lookup compares
+    /// words and loads a name only where its word matches. A request's headers are looked up a dozen
+    /// times (the signed ones, the date, the target); loading every name to compare it cost a retain
+    /// and a release per header per lookup.
+    private var nameKeys: [UInt64]
 
     public init(method: String, path: String, query: String, headers: [(name: String, value: String)], body: [UInt8]) {
         self.method = method
@@ -15,14 +22,46 @@ public struct SigV4Request: Sendable {
         self.query = query
         self.headers = headers
         self.body = body
+        nameKeys = headers.map { Self.nameKey($0.name) }
+    }
+
+    static func nameKey(_ name: String) -> UInt64 {
+        if let key = name.utf8.withContiguousStorageIfAvailable(nameKey) { return key }
+        var contiguous = name
+        return contiguous.withUTF8(nameKey)
+    }
+
+    private static func nameKey(_ bytes: UnsafeBufferPointer<UInt8>) -> UInt64 {
+        var key = UInt64(truncatingIfNeeded: bytes.count)
+        for index in 0..<Swift.min(7, bytes.count) {
+            let byte = bytes[index]
+            key |= UInt64(byte >= 65 && byte <= 90 ? byte | 0x20 : byte) << (8 &* UInt64(index &+ 1))
+        }
+        return key
     }
 
     /// Every value of the header `name`, in order.
     public func values(of name: String) -> [String] {
-        headers.compactMap { Glob.equalIgnoringCase($0.name, name) ? $0.value : nil }
+        var found: [String] = []
+        forEachValue(of: name) { found.append($0) }
+        return found
     }
 
-    public func header(_ name: String) -> String? { headers.first { Glob.equalIgnoringCase($0.name, name) }?.value }
+    public func header(_ name: String) -> String? {
+        let key = Self.nameKey(name)
+        for index in nameKeys.indices where nameKeys[index] == key && Glob.equalIgnoringCase(headers[index].name, name) {
+            return headers[index].value
+        }
+        return nil
+    }
+
+    /// Calls `body` with every value of the header `name`, in order.
+    public func forEachValue(of name: String, _ body: (String) -> Void) {
+        let key = Self.nameKey(name)
+        for index in nameKeys.indices where nameKeys[index] == key && Glob.equalIgnoringCase(headers[index].name, name) {
+            body(headers[index].value)
+        }
+    }
 
     /// The query's parameters, percent-decoded, in order.
     public var queryItems: [(name: String, value: String)] {

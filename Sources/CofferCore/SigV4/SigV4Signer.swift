@@ -96,9 +96,9 @@ public enum SigV4 {
             out.append(contentsOf: name.utf8)
             out.append(UInt8(ascii: ":"))
             var first = true
-            for header in request.headers where Glob.equalIgnoringCase(header.name, name) {
+            request.forEachValue(of: name) { value in
                 if !first { out.append(UInt8(ascii: ",")) }
-                appendCanonicalHeaderValue(header.value, to: &out)
+                appendCanonicalHeaderValue(value, to: &out)
                 first = false
             }
             out.append(newline)

@@ -108,6 +108,15 @@ extension String {
     public func last(after byte: UInt8) -> Substring { self[...].last(after: byte) }
 
     public func sameBytes(as other: some StringProtocol) -> Bool { self[...].sameBytes(as: other) }
+
+    /// `lowercased()`, without making a new string when there is nothing to lower (ids arrive
+    /// lower-case nearly always, and `lowercased()` allocated a copy of every one).
+    public var lowercasedIfNeeded: String {
+        let plain = utf8.withContiguousStorageIfAvailable { bytes in
+            bytes.allSatisfy { $0 < 0x80 && !($0 >= 0x41 && $0 <= 0x5A) }
+        } ?? false
+        return plain ? self : lowercased()
+    }
 }
 
 extension UnsafeBufferPointer<UInt8> {

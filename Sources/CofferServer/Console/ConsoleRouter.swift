@@ -10,8 +10,10 @@ import NIOHTTP1
 /// a session the browser names by an HttpOnly, SameSite=Strict cookie. Every page then calls the
 /// AWS APIs signed with that key through the ordinary request path (``ConsoleCalls``), so a user
 /// sees only what its policies allow, and every look is in the trail as the user's own call.
-struct ConsoleRouter<API: HTTPResponder>: HTTPResponder {
-    let api: API
+/// A class for the reason ``RequestProcessor`` is one: every request's task captures it. Not
+/// generic: a generic class's methods run unspecialized, and every API call passes through here.
+final class ConsoleRouter: HTTPResponder {
+    let api: RequestProcessor
     let sessions: ConsoleSessions
     let clock: any WallClock
     /// Cookies are marked Secure when the server speaks TLS.
@@ -19,6 +21,16 @@ struct ConsoleRouter<API: HTTPResponder>: HTTPResponder {
     let defaultRegion: String
     /// The audit chain's check (`coffer audit verify`'s), run on a click by a user who may read the trail.
     let verifyTrail: @Sendable () async throws -> AuditTrail.Verification
+
+    init(api: RequestProcessor, sessions: ConsoleSessions, clock: any WallClock, secureCookies: Bool, defaultRegion: String,
+         verifyTrail: @escaping @Sendable () async throws -> AuditTrail.Verification) {
+        self.api = api
+        self.sessions = sessions
+        self.clock = clock
+        self.secureCookies = secureCookies
+        self.defaultRegion = defaultRegion
+        self.verifyTrail = verifyTrail
+    }
 
     func answersOnLoop(_ head: HTTPRequestHead) -> Bool {
         !head.uri.hasPrefix("/console") && api.answersOnLoop(head)
