@@ -7,21 +7,36 @@ import struct Foundation.Date
 /// Finds the secret half of access keys for SigV4, opening them with the root key and keeping the
 /// opened secrets in memory so that verification does not touch the database on every request.
 final class CredentialDirectory: SigningSecretLookup {
-    struct Entry: Sendable {
+    /// A class: each request copies its caller's entry twice, and a struct of this many strings cost
+    /// a retain and a release of each one per copy.
+    final class Entry: Sendable {
         let secret: Redacted<String>
         let account: String
         let principalARN: String
         /// The principal's unique id (AIDA... for users); nil for the account root.
-        var userID: String? = nil
+        let userID: String?
         /// For temporary credentials: the digest of the session token they need, and when they expire.
-        var tokenDigest: String? = nil
-        var expiration: Date? = nil
+        let tokenDigest: String?
+        let expiration: Date?
         /// For role sessions: the role, and when the session began (the audit trail's session context).
-        var roleARN: String? = nil
-        var issued: Date? = nil
+        let roleARN: String?
+        let issued: Date?
         /// GetSessionToken credentials without MFA, and GetFederationToken's: AWS refuses them every
         /// IAM call, as a token it does not recognize.
-        var refusedByIAM = false
+        let refusedByIAM: Bool
+
+        init(secret: Redacted<String>, account: String, principalARN: String, userID: String? = nil, tokenDigest: String? = nil,
+             expiration: Date? = nil, roleARN: String? = nil, issued: Date? = nil, refusedByIAM: Bool = false) {
+            self.secret = secret
+            self.account = account
+            self.principalARN = principalARN
+            self.userID = userID
+            self.tokenDigest = tokenDigest
+            self.expiration = expiration
+            self.roleARN = roleARN
+            self.issued = issued
+            self.refusedByIAM = refusedByIAM
+        }
     }
 
     private let store: any CofferStore
@@ -60,8 +75,8 @@ final class CredentialDirectory: SigningSecretLookup {
         }
         guard let stored = try await store.accessKey(id: accessKeyID), stored.status == "Active" else { return nil }
         let secret = try root.open(stored.sealedSecret, purpose: "access-keys", context: Self.sealContext(accessKeyID))
-        var entry = Entry(secret: Redacted(String(decoding: secret, as: UTF8.self)), account: stored.account, principalARN: stored.principalARN)
-        entry.userID = try await store.record(IAMUser.self, arn: stored.principalARN)?.userID
+        let entry = Entry(secret: Redacted(String(decoding: secret, as: UTF8.self)), account: stored.account, principalARN: stored.principalARN,
+                          userID: try await store.record(IAMUser.self, arn: stored.principalARN)?.userID)
         cache.withLock { $0[accessKeyID] = entry }
         return entry
     }
