@@ -102,6 +102,13 @@ import Testing
             "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab": "AWS::KMS::Key",
             "arn:aws:ssm:us-east-1:123456789012:parameter/app/db/url": "AWS::SSM::Parameter",
             "arn:aws:iam::123456789012:user/team/alice": "AWS::IAM::User",
+            "arn:aws:iam::123456789012:role/app": "AWS::IAM::Role",
+            "arn:aws:iam::123456789012:group/admins": "AWS::IAM::Group",
+            "arn:aws:iam::123456789012:policy/read": "AWS::IAM::Policy",
+            "arn:aws:iam::123456789012:root": "AWS::IAM::Account",
+            "arn:aws:sts::123456789012:assumed-role/app/session": "AWS::STS::AssumedRole",
+            "arn:aws:sts::123456789012:federated-user/bob": "AWS::STS::FederatedUser",
+            "arn:aws:cloudtrail:us-east-1:123456789012:trail/main": "AWS::CloudTrail::Trail",
         ]
         for (arn, type) in typed.merging([
             "arn:aws:secretsmanager:::secret:x": "AWS::SecretsManager::Secret",
@@ -111,6 +118,7 @@ import Testing
             #expect(AuditResource(arn: arn) == AuditResource(type: type, name: arn), "\(arn)")
         }
         for arn in ["arn:aws:kms:us-east-1:123456789012:key/*", "arn:aws:ssm:us-east-1:123456789012:nothing/x", "not an arn",
+                    "arn:aws:kms:us-east-1:123456789012:secret:x", "arn:aws:iam::123456789012:trail/x",
                     "arn:aws:secretsmanager:us-east-1:123456789012:", "arn:aws:secretsmanager:us-east-1:123456789012:///",
                     "arn::secretsmanager:us-east-1:1:secret:a", "arn:aws::us-east-1:1:secret:a", "arn:aws:secretsmanager:us-east-1:1",
                     "arn:", "arn:aws:secretsmanager:us-east-1:1:secret:*", "urn:aws:secretsmanager:us-east-1:1:secret:a"] {
