@@ -259,7 +259,7 @@ enum HTTPResponseBytes {
     /// UTF-8 view's iterator cost several times the test itself).
     @inline(__always)
     private static func everyByte(of text: String, _ test: (UInt8) -> Bool) -> Bool {
-        text.utf8.withContiguousStorageIfAvailable { $0.allSatisfy(test) } ?? text.utf8.allSatisfy(test)
+        text.withUTF8Bytes { $0.allSatisfy(test) }
     }
 
 }

@@ -72,8 +72,7 @@ public final class KMSService: Sendable {
         guard text.utf8.count == 36 else { return false }
         // Over the contiguous bytes: every KMS call and every sealed read asks this, and stepping a
         // UTF-8 view through `enumerated()` cost ~100 instructions a byte.
-        var text = text
-        return text.withUTF8 { bytes in
+        return text.withUTF8Bytes { bytes in
             if bytes[0] == UInt8(ascii: "m"), bytes[1] == UInt8(ascii: "r"), bytes[2] == UInt8(ascii: "k"), bytes[3] == UInt8(ascii: "-") {
                 return bytes[4...].allSatisfy(Hex.isDigit)
             }

@@ -157,4 +157,13 @@ import Testing
             #expect(text.lowercasedIfNeeded == text.lowercased(), "\(text)")
         }
     }
+
+    @Test func givesEveryStringsBytesWhetherSmallLargeOrSliced() {
+        let long = String(repeating: "päss-wörd ", count: 40)
+        let texts = ["", "a", "fifteen bytes!!", "sixteen bytes!!!", "straße", long,
+                     String(long.dropFirst(3)), String(long.utf8.dropLast(1))!]
+        for text in texts {
+            #expect(text.withUTF8Bytes { Array($0) } == Array(text.utf8), "\(text)")
+        }
+    }
 }

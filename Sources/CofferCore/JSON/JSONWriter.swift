@@ -85,12 +85,7 @@ public enum JSONWriter {
 
     public static func writeString(_ s: String, into out: inout [UInt8]) {
         out.append(UInt8(ascii: "\""))
-        // The string's own bytes, borrowed (a `var` copy for `withUTF8` cost a retain and a release
-        // per string); only a string without contiguous UTF-8 is copied.
-        if s.utf8.withContiguousStorageIfAvailable({ writeEscaped($0, into: &out) }) == nil {
-            var s = s
-            s.withUTF8 { writeEscaped($0, into: &out) }
-        }
+        s.withUTF8Bytes { writeEscaped($0, into: &out) }
         out.append(UInt8(ascii: "\""))
     }
 

@@ -26,9 +26,7 @@ public struct SigV4Request: Sendable {
     }
 
     static func nameKey(_ name: String) -> UInt64 {
-        if let key = name.utf8.withContiguousStorageIfAvailable(nameKey) { return key }
-        var contiguous = name
-        return contiguous.withUTF8(nameKey)
+        name.withUTF8Bytes(nameKey)
     }
 
     private static func nameKey(_ bytes: UnsafeBufferPointer<UInt8>) -> UInt64 {

@@ -156,8 +156,7 @@ public enum SigV4 {
 
     /// Trims the value and folds runs of spaces and tabs into one space, as the canonical form requires.
     static func appendCanonicalHeaderValue(_ value: String, to out: inout [UInt8]) {
-        var value = value
-        value.withUTF8 { bytes in
+        value.withUTF8Bytes { bytes in
             func isSpace(_ byte: UInt8) -> Bool { byte == 0x20 || byte == 0x09 }
             var low = 0, high = bytes.count
             while low < high, isSpace(bytes[low]) { low += 1 }

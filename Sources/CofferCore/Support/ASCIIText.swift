@@ -112,10 +112,18 @@ extension String {
     /// `lowercased()`, without making a new string when there is nothing to lower (ids arrive
     /// lower-case nearly always, and `lowercased()` allocated a copy of every one).
     public var lowercasedIfNeeded: String {
-        let plain = utf8.withContiguousStorageIfAvailable { bytes in
-            bytes.allSatisfy { $0 < 0x80 && !($0 >= 0x41 && $0 <= 0x5A) }
-        } ?? false
+        let plain = withUTF8Bytes { bytes in bytes.allSatisfy { $0 < 0x80 && !($0 >= 0x41 && $0 <= 0x5A) } }
         return plain ? self : lowercased()
+    }
+
+    /// `body` over the string's UTF-8 bytes: borrowed where the string holds them contiguously (a
+    /// native string always does), else over a contiguous copy. Unlike `var copy = s;
+    /// copy.withUTF8`, the usual case costs no retain and release of the string's storage.
+    @inlinable @inline(__always)
+    public func withUTF8Bytes<R>(_ body: (UnsafeBufferPointer<UInt8>) throws -> R) rethrows -> R {
+        if let result = try utf8.withContiguousStorageIfAvailable(body) { return result }
+        var copy = self
+        return try copy.withUTF8(body)
     }
 }
 
