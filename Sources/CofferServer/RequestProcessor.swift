@@ -161,9 +161,9 @@ final class RequestProcessor: HTTPResponder {
         var operation = "unknown"
         do {
             // The operation follows the last dot: CloudTrail's prefix has dots of its own.
-            guard let dot = target.lastIndex(of: ".") else { throw CofferError(.unknownOperation, "") }
-            let prefix = String(target[..<dot])
-            operation = String(target[target.index(after: dot)...])
+            guard let parts = target.split(atLast: UInt8(ascii: ".")) else { throw CofferError(.unknownOperation, "") }
+            let prefix = String(parts.before)
+            operation = String(parts.after)
             guard let target = jsonServices[prefix] else { throw CofferError(.unknownOperation, "") }
             service = target.signingName
             let caller = try await authenticate(signed, service: target.signingName, operation: operation, sourceIP: sourceIP, requestID: requestID)
@@ -342,8 +342,9 @@ final class RequestProcessor: HTTPResponder {
     private func throttled(_ signed: SigV4Request, requestID: String) -> HTTPResponseData {
         let failure = CofferError(.throttling, "Rate exceeded")
         if let target = signed.header("x-amz-target") {
-            let prefix = target.lastIndex(of: ".").map { String(target[..<$0]) } ?? target
-            let operation = target.lastIndex(of: ".").map { String(target[target.index(after: $0)...]) } ?? "unknown"
+            let parts = target.split(atLast: UInt8(ascii: "."))
+            let prefix = parts.map { String($0.before) } ?? target
+            let operation = parts.map { String($0.after) } ?? "unknown"
             return errorResponse(failure, service: jsonServices[prefix]?.signingName, operation: operation, requestID: requestID)
         }
         let action = QueryRequest.parse(signed.query).action ?? QueryRequest.parse(String(decoding: signed.body, as: UTF8.self)).action ?? "unknown"

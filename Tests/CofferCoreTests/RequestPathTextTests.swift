@@ -158,6 +158,24 @@ import Testing
         }
     }
 
+    @Test func splitsAtTheLastByteOnly() {
+        let examples: [(text: String, before: String, after: String)] = [
+            ("secretsmanager.GetSecretValue", "secretsmanager", "GetSecretValue"),
+            ("com.amazonaws.cloudtrail.v20131101.CloudTrail_20131101.LookupEvents",
+             "com.amazonaws.cloudtrail.v20131101.CloudTrail_20131101", "LookupEvents"),
+            (".", "", ""), ("a.", "a", ""), (".b", "", "b"), ("é.ü.ß", "é.ü", "ß"),
+        ]
+        for example in examples {
+            let parts = example.text.split(atLast: UInt8(ascii: "."))
+            #expect(parts.map { String($0.before) } == example.before, "\(example.text)")
+            #expect(parts.map { String($0.after) } == example.after, "\(example.text)")
+        }
+        #expect("TrentService_Encrypt".split(atLast: UInt8(ascii: ".")) == nil)
+        #expect("".split(atLast: UInt8(ascii: ".")) == nil)
+        #expect("arn:aws:iam::1:user/a/b".last(after: UInt8(ascii: "/")) == "b")
+        #expect("no-slash".last(after: UInt8(ascii: "/")) == "no-slash")
+    }
+
     @Test func givesEveryStringsBytesWhetherSmallLargeOrSliced() {
         let long = String(repeating: "päss-wörd ", count: 40)
         let texts = ["", "a", "fifteen bytes!!", "sixteen bytes!!!", "straße", long,

@@ -41,19 +41,27 @@ extension Substring {
         return Substring(bytes[first...last])
     }
 
-    /// The part after the last `byte`, or all of it when there is none.
-    public func last(after byte: UInt8) -> Substring {
+    /// The parts before and after the last `byte`, or nil when there is none.
+    public func split(atLast byte: UInt8) -> (before: Substring, after: Substring)? {
         // Found on the contiguous bytes: walking Substring's UTF-8 indices backwards cost ~20
-        // instructions a byte, and every audited call names its caller this way.
+        // instructions a byte, and `lastIndex(of:)` by Character, which breaks graphemes and makes a
+        // String of each, 350 (1.8% of a read's instructions, for the X-Amz-Target alone).
         var copy = self
-        let offset = copy.withUTF8 { bytes in
+        let offset = copy.withUTF8 { bytes -> Int? in
             var index = bytes.count
-            while index > 0, bytes[index - 1] != byte { index -= 1 }
-            return index
+            while index > 0 {
+                index -= 1
+                if bytes[index] == byte { return index }
+            }
+            return nil
         }
-        guard offset > 0 else { return self }
-        return Substring(utf8[utf8.index(utf8.startIndex, offsetBy: offset)...])
+        guard let offset else { return nil }
+        let mark = utf8.index(utf8.startIndex, offsetBy: offset)
+        return (Substring(utf8[..<mark]), Substring(utf8[utf8.index(after: mark)...]))
     }
+
+    /// The part after the last `byte`, or all of it when there is none (every audited call names its caller this way).
+    public func last(after byte: UInt8) -> Substring { split(atLast: byte)?.after ?? self }
 
     /// The same bytes as `other`, compared on the contiguous bytes (a UTF-8 view's generic
     /// `elementsEqual` walks index by index).
@@ -106,6 +114,8 @@ extension String {
     public var trimmingSpaces: Substring { self[...].trimmingSpaces }
 
     public func last(after byte: UInt8) -> Substring { self[...].last(after: byte) }
+
+    public func split(atLast byte: UInt8) -> (before: Substring, after: Substring)? { self[...].split(atLast: byte) }
 
     public func sameBytes(as other: some StringProtocol) -> Bool { self[...].sameBytes(as: other) }
 
