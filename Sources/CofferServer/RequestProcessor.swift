@@ -160,11 +160,9 @@ final class RequestProcessor: HTTPResponder {
         var service: String?
         var operation = "unknown"
         do {
-            // The operation follows the last dot: CloudTrail's prefix has dots of its own.
-            guard let parts = target.split(atLast: UInt8(ascii: ".")) else { throw CofferError(.unknownOperation, "") }
-            let prefix = String(parts.before)
-            operation = String(parts.after)
-            guard let target = jsonServices[prefix] else { throw CofferError(.unknownOperation, "") }
+            guard let parts = Self.serviceAndOperation(target) else { throw CofferError(.unknownOperation, "") }
+            operation = parts.operation
+            guard let target = jsonServices[parts.prefix] else { throw CofferError(.unknownOperation, "") }
             service = target.signingName
             let caller = try await authenticate(signed, service: target.signingName, operation: operation, sourceIP: sourceIP, requestID: requestID)
             var draft = recorder.draft(service: target.signingName, operation: operation, context: caller.context, entry: caller.entry,
@@ -337,15 +335,20 @@ final class RequestProcessor: HTTPResponder {
             .labelled(logOutcome(requestID, service: service ?? "-", operation: operation, status: row.status, error: row.code))
     }
 
+    /// `X-Amz-Target`'s service prefix and operation. The operation follows the last dot:
+    /// CloudTrail's prefix has dots of its own.
+    private static func serviceAndOperation(_ target: String) -> (prefix: String, operation: String)? {
+        target.split(atLast: UInt8(ascii: ".")).map { (String($0.before), String($0.after)) }
+    }
+
     /// The answer to a request refused before anything else was read: the throttling error in the
     /// shape of the service it was meant for (JSON by X-Amz-Target, else the query protocol's XML).
     private func throttled(_ signed: SigV4Request, requestID: String) -> HTTPResponseData {
         let failure = CofferError(.throttling, "Rate exceeded")
         if let target = signed.header("x-amz-target") {
-            let parts = target.split(atLast: UInt8(ascii: "."))
-            let prefix = parts.map { String($0.before) } ?? target
-            let operation = parts.map { String($0.after) } ?? "unknown"
-            return errorResponse(failure, service: jsonServices[prefix]?.signingName, operation: operation, requestID: requestID)
+            let parts = Self.serviceAndOperation(target)
+            return errorResponse(failure, service: jsonServices[parts?.prefix ?? target]?.signingName, operation: parts?.operation ?? "unknown",
+                                 requestID: requestID)
         }
         let action = QueryRequest.parse(signed.query).action ?? QueryRequest.parse(String(decoding: signed.body, as: UTF8.self)).action ?? "unknown"
         return queryErrorResponse(failure, service: SigV4Verifier.claimedService(signed) ?? "sts", action: action, requestID: requestID)

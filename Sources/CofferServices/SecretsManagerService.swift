@@ -222,7 +222,7 @@ public struct SecretsManagerService: Sendable {
             abandoned = job
             secret = RotationLabels.abandon(secret)
         }
-        if secret.rotationJob == nil { secret.rotation?.reschedule(from: now, key: secret.arn) }
+        if secret.rotationJob == nil { secret.rescheduleRotation(from: now) }
         return (secret, abandoned)
     }
 

@@ -48,7 +48,9 @@ public struct JSONRequest: Sendable {
     public func string(_ member: String, min: Int = 0, max: Int = .max, sensitive: Bool = false) throws(CofferError) -> String? {
         guard let value = present(member) else { return nil }
         guard let string = value.stringValue else { throw typeError(member, "string", value) }
-        try Self.checkLength(string.count, member: member, shown: sensitive ? nil : string, min: min, max: max)
+        // Lengths count UTF-16 units, as AWS's Java front end (and ModelValidation) do; counting
+        // Characters ran grapheme breaking over every value, 1.3% of a PutSecretValue's instructions.
+        try Self.checkLength(string.utf16.count, member: member, shown: sensitive ? nil : string, min: min, max: max)
         return string
     }
 
@@ -109,7 +111,7 @@ public struct JSONRequest: Sendable {
         var strings: [String] = []
         for item in list {
             guard let string = item.stringValue else { throw typeError(member, "string", item) }
-            try Self.checkLength(string.count, member: member, shown: string, min: itemMin, max: itemMax)
+            try Self.checkLength(string.utf16.count, member: member, shown: string, min: itemMin, max: itemMax)
             strings.append(string)
         }
         return strings

@@ -6,20 +6,44 @@ import Synchronization
 /// AWS does, `N validation errors detected: ...; ...`, before any handler or authorization runs.
 /// Wrong JSON types are the handlers' (SerializationException); patterns are not checked here.
 public enum ModelValidation {
-    struct Shape {
+    /// A class: every request looks up a shape per member it checks, and a struct of these strings
+    /// and arrays was copied out of the dictionary each time, a retain and release of each.
+    final class Shape: Sendable {
         enum Kind { case structure, list, map, string, number, blob, other }
-        var kind: Kind
-        var name = ""
-        var min: Double?
-        var max: Double?
-        var enumValues: [String]?
-        var sensitive = false
+        let kind: Kind
+        let name: String
+        let min: Double?
+        let max: Double?
+        let enumValues: [String]?
+        let sensitive: Bool
         /// Each member: its wire name, its name in messages (lower camel case), its shape, whether required.
-        var members: [(name: String, path: String, shape: String, required: Bool)] = []
-        var element: String?
-        var mapValue: String?
+        let members: [(name: String, path: String, shape: String, required: Bool)]
+        let element: String?
+        let mapValue: String?
         /// The model's regular expression, which the whole value must match.
-        var pattern: String?
+        let pattern: String?
+
+        /// `entry` is the shape's object in the generated constraints (`t`ype, `min`, `max`, `e`num,
+        /// `s`ensitive, `m`embers, `l`ist element, map `v`alue, `p`attern).
+        init(name: String, kind: Kind, entry: JSONObject) {
+            self.name = name
+            self.kind = kind
+            if case .number(let min)? = entry["min"] { self.min = min } else { self.min = nil }
+            if case .number(let max)? = entry["max"] { self.max = max } else { self.max = nil }
+            if case .array(let values)? = entry["e"] { enumValues = values.compactMap(\.stringValue) } else { enumValues = nil }
+            sensitive = entry["s"] != nil
+            if case .array(let members)? = entry["m"] {
+                self.members = members.compactMap { member in
+                    guard case .array(let parts) = member, parts.count == 3, let name = parts[0].stringValue, let type = parts[1].stringValue else { return nil }
+                    return (name, ModelValidation.lowerCamel(name), type, parts[2].numberValue == 1)
+                }
+            } else {
+                members = []
+            }
+            element = entry["l"]?.stringValue
+            pattern = entry["p"]?.stringValue
+            mapValue = entry["v"]?.stringValue
+        }
     }
 
     final class Service: Sendable {
@@ -50,22 +74,7 @@ public enum ModelValidation {
             case "blob": .blob
             default: .other
             }
-            var shape = Shape(kind: kind)
-            shape.name = name
-            if case .number(let min)? = entry["min"] { shape.min = min }
-            if case .number(let max)? = entry["max"] { shape.max = max }
-            if case .array(let values)? = entry["e"] { shape.enumValues = values.compactMap(\.stringValue) }
-            shape.sensitive = entry["s"] != nil
-            if case .array(let members)? = entry["m"] {
-                shape.members = members.compactMap { member in
-                    guard case .array(let parts) = member, parts.count == 3, let name = parts[0].stringValue, let type = parts[1].stringValue else { return nil }
-                    return (name, lowerCamel(name), type, parts[2].numberValue == 1)
-                }
-            }
-            shape.element = entry["l"]?.stringValue
-            shape.pattern = entry["p"]?.stringValue
-            shape.mapValue = entry["v"]?.stringValue
-            parsedShapes[name] = shape
+            parsedShapes[name] = Shape(name: name, kind: kind, entry: entry)
         }
         let service = Service(operations: Dictionary(uniqueKeysWithValues: ops.members.compactMap { op in op.value.stringValue.map { (op.key, $0) } }),
                               shapes: parsedShapes)

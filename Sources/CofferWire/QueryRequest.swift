@@ -24,7 +24,7 @@ public struct QueryRequest: Sendable {
 
     public func string(_ name: String, min: Int = 0, max: Int = .max, sensitive: Bool = false) throws(CofferError) -> String? {
         guard let value = parameters[name] else { return nil }
-        try JSONRequest.checkLength(value.count, member: name, shown: sensitive ? nil : value, min: min, max: max)
+        try JSONRequest.checkLength(value.utf16.count, member: name, shown: sensitive ? nil : value, min: min, max: max)
         return value
     }
 

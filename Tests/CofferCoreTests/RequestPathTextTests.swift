@@ -182,6 +182,9 @@ import Testing
                      String(long.dropFirst(3)), String(long.utf8.dropLast(1))!]
         for text in texts {
             #expect(text.withUTF8Bytes { Array($0) } == Array(text.utf8), "\(text)")
+            // A slice lends its own bytes, not its base string's.
+            let slice = text.dropFirst(min(2, text.count)).dropLast(min(1, text.count))
+            #expect(slice.withUTF8Bytes { Array($0) } == Array(slice.utf8), "\(slice)")
         }
     }
 }

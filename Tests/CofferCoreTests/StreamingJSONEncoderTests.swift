@@ -122,7 +122,13 @@ import Testing
         secret.rotationJob = RotationJob(token: "t", rotationToken: "r", lambdaARN: "l", testOnly: false, now: date)
         secret.replicas = [SecretReplica(region: "us-west-2", kmsKeyID: nil, status: "InSync", statusMessage: "")]
         secret.primaryRegion = "us-east-2"
-        let stored = Set(Mirror(reflecting: secret).children.compactMap(\.label))
+        // The members are stored copy-on-write, as `storage.box.fields`.
+        var fields: Any = secret
+        for label in ["storage", "box", "fields"] {
+            fields = try #require(Mirror(reflecting: fields).children.first { $0.label == label }?.value)
+        }
+        let stored = Set(Mirror(reflecting: fields).children.compactMap(\.label))
+        #expect(stored.count == 19)
         guard case .object(let object) = try JSONParser.parse(try StreamingJSONEncoder.encode(secret)) else {
             Issue.record("not an object")
             return

@@ -29,6 +29,20 @@ import Testing
         #expect(s.version(id: "v3")?.stages == ["blue", "AWSPENDING"])
     }
 
+    // Ids are told apart by a word of length and first bytes before the string compare: ids that
+    // share those bytes, prefixes of each other, short, empty and non-ASCII ids must still be found
+    // exactly.
+    @Test func findsVersionsWhoseIdsShareTheirFirstBytes() {
+        let ids = ["", "a", "abcdefg", "abcdefgh", "abcdefgi", "abcdefghij", "éèêëabc", "éèêëabd",
+                   "EXAMPLE1-90ab-cdef-fedc-ba987EXAMPLE", "EXAMPLE1-90ab-cdef-fedc-ba987EXAMPLF"]
+        var s = secret()
+        for id in ids { s = VersionStages.addVersion(version(id, []), to: s) }
+        for id in ids { #expect(s.version(id: id)?.versionID == id) }
+        for missing in ["abcdef", "abcdefgj", "abcdefghi", "éèêëab", "b", "EXAMPLE1-90ab-cdef-fedc-ba987EXAMPLE0"] {
+            #expect(s.version(id: missing) == nil)
+        }
+    }
+
     @Test func aSecretsFirstVersionIsAlwaysCurrent() {
         let empty = secret()
         #expect(VersionStages.labels(["AWSPENDING"], forNewVersionOf: empty) == ["AWSPENDING", "AWSCURRENT"])

@@ -43,6 +43,19 @@ import Testing
         #expect(try JSONRequest(body: []).body.isEmpty)
     }
 
+    // AWS's front end is Java: a length is counted in UTF-16 units, so a character outside the
+    // Basic Multilingual Plane counts two, and an accent combined with its letter counts two.
+    @Test func lengthsCountUTF16UnitsAsAWSDoes() throws {
+        let request = try JSONRequest(body: Array(#"{"Emoji":"\ud83d\ude00","Combined":"e\u0301","Plain":"abc","List":["\ud83d\ude00"]}"#.utf8))
+        #expect(throws: CofferError.self) { try request.string("Emoji", max: 1) }
+        #expect(try request.string("Emoji", min: 2, max: 2) == "\u{1F600}")
+        #expect(throws: CofferError.self) { try request.string("Combined", max: 1) }
+        #expect(try request.string("Combined", max: 2) == "e\u{301}")
+        #expect(try request.string("Plain", min: 3, max: 3) == "abc")
+        #expect(throws: CofferError.self) { try request.stringList("List", itemMax: 1) }
+        #expect(throws: CofferError.self) { try QueryRequest(parameters: ["Name": "\u{1F600}"]).string("Name", max: 1) }
+    }
+
     @Test func errorBodiesNameTheMessageAsEachServicesModelDoes() throws {
         func member(_ code: String, _ service: String) throws -> Set<String> {
             guard case .object(let body) = try JSONParser.parse(JSONResponse.errorBody(code: code, message: "m", service: service)) else { return [] }

@@ -2,32 +2,119 @@ public import struct Foundation.Date
 
 /// A KMS key's metadata and the metadata of its key material versions. The material itself is
 /// sealed under the root key and stored apart, one value per material version.
+///
+/// Its fields are kept copy-on-write: every Encrypt, Decrypt and read of a sealed secret or
+/// parameter resolves its key, and copying the ~20 members was ~40 reference-count operations a call.
 public struct KMSKey: Sendable, Codable, Equatable {
-    public var arn: String
-    /// The key id (a UUID); records are looked up by it.
-    public var name: String
-    public var revision: Int
-    public var deletionDate: Date?
+    struct Fields: Sendable, Codable, Equatable {
+        var arn: String
+        var name: String
+        var revision: Int
+        var deletionDate: Date?
+        var description: String
+        var keySpec: KeySpec
+        var keyUsage: KeyUsage
+        var state: KeyState
+        var keyManager: String
+        var creationDate: Date
+        var pendingWindowDays: Int?
+        var policy: String
+        var rotationEnabled: Bool
+        var rotationPeriodDays: Int?
+        var nextRotationDate: Date?
+        var materials: [KeyMaterialVersion]
+        var tags: [Tag]
+        var grants: [KMSGrant]
+        var primaryRegion: String?
+        var replicaRegions: [String]?
+    }
 
-    public var description: String
-    public var keySpec: KeySpec
-    public var keyUsage: KeyUsage
-    public var state: KeyState
+    private var storage: CopyOnWrite<Fields>
+
+    public var arn: String {
+        get { storage.fields.arn }
+        _modify { yield &storage.fields.arn }
+    }
+    /// The key id (a UUID); records are looked up by it.
+    public var name: String {
+        get { storage.fields.name }
+        _modify { yield &storage.fields.name }
+    }
+    public var revision: Int {
+        get { storage.fields.revision }
+        _modify { yield &storage.fields.revision }
+    }
+    public var deletionDate: Date? {
+        get { storage.fields.deletionDate }
+        _modify { yield &storage.fields.deletionDate }
+    }
+    public var description: String {
+        get { storage.fields.description }
+        _modify { yield &storage.fields.description }
+    }
+    public var keySpec: KeySpec {
+        get { storage.fields.keySpec }
+        _modify { yield &storage.fields.keySpec }
+    }
+    public var keyUsage: KeyUsage {
+        get { storage.fields.keyUsage }
+        _modify { yield &storage.fields.keyUsage }
+    }
+    public var state: KeyState {
+        get { storage.fields.state }
+        _modify { yield &storage.fields.state }
+    }
     /// "CUSTOMER" or "AWS".
-    public var keyManager: String
-    public var creationDate: Date
-    public var pendingWindowDays: Int?
-    public var policy: String
-    public var rotationEnabled: Bool
-    public var rotationPeriodDays: Int?
-    public var nextRotationDate: Date?
-    public var materials: [KeyMaterialVersion]
-    public var tags: [Tag]
-    public var grants: [KMSGrant]
+    public var keyManager: String {
+        get { storage.fields.keyManager }
+        _modify { yield &storage.fields.keyManager }
+    }
+    public var creationDate: Date {
+        get { storage.fields.creationDate }
+        _modify { yield &storage.fields.creationDate }
+    }
+    public var pendingWindowDays: Int? {
+        get { storage.fields.pendingWindowDays }
+        _modify { yield &storage.fields.pendingWindowDays }
+    }
+    public var policy: String {
+        get { storage.fields.policy }
+        _modify { yield &storage.fields.policy }
+    }
+    public var rotationEnabled: Bool {
+        get { storage.fields.rotationEnabled }
+        _modify { yield &storage.fields.rotationEnabled }
+    }
+    public var rotationPeriodDays: Int? {
+        get { storage.fields.rotationPeriodDays }
+        _modify { yield &storage.fields.rotationPeriodDays }
+    }
+    public var nextRotationDate: Date? {
+        get { storage.fields.nextRotationDate }
+        _modify { yield &storage.fields.nextRotationDate }
+    }
+    public var materials: [KeyMaterialVersion] {
+        get { storage.fields.materials }
+        _modify { yield &storage.fields.materials }
+    }
+    public var tags: [Tag] {
+        get { storage.fields.tags }
+        _modify { yield &storage.fields.tags }
+    }
+    public var grants: [KMSGrant] {
+        get { storage.fields.grants }
+        _modify { yield &storage.fields.grants }
+    }
     /// For a multi-Region key (`mrk-` id): the primary's region, and on the primary the regions of its
     /// replicas. Every member shares the id and the key material.
-    public var primaryRegion: String?
-    public var replicaRegions: [String]?
+    public var primaryRegion: String? {
+        get { storage.fields.primaryRegion }
+        _modify { yield &storage.fields.primaryRegion }
+    }
+    public var replicaRegions: [String]? {
+        get { storage.fields.replicaRegions }
+        _modify { yield &storage.fields.replicaRegions }
+    }
 
     public var keyID: String { name }
     public var isMultiRegion: Bool { primaryRegion != nil }
@@ -35,20 +122,21 @@ public struct KMSKey: Sendable, Codable, Equatable {
 
     public init(arn: String, keyID: String, spec: KeySpec, usage: KeyUsage, description: String, policy: String,
                 keyManager: String, creationDate: Date) {
-        self.arn = arn
-        self.name = keyID
-        self.revision = 0
-        self.description = description
-        self.keySpec = spec
-        self.keyUsage = usage
-        self.state = .enabled
-        self.keyManager = keyManager
-        self.creationDate = creationDate
-        self.policy = policy
-        self.rotationEnabled = false
-        self.materials = []
-        self.tags = []
-        self.grants = []
+        storage = CopyOnWrite(Fields(arn: arn, name: keyID, revision: 0, description: description, keySpec: spec, keyUsage: usage,
+                                     state: .enabled, keyManager: keyManager, creationDate: creationDate, policy: policy,
+                                     rotationEnabled: false, materials: [], tags: [], grants: []))
+    }
+
+    public init(from decoder: any Decoder) throws {
+        storage = CopyOnWrite(try Fields(from: decoder))
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        try storage.fields.encode(to: encoder)
+    }
+
+    public static func == (lhs: KMSKey, rhs: KMSKey) -> Bool {
+        lhs.storage.sharesFields(with: rhs.storage) || lhs.storage.fields == rhs.storage.fields
     }
 
     /// The material value's storage id.

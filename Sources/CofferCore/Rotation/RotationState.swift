@@ -124,7 +124,7 @@ public enum RotationLabels {
         var secret = removingPending(secret)
         secret.rotationJob = nil
         secret.lastRotatedDate = now
-        secret.rotation?.reschedule(from: now, key: secret.arn)
+        secret.rescheduleRotation(from: now)
         return secret
     }
 

@@ -12,8 +12,7 @@ extension Substring {
     public func split(byte: UInt8, maxSplits: Int = .max, omittingEmptySubsequences: Bool = true) -> [Substring] {
         // Offsets found on the contiguous bytes; UTF-8 view indices by offset are O(1) for native strings.
         var ranges: [Range<Int>] = []
-        var copy = self
-        copy.withUTF8 { bytes in
+        withUTF8Bytes { bytes in
             var start = 0
             var splits = 0
             for index in 0..<bytes.count where bytes[index] == byte && splits < maxSplits {
@@ -46,8 +45,7 @@ extension Substring {
         // Found on the contiguous bytes: walking Substring's UTF-8 indices backwards cost ~20
         // instructions a byte, and `lastIndex(of:)`, which steps by Character (breaking graphemes and
         // making a String of each), ~350 a character: 1.8% of a read's instructions for X-Amz-Target.
-        var copy = self
-        let offset = copy.withUTF8 { bytes -> Int? in
+        let offset = withUTF8Bytes { bytes -> Int? in
             var index = bytes.count
             while index > 0 {
                 index -= 1
@@ -66,8 +64,7 @@ extension Substring {
     /// The same bytes as `other`, compared on the contiguous bytes (a UTF-8 view's generic
     /// `elementsEqual` walks index by index).
     public func sameBytes(as other: some StringProtocol) -> Bool {
-        var copy = self
-        return copy.withUTF8 { mine in
+        return withUTF8Bytes { mine in
             other.utf8.withContiguousStorageIfAvailable { theirs in
                 mine.count == theirs.count && (mine.count == 0 || memcmp(mine.baseAddress!, theirs.baseAddress!, mine.count) == 0)
             } ?? mine.elementsEqual(other.utf8)
@@ -125,10 +122,24 @@ extension String {
         let plain = withUTF8Bytes { bytes in bytes.allSatisfy { $0 < 0x80 && !($0 >= 0x41 && $0 <= 0x5A) } }
         return plain ? self : lowercased()
     }
+}
 
+// One for each type rather than one on StringProtocol: the generic one, though specialized, retained
+// and released the string on every call (callgrind: 33 retains a read more in `JSONWriter.writeString` alone).
+extension String {
     /// `body` over the string's UTF-8 bytes: borrowed where the string holds them contiguously (a
     /// native string always does), else over a contiguous copy. Unlike `var copy = s;
     /// copy.withUTF8`, the usual case costs no retain and release of the string's storage.
+    @inlinable @inline(__always)
+    public func withUTF8Bytes<R>(_ body: (UnsafeBufferPointer<UInt8>) throws -> R) rethrows -> R {
+        if let result = try utf8.withContiguousStorageIfAvailable(body) { return result }
+        var copy = self
+        return try copy.withUTF8(body)
+    }
+}
+
+extension Substring {
+    /// As `String.withUTF8Bytes`: a slice of a native string lends its bytes without a copy.
     @inlinable @inline(__always)
     public func withUTF8Bytes<R>(_ body: (UnsafeBufferPointer<UInt8>) throws -> R) rethrows -> R {
         if let result = try utf8.withContiguousStorageIfAvailable(body) { return result }
