@@ -187,4 +187,20 @@ import Testing
             #expect(slice.withUTF8Bytes { Array($0) } == Array(slice.utf8), "\(slice)")
         }
     }
+
+    // Contiguous bytes are written into the string's storage, anything else goes through an array:
+    // both must give every byte value's two lower-case digits, in order.
+    @Test func hexEncodesEveryByteValueFromAnySequence() {
+        let all = (0...255).map(UInt8.init)
+        let expected = all.map { String(format: "%02x", $0) }.joined()
+        #expect(Hex.encode(all) == expected)
+        #expect(Hex.encode(all.lazy.map { $0 }) == expected)
+        #expect(Hex.encode(UInt8(0)...UInt8(255)) == expected)
+        #expect(Hex.encode([UInt8]()) == "")
+        var out = Array("x=".utf8)
+        Hex.append(all, to: &out)
+        Hex.append([0xAB, 0x01].lazy.map { $0 }, to: &out)
+        #expect(String(decoding: out, as: UTF8.self) == "x=" + expected + "ab01")
+        #expect(Hex.decode(expected) == all)
+    }
 }

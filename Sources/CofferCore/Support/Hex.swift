@@ -2,19 +2,39 @@ public import Crypto
 
 /// Lowercase hex, as SigV4 writes digests and signatures.
 public enum Hex {
-    private static let digits: [UInt8] = Array("0123456789abcdef".utf8)
-
+    // Written into the string's or array's storage from a literal's bytes: appending digit by digit
+    // from an array (a capacity check and a global's access a byte) and validating the result as
+    // UTF-8 was ~50 instructions a byte; a read encodes two digests.
     public static func encode(_ bytes: some Sequence<UInt8>) -> String {
-        var out: [UInt8] = []
-        out.reserveCapacity(max(bytes.underestimatedCount, 32) * 2)
-        append(bytes, to: &out)
-        return String(decoding: out, as: UTF8.self)
+        if let text = bytes.withContiguousStorageIfAvailable(encode(contiguous:)) { return text }
+        return Array(bytes).withUnsafeBufferPointer(encode(contiguous:))
+    }
+
+    private static func encode(contiguous bytes: UnsafeBufferPointer<UInt8>) -> String {
+        guard !bytes.isEmpty else { return "" }
+        return String(unsafeUninitializedCapacity: bytes.count * 2) { out in
+            write(bytes, to: out.baseAddress!)
+            return bytes.count * 2
+        }
     }
 
     public static func append(_ bytes: some Sequence<UInt8>, to out: inout [UInt8]) {
-        for byte in bytes {
-            out.append(digits[Int(byte >> 4)])
-            out.append(digits[Int(byte & 0x0F)])
+        func append(contiguous bytes: UnsafeBufferPointer<UInt8>) {
+            let start = out.count
+            out.append(contentsOf: repeatElement(0, count: bytes.count * 2))
+            out.withUnsafeMutableBufferPointer { buffer in write(bytes, to: buffer.baseAddress! + start) }
+        }
+        guard bytes.withContiguousStorageIfAvailable(append(contiguous:)) != nil else {
+            return Array(bytes).withUnsafeBufferPointer(append(contiguous:))
+        }
+    }
+
+    @inline(__always)
+    private static func write(_ bytes: UnsafeBufferPointer<UInt8>, to out: UnsafeMutablePointer<UInt8>) {
+        let digits = ("0123456789abcdef" as StaticString).utf8Start
+        for (index, byte) in bytes.enumerated() {
+            out[2 &* index] = digits[Int(byte &>> 4)]
+            out[2 &* index &+ 1] = digits[Int(byte & 0x0F)]
         }
     }
 
