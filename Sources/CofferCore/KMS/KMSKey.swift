@@ -135,10 +135,6 @@ public struct KMSKey: Sendable, Codable, Equatable {
         try storage.fields.encode(to: encoder)
     }
 
-    public static func == (lhs: KMSKey, rhs: KMSKey) -> Bool {
-        lhs.storage.sharesFields(with: rhs.storage) || lhs.storage.fields == rhs.storage.fields
-    }
-
     /// The material value's storage id.
     public static func materialID(_ version: UInt32) -> String { "material-\(version)" }
 }

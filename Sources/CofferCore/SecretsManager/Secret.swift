@@ -142,10 +142,6 @@ public struct Secret: Sendable, Codable, Equatable {
         storage = CopyOnWrite(try Fields(from: decoder))
     }
 
-    public static func == (lhs: Secret, rhs: Secret) -> Bool {
-        lhs.storage.sharesFields(with: rhs.storage) || lhs.storage.fields == rhs.storage.fields
-    }
-
     public var isScheduledForDeletion: Bool { deletedDate != nil }
 
     /// The rotation schedule counted again from `now`; the ARN spreads the start within the window.

@@ -24,7 +24,9 @@ struct CopyOnWrite<Fields: Sendable>: Sendable {
             yield &box.fields
         }
     }
+}
 
-    /// Whether both hold the same box (then their fields are equal without comparing them).
-    func sharesFields(with other: Self) -> Bool { box === other.box }
+extension CopyOnWrite: Equatable where Fields: Equatable {
+    /// Values that share a box are equal without comparing their fields.
+    static func == (lhs: Self, rhs: Self) -> Bool { lhs.box === rhs.box || lhs.box.fields == rhs.box.fields }
 }
