@@ -20,6 +20,7 @@ public struct CofferError: Error, Sendable, Equatable, CustomStringConvertible {
             case notFound, disabled, keyInvalidState, invalidKeyUsage, invalidCiphertext, incorrectKey, alreadyExists
             case tagFailure, unsupportedOperation, invalidGrantToken, invalidGrantID, invalidARN
             case invalidKeySignature, invalidMAC, invalidMarker, dryRunOperation, notAuthorized
+            case incorrectKeyMaterial, expiredImportToken, invalidImportToken, customKeyStoreNotFound
             // Parameter Store.
             case parameterNotFound, parameterAlreadyExists, parameterLimitExceeded, parameterMaxVersionLimitExceeded
             case parameterVersionNotFound, parameterVersionLabelLimitExceeded, invalidKeyID, hierarchyLevelLimitExceeded
@@ -69,6 +70,10 @@ public struct CofferError: Error, Sendable, Equatable, CustomStringConvertible {
         public static let invalidKeyUsage = Code(backing: .invalidKeyUsage)
         public static let invalidCiphertext = Code(backing: .invalidCiphertext)
         public static let incorrectKey = Code(backing: .incorrectKey)
+        public static let incorrectKeyMaterial = Code(backing: .incorrectKeyMaterial)
+        public static let expiredImportToken = Code(backing: .expiredImportToken)
+        public static let invalidImportToken = Code(backing: .invalidImportToken)
+        public static let customKeyStoreNotFound = Code(backing: .customKeyStoreNotFound)
         public static let alreadyExists = Code(backing: .alreadyExists)
         public static let tagFailure = Code(backing: .tagFailure)
         public static let unsupportedOperation = Code(backing: .unsupportedOperation)

@@ -286,7 +286,8 @@ public struct AccountReader: Sendable {
                                       customerManaged: metadata["KeyManager"]?.stringValue != "AWS",
                                       symmetric: (metadata["KeySpec"]?.stringValue ?? "SYMMETRIC_DEFAULT") == "SYMMETRIC_DEFAULT")
         key.deletionDate = Self.date(metadata["DeletionDate"])
-        if key.customerManaged, key.symmetric, key.state == "Enabled" {
+        // Imported material cannot rotate automatically (AWS's KMS.4 control leaves such keys out).
+        if key.customerManaged, key.symmetric, key.state == "Enabled", metadata["Origin"]?.stringValue != "EXTERNAL" {
             key.rotationEnabled = try? await json(.kms, "TrentService.GetKeyRotationStatus", ["KeyId": .string(id)])["KeyRotationEnabled"]?.boolValue
         }
         key.policy = try? await json(.kms, "TrentService.GetKeyPolicy", ["KeyId": .string(id), "PolicyName": .string("default")])["Policy"]?.stringValue

@@ -9,10 +9,8 @@ struct KMSHandler: JSONServiceHandler {
     let access: AccessControl
 
     static let pending: Set<String> = [
-        "ConnectCustomKeyStore", "CreateCustomKeyStore", "DeleteCustomKeyStore", "DescribeCustomKeyStores",
-        "DisconnectCustomKeyStore", "UpdateCustomKeyStore", "GetParametersForImport", "ImportKeyMaterial",
-        "DeleteImportedKeyMaterial", "DeriveSharedSecret",
-        "GenerateDataKeyPairWithoutPlaintext_", "DeriveSharedSecret",
+        "ConnectCustomKeyStore", "CreateCustomKeyStore", "DeleteCustomKeyStore",
+        "DisconnectCustomKeyStore", "UpdateCustomKeyStore", "DeriveSharedSecret",
     ]
 
     /// The operations that take DryRun: authorized and checked, then answered DryRunOperationException.
@@ -57,6 +55,38 @@ struct KMSHandler: JSONServiceHandler {
             try await service.updatePrimaryRegion(try keyID(r), to: try r.requiredString("PrimaryRegion", min: 1, max: 32), in: scope)
             return .object([:])
         case "ListKeys": return try await listKeys(r, scope)
+        case "DescribeCustomKeyStores":
+            // Coffer makes no custom key stores, so there is none to find, as in an account that never made one.
+            if let id = try r.string("CustomKeyStoreId", min: 1, max: 64) {
+                throw CofferError(.customKeyStoreNotFound, "Custom key store ID \(id) does not exist.")
+            }
+            if let name = try r.string("CustomKeyStoreName", min: 1, max: 256) {
+                throw CofferError(.customKeyStoreNotFound, "Custom key store name \(name) does not exist.")
+            }
+            _ = (try limit(r), try marker(r))
+            return .object(["CustomKeyStores": [], "Truncated": false])
+        case "GetParametersForImport":
+            let result = try await service.parametersForImport(
+                try keyID(r), algorithm: try r.required("WrappingAlgorithm", try r.enumeration("WrappingAlgorithm", Self.wrappingAlgorithms)),
+                wrappingKeySpec: try r.required("WrappingKeySpec", try r.enumeration("WrappingKeySpec", ["RSA_2048", "RSA_3072", "RSA_4096", "SM2"])),
+                in: scope)
+            return .object(["KeyId": .string(result.key.arn), "ImportToken": JSONResponse.base64(result.token),
+                            "PublicKey": JSONResponse.base64(result.publicKey), "ParametersValidTo": JSONResponse.timestamp(result.validTo)])
+        case "ImportKeyMaterial":
+            let result = try await service.importKeyMaterial(
+                try keyID(r), token: try r.required("ImportToken", try r.blob("ImportToken", min: 1, max: 6144, sensitive: true)),
+                encrypted: try r.required("EncryptedKeyMaterial", try r.blob("EncryptedKeyMaterial", min: 1, max: 6144, sensitive: true)),
+                expirationModel: try r.enumeration("ExpirationModel", [KMSService.expires, KMSService.doesNotExpire]),
+                validTo: try r.date("ValidTo"), importType: try r.enumeration("ImportType", ["NEW_KEY_MATERIAL", "EXISTING_KEY_MATERIAL"]),
+                materialID: try r.string("KeyMaterialId", min: 64, max: 64), in: scope)
+            var out: JSONObject = ["KeyId": .string(result.key.arn)]
+            if result.key.keySpec == .symmetricDefault { out["KeyMaterialId"] = .string(result.materialID) }
+            return .object(out)
+        case "DeleteImportedKeyMaterial":
+            let result = try await service.deleteImportedKeyMaterial(try keyID(r), materialID: try r.string("KeyMaterialId", min: 64, max: 64), in: scope)
+            var out: JSONObject = ["KeyId": .string(result.key.arn)]
+            if result.key.keySpec == .symmetricDefault, let id = result.materialID { out["KeyMaterialId"] = .string(id) }
+            return .object(out)
         case "UpdateKeyDescription":
             try await service.updateKeyDescription(try keyID(r), description: try r.required("Description", try r.string("Description", max: 8192)), in: scope)
             return .object([:])
@@ -140,6 +170,9 @@ struct KMSHandler: JSONServiceHandler {
         }
     }
 
+    static let wrappingAlgorithms = ["RSAES_PKCS1_V1_5", "RSAES_OAEP_SHA_1", "RSAES_OAEP_SHA_256", "RSA_AES_KEY_WRAP_SHA_1",
+                                     "RSA_AES_KEY_WRAP_SHA_256", "SM2PKE"]
+
     // MARK: Authorization
 
     /// AWS's key policy lockout safety check: unless the request bypasses it, a key policy under which
@@ -180,7 +213,7 @@ struct KMSHandler: JSONServiceHandler {
         if Self.grantAllows(key, operation: operation, grantee: context.principalARN, request: r) { return }
         var keys: [String: [String]] = [
             "kms:CallerAccount": [context.scope.account], "kms:KeySpec": [key.keySpec.rawValue], "kms:KeyUsage": [key.keyUsage.rawValue],
-            "kms:KeyOrigin": ["AWS_KMS"], "kms:KeyManager": [key.keyManager], "kms:MultiRegion": [key.isMultiRegion ? "true" : "false"],
+            "kms:KeyOrigin": [key.origin.rawValue], "kms:KeyManager": [key.keyManager], "kms:MultiRegion": [key.isMultiRegion ? "true" : "false"],
         ]
         keys.merge(AccessControl.resourceTagKeys(key.tags)) { $1 }
         if let encryption = try r.stringMap("EncryptionContext") {
@@ -191,6 +224,12 @@ struct KMSHandler: JSONServiceHandler {
         if let algorithm = try r.string("SigningAlgorithm") { keys["kms:SigningAlgorithm"] = [algorithm] }
         if let algorithm = try r.string("MacAlgorithm") { keys["kms:MacAlgorithm"] = [algorithm] }
         if operation == "CreateGrant" { keys["kms:GrantOperations"] = try r.stringList("Operations") ?? [] }
+        if let algorithm = try r.string("WrappingAlgorithm") { keys["kms:WrappingAlgorithm"] = [algorithm] }
+        if let spec = try r.string("WrappingKeySpec") { keys["kms:WrappingKeySpec"] = [spec] }
+        if operation == "ImportKeyMaterial" {
+            keys["kms:ExpirationModel"] = [try r.string("ExpirationModel") ?? KMSService.expires]
+            if let validTo = try r.date("ValidTo") { keys["kms:ValidTo"] = [String(Int(validTo.timeIntervalSince1970))] }
+        }
         try await access.authorize(context, action: action, resource: key.arn, keys: keys, resourcePolicy: key.policy,
                                    resourcePolicyRequired: true)
     }
@@ -258,7 +297,9 @@ struct KMSHandler: JSONServiceHandler {
             "KeyState": .string(key.state.rawValue),
         ]
         if let deletion = key.deletionDate { out["DeletionDate"] = JSONResponse.timestamp(deletion) }
-        out["Origin"] = "AWS_KMS"
+        out["Origin"] = .string(key.origin.rawValue)
+        if key.holdsImportedMaterial, let model = key.expirationModel { out["ExpirationModel"] = .string(model) }
+        if let validTo = key.validTo { out["ValidTo"] = JSONResponse.timestamp(validTo) }
         out["KeyManager"] = .string(key.keyManager)
         out["CustomerMasterKeySpec"] = .string(key.keySpec.rawValue)
         out["KeySpec"] = .string(key.keySpec.rawValue)
@@ -277,9 +318,8 @@ struct KMSHandler: JSONServiceHandler {
     // MARK: Operations
 
     private func createKey(_ r: JSONRequest, _ scope: ResourceScope) async throws -> JSONValue {
-        if let origin = try r.string("Origin"), origin != "AWS_KMS" {
-            throw CofferError(.unsupportedOperation, "Coffer supports only keys with Origin AWS_KMS.")
-        }
+        let originText = try r.enumeration("Origin", ["AWS_KMS", "EXTERNAL", "AWS_CLOUDHSM", "EXTERNAL_KEY_STORE"]) ?? "AWS_KMS"
+        guard let origin = KeyOrigin(rawValue: originText) else { throw CofferError(.unsupportedOperation, "Custom key stores are not supported.") }
         if try r.string("CustomKeyStoreId") != nil { throw CofferError(.unsupportedOperation, "Custom key stores are not supported.") }
         let specText = try r.enumeration("KeySpec", KeySpec.allCases.map(\.rawValue) + ["ECC_SECG_P256K1", "SM2", "ML_DSA_44", "ML_DSA_65", "ML_DSA_87", "ECC_NIST_EDWARDS25519"])
             ?? r.enumeration("CustomerMasterKeySpec", KeySpec.allCases.map(\.rawValue) + ["ECC_SECG_P256K1", "SM2"])
@@ -296,12 +336,15 @@ struct KMSHandler: JSONServiceHandler {
         }
         let description = try r.string("Description", max: 8192) ?? "", policy = try r.string("Policy", min: 1, max: 131_072)
         if try r.bool("MultiRegion") == true {
+            if origin == .external {
+                throw CofferError(.unsupportedOperation, "Coffer does not support multi-Region keys with imported key material yet.")
+            }
             let key = try await service.createMultiRegionKey(spec: spec, usage: usage, description: description, policy: policy,
                                                              tags: try tags(r, required: false), in: scope)
             return .object(["KeyMetadata": Self.metadata(key, scope, multiRegion: try await multiRegionConfiguration(key, scope))])
         }
         let key = try await service.createKey(spec: spec, usage: usage, description: description, policy: policy, tags: try tags(r, required: false),
-                                              in: scope)
+                                              origin: origin, in: scope)
         return .object(["KeyMetadata": Self.metadata(key, scope)])
     }
 

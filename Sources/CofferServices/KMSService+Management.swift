@@ -29,8 +29,11 @@ extension KMSService {
         switch key.state {
         case .disabled: throw CofferError(.disabled, "\(key.arn) is disabled.")
         case .pendingDeletion, .pendingReplicaDeletion: try requireNotPendingDeletion(key)
+        case .pendingImport: try requireNotPendingImport(key)
         case .enabled: break
         }
+        // Coffer keeps one imported material per key: new material by rotation would have to be imported.
+        if key.origin == .external { throw originRefused(key) }
         guard key.keySpec == .symmetricDefault else {
             throw CofferError(.unsupportedOperation, "\(key.arn) key spec \(key.keySpec.rawValue) does not support automatic key rotation.")
         }

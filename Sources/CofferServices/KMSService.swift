@@ -94,12 +94,16 @@ public final class KMSService: Sendable {
         return key
     }
 
-    /// A key, unless its deletion date has passed (then it is removed now, before the purge does).
+    /// A key, unless its deletion date has passed (then it is removed now, before the purge does);
+    /// imported material past its ValidTo is deleted now too.
     private func liveKey(_ id: String, _ scope: ResourceScope) async throws -> KMSKey? {
         guard let key = try await store.record(KMSKey.self, named: id.lowercasedIfNeeded, in: scope) else { return nil }
         if let due = key.deletionDate, due <= clock.now() {
             try await removeKey(key, scope)
             return nil
+        }
+        if let validTo = key.validTo, validTo <= clock.now() {
+            return try await expireImportedMaterial(key, scope)
         }
         return key
     }
@@ -175,7 +179,14 @@ public final class KMSService: Sendable {
 
     // MARK: Material
 
-    private func materialContext(_ arn: String, _ version: UInt32) -> String { "\(arn)\n\(version)" }
+    func materialContext(_ arn: String, _ version: UInt32) -> String { "\(arn)\n\(version)" }
+
+    /// Drops opened material that was deleted (imported material, whose key now waits for an import).
+    func forgetMaterial(_ key: KMSKey) {
+        materials.withLock { opened in
+            for version in key.materials.map(\.version) { opened["\(key.arn)#\(version)"] = nil }
+        }
+    }
 
     func material(_ key: KMSKey, version: UInt32) async throws -> [UInt8] {
         let cacheKey = "\(key.arn)#\(version)"
@@ -197,16 +208,24 @@ public final class KMSService: Sendable {
 
     // MARK: Keys
 
+    /// A new key with its first material, or, for `origin: .external`, with none: it waits for an import.
     private func makeKey(spec: KeySpec, usage: KeyUsage, description: String, policy: String, keyManager: String,
-                         tags: [Tag], scope: ResourceScope) async throws -> KMSKey {
+                         tags: [Tag], origin: KeyOrigin = .awsKMS, scope: ResourceScope) async throws -> KMSKey {
         let id = random.uuidString()
         var key = KMSKey(arn: keyARN(id, scope), keyID: id, spec: spec, usage: usage, description: description,
                          policy: policy, keyManager: keyManager, creationDate: clock.now())
         key.tags = tags
-        let (version, sealed) = try newMaterial(key, version: 1, rotationType: nil)
-        key.materials = [version]
+        var values: [(versionID: String, sealed: [UInt8])] = []
+        if origin == .external {
+            key.origin = .external
+            key.state = .pendingImport
+        } else {
+            let (version, sealed) = try newMaterial(key, version: 1, rotationType: nil)
+            key.materials = [version]
+            values = [(KMSKey.materialID(1), sealed)]
+        }
         try await noteScope(scope)
-        try await store.write(RecordWrite(.create, scope: scope, record: key, newValues: [(KMSKey.materialID(1), sealed)]))
+        try await store.write(RecordWrite(.create, scope: scope, record: key, newValues: values))
         return key
     }
 
@@ -222,11 +241,11 @@ public final class KMSService: Sendable {
     }
 
     public func createKey(spec: KeySpec, usage: KeyUsage?, description: String, policy: String?, tags: [Tag],
-                          in scope: ResourceScope) async throws -> KMSKey {
+                          origin: KeyOrigin = .awsKMS, in scope: ResourceScope) async throws -> KMSKey {
         let usage = try newKeyUsage(spec: spec, usage: usage, policy: policy, tags: tags)
         return try await makeKey(spec: spec, usage: usage, description: description,
                                  policy: policy ?? KeyPolicies.default(account: scope.account, region: scope.region),
-                                 keyManager: "CUSTOMER", tags: tags, scope: scope)
+                                 keyManager: "CUSTOMER", tags: tags, origin: origin, scope: scope)
     }
 
     public func describeKey(_ keyID: String, in scope: ResourceScope) async throws -> KMSKey {
@@ -262,6 +281,7 @@ public final class KMSService: Sendable {
     public func enableKey(_ keyID: String, in scope: ResourceScope) async throws {
         try await changeKey(keyID, in: scope) { key in
             try Self.requireNotPendingDeletion(key)
+            try Self.requireNotPendingImport(key)
             key.state = .enabled
         }
     }
@@ -269,6 +289,7 @@ public final class KMSService: Sendable {
     public func disableKey(_ keyID: String, in scope: ResourceScope) async throws {
         try await changeKey(keyID, in: scope) { key in
             try Self.requireNotPendingDeletion(key)
+            try Self.requireNotPendingImport(key)
             key.state = .disabled
         }
     }
@@ -300,8 +321,8 @@ public final class KMSService: Sendable {
             guard key.state.isPendingDeletion else {
                 throw CofferError(.keyInvalidState, "\(key.arn) is not pending deletion.")
             }
-            // AWS leaves a key whose deletion was cancelled disabled.
-            key.state = .disabled
+            // AWS leaves a key whose deletion was cancelled disabled, or waiting for its material.
+            key.state = key.origin == .external && !key.holdsImportedMaterial ? .pendingImport : .disabled
             key.pendingWindowDays = nil
             key.deletionDate = nil
         }
@@ -316,8 +337,12 @@ public final class KMSService: Sendable {
         switch key.state {
         case .pendingDeletion: CofferError(.keyInvalidState, "\(key.arn) is pending deletion.")
         case .pendingReplicaDeletion: CofferError(.keyInvalidState, "\(key.arn) is pending replica deletion.")
-        case .enabled, .disabled: nil
+        case .enabled, .disabled, .pendingImport: nil
         }
+    }
+
+    static func requireNotPendingImport(_ key: KMSKey) throws(CofferError) {
+        if key.state == .pendingImport { throw CofferError(.keyInvalidState, "\(key.arn) is pending import.") }
     }
 
     /// Checks that `key` may be used for a cryptographic operation now.
@@ -325,6 +350,7 @@ public final class KMSService: Sendable {
         switch key.state {
         case .disabled: throw CofferError(.disabled, "\(key.arn) is disabled.")
         case .pendingDeletion, .pendingReplicaDeletion: try requireNotPendingDeletion(key)
+        case .pendingImport: try requireNotPendingImport(key)
         case .enabled: break
         }
         guard key.keyUsage == usage else {

@@ -307,3 +307,11 @@ def test_key_policy_lockout_safety_check(coffer):
     # A syntax error is reported as before, ahead of the lockout check.
     other = kms.create_key(Policy=managed)["KeyMetadata"]["KeyId"]
     fails(lambda: kms.put_key_policy(KeyId=other, PolicyName="default", Policy="not json"), "MalformedPolicyDocumentException")
+
+
+def test_describe_custom_key_stores_finds_none(coffer):
+    kms = coffer.client("kms")
+    listed = kms.describe_custom_key_stores()
+    assert listed["CustomKeyStores"] == [] and listed["Truncated"] is False
+    fails(lambda: kms.describe_custom_key_stores(CustomKeyStoreId="cks-1234567890abcdef0"), "CustomKeyStoreNotFoundException")
+    fails(lambda: kms.describe_custom_key_stores(CustomKeyStoreName="hsm-store"), "CustomKeyStoreNotFoundException")

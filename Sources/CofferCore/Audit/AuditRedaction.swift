@@ -12,6 +12,7 @@ public struct AuditRedaction: Sendable {
     public static let dropped: Set<String> = ["SecretAccessKey", "SessionToken", "PrivateKeyPlaintext", "PrivateKeyCiphertextBlob",
                                               "CiphertextBlob", "CiphertextForRecipient", "SharedSecret", "Signature", "Mac", "TokenCode",
                                               "WebIdentityToken", "SAMLAssertion", "TradeInToken", "RotationToken",
+                                              "ImportToken", "EncryptedKeyMaterial",
                                               // Private keys and passwords the models mark sensitive (IAM server certificates, KMS key stores).
                                               "PrivateKey", "AddPrivateKey", "KeyStorePassword", "RawSecretAccessKey",
                                               "AuthenticationCode1", "AuthenticationCode2"]

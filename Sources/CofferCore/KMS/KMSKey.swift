@@ -27,6 +27,9 @@ public struct KMSKey: Sendable, Codable, Equatable {
         var grants: [KMSGrant]
         var primaryRegion: String?
         var replicaRegions: [String]?
+        var origin: KeyOrigin?
+        var expirationModel: String?
+        var validTo: Date?
     }
 
     private var storage: CopyOnWrite<Fields>
@@ -116,6 +119,30 @@ public struct KMSKey: Sendable, Codable, Equatable {
         _modify { yield &storage.fields.replicaRegions }
     }
 
+    /// Where the material comes from; nil for keys stored before Coffer knew origins (all `AWS_KMS`).
+    public var origin: KeyOrigin {
+        get { storage.fields.origin ?? .awsKMS }
+        _modify {
+            var origin = storage.fields.origin ?? .awsKMS
+            yield &origin
+            storage.fields.origin = origin == .awsKMS ? nil : origin
+        }
+    }
+    /// For imported material: `KEY_MATERIAL_EXPIRES` or `KEY_MATERIAL_DOES_NOT_EXPIRE`, set by the last import.
+    public var expirationModel: String? {
+        get { storage.fields.expirationModel }
+        _modify { yield &storage.fields.expirationModel }
+    }
+    /// When imported material expires (it is then deleted and the key waits for an import again).
+    public var validTo: Date? {
+        get { storage.fields.validTo }
+        _modify { yield &storage.fields.validTo }
+    }
+
+    /// Whether imported material is in place: an import sets its expiration model, a deletion or
+    /// expiry clears it (the material's id stays, so that only the same material can come back).
+    public var holdsImportedMaterial: Bool { origin == .external && expirationModel != nil }
+
     public var keyID: String { name }
     public var isMultiRegion: Bool { primaryRegion != nil }
     public var currentMaterial: KeyMaterialVersion? { materials.last }
@@ -204,10 +231,17 @@ public struct KMSAlias: Sendable, Codable, Equatable {
 
 public enum KeyState: String, Sendable, Codable {
     case enabled = "Enabled", disabled = "Disabled", pendingDeletion = "PendingDeletion"
+    /// A key for imported material that has none: made so, or its material deleted or expired.
+    case pendingImport = "PendingImport"
     /// A multi-Region primary whose deletion waits for its replicas to be deleted first.
     case pendingReplicaDeletion = "PendingReplicaDeletion"
 
     public var isPendingDeletion: Bool { self == .pendingDeletion || self == .pendingReplicaDeletion }
+}
+
+/// The source of a key's material: made by Coffer, or imported by its owner (`EXTERNAL`).
+public enum KeyOrigin: String, Sendable, Codable {
+    case awsKMS = "AWS_KMS", external = "EXTERNAL"
 }
 
 public enum KeyUsage: String, Sendable, Codable, CaseIterable {
