@@ -9,8 +9,7 @@ struct KMSHandler: JSONServiceHandler {
     let access: AccessControl
 
     static let pending: Set<String> = [
-        "ConnectCustomKeyStore", "CreateCustomKeyStore", "DeleteCustomKeyStore",
-        "DisconnectCustomKeyStore", "UpdateCustomKeyStore", "DeriveSharedSecret",
+        "ConnectCustomKeyStore", "CreateCustomKeyStore", "DeleteCustomKeyStore", "DisconnectCustomKeyStore", "UpdateCustomKeyStore",
     ]
 
     /// The operations that take DryRun: authorized and checked, then answered DryRunOperationException.
@@ -124,6 +123,15 @@ struct KMSHandler: JSONServiceHandler {
         case "Sign": return try await sign(r, scope)
         case "Verify": return try await verify(r, scope)
         case "GetPublicKey": return try await getPublicKey(r, scope)
+        case "DeriveSharedSecret":
+            _ = try r.required("KeyAgreementAlgorithm", try r.enumeration("KeyAgreementAlgorithm", ["ECDH"]))
+            if try r.structure("Recipient") != nil {
+                throw CofferError(.unsupportedOperation, "Coffer does not verify Nitro attestation documents: Recipient is not supported.")
+            }
+            let result = try await service.deriveSharedSecret(try keyID(r), peerPublicKey: try r.required("PublicKey", try r.blob("PublicKey", min: 1, max: 8192)),
+                                                              in: scope)
+            return .object(["KeyId": .string(result.key.arn), "SharedSecret": JSONResponse.base64(result.secret),
+                            "KeyAgreementAlgorithm": "ECDH", "KeyOrigin": .string(result.key.origin.rawValue)])
         case "EnableKeyRotation":
             try await service.enableKeyRotation(try keyID(r), periodDays: try r.integer("RotationPeriodInDays", min: 90, max: 2560), in: scope)
             return .object([:])
@@ -307,6 +315,8 @@ struct KMSHandler: JSONServiceHandler {
         if !encryption.isEmpty { out["EncryptionAlgorithms"] = .array(encryption.map(JSONValue.string)) }
         let signing = key.keySpec.signingAlgorithms(for: key.keyUsage)
         if !signing.isEmpty { out["SigningAlgorithms"] = .array(signing.map(JSONValue.string)) }
+        let agreement = key.keySpec.keyAgreementAlgorithms(for: key.keyUsage)
+        if !agreement.isEmpty { out["KeyAgreementAlgorithms"] = .array(agreement.map(JSONValue.string)) }
         if !key.keySpec.macAlgorithms.isEmpty { out["MacAlgorithms"] = .array(key.keySpec.macAlgorithms.map(JSONValue.string)) }
         out["MultiRegion"] = .bool(key.isMultiRegion)
         if let multiRegion { out["MultiRegionConfiguration"] = multiRegion }
@@ -474,6 +484,8 @@ struct KMSHandler: JSONServiceHandler {
         if !encryption.isEmpty { out["EncryptionAlgorithms"] = .array(encryption.map(JSONValue.string)) }
         let signing = key.keySpec.signingAlgorithms(for: key.keyUsage)
         if !signing.isEmpty { out["SigningAlgorithms"] = .array(signing.map(JSONValue.string)) }
+        let agreement = key.keySpec.keyAgreementAlgorithms(for: key.keyUsage)
+        if !agreement.isEmpty { out["KeyAgreementAlgorithms"] = .array(agreement.map(JSONValue.string)) }
         return .object(out)
     }
 

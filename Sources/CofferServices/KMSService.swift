@@ -605,6 +605,14 @@ public final class KMSService: Sendable {
         return key
     }
 
+    /// DeriveSharedSecret: ECDH of the key's private half with the peer's public key.
+    public func deriveSharedSecret(_ keyID: String, peerPublicKey: [UInt8], in scope: ResourceScope) async throws -> (secret: [UInt8], key: KMSKey) {
+        let key = try await resolve(keyID, in: scope)
+        try Self.requireUsable(key, usage: .keyAgreement, operation: "DeriveSharedSecret")
+        let material = try await material(key, version: key.currentMaterial?.version ?? 1)
+        return (try KeyCrypto.sharedSecret(key.keySpec, material: material, peer: peerPublicKey), key)
+    }
+
     public func publicKey(_ keyID: String, in scope: ResourceScope) async throws -> (publicKey: [UInt8], key: KMSKey) {
         let key = try await resolve(keyID, in: scope)
         guard key.keySpec.isAsymmetric else {

@@ -315,3 +315,32 @@ def test_describe_custom_key_stores_finds_none(coffer):
     assert listed["CustomKeyStores"] == [] and listed["Truncated"] is False
     fails(lambda: kms.describe_custom_key_stores(CustomKeyStoreId="cks-1234567890abcdef0"), "CustomKeyStoreNotFoundException")
     fails(lambda: kms.describe_custom_key_stores(CustomKeyStoreName="hsm-store"), "CustomKeyStoreNotFoundException")
+
+
+def test_key_agreement_keys_derive_the_peers_ecdh_secret(coffer):
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.hazmat.primitives.serialization import load_der_public_key
+
+    kms = coffer.client("kms")
+    for spec, curve in [("ECC_NIST_P256", ec.SECP256R1()), ("ECC_NIST_P384", ec.SECP384R1()), ("ECC_NIST_P521", ec.SECP521R1())]:
+        key = kms.create_key(KeySpec=spec, KeyUsage="KEY_AGREEMENT")["KeyMetadata"]
+        assert key["KeyAgreementAlgorithms"] == ["ECDH"] and "SigningAlgorithms" not in key
+        public = kms.get_public_key(KeyId=key["KeyId"])
+        assert public["KeyUsage"] == "KEY_AGREEMENT" and public["KeyAgreementAlgorithms"] == ["ECDH"]
+        peer = ec.generate_private_key(curve)
+        peer_public = peer.public_key().public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+        derived = kms.derive_shared_secret(KeyId=key["KeyId"], KeyAgreementAlgorithm="ECDH", PublicKey=peer_public)
+        assert derived["KeyId"] == key["Arn"] and derived["KeyAgreementAlgorithm"] == "ECDH" and derived["KeyOrigin"] == "AWS_KMS"
+        assert derived["SharedSecret"] == peer.exchange(ec.ECDH(), load_der_public_key(public["PublicKey"]))
+    # A peer key on another curve, a signing key, and a symmetric key are refused.
+    other = ec.generate_private_key(ec.SECP384R1()).public_key().public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+    p256 = kms.create_key(KeySpec="ECC_NIST_P256", KeyUsage="KEY_AGREEMENT")["KeyMetadata"]["KeyId"]
+    fails(lambda: kms.derive_shared_secret(KeyId=p256, KeyAgreementAlgorithm="ECDH", PublicKey=other), "ValidationException")
+    signing = kms.create_key(KeySpec="ECC_NIST_P256", KeyUsage="SIGN_VERIFY")["KeyMetadata"]["KeyId"]
+    fails(lambda: kms.derive_shared_secret(KeyId=signing, KeyAgreementAlgorithm="ECDH", PublicKey=other), "InvalidKeyUsageException",
+          "key usage is SIGN_VERIFY which is not valid for DeriveSharedSecret.")
+    fails(lambda: kms.sign(KeyId=p256, Message=b"m", SigningAlgorithm="ECDSA_SHA_256"), "InvalidKeyUsageException")
+    fails(lambda: kms.create_key(KeySpec="RSA_2048", KeyUsage="KEY_AGREEMENT"), "ValidationException")
+    same_curve = ec.generate_private_key(ec.SECP256R1()).public_key().public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+    fails(lambda: kms.derive_shared_secret(KeyId=p256, KeyAgreementAlgorithm="ECDH", PublicKey=same_curve, DryRun=True), "DryRunOperationException")

@@ -246,6 +246,8 @@ public enum KeyOrigin: String, Sendable, Codable {
 
 public enum KeyUsage: String, Sendable, Codable, CaseIterable {
     case encryptDecrypt = "ENCRYPT_DECRYPT", signVerify = "SIGN_VERIFY", generateVerifyMAC = "GENERATE_VERIFY_MAC"
+    /// ECDH with an elliptic-curve key pair (DeriveSharedSecret).
+    case keyAgreement = "KEY_AGREEMENT"
 }
 
 /// The key specs Coffer implements, and what each allows.
@@ -264,7 +266,7 @@ public enum KeySpec: String, Sendable, Codable, CaseIterable {
         if self == .symmetricDefault { return [.encryptDecrypt] }
         if isHMAC { return [.generateVerifyMAC] }
         if isRSA { return [.encryptDecrypt, .signVerify] }
-        return [.signVerify]
+        return [.signVerify, .keyAgreement]
     }
 
     public func encryptionAlgorithms(for usage: KeyUsage) -> [String] {
@@ -283,6 +285,10 @@ public enum KeySpec: String, Sendable, Codable, CaseIterable {
         case .eccNistP521: return ["ECDSA_SHA_512"]
         default: return []
         }
+    }
+
+    public func keyAgreementAlgorithms(for usage: KeyUsage) -> [String] {
+        usage == .keyAgreement && isECC ? ["ECDH"] : []
     }
 
     public var macAlgorithms: [String] {

@@ -152,6 +152,35 @@ public enum KeyCrypto {
         } catch { throw CofferError(.invalidCiphertext, "") }
     }
 
+    // MARK: Key agreement
+
+    /// The raw ECDH shared secret of the key's private half and a peer's public key (SubjectPublicKeyInfo
+    /// DER) on the same curve, as DeriveSharedSecret returns it.
+    public static func sharedSecret(_ spec: KeySpec, material: [UInt8], peer: [UInt8]) throws(CofferError) -> [UInt8] {
+        let invalidPeer = CofferError(.validation, "The public key is not a valid \(spec.rawValue) public key.")
+        func raw(_ secret: SharedSecret) -> [UInt8] { secret.withUnsafeBytes { Array($0) } }
+        let ours: Any
+        do {
+            switch spec {
+            case .eccNistP256: ours = try P256.KeyAgreement.PrivateKey(derRepresentation: material)
+            case .eccNistP384: ours = try P384.KeyAgreement.PrivateKey(derRepresentation: material)
+            case .eccNistP521: ours = try P521.KeyAgreement.PrivateKey(derRepresentation: material)
+            default: throw CofferError(.invalidKeyUsage, "This key cannot derive shared secrets.")
+            }
+        } catch let error as CofferError { throw error } catch { throw CofferError(.internalFailure, "key material is unreadable") }
+        do {
+            switch ours {
+            case let key as P256.KeyAgreement.PrivateKey:
+                return raw(try key.sharedSecretFromKeyAgreement(with: P256.KeyAgreement.PublicKey(derRepresentation: peer)))
+            case let key as P384.KeyAgreement.PrivateKey:
+                return raw(try key.sharedSecretFromKeyAgreement(with: P384.KeyAgreement.PublicKey(derRepresentation: peer)))
+            case let key as P521.KeyAgreement.PrivateKey:
+                return raw(try key.sharedSecretFromKeyAgreement(with: P521.KeyAgreement.PublicKey(derRepresentation: peer)))
+            default: throw invalidPeer
+            }
+        } catch { throw invalidPeer }
+    }
+
     // MARK: HMAC
 
     public static func mac(_ spec: KeySpec, material: [UInt8], message: [UInt8]) throws(CofferError) -> [UInt8] {
