@@ -77,7 +77,7 @@ struct KMSHandler: JSONServiceHandler {
                 encrypted: try r.required("EncryptedKeyMaterial", try r.blob("EncryptedKeyMaterial", min: 1, max: 6144, sensitive: true)),
                 expirationModel: try r.enumeration("ExpirationModel", [KMSService.expires, KMSService.doesNotExpire]),
                 validTo: try r.date("ValidTo"), importType: try r.enumeration("ImportType", ["NEW_KEY_MATERIAL", "EXISTING_KEY_MATERIAL"]),
-                materialID: try r.string("KeyMaterialId", min: 64, max: 64), in: scope)
+                description: try r.string("KeyMaterialDescription", max: 256), materialID: try r.string("KeyMaterialId", min: 64, max: 64), in: scope)
             var out: JSONObject = ["KeyId": .string(result.key.arn)]
             if result.key.keySpec == .symmetricDefault { out["KeyMaterialId"] = .string(result.materialID) }
             return .object(out)
@@ -501,10 +501,23 @@ struct KMSHandler: JSONServiceHandler {
     }
 
     private func listKeyRotations(_ r: JSONRequest, _ scope: ResourceScope) async throws -> JSONValue {
-        let page = try await service.listKeyRotations(try keyID(r), limit: try limit(r), marker: try marker(r), in: scope)
+        let includeAll = try r.enumeration("IncludeKeyMaterial", ["ALL_KEY_MATERIAL", "ROTATIONS_ONLY"]) == "ALL_KEY_MATERIAL"
+        let page = try await service.listKeyRotations(try keyID(r), includeAll: includeAll, limit: try limit(r), marker: try marker(r), in: scope)
+        let current = page.key.currentMaterial?.version
         var out: JSONObject = ["Rotations": .array(page.rotations.map { rotation in
-            .object(["KeyId": .string(page.key.arn), "KeyMaterialId": .string(rotation.materialID),
-                     "RotationDate": JSONResponse.timestamp(rotation.createdDate), "RotationType": .string(rotation.rotationType ?? "AUTOMATIC")])
+            var entry: JSONObject = ["KeyId": .string(page.key.arn), "KeyMaterialId": .string(rotation.materialID)]
+            if let type = rotation.rotationType {
+                entry["RotationDate"] = JSONResponse.timestamp(rotation.createdDate)
+                entry["RotationType"] = .string(type)
+            }
+            entry["KeyMaterialState"] = .string(rotation.pendingRotation == true ? "PENDING_ROTATION" : rotation.version == current ? "CURRENT" : "NON_CURRENT")
+            if page.key.origin == .external {
+                entry["ImportState"] = .string(rotation.imported == true ? "IMPORTED" : "PENDING_IMPORT")
+                if let model = rotation.expirationModel { entry["ExpirationModel"] = .string(model) }
+                if let validTo = rotation.validTo { entry["ValidTo"] = JSONResponse.timestamp(validTo) }
+                if let description = rotation.materialDescription { entry["KeyMaterialDescription"] = .string(description) }
+            }
+            return .object(entry)
         })]
         paging(&out, page.nextMarker)
         return .object(out)

@@ -10,6 +10,8 @@ extension KMSService {
         let now = clock.now()
         try await changeKey(keyID, in: scope) { key in
             try Self.requireRotatable(key)
+            // Imported material rotates only on demand, to material its owner imports.
+            if key.origin == .external { throw Self.originRefused(key) }
             let days = periodDays ?? key.rotationPeriodDays ?? 365
             key.rotationEnabled = true
             key.rotationPeriodDays = days
@@ -32,8 +34,6 @@ extension KMSService {
         case .pendingImport: try requireNotPendingImport(key)
         case .enabled: break
         }
-        // Coffer keeps one imported material per key: new material by rotation would have to be imported.
-        if key.origin == .external { throw originRefused(key) }
         guard key.keySpec == .symmetricDefault else {
             throw CofferError(.unsupportedOperation, "\(key.arn) key spec \(key.keySpec.rawValue) does not support automatic key rotation.")
         }
@@ -57,6 +57,9 @@ extension KMSService {
                 if key.materials.filter({ $0.rotationType == "ON_DEMAND" }).count >= Self.maximumOnDemandRotations {
                     throw CofferError(.limitExceeded, "The on-demand rotations limit has been reached for the given keyId. No more on-demand rotations can be performed for this key: \(key.arn)")
                 }
+                if key.origin == .external { return try await rotateToImportedMaterial(key, in: scope) }
+            } else if key.origin == .external {
+                return key
             }
             var updated = key
             let version = (key.materials.map(\.version).max() ?? 0) + 1
@@ -80,14 +83,15 @@ extension KMSService {
         try await addMaterial(keyID, type: "ON_DEMAND", in: scope)
     }
 
-    public func listKeyRotations(_ keyID: String, limit: Int?, marker: String?, in scope: ResourceScope) async throws
+    /// The materials from rotations; `includeAll` adds the first material and imported material pending rotation.
+    public func listKeyRotations(_ keyID: String, includeAll: Bool = false, limit: Int?, marker: String?, in scope: ResourceScope) async throws
         -> (key: KMSKey, rotations: [KeyMaterialVersion], nextMarker: String?)
     {
         let key = try await resolve(keyID, in: scope, aliases: false)
         guard key.keySpec == .symmetricDefault else {
             throw CofferError(.unsupportedOperation, "\(key.arn) key spec \(key.keySpec.rawValue) does not support key rotation.")
         }
-        let rotations = key.materials.filter { $0.rotationType != nil }
+        let rotations = includeAll ? key.materials : key.materials.filter { $0.rotationType != nil }
         let page = try Pagination.page(rotations, size: limit ?? 100, token: marker, invalid: .invalidMarker)
         return (key, page.items, page.nextToken)
     }

@@ -102,7 +102,7 @@ public final class KMSService: Sendable {
             try await removeKey(key, scope)
             return nil
         }
-        if let validTo = key.validTo, validTo <= clock.now() {
+        if let expiry = key.nextMaterialExpiry, expiry <= clock.now() {
             return try await expireImportedMaterial(key, scope)
         }
         return key

@@ -193,3 +193,48 @@ def test_the_cli_imports_as_aws_guide_shows_and_the_trail_keeps_no_material(coff
     assert parameters["importToken"] == parameters["encryptedKeyMaterial"] == "HIDDEN_DUE_TO_SECURITY_REASONS"
     text = records[0]["CloudTrailEvent"]
     assert params["ImportToken"] not in text and base64.b64encode(material).decode() not in text
+
+
+def test_new_imported_material_becomes_current_by_rotation_on_demand(coffer):
+    kms = coffer.client("kms")
+    key_id = kms.create_key(Origin="EXTERNAL", Description="rotating imports")["KeyMetadata"]["KeyId"]
+    fails(lambda: kms.rotate_key_on_demand(KeyId=key_id), "KMSInvalidStateException", "is pending import")
+    first = import_material(kms, key_id, os.urandom(32))["KeyMaterialId"]
+    fails(lambda: kms.rotate_key_on_demand(KeyId=key_id), "KMSInvalidStateException", "pending rotation")
+    old_blob = kms.encrypt(KeyId=key_id, Plaintext=b"before rotation")["CiphertextBlob"]
+
+    second_material = os.urandom(32)
+    second = import_material(kms, key_id, second_material, ImportType="NEW_KEY_MATERIAL", KeyMaterialDescription="second")["KeyMaterialId"]
+    assert second != first
+    # Imported but not yet current: encryption still uses the first material.
+    assert kms.describe_key(KeyId=key_id)["KeyMetadata"]["CurrentKeyMaterialId"] == first
+    fails(lambda: import_material(kms, key_id, os.urandom(32), ImportType="NEW_KEY_MATERIAL"), "KMSInvalidStateException", "pending rotation")
+    listed = kms.list_key_rotations(KeyId=key_id, IncludeKeyMaterial="ALL_KEY_MATERIAL")["Rotations"]
+    assert [(r["KeyMaterialId"], r["KeyMaterialState"], r["ImportState"]) for r in listed] == [
+        (first, "CURRENT", "IMPORTED"), (second, "PENDING_ROTATION", "IMPORTED")]
+    assert listed[1]["KeyMaterialDescription"] == "second" and kms.list_key_rotations(KeyId=key_id)["Rotations"] == []
+
+    assert kms.rotate_key_on_demand(KeyId=key_id)["KeyId"].endswith(key_id)
+    assert kms.describe_key(KeyId=key_id)["KeyMetadata"]["CurrentKeyMaterialId"] == second
+    new_blob = kms.encrypt(KeyId=key_id, Plaintext=b"after rotation")["CiphertextBlob"]
+    assert kms.decrypt(CiphertextBlob=old_blob)["Plaintext"] == b"before rotation"
+    assert kms.decrypt(CiphertextBlob=new_blob)["Plaintext"] == b"after rotation"
+    rotations = kms.list_key_rotations(KeyId=key_id)["Rotations"]
+    assert [(r["KeyMaterialId"], r["RotationType"], r["KeyMaterialState"]) for r in rotations] == [(second, "ON_DEMAND", "CURRENT")]
+
+    # Deleting an older material makes the key wait for it; only that material brings it back.
+    kms.delete_imported_key_material(KeyId=key_id, KeyMaterialId=first)
+    assert kms.describe_key(KeyId=key_id)["KeyMetadata"]["KeyState"] == "PendingImport"
+    fails(lambda: kms.decrypt(CiphertextBlob=new_blob), "KMSInvalidStateException")
+    import_material(kms, key_id, second_material)  # already in place: only its expiration is set again
+    assert kms.describe_key(KeyId=key_id)["KeyMetadata"]["KeyState"] == "PendingImport"
+    fails(lambda: kms.delete_imported_key_material(KeyId=key_id, KeyMaterialId="0" * 64), "NotFoundException")
+
+    # Material pending rotation can be dropped and replaced before it is rotated in.
+    other = kms.create_key(Origin="EXTERNAL")["KeyMetadata"]["KeyId"]
+    import_material(kms, other, os.urandom(32))
+    dropped = import_material(kms, other, os.urandom(32), ImportType="NEW_KEY_MATERIAL")["KeyMaterialId"]
+    kms.delete_imported_key_material(KeyId=other, KeyMaterialId=dropped)
+    assert kms.describe_key(KeyId=other)["KeyMetadata"]["KeyState"] == "Enabled"
+    import_material(kms, other, os.urandom(32), ImportType="NEW_KEY_MATERIAL")
+    fails(lambda: import_material(kms, other, os.urandom(32), ImportType="NEW_KEY_MATERIAL", KeyMaterialId="a" * 64), "ValidationException")

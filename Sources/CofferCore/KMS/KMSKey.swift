@@ -28,8 +28,6 @@ public struct KMSKey: Sendable, Codable, Equatable {
         var primaryRegion: String?
         var replicaRegions: [String]?
         var origin: KeyOrigin?
-        var expirationModel: String?
-        var validTo: Date?
     }
 
     private var storage: CopyOnWrite<Fields>
@@ -128,24 +126,25 @@ public struct KMSKey: Sendable, Codable, Equatable {
             storage.fields.origin = origin == .awsKMS ? nil : origin
         }
     }
-    /// For imported material: `KEY_MATERIAL_EXPIRES` or `KEY_MATERIAL_DOES_NOT_EXPIRE`, set by the last import.
-    public var expirationModel: String? {
-        get { storage.fields.expirationModel }
-        _modify { yield &storage.fields.expirationModel }
-    }
-    /// When imported material expires (it is then deleted and the key waits for an import again).
-    public var validTo: Date? {
-        get { storage.fields.validTo }
-        _modify { yield &storage.fields.validTo }
-    }
-
-    /// Whether imported material is in place: an import sets its expiration model, a deletion or
-    /// expiry clears it (the material's id stays, so that only the same material can come back).
-    public var holdsImportedMaterial: Bool { origin == .external && expirationModel != nil }
-
     public var keyID: String { name }
     public var isMultiRegion: Bool { primaryRegion != nil }
-    public var currentMaterial: KeyMaterialVersion? { materials.last }
+    /// The material encryption uses: the newest, leaving out imported material that waits for RotateKeyOnDemand.
+    public var currentMaterial: KeyMaterialVersion? { materials.last { $0.pendingRotation != true } }
+    /// Materials permanently associated with the key (all but imported material pending rotation).
+    public var associatedMaterials: [KeyMaterialVersion] { materials.filter { $0.pendingRotation != true } }
+    /// Imported material that RotateKeyOnDemand would make current.
+    public var pendingMaterial: KeyMaterialVersion? { materials.first { $0.pendingRotation == true } }
+    /// Whether every material associated with an imported key is in place (none deleted or expired):
+    /// only then can the key be used.
+    public var holdsImportedMaterial: Bool {
+        origin == .external && !associatedMaterials.isEmpty && associatedMaterials.allSatisfy { $0.imported == true }
+    }
+    /// The current imported material's expiration model, as DescribeKey reports it.
+    public var expirationModel: String? { holdsImportedMaterial ? currentMaterial?.expirationModel : nil }
+    /// The earliest expiry among the key's associated imported materials, as DescribeKey reports it.
+    public var validTo: Date? { associatedMaterials.compactMap { $0.imported == true ? $0.validTo : nil }.min() }
+    /// The earliest expiry of any imported material, pending rotation or not: when the key must next be looked at.
+    public var nextMaterialExpiry: Date? { materials.compactMap { $0.imported == true ? $0.validTo : nil }.min() }
 
     public init(arn: String, keyID: String, spec: KeySpec, usage: KeyUsage, description: String, policy: String,
                 keyManager: String, creationDate: Date) {
@@ -173,6 +172,13 @@ public struct KeyMaterialVersion: Sendable, Codable, Equatable {
     public var createdDate: Date
     /// "AUTOMATIC" or "ON_DEMAND" for rotated material, nil for the first.
     public var rotationType: String?
+    /// Imported material only: whether it is in place (false once deleted or expired), how and when it
+    /// expires, its owner's description, and whether it waits for RotateKeyOnDemand to become current.
+    public var imported: Bool?
+    public var expirationModel: String?
+    public var validTo: Date?
+    public var materialDescription: String?
+    public var pendingRotation: Bool?
 
     public init(version: UInt32, materialID: String, createdDate: Date, rotationType: String?) {
         self.version = version
