@@ -54,7 +54,7 @@ struct CloudTrailHandler: JSONServiceHandler {
             if let stop = trail.stopLoggingTime { out["StopLoggingTime"] = JSONResponse.timestamp(stop) }
             return .object(out)
         default:
-            throw CofferError(.notImplemented, "Coffer does not implement cloudtrail:\(operation) yet.")
+            throw CofferError.unserved("cloudtrail", operation)
         }
     }
 

@@ -9,8 +9,6 @@ struct IAMHandler: QueryServiceHandler {
     let service: IAMService
     let access: AccessControl
 
-    static let pending: Set<String> = []
-
     func handle(_ action: String, _ r: QueryRequest, context: CallerContext) async throws -> [XMLNode] {
         try await IAMService.$partition.withValue(Partition.of(region: context.scope.region)) { try await handleInPartition(action, r, context: context) }
     }
@@ -154,8 +152,7 @@ struct IAMHandler: QueryServiceHandler {
             if let result = try await handleProfiles(action, r, account: account) { return result }
             if let result = try await handleCertificates(action, r, context: context) { return result }
             if action == "GetAccountAuthorizationDetails" { return try await accountAuthorizationDetails(r, account: account) }
-            if Self.pending.contains(action) { throw CofferError(.notImplemented, "Coffer does not implement iam:\(action) yet.") }
-            throw CofferError(.unknownOperation, "Could not find operation \(action) for version 2010-05-08")
+            throw CofferError.unserved("iam", action, unknownMessage: "Could not find operation \(action) for version 2010-05-08")
         }
     }
 

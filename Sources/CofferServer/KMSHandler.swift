@@ -8,10 +8,6 @@ struct KMSHandler: JSONServiceHandler {
     let service: KMSService
     let access: AccessControl
 
-    static let pending: Set<String> = [
-        "ConnectCustomKeyStore", "CreateCustomKeyStore", "DeleteCustomKeyStore", "DisconnectCustomKeyStore", "UpdateCustomKeyStore",
-    ]
-
     /// The operations that take DryRun: authorized and checked, then answered DryRunOperationException.
     static let dryRunOperations: Set<String> = [
         "CreateGrant", "Decrypt", "DeriveSharedSecret", "Encrypt", "GenerateDataKey", "GenerateDataKeyPair",
@@ -171,10 +167,7 @@ struct KMSHandler: JSONServiceHandler {
             paging(&out, page.nextMarker)
             return .object(out)
         default:
-            if Self.pending.contains(operation) {
-                throw CofferError(.notImplemented, "Coffer does not implement kms:\(operation) yet.")
-            }
-            throw CofferError(.unknownOperation, "")
+            throw CofferError.unserved("kms", operation)
         }
     }
 

@@ -50,6 +50,7 @@ struct ParameterStoreHandler: JSONServiceHandler {
             let tags = try await service.listTags(resourceType: try resourceType(r), resourceID: try resourceID(r), context: context)
             return .object(["TagList": .array(tags.map { .object(["Key": .string($0.key), "Value": .string($0.value)]) })])
         default:
+            guard ModelValidation.knows(service: "ssm", operation: operation) else { throw CofferError.unserved("ssm", operation) }
             throw CofferError(.notImplemented, "Coffer implements Parameter Store only; ssm:\(operation) is not available.")
         }
     }

@@ -84,8 +84,7 @@ struct STSHandler: QueryServiceHandler {
                                                            mfa: try Self.mfa(request), caller: context)
             return [credentialsNode(issued)]
         default:
-            if Self.actions.contains(action) { throw CofferError(.notImplemented, "Coffer does not implement sts:\(action) yet.") }
-            throw CofferError(.unknownOperation, "Could not find operation \(action) for version 2011-06-15")
+            throw CofferError.unserved("sts", action, unknownMessage: "Could not find operation \(action) for version 2011-06-15")
         }
     }
 }

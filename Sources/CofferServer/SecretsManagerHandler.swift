@@ -58,7 +58,7 @@ struct SecretsManagerHandler: JSONServiceHandler {
         case "StopReplicationToReplica":
             return .object(["ARN": .string(try await service.promoteReplica(secretID: try secretID(request), in: scope).arn)])
         default:
-            throw CofferError(.unknownOperation, "")
+            throw CofferError.unserved("secretsmanager", operation)
         }
     }
 

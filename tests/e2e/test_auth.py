@@ -109,6 +109,19 @@ def test_routing_errors(coffer):
     assert (status, body["__type"]) == (400, "UnknownOperationException")
     status, body = sigv4.signed_request(coffer.endpoint, "Bogus_20200101.Thing", {}, key, secret)
     assert (status, body["__type"]) == (400, "UnknownOperationException")
+    # An operation the service's model has but Coffer does not serve says so, where a made-up one is unknown.
+    for target, service in [("TrentService.FooBar", "kms"), ("com.amazonaws.cloudtrail.v20131101.CloudTrail_20131101.FooBar", "cloudtrail"),
+                            ("AmazonSSM.FooBar", "ssm")]:
+        status, body = sigv4.signed_request(coffer.endpoint, target, {}, key, secret, service=service)
+        assert (status, body["__type"]) == (400, "UnknownOperationException"), target
+    kms = coffer.client("kms")
+    key_id = kms.create_key()["KeyMetadata"]["KeyId"]
+    with pytest.raises(ClientError) as info:
+        kms.get_key_last_usage(KeyId=key_id)
+    assert info.value.response["Error"]["Code"] == "NotImplementedException" and info.value.response["ResponseMetadata"]["HTTPStatusCode"] == 501
+    with pytest.raises(ClientError) as info:
+        coffer.client("iam").list_saml_providers()
+    assert info.value.response["ResponseMetadata"]["HTTPStatusCode"] == 501, info.value.response
 
     status, body = sigv4.send(coffer.endpoint, {"x-amz-target": "secretsmanager.ListSecrets"}, b"not json")
     assert status == 403  # unsigned: authentication comes before decoding
