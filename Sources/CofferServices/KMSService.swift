@@ -10,8 +10,10 @@ public final class KMSService: Sendable {
     let root: RootKey
     let clock: any WallClock
     let random: any RandomSource
-    /// Opened material per key ARN and version; material never changes once made.
-    private let materials = Mutex<[String: [UInt8]]>([:])
+    /// Opened material per key ARN and version, with the material's id: a version's material is made
+    /// once, except imported material dropped before its rotation, whose version the next import
+    /// takes (on this node or another), so a hit counts only when the key still names that material.
+    private let materials = Mutex<[String: (id: String, material: [UInt8])]>([:])
 
     public init(store: any CofferStore, root: RootKey, clock: any WallClock, random: any RandomSource) {
         self.store = store
@@ -190,12 +192,13 @@ public final class KMSService: Sendable {
 
     func material(_ key: KMSKey, version: UInt32) async throws -> [UInt8] {
         let cacheKey = "\(key.arn)#\(version)"
-        if let open = materials.withLock({ $0[cacheKey] }) { return open }
+        let id = key.materials.last { $0.version == version }?.materialID ?? ""
+        if let open = materials.withLock({ $0[cacheKey] }), open.id == id { return open.material }
         guard let sealed = try await store.sealedValue(arn: key.arn, versionID: KMSKey.materialID(version)) else {
             throw CofferError(.invalidCiphertext, "")
         }
         let open = try root.open(sealed, purpose: "kms-material", context: materialContext(key.arn, version))
-        materials.withLock { $0[cacheKey] = open }
+        materials.withLock { $0[cacheKey] = (id, open) }
         return open
     }
 
@@ -487,7 +490,7 @@ public final class KMSService: Sendable {
             }
             try Self.requireUsable(key, usage: .encryptDecrypt, operation: "Decrypt")
             if let algorithm, algorithm != "SYMMETRIC_DEFAULT" { throw CofferError(.incorrectKey, "The key ID in the request does not identify a CMK that can perform this operation.") }
-            guard key.materials.contains(where: { $0.version == header.version }) else { throw CofferError(.invalidCiphertext, "") }
+            guard key.decrypts(version: header.version) else { throw CofferError(.invalidCiphertext, "") }
             let material = try await material(key, version: header.version)
             return (try KMSCiphertext.open(blob, material: material, context: context), key, "SYMMETRIC_DEFAULT")
         }

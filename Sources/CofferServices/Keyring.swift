@@ -60,7 +60,7 @@ public struct KMSKeyring: Keyring {
         do {
             let key = try await kms.resolve(header.keyID, in: scope)
             try KMSService.requireUsable(key, usage: .encryptDecrypt, operation: "Decrypt")
-            guard key.materials.contains(where: { $0.version == header.version }) else { throw CofferError(.invalidCiphertext, "") }
+            guard key.decrypts(version: header.version) else { throw CofferError(.invalidCiphertext, "") }
             return WrappingKey(keyID: key.keyID, version: header.version,
                                key: SymmetricKey(data: try await kms.material(key, version: header.version)))
         } catch let error as CofferError {

@@ -132,6 +132,9 @@ public struct KMSKey: Sendable, Codable, Equatable {
     public var currentMaterial: KeyMaterialVersion? { materials.last { $0.pendingRotation != true } }
     /// Materials permanently associated with the key (all but imported material pending rotation).
     public var associatedMaterials: [KeyMaterialVersion] { materials.filter { $0.pendingRotation != true } }
+    /// Whether a ciphertext made under material `version` is the key's to open: material pending
+    /// rotation never encrypted anything.
+    public func decrypts(version: UInt32) -> Bool { materials.contains { $0.version == version && $0.pendingRotation != true } }
     /// Imported material that RotateKeyOnDemand would make current.
     public var pendingMaterial: KeyMaterialVersion? { materials.first { $0.pendingRotation == true } }
     /// Whether every material associated with an imported key is in place (none deleted or expired):
