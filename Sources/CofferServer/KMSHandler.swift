@@ -299,7 +299,7 @@ struct KMSHandler: JSONServiceHandler {
         ]
         if let deletion = key.deletionDate { out["DeletionDate"] = JSONResponse.timestamp(deletion) }
         out["Origin"] = .string(key.origin.rawValue)
-        if key.holdsImportedMaterial, let model = key.expirationModel { out["ExpirationModel"] = .string(model) }
+        if let model = key.expirationModel { out["ExpirationModel"] = .string(model) }
         if let validTo = key.validTo { out["ValidTo"] = JSONResponse.timestamp(validTo) }
         out["KeyManager"] = .string(key.keyManager)
         out["CustomerMasterKeySpec"] = .string(key.keySpec.rawValue)
