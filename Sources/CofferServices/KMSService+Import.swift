@@ -1,5 +1,5 @@
 public import CofferCore
-public import CofferStorage
+import CofferStorage
 public import Foundation
 
 /// Keys whose material their owner imports (`Origin: EXTERNAL`): GetParametersForImport,

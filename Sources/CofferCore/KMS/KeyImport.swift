@@ -1,7 +1,6 @@
 public import Crypto
 import _CryptoExtras
 public import struct Foundation.Date
-import struct Foundation.TimeInterval
 
 /// Importing key material into a KMS key (AWS's "bring your own key"): the wrapping key pair, the
 /// unwrapping of what the owner encrypted under it, the import token's contents and the checks on
@@ -21,9 +20,9 @@ public enum KeyImport {
     /// RSA wrapping key specs and their sizes in bits.
     public static let wrappingKeySpecs: [String: Int] = ["RSA_2048": 2048, "RSA_3072": 3072, "RSA_4096": 4096]
     /// How long a public key and its import token may be used.
-    public static let parametersLifetime: TimeInterval = 86_400
+    public static let parametersLifetime: Double = 86_400
     /// The latest ValidTo AWS accepts, from the time of the import.
-    public static let longestValidity: TimeInterval = 365 * 86_400
+    public static let longestValidity: Double = 365 * 86_400
 
     /// What an import token carries, sealed by the service so that only Coffer can read it: the key
     /// it is for, the algorithm the owner was told to use, when it stops being valid, and the
