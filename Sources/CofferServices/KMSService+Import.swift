@@ -155,6 +155,16 @@ extension KMSService {
         return updated
     }
 
+    /// Deletes imported material past its ValidTo in every key, so that it does not wait at rest for its
+    /// key's next use (which would delete it too); the background job calls it.
+    func expireDueMaterial(now: Date) async throws {
+        for scope in try await knownScopes() {
+            for key in try await store.records(KMSKey.self, in: scope) where key.nextMaterialExpiry.map({ $0 <= now }) ?? false {
+                _ = try await expireImportedMaterial(key, scope)
+            }
+        }
+    }
+
     /// Material past its ValidTo is deleted, as AWS does, with a DeleteExpiredKeyMaterial service event.
     func expireImportedMaterial(_ key: KMSKey, _ scope: ResourceScope) async throws -> KMSKey {
         let events = ServiceEvents.scope(source: "kms.amazonaws.com", random: random, time: clock.now) { _ in "DeleteExpiredKeyMaterial" }

@@ -378,6 +378,7 @@ public final class KMSService: Sendable {
             try await replicaRemoved(key, account: arn.account, region: arn.region, now: now)
             deleted += 1
         }
+        try await expireDueMaterial(now: now)
         return (deleted, try await rotateDueKeys(now: now))
     }
 

@@ -50,6 +50,11 @@ import _CryptoExtras
                                                        importType: nil, description: nil, materialID: nil, in: scope).key
         #expect(imported.state == .enabled && imported.validTo == validTo && imported.expirationModel == KMSService.expires)
         clock.advance(days: 1)
+        // The background job deletes it without anyone asking for the key.
+        _ = try await kms.runMaintenance()
+        let stored = try #require(try await store.record(KMSKey.self, arn: key.arn))
+        #expect(stored.state == .pendingImport && stored.materials.allSatisfy { $0.imported == false })
+        #expect(try await store.sealedValue(arn: key.arn, versionID: KMSKey.materialID(1)) == nil)
         let expired = try await kms.describeKey(key.keyID, in: scope)
         #expect(expired.state == .pendingImport && expired.validTo == nil && !expired.holdsImportedMaterial)
         #expect(await errorCode { _ = try await kms.generateMac(key.keyID, message: [1], algorithm: "HMAC_SHA_256", in: scope) } == .keyInvalidState)
