@@ -157,28 +157,27 @@ public enum KeyCrypto {
     /// The raw ECDH shared secret of the key's private half and a peer's public key (SubjectPublicKeyInfo
     /// DER) on the same curve, as DeriveSharedSecret returns it.
     public static func sharedSecret(_ spec: KeySpec, material: [UInt8], peer: [UInt8]) throws(CofferError) -> [UInt8] {
-        let invalidPeer = CofferError(.validation, "The public key is not a valid \(spec.rawValue) public key.")
-        func raw(_ secret: SharedSecret) -> [UInt8] { secret.withUnsafeBytes { Array($0) } }
-        let ours: Any
-        do {
-            switch spec {
-            case .eccNistP256: ours = try P256.KeyAgreement.PrivateKey(derRepresentation: material)
-            case .eccNistP384: ours = try P384.KeyAgreement.PrivateKey(derRepresentation: material)
-            case .eccNistP521: ours = try P521.KeyAgreement.PrivateKey(derRepresentation: material)
-            default: throw CofferError(.invalidKeyUsage, "This key cannot derive shared secrets.")
+        // The private half is ours (unreadable is our failure); the public half is the caller's (invalid is theirs).
+        func derive<Private, Public>(_ privateKey: () throws -> Private, _ publicKey: () throws -> Public,
+                                     _ agree: (Private, Public) throws -> SharedSecret) throws(CofferError) -> [UInt8] {
+            let ours: Private
+            do { ours = try privateKey() } catch { throw CofferError(.internalFailure, "key material is unreadable") }
+            do { return try agree(ours, try publicKey()).withUnsafeBytes { Array($0) } } catch {
+                throw CofferError(.validation, "The public key is not a valid \(spec.rawValue) public key.")
             }
-        } catch let error as CofferError { throw error } catch { throw CofferError(.internalFailure, "key material is unreadable") }
-        do {
-            switch ours {
-            case let key as P256.KeyAgreement.PrivateKey:
-                return raw(try key.sharedSecretFromKeyAgreement(with: P256.KeyAgreement.PublicKey(derRepresentation: peer)))
-            case let key as P384.KeyAgreement.PrivateKey:
-                return raw(try key.sharedSecretFromKeyAgreement(with: P384.KeyAgreement.PublicKey(derRepresentation: peer)))
-            case let key as P521.KeyAgreement.PrivateKey:
-                return raw(try key.sharedSecretFromKeyAgreement(with: P521.KeyAgreement.PublicKey(derRepresentation: peer)))
-            default: throw invalidPeer
-            }
-        } catch { throw invalidPeer }
+        }
+        switch spec {
+        case .eccNistP256:
+            return try derive({ try P256.KeyAgreement.PrivateKey(derRepresentation: material) },
+                              { try P256.KeyAgreement.PublicKey(derRepresentation: peer) }) { try $0.sharedSecretFromKeyAgreement(with: $1) }
+        case .eccNistP384:
+            return try derive({ try P384.KeyAgreement.PrivateKey(derRepresentation: material) },
+                              { try P384.KeyAgreement.PublicKey(derRepresentation: peer) }) { try $0.sharedSecretFromKeyAgreement(with: $1) }
+        case .eccNistP521:
+            return try derive({ try P521.KeyAgreement.PrivateKey(derRepresentation: material) },
+                              { try P521.KeyAgreement.PublicKey(derRepresentation: peer) }) { try $0.sharedSecretFromKeyAgreement(with: $1) }
+        default: throw CofferError(.invalidKeyUsage, "This key cannot derive shared secrets.")
+        }
     }
 
     // MARK: HMAC
