@@ -169,7 +169,7 @@ struct IAMHandler: QueryServiceHandler {
         } else if let name = try r.string("UserName") {
             let path = try r.string("Path") ?? "/"
             resource = (try? await service.user(name, account: account))?.arn ?? "arn:\(IAMService.partition):iam::\(account):user\(path)\(name)"
-        } else if let arn = try r.string("PolicyArn") ?? r.string("OpenIDConnectProviderArn") ?? r.string("SerialNumber") {
+        } else if let arn = try r.string("PolicyArn") ?? r.string("OpenIDConnectProviderArn") ?? r.string("SAMLProviderArn") ?? r.string("SerialNumber") {
             resource = arn
         } else if let name = try r.string("ServerCertificateName") {
             let path = try r.string("Path") ?? "/"
@@ -177,6 +177,8 @@ struct IAMHandler: QueryServiceHandler {
                 ?? "arn:\(IAMService.partition):iam::\(account):server-certificate\(path)\(name)"
         } else if action == "CreateOpenIDConnectProvider", let url = try r.string("Url") {
             resource = "arn:\(IAMService.partition):iam::\(account):oidc-provider/\(url.replacingOccurrences(of: "https://", with: ""))"
+        } else if action == "CreateSAMLProvider", let name = try r.string("Name") {
+            resource = "arn:\(IAMService.partition):iam::\(account):saml-provider/\(name)"
         } else if action == "CreatePolicy", let name = try r.string("PolicyName") {
             let path = try r.string("Path") ?? "/"
             resource = "arn:\(IAMService.partition):iam::\(account):policy\(path)\(name)"

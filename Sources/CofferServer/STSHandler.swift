@@ -69,6 +69,23 @@ struct STSHandler: QueryServiceHandler {
             if let size = answer.issued.packedPolicySize { result.append(.text("PackedPolicySize", String(size))) }
             result += [.text("Provider", answer.provider), .text("Audience", answer.audience)]
             return result
+        case "AssumeRoleWithSAML":
+            var input = STSService.SAMLInput(roleARN: try request.requiredString("RoleArn", min: 20, max: 2048),
+                                             principalARN: try request.requiredString("PrincipalArn", min: 20, max: 2048),
+                                             assertion: try request.requiredString("SAMLAssertion", min: 4, max: 100_000))
+            input.durationSeconds = try request.integer("DurationSeconds", min: 900, max: 43_200)
+            input.policy = try request.string("Policy", min: 1, max: 2048)
+            input.policyARNs = request.structures("PolicyArns").compactMap { $0["arn"] }
+            let answer = try await service.assumeRoleWithSAML(input, sourceIP: context.sourceIP, region: context.scope.region)
+            let session = answer.issued.session
+            var result = [credentialsNode(answer.issued),
+                          XMLNode.element("AssumedRoleUser", [.text("AssumedRoleId", session.principalID), .text("Arn", session.principalARN)])]
+            if let size = answer.issued.packedPolicySize { result.append(.text("PackedPolicySize", String(size))) }
+            result += [.text("Subject", answer.response.nameID), .text("SubjectType", answer.response.subjectType),
+                       .text("Issuer", answer.response.issuer), .text("Audience", answer.response.recipient),
+                       .text("NameQualifier", answer.nameQualifier)]
+            if let source = session.sourceIdentity { result.append(.text("SourceIdentity", source)) }
+            return result
         case "GetFederationToken":
             let issued = try await service.getFederationToken(
                 name: try request.requiredString("Name", min: 2, max: 32), policies: try request.string("Policy", min: 1, max: 2048),

@@ -90,19 +90,33 @@ extension STSService {
         }
 
         let duration = input.durationSeconds ?? 3600
-        guard duration >= 900, duration <= role.maxSessionDuration else {
+        guard duration >= 900 else {
             throw CofferError.validation("The requested DurationSeconds exceeds the MaxSessionDuration set for this role.")
         }
-        let sessionPolicies = try await sessionPolicies(input.policy, input.policyARNs, account: account)
+        let issued = try await federatedSession(role: role, account: account, sessionName: input.sessionName, duration: duration, policy: input.policy,
+                                                policyARNs: input.policyARNs, sourceIdentity: nil, region: region)
+        return WebIdentityIssued(issued: issued, subject: subject, audience: audience, provider: issuer)
+    }
+
+    /// The session a federated caller (web identity, SAML) gets once the trust policy allowed it:
+    /// within the role's maximum duration, with its session policies packed as AWS packs them.
+    func federatedSession(role: IAMRole, account: String, sessionName: String, duration: Int, limit: Date? = nil, policy: String?,
+                          policyARNs: [String], sourceIdentity: String?, region: String) async throws -> Issued {
+        guard duration <= role.maxSessionDuration else {
+            throw CofferError.validation("The requested DurationSeconds exceeds the MaxSessionDuration set for this role.")
+        }
+        var duration = duration
+        if let limit { duration = min(duration, Int(limit.timeIntervalSince(clock.now()))) }
+        guard duration > 0 else { throw CofferError(.expiredIdentityToken, "The session the identity provider allowed has ended.") }
+        let sessionPolicies = try await sessionPolicies(policy, policyARNs, account: account)
         let packed = Self.packedSize(sessionPolicies)
         if packed > 2048 {
             throw CofferError(.packedPolicyTooLarge, "Packed policy consumes \(packed * 100 / 2048)% of allotted space, please use smaller policy for your request.")
         }
-        let sessionARN = "arn:\(Partition.of(region: region)):sts::\(account):assumed-role/\(role.roleName)/\(input.sessionName)"
+        let sessionARN = "arn:\(Partition.of(region: region)):sts::\(account):assumed-role/\(role.roleName)/\(sessionName)"
         try await noteRoleUse(role, region: region)
-        let issued = try await issue(account: account, principalARN: sessionARN, roleARN: role.arn, principalID: "\(role.roleID):\(input.sessionName)",
-                                     policies: sessionPolicies, tags: [], sourceIdentity: nil, duration: duration,
-                                     packed: packed > 0 ? packed * 100 / 2048 : nil)
-        return WebIdentityIssued(issued: issued, subject: subject, audience: audience, provider: issuer)
+        return try await issue(account: account, principalARN: sessionARN, roleARN: role.arn, principalID: "\(role.roleID):\(sessionName)",
+                               policies: sessionPolicies, tags: [], sourceIdentity: sourceIdentity, duration: duration,
+                               packed: packed > 0 ? packed * 100 / 2048 : nil)
     }
 }

@@ -241,6 +241,10 @@ extension OIDCProvider: Record {
     public static let kind = "iam-oidc-provider"
 }
 
+extension SAMLProvider: Record {
+    public static let kind = "iam-saml-provider"
+}
+
 extension VirtualMFADevice: Record {
     public static let kind = "iam-mfa-device"
 }

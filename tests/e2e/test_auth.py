@@ -120,7 +120,7 @@ def test_routing_errors(coffer):
         kms.get_key_last_usage(KeyId=key_id)
     assert info.value.response["Error"]["Code"] == "NotImplementedException" and info.value.response["ResponseMetadata"]["HTTPStatusCode"] == 501
     with pytest.raises(ClientError) as info:
-        coffer.client("iam").list_saml_providers()
+        coffer.client("iam").list_service_specific_credentials()
     assert info.value.response["ResponseMetadata"]["HTTPStatusCode"] == 501, info.value.response
 
     status, body = sigv4.send(coffer.endpoint, {"x-amz-target": "secretsmanager.ListSecrets"}, b"not json")

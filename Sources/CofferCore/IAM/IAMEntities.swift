@@ -373,6 +373,36 @@ public struct OIDCProvider: Sendable, Codable, Equatable {
     }
 }
 
+/// An IAM SAML identity provider: the IdP's metadata document as given (its entity id and
+/// signing certificates are what AssumeRoleWithSAML checks responses against).
+public struct SAMLProvider: Sendable, Codable, Equatable {
+    public var arn: String
+    public var name: String
+    public var revision: Int
+    public var deletionDate: Date?
+    public var providerName: String
+    public var uuid: String
+    public var metadataDocument: String
+    public var createDate: Date
+    public var validUntil: Date?
+    /// `Allowed` or `Required`; nil (answered as `Allowed`) when never set.
+    public var assertionEncryptionMode: String?
+    public var tags: [Tag]
+
+    public init(partition: String = "aws", account: String, providerName: String, uuid: String, metadataDocument: String, createDate: Date,
+                validUntil: Date?, tags: [Tag]) {
+        self.arn = "arn:\(partition):iam::\(account):saml-provider/\(providerName)"
+        self.name = providerName.lowercased()
+        self.revision = 0
+        self.providerName = providerName
+        self.uuid = uuid
+        self.metadataDocument = metadataDocument
+        self.createDate = createDate
+        self.validUntil = validUntil
+        self.tags = tags
+    }
+}
+
 /// An instance profile: a container for (at most) one role that EC2 instances take on.
 public struct InstanceProfile: Sendable, Codable, Equatable {
     public var arn: String

@@ -10,6 +10,15 @@ public struct Tag: Sendable, Codable, Equatable {
     }
 }
 
+extension Array where Element == Tag {
+    /// TagResource's rule in every service: a new key is added, an existing key takes the new value.
+    public mutating func merge(_ tags: [Tag]) {
+        for tag in tags {
+            if let index = firstIndex(where: { $0.key == tag.key }) { self[index].value = tag.value } else { append(tag) }
+        }
+    }
+}
+
 /// A secret's metadata and the metadata of its versions; the sealed values are stored apart so
 /// that reading one version never loads the others.
 ///
