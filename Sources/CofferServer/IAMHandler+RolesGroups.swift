@@ -134,7 +134,8 @@ extension IAMHandler {
                 ("PolicySizeQuota", 6144), ("PolicyVersionsInUse", versions), ("PolicyVersionsInUseQuota", 10000), ("VersionsPerPolicyQuota", 5),
                 ("UserPolicySizeQuota", 2048), ("RolePolicySizeQuota", 10240), ("GroupPolicySizeQuota", 5120),
                 ("AssumeRolePolicySizeQuota", 2048), ("GlobalEndpointTokenVersion", 1),
-                ("Providers", try await service.oidcProviders(account: account).count),
+                // Identity providers of both kinds.
+                ("Providers", try await service.oidcProviders(account: account).count + service.samlProviders(account: account).count),
             ]
             return [.element("SummaryMap", entries.map { .element("entry", [.text("key", $0.0), .text("value", String($0.1))]) })]
         case "GetAccountPasswordPolicy":

@@ -74,6 +74,14 @@ extension STSService {
             "SAML:sub_type": [response.subjectType], "SAML:namequalifier": [nameQualifier], "SAML:doc": ["\(account)/\(providerName)"],
             "sts:RoleSessionName": [sessionName], "aws:RequestedRegion": [region], "aws:FederatedProvider": [provider.arn],
         ]
+        // Session tags come from PrincipalTag attributes, as AWS takes them from an IdP.
+        let tagPrefix = Self.samlAttributes + "PrincipalTag:"
+        let tags = response.attributes.filter { $0.key.hasPrefix(tagPrefix) }.sorted { $0.key < $1.key }
+            .map { Tag(key: String($0.key.dropFirst(tagPrefix.count)), value: $0.value.first ?? "") }
+        let transitive = response.attributes[Self.samlAttributes + "TransitiveTagKeys"] ?? []
+        try Self.checkSessionTags(tags, transitive: transitive)
+        keys.merge(AccessControl.requestTagKeys(tags)) { _, new in new }
+        if !transitive.isEmpty { keys["sts:TransitiveTagKeys"] = transitive }
         if let sourceIdentity { keys["sts:SourceIdentity"] = [sourceIdentity] }
         if let sourceIP { keys["aws:SourceIp"] = [sourceIP] }
         for (name, values) in response.attributes {
@@ -82,13 +90,16 @@ extension STSService {
         let principal = PrincipalIdentity(kind: .webIdentity, arn: provider.arn, account: account)
         let trust = try PolicyDocument.parse(role.assumeRolePolicy, kind: .resource)
         let request = RequestContext(principal: principal, action: "sts:AssumeRoleWithSAML", resource: role.arn, keys: keys, time: now)
-        guard PolicyEvaluator.evaluate(request, PolicySet(resource: NamedPolicy(name: "trust policy", document: trust))).isAllowed else {
-            throw Self.samlDenied
+        let trustSet = PolicySet(resource: NamedPolicy(name: "trust policy", document: trust))
+        guard PolicyEvaluator.evaluate(request, trustSet).isAllowed else { throw Self.samlDenied }
+        if !tags.isEmpty {
+            let tagging = RequestContext(principal: principal, action: "sts:TagSession", resource: role.arn, keys: keys, time: now)
+            guard PolicyEvaluator.evaluate(tagging, trustSet).isAllowed else { throw Self.samlDenied }
         }
 
         let issued = try await federatedSession(role: role, account: account, sessionName: sessionName, duration: input.durationSeconds ?? 3600,
                                                 limit: response.sessionNotOnOrAfter, policy: input.policy, policyARNs: input.policyARNs,
-                                                sourceIdentity: sourceIdentity, region: region)
+                                                tags: tags, sourceIdentity: sourceIdentity, region: region)
         return SAMLIssued(issued: issued, response: response, nameQualifier: nameQualifier)
     }
 

@@ -101,7 +101,7 @@ extension STSService {
     /// The session a federated caller (web identity, SAML) gets once the trust policy allowed it:
     /// within the role's maximum duration, with its session policies packed as AWS packs them.
     func federatedSession(role: IAMRole, account: String, sessionName: String, duration: Int, limit: Date? = nil, policy: String?,
-                          policyARNs: [String], sourceIdentity: String?, region: String) async throws -> Issued {
+                          policyARNs: [String], tags: [Tag] = [], sourceIdentity: String?, region: String) async throws -> Issued {
         guard duration <= role.maxSessionDuration else {
             throw CofferError.validation("The requested DurationSeconds exceeds the MaxSessionDuration set for this role.")
         }
@@ -116,7 +116,7 @@ extension STSService {
         let sessionARN = "arn:\(Partition.of(region: region)):sts::\(account):assumed-role/\(role.roleName)/\(sessionName)"
         try await noteRoleUse(role, region: region)
         return try await issue(account: account, principalARN: sessionARN, roleARN: role.arn, principalID: "\(role.roleID):\(sessionName)",
-                               policies: sessionPolicies, tags: [], sourceIdentity: sourceIdentity, duration: duration,
+                               policies: sessionPolicies, tags: tags, sourceIdentity: sourceIdentity, duration: duration,
                                packed: packed > 0 ? packed * 100 / 2048 : nil)
     }
 }

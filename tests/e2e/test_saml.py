@@ -162,6 +162,7 @@ def test_saml_provider_lifecycle(coffer, idp):
     assert len(got["SAMLProviderUUID"]) >= 22 and got["SAMLProviderUUID"].isupper()
     listed = iam.list_saml_providers()["SAMLProviderList"]
     assert [p["Arn"] for p in listed] == [arn] and "CreateDate" in listed[0]
+    assert iam.get_account_summary()["SummaryMap"]["Providers"] == 1
     fails(lambda: iam.create_saml_provider(Name="ExampleIdP", SAMLMetadataDocument=idp.metadata()), "EntityAlreadyExists")
     # Metadata that is not an IdP's (moto's tests send "a" * 1024) is refused, and nothing is created.
     fails(lambda: iam.create_saml_provider(Name="Other", SAMLMetadataDocument="a" * 1024), "InvalidInput", "Could not parse metadata.")
@@ -275,6 +276,26 @@ def test_trust_policy_reads_saml_keys(coffer, idp):
     answer = sts.assume_role_with_saml(RoleArn=role, PrincipalArn=provider,
                                        SAMLAssertion=idp.response([f"{role},{provider}"], extra_attributes=affiliation))
     assert answer["AssumedRoleUser"]["Arn"].endswith("/engineers/alice@example.com")
+    # PrincipalTag attributes become session tags, which the trust policy must allow with sts:TagSession.
+    tagged = affiliation + [("https://aws.amazon.com/SAML/Attributes/PrincipalTag:team", ["platform"])]
+    fails(lambda: sts.assume_role_with_saml(RoleArn=role, PrincipalArn=provider,
+                                            SAMLAssertion=idp.response([f"{role},{provider}"], extra_attributes=tagged)), "AccessDenied")
+    trust["Statement"][0]["Action"] = ["sts:AssumeRoleWithSAML", "sts:TagSession"]
+    iam = coffer.client("iam")
+    iam.update_assume_role_policy(RoleName="engineers", PolicyDocument=json.dumps(trust))
+    iam.put_role_policy(RoleName="engineers", PolicyName="read", PolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [{
+        "Effect": "Allow", "Action": "secretsmanager:GetSecretValue", "Resource": "*",
+        "Condition": {"StringEquals": {"aws:PrincipalTag/team": "platform"}}}]}))
+    coffer.client().create_secret(Name="platform/key", SecretString="k")
+    for attributes, allowed in [(tagged, True), (affiliation, False)]:
+        credentials = sts.assume_role_with_saml(RoleArn=role, PrincipalArn=provider, SAMLAssertion=idp.response(
+            [f"{role},{provider}"], extra_attributes=attributes))["Credentials"]
+        secrets = boto3.client("secretsmanager", endpoint_url=coffer.endpoint, region_name=REGION, aws_access_key_id=credentials["AccessKeyId"],
+                               aws_secret_access_key=credentials["SecretAccessKey"], aws_session_token=credentials["SessionToken"])
+        if allowed:
+            assert secrets.get_secret_value(SecretId="platform/key")["SecretString"] == "k"
+        else:
+            fails(lambda: secrets.get_secret_value(SecretId="platform/key"), "AccessDeniedException")
 
 
 def test_cli_saml_provider_and_assume_role_with_saml(coffer, idp, tmp_path):

@@ -2,7 +2,7 @@ import CofferCore
 import CofferWire
 import Foundation
 
-/// One libFuzzer entry point for every parser; FUZZ_TARGET picks which (sigv4, json, query, policy, arn).
+/// One libFuzzer entry point for every parser; FUZZ_TARGET picks which (sigv4, json, query, policy, arn, xml).
 /// Each must return for any input without crashing, hanging or allocating without bound.
 let target = ProcessInfo.processInfo.environment["FUZZ_TARGET"] ?? "json"
 
@@ -68,6 +68,13 @@ public func fuzz(_ start: UnsafeRawPointer, _ count: Int) -> CInt {
         _ = SecretARN.reference(text)
         _ = KeyReference(text)
         _ = Glob.matchesARN(pattern: text, "arn:aws:secretsmanager:us-east-1:123456789012:secret:name-AbCdEf")
+    case "xml":
+        // SAML metadata and responses: the reader, the canonicalizer, and both documents' readers.
+        if let root = try? XMLTree.parse(bytes) {
+            _ = ExclusiveCanonicalization.canonicalize(root, excluding: root.elements.first, inclusivePrefixes: ["xs", "#default"])
+        }
+        _ = try? SAMLMetadata(document: String(decoding: bytes, as: UTF8.self))
+        _ = try? SAMLResponse(base64: Data(bytes).base64EncodedString(), signingKeys: [])
     default:
         _ = try? JSONParser.parse(bytes)
         _ = try? JSONParser.parseLocated(bytes)
