@@ -25,9 +25,13 @@ public struct SAMLMetadata: Sendable {
             throw Self.unparsable
         }
         guard let entityID = descriptor.attribute("entityID"), !entityID.isEmpty else { throw Self.unparsable }
+        // The IdP's role descriptor holds its signing keys; a document with none takes another role's
+        // (AWS's own sign-in metadata, which tests often load as a provider, has only an SP descriptor).
+        var roles = descriptor.elements(Self.namespace, "IDPSSODescriptor")
+        if roles.isEmpty { roles = descriptor.elements.filter { $0.namespace == Self.namespace && $0.localName.hasSuffix("Descriptor") } }
         var keys: [[UInt8]] = []
-        for idp in descriptor.elements(Self.namespace, "IDPSSODescriptor") {
-            for key in idp.elements(Self.namespace, "KeyDescriptor") where key.attribute("use") ?? "signing" == "signing" {
+        for role in roles {
+            for key in role.elements(Self.namespace, "KeyDescriptor") where key.attribute("use") ?? "signing" == "signing" {
                 for element in key.descendants where element.is(XMLSignature.namespace, "X509Certificate") {
                     guard let der = XMLSignature.base64(element.text), let certificate = try? X509Certificate(der: der) else { throw Self.unparsable }
                     keys.append(certificate.publicKeyInfo)
