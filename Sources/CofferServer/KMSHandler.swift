@@ -133,6 +133,17 @@ struct KMSHandler: JSONServiceHandler {
             return .object([:])
         case "DisableKeyRotation": try await service.disableKeyRotation(try keyID(r), in: scope); return .object([:])
         case "GetKeyRotationStatus": return try await rotationStatus(r, scope)
+        case "GetKeyLastUsage":
+            let found = try await service.lastUsage(try keyID(r), in: scope)
+            var out: JSONObject = ["KeyId": .string(found.key.keyID), "TrackingStartDate": JSONResponse.timestamp(found.trackingStart),
+                                   "KeyCreationDate": JSONResponse.timestamp(found.key.creationDate)]
+            if let usage = found.usage {
+                out["KeyLastUsage"] = .object(["Operation": .string(usage.operation), "Timestamp": JSONResponse.timestamp(usage.time),
+                                               "CloudTrailEventId": .string(usage.eventID), "KmsRequestId": .string(usage.requestID)])
+            } else {
+                out["KeyLastUsage"] = .object([:])
+            }
+            return .object(out)
         case "RotateKeyOnDemand": return .object(["KeyId": .string(try await service.rotateKeyOnDemand(try keyID(r), in: scope).arn)])
         case "ListKeyRotations": return try await listKeyRotations(r, scope)
         case "GetKeyPolicy":

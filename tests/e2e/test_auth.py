@@ -117,7 +117,7 @@ def test_routing_errors(coffer):
     kms = coffer.client("kms")
     key_id = kms.create_key()["KeyMetadata"]["KeyId"]
     with pytest.raises(ClientError) as info:
-        kms.get_key_last_usage(KeyId=key_id)
+        kms.delete_custom_key_store(CustomKeyStoreId="cks-1234567890abcdef0")
     assert info.value.response["Error"]["Code"] == "NotImplementedException" and info.value.response["ResponseMetadata"]["HTTPStatusCode"] == 501
     with pytest.raises(ClientError) as info:
         coffer.client("iam").list_service_specific_credentials()

@@ -344,3 +344,28 @@ def test_key_agreement_keys_derive_the_peers_ecdh_secret(coffer):
     fails(lambda: kms.create_key(KeySpec="RSA_2048", KeyUsage="KEY_AGREEMENT"), "ValidationException")
     same_curve = ec.generate_private_key(ec.SECP256R1()).public_key().public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
     fails(lambda: kms.derive_shared_secret(KeyId=p256, KeyAgreementAlgorithm="ECDH", PublicKey=same_curve, DryRun=True), "DryRunOperationException")
+
+
+def test_key_last_usage_comes_from_the_trail(coffer):
+    """GetKeyLastUsage: the newest successful cryptographic call on the key, with its trail event and request
+    ids; failures and management calls do not count; an unused key answers an empty KeyLastUsage."""
+    kms = coffer.client("kms")
+    key = kms.create_key()["KeyMetadata"]
+    other = kms.create_key()["KeyMetadata"]["KeyId"]
+    unused = kms.get_key_last_usage(KeyId=key["KeyId"])
+    assert unused["KeyId"] == key["KeyId"] and unused["KeyLastUsage"] == {}
+    assert unused["KeyCreationDate"] == key["CreationDate"] and unused["TrackingStartDate"] == key["CreationDate"]
+    blob = kms.encrypt(KeyId=key["KeyId"], Plaintext=b"x")["CiphertextBlob"]
+    kms.encrypt(KeyId=other, Plaintext=b"y")
+    decrypted = kms.decrypt(CiphertextBlob=blob)
+    kms.describe_key(KeyId=key["KeyId"])
+    kms.enable_key_rotation(KeyId=key["KeyId"])
+    fails(lambda: kms.decrypt(CiphertextBlob=blob, EncryptionContext={"wrong": "context"}), "InvalidCiphertextException")
+    usage = kms.get_key_last_usage(KeyId=key["Arn"])["KeyLastUsage"]
+    assert usage["Operation"] == "Decrypt" and usage["KmsRequestId"] == decrypted["ResponseMetadata"]["RequestId"]
+    events = coffer.client("cloudtrail").lookup_events(
+        LookupAttributes=[{"AttributeKey": "EventId", "AttributeValue": usage["CloudTrailEventId"]}])["Events"]
+    assert [e["EventName"] for e in events] == ["Decrypt"]
+    assert kms.get_key_last_usage(KeyId=other)["KeyLastUsage"]["Operation"] == "Encrypt"
+    fails(lambda: kms.get_key_last_usage(KeyId="alias/aws/secretsmanager"), "NotFoundException")
+    fails(lambda: kms.get_key_last_usage(KeyId="00000000-0000-0000-0000-000000000000"), "NotFoundException")
