@@ -276,8 +276,20 @@ public struct IAMService: Sendable {
         var out: [(ManagedPolicy, Int)] = []
         var policies = scope == "AWS" ? [] : try await store.records(ManagedPolicy.self, in: Self.scope(account))
         if scope != "Local" { policies += AWSManagedPolicies.all }
+        // Attachments counted in one pass over the entities: AWS's list has some 1,500 policies.
+        let entities = Self.scope(account)
+        var counts: [String: Int] = [:]
+        for user in try await store.records(IAMUser.self, in: entities) {
+            for arn in Set(user.attachedPolicyARNs + [user.permissionsBoundaryARN].compactMap { $0 }) { counts[arn, default: 0] += 1 }
+        }
+        for role in try await store.records(IAMRole.self, in: entities) {
+            for arn in Set(role.attachedPolicyARNs + [role.permissionsBoundaryARN].compactMap { $0 }) { counts[arn, default: 0] += 1 }
+        }
+        for group in try await store.records(IAMGroup.self, in: entities) {
+            for arn in Set(group.attachedPolicyARNs) { counts[arn, default: 0] += 1 }
+        }
         for policy in policies where policy.path.hasPrefix(pathPrefix ?? "/") {
-            let count = try await attachmentCount(policy.arn, account: account)
+            let count = counts[policy.arn] ?? 0
             if !onlyAttached || count > 0 { out.append((policy, count)) }
         }
         return out.sorted { $0.0.policyName.lowercased() < $1.0.policyName.lowercased() }

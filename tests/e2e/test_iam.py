@@ -175,6 +175,43 @@ def test_boundaries_and_explicit_denies(coffer):
     assert ssm.get_parameter(Name="/bounded/x")["Parameter"]["Value"] == "v"
 
 
+def test_every_aws_managed_policy_can_be_attached_and_is_evaluated(coffer):
+    """AWS managed policies beyond the ones Coffer describes itself come from a table of all of them (paths
+    included): attachable, listed with Scope=AWS, evaluated with their real documents."""
+    iam = coffer.client("iam")
+    lambda_basic = "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"
+    policy = iam.get_policy(PolicyArn=lambda_basic)["Policy"]
+    assert policy["Path"] == "/service-role/" and policy["PolicyId"].startswith("ANPA") and policy["IsAttachable"]
+    version = iam.get_policy_version(PolicyArn=lambda_basic, VersionId=policy["DefaultVersionId"])["PolicyVersion"]
+    assert "logs:CreateLogGroup" in json.dumps(version["Document"])
+    fails(lambda: iam.get_policy(PolicyArn="arn:aws:iam::aws:policy/AWSLambdaBasicExecutionRole"), "NoSuchEntity")
+    fails(lambda: iam.delete_policy(PolicyArn=lambda_basic), "AccessDenied")
+    iam.create_role(RoleName="fn", AssumeRolePolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]}))
+    iam.attach_role_policy(RoleName="fn", PolicyArn=lambda_basic)
+    assert iam.list_attached_role_policies(RoleName="fn")["AttachedPolicies"] == [
+        {"PolicyName": "AWSLambdaBasicExecutionRole", "PolicyArn": lambda_basic}]
+    aws = []
+    marker = {}
+    while True:
+        page = iam.list_policies(Scope="AWS", MaxItems=1000, **marker)
+        aws += page["Policies"]
+        if not page["IsTruncated"]:
+            break
+        marker = {"Marker": page["Marker"]}
+    assert len(aws) > 1400 and {"ReadOnlyAccess", "AdministratorAccess", "SecretsManagerReadWrite"} <= {p["PolicyName"] for p in aws}
+    attached = iam.list_policies(Scope="AWS", OnlyAttached=True)["Policies"]
+    assert [(p["PolicyName"], p["AttachmentCount"]) for p in attached] == [("AWSLambdaBasicExecutionRole", 1)]
+    # ReadOnlyAccess, evaluated: it lists and describes secrets and never reads their values.
+    coffer.client().create_secret(Name="app/db", SecretString="s3cret")
+    iam.create_user(UserName="auditor")
+    iam.attach_user_policy(UserName="auditor", PolicyArn="arn:aws:iam::aws:policy/ReadOnlyAccess")
+    key = iam.create_access_key(UserName="auditor")["AccessKey"]
+    sm = coffer.client(access_key=key["AccessKeyId"], secret_key=key["SecretAccessKey"])
+    assert sm.describe_secret(SecretId="app/db")["Name"] == "app/db"
+    fails(lambda: sm.get_secret_value(SecretId="app/db"), "AccessDeniedException")
+
+
 def test_secret_resource_policy_grants_and_denies(coffer):
     iam, sm = coffer.client("iam"), coffer.client()
     user = iam.create_user(UserName="reader")["User"]

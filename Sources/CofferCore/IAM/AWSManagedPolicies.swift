@@ -1,4 +1,5 @@
 public import struct Foundation.Date
+import Crypto
 
 /// The AWS managed policies that matter around secrets, parameters and keys, with AWS's documents,
 /// default version ids and dates (as `aws iam get-policy` and `get-policy-version` show them). Every account sees them at
@@ -42,18 +43,57 @@ public enum AWSManagedPolicies {
               document: #"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["kms:CreateAlias","kms:CreateKey","kms:DeleteAlias","kms:Describe*","kms:GenerateRandom","kms:Get*","kms:List*","kms:TagResource","kms:UntagResource","iam:ListGroups","iam:ListRoles","iam:ListUsers"],"Resource":"*"}]}"#),
     ]
 
-    public static func arn(_ name: String) -> String { "arn:aws:iam::aws:policy/\(name)" }
+    public static func arn(_ name: String, path: String = "/") -> String { "arn:aws:iam::aws:policy\(path)\(name)" }
 
-    /// The policy at `arn`, if it is one of these.
+    /// The policy at `arn`, if AWS manages one there: one of the entries above (with AWS's policy ids
+    /// and descriptions), or else one of every AWS managed policy in ``awsManagedPolicyTable``.
     public static func policy(_ arn: String) -> ManagedPolicy? {
-        guard arn.hasPrefix("arn:aws:iam::aws:policy/"), let entry = entries.first(where: { arn == Self.arn($0.name) }) else { return nil }
-        return make(entry)
+        let prefix = "arn:aws:iam::aws:policy/"
+        guard arn.hasPrefix(prefix), let slash = arn.lastIndex(of: "/") else { return nil }
+        let name = String(arn[arn.index(after: slash)...])
+        let path = String(arn[arn.index(arn.startIndex, offsetBy: prefix.count - 1)...slash])
+        if path == "/", let entry = entries.first(where: { $0.name == name }) { return make(entry) }
+        return tableLine(named: name).flatMap(parse).flatMap { $0.path == path ? $0 : nil }
     }
 
-    public static var all: [ManagedPolicy] { entries.map(make) }
+    /// Every AWS managed policy (ListPolicies' `AWS` scope), 1,500 or so.
+    public static var all: [ManagedPolicy] {
+        let curated = entries.map { make($0) }
+        let names = Set(entries.map(\.name))
+        return curated + tableIndex.filter { !names.contains($0.key) }.sorted { $0.key < $1.key }.compactMap { parse(awsManagedPolicyTable[$0.value]) }
+    }
 
-    static func make(_ entry: Entry) -> ManagedPolicy {
-        var policy = ManagedPolicy(arn: arn(entry.name), policyName: entry.name, policyID: entry.id, path: "/", description: entry.description,
+    /// Where each name's line is in the table: built once, at the first lookup past the entries above,
+    /// so that evaluating a policy attached from the table costs a dictionary lookup, not a search.
+    static let tableIndex: [String: Range<String.Index>] = {
+        var index: [String: Range<String.Index>] = [:]
+        let table = awsManagedPolicyTable.utf8
+        for line in table.split(separator: UInt8(ascii: "\n")) {
+            guard let tab = line.firstIndex(of: UInt8(ascii: "\t")), let name = String(table[line.startIndex..<tab]) else { continue }
+            index[name] = line.startIndex..<line.endIndex
+        }
+        return index
+    }()
+
+    static func tableLine(named name: String) -> Substring? {
+        tableIndex[name].map { awsManagedPolicyTable[$0] }
+    }
+
+    /// One table line: name, path, default version, created, updated, document. Its policy id is
+    /// Coffer's own (AWS's ids are not in the table), derived from the name so it never changes.
+    static func parse(_ line: Substring) -> ManagedPolicy? {
+        let fields = line.split(separator: "\t", maxSplits: 5, omittingEmptySubsequences: false)
+        guard fields.count == 6, let created = Double(fields[3]), let updated = Double(fields[4]) else { return nil }
+        let name = String(fields[0])
+        let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567")
+        let id = "ANPA" + String(SHA256.hash(data: Array(name.utf8)).prefix(17).map { alphabet[Int($0) % 32] })
+        return make(Entry(name: name, id: id, version: String(fields[2]), created: created, updated: updated, description: "",
+                          document: String(fields[5])), path: String(fields[1]))
+    }
+
+    static func make(_ entry: Entry, path: String = "/") -> ManagedPolicy {
+        var policy = ManagedPolicy(arn: arn(entry.name, path: path), policyName: entry.name, policyID: entry.id, path: path,
+                                   description: entry.description.isEmpty ? nil : entry.description,
                                    document: entry.document, date: Date(timeIntervalSince1970: entry.created))
         policy.versions = [ManagedPolicyVersion(versionID: entry.version, document: entry.document, createDate: Date(timeIntervalSince1970: entry.updated))]
         policy.defaultVersionID = entry.version
