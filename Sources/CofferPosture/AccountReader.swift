@@ -206,7 +206,10 @@ public struct AccountReader: Sendable {
             user.accessKeys.append(access)
         }
         // No login profile answers NoSuchEntity: the user has no console password.
-        user.hasConsolePassword = (try? await iam("GetLoginProfile", [("UserName", name)])) != nil
+        if let profile = try? await iam("GetLoginProfile", [("UserName", name)]) {
+            user.hasConsolePassword = true
+            user.passwordCreated = Self.date(QueryXML.value("CreateDate", in: profile))
+        }
         user.mfaDevices = try await iamList("ListMFADevices", "MFADevices", [("UserName", name)]).count
         try await readPolicies(of: &user, list: "ListAttachedUserPolicies", inline: "ListUserPolicies", get: "GetUserPolicy", nameParameter: "UserName")
         return user

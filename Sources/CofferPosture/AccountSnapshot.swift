@@ -32,6 +32,8 @@ public struct AccountSnapshot: Sendable {
         public var arn: String
         public var created: Date?
         public var passwordLastUsed: Date?
+        /// When the console password (login profile) was created.
+        public var passwordCreated: Date?
         /// A console password (login profile), and how many MFA devices are enabled.
         public var hasConsolePassword = false
         public var mfaDevices = 0

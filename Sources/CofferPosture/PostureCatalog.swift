@@ -31,6 +31,10 @@ enum PostureCatalog {
     static let accessKeyUnused = PostureCheck(
         id: "access-key-unused", title: "Active access key unused for the allowed number of days", severity: .medium,
         controls: ["IAM.8", "IAM.22", "CIS 1.12"], needs: ["iam"], remediation: "aws iam update-access-key --status Inactive, then delete it.")
+    static let passwordUnused = PostureCheck(
+        id: "user-password-unused", title: "Console password unused for the allowed number of days", severity: .medium,
+        controls: ["IAM.8", "IAM.22", "CIS 1.12"], needs: ["iam"],
+        remediation: "aws iam delete-login-profile --user-name NAME (the user keeps its access keys; give it a password again when it needs one).")
     static let multipleKeys = PostureCheck(
         id: "user-multiple-active-keys", title: "User has more than one active access key", severity: .medium, controls: ["CIS 1.13"],
         needs: ["iam"], remediation: "Keep one active key per user; deactivate the other once it is no longer used.")
@@ -88,7 +92,7 @@ enum PostureCatalog {
 
     static let all: [PostureCheck] = [
         secretRotationDisabled, secretRotationFailing, secretNotRotated, secretUnused, secretPublic, secretTags, secretName,
-        accessKeyOld, accessKeyUnused, multipleKeys, consoleWithoutMFA, directPolicies, rootKeys, rootUse, passwordPolicy, keyRotation, keyDeletion,
+        accessKeyOld, accessKeyUnused, passwordUnused, multipleKeys, consoleWithoutMFA, directPolicies, rootKeys, rootUse, passwordPolicy, keyRotation, keyDeletion,
         keyPublic, policyAdmin, policyServiceWildcard, policyEscalation, policySecretData, policyCredentials, trustPublic, policyErrors,
         parameterPlaintext,
     ]

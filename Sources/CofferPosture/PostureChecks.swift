@@ -70,6 +70,11 @@ public enum PostureChecks {
                         "\(user.name)'s key \(key.id) \(key.lastUsed == nil ? "has never been used" : "was last used \(days(since: reference)) days ago") (allowed: \(configuration.maxCredentialUsageAge) days).")
                 }
             }
+            if user.hasConsolePassword, let reference = user.passwordLastUsed ?? user.passwordCreated,
+               days(since: reference) > configuration.maxCredentialUsageAge {
+                add(PostureCatalog.passwordUnused, user.arn,
+                    "\(user.name)'s console password \(user.passwordLastUsed == nil ? "has never been used" : "was last used \(days(since: reference)) days ago") (allowed: \(configuration.maxCredentialUsageAge) days).")
+            }
             if active.count > 1 {
                 add(PostureCatalog.multipleKeys, user.arn, "\(user.name) has \(active.count) active access keys (\(active.map(\.id).joined(separator: ", "))).")
             }

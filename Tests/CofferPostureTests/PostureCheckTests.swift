@@ -61,6 +61,8 @@ import Testing
              good: { $0.principals = [user("a") { $0.accessKeys[0].active = true }] }),
         Case(id: "access-key-unused", bad: { $0.principals = [user("a") { $0.accessKeys[0].created = daysAgo(100); $0.accessKeys[0].lastUsed = nil }] },
              good: { $0.principals = [user("a") { $0.accessKeys[0].created = daysAgo(60); $0.accessKeys[0].lastUsed = daysAgo(2) }] }),
+        Case(id: "user-password-unused", bad: { $0.principals = [user("a") { $0.hasConsolePassword = true; $0.mfaDevices = 1; $0.passwordCreated = daysAgo(100) }] },
+             good: { $0.principals = [user("a") { $0.hasConsolePassword = true; $0.mfaDevices = 1; $0.passwordCreated = daysAgo(100); $0.passwordLastUsed = daysAgo(3) }] }),
         Case(id: "user-multiple-active-keys",
              bad: { $0.principals = [user("a") { $0.accessKeys.append(AccountSnapshot.AccessKey(id: "AKIA0000000000000002", active: true, created: daysAgo(1))) }] },
              good: { $0.principals = [user("a") { $0.accessKeys.append(AccountSnapshot.AccessKey(id: "AKIA0000000000000002", active: false, created: daysAgo(1))) }] }),
