@@ -15,9 +15,25 @@ public struct STSClient: Sendable {
         var parameters = [("RoleArn", arn), ("RoleSessionName", sessionName)]
         if let externalID { parameters.append(("ExternalId", externalID)) }
         if let durationSeconds { parameters.append(("DurationSeconds", String(durationSeconds))) }
-        let xml = try await caller.call(.sts, action: "AssumeRole", version: "2011-06-15", parameters)
+        return try Self.credentials(try await caller.call(.sts, action: "AssumeRole", version: "2011-06-15", parameters), action: "AssumeRole")
+    }
+
+    /// AssumeRoleWithWebIdentity, sent unsigned: the token (an OIDC ID token, as a Kubernetes service
+    /// account's or a CI job's) is the credential.
+    public func assumeRoleWithWebIdentity(arn: String, sessionName: String, token: String, durationSeconds: Int? = nil) async throws(AWSClientError)
+        -> AWSCredentials
+    {
+        var parameters = [("RoleArn", arn), ("RoleSessionName", sessionName), ("WebIdentityToken", token)]
+        if let durationSeconds { parameters.append(("DurationSeconds", String(durationSeconds))) }
+        var unsigned = caller
+        unsigned.unsigned = true
+        return try Self.credentials(try await unsigned.call(.sts, action: "AssumeRoleWithWebIdentity", version: "2011-06-15", parameters),
+                                    action: "AssumeRoleWithWebIdentity")
+    }
+
+    static func credentials(_ xml: String, action: String) throws(AWSClientError) -> AWSCredentials {
         guard let key = QueryXML.value("AccessKeyId", in: xml), let secret = QueryXML.value("SecretAccessKey", in: xml) else {
-            throw .service(code: "MalformedResponse", message: "AssumeRole answered without credentials", status: 200)
+            throw .service(code: "MalformedResponse", message: "\(action) answered without credentials", status: 200)
         }
         return AWSCredentials(accessKeyID: key, secretAccessKey: Redacted(secret), sessionToken: QueryXML.value("SessionToken", in: xml).map(Redacted.init))
     }

@@ -27,6 +27,8 @@ public struct SignedCaller: Sendable {
     public var transport: (@Sendable (SigV4Request) async throws -> Answer)?
     /// Sent (and signed) as User-Agent when set; the trail records it.
     public var userAgent: String?
+    /// Sends the call without a signature: STS's AssumeRoleWithWebIdentity, whose token is the credential.
+    public var unsigned = false
 
     public init(endpoint: URL, region: String, credentials: AWSCredentials) {
         self.endpoint = endpoint
@@ -61,8 +63,10 @@ public struct SignedCaller: Sendable {
         if let port = endpoint.port { host += ":\(port)" }
         var signed = SigV4Request(method: "POST", path: "/", query: "",
                                   headers: [(name: "Host", value: host)] + (userAgent.map { [(name: "User-Agent", value: $0)] } ?? []) + headers, body: body)
-        SigV4.sign(&signed, accessKeyID: credentials.accessKeyID, secret: credentials.secretAccessKey.value, region: region,
-                   service: service, date: Date(), sessionToken: credentials.sessionToken?.value)
+        if !unsigned {
+            SigV4.sign(&signed, accessKeyID: credentials.accessKeyID, secret: credentials.secretAccessKey.value, region: region,
+                       service: service, date: Date(), sessionToken: credentials.sessionToken?.value)
+        }
         if let transport { return try await transport(signed) }
         let response = try await HTTPFetch.send("POST", to: endpoint, headers: signed.headers.filter { $0.name != "Host" }, body: body, timeout: timeout)
         return Answer(status: response.status, body: response.body)

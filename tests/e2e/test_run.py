@@ -103,3 +103,62 @@ def test_unreachable_endpoint_and_missing_credentials(binary, coffer, tmp_path):
     bare = {"PATH": os.environ["PATH"], "HOME": str(tmp_path), "AWS_ENDPOINT_URL": coffer.endpoint}
     out = subprocess.run([binary, "run", "--secret", "a", "--", "true"], capture_output=True, text=True, env=bare, timeout=60)
     assert out.returncode == 2 and "no AWS credentials found" in out.stderr and "credentials" in out.stderr
+
+
+def test_credentials_from_a_process_and_from_the_container_endpoint(binary, coffer, tmp_path):
+    """The SDKs' other credential sources: a profile's credential_process (aws-vault, 1Password and the like) and
+    the container credentials endpoint (ECS, EKS Pod Identity) with its authorization token."""
+    import http.server
+    import threading
+    seed(coffer)
+    key, secret = coffer.root_credentials()
+    helper = tmp_path / "creds helper.py"
+    helper.write_text(f"import json; print(json.dumps({{'Version': 1, 'AccessKeyId': '{key}', 'SecretAccessKey': '{secret}'}}))\n")
+    config = tmp_path / "process-config"
+    config.write_text(f"[profile vault]\ncredential_process = {sys.executable} '{helper}'\nregion = us-east-1\n"
+                      f"[profile broken]\ncredential_process = {sys.executable} -c 'import sys; sys.exit(3)'\n")
+    base = {"PATH": os.environ["PATH"], "HOME": str(tmp_path), "AWS_ENDPOINT_URL": coffer.endpoint, "AWS_CONFIG_FILE": str(config),
+            "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "none")}
+    args = ["run", "--secret", "API_TOKEN=plain-token", "--", sys.executable, "-c", CHILD, "API_TOKEN"]
+    out = subprocess.run([binary, *args], capture_output=True, text=True, env={**base, "AWS_PROFILE": "vault"}, timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert json.loads(out.stdout)["API_TOKEN"] == "tok-123" and secret not in out.stderr
+    out = subprocess.run([binary, *args], capture_output=True, text=True, env={**base, "AWS_PROFILE": "broken"}, timeout=60)
+    assert out.returncode == 2 and "credential_process exited with status 3" in out.stderr
+
+    seen = []
+
+    class Endpoint(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            seen.append((self.path, self.headers.get("Authorization")))
+            body = json.dumps({"AccessKeyId": key, "SecretAccessKey": secret, "Token": None,
+                               "Expiration": "2099-01-01T00:00:00Z"}).encode()
+            ok = self.headers.get("Authorization") == "pod-identity-token"
+            self.send_response(200 if ok else 403)
+            self.send_header("Content-Length", str(len(body) if ok else 0))
+            self.end_headers()
+            if ok:
+                self.wfile.write(body)
+
+        def log_message(self, *a):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Endpoint)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    token_file = tmp_path / "eks-pod-identity-token"
+    token_file.write_text("pod-identity-token\n")
+    container = {**base, "AWS_CONTAINER_CREDENTIALS_FULL_URI": f"http://127.0.0.1:{server.server_address[1]}/v1/credentials",
+                 "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE": str(token_file)}
+    try:
+        out = subprocess.run([binary, *args], capture_output=True, text=True, env=container, timeout=60)
+        assert out.returncode == 0, out.stderr
+        assert json.loads(out.stdout)["API_TOKEN"] == "tok-123"
+        assert seen == [("/v1/credentials", "pod-identity-token")]
+        out = subprocess.run([binary, *args], capture_output=True, text=True, timeout=60,
+                             env={**container, "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE": "", "AWS_CONTAINER_AUTHORIZATION_TOKEN": "wrong"})
+        assert out.returncode == 2 and "HTTP 403" in out.stderr
+        remote = {**container, "AWS_CONTAINER_CREDENTIALS_FULL_URI": "http://203.0.113.7/creds"}
+        out = subprocess.run([binary, *args], capture_output=True, text=True, env=remote, timeout=60)
+        assert out.returncode == 2 and "must be https" in out.stderr
+    finally:
+        server.shutdown()

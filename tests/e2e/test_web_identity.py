@@ -199,3 +199,32 @@ def test_cli_assume_role_with_web_identity(node, issuer, tmp_path):
                           "--role-session-name", "cli", "--web-identity-token", issuer.token()], env=env, capture_output=True, text=True)
     assert out.returncode == 0, out.stderr
     assert json.loads(out.stdout)["Credentials"]["AccessKeyId"].startswith("ASIA")
+
+
+def test_token_file_in_the_environment_is_exchanged_by_the_client(binary, node, issuer, tmp_path):
+    """EKS IRSA and CI jobs: AWS_ROLE_ARN and AWS_WEB_IDENTITY_TOKEN_FILE (or a profile's web_identity_token_file)
+    make Coffer's own client exchange the token, unsigned, before it reads a secret."""
+    import os
+    import subprocess
+    import sys
+    _, role = setup_role(node)
+    token = tmp_path / "token"
+    token.write_text(issuer.token() + "\n")
+    base = {"PATH": os.environ["PATH"], "HOME": str(tmp_path), "AWS_ENDPOINT_URL": node.endpoint,
+            "AWS_CONFIG_FILE": str(tmp_path / "none"), "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "none")}
+    args = [binary, "run", "--secret", "KEY=ci/deploy-key", "--", sys.executable, "-c", "import os; print(os.environ['KEY'])"]
+    out = subprocess.run(args, capture_output=True, text=True, timeout=60,
+                         env={**base, "AWS_ROLE_ARN": role, "AWS_WEB_IDENTITY_TOKEN_FILE": str(token), "AWS_ROLE_SESSION_NAME": "irsa-pod"})
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "deploy-key-value"
+    config = tmp_path / "config"
+    config.write_text(f"[profile ci]\nrole_arn = {role}\nweb_identity_token_file = {token}\n")
+    out = subprocess.run(args, capture_output=True, text=True, timeout=60, env={**base, "AWS_CONFIG_FILE": str(config), "AWS_PROFILE": "ci"})
+    assert out.returncode == 0, out.stderr
+    sessions = node.client("cloudtrail").lookup_events(
+        LookupAttributes=[{"AttributeKey": "EventName", "AttributeValue": "AssumeRoleWithWebIdentity"}])["Events"]
+    assert len(sessions) == 2
+    token.write_text(issuer.token(aud="someone-else"))
+    out = subprocess.run(args, capture_output=True, text=True, timeout=60,
+                         env={**base, "AWS_ROLE_ARN": role, "AWS_WEB_IDENTITY_TOKEN_FILE": str(token)})
+    assert out.returncode == 2 and "InvalidIdentityToken" in out.stderr
