@@ -21,7 +21,9 @@ struct Run: AsyncParsableCommand {
             syntax). Files apply first, then secrets, then paths; a later source replaces an earlier one. A variable \
             already set is replaced with a warning (--preserve-env keeps it, --no-override refuses to start). PATH, LD_PRELOAD and \
             other names that change what runs are refused, as are AWS_ names unless --allow-aws. Exit status: the command's, or 2 \
-            when something could not be fetched (the command is then not started).
+            when something could not be fetched (the command is then not started). --watch SECONDS keeps coffer beside the \
+            command instead: it reads the values again every SECONDS and restarts the command (--restart-signal, then SIGKILL \
+            after --grace seconds) when one changed, forwards the signals it gets, and ends with the command's status.
             """)
 
     @Option(name: .customLong("secret"), help: "ID, 'PREFIX_*=ID' or VAR=ID (repeatable).") var secrets: [String] = []
@@ -33,6 +35,11 @@ struct Run: AsyncParsableCommand {
     @Flag(help: "Start the command with only the fetched variables (and PATH, HOME, USER, LANG, TERM).") var pristine = false
     @Flag(name: .customLong("allow-aws"), help: "Allow secrets to set AWS_ variables.") var allowAWS = false
     @Flag(help: "Run even inside another coffer run.") var force = false
+    @Option(help: "Keep coffer running beside the command: read the values again every SECONDS and restart the command when one changed.")
+    var watch: Double?
+    @Option(name: .customLong("restart-signal"), help: "With --watch: the signal that stops the command for a restart (TERM, INT, HUP, QUIT, USR1, USR2).")
+    var restartSignal = "TERM"
+    @Option(help: "With --watch: seconds to wait after the restart signal before SIGKILL.") var grace: Double = 10
     @OptionGroup var connection: Connection
     @Argument(parsing: .postTerminator, help: "The command and its arguments, after --.") var command: [String] = []
 
@@ -40,7 +47,14 @@ struct Run: AsyncParsableCommand {
         if command.isEmpty { throw ValidationError("give the command after --, e.g. coffer run --secret app/db -- ./server") }
         if secrets.isEmpty, paths.isEmpty, envFiles.isEmpty { throw ValidationError("give at least one --secret, --path or --env-file") }
         if noOverride, preserveEnv { throw ValidationError("--no-override and --preserve-env exclude each other") }
+        if let watch, !(watch >= 1) { throw ValidationError("--watch takes a number of seconds, at least 1") }
+        if Self.signals[restartSignal.uppercased().replacingOccurrences(of: "SIG", with: "")] == nil {
+            throw ValidationError("--restart-signal takes one of \(Self.signals.keys.sorted().joined(separator: ", "))")
+        }
+        if !(grace >= 0) { throw ValidationError("--grace takes a number of seconds") }
     }
+
+    static let signals: [String: Int32] = ["TERM": SIGTERM, "INT": SIGINT, "HUP": SIGHUP, "QUIT": SIGQUIT, "USR1": SIGUSR1, "USR2": SIGUSR2]
 
     func run() async throws {
         try await exitingTwoOnError("run") {
@@ -48,15 +62,26 @@ struct Run: AsyncParsableCommand {
             if inherited["COFFER_RUN"] != nil, !force {
                 throw ValidationError("already inside coffer run (COFFER_RUN is set); use --force to nest")
             }
-            let entries = try await fetch()
-            let rules = EnvironmentInjection(conflict: noOverride ? .refuse : preserveEnv ? .preserve : .override, allowAWSNames: allowAWS)
-            let base = pristine ? inherited.filter { ["PATH", "HOME", "USER", "LANG", "TERM"].contains($0.key) } : inherited
-            var outcome = try rules.apply(entries, to: base)
-            for warning in outcome.warnings { FileHandle.standardError.write(Data("coffer run: \(warning)\n".utf8)) }
-            outcome.environment["COFFER_RUN"] = (envFiles.map { "file:" + $0 } + secrets.map { "secret:" + Self.parse($0).id } + paths.map { "path:" + $0 })
-                .joined(separator: ",")
-            try Self.exec(command, environment: outcome.environment)
+            let first = try await environment(inherited, warn: true)
+            guard let watch else { try Self.exec(command, environment: first) }
+            let signal = Self.signals[restartSignal.uppercased().replacingOccurrences(of: "SIG", with: "")] ?? SIGTERM
+            let run = self
+            try await RunSupervisor(command: command, interval: watch, restartSignal: signal, grace: grace) {
+                try await run.environment(inherited, warn: false)
+            }.run(first: first)
         }
+    }
+
+    /// The command's environment: the fetched values applied to the inherited (or pristine) one.
+    func environment(_ inherited: [String: String], warn: Bool) async throws -> [String: String] {
+        let entries = try await fetch()
+        let rules = EnvironmentInjection(conflict: noOverride ? .refuse : preserveEnv ? .preserve : .override, allowAWSNames: allowAWS)
+        let base = pristine ? inherited.filter { ["PATH", "HOME", "USER", "LANG", "TERM"].contains($0.key) } : inherited
+        var outcome = try rules.apply(entries, to: base)
+        if warn { for warning in outcome.warnings { FileHandle.standardError.write(Data("coffer run: \(warning)\n".utf8)) } }
+        outcome.environment["COFFER_RUN"] = (envFiles.map { "file:" + $0 } + secrets.map { "secret:" + Self.parse($0).id } + paths.map { "path:" + $0 })
+            .joined(separator: ",")
+        return outcome.environment
     }
 
     /// `ID`, `PREFIX_*=ID` or `VAR=ID`; a name with `=` in it needs the VAR form.
@@ -112,17 +137,18 @@ struct Run: AsyncParsableCommand {
         return entries
     }
 
+    /// `program` found on `path` as a shell would, when it names no directory.
+    static func resolve(_ program: String, path: String?) -> String {
+        guard !program.contains("/"), let path else { return program }
+        for directory in path.split(separator: ":") where access("\(directory)/\(program)", X_OK) == 0 { return "\(directory)/\(program)" }
+        return program
+    }
+
     /// Replaces this process with the command, found on the new PATH as a shell would.
     static func exec(_ command: [String], environment: [String: String]) throws -> Never {
         let arguments = command.map { strdup($0) } + [nil]
         let variables = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
-        var program = command[0]
-        if !program.contains("/"), let path = environment["PATH"] {
-            for directory in path.split(separator: ":") where access("\(directory)/\(program)", X_OK) == 0 {
-                program = "\(directory)/\(program)"
-                break
-            }
-        }
+        let program = resolve(command[0], path: environment["PATH"])
         // Ignored signals and the blocked mask survive execve; the command must get SIGTERM and SIGINT
         // as if it had been started directly.
         for number: Int32 in 1..<32 where number != SIGKILL && number != SIGSTOP { signal(number, SIG_DFL) }

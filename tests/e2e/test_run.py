@@ -162,3 +162,43 @@ def test_credentials_from_a_process_and_from_the_container_endpoint(binary, coff
         assert out.returncode == 2 and "must be https" in out.stderr
     finally:
         server.shutdown()
+
+
+def test_watch_restarts_the_command_when_a_value_rotates(binary, coffer, tmp_path):
+    """--watch: coffer stays beside the command, reads the values again each interval and restarts the command
+    (restart signal, then SIGKILL after the grace) when one changed; signals it gets reach the command."""
+    import time
+    seed(coffer)
+    log = tmp_path / "starts.log"
+    child = ("import os, signal, sys, time\n"
+             f"open({str(log)!r}, 'a').write(os.environ['API_TOKEN'] + '\\n')\n"
+             "signal.signal(signal.SIGUSR1, lambda *a: sys.exit(7))\n"
+             "time.sleep(120)\n")
+    env = aws_env(tmp_path, coffer)
+    env.update(AWS_PROFILE="anomaly-detector-dev", AWS_ENDPOINT_URL=coffer.endpoint)
+    process = subprocess.Popen([binary, "run", "--watch", "1", "--restart-signal", "USR1", "--grace", "5", "--secret", "API_TOKEN=plain-token",
+                                "--", sys.executable, "-c", child], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+    def lines(count):
+        deadline = time.time() + 20
+        while time.time() < deadline:
+            found = log.read_text().split() if log.exists() else []
+            if len(found) >= count:
+                return found
+            time.sleep(0.1)
+        raise AssertionError(f"expected {count} starts, saw {log.read_text() if log.exists() else 'none'}")
+
+    try:
+        assert lines(1) == ["tok-123"]
+        time.sleep(2.5)
+        assert lines(1) == ["tok-123"]  # nothing changed: no restart
+        coffer.client().put_secret_value(SecretId="plain-token", SecretString="tok-456")
+        assert lines(2) == ["tok-123", "tok-456"]
+        process.send_signal(signal.SIGTERM)
+        _, stderr = process.communicate(timeout=20)
+        # The child did not catch SIGTERM: it died of it, and coffer ends as it did.
+        assert process.returncode == 128 + signal.SIGTERM, stderr
+        assert "restarting" in stderr and "tok-456" not in stderr
+    finally:
+        if process.poll() is None:
+            process.kill()
