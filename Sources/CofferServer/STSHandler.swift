@@ -44,13 +44,7 @@ struct STSHandler: QueryServiceHandler {
             input.transitiveTagKeys = request.list("TransitiveTagKeys")
             input.sourceIdentity = try request.string("SourceIdentity", min: 2, max: 64)
             input.mfa = try Self.mfa(request)
-            let issued = try await service.assumeRole(input, caller: context)
-            var result = [credentialsNode(issued),
-                          XMLNode.element("AssumedRoleUser", [.text("AssumedRoleId", issued.session.principalID),
-                                                              .text("Arn", issued.session.principalARN)])]
-            if let size = issued.packedPolicySize { result.append(.text("PackedPolicySize", String(size))) }
-            if let source = issued.session.sourceIdentity { result.append(.text("SourceIdentity", source)) }
-            return result
+            return roleSessionNodes(try await service.assumeRole(input, caller: context))
         case "AssumeRoleWithWebIdentity":
             var input = STSService.WebIdentityInput(roleARN: try request.requiredString("RoleArn", min: 20, max: 2048),
                                                     sessionName: try request.requiredString("RoleSessionName", min: 2, max: 64),
@@ -63,12 +57,8 @@ struct STSHandler: QueryServiceHandler {
             }
             let answer = try await service.assumeRoleWithWebIdentity(input, keys: webIdentityKeys, sourceIP: context.sourceIP,
                                                                      region: context.scope.region)
-            var result = [credentialsNode(answer.issued), .text("SubjectFromWebIdentityToken", answer.subject),
-                          XMLNode.element("AssumedRoleUser", [.text("AssumedRoleId", answer.issued.session.principalID),
-                                                              .text("Arn", answer.issued.session.principalARN)])]
-            if let size = answer.issued.packedPolicySize { result.append(.text("PackedPolicySize", String(size))) }
-            result += [.text("Provider", answer.provider), .text("Audience", answer.audience)]
-            return result
+            return roleSessionNodes(answer.issued) + [.text("SubjectFromWebIdentityToken", answer.subject), .text("Provider", answer.provider),
+                                                      .text("Audience", answer.audience)]
         case "AssumeRoleWithSAML":
             var input = STSService.SAMLInput(roleARN: try request.requiredString("RoleArn", min: 20, max: 2048),
                                              principalARN: try request.requiredString("PrincipalArn", min: 20, max: 2048),
@@ -77,15 +67,9 @@ struct STSHandler: QueryServiceHandler {
             input.policy = try request.string("Policy", min: 1, max: 2048)
             input.policyARNs = request.structures("PolicyArns").compactMap { $0["arn"] }
             let answer = try await service.assumeRoleWithSAML(input, sourceIP: context.sourceIP, region: context.scope.region)
-            let session = answer.issued.session
-            var result = [credentialsNode(answer.issued),
-                          XMLNode.element("AssumedRoleUser", [.text("AssumedRoleId", session.principalID), .text("Arn", session.principalARN)])]
-            if let size = answer.issued.packedPolicySize { result.append(.text("PackedPolicySize", String(size))) }
-            result += [.text("Subject", answer.response.nameID), .text("SubjectType", answer.response.subjectType),
-                       .text("Issuer", answer.response.issuer), .text("Audience", answer.response.recipient),
-                       .text("NameQualifier", answer.nameQualifier)]
-            if let source = session.sourceIdentity { result.append(.text("SourceIdentity", source)) }
-            return result
+            return roleSessionNodes(answer.issued) + [.text("Subject", answer.response.nameID), .text("SubjectType", answer.response.subjectType),
+                                                      .text("Issuer", answer.response.issuer), .text("Audience", answer.response.recipient),
+                                                      .text("NameQualifier", answer.nameQualifier)]
         case "GetFederationToken":
             let issued = try await service.getFederationToken(
                 name: try request.requiredString("Name", min: 2, max: 32), policies: try request.string("Policy", min: 1, max: 2048),
@@ -120,6 +104,16 @@ extension STSHandler {
 
     static func tags(_ request: QueryRequest) -> [Tag] {
         request.structures("Tags").compactMap { fields in fields["Key"].map { Tag(key: $0, value: fields["Value"] ?? "") } }
+    }
+
+    /// What every AssumeRole* call answers: the credentials, the session's user, the packed policy
+    /// size and the source identity when there are some.
+    func roleSessionNodes(_ issued: STSService.Issued) -> [XMLNode] {
+        var nodes = [credentialsNode(issued),
+                     XMLNode.element("AssumedRoleUser", [.text("AssumedRoleId", issued.session.principalID), .text("Arn", issued.session.principalARN)])]
+        if let size = issued.packedPolicySize { nodes.append(.text("PackedPolicySize", String(size))) }
+        if let source = issued.session.sourceIdentity { nodes.append(.text("SourceIdentity", source)) }
+        return nodes
     }
 
     func credentialsNode(_ issued: STSService.Issued) -> XMLNode {
