@@ -39,9 +39,7 @@ extension IAMHandler {
         case "TagInstanceProfile":
             let tags = try tags(r)
             try await service.changeInstanceProfile(try profileName(r), account: account) { profile in
-                for tag in tags {
-                    if let i = profile.tags.firstIndex(where: { $0.key == tag.key }) { profile.tags[i].value = tag.value } else { profile.tags.append(tag) }
-                }
+                profile.tags.merge(tags)
                 if profile.tags.count > 50 { throw CofferError(.limitExceeded, "Cannot exceed quota for TagsPerInstanceProfile: 50") }
             }
             return []

@@ -66,9 +66,7 @@ extension IAMService {
     public func tagPolicy(_ arn: String, tags: [Tag], account: String) async throws {
         try IAMRules.validateTags(tags)
         _ = try await changePolicy(arn, account: account) { policy in
-            for tag in tags {
-                if let i = policy.tags.firstIndex(where: { $0.key == tag.key }) { policy.tags[i].value = tag.value } else { policy.tags.append(tag) }
-            }
+            policy.tags.merge(tags)
             if policy.tags.count > 50 { throw CofferError(.limitExceeded, "Cannot exceed quota for TagsPerPolicy: 50") }
         }
     }

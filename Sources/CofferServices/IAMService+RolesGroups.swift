@@ -64,9 +64,7 @@ extension IAMService {
     public func tagRole(_ name: String, tags: [Tag], remove: [String], account: String) async throws {
         try await changeHolder(IAMRole.self, name, account: account) { role in
             role.tags.removeAll { remove.contains($0.key) }
-            for tag in tags {
-                if let i = role.tags.firstIndex(where: { $0.key == tag.key }) { role.tags[i].value = tag.value } else { role.tags.append(tag) }
-            }
+            role.tags.merge(tags)
             if role.tags.count > 50 { throw CofferError(.limitExceeded, "Cannot exceed quota for TagsPerRole: 50") }
         }
     }

@@ -95,9 +95,7 @@ public struct IAMService: Sendable {
 
     public func tagUser(_ name: String, tags: [Tag], account: String) async throws {
         try await changeUser(name, account: account) { user in
-            for tag in tags {
-                if let i = user.tags.firstIndex(where: { $0.key == tag.key }) { user.tags[i].value = tag.value } else { user.tags.append(tag) }
-            }
+            user.tags.merge(tags)
             if user.tags.count > 50 { throw CofferError(.limitExceeded, "Cannot exceed quota for TagsPerUser: 50") }
         }
     }

@@ -231,9 +231,7 @@ extension KMSService {
         try KMSValidation.tags(tags)
         try await changeKey(keyID, in: scope) { key in
             try Self.requireNotPendingDeletion(key)
-            for tag in tags {
-                if let index = key.tags.firstIndex(where: { $0.key == tag.key }) { key.tags[index].value = tag.value } else { key.tags.append(tag) }
-            }
+            key.tags.merge(tags)
             if key.tags.count > KMSValidation.maximumTags {
                 throw CofferError(.tagFailure, "Cannot have more than \(KMSValidation.maximumTags) tags on a key.")
             }

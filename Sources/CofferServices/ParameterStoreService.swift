@@ -467,9 +467,7 @@ public struct ParameterStoreService: Sendable {
         let name = try taggable(resourceType, resourceID)
         try ParameterValidation.tags(tags)
         try await tagged(name, caller.scope) { parameter in
-            for tag in tags {
-                if let index = parameter.tags.firstIndex(where: { $0.key == tag.key }) { parameter.tags[index].value = tag.value } else { parameter.tags.append(tag) }
-            }
+            parameter.tags.merge(tags)
             if parameter.tags.count > ParameterValidation.maximumTags {
                 throw CofferError(.tooManyTags, "You exceeded the maximum number of tags (\(ParameterValidation.maximumTags)) for the resource.")
             }

@@ -498,13 +498,7 @@ public struct SecretsManagerService: Sendable {
     public func tagResource(secretID: String, tags: [Tag], in scope: ResourceScope) async throws {
         try SecretValidation.tags(tags)
         try await change(secretID, in: scope, allowDeleted: false) { secret throws(CofferError) in
-            for tag in tags {
-                if let index = secret.tags.firstIndex(where: { $0.key == tag.key }) {
-                    secret.tags[index].value = tag.value
-                } else {
-                    secret.tags.append(tag)
-                }
-            }
+            secret.tags.merge(tags)
             try SecretValidation.tagCount(secret.tags.count)
         }
     }
