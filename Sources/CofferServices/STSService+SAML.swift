@@ -41,9 +41,11 @@ extension STSService {
     /// provider in its Role attribute, exchanged for a role session the trust policy allows.
     public func assumeRoleWithSAML(_ input: SAMLInput, sourceIP: String?, region: String) async throws -> SAMLIssued {
         guard let role = try await iam.role(arn: input.roleARN), let account = ARN(role.arn)?.account else { throw Self.samlDenied }
-        guard ARN(input.principalARN)?.account == account,
-              let provider = try? await iam.samlProvider(arn: input.principalARN, account: account) else {
-            throw CofferError(.invalidIdentityToken, "Specified provider doesn't exist.")
+        let missing = CofferError(.invalidIdentityToken, "Specified provider doesn't exist.")
+        guard ARN(input.principalARN)?.account == account else { throw missing }
+        let provider: SAMLProvider
+        do { provider = try await iam.samlProvider(arn: input.principalARN, account: account) } catch let error as CofferError where error.code == .noSuchEntity {
+            throw missing
         }
         let metadata = try SAMLMetadata(document: provider.metadataDocument)
         let response = try SAMLResponse(base64: input.assertion, signingKeys: metadata.signingKeys)
