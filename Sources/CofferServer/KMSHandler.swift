@@ -412,6 +412,8 @@ struct KMSHandler: JSONServiceHandler {
             destinationKeyID: try r.requiredString("DestinationKeyId", min: 1, max: 2048),
             destinationContext: try context(r, "DestinationEncryptionContext"),
             destinationAlgorithm: try r.enumeration("DestinationEncryptionAlgorithm", Self.encryptionAlgorithms), in: scope)
+        // The record names both keys, as CloudTrail's does: GetKeyLastUsage counts the call for each.
+        AccessControl.noteAudited(result.sourceKey.arn)
         return .object(["CiphertextBlob": JSONResponse.base64(result.blob), "SourceKeyId": .string(result.sourceKey.arn),
                         "KeyId": .string(result.key.arn), "SourceEncryptionAlgorithm": .string(result.sourceAlgorithm),
                         "DestinationEncryptionAlgorithm": .string(result.algorithm)])

@@ -367,5 +367,9 @@ def test_key_last_usage_comes_from_the_trail(coffer):
         LookupAttributes=[{"AttributeKey": "EventId", "AttributeValue": usage["CloudTrailEventId"]}])["Events"]
     assert [e["EventName"] for e in events] == ["Decrypt"]
     assert kms.get_key_last_usage(KeyId=other)["KeyLastUsage"]["Operation"] == "Encrypt"
+    # ReEncrypt counts for both keys: its record names the source and the destination.
+    kms.re_encrypt(CiphertextBlob=blob, DestinationKeyId=other)
+    assert kms.get_key_last_usage(KeyId=key["KeyId"])["KeyLastUsage"]["Operation"] == "ReEncrypt"
+    assert kms.get_key_last_usage(KeyId=other)["KeyLastUsage"]["Operation"] == "ReEncrypt"
     fails(lambda: kms.get_key_last_usage(KeyId="alias/aws/secretsmanager"), "NotFoundException")
     fails(lambda: kms.get_key_last_usage(KeyId="00000000-0000-0000-0000-000000000000"), "NotFoundException")
