@@ -2,6 +2,7 @@ import CofferCore
 import CofferServices
 import CofferStorage
 import CofferWire
+import Crypto
 import Foundation
 
 /// Translates CloudTrail's JSON 1.1 wire shapes (`CloudTrail_20131101.*`) to ``CloudTrailService`` calls.
@@ -10,6 +11,8 @@ struct CloudTrailHandler: JSONServiceHandler {
     let access: AccessControl
     /// The audit trail LookupEvents reads.
     let trail: any AuditStore
+    /// Its digests' signing key, for ListPublicKeys.
+    let digests: AuditTrail
 
     func handle(_ operation: String, _ r: JSONRequest, context: CallerContext) async throws -> JSONValue {
         let scope = context.scope
@@ -25,6 +28,16 @@ struct CloudTrailHandler: JSONServiceHandler {
         switch operation {
         case "LookupEvents":
             return try await lookupEvents(r, context: context)
+        case "ListPublicKeys":
+            let start = try r.date("StartTime"), end = try r.date("EndTime")
+            if let start, let end, start > end { throw CofferError(.invalidTimeRange, "Start time must be before end time.") }
+            if try r.string("NextToken") != nil { throw CofferError(.invalidNextToken, "Invalid NextToken.") }
+            let keys = try await digests.publicKeys(from: start, to: end)
+            return .object(["PublicKeyList": .array(keys.map { key in
+                .object(["Value": JSONResponse.base64(key.der), "ValidityStartTime": JSONResponse.timestamp(key.validFrom),
+                         "ValidityEndTime": JSONResponse.timestamp(key.validTo),
+                         "Fingerprint": .string(Hex.encode(Array(Insecure.MD5.hash(data: key.der))))])
+            })])
         case "CreateTrail":
             var settings = try settings(r)
             settings.s3BucketName = try r.requiredString("S3BucketName", min: 1, max: 256)

@@ -127,7 +127,8 @@ public final class CofferNode: Sendable {
                 "AmazonSSM": JSONService(signingName: "ssm", handler: ParameterStoreHandler(service: parameters, access: access, kms: kms)),
                 "com.amazonaws.cloudtrail.v20131101.CloudTrail_20131101": JSONService(
                     signingName: "cloudtrail",
-                    handler: CloudTrailHandler(service: CloudTrailService(store: store, clock: clock), access: access, trail: store)),
+                    handler: CloudTrailHandler(service: CloudTrailService(store: store, clock: clock), access: access, trail: store,
+                                                      digests: trail)),
                 "AccessAnalyzer": JSONService(signingName: "access-analyzer", handler: AccessAnalyzerHandler(access: access)),
             ],
             queryServices: ["sts": STSHandler(credentials: credentials, access: access, service: sts,

@@ -35,6 +35,18 @@ public struct AuditTrail: Sendable {
         return key
     }
 
+    /// CloudTrail's ListPublicKeys for the digests: the signing key's public half (SubjectPublicKeyInfo
+    /// DER; AWS's own keys are RSA), valid from the first digest it signed to the last, if any digest
+    /// falls in `from...to`. Coffer's key does not rotate, so there is one at most.
+    public func publicKeys(from: Date?, to: Date?) async throws -> [(der: [UInt8], validFrom: Date, validTo: Date)] {
+        let digests = try await store.auditDigests()
+        guard let first = digests.map(\.createdAt).min(), let last = digests.map(\.createdAt).max() else { return [] }
+        let (start, end) = (Date(timeIntervalSince1970: Double(first)), Date(timeIntervalSince1970: Double(last)))
+        if let from, end < from { return [] }
+        if let to, start > to { return [] }
+        return [(Array(try await signingKey().publicKey.derRepresentation), start, end)]
+    }
+
     /// Signs a digest naming the newest record, linked to the digest before; nil when nothing was
     /// recorded since that one.
     @discardableResult
