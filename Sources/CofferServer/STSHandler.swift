@@ -36,10 +36,8 @@ struct STSHandler: QueryServiceHandler {
         case "AssumeRole":
             var input = STSService.AssumeRoleInput(roleARN: try request.requiredString("RoleArn", min: 20, max: 2048),
                                                    sessionName: try request.requiredString("RoleSessionName", min: 2, max: 64))
-            input.durationSeconds = try request.integer("DurationSeconds", min: 900, max: 43_200)
+            (input.durationSeconds, input.policy, input.policyARNs) = try Self.sessionLimits(request)
             input.externalID = try request.string("ExternalId", min: 2, max: 1224)
-            input.policy = try request.string("Policy", min: 1, max: 2048)
-            input.policyARNs = request.structures("PolicyArns").compactMap { $0["arn"] }
             input.tags = Self.tags(request)
             input.transitiveTagKeys = request.list("TransitiveTagKeys")
             input.sourceIdentity = try request.string("SourceIdentity", min: 2, max: 64)
@@ -49,9 +47,7 @@ struct STSHandler: QueryServiceHandler {
             var input = STSService.WebIdentityInput(roleARN: try request.requiredString("RoleArn", min: 20, max: 2048),
                                                     sessionName: try request.requiredString("RoleSessionName", min: 2, max: 64),
                                                     token: try request.requiredString("WebIdentityToken", min: 4, max: 20_000))
-            input.durationSeconds = try request.integer("DurationSeconds", min: 900, max: 43_200)
-            input.policy = try request.string("Policy", min: 1, max: 2048)
-            input.policyARNs = request.structures("PolicyArns").compactMap { $0["arn"] }
+            (input.durationSeconds, input.policy, input.policyARNs) = try Self.sessionLimits(request)
             if request.parameters["ProviderId"] != nil {
                 throw CofferError(.invalidParameter, "Coffer accepts OpenID Connect ID tokens only; OAuth 2.0 access tokens (ProviderId) are not supported.")
             }
@@ -63,9 +59,7 @@ struct STSHandler: QueryServiceHandler {
             var input = STSService.SAMLInput(roleARN: try request.requiredString("RoleArn", min: 20, max: 2048),
                                              principalARN: try request.requiredString("PrincipalArn", min: 20, max: 2048),
                                              assertion: try request.requiredString("SAMLAssertion", min: 4, max: 100_000))
-            input.durationSeconds = try request.integer("DurationSeconds", min: 900, max: 43_200)
-            input.policy = try request.string("Policy", min: 1, max: 2048)
-            input.policyARNs = request.structures("PolicyArns").compactMap { $0["arn"] }
+            (input.durationSeconds, input.policy, input.policyARNs) = try Self.sessionLimits(request)
             let answer = try await service.assumeRoleWithSAML(input, sourceIP: context.sourceIP, region: context.scope.region)
             return roleSessionNodes(answer.issued) + [.text("Subject", answer.response.nameID), .text("SubjectType", answer.response.subjectType),
                                                       .text("Issuer", answer.response.issuer), .text("Audience", answer.response.recipient),
@@ -104,6 +98,12 @@ extension STSHandler {
 
     static func tags(_ request: QueryRequest) -> [Tag] {
         request.structures("Tags").compactMap { fields in fields["Key"].map { Tag(key: $0, value: fields["Value"] ?? "") } }
+    }
+
+    /// What every AssumeRole* call may narrow its session by: DurationSeconds, Policy, PolicyArns.
+    static func sessionLimits(_ request: QueryRequest) throws -> (duration: Int?, policy: String?, policyARNs: [String]) {
+        (try request.integer("DurationSeconds", min: 900, max: 43_200), try request.string("Policy", min: 1, max: 2048),
+         request.structures("PolicyArns").compactMap { $0["arn"] })
     }
 
     /// What every AssumeRole* call answers: the credentials, the session's user, the packed policy
