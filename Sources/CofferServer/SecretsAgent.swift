@@ -71,7 +71,7 @@ struct AgentResponder: HTTPResponder {
                 let secret = try await cache.secret(id, versionStage: members["versionStage"]?.stringValue, versionID: members["versionId"]?.stringValue,
                                                     refreshNow: refresh)
                 var body: JSONObject = ["ARN": .string(secret.arn), "Name": .string(secret.name), "VersionId": .string(secret.versionID),
-                                        "VersionStages": .array(secret.stages.map(JSONValue.string))]
+                                        "VersionStages": SecretShapes.stages(secret.stages)]
                 if let string = secret.string { body["SecretString"] = .string(string.value) }
                 if let binary = secret.binary { body["SecretBinary"] = .string(Data(binary.value).base64EncodedString()) }
                 return HTTPResponseData(status: 200, headers: [("Content-Type", "application/json")], body: JSONWriter.bytes(.object(body)))

@@ -59,6 +59,23 @@ import Testing
         #expect(s.version(id: "v1")?.stages == ["AWSPREVIOUS"])
     }
 
+    @Test func aNewCurrentClearsTheFinishedRotationsPendingOnly() throws {
+        var s = secret("v1")
+        s = VersionStages.addVersion(version("v2", ["AWSPENDING"]), to: s)
+        s = try VersionStages.update(s, label: "AWSCURRENT", moveTo: "v2", removeFrom: "v1")
+        s = VersionStages.addVersion(version("v3"), to: s)
+        #expect(s.version(id: "v2")?.stages == ["AWSPREVIOUS"])
+        #expect(s.version(id: "v3")?.stages == ["AWSCURRENT"])
+        // AWSPENDING on a version that is not current belongs to a rotation under way: it stays.
+        s = VersionStages.addVersion(version("v4", ["AWSPENDING"]), to: s)
+        s = VersionStages.addVersion(version("v5"), to: s)
+        #expect(s.version(id: "v4")?.stages == ["AWSPENDING"])
+        // A new current version that asks for AWSPENDING itself takes it as any label moves.
+        s = VersionStages.addVersion(version("v6", ["AWSCURRENT", "AWSPENDING"]), to: s)
+        #expect(s.version(id: "v6")?.stages.sorted() == ["AWSCURRENT", "AWSPENDING"])
+        #expect(s.version(id: "v5")?.stages == ["AWSPREVIOUS"])
+    }
+
     @Test func currentCannotBeRemovedOutright() {
         let s = secret("v1")
         #expect(throws: CofferError.self) { try VersionStages.update(s, label: "AWSCURRENT", moveTo: nil, removeFrom: "v1") }

@@ -1,5 +1,6 @@
 public import struct Foundation.Date
 import Crypto
+import Synchronization
 
 /// The AWS managed policies that matter around secrets, parameters and keys, with AWS's documents,
 /// default version ids and dates (as `aws iam get-policy` and `get-policy-version` show them). Every account sees them at
@@ -46,37 +47,50 @@ public enum AWSManagedPolicies {
     public static func arn(_ name: String, path: String = "/") -> String { "arn:aws:iam::aws:policy\(path)\(name)" }
 
     /// The policy at `arn`, if AWS manages one there: one of the entries above (with AWS's policy ids
-    /// and descriptions), or else one of every AWS managed policy in ``awsManagedPolicyTable``.
+    /// and descriptions), or else one of every AWS managed policy in ``awsManagedPolicyTables``.
     public static func policy(_ arn: String) -> ManagedPolicy? {
         let prefix = "arn:aws:iam::aws:policy/"
         guard arn.hasPrefix(prefix), let slash = arn.lastIndex(of: "/") else { return nil }
         let name = String(arn[arn.index(after: slash)...])
         let path = String(arn[arn.index(arn.startIndex, offsetBy: prefix.count - 1)...slash])
         if path == "/", let entry = entries.first(where: { $0.name == name }) { return make(entry) }
-        return tableLine(named: name).flatMap(parse).flatMap { $0.path == path ? $0 : nil }
+        return tablePolicy(named: name).flatMap { $0.path == path ? $0 : nil }
     }
 
     /// Every AWS managed policy (ListPolicies' `AWS` scope), 1,500 or so.
     public static var all: [ManagedPolicy] {
         let curated = entries.map { make($0) }
         let names = Set(entries.map(\.name))
-        return curated + tableIndex.filter { !names.contains($0.key) }.sorted { $0.key < $1.key }.compactMap { parse(awsManagedPolicyTable[$0.value]) }
+        return curated + tableIndex.keys.filter { !names.contains($0) }.sorted().compactMap(tablePolicy(named:))
     }
 
-    /// Where each name's line is in the table: built once, at the first lookup past the entries above,
-    /// so that evaluating a policy attached from the table costs a dictionary lookup, not a search.
-    static let tableIndex: [String: Range<String.Index>] = {
-        var index: [String: Range<String.Index>] = [:]
-        let table = awsManagedPolicyTable.utf8
-        for line in table.split(separator: UInt8(ascii: "\n")) {
-            guard let tab = line.firstIndex(of: UInt8(ascii: "\t")), let name = String(table[line.startIndex..<tab]) else { continue }
-            index[name] = line.startIndex..<line.endIndex
+    /// Where each name's line is in the table's parts: built once, at the first lookup past the entries
+    /// above, so that evaluating a policy attached from the table costs a dictionary lookup, not a search.
+    static let tableIndex: [String: (part: Int, line: Range<String.Index>)] = {
+        var index: [String: (part: Int, line: Range<String.Index>)] = [:]
+        for (part, table) in awsManagedPolicyTables.enumerated() {
+            let bytes = table.utf8
+            for line in bytes.split(separator: UInt8(ascii: "\n")) {
+                guard let tab = line.firstIndex(of: UInt8(ascii: "\t")), let name = String(bytes[line.startIndex..<tab]) else { continue }
+                index[name] = (part, line.startIndex..<line.endIndex)
+            }
         }
         return index
     }()
 
     static func tableLine(named name: String) -> Substring? {
-        tableIndex[name].map { awsManagedPolicyTable[$0] }
+        tableIndex[name].map { awsManagedPolicyTables[$0.part][$0.line] }
+    }
+
+    /// Policies parsed from the table, by name: an identity with one attached is evaluated on each of its
+    /// calls, and the line's parse and id digest are then paid once. At most the table's 1,500 entries.
+    private static let parsed = Mutex<[String: ManagedPolicy]>([:])
+
+    static func tablePolicy(named name: String) -> ManagedPolicy? {
+        if let policy = parsed.withLock({ $0[name] }) { return policy }
+        guard let policy = tableLine(named: name).flatMap(parse) else { return nil }
+        parsed.withLock { $0[name] = policy }
+        return policy
     }
 
     /// One table line: name, path, default version, created, updated, document. Its policy id is

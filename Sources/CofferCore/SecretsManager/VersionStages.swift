@@ -10,11 +10,20 @@ public enum VersionStages {
 
     /// Adds a new version carrying `stages` (AWSCURRENT when the caller named none). Each label is
     /// taken from any version that had it; when AWSCURRENT moves, the version that had it becomes
-    /// AWSPREVIOUS.
+    /// AWSPREVIOUS. A finished rotation leaves AWSPENDING beside AWSCURRENT on the version it made
+    /// current; a new current version clears that leftover, as AWS does (recorded in LocalStack's
+    /// AWS-validated snapshots: AWSCURRENT and AWSPENDING on one version, PutSecretValue, and that
+    /// version holds AWSPREVIOUS alone).
     public static func addVersion(_ version: SecretVersion, to secret: Secret) -> Secret {
         // One copy of the version list, then changes in place: a secret holds up to 100 versions.
         var secret = secret
         let labels = version.stages
+        if labels.contains(StagingLabel.current), !labels.contains(StagingLabel.pending),
+            let current = secret.versions.lastIndex(where: { $0.stages.contains(StagingLabel.current) }),
+            secret.versions[current].stages.contains(StagingLabel.pending)
+        {
+            secret.versions[current].stages.removeAll { $0 == StagingLabel.pending }
+        }
         var newVersion = version
         newVersion.stages = []
         secret.versions.append(newVersion)

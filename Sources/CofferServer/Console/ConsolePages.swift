@@ -161,7 +161,8 @@ struct ConsolePages: Sendable {
         do throws(ConsoleCalls.Failure) {
             let listed = try await calls.json("secretsmanager", target: "secretsmanager.ListSecretVersionIds",
                                               ["SecretId": .string(arn), "IncludeDeprecated": .bool(true), "MaxResults": .number(100)])
-            let items = (listed.objectValue?["Versions"]?.arrayValue ?? []).compactMap(\.objectValue)
+            // Newest first; the API lists oldest first, so versions made within one millisecond keep that order reversed.
+            let items = (listed.objectValue?["Versions"]?.arrayValue ?? []).compactMap(\.objectValue).reversed()
                 .sorted { ($0["CreatedDate"]?.numberValue ?? 0) > ($1["CreatedDate"]?.numberValue ?? 0) }
             versions = "<ol class=\"timeline\" id=\"versions\">" + items.map { version in
                 let stages = (version["VersionStages"]?.arrayValue ?? []).compactMap(\.stringValue)
