@@ -23,7 +23,9 @@ extension KMSService {
         return key
     }
 
-    /// ReplicateKey: a replica of a primary multi-Region key in `region`.
+    /// ReplicateKey: a replica of a primary multi-Region key in `region`. Its description, key policy
+    /// and tags are its own, not shared with the primary: AWS gives an empty description and the
+    /// default key policy when the call names none.
     public func replicateKey(_ keyID: String, to region: String, description: String?, policy: String?, tags: [Tag],
                              in scope: ResourceScope) async throws -> KMSKey {
         let primary = try await resolve(keyID, in: scope, aliases: false)
@@ -41,7 +43,8 @@ extension KMSService {
             throw CofferError(.alreadyExists, "Replica key \(keyARN(primary.keyID, replicaScope)) already exists.")
         }
         var replica = KMSKey(arn: keyARN(primary.keyID, replicaScope), keyID: primary.keyID, spec: primary.keySpec, usage: primary.keyUsage,
-                             description: description ?? primary.description, policy: policy ?? primary.policy, keyManager: "CUSTOMER",
+                             description: description ?? "", policy: policy ?? KeyPolicies.default(account: scope.account, region: region),
+                             keyManager: "CUSTOMER",
                              creationDate: clock.now())
         replica.tags = tags
         replica.primaryRegion = scope.region

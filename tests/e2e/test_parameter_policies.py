@@ -124,6 +124,16 @@ def test_multi_region_keys_share_material_across_regions(coffer):
     blob = east.encrypt(KeyId=key["KeyId"], Plaintext=b"across regions", EncryptionContext={"app": "x"})["CiphertextBlob"]
     replica = east.replicate_key(KeyId=key["KeyId"], ReplicaRegion="eu-west-1")["ReplicaKeyMetadata"]
     assert replica["Arn"] == key["Arn"].replace("us-east-1", "eu-west-1") and replica["MultiRegionConfiguration"]["MultiRegionKeyType"] == "REPLICA"
+    # Description and key policy are not shared: unnamed, the replica has "" and the default policy.
+    assert replica["Description"] == ""
+    own = {"Version": "2012-10-17", "Statement": [
+        {"Sid": "Enable IAM User Permissions", "Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{key['AWSAccountId']}:root"},
+         "Action": "kms:*", "Resource": "*"}, {"Sid": "Primary only", "Effect": "Deny", "Principal": "*", "Action": "kms:Sign", "Resource": "*"}]}
+    custom = east.create_key(MultiRegion=True, Description="custom", Policy=json.dumps(own))["KeyMetadata"]
+    east.replicate_key(KeyId=custom["KeyId"], ReplicaRegion="eu-west-1", Description="the west copy")
+    assert west.describe_key(KeyId=custom["KeyId"])["KeyMetadata"]["Description"] == "the west copy"
+    replica_policy = json.loads(west.get_key_policy(KeyId=custom["KeyId"], PolicyName="default")["Policy"])
+    assert [s["Sid"] for s in replica_policy["Statement"]] == ["Enable IAM User Permissions"]
     assert west.decrypt(CiphertextBlob=blob, EncryptionContext={"app": "x"})["Plaintext"] == b"across regions"
     described = east.describe_key(KeyId=key["KeyId"])["KeyMetadata"]["MultiRegionConfiguration"]
     assert described["ReplicaKeys"] == [{"Arn": replica["Arn"], "Region": "eu-west-1"}]
