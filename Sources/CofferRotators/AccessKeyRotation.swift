@@ -20,6 +20,8 @@ struct IAMAccessKeyTarget: RotationTarget {
 
     static let idNames = ["accessKeyId", "AccessKeyId", "aws_access_key_id", "AccessKey"]
     static let secretNames = ["secretAccessKey", "SecretAccessKey", "aws_secret_access_key", "SecretKey"]
+    /// Who looks the key's owner up: the rotation acts as Secrets Manager.
+    static let caller = "secretsmanager.amazonaws.com"
 
     struct Pair {
         var object: JSONObject
@@ -43,7 +45,7 @@ struct IAMAccessKeyTarget: RotationTarget {
         guard let account = ARN(secretARN)?.account else { throw RotationFailure("SecretId is not an ARN") }
         let owner: String
         do {
-            guard let name = try await iam.accessKeyLastUsed(pair.keyID, account: account).userName else {
+            guard let name = try await iam.accessKeyLastUsed(pair.keyID, account: account, callerARN: Self.caller).userName else {
                 throw RotationFailure("the access key \(pair.keyID) does not belong to an IAM user")
             }
             owner = name
@@ -96,7 +98,7 @@ struct IAMAccessKeyTarget: RotationTarget {
         let oldPair = try Self.pair(old)
         let newPair = try Self.pair(new)
         guard oldPair.keyID != newPair.keyID, let account = ARN(secretARN)?.account,
-            let (_, owner) = try? await iam.accessKeyLastUsed(oldPair.keyID, account: account), let owner
+            let (_, owner) = try? await iam.accessKeyLastUsed(oldPair.keyID, account: account, callerARN: Self.caller), let owner
         else { return }
         try await iam.updateAccessKey(oldPair.keyID, status: "Inactive", userName: owner, account: account)
     }

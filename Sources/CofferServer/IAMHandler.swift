@@ -68,7 +68,8 @@ struct IAMHandler: QueryServiceHandler {
                                               account: account)
             return []
         case "GetAccessKeyLastUsed":
-            let result = try await service.accessKeyLastUsed(try r.requiredString("AccessKeyId", min: 16, max: 128), account: account)
+            let result = try await service.accessKeyLastUsed(try r.requiredString("AccessKeyId", min: 16, max: 128), account: account,
+                                                             callerARN: context.principalARN)
             var used: [XMLNode] = []
             if let date = result.key.lastUsedDate { used.append(.text("LastUsedDate", Self.date(date))) }
             used.append(.text("ServiceName", result.key.lastUsedService ?? "N/A"))
@@ -200,13 +201,15 @@ struct IAMHandler: QueryServiceHandler {
 
     // MARK: Helpers
 
-    /// The user a request names, or the calling user when it names none.
+    /// The user a request names, or the calling user when it names none. A role session or federated
+    /// caller has no user to imply: AWS's ValidationError.
     func userName(_ r: QueryRequest, _ context: CallerContext) async throws -> String {
         if let name = try r.string("UserName", min: 1, max: 128) { return name }
-        guard let user = try await service.user(arn: context.principalARN) else {
-            throw CofferError(.invalidInput, "Coffer does not manage access keys of the account root through IAM; use COFFER_ROOT_ACCESS_KEY_ID or root-credentials.")
+        if let user = try await service.user(arn: context.principalARN) { return user.userName }
+        guard context.principalARN.hasSuffix(":root") else {
+            throw CofferError(.validation, "Must specify userName when calling with non-User credentials")
         }
-        return user.userName
+        throw CofferError(.invalidInput, "Coffer does not manage access keys of the account root through IAM; use COFFER_ROOT_ACCESS_KEY_ID or root-credentials.")
     }
 
     /// ListEntitiesForPolicy: one page over the policy's groups, users and roles, in that order,

@@ -114,12 +114,12 @@ extension IAMService {
         }
     }
 
+    /// Removing a user who is not in the group succeeds and changes nothing, as on AWS (LocalStack's
+    /// AWS-validated test_user_group_membership); a missing user or group is still NoSuchEntity.
     public func removeUserFromGroup(_ groupName: String, userName: String, account: String) async throws {
         let group = try await holder(IAMGroup.self, groupName, account: account)
+        guard try await user(userName, account: account).groupNames.contains(group.groupName) else { return }
         try await changeUser(userName, account: account) { user in
-            guard user.groupNames.contains(group.groupName) else {
-                throw CofferError(.noSuchEntity, "The user with name \(userName) cannot be found in group \(groupName).")
-            }
             user.groupNames.removeAll { $0 == group.groupName }
         }
     }

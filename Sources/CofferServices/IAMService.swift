@@ -151,9 +151,11 @@ public struct IAMService: Sendable {
         credentialsChanged(keyID)
     }
 
-    public func accessKeyLastUsed(_ keyID: String, account: String) async throws -> (key: StoredAccessKey, userName: String?) {
+    /// An access key this account does not hold is refused as AWS refuses it: the operation models no
+    /// NoSuchEntity, and AWS answers AccessDenied naming the caller and the key.
+    public func accessKeyLastUsed(_ keyID: String, account: String, callerARN: String) async throws -> (key: StoredAccessKey, userName: String?) {
         guard let key = try await store.accessKey(id: keyID), key.account == account else {
-            throw CofferError(.noSuchEntity, "The Access Key with id \(keyID) cannot be found.")
+            throw CofferError(.accessDenied, "User: \(callerARN) is not authorized to perform iam:GetAccessKeyLastUsed on resource: access key \(keyID)")
         }
         return (key, try await user(arn: key.principalARN)?.userName)
     }

@@ -93,6 +93,10 @@ def test_access_keys_inactive_deleted_and_limits(coffer):
     coffer.client("sts", region="eu-west-1", access_key=second["AccessKeyId"], secret_key=second["SecretAccessKey"]).get_caller_identity()
     used = iam.get_access_key_last_used(AccessKeyId=second["AccessKeyId"])["AccessKeyLastUsed"]
     assert (used["ServiceName"], used["Region"]) == ("sts", "eu-west-1") and "LastUsedDate" in used
+    # A key the account does not hold: GetAccessKeyLastUsed models no NoSuchEntity; AWS answers AccessDenied.
+    account = coffer.client("sts").get_caller_identity()["Account"]
+    assert fails(lambda: iam.get_access_key_last_used(AccessKeyId="AKIAIOSFODNN7EXAMPLE"), "AccessDenied") == (
+        f"User: arn:aws:iam::{account}:root is not authorized to perform iam:GetAccessKeyLastUsed on resource: access key AKIAIOSFODNN7EXAMPLE")
 
 
 def test_users_policies_and_versions(coffer):

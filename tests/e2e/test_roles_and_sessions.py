@@ -58,6 +58,12 @@ def test_assume_role_trust_external_id_and_session_policy(coffer):
                             aws_secret_access_key=creds["SecretAccessKey"], aws_session_token=creds["SessionToken"])
     identity = role_sts.get_caller_identity()
     assert identity["Arn"] == assumed["AssumedRoleUser"]["Arn"] and identity["UserId"] == assumed["AssumedRoleUser"]["AssumedRoleId"]
+    # A role session has no user for IAM to imply when UserName is left out.
+    iam.put_role_policy(RoleName="app-reader", PolicyName="keys", PolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": "iam:ListAccessKeys", "Resource": "*"}]}))
+    role_iam = boto3.client("iam", endpoint_url=coffer.endpoint, region_name="us-east-1", aws_access_key_id=creds["AccessKeyId"],
+                            aws_secret_access_key=creds["SecretAccessKey"], aws_session_token=creds["SessionToken"])
+    assert fails(lambda: role_iam.list_access_keys(), "ValidationError") == "Must specify userName when calling with non-User credentials"
     # Without the session token the temporary key is refused; with a wrong one too.
     no_token = coffer.client(**session)
     fails(lambda: no_token.list_secrets(), "UnrecognizedClientException")
@@ -126,6 +132,10 @@ def test_groups_give_their_members_policies(coffer):
     fails(lambda: iam.delete_group(GroupName="readers"), "DeleteConflict")
     iam.remove_user_from_group(GroupName="readers", UserName="member")
     fails(lambda: sm.list_secrets(), "AccessDeniedException")
+    # Again, now that the user is not a member: AWS answers success (LocalStack's AWS-validated test).
+    iam.remove_user_from_group(GroupName="readers", UserName="member")
+    fails(lambda: iam.remove_user_from_group(GroupName="readers", UserName="nobody"), "NoSuchEntity")
+    fails(lambda: iam.remove_user_from_group(GroupName="nothing", UserName="member"), "NoSuchEntity")
     iam.detach_group_policy(GroupName="readers", PolicyArn=policy)
     iam.delete_group(GroupName="readers")
     assert iam.list_groups()["Groups"] == []
