@@ -24,6 +24,10 @@ extension IAMHandler {
             try await service.updateRole(try r.requiredString("RoleName"), description: try r.string("Description", max: 1000),
                                          maxSessionDuration: try r.integer("MaxSessionDuration"), account: account)
             return []
+        case "UpdateRoleDescription":
+            let role = try await service.updateRole(try r.requiredString("RoleName"), description: try r.requiredString("Description", max: 1000),
+                                                    maxSessionDuration: nil, account: account)
+            return [roleNode(role, answering: .create)]
         case "UpdateAssumeRolePolicy":
             try await service.updateAssumeRolePolicy(try r.requiredString("RoleName"), document: try r.requiredString("PolicyDocument"), account: account)
             return []
@@ -228,7 +232,7 @@ extension IAMHandler {
 
     enum RoleAnswer { case create, get, list }
 
-    /// A role as each call answers it on AWS: CreateRole without MaxSessionDuration and RoleLastUsed,
+    /// A role as each call answers it on AWS: CreateRole (and UpdateRoleDescription) without MaxSessionDuration and RoleLastUsed,
     /// GetRole with both (RoleLastUsed empty until a session is used), ListRoles without tags,
     /// boundary or last use.
     func roleNode(_ role: IAMRole, tag: String = "Role", answering call: RoleAnswer) -> XMLNode {

@@ -83,7 +83,7 @@ struct IAMHandler: QueryServiceHandler {
         case "GetPolicy":
             let arn = try r.requiredString("PolicyArn", min: 20, max: 2048)
             let policy = try await service.policy(arn, account: account)
-            return [policyNode(policy, attachments: try await service.attachmentCount(arn, account: account))]
+            return [policyNode(policy, attachments: try await service.attachmentCount(arn, account: account), tagsEvenIfNone: true)]
         case "ListEntitiesForPolicy":
             return try await entitiesForPolicy(r, account: account)
         case "ListPolicies":
@@ -281,7 +281,8 @@ struct IAMHandler: QueryServiceHandler {
                                  .text("CreateDate", Self.date(Date(timeIntervalSince1970: 0)))])
     }
 
-    private func policyNode(_ policy: ManagedPolicy, attachments: Int, tag: String = "Policy") -> XMLNode {
+    /// GetPolicy answers `Tags` even when empty (AWS-recorded); CreatePolicy and ListPolicies only when there are some.
+    private func policyNode(_ policy: ManagedPolicy, attachments: Int, tag: String = "Policy", tagsEvenIfNone: Bool = false) -> XMLNode {
         var children: [XMLNode] = [
             .text("PolicyName", policy.policyName), .text("PolicyId", policy.policyID), .text("Arn", policy.arn), .text("Path", policy.path),
             .text("DefaultVersionId", policy.defaultVersionID), .text("AttachmentCount", String(attachments)),
@@ -289,7 +290,7 @@ struct IAMHandler: QueryServiceHandler {
         ]
         if let description = policy.description { children.append(.text("Description", description)) }
         children += [.text("CreateDate", Self.date(policy.createDate)), .text("UpdateDate", Self.date(policy.updateDate))]
-        if !policy.tags.isEmpty { children.append(.element("Tags", policy.tags.map(tagNode))) }
+        if !policy.tags.isEmpty || tagsEvenIfNone { children.append(.element("Tags", policy.tags.map(tagNode))) }
         return .element(tag, children)
     }
 

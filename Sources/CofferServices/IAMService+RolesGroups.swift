@@ -11,7 +11,7 @@ extension IAMService {
         try IAMRules.validateName(name, member: "roleName", maximum: 64)
         let path = path ?? "/"
         try IAMRules.validatePath(path)
-        _ = try PolicyDocument.parse(trustPolicy, kind: .resource)
+        _ = try PolicyDocument.parseTrustPolicy(trustPolicy)
         if let boundaryARN { _ = try await policy(boundaryARN, account: account, attaching: true) }
         var role = IAMRole(arn: "arn:\(Self.partition):iam::\(account):role\(path)\(name)", roleName: name,
                            roleID: IAMRules.uniqueID(prefix: "AROA", random: random), path: path, createDate: clock.now(),
@@ -43,16 +43,18 @@ extension IAMService {
             .sorted { $0.roleName.lowercased() < $1.roleName.lowercased() }
     }
 
-    public func updateRole(_ name: String, description: String?, maxSessionDuration: Int?, account: String) async throws {
+    /// UpdateRole, and UpdateRoleDescription (a description only), which answers the role.
+    @discardableResult
+    public func updateRole(_ name: String, description: String?, maxSessionDuration: Int?, account: String) async throws -> IAMRole {
         let duration = try Self.sessionDuration(maxSessionDuration)
-        try await changeHolder(IAMRole.self, name, account: account) { role in
+        return try await changeHolder(IAMRole.self, name, account: account) { role in
             if let description { role.description = description }
             if let duration { role.maxSessionDuration = duration }
         }
     }
 
     public func updateAssumeRolePolicy(_ name: String, document: String, account: String) async throws {
-        _ = try PolicyDocument.parse(document, kind: .resource)
+        _ = try PolicyDocument.parseTrustPolicy(document)
         try await changeHolder(IAMRole.self, name, account: account) { $0.assumeRolePolicy = document }
     }
 

@@ -223,30 +223,40 @@ public struct IAMService: Sendable {
         return updated.versions.last!
     }
 
+    /// A version that does not exist, of a policy that may not exist either: AWS answers both alike
+    /// (LocalStack's AWS-validated test_policy_version_errors).
+    func versionNotFound(_ arn: String, _ versionID: String) -> CofferError {
+        CofferError(.noSuchEntity, "Policy \(arn) version \(versionID) does not exist or is not attachable.")
+    }
+
+    private func aboutVersion<T>(_ arn: String, _ versionID: String, _ body: () async throws -> T) async throws -> T {
+        do { return try await body() } catch let error as CofferError where error == policyNotFound(arn) { throw versionNotFound(arn, versionID) }
+    }
+
     public func policyVersion(_ arn: String, versionID: String, account: String) async throws -> (ManagedPolicy, ManagedPolicyVersion) {
-        let policy = try await policy(arn, account: account)
-        guard let version = policy.versions.first(where: { $0.versionID == versionID }) else {
-            throw CofferError(.noSuchEntity, "Policy \(arn) version \(versionID) does not exist or is not attachable.")
-        }
-        return (policy, version)
+        let found = try await aboutVersion(arn, versionID) { try await self.policy(arn, account: account) }
+        guard let version = found.versions.first(where: { $0.versionID == versionID }) else { throw versionNotFound(arn, versionID) }
+        return (found, version)
     }
 
     public func setDefaultPolicyVersion(_ arn: String, versionID: String, account: String) async throws {
-        try await changePolicy(arn, account: account) { policy in
-            guard policy.versions.contains(where: { $0.versionID == versionID }) else {
-                throw CofferError(.noSuchEntity, "Policy \(arn) version \(versionID) does not exist or is not attachable.")
+        let missing = versionNotFound(arn, versionID)
+        try await aboutVersion(arn, versionID) {
+            try await changePolicy(arn, account: account) { policy in
+                guard policy.versions.contains(where: { $0.versionID == versionID }) else { throw missing }
+                policy.defaultVersionID = versionID
             }
-            policy.defaultVersionID = versionID
         }
     }
 
     public func deletePolicyVersion(_ arn: String, versionID: String, account: String) async throws {
-        try await changePolicy(arn, account: account) { policy in
-            guard policy.versions.contains(where: { $0.versionID == versionID }) else {
-                throw CofferError(.noSuchEntity, "Policy \(arn) version \(versionID) does not exist or is not attachable.")
+        let missing = versionNotFound(arn, versionID)
+        try await aboutVersion(arn, versionID) {
+            try await changePolicy(arn, account: account) { policy in
+                guard policy.versions.contains(where: { $0.versionID == versionID }) else { throw missing }
+                if policy.defaultVersionID == versionID { throw CofferError(.deleteConflict, "Cannot delete the default version of a policy.") }
+                policy.versions.removeAll { $0.versionID == versionID }
             }
-            if policy.defaultVersionID == versionID { throw CofferError(.deleteConflict, "Cannot delete the default version of a policy.") }
-            policy.versions.removeAll { $0.versionID == versionID }
         }
     }
 

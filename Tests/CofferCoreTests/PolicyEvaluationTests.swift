@@ -304,6 +304,27 @@ let grammarFailures: [(String, String)] = [
         _ = try PolicyDocument.parse(#"{"Statement":{"Effect":"Allow","Principal":{"Service":"sagemaker.amazonaws.com"},"Action":"kms:*","Resource":"*"}}"#, kind: .resource)
     }
 
+    @Test(arguments: [
+        ("{not json", "This policy contains invalid Json"),
+        (#"{"Statement":{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"s3:GetObject"}}"#,
+         "AssumeRole policy may only specify STS AssumeRole actions."),
+        (#"{"Statement":{"Effect":"Allow","Principal":{"AWS":"*"},"Action":"*"}}"#, "AssumeRole policy may only specify STS AssumeRole actions."),
+        (#"{"Statement":{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole","Resource":"*"}}"#,
+         "Has prohibited field Resource"),
+    ])
+    func trustPoliciesAnswerIAMsTrustMessages(_ json: String, _ message: String) {
+        do {
+            _ = try PolicyDocument.parseTrustPolicy(json)
+            Issue.record("accepted \(json)")
+        } catch {
+            #expect(error.code == .malformedPolicyDocument && error.message == message)
+        }
+    }
+
+    @Test func trustPoliciesTakeEverySTSAction() throws {
+        _ = try PolicyDocument.parseTrustPolicy(#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Federated":"arn:aws:iam::123456789012:saml-provider/x"},"Action":["sts:AssumeRoleWithSAML","sts:TagSession","sts:SetSourceIdentity"]}]}"#)
+    }
+
     static let allowAll = #"{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"*","Resource":"*"}}"#
     static let denySecrets = #"{"Version":"2012-10-17","Statement":{"Sid":"NoSecrets","Effect":"Deny","Action":"secretsmanager:*","Resource":"*"}}"#
 

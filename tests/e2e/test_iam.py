@@ -140,6 +140,17 @@ def test_users_policies_and_versions(coffer):
     assert [v["VersionId"] for v in iam.list_policy_versions(PolicyArn=arn)["Versions"]] == ["v5", "v4", "v3", "v2"]
     version = iam.get_policy_version(PolicyArn=arn, VersionId="v3")["PolicyVersion"]
     assert version["Document"] == json.loads(doc) and version["IsDefaultVersion"] is True
+    # As AWS answers them (LocalStack's AWS-validated IAM snapshots): GetPolicy names Tags even when
+    # there are none, a version of a missing policy is a missing version, and an ill-formed version id
+    # is reported without its value.
+    assert iam.get_policy(PolicyArn=arn)["Policy"]["Tags"] == []
+    missing = arn.rsplit("/", 1)[0] + "/TestNonExistingPolicy"
+    for call in (iam.get_policy_version, iam.set_default_policy_version, iam.delete_policy_version):
+        assert fails(lambda: call(PolicyArn=missing, VersionId="v1"), "NoSuchEntity") == (
+            f"Policy {missing} version v1 does not exist or is not attachable.")
+    assert fails(lambda: iam.set_default_policy_version(PolicyArn=arn, VersionId="v2-does-not-exist"), "ValidationError") == (
+        "1 validation error detected: Value at 'versionId' failed to satisfy constraint: Member must satisfy regular expression pattern: "
+        "v[1-9][0-9]*(\\.[A-Za-z0-9-]*)?")
     iam.attach_user_policy(UserName="alice", PolicyArn=arn)
     assert iam.get_policy(PolicyArn=arn)["Policy"]["AttachmentCount"] == 1
     fails(lambda: iam.delete_policy(PolicyArn=arn), "DeleteConflict")
