@@ -117,10 +117,12 @@ extension IAMService {
     }
 
     /// Removing a user who is not in the group succeeds and changes nothing, as on AWS (LocalStack's
-    /// AWS-validated test_user_group_membership); a missing user or group is still NoSuchEntity.
+    /// AWS-validated test_user_group_membership); a missing user, then a missing group, is NoSuchEntity
+    /// (AWS names the user when neither exists).
     public func removeUserFromGroup(_ groupName: String, userName: String, account: String) async throws {
+        let member = try await user(userName, account: account)
         let group = try await holder(IAMGroup.self, groupName, account: account)
-        guard try await user(userName, account: account).groupNames.contains(group.groupName) else { return }
+        guard member.groupNames.contains(group.groupName) else { return }
         try await changeUser(userName, account: account) { user in
             user.groupNames.removeAll { $0 == group.groupName }
         }

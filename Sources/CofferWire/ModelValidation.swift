@@ -24,20 +24,24 @@ public enum ModelValidation {
         let pattern: String?
 
         /// Shapes AWS reports without the offending value although the model does not mark them
-        /// sensitive: IAM's policy version id (recorded from AWS in LocalStack's validated snapshots:
-        /// GetPolicyVersion and SetDefaultPolicyVersion with `v2-does-not-exist` answer "Value at
-        /// 'versionId' failed to satisfy constraint", where a role name's pattern shows its value).
-        static let shownWithoutValue: Set<String> = ["policyVersionIdType"]
+        /// sensitive (recorded from AWS in LocalStack's validated IAM snapshots): IAM's numbers
+        /// ("Value at 'minimumPasswordLength' failed to satisfy constraint: Member must have value less
+        /// than or equal to 128") and its policy version id (GetPolicyVersion and SetDefaultPolicyVersion
+        /// with `v2-does-not-exist`), where a role name's pattern or length shows its value. KMS's and
+        /// STS's numbers show theirs.
+        static func shownWithoutValue(service: String, name: String, kind: Kind) -> Bool {
+            service == "iam" && (kind == .number || name == "policyVersionIdType")
+        }
 
         /// `entry` is the shape's object in the generated constraints (`t`ype, `min`, `max`, `e`num,
         /// `s`ensitive, `m`embers, `l`ist element, map `v`alue, `p`attern).
-        init(name: String, kind: Kind, entry: JSONObject) {
+        init(name: String, kind: Kind, entry: JSONObject, service: String) {
             self.name = name
             self.kind = kind
             if case .number(let min)? = entry["min"] { self.min = min } else { self.min = nil }
             if case .number(let max)? = entry["max"] { self.max = max } else { self.max = nil }
             if case .array(let values)? = entry["e"] { enumValues = values.compactMap(\.stringValue) } else { enumValues = nil }
-            sensitive = entry["s"] != nil || Self.shownWithoutValue.contains(name)
+            sensitive = entry["s"] != nil || Self.shownWithoutValue(service: service, name: name, kind: kind)
             if case .array(let members)? = entry["m"] {
                 self.members = members.compactMap { member in
                     guard case .array(let parts) = member, parts.count == 3, let name = parts[0].stringValue, let type = parts[1].stringValue else { return nil }
@@ -63,7 +67,8 @@ public enum ModelValidation {
 
     private static let loaded = Mutex<[String: Service]>([:])
 
-    static func service(_ name: String) -> Service? {
+    static func service(_ serviceName: String) -> Service? {
+        let name = serviceName
         if let service = loaded.withLock({ $0[name] }) { return service }
         guard let text = ModelConstraintsJSON.services[name], case .object(let root)? = try? JSONParser.parse(text),
             case .object(let ops)? = root["ops"], case .object(let shapes)? = root["shapes"]
@@ -80,7 +85,7 @@ public enum ModelValidation {
             case "blob": .blob
             default: .other
             }
-            parsedShapes[name] = Shape(name: name, kind: kind, entry: entry)
+            parsedShapes[name] = Shape(name: name, kind: kind, entry: entry, service: serviceName)
         }
         let service = Service(operations: Dictionary(uniqueKeysWithValues: ops.members.compactMap { op in op.value.stringValue.map { (op.key, $0) } }),
                               shapes: parsedShapes)

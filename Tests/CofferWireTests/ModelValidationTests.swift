@@ -65,6 +65,16 @@ import Testing
         #expect(try message("secretsmanager", "GetSecretValue", #"{"SecretId":5}"#) == nil)
     }
 
+    /// IAM reports its numbers and policy version ids without the value (AWS-recorded), its names with it.
+    @Test func iamNumbersAndVersionIdsAreReportedWithoutTheirValue() {
+        #expect(ModelValidation.check(service: "iam", operation: "UpdateAccountPasswordPolicy", query: ["MinimumPasswordLength": "129"])?.message
+            == "1 validation error detected: Value at 'minimumPasswordLength' failed to satisfy constraint: Member must have value less than or equal to 128")
+        #expect(ModelValidation.check(service: "iam", operation: "GetPolicyVersion",
+                                      query: ["PolicyArn": "arn:aws:iam::123456789012:policy/p", "VersionId": "v2-does-not-exist"])?.message
+            == #"1 validation error detected: Value at 'versionId' failed to satisfy constraint: Member must satisfy regular expression pattern: v[1-9][0-9]*(\.[A-Za-z0-9-]*)?"#)
+        #expect(ModelValidation.check(service: "iam", operation: "GetUser", query: ["UserName": "bad name"])?.message.contains("Value 'bad name' at 'userName'") == true)
+    }
+
     @Test func queryMembersAreCheckedByTheSameRules() {
         let message = ModelValidation.check(service: "sts", operation: "AssumeRole",
                                             query: ["Action": "AssumeRole", "RoleArn": "arn:aws:iam::123456789012:role/r", "RoleSessionName": "a",

@@ -136,6 +136,8 @@ def test_groups_give_their_members_policies(coffer):
     iam.remove_user_from_group(GroupName="readers", UserName="member")
     fails(lambda: iam.remove_user_from_group(GroupName="readers", UserName="nobody"), "NoSuchEntity")
     fails(lambda: iam.remove_user_from_group(GroupName="nothing", UserName="member"), "NoSuchEntity")
+    assert fails(lambda: iam.remove_user_from_group(GroupName="nothing", UserName="nobody"), "NoSuchEntity") == (
+        "The user with name nobody cannot be found.")
     iam.detach_group_policy(GroupName="readers", PolicyArn=policy)
     iam.delete_group(GroupName="readers")
     assert iam.list_groups()["Groups"] == []
