@@ -40,8 +40,10 @@ extension IAMService {
         try await store.records(OIDCProvider.self, in: Self.scope(account)).sorted { $0.arn < $1.arn }
     }
 
+    /// Idempotent, as AWS documents it: deleting a provider that does not exist is not an error.
     public func deleteOIDCProvider(arn: String, account: String) async throws {
-        let provider = try await oidcProvider(arn: arn, account: account)
+        let provider: OIDCProvider
+        do { provider = try await oidcProvider(arn: arn, account: account) } catch let error as CofferError where error.code == .noSuchEntity { return }
         try await store.removeRecord(arn: provider.arn)
     }
 

@@ -23,15 +23,11 @@ public enum ModelValidation {
         /// The model's regular expression, which the whole value must match.
         let pattern: String?
 
-        /// Shapes AWS reports without the offending value although the model does not mark them
-        /// sensitive (recorded from AWS in LocalStack's validated IAM snapshots): IAM's numbers
-        /// ("Value at 'minimumPasswordLength' failed to satisfy constraint: Member must have value less
-        /// than or equal to 128") and its policy version id (GetPolicyVersion and SetDefaultPolicyVersion
-        /// with `v2-does-not-exist`), where a role name's pattern or length shows its value. KMS's and
-        /// STS's numbers show theirs.
-        static func shownWithoutValue(service: String, name: String, kind: Kind) -> Bool {
-            service == "iam" && (kind == .number || name == "policyVersionIdType")
-        }
+        /// IAM reports every violation without the offending value, whatever the model marks sensitive
+        /// (recorded from AWS in LocalStack's validated IAM snapshots, 2026: numbers such as
+        /// minimumPasswordLength, a policy version id's pattern, an OIDC provider's url length and its
+        /// client id and thumbprint lists). KMS, STS, Secrets Manager and Parameter Store show theirs.
+        static func shownWithoutValue(service: String) -> Bool { service == "iam" }
 
         /// `entry` is the shape's object in the generated constraints (`t`ype, `min`, `max`, `e`num,
         /// `s`ensitive, `m`embers, `l`ist element, map `v`alue, `p`attern).
@@ -41,7 +37,7 @@ public enum ModelValidation {
             if case .number(let min)? = entry["min"] { self.min = min } else { self.min = nil }
             if case .number(let max)? = entry["max"] { self.max = max } else { self.max = nil }
             if case .array(let values)? = entry["e"] { enumValues = values.compactMap(\.stringValue) } else { enumValues = nil }
-            sensitive = entry["s"] != nil || Self.shownWithoutValue(service: service, name: name, kind: kind)
+            sensitive = entry["s"] != nil || Self.shownWithoutValue(service: service)
             if case .array(let members)? = entry["m"] {
                 self.members = members.compactMap { member in
                     guard case .array(let parts) = member, parts.count == 3, let name = parts[0].stringValue, let type = parts[1].stringValue else { return nil }
@@ -101,9 +97,10 @@ public enum ModelValidation {
     /// AWS's ValidationException for `body`, or nil when it satisfies the model.
     public static func check(service name: String, operation: String, body: JSONObject) -> CofferError? {
         guard let service = service(name), let input = service.operations[operation], let shape = service.shapes[input] else { return nil }
-        var violations: [String] = []
-        structure(body, shape, path: "", service: service, into: &violations)
-        guard !violations.isEmpty else { return nil }
+        var found: [Violation] = []
+        structure(body, shape, path: "", service: service, into: &found)
+        guard !found.isEmpty else { return nil }
+        let violations = (name == "iam" ? javaHashMapOrder(found) : found).map(\.text)
         // Parameter Store ends each constraint with a full stop; the other services do not.
         let stop = name == "ssm" ? "." : ""
         let count = violations.count == 1 ? "1 validation error detected" : "\(violations.count) validation errors detected"
@@ -158,13 +155,14 @@ public enum ModelValidation {
         }
     }
 
-    private static func structure(_ object: JSONObject, _ shape: Shape, path: String, service: Service, into violations: inout [String]) {
+    private static func structure(_ object: JSONObject, _ shape: Shape, path: String, service: Service, into violations: inout [Violation]) {
         for member in shape.members {
             // Paths are built only for members that are present or missing-but-required: most requests
             // name few of their operation's members.
             guard let value = object[member.name], value != .null else {
                 if member.required {
-                    violations.append("Value null at '\(path.isEmpty ? member.path : path + "." + member.path)' failed to satisfy constraint: Member must not be null")
+                    let at = path.isEmpty ? member.path : path + "." + member.path
+                    violations.append(Violation(path: at, text: "Value null at '\(at)' failed to satisfy constraint: Member must not be null"))
                 }
                 continue
             }
@@ -173,10 +171,10 @@ public enum ModelValidation {
         }
     }
 
-    private static func check(_ value: JSONValue, _ shape: Shape, path: String, service: Service, into violations: inout [String]) {
+    private static func check(_ value: JSONValue, _ shape: Shape, path: String, service: Service, into violations: inout [Violation]) {
         func fail(_ constraint: String) {
             let shown = shape.sensitive ? "Value at" : "Value '\(render(value))' at"
-            violations.append("\(shown) '\(path)' failed to satisfy constraint: \(constraint)")
+            violations.append(Violation(path: path, text: "\(shown) '\(path)' failed to satisfy constraint: \(constraint)"))
         }
         func length(_ count: Int) {
             if let min = shape.min, Double(count) < min { fail(atLeast("length", min)) }
@@ -206,13 +204,13 @@ public enum ModelValidation {
                 // A list of plain values is reported whole, with every constraint its members carry
                 // (AWS: "Value '[a, b]' at 'labels' failed to satisfy constraint: Member must satisfy
                 // constraint: [Member must have length less than or equal to 100, ...]").
-                var failed: [String] = []
+                var failed: [Violation] = []
                 for item in items where item != .null {
                     check(item, element, path: path, service: service, into: &failed)
                 }
                 if !failed.isEmpty {
                     let shown = shape.sensitive || element.sensitive ? "Value at" : "Value '\(render(value))' at"
-                    violations.append("\(shown) '\(path)' failed to satisfy constraint: Member must satisfy constraint: [\(memberConstraints(element).joined(separator: ", "))]")
+                    violations.append(Violation(path: path, text: "\(shown) '\(path)' failed to satisfy constraint: Member must satisfy constraint: [\(memberConstraints(element).joined(separator: ", "))]"))
                 }
                 return
             }
@@ -230,6 +228,31 @@ public enum ModelValidation {
         default:
             return
         }
+    }
+
+    struct Violation {
+        let path: String
+        let text: String
+    }
+
+    /// IAM lists a request's violations in the order a Java `HashMap` keyed by member path iterates
+    /// them: by bucket of the spread `String.hashCode`, in a table of 16 buckets doubled while more
+    /// than three quarters full, and by first appearance within a bucket. This reproduces both orders
+    /// AWS was recorded answering (LocalStack's validated IAM snapshots): minimumPasswordLength,
+    /// passwordReusePrevention, maxPasswordAge; and clientIDList, thumbprintList, url; neither the
+    /// model's nor the request's order.
+    static func javaHashMapOrder(_ violations: [Violation]) -> [Violation] {
+        var paths: [String] = []
+        for violation in violations where !paths.contains(violation.path) { paths.append(violation.path) }
+        var buckets = 16
+        while paths.count * 4 > buckets * 3 { buckets *= 2 }
+        func bucket(_ path: String) -> Int {
+            var hash: UInt32 = 0
+            for unit in path.utf16 { hash = hash &* 31 &+ UInt32(unit) }
+            return Int((hash ^ (hash >> 16)) & UInt32(buckets - 1))
+        }
+        let ordered = paths.enumerated().sorted { (bucket($0.element), $0.offset) < (bucket($1.element), $1.offset) }.map(\.element)
+        return ordered.flatMap { path in violations.filter { $0.path == path } }
     }
 
     /// The constraints a plain value's shape carries, as AWS lists them for a list's members.

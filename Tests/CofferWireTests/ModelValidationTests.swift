@@ -21,7 +21,7 @@ import Testing
     /// The model's patterns, matched against the whole value, as AWS's front end does.
     @Test func patternsAreCheckedAgainstTheWholeValue() throws {
         #expect(ModelValidation.check(service: "iam", operation: "CreateUser", query: ["UserName": "bad name!"])?.message
-            == "1 validation error detected: Value 'bad name!' at 'userName' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\w+=,.@-]+")
+            == "1 validation error detected: Value at 'userName' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\w+=,.@-]+")
         #expect(ModelValidation.check(service: "iam", operation: "CreateUser", query: ["UserName": "ci-deployer@example.com"]) == nil)
         #expect(ModelValidation.check(service: "iam", operation: "CreateUser", query: ["UserName": "u", "Path": "/no-end"])?.message
             .contains("at 'path' failed to satisfy constraint: Member must satisfy regular expression pattern") == true)
@@ -65,14 +65,28 @@ import Testing
         #expect(try message("secretsmanager", "GetSecretValue", #"{"SecretId":5}"#) == nil)
     }
 
-    /// IAM reports its numbers and policy version ids without the value (AWS-recorded), its names with it.
+    /// IAM reports its violations without the value (AWS-recorded).
     @Test func iamNumbersAndVersionIdsAreReportedWithoutTheirValue() {
         #expect(ModelValidation.check(service: "iam", operation: "UpdateAccountPasswordPolicy", query: ["MinimumPasswordLength": "129"])?.message
             == "1 validation error detected: Value at 'minimumPasswordLength' failed to satisfy constraint: Member must have value less than or equal to 128")
         #expect(ModelValidation.check(service: "iam", operation: "GetPolicyVersion",
                                       query: ["PolicyArn": "arn:aws:iam::123456789012:policy/p", "VersionId": "v2-does-not-exist"])?.message
             == #"1 validation error detected: Value at 'versionId' failed to satisfy constraint: Member must satisfy regular expression pattern: v[1-9][0-9]*(\.[A-Za-z0-9-]*)?"#)
-        #expect(ModelValidation.check(service: "iam", operation: "GetUser", query: ["UserName": "bad name"])?.message.contains("Value 'bad name' at 'userName'") == true)
+        #expect(ModelValidation.check(service: "iam", operation: "GetUser", query: ["UserName": "bad name"])?.message.contains("Value at 'userName'") == true)
+    }
+
+    /// The two orders AWS was recorded answering several IAM violations in.
+    @Test func iamListsViolationsInJavaHashMapOrder() {
+        #expect(ModelValidation.check(service: "iam", operation: "UpdateAccountPasswordPolicy",
+                                      query: ["MaxPasswordAge": "1096", "MinimumPasswordLength": "129", "PasswordReusePrevention": "25"])?.message
+            == "3 validation errors detected: Value at 'minimumPasswordLength' failed to satisfy constraint: Member must have value less than or equal to 128; "
+            + "Value at 'passwordReusePrevention' failed to satisfy constraint: Member must have value less than or equal to 24; "
+            + "Value at 'maxPasswordAge' failed to satisfy constraint: Member must have value less than or equal to 1095")
+        let message = ModelValidation.check(service: "iam", operation: "CreateOpenIDConnectProvider",
+                                            query: ["Url": "https://" + String(repeating: "a", count: 260), "ThumbprintList.member.1": "abc",
+                                                    "ClientIDList.member.1": ""])?.message ?? ""
+        #expect(message.hasPrefix("3 validation errors detected: Value at 'clientIDList'"))
+        #expect(message.components(separatedBy: "; ").map { $0.components(separatedBy: "'")[1] } == ["clientIDList", "thumbprintList", "url"])
     }
 
     @Test func queryMembersAreCheckedByTheSameRules() {

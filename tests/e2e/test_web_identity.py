@@ -136,6 +136,8 @@ def test_oidc_provider_lifecycle(node):
     fails(lambda: iam.create_open_id_connect_provider(Url="http://insecure.example.com", ClientIDList=["x"]), "ValidationError")
     iam.delete_open_id_connect_provider(OpenIDConnectProviderArn=arn)
     fails(lambda: iam.get_open_id_connect_provider(OpenIDConnectProviderArn=arn), "NoSuchEntity")
+    # Idempotent, as AWS documents DeleteOpenIDConnectProvider.
+    iam.delete_open_id_connect_provider(OpenIDConnectProviderArn=arn)
     assert iam.list_open_id_connect_providers()["OpenIDConnectProviderList"] == []
 
 
