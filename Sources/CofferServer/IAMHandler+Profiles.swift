@@ -12,7 +12,7 @@ extension IAMHandler {
                                                                   account: account)
             return [try await profileNode(profile, account: account)]
         case "GetInstanceProfile":
-            return [try await profileNode(try await service.instanceProfile(try profileName(r), account: account), account: account)]
+            return [try await profileNode(try await service.instanceProfile(try profileName(r), account: account), account: account, tagsEvenIfNone: true)]
         case "ListInstanceProfiles":
             let prefix = try r.string("PathPrefix") ?? "/"
             var nodes: [XMLNode] = []
@@ -115,15 +115,19 @@ extension IAMHandler {
 
     private func profileName(_ r: QueryRequest) throws -> String { try r.requiredString("InstanceProfileName", min: 1, max: 128) }
 
-    private func profileNode(_ profile: InstanceProfile, account: String, tag: String = "InstanceProfile") async throws -> XMLNode {
+    /// As AWS answers it: GetInstanceProfile names Tags even when empty, and a profile's roles carry
+    /// neither MaxSessionDuration nor tags (LocalStack's AWS-validated instance profile snapshots).
+    private func profileNode(_ profile: InstanceProfile, account: String, tag: String = "InstanceProfile", tagsEvenIfNone: Bool = false) async throws -> XMLNode {
         var roles: [XMLNode] = []
         for name in profile.roleNames {
-            if let role = try? await service.holder(IAMRole.self, name, account: account) { roles.append(roleNode(role, tag: "member", answering: .list)) }
+            if let role = try? await service.holder(IAMRole.self, name, account: account) {
+                roles.append(roleNode(role, tag: "member", answering: .inInstanceProfile))
+            }
         }
         var children: [XMLNode] = [.text("Path", profile.path), .text("InstanceProfileName", profile.profileName),
                                    .text("InstanceProfileId", profile.profileID), .text("Arn", profile.arn),
                                    .text("CreateDate", Self.date(profile.createDate)), .element("Roles", roles)]
-        if !profile.tags.isEmpty { children.append(.element("Tags", profile.tags.map(tagNode))) }
+        if !profile.tags.isEmpty || tagsEvenIfNone { children.append(.element("Tags", profile.tags.map(tagNode))) }
         return .element(tag, children)
     }
 }

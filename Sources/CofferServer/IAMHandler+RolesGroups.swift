@@ -230,19 +230,19 @@ extension IAMHandler {
         return try paged(r, "AttachedPolicies", members)
     }
 
-    enum RoleAnswer { case create, get, list }
+    enum RoleAnswer { case create, get, list, inInstanceProfile }
 
     /// A role as each call answers it on AWS: CreateRole (and UpdateRoleDescription) without MaxSessionDuration and RoleLastUsed,
     /// GetRole with both (RoleLastUsed empty until a session is used), ListRoles without tags,
-    /// boundary or last use.
+    /// boundary or last use, a role inside an instance profile with neither MaxSessionDuration nor tags.
     func roleNode(_ role: IAMRole, tag: String = "Role", answering call: RoleAnswer) -> XMLNode {
         var children: [XMLNode] = [
             .text("Path", role.path), .text("RoleName", role.roleName), .text("RoleId", role.roleID), .text("Arn", role.arn),
             .text("CreateDate", Self.date(role.createDate)), .text("AssumeRolePolicyDocument", URIEncoding.encode(role.assumeRolePolicy)),
         ]
         if let description = role.description { children.append(.text("Description", description)) }
-        if call != .create { children.append(.text("MaxSessionDuration", String(role.maxSessionDuration))) }
-        if call != .list {
+        if call == .get || call == .list { children.append(.text("MaxSessionDuration", String(role.maxSessionDuration))) }
+        if call == .get || call == .create {
             if let boundary = role.permissionsBoundaryARN {
                 children.append(.element("PermissionsBoundary", [.text("PermissionsBoundaryType", "Policy"), .text("PermissionsBoundaryArn", boundary)]))
             }

@@ -52,10 +52,13 @@ extension IAMService {
         }
     }
 
+    /// A role that exists but is not in the profile is named with the profile, as AWS answers it.
     public func removeRole(_ roleName: String, fromInstanceProfile name: String, account: String) async throws {
+        let roleExists = (try? await holder(IAMRole.self, roleName, account: account)) != nil
         try await changeInstanceProfile(name, account: account) { profile in
             guard profile.roleNames.contains(where: { $0.lowercased() == roleName.lowercased() }) else {
-                throw CofferError(.noSuchEntity, "The role with name \(roleName) cannot be found.")
+                throw CofferError(.noSuchEntity, roleExists ? "Role \(roleName) in Instance Profile \(profile.profileName) cannot be found."
+                                                            : "The role with name \(roleName) cannot be found.")
             }
             profile.roleNames.removeAll { $0.lowercased() == roleName.lowercased() }
         }

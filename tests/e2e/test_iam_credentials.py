@@ -168,11 +168,16 @@ def test_instance_profiles_policy_tags_and_account_alias(coffer):
     fails(lambda: iam.create_instance_profile(InstanceProfileName="app"), "EntityAlreadyExists")
     iam.add_role_to_instance_profile(InstanceProfileName="app", RoleName="ec2-app")
     fails(lambda: iam.add_role_to_instance_profile(InstanceProfileName="app", RoleName="ec2-app"), "LimitExceeded")
-    assert [r["RoleName"] for r in iam.get_instance_profile(InstanceProfileName="app")["InstanceProfile"]["Roles"]] == ["ec2-app"]
+    got = iam.get_instance_profile(InstanceProfileName="app")["InstanceProfile"]
+    assert [r["RoleName"] for r in got["Roles"]] == ["ec2-app"]
+    # As AWS answers it: Tags even when empty; the role without MaxSessionDuration.
+    assert got["Tags"] == [] and "MaxSessionDuration" not in got["Roles"][0]
     assert [p["InstanceProfileName"] for p in iam.list_instance_profiles_for_role(RoleName="ec2-app")["InstanceProfiles"]] == ["app"]
     fails(lambda: iam.delete_role(RoleName="ec2-app"), "DeleteConflict", "instance profile")
     fails(lambda: iam.delete_instance_profile(InstanceProfileName="app"), "DeleteConflict")
     iam.remove_role_from_instance_profile(InstanceProfileName="app", RoleName="ec2-app")
+    assert fails(lambda: iam.remove_role_from_instance_profile(InstanceProfileName="app", RoleName="ec2-app"), "NoSuchEntity") == (
+        "Role ec2-app in Instance Profile app cannot be found.")
     iam.delete_instance_profile(InstanceProfileName="app")
     fails(lambda: iam.get_instance_profile(InstanceProfileName="app"), "NoSuchEntity")
 
