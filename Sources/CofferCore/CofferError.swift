@@ -159,6 +159,11 @@ extension CofferError {
     public static func serialization(_ message: String) -> CofferError { CofferError(.serialization, message) }
 
     /// AWS's wording for one failed length or pattern constraint on a request member.
+    /// IAM's form, which names the member but not the value.
+    public static func constraint(member: String, _ constraint: String) -> CofferError {
+        CofferError(.validation, "1 validation error detected: Value at '\(member)' failed to satisfy constraint: \(constraint)")
+    }
+
     public static func constraint(_ value: String, member: String, _ constraint: String) -> CofferError {
         CofferError(
             .validation,

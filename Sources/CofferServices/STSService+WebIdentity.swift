@@ -39,7 +39,7 @@ extension STSService {
     /// claims as `ISSUER:aud`, `ISSUER:sub` and the like, is exchanged for a role session.
     public func assumeRoleWithWebIdentity(_ input: WebIdentityInput, keys source: any WebIdentityKeySource, sourceIP: String?,
                                           region: String) async throws -> WebIdentityIssued {
-        try IAMRules.validateName(input.sessionName, member: "roleSessionName", maximum: 64)
+        try IAMRules.validateName(input.sessionName, member: "roleSessionName", maximum: 64, inIAM: false)
         guard input.sessionName.count >= 2 else {
             throw CofferError.constraint(input.sessionName, member: "roleSessionName", "Member must have length greater than or equal to 2")
         }

@@ -58,7 +58,7 @@ public struct STSService: Sendable {
 
     public func assumeRole(_ input: AssumeRoleInput, caller: CallerContext) async throws -> Issued {
         try Self.checkRoleARN(input.roleARN)
-        try IAMRules.validateName(input.sessionName, member: "roleSessionName", maximum: 64)
+        try IAMRules.validateName(input.sessionName, member: "roleSessionName", maximum: 64, inIAM: false)
         guard input.sessionName.count >= 2 else {
             throw CofferError.constraint(input.sessionName, member: "roleSessionName", "Member must have length greater than or equal to 2")
         }
@@ -156,7 +156,7 @@ public struct STSService: Sendable {
     /// the session policies (none given, none granted), for a proxy that hands out access.
     public func getFederationToken(name: String, policies inline: String?, policyARNs: [String], tags: [Tag], durationSeconds: Int?,
                                    caller: CallerContext) async throws -> Issued {
-        try IAMRules.validateName(name, member: "name", maximum: 32)
+        try IAMRules.validateName(name, member: "name", maximum: 32, inIAM: false)
         guard name.count >= 2 else { throw CofferError.constraint(name, member: "name", "Member must have length greater than or equal to 2") }
         if caller.hasSessionCredentials, !isDummyCaller(caller) {
             throw CofferError(.accessDenied, "Cannot call GetFederationToken with session credentials")

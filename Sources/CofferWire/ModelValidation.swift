@@ -53,9 +53,11 @@ public enum ModelValidation {
     }
 
     final class Service: Sendable {
+        let name: String
         let operations: [String: String]
         let shapes: [String: Shape]
-        init(operations: [String: String], shapes: [String: Shape]) {
+        init(name: String, operations: [String: String], shapes: [String: Shape]) {
+            self.name = name
             self.operations = operations
             self.shapes = shapes
         }
@@ -83,7 +85,7 @@ public enum ModelValidation {
             }
             parsedShapes[name] = Shape(name: name, kind: kind, entry: entry, service: serviceName)
         }
-        let service = Service(operations: Dictionary(uniqueKeysWithValues: ops.members.compactMap { op in op.value.stringValue.map { (op.key, $0) } }),
+        let service = Service(name: serviceName, operations: Dictionary(uniqueKeysWithValues: ops.members.compactMap { op in op.value.stringValue.map { (op.key, $0) } }),
                               shapes: parsedShapes)
         loaded.withLock { $0[name] = service }
         return service
@@ -100,6 +102,8 @@ public enum ModelValidation {
         var found: [Violation] = []
         structure(body, shape, path: "", service: service, into: &found)
         guard !found.isEmpty else { return nil }
+        // IAM answers a name or path outside its pattern with a sentence of its own, alone.
+        if let sentence = found.lazy.compactMap(\.sentence).first { return .validation(sentence) }
         let violations = (name == "iam" ? javaHashMapOrder(found) : found).map(\.text)
         // Parameter Store ends each constraint with a full stop; the other services do not.
         let stop = name == "ssm" ? "." : ""
@@ -188,7 +192,11 @@ public enum ModelValidation {
                 fail(enumConstraint(shape, allowed))
             }
             if let pattern = shape.pattern, let regex = compiled(pattern), (try? regex.wholeMatch(in: text)) == nil {
-                fail(patternConstraint(pattern))
+                if service.name == "iam", let sentence = iamPatternSentence(pattern, member: String(path.split(separator: ".").last ?? "")) {
+                    violations.append(Violation(path: path, text: sentence, sentence: sentence))
+                } else {
+                    fail(patternConstraint(pattern))
+                }
             }
         case (.number, .number(let number)):
             if let min = shape.min, number < min { fail(atLeast("value", min)) }
@@ -233,6 +241,15 @@ public enum ModelValidation {
     struct Violation {
         let path: String
         let text: String
+        /// A message IAM answers on its own instead of listing the constraint.
+        var sentence: String? = nil
+    }
+
+    /// IAM's sentences for its name and path patterns (AWS's wording; the values are never shown).
+    static func iamPatternSentence(_ pattern: String, member: String) -> String? {
+        if pattern == #"[\w+=,.@-]+"# { return IAMRules.invalidName(member) }
+        if member == "path" || member == "newPath" { return IAMRules.invalidPath }
+        return nil
     }
 
     /// IAM lists a request's violations in the order a Java `HashMap` keyed by member path iterates

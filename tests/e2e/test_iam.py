@@ -542,3 +542,21 @@ def test_account_summary_counts_what_the_account_holds(coffer):
     assert summary["AccountSigningCertificatesPresent"] == 0
     fails(lambda: iam.delete_account_password_policy(), "NoSuchEntity", "The account policy with name PasswordPolicy cannot be found.")
     fails(lambda: iam.get_account_password_policy(), "NoSuchEntity", "cannot be found.")
+
+
+def test_validation_messages_as_aws_answers_them_now(coffer):
+    # IAM's messages as LocalStack's AWS-validated snapshots recorded them in 2026: names and paths
+    # outside their patterns get IAM's own sentences, other violations name the member but not the
+    # value, and several are listed in the order AWS lists them.
+    iam = coffer.client("iam")
+    assert fails(lambda: iam.create_user(UserName="bad/name"), "ValidationError") == (
+        "The specified value for userName is invalid. It must contain only alphanumeric characters and/or the following: +=,.@_-")
+    assert fails(lambda: iam.create_role(RoleName="r", Path="no-slashes", AssumeRolePolicyDocument="{}"), "ValidationError") == (
+        "The specified value for path is invalid. It must begin and end with / and contain only alphanumeric characters and/or / characters.")
+    assert fails(lambda: iam.create_virtual_mfa_device(VirtualMFADeviceName="d", Path="/" + "a" * 512 + "/"), "ValidationError") == (
+        "1 validation error detected: Value at 'path' failed to satisfy constraint: Member must have length less than or equal to 512")
+    assert fails(lambda: iam.update_account_password_policy(MaxPasswordAge=1096, MinimumPasswordLength=129, PasswordReusePrevention=25),
+                 "ValidationError") == (
+        "3 validation errors detected: Value at 'minimumPasswordLength' failed to satisfy constraint: Member must have value less than or equal "
+        "to 128; Value at 'passwordReusePrevention' failed to satisfy constraint: Member must have value less than or equal to 24; Value at "
+        "'maxPasswordAge' failed to satisfy constraint: Member must have value less than or equal to 1095")

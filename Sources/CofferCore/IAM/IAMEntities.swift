@@ -185,23 +185,35 @@ public enum IAMRules {
     public static let maximumInlinePolicySize = 2048
     public static let maximumManagedPolicySize = 6144
 
-    /// `[\w+=,.@-]+`, 1 to `maximum` characters.
-    public static func validateName(_ name: String, member: String, maximum: Int) throws(CofferError) {
+    /// `[\w+=,.@-]+`, 1 to `maximum` characters. IAM answers its own sentence for a name outside the
+    /// pattern and shows no value (AWS's messages as recorded in 2026); STS, which shares the rule for
+    /// session and federated user names, answers the model's constraint with the value.
+    public static func validateName(_ name: String, member: String, maximum: Int, inIAM: Bool = true) throws(CofferError) {
         let valid = !name.isEmpty && name.count <= maximum && name.unicodeScalars.allSatisfy { s in
             s.isASCII && (s.properties.isAlphabetic || ("0"..."9").contains(s) || "_+=,.@-".unicodeScalars.contains(s))
         }
         guard valid else {
             if name.count > maximum {
-                throw CofferError.constraint(name, member: member, "Member must have length less than or equal to \(maximum)")
+                let constraint = "Member must have length less than or equal to \(maximum)"
+                throw inIAM ? CofferError.constraint(member: member, constraint) : CofferError.constraint(name, member: member, constraint)
             }
-            throw CofferError.constraint(name, member: member, "Member must satisfy regular expression pattern: [\\w+=,.@-]+")
+            throw inIAM ? CofferError(.validation, invalidName(member)) : CofferError.constraint(name, member: member, "Member must satisfy regular expression pattern: [\\w+=,.@-]+")
         }
     }
+
+    /// IAM's answer for a name outside `[\w+=,.@-]+`.
+    public static func invalidName(_ member: String) -> String {
+        "The specified value for \(member) is invalid. It must contain only alphanumeric characters and/or the following: +=,.@_-"
+    }
+
+    /// IAM's answer for a path outside its pattern.
+    public static let invalidPath =
+        "The specified value for path is invalid. It must begin and end with / and contain only alphanumeric characters and/or / characters."
 
     /// IAM's tag rules: at most 50, AWS's lengths, keys unique ignoring case, none under `aws:`.
     public static func validateTags(_ tags: [Tag]) throws(CofferError) {
         if tags.count > 50 {
-            throw CofferError.constraint("\(tags.count) tags", member: "tags", "Member must have length less than or equal to 50")
+            throw CofferError.constraint(member: "tags", "Member must have length less than or equal to 50")
         }
         try Tag.checkLengths(tags) { "tags.\($0 + 1).member" }
         var seen = Set<String>()
@@ -216,10 +228,9 @@ public enum IAMRules {
     }
 
     public static func validatePath(_ path: String) throws(CofferError) {
-        guard path.hasPrefix("/"), path.hasSuffix("/"), path.count <= 512,
-            path.unicodeScalars.allSatisfy({ $0.value >= 0x21 && $0.value <= 0x7E })
-        else {
-            throw CofferError.constraint(path, member: "path", "Member must satisfy regular expression pattern: (\\u002F)|(\\u002F[\\u0021-\\u007F]+\\u002F)")
+        if path.count > 512 { throw CofferError.constraint(member: "path", "Member must have length less than or equal to 512") }
+        guard path.hasPrefix("/"), path.hasSuffix("/"), path.unicodeScalars.allSatisfy({ $0.value >= 0x21 && $0.value <= 0x7E }) else {
+            throw CofferError(.validation, invalidPath)
         }
     }
 
