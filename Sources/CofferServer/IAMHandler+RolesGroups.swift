@@ -129,7 +129,7 @@ extension IAMHandler {
                 ("Users", users.count), ("UsersQuota", 5000), ("Groups", try await service.listGroups(pathPrefix: nil, account: account).count),
                 ("GroupsQuota", 300), ("Roles", try await service.listRoles(pathPrefix: nil, account: account).count), ("RolesQuota", 1000),
                 ("Policies", policies.count), ("PoliciesQuota", 1500),
-                ("AccessKeysPerUserQuota", 2), ("AccountAccessKeysPresent", 1), ("AccountMFAEnabled", 0), ("AccountSigningCertificatesPresent", 0),
+                ("AccessKeysPerUserQuota", 2), ("AccountAccessKeysPresent", 1), ("AccountMFAEnabled", 0), ("AccountPasswordPresent", 0), ("AccountSigningCertificatesPresent", 0),
                 ("MFADevices", mfaDevices.count), ("MFADevicesInUse", mfaDevices.filter { $0.userName != nil }.count),
                 ("ServerCertificates", serverCertificates), ("ServerCertificatesQuota", 20),
                 ("InstanceProfiles", try await service.instanceProfiles(account: account).count),

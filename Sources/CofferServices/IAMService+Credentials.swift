@@ -208,7 +208,8 @@ extension IAMService {
 
     public func credentialReport(account: String) async throws -> CredentialReport {
         guard let report = try await store.record(CredentialReport.self, named: "credential-report", in: Self.scope(account)) else {
-            throw CofferError(.credentialReportNotPresent, "Credential report not present.")
+            // AWS answers this one with no message at all (LocalStack's AWS-validated credential report snapshot).
+            throw CofferError(.credentialReportNotPresent, "")
         }
         if clock.now().timeIntervalSince(report.generated) > 4 * 3600 {
             throw CofferError(.credentialReportExpired, "Credential report expired. Call GenerateCredentialReport to generate a new one.")

@@ -129,8 +129,9 @@ public enum QueryResponse {
 
     public static func error(service: String, code: String, message: String, status: Int, requestID: String) -> [UInt8] {
         var out = "<ErrorResponse xmlns=\"\(namespace(service))\">"
-        XMLNode.element("Error", [.text("Type", status >= 500 ? "Receiver" : "Sender"), .text("Code", code), .text("Message", message)])
-            .render(into: &out)
+        // An error AWS sends without a message (IAM's ReportNotPresent) has no Message element.
+        let fields: [XMLNode] = [.text("Type", status >= 500 ? "Receiver" : "Sender"), .text("Code", code)] + (message.isEmpty ? [] : [.text("Message", message)])
+        XMLNode.element("Error", fields).render(into: &out)
         XMLNode.text("RequestId", requestID).render(into: &out)
         out += "</ErrorResponse>"
         return Array(out.utf8)

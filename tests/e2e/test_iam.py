@@ -539,7 +539,7 @@ def test_account_summary_counts_what_the_account_holds(coffer):
     summary = iam.get_account_summary()["SummaryMap"]
     assert summary["Policies"] == 1 and summary["PolicyVersionsInUse"] == 2
     assert summary["MFADevices"] == 1 and summary["MFADevicesInUse"] == 0 and summary["InstanceProfiles"] == 1
-    assert summary["AccountSigningCertificatesPresent"] == 0
+    assert summary["AccountSigningCertificatesPresent"] == 0 and summary["AccountPasswordPresent"] == 0
     fails(lambda: iam.delete_account_password_policy(), "NoSuchEntity", "The account policy with name PasswordPolicy cannot be found.")
     fails(lambda: iam.get_account_password_policy(), "NoSuchEntity", "cannot be found.")
 
