@@ -312,6 +312,8 @@ public enum ModelValidation {
     static let enumSets: [String: String] = [
         "FilterNameStringType": "[all, name, tag-key, description, tag-value]",
         "ParameterType": "[SecureString, StringList, String]",
+        // LocalStack's AWS-validated KMS snapshots (GenerateMac and VerifyMac with `INVALID`).
+        "MacAlgorithmSpec": "[HMAC_SHA_384, HMAC_SHA_256, HMAC_SHA_224, HMAC_SHA_512]",
     ]
 
     static func lowerCamel(_ name: String) -> String { name.prefix(1).lowercased() + name.dropFirst() }
