@@ -106,9 +106,8 @@ extension STSService {
     }
 
     /// RoleSessionName's and SourceIdentity's pattern: [a-zA-Z_0-9+=,.@-]{2,64}.
+    /// `[a-zA-Z_0-9+=,.@-]{2,64}`: IAM's name rule, at least two characters.
     static func isSessionIdentifier(_ text: String) -> Bool {
-        (2...64).contains(text.utf8.count) && text.utf8.allSatisfy { byte in
-            (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A) || "_+=,.@-".utf8.contains(byte)
-        }
+        text.utf8.count >= 2 && IAMRules.isName(text, maximum: 64)
     }
 }

@@ -189,15 +189,19 @@ public enum IAMRules {
     /// pattern and shows no value (AWS's messages as recorded in 2026); STS, which shares the rule for
     /// session and federated user names, answers the model's constraint with the value.
     public static func validateName(_ name: String, member: String, maximum: Int, inIAM: Bool = true) throws(CofferError) {
-        let valid = !name.isEmpty && name.count <= maximum && name.unicodeScalars.allSatisfy { s in
-            s.isASCII && (s.properties.isAlphabetic || ("0"..."9").contains(s) || "_+=,.@-".unicodeScalars.contains(s))
-        }
-        guard valid else {
+        guard isName(name, maximum: maximum) else {
             if name.count > maximum {
                 let constraint = "Member must have length less than or equal to \(maximum)"
                 throw inIAM ? CofferError.constraint(member: member, constraint) : CofferError.constraint(name, member: member, constraint)
             }
             throw inIAM ? CofferError(.validation, invalidName(member)) : CofferError.constraint(name, member: member, "Member must satisfy regular expression pattern: [\\w+=,.@-]+")
+        }
+    }
+
+    /// Whether `name` is 1 to `maximum` characters of `[\w+=,.@-]` (ASCII letters and digits).
+    public static func isName(_ name: String, maximum: Int) -> Bool {
+        !name.isEmpty && name.count <= maximum && name.unicodeScalars.allSatisfy { s in
+            s.isASCII && (s.properties.isAlphabetic || ("0"..."9").contains(s) || "_+=,.@-".unicodeScalars.contains(s))
         }
     }
 

@@ -1,4 +1,5 @@
 public import struct Foundation.Date
+import Foundation
 
 /// A SAML 2.0 response as AssumeRoleWithSAML takes it (base64 of the IdP's `samlp:Response`),
 /// verified against the provider's signing keys. Everything is read from the one assertion the
@@ -58,7 +59,7 @@ public struct SAMLResponse: Sendable {
               assertionSignature == nil || XMLSignature.verify(assertion, publicKeys: signingKeys)
         else { throw Self.badSignature }
 
-        guard let issuer = assertion.first(Self.assertionNamespace, "Issuer")?.text.trimmedXML, !issuer.isEmpty else {
+        guard let issuer = assertion.first(Self.assertionNamespace, "Issuer")?.text.trimmingCharacters(in: .whitespacesAndNewlines), !issuer.isEmpty else {
             throw Self.invalid("The SAML assertion has no Issuer.")
         }
         guard let subject = assertion.first(Self.assertionNamespace, "Subject"),
@@ -74,21 +75,21 @@ public struct SAMLResponse: Sendable {
         }
         let conditions = assertion.first(Self.assertionNamespace, "Conditions")
         self.issuer = issuer
-        self.nameID = nameID.text.trimmedXML
+        self.nameID = nameID.text.trimmingCharacters(in: .whitespacesAndNewlines)
         nameIDFormat = nameID.attribute("Format")
         self.recipient = recipient
         confirmationNotOnOrAfter = until
         notBefore = conditions?.attribute("NotBefore").flatMap(SigV4Timestamp.parseISO8601)
         notOnOrAfter = conditions?.attribute("NotOnOrAfter").flatMap(SigV4Timestamp.parseISO8601)
         audiences = (conditions?.elements(Self.assertionNamespace, "AudienceRestriction") ?? [])
-            .flatMap { $0.elements(Self.assertionNamespace, "Audience").map(\.text.trimmedXML) }
+            .flatMap { $0.elements(Self.assertionNamespace, "Audience").map { $0.text.trimmingCharacters(in: .whitespacesAndNewlines) } }
         sessionNotOnOrAfter = assertion.first(Self.assertionNamespace, "AuthnStatement")?.attribute("SessionNotOnOrAfter")
             .flatMap(SigV4Timestamp.parseISO8601)
         var attributes: [String: [String]] = [:]
         for statement in assertion.elements(Self.assertionNamespace, "AttributeStatement") {
             for attribute in statement.elements(Self.assertionNamespace, "Attribute") {
                 guard let name = attribute.attribute("Name") else { continue }
-                attributes[name, default: []] += attribute.elements(Self.assertionNamespace, "AttributeValue").map(\.text.trimmedXML)
+                attributes[name, default: []] += attribute.elements(Self.assertionNamespace, "AttributeValue").map { $0.text.trimmingCharacters(in: .whitespacesAndNewlines) }
             }
         }
         self.attributes = attributes
@@ -129,12 +130,3 @@ public struct SAMLResponse: Sendable {
     }
 }
 
-extension String {
-    /// Text content with the indentation around it removed.
-    var trimmedXML: String {
-        var scalars = Substring(self)
-        while let first = scalars.first, first.isWhitespace { scalars.removeFirst() }
-        while let last = scalars.last, last.isWhitespace { scalars.removeLast() }
-        return String(scalars)
-    }
-}
