@@ -11,10 +11,7 @@ enum SecretShapes {
         .array(tags.map { .object(["Key": .string($0.key), "Value": .string($0.value)]) })
     }
 
-    /// AWS answers a version's labels in sorted order, whatever order they were attached in.
-    static func stages(_ labels: [String]) -> JSONValue {
-        .array((labels.count > 1 ? labels.sorted() : labels).map(JSONValue.string))
-    }
+    static func stages(_ labels: [String]) -> JSONValue { .array(labels.map(JSONValue.string)) }
 
     /// The members DescribeSecret and ListSecrets share, each present only when AWS includes it.
     static func summary(_ secret: Secret) -> JSONObject {

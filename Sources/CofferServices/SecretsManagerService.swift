@@ -410,8 +410,9 @@ public struct SecretsManagerService: Sendable {
         secretID: String, includeDeprecated: Bool, maxResults: Int?, nextToken: String?, in scope: ResourceScope
     ) async throws -> (secret: Secret, versions: [SecretVersion], nextToken: String?) {
         let secret = try await require(secretID, in: scope)
-        // Oldest first, as AWS lists them. The empty AWSPENDING version a rotation starts with is not
-        // listed until it has a value.
+        // Oldest first, as moto and LocalStack list them and as AWS's own example (botocore's
+        // examples-1.json) shows AWSPREVIOUS before AWSCURRENT. The empty AWSPENDING version a
+        // rotation starts with is not listed until it has a value.
         let versions = secret.versions.filter { (includeDeprecated || !$0.stages.isEmpty) && $0.isPendingStub != true }
         let page = try Pagination.page(Array(versions), size: maxResults ?? 100, token: nextToken)
         return (secret, page.items, page.nextToken)

@@ -56,32 +56,27 @@ def test_first_version_is_current_whatever_labels_it_asked_for(sm):
     # Manager automatically attaches the staging label AWSCURRENT to it."
     sm.create_secret(Name="empty-first")
     first = sm.put_secret_value(SecretId="empty-first", SecretString="one", VersionStages=["AWSPENDING"])
-    assert first["VersionStages"] == ["AWSCURRENT", "AWSPENDING"]
+    assert first["VersionStages"] == ["AWSPENDING", "AWSCURRENT"]
     got = sm.get_secret_value(SecretId="empty-first")
     assert got["VersionId"] == first["VersionId"] and got["SecretString"] == "one"
     # Only the first: a second version with its own label leaves AWSCURRENT where it is.
     second = sm.put_secret_value(SecretId="empty-first", SecretString="two", VersionStages=["CANARY"])
     assert second["VersionStages"] == ["CANARY"]
     stages = sm.describe_secret(SecretId="empty-first")["VersionIdsToStages"]
-    assert stages == {first["VersionId"]: ["AWSCURRENT", "AWSPENDING"], second["VersionId"]: ["CANARY"]}
+    assert stages == {first["VersionId"]: ["AWSPENDING", "AWSCURRENT"], second["VersionId"]: ["CANARY"]}
 
 
-def test_labels_are_answered_sorted_and_a_new_current_clears_a_finished_rotations_pending(sm):
-    # As recorded from AWS in LocalStack's validated snapshots (test_secretsmanager.snapshot.json):
-    # labels come back sorted whatever order they were given in, and a version holding AWSCURRENT and
-    # AWSPENDING (a finished rotation) keeps only AWSPREVIOUS when PutSecretValue makes a new current.
-    sm.create_secret(Name="sorted-stages", SecretString="S0")
-    put = sm.put_secret_value(SecretId="sorted-stages", SecretString="S1", VersionStages=["one", "two", "three"])
-    assert put["VersionStages"] == ["one", "three", "two"]
-    got = sm.get_secret_value(SecretId="sorted-stages", VersionStage="two")
-    assert got["VersionStages"] == ["one", "three", "two"]
-
+def test_a_new_current_clears_a_finished_rotations_pending(sm):
+    # As recorded from AWS in LocalStack's validated snapshots (test_secretsmanager.snapshot.json): a
+    # version holding AWSCURRENT and AWSPENDING (a finished rotation) keeps only AWSPREVIOUS when
+    # PutSecretValue makes a new current. (The snapshots sort labels before comparing, so they say
+    # nothing of the labels' order; Coffer answers them in the order they were attached.)
     first = sm.create_secret(Name="pending-left", SecretString="Something1")
     pending = sm.put_secret_value(SecretId="pending-left", SecretString="Something2", VersionStages=["AWSPENDING"])
     sm.update_secret_version_stage(SecretId="pending-left", VersionStage="AWSCURRENT",
                                    RemoveFromVersionId=first["VersionId"], MoveToVersionId=pending["VersionId"])
     listed = {v["VersionId"]: v["VersionStages"] for v in sm.list_secret_version_ids(SecretId="pending-left")["Versions"]}
-    assert listed[pending["VersionId"]] == ["AWSCURRENT", "AWSPENDING"]
+    assert sorted(listed[pending["VersionId"]]) == ["AWSCURRENT", "AWSPENDING"]
     third = sm.put_secret_value(SecretId="pending-left", SecretString="SS3")
     listed = {v["VersionId"]: v["VersionStages"] for v in sm.list_secret_version_ids(SecretId="pending-left")["Versions"]}
     assert listed == {pending["VersionId"]: ["AWSPREVIOUS"], third["VersionId"]: ["AWSCURRENT"]}
