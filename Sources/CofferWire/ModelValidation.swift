@@ -65,14 +65,13 @@ public enum ModelValidation {
 
     private static let loaded = Mutex<[String: Service]>([:])
 
-    static func service(_ serviceName: String) -> Service? {
-        let name = serviceName
+    static func service(_ name: String) -> Service? {
         if let service = loaded.withLock({ $0[name] }) { return service }
         guard let text = ModelConstraintsJSON.services[name], case .object(let root)? = try? JSONParser.parse(text),
             case .object(let ops)? = root["ops"], case .object(let shapes)? = root["shapes"]
         else { return nil }
         var parsedShapes: [String: Shape] = [:]
-        for (name, value) in shapes.members {
+        for (shapeName, value) in shapes.members {
             guard case .object(let entry) = value, case .string(let type)? = entry["t"] else { continue }
             let kind: Shape.Kind = switch type {
             case "structure": .structure
@@ -83,9 +82,9 @@ public enum ModelValidation {
             case "blob": .blob
             default: .other
             }
-            parsedShapes[name] = Shape(name: name, kind: kind, entry: entry, service: serviceName)
+            parsedShapes[shapeName] = Shape(name: shapeName, kind: kind, entry: entry, service: name)
         }
-        let service = Service(name: serviceName, operations: Dictionary(uniqueKeysWithValues: ops.members.compactMap { op in op.value.stringValue.map { (op.key, $0) } }),
+        let service = Service(name: name, operations: Dictionary(uniqueKeysWithValues: ops.members.compactMap { op in op.value.stringValue.map { (op.key, $0) } }),
                               shapes: parsedShapes)
         loaded.withLock { $0[name] = service }
         return service
