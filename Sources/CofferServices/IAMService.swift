@@ -167,8 +167,12 @@ public struct IAMService: Sendable {
         CofferError(.noSuchEntity, attaching ? "Policy \(arn) does not exist or is not attachable." : "Policy \(arn) was not found.")
     }
 
+    /// A PolicyArn that is not an ARN at all is InvalidInput, as AWS answers it (LocalStack's
+    /// AWS-validated attach tests: `ARN longpolicynamebutnoarn is not valid.`); a well-formed ARN that
+    /// names no policy is NoSuchEntity.
     public func policy(_ arn: String, account: String, attaching: Bool = false) async throws -> ManagedPolicy {
         if let managed = AWSManagedPolicies.policy(arn) { return managed }
+        guard ARN(arn) != nil else { throw CofferError(.invalidInput, "ARN \(arn) is not valid.") }
         guard let parsed = ARN(arn), parsed.service == "iam", parsed.account == account,
             let policy = try await store.record(ManagedPolicy.self, arn: arn)
         else { throw policyNotFound(arn, attaching: attaching) }

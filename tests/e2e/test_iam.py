@@ -144,6 +144,11 @@ def test_users_policies_and_versions(coffer):
     # there are none, a version of a missing policy is a missing version, and an ill-formed version id
     # is reported without its value.
     assert iam.get_policy(PolicyArn=arn)["Policy"]["Tags"] == []
+    # A PolicyArn that is not an ARN is InvalidInput; an ARN that names nothing, NoSuchEntity (AWS-recorded).
+    iam.create_user(UserName="arn-checks")
+    assert fails(lambda: iam.attach_user_policy(UserName="arn-checks", PolicyArn="longpolicynamebutnoarn"), "InvalidInput") == (
+        "ARN longpolicynamebutnoarn is not valid.")
+    fails(lambda: iam.attach_user_policy(UserName="arn-checks", PolicyArn=arn + "123"), "NoSuchEntity", "does not exist or is not attachable.")
     missing = arn.rsplit("/", 1)[0] + "/TestNonExistingPolicy"
     for call in (iam.get_policy_version, iam.set_default_policy_version, iam.delete_policy_version):
         assert fails(lambda: call(PolicyArn=missing, VersionId="v1"), "NoSuchEntity") == (
