@@ -172,9 +172,8 @@ public struct IAMService: Sendable {
     /// names no policy is NoSuchEntity.
     public func policy(_ arn: String, account: String, attaching: Bool = false) async throws -> ManagedPolicy {
         if let managed = AWSManagedPolicies.policy(arn) { return managed }
-        guard ARN(arn) != nil else { throw CofferError(.invalidInput, "ARN \(arn) is not valid.") }
-        guard let parsed = ARN(arn), parsed.service == "iam", parsed.account == account,
-            let policy = try await store.record(ManagedPolicy.self, arn: arn)
+        guard let parsed = ARN(arn) else { throw CofferError(.invalidInput, "ARN \(arn) is not valid.") }
+        guard parsed.service == "iam", parsed.account == account, let policy = try await store.record(ManagedPolicy.self, arn: arn)
         else { throw policyNotFound(arn, attaching: attaching) }
         return policy
     }
