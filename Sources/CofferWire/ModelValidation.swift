@@ -16,6 +16,8 @@ public enum ModelValidation {
         let max: Double?
         let enumValues: [String]?
         let sensitive: Bool
+        /// The model marks the value sensitive: AWS leaves even a missing one's `null` out of the message.
+        let modelSensitive: Bool
         /// Each member: its wire name, its name in messages (lower camel case), its shape, whether required.
         let members: [(name: String, path: String, shape: String, required: Bool)]
         let element: String?
@@ -37,7 +39,10 @@ public enum ModelValidation {
             if case .number(let min)? = entry["min"] { self.min = min } else { self.min = nil }
             if case .number(let max)? = entry["max"] { self.max = max } else { self.max = nil }
             if case .array(let values)? = entry["e"] { enumValues = values.compactMap(\.stringValue) } else { enumValues = nil }
-            sensitive = entry["s"] != nil || Self.shownWithoutValue(service: service)
+            modelSensitive = entry["s"] != nil
+            // A blob's value is never shown either (AWS: "Value at 'signature' ... length greater than or
+            // equal to 1" for an empty Verify signature, which the model does not mark sensitive).
+            sensitive = modelSensitive || kind == .blob || Self.shownWithoutValue(service: service)
             if case .array(let members)? = entry["m"] {
                 self.members = members.compactMap { member in
                     guard case .array(let parts) = member, parts.count == 3, let name = parts[0].stringValue, let type = parts[1].stringValue else { return nil }
@@ -165,7 +170,10 @@ public enum ModelValidation {
             guard let value = object[member.name], value != .null else {
                 if member.required {
                     let at = path.isEmpty ? member.path : path + "." + member.path
-                    violations.append(Violation(path: at, text: "Value null at '\(at)' failed to satisfy constraint: Member must not be null"))
+                    // AWS: "Value at 'plaintext' failed to satisfy constraint: Member must not be null" for a
+                    // missing sensitive member, "Value null at 'signature' ..." for any other.
+                    let shown = service.shapes[member.shape]?.modelSensitive == true ? "Value at" : "Value null at"
+                    violations.append(Violation(path: at, text: "\(shown) '\(at)' failed to satisfy constraint: Member must not be null"))
                 }
                 continue
             }

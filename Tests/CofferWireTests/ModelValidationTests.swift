@@ -60,6 +60,23 @@ import Testing
         #expect(secret.contains("Value at 'secretString'") && !secret.contains("sss"))
     }
 
+    /// Blobs never show their value, and a missing sensitive member is "Value at", not "Value null at"
+    /// (KMS's answers as Floci's AWS-checked KMS tests record them).
+    @Test func blobsAndMissingSensitiveMembersHideTheirValues() throws {
+        let key = #""KeyId":"00000000-0000-0000-0000-000000000000""#
+        #expect(try message("kms", "Verify", #"{\#(key),"Message":"bWVzc2FnZQ==","Signature":"","SigningAlgorithm":"ECDSA_SHA_256"}"#)
+            == "1 validation error detected: Value at 'signature' failed to satisfy constraint: Member must have length greater than or equal to 1")
+        #expect(try message("kms", "Verify", #"{\#(key),"Message":"bWVzc2FnZQ==","SigningAlgorithm":"ECDSA_SHA_256"}"#)
+            == "1 validation error detected: Value null at 'signature' failed to satisfy constraint: Member must not be null")
+        #expect(try message("kms", "Encrypt", #"{\#(key)}"#)
+            == "1 validation error detected: Value at 'plaintext' failed to satisfy constraint: Member must not be null")
+        #expect(try message("kms", "Sign", #"{\#(key),"SigningAlgorithm":"ECDSA_SHA_256"}"#)
+            == "1 validation error detected: Value at 'message' failed to satisfy constraint: Member must not be null")
+        let big = String(repeating: "A", count: 8196)
+        #expect(try message("kms", "Decrypt", #"{"CiphertextBlob":"\#(big)"}"#)
+            == "1 validation error detected: Value at 'ciphertextBlob' failed to satisfy constraint: Member must have length less than or equal to 6144")
+    }
+
     @Test func wellFormedRequestsAndUnknownOperationsPass() throws {
         #expect(try message("secretsmanager", "GetSecretValue", #"{"SecretId":"app/db"}"#) == nil)
         #expect(try message("kms", "NotAnOperation", #"{"x":1}"#) == nil)
