@@ -236,7 +236,7 @@ public final class KMSService: Sendable {
     func newKeyUsage(spec: KeySpec, usage: KeyUsage?, policy: String?, tags: [Tag]) throws -> KeyUsage {
         let usage = usage ?? spec.allowedUsages[0]
         guard spec.allowedUsages.contains(usage) else {
-            throw CofferError(.validation, "KeyUsage \(usage.rawValue) is not compatible with KeySpec \(spec.rawValue)")
+            throw CofferError(.validation, "KeyUsage \(usage.rawValue) is not compatible with KeySpec \(spec.rawValue).")
         }
         try KMSValidation.tags(tags)
         if let policy { try KMSValidation.policy(policy) }
@@ -582,19 +582,19 @@ public final class KMSService: Sendable {
         return computed.key
     }
 
-    public func sign(_ keyID: String, message: [UInt8], isDigest: Bool, algorithm: String, in scope: ResourceScope) async throws
+    public func sign(_ keyID: String, message: [UInt8], type: SigningMessageType, algorithm: String, in scope: ResourceScope) async throws
         -> (signature: [UInt8], key: KMSKey)
     {
         let key = try await signingKey(keyID, algorithm: algorithm, operation: "Sign", scope)
         let material = try await material(key, version: key.currentMaterial?.version ?? 1)
-        return (try KeyCrypto.sign(key.keySpec, material: material, message: message, isDigest: isDigest, algorithm: algorithm), key)
+        return (try KeyCrypto.sign(key.keySpec, material: material, message: message, type: type, algorithm: algorithm), key)
     }
 
-    public func verify(_ keyID: String, message: [UInt8], isDigest: Bool, signature: [UInt8], algorithm: String,
+    public func verify(_ keyID: String, message: [UInt8], type: SigningMessageType, signature: [UInt8], algorithm: String,
                        in scope: ResourceScope) async throws -> KMSKey {
         let key = try await signingKey(keyID, algorithm: algorithm, operation: "Verify", scope)
         let material = try await material(key, version: key.currentMaterial?.version ?? 1)
-        guard try KeyCrypto.verify(key.keySpec, material: material, message: message, isDigest: isDigest, algorithm: algorithm,
+        guard try KeyCrypto.verify(key.keySpec, material: material, message: message, type: type, algorithm: algorithm,
                                    signature: signature)
         else { throw CofferError(.invalidKeySignature, "") }
         return key

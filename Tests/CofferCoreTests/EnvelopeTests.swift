@@ -1,4 +1,4 @@
-import CofferCore
+@testable import CofferCore
 import Crypto
 import Testing
 
@@ -78,13 +78,47 @@ import Testing
         #expect(KMSCiphertext.canonical(["ab": "c"]) != KMSCiphertext.canonical(["a": "bc"]))
     }
 
-    @Test(arguments: [KeySpec.rsa2048, .eccNistP256, .eccNistP384, .eccNistP521])
+    @Test(arguments: [KeySpec.rsa2048, .eccNistP256, .eccNistP384, .eccNistP521, .eccSecgP256K1, .eccNistEdwards25519,
+                      .mlDSA44, .mlDSA65, .mlDSA87])
     func signaturesVerifyAndRejectOtherMessages(spec: KeySpec) throws {
         let material = try KeyCrypto.generateMaterial(spec, random: SystemRandomSource())
-        for algorithm in spec.signingAlgorithms(for: .signVerify) {
-            let signature = try KeyCrypto.sign(spec, material: material, message: [1, 2, 3], isDigest: false, algorithm: algorithm)
-            #expect(try KeyCrypto.verify(spec, material: material, message: [1, 2, 3], isDigest: false, algorithm: algorithm, signature: signature))
-            #expect(try !KeyCrypto.verify(spec, material: material, message: [1, 2, 4], isDigest: false, algorithm: algorithm, signature: signature))
+        for algorithm in spec.signingAlgorithms(for: .signVerify) where algorithm != "ED25519_PH_SHA_512" {
+            let signature = try KeyCrypto.sign(spec, material: material, message: [1, 2, 3], type: .raw, algorithm: algorithm)
+            #expect(try KeyCrypto.verify(spec, material: material, message: [1, 2, 3], type: .raw, algorithm: algorithm, signature: signature))
+            #expect(try !KeyCrypto.verify(spec, material: material, message: [1, 2, 4], type: .raw, algorithm: algorithm, signature: signature))
         }
+    }
+
+    /// secp256k1's generator is the public point of the private scalar 1 (SEC 2, 2.4.1), and the
+    /// scalar sits where the PKCS#8 reader looks for it.
+    @Test func secp256k1KeysAreTheCurvesOwn() throws {
+        let one = [UInt8](repeating: 0, count: 31) + [1]
+        let material = try Secp256k1.pkcs8(privateKey: one)
+        #expect(try Secp256k1.scalar(material) == one)
+        #expect(Hex.encode(try Secp256k1.publicPoint(one)) == "04" + "79be667ef9dcbbac55a06295ce870b07029bfcdb2dce28d959f2815b16f81798"
+            + "483ada7726a3c4655da4fbfc0e1108a8fd17b448a68554199c47d08ffb10d4b8")
+        #expect(Hex.encode(try KeyCrypto.publicKey(.eccSecgP256K1, material: material)).hasPrefix("3056301006072a8648ce3d020106052b8104000a034200"))
+        #expect(throws: CofferError.self) { try Secp256k1.scalar(Array(material.dropLast())) }
+    }
+
+    /// RFC 8032, section 7.1, test 1: the empty message.
+    @Test func ed25519MatchesRFC8032() throws {
+        let seed = try #require(Hex.decode("9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60"))
+        let material = Ed25519Keys.pkcs8(seed: seed)
+        #expect(Hex.encode(try KeyCrypto.publicKey(.eccNistEdwards25519, material: material))
+            == "302a300506032b6570032100" + "d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a")
+        #expect(Hex.encode(try KeyCrypto.sign(.eccNistEdwards25519, material: material, message: [], type: .raw, algorithm: "ED25519_SHA_512"))
+            == "e5564300c360ac729086e2cc806e828a84877f1eb8e5d974d873e065224901555fb8821590a33bacc61e39701cf9b46bd25bf5f0595bbe24655141438e7a100b")
+    }
+
+    /// What each spec signs: the message types AWS refuses, before any key material is touched.
+    @Test func messageTypesAreCheckedAgainstSpecAndAlgorithm() throws {
+        #expect(throws: CofferError.self) { try KeyCrypto.signingInput(.mlDSA44, message: [1], type: .digest, algorithm: "ML_DSA_SHAKE_256") }
+        #expect(throws: CofferError.self) { try KeyCrypto.signingInput(.mlDSA44, message: [1], type: .externalMu, algorithm: "ML_DSA_SHAKE_256") }
+        #expect(try KeyCrypto.signingInput(.mlDSA44, message: [UInt8](repeating: 7, count: 64), type: .externalMu, algorithm: "ML_DSA_SHAKE_256").count == 64)
+        #expect(throws: CofferError.self) { try KeyCrypto.signingInput(.eccNistP256, message: [UInt8](repeating: 7, count: 64), type: .externalMu, algorithm: "ECDSA_SHA_256") }
+        #expect(throws: CofferError.self) { try KeyCrypto.signingInput(.eccNistEdwards25519, message: [1], type: .digest, algorithm: "ED25519_SHA_512") }
+        #expect(throws: CofferError.self) { try KeyCrypto.signingInput(.eccNistEdwards25519, message: [1], type: .raw, algorithm: "ED25519_PH_SHA_512") }
+        #expect(try KeyCrypto.signingInput(.eccSecgP256K1, message: [1], type: .raw, algorithm: "ECDSA_SHA_256").count == 32)
     }
 }

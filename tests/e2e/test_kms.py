@@ -77,7 +77,8 @@ def test_seed_001_key_with_rotation_and_policy(coffer, tmp_path):
     ("SYMMETRIC_DEFAULT", "ENCRYPT_DECRYPT"), ("RSA_2048", "ENCRYPT_DECRYPT"), ("RSA_3072", "ENCRYPT_DECRYPT"),
     ("RSA_4096", "ENCRYPT_DECRYPT"), ("RSA_2048", "SIGN_VERIFY"), ("ECC_NIST_P256", "SIGN_VERIFY"),
     ("ECC_NIST_P384", "SIGN_VERIFY"), ("ECC_NIST_P521", "SIGN_VERIFY"), ("HMAC_224", "GENERATE_VERIFY_MAC"),
-    ("HMAC_256", "GENERATE_VERIFY_MAC"), ("HMAC_384", "GENERATE_VERIFY_MAC"), ("HMAC_512", "GENERATE_VERIFY_MAC")])
+    ("HMAC_256", "GENERATE_VERIFY_MAC"), ("HMAC_384", "GENERATE_VERIFY_MAC"), ("HMAC_512", "GENERATE_VERIFY_MAC"),
+    ("ECC_SECG_P256K1", "SIGN_VERIFY"), ("ML_DSA_44", "SIGN_VERIFY"), ("ML_DSA_65", "SIGN_VERIFY"), ("ML_DSA_87", "SIGN_VERIFY")])
 def test_round_trips_for_every_key_spec(coffer, spec, usage):
     kms = coffer.client("kms")
     meta = kms.create_key(KeySpec=spec, KeyUsage=usage)["KeyMetadata"]
@@ -90,6 +91,8 @@ def test_round_trips_for_every_key_spec(coffer, spec, usage):
             assert kms.decrypt(CiphertextBlob=blob, EncryptionAlgorithm=algorithm, **kwargs)["Plaintext"] == message
     elif usage == "SIGN_VERIFY":
         for algorithm in meta["SigningAlgorithms"]:
+            if algorithm == "ED25519_PH_SHA_512":
+                continue
             signature = kms.sign(KeyId=key_id, Message=message, SigningAlgorithm=algorithm)["Signature"]
             assert kms.verify(KeyId=key_id, Message=message, Signature=signature, SigningAlgorithm=algorithm)["SignatureValid"]
             fails(lambda: kms.verify(KeyId=key_id, Message=message + b"!", Signature=signature, SigningAlgorithm=algorithm),
@@ -373,3 +376,83 @@ def test_key_last_usage_comes_from_the_trail(coffer):
     assert kms.get_key_last_usage(KeyId=other)["KeyLastUsage"]["Operation"] == "ReEncrypt"
     fails(lambda: kms.get_key_last_usage(KeyId="alias/aws/secretsmanager"), "NotFoundException")
     fails(lambda: kms.get_key_last_usage(KeyId="00000000-0000-0000-0000-000000000000"), "NotFoundException")
+
+
+# Floci's KMS tests, checked against AWS, give the sizes: SubjectPublicKeyInfo 88 bytes (secp256k1),
+# 44 (Ed25519), 1334/1974/2614 (ML-DSA-44/65/87); signatures 64 (Ed25519), 2420/3309/4627 (ML-DSA).
+@pytest.mark.parametrize("spec,algorithm,public_size,signature_size", [
+    ("ECC_SECG_P256K1", "ECDSA_SHA_256", 88, None), ("ECC_NIST_EDWARDS25519", "ED25519_SHA_512", 44, 64),
+    ("ML_DSA_44", "ML_DSA_SHAKE_256", 1334, 2420), ("ML_DSA_65", "ML_DSA_SHAKE_256", 1974, 3309),
+    ("ML_DSA_87", "ML_DSA_SHAKE_256", 2614, 4627)])
+def test_signatures_of_the_newer_key_specs_verify_outside_coffer(coffer, spec, algorithm, public_size, signature_size):
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    kms = coffer.client("kms")
+    meta = kms.create_key(KeySpec=spec, KeyUsage="SIGN_VERIFY")["KeyMetadata"]
+    expected = {"ECC_SECG_P256K1": ["ECDSA_SHA_256"], "ECC_NIST_EDWARDS25519": ["ED25519_SHA_512", "ED25519_PH_SHA_512"]}
+    assert meta["SigningAlgorithms"] == expected.get(spec, ["ML_DSA_SHAKE_256"])
+    public = kms.get_public_key(KeyId=meta["KeyId"])
+    assert len(public["PublicKey"]) == public_size and public["SigningAlgorithms"] == meta["SigningAlgorithms"]
+    key = serialization.load_der_public_key(public["PublicKey"])
+    message = b"signed by coffer"
+    signature = kms.sign(KeyId=meta["KeyId"], Message=message, SigningAlgorithm=algorithm)["Signature"]
+    if signature_size:
+        assert len(signature) == signature_size
+    if spec == "ECC_SECG_P256K1":
+        assert key.curve.name == "secp256k1"
+        key.verify(signature, message, ec.ECDSA(hashes.SHA256()))
+        digest = hashes.Hash(hashes.SHA256())
+        digest.update(message)
+        over_digest = kms.sign(KeyId=meta["KeyId"], Message=digest.finalize(), MessageType="DIGEST", SigningAlgorithm=algorithm)["Signature"]
+        key.verify(over_digest, message, ec.ECDSA(hashes.SHA256()))
+    else:
+        key.verify(signature, message)
+    if spec.startswith("ML_DSA"):
+        # FIPS 204's external mu: SHAKE256(SHAKE256(pk, 64) || 0 || 0 || M, 64), an empty context.
+        import hashlib
+        raw = key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+        mu = hashlib.shake_256(hashlib.shake_256(raw).digest(64) + b"\x00\x00" + message).digest(64)
+        key.verify(kms.sign(KeyId=meta["KeyId"], Message=mu, MessageType="EXTERNAL_MU", SigningAlgorithm=algorithm)["Signature"], message)
+        assert fails(lambda: kms.sign(KeyId=meta["KeyId"], Message=b"x" * 32, MessageType="DIGEST", SigningAlgorithm=algorithm),
+                     "ValidationException") == f"Message type DIGEST is incompatible with key spec {spec}."
+    # The key's public half, not its private one, is what leaves: a round trip through Verify.
+    assert kms.verify(KeyId=meta["KeyId"], Message=message, Signature=signature, SigningAlgorithm=algorithm)["SignatureValid"]
+
+
+def test_key_spec_and_message_type_answers_as_aws_gives_them(coffer):
+    # Floci's KMS tests, checked against AWS.
+    kms = coffer.client("kms")
+    loose = coffer.client("kms", config=Config(parameter_validation=False))
+    for spec, usage in [("SYMMETRIC_DEFAULT", "SIGN_VERIFY"), ("RSA_2048", "KEY_AGREEMENT"), ("ECC_NIST_P256", "ENCRYPT_DECRYPT"),
+                        ("ECC_NIST_EDWARDS25519", "KEY_AGREEMENT"), ("ECC_SECG_P256K1", "KEY_AGREEMENT")]:
+        assert fails(lambda: kms.create_key(KeySpec=spec, KeyUsage=usage), "ValidationException") == \
+            f"KeyUsage {usage} is not compatible with KeySpec {spec}."
+    assert fails(lambda: kms.create_key(KeySpec="SM2", KeyUsage="SIGN_VERIFY"), "UnsupportedOperationException") == \
+        "KeySpec SM2 is not supported in this Region"
+    ed = kms.create_key(KeySpec="ECC_NIST_EDWARDS25519", KeyUsage="SIGN_VERIFY")["KeyMetadata"]["Arn"]
+    for algorithm, message_type, code, message in [
+            ("ED25519_SHA_512", "DIGEST", "ValidationException", "Message type DIGEST is incompatible with algorithm ED25519_SHA_512."),
+            ("ED25519_PH_SHA_512", "RAW", "ValidationException", "Message type RAW is incompatible with algorithm ED25519_PH_SHA_512."),
+            ("ECDSA_SHA_512", "RAW", "InvalidKeyUsageException", "Algorithm ECDSA_SHA_512 is incompatible with key spec ECC_NIST_EDWARDS25519.")]:
+        assert fails(lambda: kms.sign(KeyId=ed, Message=b"message", MessageType=message_type, SigningAlgorithm=algorithm), code) == message
+    for call in (kms.sign, lambda **kw: kms.verify(Signature=b"s" * 64, **kw)):
+        assert fails(lambda: call(KeyId=ed, Message=b"not a sha-512 digest", MessageType="DIGEST", SigningAlgorithm="ED25519_PH_SHA_512"),
+                     "ValidationException") == "Digest is invalid length for algorithm ED25519_PH_SHA_512."
+    rsa = kms.create_key(KeySpec="RSA_2048", KeyUsage="SIGN_VERIFY")["KeyMetadata"]["Arn"]
+    # SYMMETRIC_DEFAULT is outside the model's enum, yet AWS answers it as an algorithm the key spec lacks.
+    assert fails(lambda: loose.sign(KeyId=rsa, Message=b"m", SigningAlgorithm="SYMMETRIC_DEFAULT"), "InvalidKeyUsageException") == \
+        "Algorithm SYMMETRIC_DEFAULT is incompatible with key spec RSA_2048."
+    assert fails(lambda: loose.sign(KeyId=rsa, Message=b"m", SigningAlgorithm="FOO"), "ValidationException") == \
+        "1 validation error detected: Value 'FOO' at 'signingAlgorithm' failed to satisfy constraint: Member must satisfy enum value set: " \
+        "[RSASSA_PSS_SHA_256, RSASSA_PSS_SHA_384, RSASSA_PSS_SHA_512, RSASSA_PKCS1_V1_5_SHA_256, RSASSA_PKCS1_V1_5_SHA_384, " \
+        "RSASSA_PKCS1_V1_5_SHA_512, ECDSA_SHA_256, ECDSA_SHA_384, ECDSA_SHA_512, ED25519_SHA_512, ED25519_PH_SHA_512, SM2DSA, ML_DSA_SHAKE_256]"
+    assert fails(lambda: loose.verify(KeyId=rsa, Message=b"m", Signature=b"", SigningAlgorithm="RSASSA_PSS_SHA_256"), "ValidationException") == \
+        "1 validation error detected: Value at 'signature' failed to satisfy constraint: Member must have length greater than or equal to 1"
+    assert fails(lambda: loose.encrypt(KeyId=rsa), "ValidationException") == \
+        "1 validation error detected: Value at 'plaintext' failed to satisfy constraint: Member must not be null"
+    symmetric = kms.create_key()["KeyMetadata"]["KeyId"]
+    for spec in ("ECC_SECG_P256K1", "ECC_NIST_EDWARDS25519"):
+        from cryptography.hazmat.primitives import serialization
+        pair = kms.generate_data_key_pair(KeyId=symmetric, KeyPairSpec=spec)
+        private = serialization.load_der_private_key(pair["PrivateKeyPlaintext"], None)
+        assert private.public_key().public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo) == pair["PublicKey"]

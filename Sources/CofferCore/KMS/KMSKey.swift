@@ -259,23 +259,35 @@ public enum KeyUsage: String, Sendable, Codable, CaseIterable {
     case keyAgreement = "KEY_AGREEMENT"
 }
 
+/// How Sign and Verify read their message: hashed by the algorithm, already a digest, or ML-DSA's
+/// external μ.
+public enum SigningMessageType: String, Sendable {
+    case raw = "RAW", digest = "DIGEST", externalMu = "EXTERNAL_MU"
+}
+
 /// The key specs Coffer implements, and what each allows.
 public enum KeySpec: String, Sendable, Codable, CaseIterable {
     case symmetricDefault = "SYMMETRIC_DEFAULT"
     case hmac224 = "HMAC_224", hmac256 = "HMAC_256", hmac384 = "HMAC_384", hmac512 = "HMAC_512"
     case rsa2048 = "RSA_2048", rsa3072 = "RSA_3072", rsa4096 = "RSA_4096"
     case eccNistP256 = "ECC_NIST_P256", eccNistP384 = "ECC_NIST_P384", eccNistP521 = "ECC_NIST_P521"
+    case eccSecgP256K1 = "ECC_SECG_P256K1"
+    case eccNistEdwards25519 = "ECC_NIST_EDWARDS25519"
+    case mlDSA44 = "ML_DSA_44", mlDSA65 = "ML_DSA_65", mlDSA87 = "ML_DSA_87"
 
     public var isRSA: Bool { [.rsa2048, .rsa3072, .rsa4096].contains(self) }
+    /// The NIST curves: ECDSA and ECDH.
     public var isECC: Bool { [.eccNistP256, .eccNistP384, .eccNistP521].contains(self) }
     public var isHMAC: Bool { [.hmac224, .hmac256, .hmac384, .hmac512].contains(self) }
-    public var isAsymmetric: Bool { isRSA || isECC }
+    public var isMLDSA: Bool { [.mlDSA44, .mlDSA65, .mlDSA87].contains(self) }
+    public var isAsymmetric: Bool { isRSA || isECC || isMLDSA || self == .eccSecgP256K1 || self == .eccNistEdwards25519 }
 
     public var allowedUsages: [KeyUsage] {
         if self == .symmetricDefault { return [.encryptDecrypt] }
         if isHMAC { return [.generateVerifyMAC] }
         if isRSA { return [.encryptDecrypt, .signVerify] }
-        return [.signVerify, .keyAgreement]
+        if isECC { return [.signVerify, .keyAgreement] }
+        return [.signVerify]
     }
 
     public func encryptionAlgorithms(for usage: KeyUsage) -> [String] {
@@ -289,9 +301,11 @@ public enum KeySpec: String, Sendable, Codable, CaseIterable {
         case .rsa2048, .rsa3072, .rsa4096:
             return ["RSASSA_PKCS1_V1_5_SHA_256", "RSASSA_PKCS1_V1_5_SHA_384", "RSASSA_PKCS1_V1_5_SHA_512",
                     "RSASSA_PSS_SHA_256", "RSASSA_PSS_SHA_384", "RSASSA_PSS_SHA_512"]
-        case .eccNistP256: return ["ECDSA_SHA_256"]
+        case .eccNistP256, .eccSecgP256K1: return ["ECDSA_SHA_256"]
         case .eccNistP384: return ["ECDSA_SHA_384"]
         case .eccNistP521: return ["ECDSA_SHA_512"]
+        case .eccNistEdwards25519: return ["ED25519_SHA_512", "ED25519_PH_SHA_512"]
+        case .mlDSA44, .mlDSA65, .mlDSA87: return ["ML_DSA_SHAKE_256"]
         default: return []
         }
     }

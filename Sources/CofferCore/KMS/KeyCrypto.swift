@@ -21,6 +21,9 @@ public enum KeyCrypto {
         case .eccNistP256: return Array(P256.Signing.PrivateKey().derRepresentation)
         case .eccNistP384: return Array(P384.Signing.PrivateKey().derRepresentation)
         case .eccNistP521: return Array(P521.Signing.PrivateKey().derRepresentation)
+        case .eccSecgP256K1: return try Secp256k1.generate()
+        case .eccNistEdwards25519: return Ed25519Keys.generate()
+        case .mlDSA44, .mlDSA65, .mlDSA87: return MLDSAKeys.pkcs8(seed: random.bytes(32), MLDSAKeys.level(spec)!)
         }
     }
 
@@ -35,6 +38,9 @@ public enum KeyCrypto {
             case .eccNistP256: return Array(try P256.Signing.PrivateKey(derRepresentation: material).publicKey.derRepresentation)
             case .eccNistP384: return Array(try P384.Signing.PrivateKey(derRepresentation: material).publicKey.derRepresentation)
             case .eccNistP521: return Array(try P521.Signing.PrivateKey(derRepresentation: material).publicKey.derRepresentation)
+            case .eccSecgP256K1: return try Secp256k1.subjectPublicKeyInfo(material)
+            case .eccNistEdwards25519: return try Ed25519Keys.subjectPublicKeyInfo(material)
+            case .mlDSA44, .mlDSA65, .mlDSA87: return try MLDSAKeys.subjectPublicKeyInfo(material, MLDSAKeys.level(spec)!)
             default: throw CofferError(.unsupportedOperation, "This key has no public key.")
             }
         } catch let error as CofferError { throw error } catch { throw CofferError(.internalFailure, "key material is unreadable") }
@@ -46,6 +52,36 @@ public enum KeyCrypto {
         let material = try generateMaterial(spec, random: SystemRandomSource())
         return (material, try publicKey(spec, material: material))
     }
+
+    /// What a signature is computed over, after the checks AWS makes of the message type against the key
+    /// spec and the algorithm (Floci's KMS tests, checked against AWS: ML-DSA takes RAW or a 64-byte
+    /// EXTERNAL_MU; ED25519_SHA_512 takes RAW only, ED25519_PH_SHA_512 a 64-byte DIGEST only).
+    static func signingInput(_ spec: KeySpec, message: [UInt8], type: SigningMessageType, algorithm: String) throws(CofferError) -> [UInt8] {
+        if spec.isMLDSA {
+            switch type {
+            case .raw: return message
+            case .digest: throw CofferError(.validation, "Message type DIGEST is incompatible with key spec \(spec.rawValue).")
+            case .externalMu:
+                guard message.count == 64 else { throw CofferError(.validation, "Digest is invalid length for algorithm \(algorithm).") }
+                return message
+            }
+        }
+        if type == .externalMu { throw CofferError(.validation, "Message type EXTERNAL_MU is incompatible with key spec \(spec.rawValue).") }
+        if spec == .eccNistEdwards25519 {
+            if algorithm == "ED25519_SHA_512" {
+                guard type == .raw else { throw CofferError(.validation, "Message type DIGEST is incompatible with algorithm \(algorithm).") }
+                return message
+            }
+            guard type == .digest else { throw CofferError(.validation, "Message type RAW is incompatible with algorithm \(algorithm).") }
+            guard message.count == 64 else { throw CofferError(.validation, "Digest is invalid length for algorithm \(algorithm).") }
+            return message
+        }
+        return try digest(message, algorithm: algorithm, isDigest: type == .digest)
+    }
+
+    /// Ed25519ph needs RFC 8032's prehash domain separation inside the signature, which neither
+    /// swift-crypto nor its BoringSSL offers.
+    static let ed25519phUnsupported = CofferError(.unsupportedOperation, "Coffer does not support the ED25519_PH_SHA_512 signing algorithm yet.")
 
     /// The digest of `message` for a signing algorithm, or the message itself when it is already one.
     static func digest(_ message: [UInt8], algorithm: String, isDigest: Bool) throws(CofferError) -> [UInt8] {
@@ -73,12 +109,18 @@ public enum KeyCrypto {
         return digest
     }
 
-    public static func sign(_ spec: KeySpec, material: [UInt8], message: [UInt8], isDigest: Bool, algorithm: String)
+    public static func sign(_ spec: KeySpec, material: [UInt8], message: [UInt8], type: SigningMessageType, algorithm: String)
         throws(CofferError) -> [UInt8]
     {
-        let digest = try digest(message, algorithm: algorithm, isDigest: isDigest)
+        let digest = try signingInput(spec, message: message, type: type, algorithm: algorithm)
         do {
             switch spec {
+            case .mlDSA44, .mlDSA65, .mlDSA87:
+                return try MLDSAKeys.sign(material, MLDSAKeys.level(spec)!, message: digest, isMu: type == .externalMu)
+            case .eccSecgP256K1: return try Secp256k1.sign(digest: digest, material: material)
+            case .eccNistEdwards25519:
+                guard algorithm == "ED25519_SHA_512" else { throw ed25519phUnsupported }
+                return try Ed25519Keys.sign(material, message: digest)
             case .rsa2048, .rsa3072, .rsa4096:
                 let key = try _RSA.Signing.PrivateKey(derRepresentation: material)
                 let padding: _RSA.Signing.Padding = algorithm.hasPrefix("RSASSA_PSS") ? .PSS : .insecurePKCS1v1_5
@@ -99,11 +141,19 @@ public enum KeyCrypto {
         } catch let error as CofferError { throw error } catch { throw CofferError(.internalFailure, "signing failed") }
     }
 
-    public static func verify(_ spec: KeySpec, material: [UInt8], message: [UInt8], isDigest: Bool, algorithm: String,
+    public static func verify(_ spec: KeySpec, material: [UInt8], message: [UInt8], type: SigningMessageType, algorithm: String,
                               signature: [UInt8]) throws(CofferError) -> Bool {
-        let digest = try digest(message, algorithm: algorithm, isDigest: isDigest)
+        let digest = try signingInput(spec, message: message, type: type, algorithm: algorithm)
         do {
             switch spec {
+            case .mlDSA44, .mlDSA65, .mlDSA87:
+                // BoringSSL signs over an external μ but does not verify over one.
+                guard type == .raw else { throw CofferError(.unsupportedOperation, "Coffer does not verify ML-DSA signatures over an external mu yet.") }
+                return try MLDSAKeys.verify(material, MLDSAKeys.level(spec)!, message: digest, signature: signature)
+            case .eccSecgP256K1: return try Secp256k1.verify(digest: digest, signature: signature, material: material)
+            case .eccNistEdwards25519:
+                guard algorithm == "ED25519_SHA_512" else { throw ed25519phUnsupported }
+                return try Ed25519Keys.verify(material, message: digest, signature: signature)
             case .rsa2048, .rsa3072, .rsa4096:
                 let key = try _RSA.Signing.PrivateKey(derRepresentation: material).publicKey
                 let padding: _RSA.Signing.Padding = algorithm.hasPrefix("RSASSA_PSS") ? .PSS : .insecurePKCS1v1_5
