@@ -425,7 +425,8 @@ struct KMSHandler: JSONServiceHandler {
     private func generateDataKey(_ r: JSONRequest, _ scope: ResourceScope, plaintext: Bool) async throws -> JSONValue {
         let result = try await service.generateDataKey(
             try keyID(r), numberOfBytes: try r.integer("NumberOfBytes", min: 1, max: 1024),
-            keySpec: try r.enumeration("KeySpec", ["AES_256", "AES_128"]), context: try context(r), in: scope)
+            keySpec: try r.enumeration("KeySpec", ["AES_256", "AES_128"]), context: try context(r),
+            operation: plaintext ? "GenerateDataKey" : "GenerateDataKeyWithoutPlaintext", in: scope)
         var out: JSONObject = ["CiphertextBlob": JSONResponse.base64(result.blob)]
         if plaintext { out["Plaintext"] = JSONResponse.base64(result.plaintext) }
         out["KeyId"] = .string(result.key.arn)

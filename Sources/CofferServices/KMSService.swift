@@ -57,6 +57,8 @@ public final class KMSService: Sendable {
             // AWS's answers for a key ARN of another account, and of another region.
             guard let parsed = ARN(arn), parsed.account == scope.account else { throw CofferError(.notFound, "Key '\(arn)' does not exist") }
             guard parsed.region == scope.region else { throw CofferError(.notFound, "Invalid arn \(parsed.region)") }
+            // AWS names the malformed id alone, without quotes (Floci's KMS tests, checked against AWS).
+            guard Self.isKeyID(id) else { throw CofferError(.notFound, "Invalid keyId \(id)") }
             return try await requireKey(id, scope)
         case .aliasName(let name):
             return try await keyForAlias(name, scope)
@@ -524,7 +526,9 @@ public final class KMSService: Sendable {
         return (sealed.blob, opened.key, sealed.key, opened.algorithm, sealed.algorithm)
     }
 
+    /// `operation` is GenerateDataKey or GenerateDataKeyWithoutPlaintext, which AWS names in its key usage error.
     public func generateDataKey(_ keyID: String, numberOfBytes: Int?, keySpec: String?, context: [String: String],
+                                operation: String = "GenerateDataKey",
                                 in scope: ResourceScope) async throws -> (plaintext: [UInt8], blob: [UInt8], key: KMSKey) {
         let count: Int
         switch (numberOfBytes, keySpec) {
@@ -536,8 +540,8 @@ public final class KMSService: Sendable {
         }
         let key = try await resolve(keyID, in: scope)
         guard key.keySpec == .symmetricDefault else {
-            try Self.requireUsable(key, usage: .encryptDecrypt, operation: "GenerateDataKey")
-            throw CofferError(.invalidKeyUsage, "\(key.arn) key usage is \(key.keyUsage.rawValue) which is not valid for GenerateDataKey.")
+            try Self.requireUsable(key, usage: .encryptDecrypt, operation: operation)
+            throw CofferError(.invalidKeyUsage, "You cannot generate a data key with an asymmetric CMK")
         }
         let plaintext = random.bytes(count)
         let sealed = try await encrypt(keyID, plaintext: plaintext, context: context, algorithm: nil, in: scope)

@@ -52,7 +52,7 @@ public enum ModelValidation {
                 members = []
             }
             element = entry["l"]?.stringValue
-            pattern = entry["p"]?.stringValue
+            pattern = entry["p"]?.stringValue ?? ModelValidation.patternsBeyondTheModel[name]
             mapValue = entry["v"]?.stringValue
         }
     }
@@ -198,7 +198,7 @@ public enum ModelValidation {
             if let allowed = shape.enumValues, !allowed.contains(text), acceptedBeyondTheModel[shape.name]?.contains(text) != true {
                 fail(enumConstraint(shape, allowed))
             }
-            if let pattern = shape.pattern, let regex = compiled(pattern), (try? regex.wholeMatch(in: text)) == nil {
+            if let pattern = shape.pattern, !matches(text, pattern) {
                 if service.name == "iam", let sentence = iamPatternSentence(pattern, member: String(path.split(separator: ".").last ?? "")) {
                     violations.append(Violation(path: path, text: sentence, sentence: sentence))
                 } else {
@@ -297,6 +297,14 @@ public enum ModelValidation {
     }
     private static func patternConstraint(_ pattern: String) -> String { "Member must satisfy regular expression pattern: \(pattern)" }
 
+    /// Whether the whole of `text` matches the model's pattern; the ASCII-only key id pattern, which every
+    /// KMS call checks, over bytes instead of through the regular expression engine.
+    static func matches(_ text: String, _ pattern: String) -> Bool {
+        if pattern == patternsBeyondTheModel["KeyIdType"] { return !text.isEmpty && text.utf8.allSatisfy { $0 < 0x80 } }
+        guard let regex = compiled(pattern) else { return true }
+        return (try? regex.wholeMatch(in: text)) != nil
+    }
+
     /// A compiled pattern, shared across requests: matching reads it only (the standard library
     /// lowers a regex to its program once, atomically), so sharing it is safe.
     struct CompiledPattern: @unchecked Sendable {
@@ -326,7 +334,17 @@ public enum ModelValidation {
             + "RSASSA_PKCS1_V1_5_SHA_384, RSASSA_PKCS1_V1_5_SHA_512, ECDSA_SHA_256, ECDSA_SHA_384, ECDSA_SHA_512, ED25519_SHA_512, "
             + "ED25519_PH_SHA_512, SM2DSA, ML_DSA_SHAKE_256]",
         "EncryptionAlgorithmSpec": "[RSAES_OAEP_SHA_1, RSAES_OAEP_SHA_256, SM2PKE, SYMMETRIC_DEFAULT]",
+        // The same tests: GenerateDataKey's KeySpec (AES_256 or AES_128) is refused naming the key specs.
+        "DataKeySpec": keySpecSet,
+        "KeySpec": keySpecSet,
     ]
+
+    static let keySpecSet = "[RSA_2048, RSA_3072, RSA_4096, ECC_NIST_P256, ECC_NIST_P384, ECC_NIST_P521, ECC_SECG_P256K1, "
+        + "ECC_NIST_EDWARDS25519, SYMMETRIC_DEFAULT, HMAC_224, HMAC_256, HMAC_384, HMAC_512, SM2, ML_DSA_44, ML_DSA_65, ML_DSA_87]"
+
+    /// Patterns AWS checks that the published model leaves out: a KMS key id must be ASCII (the same
+    /// tests: an empty KeyId fails both its length and this pattern; `キー` fails this one).
+    static let patternsBeyondTheModel: [String: String] = ["KeyIdType": #"^\p{ASCII}+$"#]
 
     /// Values AWS's front end lets through although the model's enum leaves them out: KMS answers
     /// Sign with `SYMMETRIC_DEFAULT` as an algorithm the key spec does not support, not as a bad enum.

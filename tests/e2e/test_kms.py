@@ -456,3 +456,28 @@ def test_key_spec_and_message_type_answers_as_aws_gives_them(coffer):
         pair = kms.generate_data_key_pair(KeyId=symmetric, KeyPairSpec=spec)
         private = serialization.load_der_private_key(pair["PrivateKeyPlaintext"], None)
         assert private.public_key().public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo) == pair["PublicKey"]
+
+
+def test_data_key_and_key_id_answers_as_aws_gives_them(coffer):
+    # Floci's KMS tests, checked against AWS.
+    kms = coffer.client("kms")
+    loose = coffer.client("kms", config=Config(parameter_validation=False))
+    specs = "[RSA_2048, RSA_3072, RSA_4096, ECC_NIST_P256, ECC_NIST_P384, ECC_NIST_P521, ECC_SECG_P256K1, ECC_NIST_EDWARDS25519, " \
+            "SYMMETRIC_DEFAULT, HMAC_224, HMAC_256, HMAC_384, HMAC_512, SM2, ML_DSA_44, ML_DSA_65, ML_DSA_87]"
+    zero = "00000000-0000-0000-0000-000000000000"
+    assert fails(lambda: loose.generate_data_key(KeyId=zero, KeySpec="RSA_2048"), "ValidationException") == \
+        f"1 validation error detected: Value 'RSA_2048' at 'keySpec' failed to satisfy constraint: Member must satisfy enum value set: {specs}"
+    rsa = kms.create_key(KeySpec="RSA_2048", KeyUsage="ENCRYPT_DECRYPT")["KeyMetadata"]["Arn"]
+    assert fails(lambda: kms.generate_data_key(KeyId=rsa, KeySpec="AES_256"), "InvalidKeyUsageException") == \
+        "You cannot generate a data key with an asymmetric CMK"
+    signing = kms.create_key(KeySpec="ECC_NIST_P256", KeyUsage="SIGN_VERIFY")["KeyMetadata"]["Arn"]
+    assert fails(lambda: kms.generate_data_key_without_plaintext(KeyId=signing, KeySpec="AES_256"), "InvalidKeyUsageException") == \
+        f"{signing} key usage is SIGN_VERIFY which is not valid for GenerateDataKeyWithoutPlaintext."
+    prefix = rsa[:rsa.rindex("/") + 1]
+    assert fails(lambda: kms.describe_key(KeyId=prefix + "foo"), "NotFoundException") == "Invalid keyId foo"
+    assert fails(lambda: kms.describe_key(KeyId="foo"), "NotFoundException") == "Invalid keyId 'foo'"
+    assert fails(lambda: loose.describe_key(KeyId="\u30ad\u30fc"), "ValidationException") == \
+        "1 validation error detected: Value '\u30ad\u30fc' at 'keyId' failed to satisfy constraint: " \
+        "Member must satisfy regular expression pattern: ^\\p{ASCII}+$"
+    assert fails(lambda: loose.get_public_key(KeyId=""), "ValidationException").startswith(
+        "2 validation errors detected: Value '' at 'keyId' failed to satisfy constraint: Member must have length greater than or equal to 1; ")
