@@ -142,7 +142,7 @@ extension KMSService {
             throw CofferError(.unsupportedOperation, "\(key.arn) key spec \(key.keySpec.rawValue) does not support on-demand key rotation.")
         }
         guard let pending = key.pendingMaterial, let index = key.materials.firstIndex(where: { $0.version == pending.version }) else {
-            throw CofferError(.keyInvalidState, "\(key.arn) has no key material pending rotation: import new key material with ImportType NEW_KEY_MATERIAL first.")
+            throw CofferError(.keyInvalidState, "No available key material pending rotation for the key: \(key.arn).")
         }
         var updated = key
         var rotated = updated.materials.remove(at: index)

@@ -179,7 +179,10 @@ public enum JSONResponse {
 
     /// The body of an error response.
     public static func errorBody(code: String, message: String, service: String? = nil) -> [UInt8] {
-        var body: JSONObject = ["__type": .string(code), ErrorTable.messageMember(code: code, service: service): .string(message)]
+        var body: JSONObject = ["__type": .string(code)]
+        // Some errors carry no text at all (KMS's InvalidCiphertextException, KMSInvalidSignatureException,
+        // KMSInvalidMacException, a symmetric key's GetPublicKey): AWS sends no message member for them.
+        if !message.isEmpty { body[ErrorTable.messageMember(code: code, service: service)] = .string(message) }
         // Access Analyzer's ValidationException carries a reason.
         if service == "access-analyzer", code == "ValidationException" { body["reason"] = .string("fieldValidationFailed") }
         return JSONWriter.bytes(.object(body))

@@ -481,3 +481,34 @@ def test_data_key_and_key_id_answers_as_aws_gives_them(coffer):
         "Member must satisfy regular expression pattern: ^\\p{ASCII}+$"
     assert fails(lambda: loose.get_public_key(KeyId=""), "ValidationException").startswith(
         "2 validation errors detected: Value '' at 'keyId' failed to satisfy constraint: Member must have length greater than or equal to 1; ")
+
+
+def test_state_usage_and_rotation_answers_as_aws_gives_them(coffer):
+    # Floci's KMS tests, checked against AWS: usage before state, GetPublicKey's states, rotation's
+    # answers without a message, errors AWS sends with no message member at all.
+    kms = coffer.client("kms")
+    hmac = kms.create_key(KeySpec="HMAC_256", KeyUsage="GENERATE_VERIFY_MAC")["KeyMetadata"]["Arn"]
+    kms.disable_key(KeyId=hmac)
+    assert fails(lambda: kms.sign(KeyId=hmac, Message=b"m", SigningAlgorithm="RSASSA_PSS_SHA_256"), "InvalidKeyUsageException") == \
+        f"{hmac} key usage is GENERATE_VERIFY_MAC which is not valid for Sign."
+    assert fails(lambda: kms.enable_key_rotation(KeyId=hmac), "DisabledException") == f"{hmac} is disabled."
+    kms.enable_key(KeyId=hmac)
+    assert fails(lambda: kms.enable_key_rotation(KeyId=hmac), "UnsupportedOperationException") == ""
+    kms.disable_key_rotation(KeyId=hmac)
+    symmetric = kms.create_key()["KeyMetadata"]["Arn"]
+    assert fails(lambda: kms.verify_mac(KeyId=symmetric, Message=b"m", Mac=b"x" * 32, MacAlgorithm="HMAC_SHA_256"), "InvalidKeyUsageException") == \
+        f"{symmetric} key usage is ENCRYPT_DECRYPT which is not valid for VerifyMac."
+    assert fails(lambda: kms.get_public_key(KeyId=symmetric), "UnsupportedOperationException") == ""
+    signing = kms.create_key(KeySpec="RSA_2048", KeyUsage="SIGN_VERIFY")["KeyMetadata"]["Arn"]
+    kms.disable_key(KeyId=signing)
+    assert kms.get_public_key(KeyId=signing)["KeyId"] == signing
+    kms.schedule_key_deletion(KeyId=signing, PendingWindowInDays=7)
+    assert fails(lambda: kms.get_public_key(KeyId=signing), "KMSInvalidStateException") == f"{signing} is pending deletion."
+    external = kms.create_key(Origin="EXTERNAL")["KeyMetadata"]["Arn"]
+    assert fails(lambda: kms.disable_key_rotation(KeyId=external), "UnsupportedOperationException") == \
+        f"{external} origin is EXTERNAL which is not valid for this operation."
+    key, secret = coffer.root_credentials()
+    raw = sigv4.signed_request(coffer.endpoint, "TrentService.Verify", {
+        "KeyId": kms.create_key(KeySpec="ECC_NIST_P256", KeyUsage="SIGN_VERIFY")["KeyMetadata"]["KeyId"],
+        "Message": "bWVzc2FnZQ==", "Signature": "AAAAAAAAAAAAAA==", "SigningAlgorithm": "ECDSA_SHA_256"}, key, secret, service="kms")
+    assert raw == (400, {"__type": "KMSInvalidSignatureException"})
