@@ -28,7 +28,7 @@ extension KMSService {
         try Self.requireNotPendingDeletion(key)
         guard let wrapping = KeyImport.WrappingAlgorithm(rawValue: algorithm) else {
             throw algorithm == "SM2PKE" ? CofferError(.unsupportedOperation, "SM2PKE is supported only in China Regions.")
-                : CofferError.validation("The wrapping algorithm \(algorithm) is no longer supported for importing key material.")
+                : CofferError(.unsupportedOperation, "The wrapping algorithm \(algorithm) is no longer supported for importing key material.")
         }
         guard let bits = KeyImport.wrappingKeySpecs[wrappingKeySpec] else {
             throw CofferError(.unsupportedOperation, "\(wrappingKeySpec) wrapping keys are supported only in China Regions.")

@@ -68,6 +68,28 @@ import Testing
         #expect(Hex.encode(mac) == "a30e01098bc6dbbf45690f3a7e9e6d0f8bbea2a39e6148008fd05e44")
     }
 
+    /// The AEAD layout is swift-crypto's `combined` one, both ways, for every plaintext size a value
+    /// can have (the root key's sealed rows written before the direct BoringSSL calls still open).
+    @Test func aeadMatchesSwiftCryptosCombinedLayout() throws {
+        for size in [0, 1, 15, 16, 17, 200, 4096] {
+            for keySize in [16, 32] {
+                let key = SymmetricKey(size: keySize == 16 ? .bits128 : .bits256)
+                let plaintext = SystemRandomSource().bytes(size), aad = Array("arn:aws:secretsmanager:x".utf8)
+                let ours = try AEAD.seal(plaintext, key: key, aad: aad)
+                #expect(ours.count == 12 + size + 16)
+                #expect(Array(try AES.GCM.open(try AES.GCM.SealedBox(combined: ours), using: key, authenticating: aad)) == plaintext)
+                let theirs = try #require(try AES.GCM.seal(plaintext, using: key, authenticating: aad).combined)
+                #expect(try AEAD.open(Array(theirs), key: key, aad: aad) == plaintext)
+                var tampered = ours
+                tampered[tampered.count - 1] ^= 1
+                #expect(throws: CofferError.self) { try AEAD.open(tampered, key: key, aad: aad) }
+                #expect(throws: CofferError.self) { try AEAD.open(ours, key: key, aad: aad + [0]) }
+                #expect(throws: CofferError.self) { try AEAD.open(Array(ours.prefix(27)), key: key, aad: aad) }
+            }
+        }
+        #expect(try AEAD.seal([1], key: SymmetricKey(size: .bits256), aad: []) != AEAD.seal([1], key: SymmetricKey(size: .bits256), aad: []))
+    }
+
     @Test func ciphertextsBindTheirContextAndName() throws {
         let material = SystemRandomSource().bytes(32)
         let blob = try KMSCiphertext.seal([1, 2, 3], keyID: "k1", version: 2, material: material, context: ["a": "b"])

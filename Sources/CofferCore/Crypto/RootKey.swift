@@ -1,4 +1,6 @@
 public import Crypto
+// swift-crypto's own BoringSSL (see KMS/Secp256k1.swift on the import).
+internal import CCryptoBoringSSL
 
 /// The 256-bit key at the top of Coffer's key hierarchy.
 ///
@@ -39,26 +41,70 @@ public struct RootKey: Sendable, CustomStringConvertible {
     }
 }
 
-/// AES-256-GCM with the nonce, ciphertext and tag in one byte string.
+/// AES-GCM with the nonce, ciphertext and tag in one byte string (swift-crypto's `combined` layout:
+/// 12-byte nonce, ciphertext, 16-byte tag), through BoringSSL's AEAD interface directly. Every read
+/// opens two of these; swift-crypto's wrapper around the same BoringSSL call spent about three times
+/// the cipher's own work converting between Data, slices and generic buffers (perf, GetSecretValue).
 enum AEAD {
+    static let nonceSize = 12, tagSize = 16
+
+    private static func withContext<Result>(_ key: SymmetricKey, _ body: (UnsafePointer<EVP_AEAD_CTX>) throws(CofferError) -> Result)
+        throws(CofferError) -> Result
+    {
+        var context = EVP_AEAD_CTX()
+        let ready = key.withUnsafeBytes { bytes -> Bool in
+            guard let cipher = bytes.count == 32 ? CCryptoBoringSSL_EVP_aead_aes_256_gcm()
+                : bytes.count == 16 ? CCryptoBoringSSL_EVP_aead_aes_128_gcm() : nil
+            else { return false }
+            return CCryptoBoringSSL_EVP_AEAD_CTX_init(&context, cipher, bytes.baseAddress, bytes.count, tagSize, nil) == 1
+        }
+        guard ready else { throw CofferError(.internalFailure, "the key is not an AES key") }
+        defer { CCryptoBoringSSL_EVP_AEAD_CTX_cleanup(&context) }
+        return try withUnsafePointer(to: &context) { pointer throws(CofferError) in try body(pointer) }
+    }
+
     static func seal(_ plaintext: [UInt8], key: SymmetricKey, aad: [UInt8]) throws(CofferError) -> [UInt8] {
-        do {
-            let box = try AES.GCM.seal(plaintext, using: key, authenticating: aad)
-            guard let combined = box.combined else { throw CofferError(.encryptionFailure, "encryption failed") }
-            return Array(combined)
-        } catch let error as CofferError {
-            throw error
-        } catch {
-            throw CofferError(.encryptionFailure, "encryption failed")
+        try withContext(key) { context throws(CofferError) in
+            var out = [UInt8](repeating: 0, count: nonceSize + plaintext.count + tagSize)
+            var written = 0
+            let sealed = out.withUnsafeMutableBufferPointer { buffer -> Bool in
+                let base = buffer.baseAddress!
+                guard CCryptoBoringSSL_RAND_bytes(base, nonceSize) == 1 else { return false }
+                return plaintext.withUnsafeBufferPointer { input in
+                    aad.withUnsafeBufferPointer { ad in
+                        CCryptoBoringSSL_EVP_AEAD_CTX_seal(context, base + nonceSize, &written, buffer.count - nonceSize, base, nonceSize,
+                                                           input.baseAddress, input.count, ad.baseAddress, ad.count) == 1
+                    }
+                }
+            }
+            guard sealed, written == plaintext.count + tagSize else {
+                CCryptoBoringSSL_ERR_clear_error()
+                throw CofferError(.encryptionFailure, "encryption failed")
+            }
+            return out
         }
     }
 
     static func open(_ sealed: [UInt8], key: SymmetricKey, aad: [UInt8]) throws(CofferError) -> [UInt8] {
-        do {
-            let box = try AES.GCM.SealedBox(combined: sealed)
-            return Array(try AES.GCM.open(box, using: key, authenticating: aad))
-        } catch {
-            throw CofferError(.decryptionFailure, "decryption failed")
+        guard sealed.count >= nonceSize + tagSize else { throw CofferError(.decryptionFailure, "decryption failed") }
+        return try withContext(key) { context throws(CofferError) in
+            // One spare byte, so the buffer has an address even for an empty plaintext.
+            var out = [UInt8](repeating: 0, count: sealed.count - nonceSize - tagSize + 1)
+            var written = 0
+            let opened = out.withUnsafeMutableBufferPointer { buffer in
+                sealed.withUnsafeBufferPointer { input in
+                    aad.withUnsafeBufferPointer { ad in
+                        CCryptoBoringSSL_EVP_AEAD_CTX_open(context, buffer.baseAddress, &written, buffer.count, input.baseAddress, nonceSize,
+                                                           input.baseAddress! + nonceSize, input.count - nonceSize, ad.baseAddress, ad.count) == 1
+                    }
+                }
+            }
+            guard opened else {
+                CCryptoBoringSSL_ERR_clear_error()
+                throw CofferError(.decryptionFailure, "decryption failed")
+            }
+            out.removeLast(out.count - written)
+            return out
         }
     }
 }

@@ -33,12 +33,12 @@ public enum SigV4 {
     }
 
     public static func sha256Hex(_ bytes: [UInt8]) -> String {
-        Hex.encode(SHA256.hash(data: bytes))
+        Hex.encode(SHA256Bytes.hash(bytes))
     }
 
     public static func sha256Hex(_ text: String) -> String {
         var text = text
-        return text.withUTF8 { Hex.encode(SHA256.hash(data: UnsafeRawBufferPointer($0))) }
+        return text.withUTF8 { Hex.encode(SHA256Bytes.hash(UnsafeRawBufferPointer($0))) }
     }
 
     public static func signingKey(secret: String, scope: Scope) -> [UInt8] {
@@ -129,7 +129,7 @@ public enum SigV4 {
         out.append(newline)
         scope.append(to: &out)
         out.append(newline)
-        Hex.append(SHA256.hash(data: UnsafeRawBufferPointer(canonicalRequest)), to: &out)
+        Hex.append(SHA256Bytes.hash(UnsafeRawBufferPointer(canonicalRequest)), to: &out)
         return out
     }
 

@@ -1,0 +1,102 @@
+"""Instructions per GetSecretValue, counted by callgrind: repeatable on this noisy machine, unlike time.
+
+    python3 bench/callgrind_read.py BINARY [BINARY ...] [--reads 2000]
+
+Each binary runs `coffer serve --dev` under `valgrind --tool=callgrind --instr-atstart=no`; after 400
+warm-up reads over four keep-alive connections, instrumentation is switched on, the counters zeroed,
+`--reads` more are made and the totals dumped. Every thread counts (the audit writer's chaining and
+SQLite included). valgrind 3.19 refuses the DWARF of Coffer's release build, so a copy with its debug
+sections removed (`objcopy --strip-debug`) runs; it executes the same code.
+"""
+import argparse
+import glob
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+import boto3
+from botocore.config import Config
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def measure(binary, reads):
+    work = tempfile.mkdtemp(prefix="cg-")
+    stripped = os.path.join(work, "coffer")
+    subprocess.run(["objcopy", "--strip-debug", binary, stripped], check=True)
+    port = free_port()
+    out = os.path.join(work, "callgrind.out")
+    server = subprocess.Popen(["valgrind", "--tool=callgrind", "--instr-atstart=no", f"--callgrind-out-file={out}",
+                               stripped, "serve", "--dev", "--port", str(port), "--account-id", "111111111111",
+                               "--data-dir", os.path.join(work, "data")],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        endpoint = f"http://127.0.0.1:{port}"
+        clients = [boto3.client("secretsmanager", endpoint_url=endpoint, region_name="us-east-1", aws_access_key_id="AKIAEXAMPLE",
+                                aws_secret_access_key="secret", config=Config(retries={"max_attempts": 0}, read_timeout=120))
+                   for _ in range(4)]
+        for _ in range(600):
+            try:
+                clients[0].create_secret(Name="bench/read", SecretString="x" * 200)
+                break
+            except Exception:
+                time.sleep(0.2)
+
+        def run(total):
+            def worker(client, count):
+                for _ in range(count):
+                    client.get_secret_value(SecretId="bench/read")
+            threads = [threading.Thread(target=worker, args=(c, total // 4)) for c in clients]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join()
+
+        run(400)
+        pid = str(server.pid)
+        subprocess.run(["callgrind_control", "-i", "on", pid], check=True, stdout=subprocess.DEVNULL)
+        subprocess.run(["callgrind_control", "-z", pid], check=True, stdout=subprocess.DEVNULL)
+        run(reads)
+        before = set(glob.glob(out + "*"))
+        subprocess.run(["callgrind_control", "-d", pid], check=True, stdout=subprocess.DEVNULL)
+        for _ in range(100):
+            new = set(glob.glob(out + "*")) - before
+            if new:
+                break
+            time.sleep(0.2)
+        time.sleep(1)
+        total = 0
+        with open(new.pop()) as f:
+            for line in f:
+                if line.startswith("summary:") or line.startswith("totals:"):
+                    total = int(line.split()[1])
+        return total / reads
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            server.kill()
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("binaries", nargs="+")
+    parser.add_argument("--reads", type=int, default=2000)
+    args = parser.parse_args()
+    for binary in args.binaries:
+        print(f"{binary}: {measure(binary, args.reads):,.0f} instructions a GetSecretValue", flush=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
