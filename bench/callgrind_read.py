@@ -29,7 +29,7 @@ def free_port():
         return s.getsockname()[1]
 
 
-def measure(binary, reads):
+def measure(binary, reads, keep=None):
     work = tempfile.mkdtemp(prefix="cg-")
     stripped = os.path.join(work, "coffer")
     subprocess.run(["objcopy", "--strip-debug", binary, stripped], check=True)
@@ -63,11 +63,11 @@ def measure(binary, reads):
 
         run(400)
         pid = str(server.pid)
-        subprocess.run(["callgrind_control", "-i", "on", pid], check=True, stdout=subprocess.DEVNULL)
-        subprocess.run(["callgrind_control", "-z", pid], check=True, stdout=subprocess.DEVNULL)
+        subprocess.run(["callgrind_control", "-i", "on", pid], check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        subprocess.run(["callgrind_control", "-z", pid], check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         run(reads)
         before = set(glob.glob(out + "*"))
-        subprocess.run(["callgrind_control", "-d", pid], check=True, stdout=subprocess.DEVNULL)
+        subprocess.run(["callgrind_control", "-d", pid], check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         for _ in range(100):
             new = set(glob.glob(out + "*")) - before
             if new:
@@ -75,7 +75,10 @@ def measure(binary, reads):
             time.sleep(0.2)
         time.sleep(1)
         total = 0
-        with open(new.pop()) as f:
+        dump = new.pop()
+        if keep:
+            shutil.copy(dump, keep)
+        with open(dump) as f:
             for line in f:
                 if line.startswith("summary:") or line.startswith("totals:"):
                     total = int(line.split()[1])
@@ -93,9 +96,10 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("binaries", nargs="+")
     parser.add_argument("--reads", type=int, default=2000)
+    parser.add_argument("--keep", help="copy the last binary's dump here, for callgrind_annotate")
     args = parser.parse_args()
     for binary in args.binaries:
-        print(f"{binary}: {measure(binary, args.reads):,.0f} instructions a GetSecretValue", flush=True)
+        print(f"{binary}: {measure(binary, args.reads, args.keep):,.0f} instructions a GetSecretValue", flush=True)
 
 
 if __name__ == "__main__":
