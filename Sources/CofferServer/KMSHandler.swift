@@ -52,9 +52,7 @@ struct KMSHandler: JSONServiceHandler {
         case "ListKeys": return try await listKeys(r, scope)
         case "DescribeCustomKeyStores":
             // Coffer makes no custom key stores, so there is none to find, as in an account that never made one.
-            if let id = try r.string("CustomKeyStoreId", min: 1, max: 64) {
-                throw CofferError(.customKeyStoreNotFound, "Custom key store ID \(id) does not exist.")
-            }
+            try refuseCustomKeyStore(r)
             if let name = try r.string("CustomKeyStoreName", min: 1, max: 256) {
                 throw CofferError(.customKeyStoreNotFound, "Custom key store name \(name) does not exist.")
             }
@@ -111,7 +109,8 @@ struct KMSHandler: JSONServiceHandler {
         case "GenerateDataKeyPair", "GenerateDataKeyPairWithoutPlaintext":
             return try await generateDataKeyPair(r, scope, plaintext: operation == "GenerateDataKeyPair")
         case "GenerateRandom":
-            if try r.string("CustomKeyStoreId") != nil { throw CofferError(.unsupportedOperation, "Custom key stores are not supported.") }
+            try refuseCustomKeyStore(r)
+            try refuseRecipient(r)
             guard let count = try r.integer("NumberOfBytes", min: 1, max: 1024) else { throw CofferError.validation("NumberOfBytes is required.") }
             return .object(["Plaintext": JSONResponse.base64(service.generateRandom(count))])
         case "GenerateMac": return try await generateMac(r, scope)
@@ -121,9 +120,7 @@ struct KMSHandler: JSONServiceHandler {
         case "GetPublicKey": return try await getPublicKey(r, scope)
         case "DeriveSharedSecret":
             _ = try r.required("KeyAgreementAlgorithm", try r.enumeration("KeyAgreementAlgorithm", ["ECDH"]))
-            if try r.structure("Recipient") != nil {
-                throw CofferError(.unsupportedOperation, "Coffer does not verify Nitro attestation documents: Recipient is not supported.")
-            }
+            try refuseRecipient(r)
             let result = try await service.deriveSharedSecret(try keyID(r), peerPublicKey: try r.required("PublicKey", try r.blob("PublicKey", min: 1, max: 8192)),
                                                               in: scope)
             return .object(["KeyId": .string(result.key.arn), "SharedSecret": JSONResponse.base64(result.secret),
@@ -331,12 +328,27 @@ struct KMSHandler: JSONServiceHandler {
         return .object(out)
     }
 
+    /// Coffer makes no custom key stores, so a named one does not exist, as in an account that never made one.
+    private func refuseCustomKeyStore(_ r: JSONRequest) throws(CofferError) {
+        if let id = try r.string("CustomKeyStoreId", min: 1, max: 64) {
+            throw CofferError(.customKeyStoreNotFound, "Custom key store ID \(id) does not exist.")
+        }
+    }
+
+    /// Nitro Enclaves' attested recipients: Coffer verifies no attestation documents, so any Recipient,
+    /// even an empty one, is refused rather than ignored (an ignored one would return the plaintext).
+    private func refuseRecipient(_ r: JSONRequest) throws(CofferError) {
+        if try r.structure("Recipient") != nil {
+            throw CofferError(.unsupportedOperation, "Coffer does not verify Nitro attestation documents: Recipient is not supported.")
+        }
+    }
+
     // MARK: Operations
 
     private func createKey(_ r: JSONRequest, _ scope: ResourceScope) async throws -> JSONValue {
         let originText = try r.enumeration("Origin", ["AWS_KMS", "EXTERNAL", "AWS_CLOUDHSM", "EXTERNAL_KEY_STORE"]) ?? "AWS_KMS"
         guard let origin = KeyOrigin(rawValue: originText) else { throw CofferError(.unsupportedOperation, "Custom key stores are not supported.") }
-        if try r.string("CustomKeyStoreId") != nil { throw CofferError(.unsupportedOperation, "Custom key stores are not supported.") }
+        try refuseCustomKeyStore(r)
         let specText = try r.enumeration("KeySpec", KeySpec.allCases.map(\.rawValue) + ["SM2"])
             ?? r.enumeration("CustomerMasterKeySpec", KeySpec.allCases.map(\.rawValue) + ["SM2"])
             ?? "SYMMETRIC_DEFAULT"
@@ -394,7 +406,7 @@ struct KMSHandler: JSONServiceHandler {
 
     private func decrypt(_ r: JSONRequest, _ scope: ResourceScope) async throws -> JSONValue {
         let blob = try r.required("CiphertextBlob", try r.blob("CiphertextBlob", min: 1, max: 6144))
-        if try r.structure("Recipient") != nil { throw CofferError(.unsupportedOperation, "Recipient (Nitro Enclaves) is not supported.") }
+        try refuseRecipient(r)
         let result = try await service.decrypt(blob, keyID: try r.string("KeyId", min: 1, max: 2048), context: try context(r),
                                                algorithm: try r.enumeration("EncryptionAlgorithm", Self.encryptionAlgorithms), in: scope)
         var out: JSONObject = ["KeyId": .string(result.key.arn), "Plaintext": JSONResponse.base64(result.plaintext),
@@ -423,6 +435,7 @@ struct KMSHandler: JSONServiceHandler {
     }
 
     private func generateDataKey(_ r: JSONRequest, _ scope: ResourceScope, plaintext: Bool) async throws -> JSONValue {
+        try refuseRecipient(r)
         let result = try await service.generateDataKey(
             try keyID(r), numberOfBytes: try r.integer("NumberOfBytes", min: 1, max: 1024),
             keySpec: try r.enumeration("KeySpec", ["AES_256", "AES_128"]), context: try context(r),
@@ -435,6 +448,7 @@ struct KMSHandler: JSONServiceHandler {
     }
 
     private func generateDataKeyPair(_ r: JSONRequest, _ scope: ResourceScope, plaintext: Bool) async throws -> JSONValue {
+        try refuseRecipient(r)
         let spec = try r.required("KeyPairSpec", try r.enumeration("KeyPairSpec", ["RSA_2048", "RSA_3072", "RSA_4096", "ECC_NIST_P256", "ECC_NIST_P384", "ECC_NIST_P521", "ECC_SECG_P256K1", "SM2", "ECC_NIST_EDWARDS25519"]))
         let result = try await service.generateDataKeyPair(try keyID(r), pairSpec: spec, context: try context(r), in: scope)
         var out: JSONObject = ["PrivateKeyCiphertextBlob": JSONResponse.base64(result.blob)]

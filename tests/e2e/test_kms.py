@@ -318,6 +318,13 @@ def test_describe_custom_key_stores_finds_none(coffer):
     assert listed["CustomKeyStores"] == [] and listed["Truncated"] is False
     fails(lambda: kms.describe_custom_key_stores(CustomKeyStoreId="cks-1234567890abcdef0"), "CustomKeyStoreNotFoundException")
     fails(lambda: kms.describe_custom_key_stores(CustomKeyStoreName="hsm-store"), "CustomKeyStoreNotFoundException")
+    # A named store does not exist for the other operations either, and an attested Recipient (even an
+    # empty one) is refused, never ignored: ignoring it would hand out the plaintext.
+    fails(lambda: kms.generate_random(NumberOfBytes=32, CustomKeyStoreId="cks-1234567890"), "CustomKeyStoreNotFoundException")
+    fails(lambda: kms.create_key(CustomKeyStoreId="cks-1234567890"), "CustomKeyStoreNotFoundException")
+    key = kms.create_key()["KeyMetadata"]["KeyId"]
+    fails(lambda: kms.generate_random(NumberOfBytes=32, Recipient={}), "UnsupportedOperationException")
+    fails(lambda: kms.generate_data_key(KeyId=key, KeySpec="AES_256", Recipient={}), "UnsupportedOperationException")
 
 
 def test_key_agreement_keys_derive_the_peers_ecdh_secret(coffer):
