@@ -6,7 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 runs="${RUNS:-10000000}"
-for target in ${TARGETS:-json query arn policy sigv4 xml}; do
+for target in ${TARGETS:-json query arn policy sigv4 xml http}; do
   mkdir -p "Corpus/$target"
   log="$(mktemp)"
   echo "== $target: $runs runs"

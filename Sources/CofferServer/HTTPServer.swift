@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import CofferCore
+import CofferWire
 import Logging
 import NIOCore
 import Synchronization
@@ -15,11 +16,11 @@ protocol HTTPResponder: Sendable {
     /// Whether a request may be answered on the event loop that read it: only calls whose work is
     /// in memory or awaits storage without blocking a thread, so that no connection on the loop
     /// waits behind a long computation (an RSA key, a policy lint) of another.
-    func answersOnLoop(_ head: HTTPRequestHead) -> Bool
+    func answersOnLoop(_ request: HTTPRequestData) -> Bool
 }
 
 extension HTTPResponder {
-    func answersOnLoop(_ head: HTTPRequestHead) -> Bool { false }
+    func answersOnLoop(_ request: HTTPRequestData) -> Bool { false }
 }
 
 /// Secret values are at most 64 KiB (88 KiB in base64); anything far larger is not a request we serve.
@@ -51,7 +52,7 @@ final class HTTPServer: Sendable {
                     // No response encoder, pipelining helper or header validator: the handler writes each
                     // answer as one buffer, keeps pipelined requests in order itself, and writes only
                     // headers it made.
-                    try pipeline.addHandler(ByteToMessageHandler(HTTPRequestDecoder(leftOverBytesStrategy: .dropBytes)))
+                    // The handler reads requests off the bytes itself (HTTP1Parser): no decoder in front of it.
                     try pipeline.addHandler(HTTPHandler(processor: processor, inFlight: inFlight, executor: executor))
                 }
             }
@@ -88,7 +89,7 @@ final class HTTPServer: Sendable {
 final class HTTPHandler: ChannelDuplexHandler, @unchecked Sendable {
     // Safe: NIO calls a handler only on its channel's event loop, and every mutable field below is
     // touched only there (a task that answers elsewhere hops back with `eventLoop.execute`).
-    typealias InboundIn = HTTPServerRequestPart
+    typealias InboundIn = ByteBuffer
     typealias OutboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
 
@@ -101,12 +102,21 @@ final class HTTPHandler: ChannelDuplexHandler, @unchecked Sendable {
         var refusal: HTTPResponseData? = nil
     }
 
+    /// Where the next bytes belong: a request head, a body of known length, the rest of a body over
+    /// the limit (read past, then answered 413), or a chunked body.
+    private enum Reading {
+        case head
+        case body(HTTP1Parser.Head, length: Int)
+        case discarding(HTTP1Parser.Head, remaining: Int)
+        case chunked(HTTP1Parser.Head)
+    }
+
     private let processor: any HTTPResponder
     private let inFlight: InFlight
     private let executor: EventLoopTaskExecutor?
-    private var head: HTTPRequestHead?
-    private var body: [UInt8] = []
-    private var tooLarge = false
+    private var reading = Reading.head
+    /// Bytes read and not yet part of a whole request (a head or body cut across reads).
+    private var inbound: ByteBuffer?
     /// A request is being answered; later ones (a pipelining client) wait in `queued`.
     private var answering = false
     private var queued: [Pending] = []
@@ -131,33 +141,98 @@ final class HTTPHandler: ChannelDuplexHandler, @unchecked Sendable {
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        switch unwrapInboundIn(data) {
-        case .head(let h):
-            head = h
-            body.removeAll(keepingCapacity: true)
-            tooLarge = false
-        case .body(let buffer):
-            if body.count + buffer.readableBytes > maximumRequestBodySize {
-                tooLarge = true
-            } else {
-                body.append(contentsOf: buffer.readableBytesView)
+        guard !closing else { return }
+        var buffer = unwrapInboundIn(data)
+        if var held = inbound {
+            inbound = nil
+            held.writeBuffer(&buffer)
+            buffer = held
+        }
+        while !closing, take(&buffer, context: context) {}
+        if !closing, buffer.readableBytes > 0 {
+            buffer.discardReadBytes()
+            inbound = buffer
+        }
+    }
+
+    /// Takes the next part of a request from `buffer`; false when it needs more bytes (or the stream ended).
+    private func take(_ buffer: inout ByteBuffer, context: ChannelHandlerContext) -> Bool {
+        switch reading {
+        case .head:
+            guard buffer.readableBytes > 0 else { return false }
+            switch buffer.withUnsafeReadableBytes({ HTTP1Parser.parseHead($0) }) {
+            case .incomplete:
+                return false
+            case .invalid:
+                refuseUnparsable(context: context)
+                return false
+            case .complete(let head, let length):
+                buffer.moveReaderIndex(forwardBy: length)
+                switch head.framing {
+                case .length(let length) where length > maximumRequestBodySize: reading = .discarding(head, remaining: length)
+                case .length(let length): reading = .body(head, length: length)
+                case .chunked: reading = .chunked(head)
+                }
+                return true
             }
-        case .end:
-            guard let head, !closing else { return }
-            self.head = nil
-            let request = HTTPRequestData(
-                method: head.method.rawValue, uri: head.uri,
-                headers: head.headers.map { (name: $0.name, value: $0.value) }, body: body,
-                remoteAddress: peer)
-            // After a body over the limit, whatever follows in the stream is the rest of a body nobody reads: the connection ends.
-            if tooLarge { closing = true }
-            let pending = tooLarge
-                ? Pending(request: request, version: head.version, keepAlive: false, onLoop: false,
-                          refusal: HTTPResponseData(status: 413, headers: [], body: []))
-                : Pending(request: request, version: head.version, keepAlive: head.isKeepAlive,
-                          onLoop: executor != nil && processor.answersOnLoop(head))
-            inFlight.enter()
-            if answering { queued.append(pending) } else { answer(pending, context: context) }
+        case .body(let head, let length):
+            guard buffer.readableBytes >= length else { return false }
+            let body = length == 0 ? [] : buffer.readBytes(length: length) ?? []
+            reading = .head
+            received(head, body: body, tooLarge: false, context: context)
+            return true
+        case .discarding(let head, let remaining):
+            let taken = min(remaining, buffer.readableBytes)
+            buffer.moveReaderIndex(forwardBy: taken)
+            guard taken == remaining else {
+                reading = .discarding(head, remaining: remaining - taken)
+                return false
+            }
+            reading = .head
+            received(head, body: [], tooLarge: true, context: context)
+            return true
+        case .chunked(let head):
+            switch buffer.withUnsafeReadableBytes({ HTTP1Parser.parseChunked($0, limit: maximumRequestBodySize) }) {
+            case .incomplete:
+                return false
+            case .invalid:
+                refuseUnparsable(context: context)
+                return false
+            case .tooLarge:
+                reading = .head
+                received(head, body: [], tooLarge: true, context: context)
+                return false
+            case .complete(let body, let length):
+                buffer.moveReaderIndex(forwardBy: length)
+                reading = .head
+                received(head, body: body, tooLarge: false, context: context)
+                return true
+            }
+        }
+    }
+
+    private func received(_ head: HTTP1Parser.Head, body: [UInt8], tooLarge: Bool, context: ChannelHandlerContext) {
+        let request = HTTPRequestData(method: head.method, uri: head.target, headers: head.headers, body: body, remoteAddress: peer)
+        let version = HTTPVersion(major: 1, minor: head.minorVersion)
+        // After a body over the limit, whatever follows in the stream is the rest of a body nobody reads: the connection ends.
+        if tooLarge { closing = true }
+        let pending = tooLarge
+            ? Pending(request: request, version: version, keepAlive: false, onLoop: false,
+                      refusal: HTTPResponseData(status: 413, headers: [], body: []))
+            : Pending(request: request, version: version, keepAlive: head.keepAlive,
+                      onLoop: executor != nil && processor.answersOnLoop(request))
+        inFlight.enter()
+        if answering { queued.append(pending) } else { answer(pending, context: context) }
+    }
+
+    /// A request that does not parse ends the connection; it is told so unless an answer is under way.
+    private func refuseUnparsable(context: ChannelHandlerContext) {
+        closing = true
+        inbound = nil
+        if answering {
+            endAfterQueue = true
+        } else {
+            write(context: context, HTTPResponseData(status: 400, headers: [], body: []), version: .http1_1, keepAlive: false)
         }
     }
 
@@ -166,14 +241,7 @@ final class HTTPHandler: ChannelDuplexHandler, @unchecked Sendable {
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        // A request that does not parse ends the connection; it is told so unless an answer is under way.
-        guard error is HTTPParserError, !closing else { return context.close(promise: nil) }
-        closing = true
-        if answering {
-            endAfterQueue = true
-        } else {
-            write(context: context, HTTPResponseData(status: 400, headers: [], body: []), version: .http1_1, keepAlive: false)
-        }
+        context.close(promise: nil)
     }
 
     private func answer(_ pending: Pending, context: ChannelHandlerContext) {

@@ -109,9 +109,10 @@ final class RequestProcessor: HTTPResponder {
         return response
     }
 
-    func answersOnLoop(_ head: HTTPRequestHead) -> Bool {
-        guard head.method == .POST, let target = head.headers.first(name: "x-amz-target") else { return false }
-        return Self.loopTargets.contains(target)
+    func answersOnLoop(_ request: HTTPRequestData) -> Bool {
+        guard request.method == "POST", let target = request.headers.first(where: { Glob.equalIgnoringCase($0.name, "x-amz-target") })
+        else { return false }
+        return Self.loopTargets.contains(target.value)
     }
 
     /// The calls answered on the event loop (see ``HTTPResponder/answersOnLoop(_:)``): the reads and

@@ -2,7 +2,7 @@ import CofferCore
 import CofferWire
 import Foundation
 
-/// One libFuzzer entry point for every parser; FUZZ_TARGET picks which (sigv4, json, query, policy, arn, xml).
+/// One libFuzzer entry point for every parser; FUZZ_TARGET picks which (sigv4, json, query, policy, arn, xml, http).
 /// Each must return for any input without crashing, hanging or allocating without bound.
 let target = ProcessInfo.processInfo.environment["FUZZ_TARGET"] ?? "json"
 
@@ -75,6 +75,14 @@ public func fuzz(_ start: UnsafeRawPointer, _ count: Int) -> CInt {
         }
         _ = try? SAMLMetadata(document: String(decoding: bytes, as: UTF8.self))
         _ = try? SAMLResponse(base64: Data(bytes).base64EncodedString(), signingKeys: [])
+    case "http":
+        // The listener's request reader: the head, and the rest read as a chunked body.
+        bytes.withUnsafeBytes { raw in
+            if case .complete(_, let length) = HTTP1Parser.parseHead(raw) {
+                _ = HTTP1Parser.parseChunked(UnsafeRawBufferPointer(rebasing: raw[length...]), limit: 1 << 12)
+            }
+            _ = HTTP1Parser.parseChunked(raw, limit: 1 << 12)
+        }
     default:
         _ = try? JSONParser.parse(bytes)
         _ = try? JSONParser.parseLocated(bytes)

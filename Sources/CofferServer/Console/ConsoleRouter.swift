@@ -32,8 +32,8 @@ final class ConsoleRouter: HTTPResponder {
         self.verifyTrail = verifyTrail
     }
 
-    func answersOnLoop(_ head: HTTPRequestHead) -> Bool {
-        !head.uri.hasPrefix("/console") && api.answersOnLoop(head)
+    func answersOnLoop(_ request: HTTPRequestData) -> Bool {
+        !request.uri.hasPrefix("/console") && api.answersOnLoop(request)
     }
 
     func process(_ request: HTTPRequestData) async -> HTTPResponseData {

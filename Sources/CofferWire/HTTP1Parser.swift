@@ -1,0 +1,250 @@
+/// HTTP/1.1 requests read off a byte stream (RFC 9112), for Coffer's listener: the request head in
+/// one pass over its bytes, the body framed by Content-Length or chunked transfer coding.
+///
+/// Coffer's own rather than NIOHTTP1's decoder: llhttp's callbacks built an `HTTPHeaders` value name by
+/// name and value by value, which the listener then copied into its own request, about 15% of a
+/// GetSecretValue's instructions (callgrind). Strict where leniency lets two readers disagree on where a
+/// request ends (request smuggling): no whitespace before a header's colon, no folded lines, no bare LF,
+/// no Content-Length beside Transfer-Encoding, no differing Content-Lengths, chunked last or refused.
+public enum HTTP1Parser {
+    /// The longest request head taken (NIOHTTP1's limit too).
+    public static let maximumHeadSize = 80 * 1024
+
+    public struct Head: Sendable {
+        public var method: String
+        public var target: String
+        /// 0 for HTTP/1.0, 1 for HTTP/1.1.
+        public var minorVersion: Int
+        public var headers: [(name: String, value: String)]
+        public var keepAlive: Bool
+        public var framing: Framing
+    }
+
+    public enum Framing: Sendable, Equatable {
+        case length(Int)
+        case chunked
+    }
+
+    public enum HeadResult: Sendable {
+        case incomplete
+        case invalid
+        /// The head and how many bytes it took (leading empty lines included).
+        case complete(Head, length: Int)
+    }
+
+    public enum ChunkedResult: Sendable, Equatable {
+        case incomplete
+        case invalid
+        case tooLarge
+        /// The body's data and how many bytes the chunked coding took, trailers included.
+        case complete(body: [UInt8], length: Int)
+    }
+
+    private static let cr: UInt8 = 0x0D, lf: UInt8 = 0x0A, space: UInt8 = 0x20, tab: UInt8 = 0x09, colon: UInt8 = 0x3A
+
+    /// RFC 9110's tchar: the bytes a method or a field name is made of.
+    private static let tokenTable: [Bool] = (0..<256).map { byte in
+        switch UInt8(byte) {
+        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"): true
+        default: Array("!#$%&'*+-.^_`|~".utf8).contains(UInt8(byte))
+        }
+    }
+
+    @inline(__always) static func isToken(_ byte: UInt8) -> Bool { tokenTable[Int(byte)] }
+
+    /// A field value's bytes: visible characters, space, tab and obs-text; no other control character.
+    @inline(__always) private static func isFieldValueByte(_ byte: UInt8) -> Bool {
+        byte == tab || (byte >= space && byte != 0x7F)
+    }
+
+    public static func parseHead(_ bytes: UnsafeRawBufferPointer) -> HeadResult {
+        guard let base = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self) else { return .incomplete }
+        let count = bytes.count
+        // A server ignores empty lines before a request line (RFC 9112, 2.2).
+        var start = 0
+        while start + 1 < count, base[start] == cr, base[start + 1] == lf { start += 2 }
+        guard start < count else { return count > maximumHeadSize ? .invalid : .incomplete }
+
+        // The head ends at the first empty line.
+        var end = -1
+        var index = start
+        let limit = min(count, start + maximumHeadSize)
+        while index + 3 < limit {
+            if base[index + 3] != lf {
+                index += base[index + 3] == cr ? 1 : 4
+                continue
+            }
+            if base[index] == cr, base[index + 1] == lf, base[index + 2] == cr {
+                end = index
+                break
+            }
+            index += 1
+        }
+        guard end >= 0 else { return count - start >= maximumHeadSize ? .invalid : .incomplete }
+
+        // Request line: method SP request-target SP HTTP-version.
+        var cursor = start
+        while cursor < end, isToken(base[cursor]) { cursor += 1 }
+        guard cursor > start, cursor < end, base[cursor] == space else { return .invalid }
+        let method = String(decoding: UnsafeBufferPointer(start: base + start, count: cursor - start), as: UTF8.self)
+        cursor += 1
+        let targetStart = cursor
+        while cursor < end, base[cursor] > space, base[cursor] != 0x7F { cursor += 1 }
+        guard cursor > targetStart, cursor + 10 <= end + 2, base[cursor] == space else { return .invalid }
+        let target = String(decoding: UnsafeBufferPointer(start: base + targetStart, count: cursor - targetStart), as: UTF8.self)
+        cursor += 1
+        // "HTTP/1.1" or "HTTP/1.0", then CRLF.
+        guard cursor + 10 <= end + 2 else { return .invalid }
+        for (offset, byte) in "HTTP/1.".utf8.enumerated() where base[cursor + offset] != byte { return .invalid }
+        let minor = base[cursor + 7]
+        guard minor == UInt8(ascii: "0") || minor == UInt8(ascii: "1"), base[cursor + 8] == cr, base[cursor + 9] == lf else { return .invalid }
+        let minorVersion = Int(minor - UInt8(ascii: "0"))
+        cursor += 10
+
+        var headers: [(name: String, value: String)] = []
+        headers.reserveCapacity(12)
+        var contentLength: Int?
+        var transferEncoding: [UInt8]? = nil
+        var closeRequested = false, keepAliveRequested = false
+        // Each field line: name ":" OWS value OWS CRLF; `end + 2` is the CRLF that ends the last one.
+        while cursor < end + 2 {
+            let nameStart = cursor
+            while isToken(base[cursor]) { cursor += 1 }
+            // An empty name, whitespace before the colon or a folded line (it starts with whitespace).
+            guard cursor > nameStart, base[cursor] == colon else { return .invalid }
+            let nameEnd = cursor
+            cursor += 1
+            while base[cursor] == space || base[cursor] == tab { cursor += 1 }
+            let valueStart = cursor
+            while base[cursor] != cr {
+                guard isFieldValueByte(base[cursor]) else { return .invalid }
+                cursor += 1
+            }
+            guard base[cursor + 1] == lf else { return .invalid }
+            var valueEnd = cursor
+            while valueEnd > valueStart, base[valueEnd - 1] == space || base[valueEnd - 1] == tab { valueEnd -= 1 }
+            cursor += 2
+            let name = UnsafeBufferPointer(start: base + nameStart, count: nameEnd - nameStart)
+            let value = UnsafeBufferPointer(start: base + valueStart, count: valueEnd - valueStart)
+            if equalsIgnoringCase(name, "content-length") {
+                // One value, or a list of the same value repeated (RFC 9110, 8.6).
+                for part in value.split(separator: 0x2C, omittingEmptySubsequences: false) {
+                    guard let length = decimal(part) else { return .invalid }
+                    if let contentLength, contentLength != length { return .invalid }
+                    contentLength = length
+                }
+            } else if equalsIgnoringCase(name, "transfer-encoding") {
+                transferEncoding = (transferEncoding.map { $0 + [0x2C] } ?? []) + Array(value)
+            } else if equalsIgnoringCase(name, "connection") {
+                for option in value.split(separator: 0x2C) {
+                    let trimmed = trim(option)
+                    if equalsIgnoringCase(trimmed, "close") { closeRequested = true }
+                    if equalsIgnoringCase(trimmed, "keep-alive") { keepAliveRequested = true }
+                }
+            }
+            headers.append((String(decoding: name, as: UTF8.self), String(decoding: value, as: UTF8.self)))
+        }
+
+        let framing: Framing
+        if let transferEncoding {
+            // Chunked must be the last coding and the only framing; Coffer applies no other coding.
+            guard contentLength == nil else { return .invalid }
+            let codings = transferEncoding.split(separator: 0x2C).map { trim($0) }.filter { !$0.isEmpty }
+            guard codings.count == 1, equalsIgnoringCase(codings[0], "chunked") else { return .invalid }
+            framing = .chunked
+        } else {
+            framing = .length(contentLength ?? 0)
+        }
+        let keepAlive = minorVersion == 1 ? !closeRequested : (keepAliveRequested && !closeRequested)
+        return .complete(Head(method: method, target: target, minorVersion: minorVersion, headers: headers, keepAlive: keepAlive,
+                              framing: framing), length: end + 4)
+    }
+
+    /// A chunked body from its first byte: every chunk's data, or how it fails; `limit` bounds the data.
+    public static func parseChunked(_ bytes: UnsafeRawBufferPointer, limit: Int) -> ChunkedResult {
+        guard let base = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self) else { return .incomplete }
+        let count = bytes.count
+        var body: [UInt8] = []
+        var cursor = 0
+        /// The index of the CRLF that ends the line starting at `from`, nil if not here yet; bare CR or LF is invalid.
+        func lineEnd(_ from: Int) -> Int?? {
+            var index = from
+            while index < count {
+                if base[index] == cr {
+                    guard index + 1 < count else { return .some(nil) }
+                    return base[index + 1] == lf ? .some(index) : .none
+                }
+                if base[index] == lf || index - from > 4096 { return .none }
+                index += 1
+            }
+            return .some(nil)
+        }
+        while true {
+            // chunk-size [ chunk-ext ] CRLF
+            var size = 0, digits = 0
+            while cursor < count, let digit = hexValue(base[cursor]) {
+                size = size &* 16 &+ digit
+                digits += 1
+                guard digits <= 8 else { return .tooLarge }
+                cursor += 1
+            }
+            guard cursor < count else { return .incomplete }
+            guard digits > 0 else { return .invalid }
+            guard let sizeLineEnd = lineEnd(cursor) else { return .invalid }
+            guard let sizeLineEnd else { return .incomplete }
+            // Extensions (";name=value") are read past, not interpreted.
+            if sizeLineEnd > cursor, base[cursor] != 0x3B, base[cursor] != space, base[cursor] != tab { return .invalid }
+            cursor = sizeLineEnd + 2
+            if size == 0 {
+                // Trailer fields (read past), then the empty line that ends the message.
+                while true {
+                    guard let trailerEnd = lineEnd(cursor) else { return .invalid }
+                    guard let trailerEnd else { return .incomplete }
+                    let empty = trailerEnd == cursor
+                    cursor = trailerEnd + 2
+                    if empty { return .complete(body: body, length: cursor) }
+                }
+            }
+            guard body.count + size <= limit else { return .tooLarge }
+            guard cursor + size + 2 <= count else { return .incomplete }
+            body.append(contentsOf: UnsafeBufferPointer(start: base + cursor, count: size))
+            cursor += size
+            guard base[cursor] == cr, base[cursor + 1] == lf else { return .invalid }
+            cursor += 2
+        }
+    }
+
+    @inline(__always) private static func hexValue(_ byte: UInt8) -> Int? {
+        switch byte {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): Int(byte - UInt8(ascii: "0"))
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): Int(byte - UInt8(ascii: "a")) + 10
+        case UInt8(ascii: "A")...UInt8(ascii: "F"): Int(byte - UInt8(ascii: "A")) + 10
+        default: nil
+        }
+    }
+
+    private static func decimal<C: Collection<UInt8>>(_ bytes: C) -> Int? {
+        let digits = trim(bytes)
+        guard !digits.isEmpty, digits.count <= 15 else { return nil }
+        var value = 0
+        for byte in digits {
+            guard byte >= UInt8(ascii: "0"), byte <= UInt8(ascii: "9") else { return nil }
+            value = value * 10 + Int(byte - UInt8(ascii: "0"))
+        }
+        return value
+    }
+
+    private static func trim<C: Collection<UInt8>>(_ bytes: C) -> [UInt8] {
+        var slice = Array(bytes)[...]
+        while let first = slice.first, first == space || first == tab { slice = slice.dropFirst() }
+        while let last = slice.last, last == space || last == tab { slice = slice.dropLast() }
+        return Array(slice)
+    }
+
+    /// ASCII case-insensitive comparison with a lowercase literal.
+    private static func equalsIgnoringCase<C: Collection<UInt8>>(_ bytes: C, _ lowercase: StaticString) -> Bool {
+        guard bytes.count == lowercase.utf8CodeUnitCount else { return false }
+        let other = UnsafeBufferPointer(start: lowercase.utf8Start, count: lowercase.utf8CodeUnitCount)
+        return zip(bytes, other).allSatisfy { ($0 | 0x20) == $1 || $0 == $1 }
+    }
+}
