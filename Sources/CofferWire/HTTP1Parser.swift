@@ -1,3 +1,7 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// HTTP/1.1 requests read off a byte stream (RFC 9112), for Coffer's listener: the request head in
 /// one pass over its bytes, the body framed by Content-Length or chunked transfer coding.
 ///
@@ -42,19 +46,39 @@ public enum HTTP1Parser {
 
     private static let cr: UInt8 = 0x0D, lf: UInt8 = 0x0A, space: UInt8 = 0x20, tab: UInt8 = 0x09, colon: UInt8 = 0x3A
 
-    /// RFC 9110's tchar: the bytes a method or a field name is made of.
-    private static let tokenTable: [Bool] = (0..<256).map { byte in
-        switch UInt8(byte) {
-        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"): true
-        default: Array("!#$%&'*+-.^_`|~".utf8).contains(UInt8(byte))
-        }
-    }
+    /// RFC 9110's tchar (the bytes a method or a field name is made of) as a bit set over ASCII, in two
+    /// constants: no table to load, and a test covers every byte against the RFC's list.
+    private static let tokenLow: UInt64 = 0x03FF_6CFA_0000_0000, tokenHigh: UInt64 = 0x57FF_FFFF_C7FF_FFFE
 
-    @inline(__always) static func isToken(_ byte: UInt8) -> Bool { tokenTable[Int(byte)] }
+    @inline(__always) static func isToken(_ byte: UInt8) -> Bool {
+        byte < 64 ? (tokenLow >> UInt64(byte)) & 1 == 1 : byte < 128 && (tokenHigh >> UInt64(byte - 64)) & 1 == 1
+    }
 
     /// A field value's bytes: visible characters, space, tab and obs-text; no other control character.
     @inline(__always) private static func isFieldValueByte(_ byte: UInt8) -> Bool {
         byte == tab || (byte >= space && byte != 0x7F)
+    }
+
+    /// Whether `count` bytes are all field-value bytes: eight at a time, byte by byte only for a word
+    /// that holds a control character (or a tab: a value's bytes are mostly letters and digits).
+    @inline(__always) private static func allFieldValueBytes(_ start: UnsafePointer<UInt8>, _ count: Int) -> Bool {
+        let ones: UInt64 = 0x0101_0101_0101_0101, highs: UInt64 = 0x8080_8080_8080_8080
+        var index = 0
+        while index + 8 <= count {
+            let word = UnsafeRawPointer(start + index).loadUnaligned(as: UInt64.self)
+            let control = (word &- ones &* 0x20) & ~word & highs
+            let flipped = word ^ (ones &* 0x7F)
+            let delete = (flipped &- ones) & ~flipped & highs
+            if control | delete != 0 {
+                for offset in 0..<8 where !isFieldValueByte(start[index + offset]) { return false }
+            }
+            index += 8
+        }
+        while index < count {
+            guard isFieldValueByte(start[index]) else { return false }
+            index += 1
+        }
+        return true
     }
 
     public static func parseHead(_ bytes: UnsafeRawBufferPointer) -> HeadResult {
@@ -65,16 +89,13 @@ public enum HTTP1Parser {
         while start + 1 < count, base[start] == cr, base[start + 1] == lf { start += 2 }
         guard start < count else { return count > maximumHeadSize ? .invalid : .incomplete }
 
-        // The head ends at the first empty line.
+        // The head ends at the first empty line: each CR found by memchr, then the three bytes after it.
+        let limit = min(count, start + maximumHeadSize)
         var end = -1
         var index = start
-        let limit = min(count, start + maximumHeadSize)
-        while index + 3 < limit {
-            if base[index + 3] != lf {
-                index += base[index + 3] == cr ? 1 : 4
-                continue
-            }
-            if base[index] == cr, base[index + 1] == lf, base[index + 2] == cr {
+        while index + 3 < limit, let found = memchr(base + index, Int32(cr), limit - 3 - index) {
+            index = base.distance(to: found.assumingMemoryBound(to: UInt8.self))
+            if base[index + 1] == lf, base[index + 2] == cr, base[index + 3] == lf {
                 end = index
                 break
             }
@@ -116,11 +137,10 @@ public enum HTTP1Parser {
             cursor += 1
             while base[cursor] == space || base[cursor] == tab { cursor += 1 }
             let valueStart = cursor
-            while base[cursor] != cr {
-                guard isFieldValueByte(base[cursor]) else { return .invalid }
-                cursor += 1
-            }
-            guard base[cursor + 1] == lf else { return .invalid }
+            // The line's CR (there is one by `end + 2` at the latest), then the bytes before it.
+            guard let found = memchr(base + cursor, Int32(cr), end + 3 - cursor) else { return .invalid }
+            cursor = base.distance(to: found.assumingMemoryBound(to: UInt8.self))
+            guard allFieldValueBytes(base + valueStart, cursor - valueStart), base[cursor + 1] == lf else { return .invalid }
             var valueEnd = cursor
             while valueEnd > valueStart, base[valueEnd - 1] == space || base[valueEnd - 1] == tab { valueEnd -= 1 }
             cursor += 2

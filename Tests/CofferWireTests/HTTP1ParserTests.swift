@@ -1,4 +1,4 @@
-import CofferWire
+@testable import CofferWire
 import Testing
 
 @Suite struct HTTP1ParserTests {
@@ -30,6 +30,29 @@ import Testing
         // Empty lines before a request line are skipped; a head without headers ends at once.
         let (bare, bareLength) = try parsed("\r\n\r\nGET / HTTP/1.0\r\n\r\n")
         #expect(bare.method == "GET" && bare.minorVersion == 0 && !bare.keepAlive && bare.framing == .length(0) && bareLength == 22)
+    }
+
+    @Test func tokenBytesAreRFC9110s() {
+        let tchar = Set("!#$%&'*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz".utf8)
+        for byte in UInt8.min...UInt8.max { #expect(HTTP1Parser.isToken(byte) == tchar.contains(byte), "byte \(byte)") }
+    }
+
+    /// Every control character in a value is refused wherever it sits in the eight-byte words.
+    @Test func everyControlCharacterInAValueIsRefused() throws {
+        for byte in UInt8(0)...UInt8(0x7F) where byte < 0x20 || byte == 0x7F {
+            for position in 0..<17 {
+                var value = Array(String(repeating: "v", count: 17).utf8)
+                value[position] = byte
+                let text = Array("GET / HTTP/1.1\r\nX: ".utf8) + value + Array("\r\n\r\n".utf8)
+                let result = text.withUnsafeBytes { HTTP1Parser.parseHead($0) }
+                if byte == 0x09 {
+                    guard case .complete = result else { Issue.record("a tab at \(position) was refused"); continue }
+                } else if case .complete = result {
+                    Issue.record("byte \(byte) at \(position) was taken")
+                }
+            }
+        }
+        #expect(try parsed("GET / HTTP/1.1\r\nX: caf\u{E9} \u{1F600}\r\n\r\n").0.headers[0].value == "caf\u{E9} \u{1F600}")
     }
 
     @Test func keepAliveFollowsTheVersionAndConnection() throws {
