@@ -69,7 +69,10 @@ enum AEAD {
             var written = 0
             let sealed = out.withUnsafeMutableBufferPointer { buffer -> Bool in
                 let base = buffer.baseAddress!
-                guard CCryptoBoringSSL_RAND_bytes(base, nonceSize) == 1 else { return false }
+                // The nonce from the system's generator (getrandom), as swift-crypto's own nonces are: BoringSSL's
+                // RAND_bytes would set up its own generator state in every process that seals.
+                var generator = SystemRandomNumberGenerator()
+                for index in 0..<nonceSize { base[index] = generator.next() }
                 return plaintext.withUnsafeBufferPointer { input in
                     aad.withUnsafeBufferPointer { ad in
                         CCryptoBoringSSL_EVP_AEAD_CTX_seal(context, base + nonceSize, &written, buffer.count - nonceSize, base, nonceSize,
