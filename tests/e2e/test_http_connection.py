@@ -142,3 +142,49 @@ def test_a_long_computation_does_not_hold_up_other_connections(coffer):
             # No reader waits half the key's time: a reader on a loop that made the key would wait all of it.
             inside = [start] + [t for t in times if start < t < end] + [end]
             assert max(b - a for a, b in zip(inside, inside[1:])) < (end - start) / 2, "a connection waited for the key"
+
+
+def chunked(request: bytes, pieces: int = 3) -> bytes:
+    """The same request with its body sent in chunks (Transfer-Encoding: chunked) instead of a Content-Length."""
+    head, _, body = request.partition(b"\r\n\r\n")
+    lines = [line for line in head.split(b"\r\n") if not line.lower().startswith(b"content-length:")]
+    size = max(1, len(body) // pieces)
+    parts = [body[i:i + size] for i in range(0, len(body), size)]
+    encoded = b"".join(b"%x;note=1\r\n%s\r\n" % (len(part), part) for part in parts) + b"0\r\nX-Trailer: t\r\n\r\n"
+    return b"\r\n".join(lines + [b"Transfer-Encoding: chunked"]) + b"\r\n\r\n" + encoded
+
+
+def test_chunked_bodies_and_requests_split_across_reads(coffer):
+    coffer.client().create_secret(Name="chunked/one", SecretString="chunked-value")
+    # A signed request whose body arrives chunked (the signature covers the decoded body), then one with a
+    # Content-Length, on one connection.
+    payload = chunked(signed(coffer, "secretsmanager.GetSecretValue", {"SecretId": "chunked/one"}, "secretsmanager"))
+    payload += signed(coffer, "secretsmanager.DescribeSecret", {"SecretId": "chunked/one"}, "secretsmanager")
+    answers, closed = exchange(coffer, payload, expect=2)
+    assert [status for status, _, _ in answers] == [200, 200] and not closed
+    assert json.loads(answers[0][2])["SecretString"] == "chunked-value"
+    # The same bytes one at a time: a head and a body cut anywhere are read whole.
+    with socket.create_connection(("127.0.0.1", coffer.port), timeout=30) as s:
+        s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        request = signed(coffer, "secretsmanager.GetSecretValue", {"SecretId": "chunked/one"}, "secretsmanager")
+        for index in range(0, len(request), 7):
+            s.sendall(request[index:index + 7])
+        data = b""
+        while b"chunked-value" not in data:
+            chunk = s.recv(65536)
+            assert chunk
+            data += chunk
+        assert responses(data)[0][0] == 200
+
+
+def test_requests_that_could_be_read_two_ways_are_refused(coffer):
+    # Framing two readers could disagree on (request smuggling) ends the connection with 400, and nothing
+    # after it on the connection is taken as a request.
+    for head in [b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+                 b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\nContent-Length: 5\r\n\r\nabcde",
+                 b"POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip, chunked\r\n\r\n0\r\n\r\n",
+                 b"GET /health HTTP/1.1\r\nHost : x\r\n\r\n",
+                 b"GET /health HTTP/1.1\r\nHost: x\r\n folded: y\r\n\r\n",
+                 b"GET /health HTTP/1.1\nHost: x\n\n"]:
+        answers, closed = exchange(coffer, head + b"GET /health HTTP/1.1\r\nHost: x\r\n\r\n", expect=1)
+        assert [status for status, _, _ in answers] == [400] and closed, head
