@@ -15,6 +15,12 @@ let swiftSettings: [SwiftSetting] = [
     .unsafeFlags(["-Xfrontend", "-function-sections"], .when(platforms: [.linux], configuration: .release)),
 ]
 
+/// The parsers' modules instrumented for libFuzzer when Fuzz/ builds them (`COFFER_FUZZ=1`): SwiftPM's
+/// `--sanitize` reaches the fuzz package's own target only, so without this libFuzzer mutated blindly
+/// ("no interesting inputs ... Is the code instrumented for coverage?") and ASan saw none of their memory.
+let parserSettings: [SwiftSetting] = Context.environment["COFFER_FUZZ"] == nil
+    ? swiftSettings : swiftSettings + [.unsafeFlags(["-sanitize=fuzzer,address"])]
+
 /// The directory of this manifest: the release link reads its layout files from `scripts/`.
 let packageDirectory = String(#filePath.dropLast("/Package.swift".count))
 
@@ -52,7 +58,7 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
             ],
-            swiftSettings: swiftSettings
+            swiftSettings: parserSettings
         ),
         .target(name: "CofferStorage", dependencies: ["CofferCore"], swiftSettings: swiftSettings),
         .systemLibrary(name: "CSQLite", providers: [.apt(["libsqlite3-dev"])]),
@@ -73,7 +79,7 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        .target(name: "CofferWire", dependencies: ["CofferCore"], swiftSettings: swiftSettings),
+        .target(name: "CofferWire", dependencies: ["CofferCore"], swiftSettings: parserSettings),
         .target(
             name: "CofferServices",
             dependencies: [

@@ -2,7 +2,7 @@
 # Runs each fuzz target for RUNS executions (default 10 million) over the kept seeds in Seeds/ (minimized
 # corpora, in the repository) and a working corpus in Corpus/ (not kept), and
 # fails on the first crash, hang or unbounded allocation (the input is left as crash-*, timeout-*, oom-*).
-# Build first: swift build -c release --sanitize fuzzer --sanitize address
+# Build first: COFFER_FUZZ=1 swift build -c release --sanitize fuzzer --sanitize address
 set -euo pipefail
 cd "$(dirname "$0")"
 runs="${RUNS:-10000000}"
