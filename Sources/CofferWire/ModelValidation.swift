@@ -24,6 +24,8 @@ public enum ModelValidation {
         let mapValue: String?
         /// The model's regular expression, which the whole value must match.
         let pattern: String?
+        /// The pattern is the ASCII-only key id one, matched over bytes (decided here, once per shape).
+        let asciiOnly: Bool
 
         /// IAM reports every violation without the offending value, whatever the model marks sensitive
         /// (recorded from AWS in LocalStack's validated IAM snapshots, 2026: numbers such as
@@ -53,6 +55,7 @@ public enum ModelValidation {
             }
             element = entry["l"]?.stringValue
             pattern = entry["p"]?.stringValue ?? ModelValidation.patternsBeyondTheModel[name]
+            asciiOnly = pattern != nil && pattern == ModelValidation.patternsBeyondTheModel["KeyIdType"]
             mapValue = entry["v"]?.stringValue
         }
     }
@@ -198,7 +201,7 @@ public enum ModelValidation {
             if let allowed = shape.enumValues, !allowed.contains(text), acceptedBeyondTheModel[shape.name]?.contains(text) != true {
                 fail(enumConstraint(shape, allowed))
             }
-            if let pattern = shape.pattern, !matches(text, pattern) {
+            if let pattern = shape.pattern, !(shape.asciiOnly ? isASCIIKeyID(text) : matches(text, pattern)) {
                 if service.name == "iam", let sentence = iamPatternSentence(pattern, member: String(path.split(separator: ".").last ?? "")) {
                     violations.append(Violation(path: path, text: sentence, sentence: sentence))
                 } else {
@@ -297,13 +300,14 @@ public enum ModelValidation {
     }
     private static func patternConstraint(_ pattern: String) -> String { "Member must satisfy regular expression pattern: \(pattern)" }
 
-    /// Whether the whole of `text` matches the model's pattern; the ASCII-only key id pattern, which every
-    /// KMS call checks, over bytes instead of through the regular expression engine.
+    /// Whether the whole of `text` matches the model's pattern.
     static func matches(_ text: String, _ pattern: String) -> Bool {
-        if pattern == patternsBeyondTheModel["KeyIdType"] { return !text.isEmpty && text.utf8.allSatisfy { $0 < 0x80 } }
         guard let regex = compiled(pattern) else { return true }
         return (try? regex.wholeMatch(in: text)) != nil
     }
+
+    /// `^\p{ASCII}+$` over bytes: every KMS call passes its key id through it.
+    static func isASCIIKeyID(_ text: String) -> Bool { !text.isEmpty && text.utf8.allSatisfy { $0 < 0x80 } }
 
     /// A compiled pattern, shared across requests: matching reads it only (the standard library
     /// lowers a regex to its program once, atomically), so sharing it is safe.
