@@ -138,6 +138,7 @@ public struct AccountReader: Sendable {
         await area("secrets", &snapshot) { try await readSecrets(&$0) }
         await area("iam", &snapshot) { try await readIAM(&$0) }
         await area("password policy", &snapshot) { try await readPasswordPolicy(&$0) }
+        await area("credential report", &snapshot) { try await readCredentialReport(&$0) }
         await area("account summary", &snapshot) { try await readAccountSummary(&$0) }
         await area("kms", &snapshot) { try await readKeys(&$0) }
         await area("parameters", &snapshot) { try await readParameters(&$0) }
@@ -265,6 +266,38 @@ public struct AccountReader: Sendable {
             snapshot.passwordPolicy = nil
         }
         snapshot.passwordPolicyRead = true
+    }
+
+    /// When each user's console password was last set: only the credential report says (GetLoginProfile's
+    /// CreateDate stays when the password changes). A report under four hours old is reused, as IAM does.
+    func readCredentialReport(_ snapshot: inout AccountSnapshot) async throws {
+        for attempt in 0... {
+            let state = QueryXML.value("State", in: try await iam("GenerateCredentialReport"))
+            if state == "COMPLETE" { break }
+            guard attempt < 40 else { throw ReadFailure(description: "GenerateCredentialReport: still \(state ?? "not ready") after 10 seconds") }
+            try await Task.sleep(for: .milliseconds(250))
+        }
+        let xml = try await iam("GetCredentialReport")
+        guard let content = QueryXML.value("Content", in: xml), let csv = Data(base64Encoded: content) else {
+            throw ReadFailure(description: "GetCredentialReport: the report's content is not base64")
+        }
+        let changed = Self.passwordLastChanged(csv: String(decoding: csv, as: UTF8.self))
+        for index in snapshot.principals.indices where snapshot.principals[index].kind == .user {
+            snapshot.principals[index].passwordLastChanged = changed[snapshot.principals[index].name]
+        }
+    }
+
+    /// The report's `password_last_changed` by user: a date, or `N/A` (no password) and
+    /// `not_supported` (the root user), which are left out.
+    static func passwordLastChanged(csv: String) -> [String: Date] {
+        let rows = csv.split(whereSeparator: \.isNewline).map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
+        guard let header = rows.first, let user = header.firstIndex(of: "user"),
+              let changed = header.firstIndex(of: "password_last_changed") else { return [:] }
+        var out: [String: Date] = [:]
+        for row in rows.dropFirst() where row.count > max(user, changed) {
+            if let date = date(row[changed]) { out[row[user]] = date }
+        }
+        return out
     }
 
     func readAccountSummary(_ snapshot: inout AccountSnapshot) async throws {

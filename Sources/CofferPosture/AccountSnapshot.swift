@@ -34,6 +34,8 @@ public struct AccountSnapshot: Sendable {
         public var passwordLastUsed: Date?
         /// When the console password (login profile) was created.
         public var passwordCreated: Date?
+        /// When the console password was last set (the credential report's password_last_changed).
+        public var passwordLastChanged: Date?
         /// A console password (login profile), and how many MFA devices are enabled.
         public var hasConsolePassword = false
         public var mfaDevices = 0

@@ -35,6 +35,10 @@ enum PostureCatalog {
         id: "user-password-unused", title: "Console password unused for the allowed number of days", severity: .medium,
         controls: ["IAM.8", "IAM.22", "CIS 1.12"], needs: ["iam"],
         remediation: "aws iam delete-login-profile --user-name NAME (the user keeps its access keys; give it a password again when it needs one).")
+    static let passwordExpired = PostureCheck(
+        id: "user-password-expired", title: "Console password older than the maximum password age", severity: .medium,
+        controls: ["CIS 1.11 (v1.2)"], needs: ["iam", "credential report"],
+        remediation: "Have the user set a new password (aws iam update-login-profile --user-name NAME --password-reset-required), or delete the login profile if it is not needed.")
     static let multipleKeys = PostureCheck(
         id: "user-multiple-active-keys", title: "User has more than one active access key", severity: .medium, controls: ["CIS 1.13"],
         needs: ["iam"], remediation: "Keep one active key per user; deactivate the other once it is no longer used.")
@@ -92,7 +96,7 @@ enum PostureCatalog {
 
     static let all: [PostureCheck] = [
         secretRotationDisabled, secretRotationFailing, secretNotRotated, secretUnused, secretPublic, secretTags, secretName,
-        accessKeyOld, accessKeyUnused, passwordUnused, multipleKeys, consoleWithoutMFA, directPolicies, rootKeys, rootUse, passwordPolicy, keyRotation, keyDeletion,
+        accessKeyOld, accessKeyUnused, passwordUnused, passwordExpired, multipleKeys, consoleWithoutMFA, directPolicies, rootKeys, rootUse, passwordPolicy, keyRotation, keyDeletion,
         keyPublic, policyAdmin, policyServiceWildcard, policyEscalation, policySecretData, policyCredentials, trustPublic, policyErrors,
         parameterPlaintext,
     ]

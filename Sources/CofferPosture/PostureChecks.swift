@@ -75,6 +75,14 @@ public enum PostureChecks {
                 add(PostureCatalog.passwordUnused, user.arn,
                     "\(user.name)'s console password \(user.passwordLastUsed == nil ? "has never been used" : "was last used \(days(since: reference)) days ago") (allowed: \(configuration.maxCredentialUsageAge) days).")
             }
+            // AWS makes an expired password be changed at the next sign-in; until then it still works for
+            // whoever holds it. The account's policy decides when it expires, or the profile where the policy sets no age.
+            if user.hasConsolePassword, let changed = user.passwordLastChanged,
+               let maxAge = snapshot.passwordPolicy?.maxAge.flatMap({ $0 > 0 ? $0 : nil }) ?? configuration.password.maxAge,
+               days(since: changed) > maxAge {
+                add(PostureCatalog.passwordExpired, user.arn,
+                    "\(user.name)'s console password was last changed \(days(since: changed)) days ago (maximum age: \(maxAge) days).")
+            }
             if active.count > 1 {
                 add(PostureCatalog.multipleKeys, user.arn, "\(user.name) has \(active.count) active access keys (\(active.map(\.id).joined(separator: ", "))).")
             }

@@ -61,6 +61,9 @@ import Testing
              good: { $0.principals = [user("a") { $0.accessKeys[0].active = true }] }),
         Case(id: "access-key-unused", bad: { $0.principals = [user("a") { $0.accessKeys[0].created = daysAgo(100); $0.accessKeys[0].lastUsed = nil }] },
              good: { $0.principals = [user("a") { $0.accessKeys[0].created = daysAgo(60); $0.accessKeys[0].lastUsed = daysAgo(2) }] }),
+        Case(id: "user-password-expired",
+             bad: { $0.principals = [user("a") { $0.hasConsolePassword = true; $0.mfaDevices = 1; $0.passwordLastUsed = daysAgo(1); $0.passwordLastChanged = daysAgo(91) }] },
+             good: { $0.principals = [user("a") { $0.hasConsolePassword = true; $0.mfaDevices = 1; $0.passwordLastUsed = daysAgo(1); $0.passwordLastChanged = daysAgo(89) }] }),
         Case(id: "user-password-unused", bad: { $0.principals = [user("a") { $0.hasConsolePassword = true; $0.mfaDevices = 1; $0.passwordCreated = daysAgo(100) }] },
              good: { $0.principals = [user("a") { $0.hasConsolePassword = true; $0.mfaDevices = 1; $0.passwordCreated = daysAgo(100); $0.passwordLastUsed = daysAgo(3) }] }),
         Case(id: "user-multiple-active-keys",
@@ -150,5 +153,39 @@ import Testing
         #expect(TerraformTiers.evaluate(file: "t", text: "enable_sagemaker = false").highest == nil)
         let all = TerraformTiers.tiers[2].settings.map { $0 == "security_alert_email" ? "\($0) = \"sec@example.org\"" : "\($0) = true" }.joined(separator: "\n")
         #expect(TerraformTiers.evaluate(file: "t", text: all).highest == "Enterprise")
+    }
+}
+
+@Suite struct PasswordAgeTests {
+    @Test func theCredentialReportGivesWhenEachPasswordWasLastSet() {
+        let csv = """
+            user,arn,user_creation_time,password_enabled,password_last_used,password_last_changed,password_next_rotation,mfa_active
+            <root_account>,arn:aws:iam::123456789012:root,2026-01-01T00:00:00+00:00,not_supported,no_information,not_supported,not_supported,false
+            alice,arn:aws:iam::123456789012:user/alice,2026-01-01T00:00:00+00:00,true,no_information,2026-03-04T05:06:07+00:00,N/A,false
+            bob,arn:aws:iam::123456789012:user/bob,2026-01-01T00:00:00+00:00,false,N/A,N/A,N/A,false
+
+            """
+        let changed = AccountReader.passwordLastChanged(csv: csv)
+        #expect(changed.keys.sorted() == ["alice"])
+        #expect(changed["alice"] == Date(timeIntervalSince1970: 1_772_600_767))
+        #expect(AccountReader.passwordLastChanged(csv: "user,arn\nalice,arn:x\n").isEmpty)
+    }
+
+    @Test func theAccountPolicyDecidesTheAgeAndTheProfileWhereItSetsNone() throws {
+        var snapshot = PostureCheckTests.base()
+        snapshot.principals = [PostureCheckTests.user("a") {
+            $0.hasConsolePassword = true; $0.mfaDevices = 1; $0.passwordLastUsed = PostureCheckTests.daysAgo(1)
+            $0.passwordLastChanged = PostureCheckTests.daysAgo(60)
+        }]
+        snapshot.passwordPolicy?.maxAge = 45
+        #expect(try PostureCheckTests.ids(snapshot).contains("user-password-expired"))
+        snapshot.passwordPolicy?.maxAge = nil
+        // foundational asks for no expiry; strict for 90 days
+        #expect(try !PostureCheckTests.ids(snapshot).contains("user-password-expired"))
+        #expect(try !PostureCheckTests.ids(snapshot, PostureConfiguration(profile: "strict")).contains("user-password-expired"))
+        snapshot.principals[0].passwordLastChanged = PostureCheckTests.daysAgo(120)
+        #expect(try PostureCheckTests.ids(snapshot, PostureConfiguration(profile: "strict")).contains("user-password-expired"))
+        snapshot.principals[0].hasConsolePassword = false
+        #expect(try !PostureCheckTests.ids(snapshot, PostureConfiguration(profile: "strict")).contains("user-password-expired"))
     }
 }

@@ -108,6 +108,8 @@ def test_report_file_json_and_exit_code(binary, account, tmp_path):
     assert "security_alert_email" in tiers["Enterprise"]["missing"]  # the placeholder address does not count
     statuses = {c["check"]: c["status"] for c in report["checks"]}
     assert statuses["secret-unused"] == "PASSED" and statuses["secret-rotation-disabled"] == "FAILED"
+    # Read from the credential report (GenerateCredentialReport, GetCredentialReport): ci's password was set just now.
+    assert statuses["user-password-expired"] == "PASSED"
     assert found  # every finding names its resource
 
     # --fail-on none: nothing fails the run, and every check ran.
@@ -129,6 +131,7 @@ def test_partial_report_when_credentials_lack_permissions(binary, account, tmp_p
     report = json.loads(out.stdout)
     not_run = {c["check"]: c.get("reason", "") for c in report["checks"] if c["status"] == "NOT_RUN"}
     assert "AccessDenied" in not_run["access-key-not-rotated"] and "kms-key-rotation-disabled" in not_run
+    assert "AccessDenied" in not_run["user-password-expired"]
     assert "secret-rotation-disabled" not in not_run
     assert any(f["check"] == "secret-rotation-disabled" for f in report["findings"])
 
