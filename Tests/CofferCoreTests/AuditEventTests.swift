@@ -59,6 +59,10 @@ import Testing
         #expect(CloudTrailEvent.isReadOnly("Decrypt"))
         #expect(!CloudTrailEvent.isReadOnly("PutSecretValue"))
         #expect(!CloudTrailEvent.isReadOnly("CreateKey"))
+        // Whole names for the cryptographic reads, prefixes for the rest.
+        #expect(CloudTrailEvent.isReadOnly("GenerateDataKeyPairWithoutPlaintext") && CloudTrailEvent.isReadOnly("Get"))
+        #expect(!CloudTrailEvent.isReadOnly("EncryptX") && !CloudTrailEvent.isReadOnly("Ge") && !CloudTrailEvent.isReadOnly("getSecretValue"))
+        #expect(!CloudTrailEvent.isReadOnly("") && !CloudTrailEvent.isReadOnly("SignUp") && CloudTrailEvent.isReadOnly("VerifyMac"))
     }
 
     @Test func lookupMatchesOneAttributeAndPagesNewestFirst() {

@@ -148,12 +148,18 @@ public struct CloudTrailEvent: Sendable, Equatable {
     public static func timestamp(_ date: Date) -> String { SigV4Timestamp.iso8601(date) }
 
     /// CloudTrail marks reads, and KMS's cryptographic calls, read-only; everything else changes state.
+    /// Over the name's bytes: every call's record asks, and a set of strings hashed the name each time.
     public static func isReadOnly(_ eventName: String) -> Bool {
-        cryptoReads.contains(eventName) || readPrefixes.contains { eventName.hasPrefix($0) }
+        var name = eventName
+        return name.withUTF8 { bytes in
+            readPrefixes.contains { prefix in
+                bytes.count >= prefix.utf8CodeUnitCount && UnsafeBufferPointer(rebasing: bytes[..<prefix.utf8CodeUnitCount]).sameBytes(as: prefix)
+            } || cryptoReads.contains { bytes.sameBytes(as: $0) }
+        }
     }
 
-    private static let readPrefixes = ["Get", "List", "Describe", "Lookup", "BatchGet", "Validate", "Simulate", "Verify"]
-    private static let cryptoReads: Set<String> = [
+    private static let readPrefixes: [StaticString] = ["Get", "List", "Describe", "Lookup", "BatchGet", "Validate", "Simulate", "Verify"]
+    private static let cryptoReads: [StaticString] = [
         "Encrypt", "Decrypt", "ReEncrypt", "GenerateDataKey", "GenerateDataKeyWithoutPlaintext", "GenerateDataKeyPair",
         "GenerateDataKeyPairWithoutPlaintext", "GenerateRandom", "GenerateMac", "Sign", "DeriveSharedSecret",
     ]
