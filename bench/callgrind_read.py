@@ -1,12 +1,14 @@
 """Instructions per GetSecretValue, counted by callgrind: repeatable on this noisy machine, unlike time.
 
-    python3 bench/callgrind_read.py BINARY [BINARY ...] [--reads 2000]
+    python3 bench/callgrind_read.py BINARY [BINARY ...] [--reads 2000] [--iam-user]
 
 Each binary runs `coffer serve --dev` under `valgrind --tool=callgrind --instr-atstart=no`; after 400
 warm-up reads over four keep-alive connections, instrumentation is switched on, the counters zeroed,
 `--reads` more are made and the totals dumped. Every thread counts (the audit writer's chaining and
 SQLite included). valgrind 3.19 refuses the DWARF of Coffer's release build, so a copy with its debug
-sections removed (`objcopy --strip-debug`) runs; it executes the same code.
+sections removed (`objcopy --strip-debug`) runs; it executes the same code. `--iam-user` reads as
+bench.py's IAM user (ten attached managed policies, a resource policy on the secret), so every read is
+evaluated against them, instead of as the account's root.
 """
 import argparse
 import glob
@@ -22,6 +24,9 @@ import time
 import boto3
 from botocore.config import Config
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import bench  # noqa: E402  (the IAM scenario is bench.py's)
+
 
 def free_port():
     with socket.socket() as s:
@@ -29,7 +34,7 @@ def free_port():
         return s.getsockname()[1]
 
 
-def measure(binary, reads, keep=None):
+def measure(binary, reads, keep=None, iam_user=False):
     work = tempfile.mkdtemp(prefix="cg-")
     stripped = os.path.join(work, "coffer")
     subprocess.run(["objcopy", "--strip-debug", binary, stripped], check=True)
@@ -50,11 +55,21 @@ def measure(binary, reads, keep=None):
                 break
             except Exception:
                 time.sleep(0.2)
+        if iam_user:
+            def client(service):
+                return boto3.client(service, endpoint_url=endpoint, region_name="us-east-1", aws_access_key_id="AKIAEXAMPLE",
+                                    aws_secret_access_key="secret", config=Config(retries={"max_attempts": 0}, read_timeout=120))
+            clients[0].create_secret(Name="bench/secret", SecretString=bench.VALUE)
+            _, _, _, key, secret = bench.iam_scenario(client, clients[0])
+            clients = [boto3.client("secretsmanager", endpoint_url=endpoint, region_name="us-east-1", aws_access_key_id=key,
+                                    aws_secret_access_key=secret, config=Config(retries={"max_attempts": 0}, read_timeout=120))
+                       for _ in range(4)]
+        secret_id = "bench/secret" if iam_user else "bench/read"
 
         def run(total):
             def worker(client, count):
                 for _ in range(count):
-                    client.get_secret_value(SecretId="bench/read")
+                    client.get_secret_value(SecretId=secret_id)
             threads = [threading.Thread(target=worker, args=(c, total // 4)) for c in clients]
             for t in threads:
                 t.start()
@@ -97,9 +112,11 @@ def main():
     parser.add_argument("binaries", nargs="+")
     parser.add_argument("--reads", type=int, default=2000)
     parser.add_argument("--keep", help="copy the last binary's dump here, for callgrind_annotate")
+    parser.add_argument("--iam-user", action="store_true", help="read as an IAM user with ten policies and a resource policy")
     args = parser.parse_args()
     for binary in args.binaries:
-        print(f"{binary}: {measure(binary, args.reads, args.keep):,.0f} instructions a GetSecretValue", flush=True)
+        print(f"{binary}: {measure(binary, args.reads, args.keep, args.iam_user):,.0f} instructions a GetSecretValue"
+              f"{' as an IAM user' if args.iam_user else ''}", flush=True)
 
 
 if __name__ == "__main__":

@@ -45,7 +45,7 @@ struct AuditRecorder: Sendable {
         if context.isRoot {
             return AuditIdentity(kind: .root, principalID: account, arn: arn, accountID: account, accessKeyID: context.accessKeyID, userName: nil)
         }
-        if arn.contains(":assumed-role/"), let entry, let roleARN = entry.roleARN {
+        if ARN.resource(of: arn, startsWith: "assumed-role/"), let entry, let roleARN = entry.roleARN {
             let principalID = entry.userID ?? ""
             let session = AuditIdentity.Session(
                 issuerPrincipalID: String(principalID.split(separator: ":").first ?? ""), issuerARN: roleARN,
@@ -53,7 +53,7 @@ struct AuditRecorder: Sendable {
             return AuditIdentity(kind: .assumedRole, principalID: principalID, arn: arn, accountID: account, accessKeyID: context.accessKeyID,
                                  userName: nil, session: session)
         }
-        if arn.contains(":federated-user/") {
+        if ARN.resource(of: arn, startsWith: "federated-user/") {
             return AuditIdentity(kind: .federatedUser, principalID: entry?.userID ?? "", arn: arn, accountID: account,
                                  accessKeyID: context.accessKeyID, userName: nil)
         }

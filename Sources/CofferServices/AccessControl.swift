@@ -73,7 +73,7 @@ public struct AccessControl: Sendable {
         if caller.isRoot {
             principal = .root(account: caller.scope.account)
             context["aws:userid"] = [caller.scope.account]
-        } else if caller.principalARN.contains(":assumed-role/") {
+        } else if ARN.resource(of: caller.principalARN, startsWith: "assumed-role/") {
             guard let session = try await iam.store.record(STSSession.self, arn: STSSession.arn(accessKeyID: caller.accessKeyID)),
                 let roleARN = session.roleARN
             else { throw CofferError(.unrecognizedClient, "The security token included in the request is invalid.") }
@@ -87,7 +87,7 @@ public struct AccessControl: Sendable {
             for tag in role?.tags ?? [] { context["aws:PrincipalTag/\(tag.key)"] = [tag.value] }
             for tag in session.sessionTags { context["aws:PrincipalTag/\(tag.key)"] = [tag.value] }
             if let source = session.sourceIdentity { context["aws:SourceIdentity"] = [source] }
-        } else if caller.principalARN.contains(":federated-user/") {
+        } else if ARN.resource(of: caller.principalARN, startsWith: "federated-user/") {
             guard let session = try await iam.store.record(STSSession.self, arn: STSSession.arn(accessKeyID: caller.accessKeyID)),
                 let from = session.federatedFrom
             else { throw CofferError(.unrecognizedClient, "The security token included in the request is invalid.") }

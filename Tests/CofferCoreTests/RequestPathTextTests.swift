@@ -1,4 +1,4 @@
-import CofferCore
+@testable import CofferCore
 import Foundation
 import Testing
 
@@ -131,6 +131,51 @@ import Testing
 
     /// Lookups compare a word of each name first (its length and first seven bytes, lowered): names
     /// that share the word, differ only in case, or repeat must still be told apart and kept in order.
+    @Test func principalKindsComeFromTheResourcePartOnly() {
+        #expect(ARN.resource(of: "arn:aws:sts::123456789012:assumed-role/app/session", startsWith: "assumed-role/"))
+        #expect(ARN.resource(of: "arn:aws:sts::123456789012:federated-user/bob", startsWith: "federated-user/"))
+        #expect(!ARN.resource(of: "arn:aws:sts::123456789012:federated-user/bob", startsWith: "assumed-role/"))
+        // A user whose path holds the words is still a user; so is what is not an ARN.
+        #expect(!ARN.resource(of: "arn:aws:iam::123456789012:user/x:assumed-role/y", startsWith: "assumed-role/"))
+        #expect(!ARN.resource(of: "assumed-role/app", startsWith: "assumed-role/"))
+        #expect(!ARN.resource(of: "arn:aws:sts::123456789012:assumed-role", startsWith: "assumed-role/"))
+        #expect(!ARN.resource(of: "", startsWith: "assumed-role/"))
+    }
+
+    @Test func wildcardsAreFoundInEveryKindOfString() {
+        // Small (inline), large (heap) and bridged-free substrings made into strings alike.
+        for text in ["a*", "?", "secretsmanager:Get*", String(repeating: "x", count: 40) + "?", String("ab*cd".dropFirst())] {
+            #expect(Glob.hasWildcard(text), "\(text)")
+        }
+        for text in ["", "abc", String(repeating: "x", count: 40), "arn:aws:kms:us-east-1:1:key/k"] {
+            #expect(!Glob.hasWildcard(text), "\(text)")
+        }
+        #expect(Glob.hasLiterals("a\u{1}") && !Glob.hasLiterals("a*"))
+        // Eight bytes at a time: every byte value at every offset of strings up to three words long, against a byte loop.
+        for length in 1...24 {
+            for offset in 0..<length {
+                for value in [0, 1, 2, 41, 42, 43, 62, 63, 64, 0x7F, 0x80, 0xAA, 0xFF] as [UInt8] {
+                    var bytes = [UInt8](repeating: UInt8(ascii: "a"), count: length)
+                    bytes[offset] = value
+                    let found = bytes.withUnsafeBufferPointer { Glob.contains($0, either: 42, 63) }
+                    #expect(found == (value == 42 || value == 63), "length \(length) offset \(offset) byte \(value)")
+                }
+            }
+        }
+        for (text, has) in [("home/${aws:username}", true), ("${", true), ("$", false), ("a$b{", false), ("{$", false),
+                            (String(repeating: "x", count: 30) + "${a}", true), (String(repeating: "$", count: 30), false), ("", false)] {
+            #expect(PolicyVariables.hasVariable(text) == has, "\(text)")
+        }
+        // A final `*` as the only wildcard is a prefix match, case-insensitive for actions.
+        #expect(Glob.matches("secretsmanager:Get*", "secretsmanager:GetSecretValue"))
+        #expect(!Glob.matches("secretsmanager:Get*", "secretsmanager:getSecretValue"))
+        #expect(Glob.matchesAction("SecretsManager:get*", "secretsmanager:GetSecretValue"))
+        #expect(!Glob.matchesAction("secretsmanager:Get*", "secretsmanager:Ge"))
+        #expect(Glob.matches("*", "") && Glob.matches("a*", "a") && !Glob.matches("ab*", "a"))
+        #expect(Glob.matches("a?c*", "abcdef") && !Glob.matches("a?c*", "abd"))
+        #expect(Glob.matchesARN(pattern: "arn:aws:secretsmanager:*:*:secret:bench/*", "arn:aws:secretsmanager:us-east-1:1:secret:bench/x-AbCdEf"))
+    }
+
     @Test func headerLookupsFindEveryCaseAndKeepOrder() {
         var request = SigV4Request(method: "POST", path: "/", query: "", headers: [
             ("X-Amz-Content-Sha256", "payload"), ("x-amz-security-token", "token"), ("X-AMZ-DATE", "20261205T000000Z"),

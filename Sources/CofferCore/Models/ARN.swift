@@ -25,6 +25,23 @@ public struct ARN: Sendable, Hashable, CustomStringConvertible {
     public var description: String { "arn:\(partition):\(service):\(region):\(account):\(resource)" }
 }
 
+extension ARN {
+    /// Whether the resource part of `arn` (after its fifth colon) starts with `prefix`, over the bytes:
+    /// the audit record asks it of the caller's ARN on every call, where `String.contains` ran
+    /// Foundation's string search (about 8,700 instructions each).
+    public static func resource(of arn: String, startsWith prefix: StaticString) -> Bool {
+        arn.withUTF8Bytes { bytes in
+            var colons = 0, index = 0
+            while index < bytes.count, colons < 5 {
+                if bytes[index] == UInt8(ascii: ":") { colons += 1 }
+                index += 1
+            }
+            guard colons == 5, bytes.count - index >= prefix.utf8CodeUnitCount else { return false }
+            return UnsafeBufferPointer(rebasing: bytes[index..<(index + prefix.utf8CodeUnitCount)]).sameBytes(as: prefix)
+        }
+    }
+}
+
 /// AWS's partitions: every ARN names one, and it follows from the region the call was made in.
 public enum Partition {
     public static func of(region: String) -> String {

@@ -1,6 +1,36 @@
 /// IAM's wildcards: `*` matches any run of characters (including none), `?` any one character.
 public enum Glob {
-    static func hasWildcard(_ text: String) -> Bool { text.utf8.contains { $0 == 42 || $0 == 63 } }
+    static func hasWildcard(_ text: String) -> Bool { contains(text, either: 42, 63) }
+
+    /// Whether `text` holds either byte, read over its contiguous bytes (native strings have them):
+    /// evaluation asks this of every pattern of every statement it looks at, and a UTF8View's iterator
+    /// walked by `contains(where:)` cost about twelve instructions a byte (15% of a read as an IAM user).
+    @inline(__always)
+    static func contains(_ text: String, either a: UInt8, _ b: UInt8) -> Bool {
+        if let found = text.utf8.withContiguousStorageIfAvailable({ contains($0, either: a, b) }) { return found }
+        return text.utf8.contains { $0 == a || $0 == b }
+    }
+
+    /// Eight bytes at a time: a word holds `a` exactly when `word ^ a...a` has a zero byte, which the
+    /// has-zero-byte test (exact for "any") finds.
+    @inline(__always)
+    static func contains(_ bytes: UnsafeBufferPointer<UInt8>, either a: UInt8, _ b: UInt8) -> Bool {
+        guard let base = bytes.baseAddress else { return false }
+        let ones: UInt64 = 0x0101_0101_0101_0101, highs: UInt64 = 0x8080_8080_8080_8080
+        let wordA = ones &* UInt64(a), wordB = ones &* UInt64(b)
+        var index = 0
+        while index &+ 8 <= bytes.count {
+            let word = UnsafeRawPointer(base + index).loadUnaligned(as: UInt64.self)
+            let x = word ^ wordA, y = word ^ wordB
+            if ((x &- ones) & ~x | (y &- ones) & ~y) & highs != 0 { return true }
+            index &+= 8
+        }
+        while index < bytes.count {
+            if base[index] == a || base[index] == b { return true }
+            index &+= 1
+        }
+        return false
+    }
 
     /// A `*` or `?` that policy variables put in a pattern as text (`${*}`, `${?}`, or inside a
     /// substituted value): it matches only itself. Control characters, which no ARN or key value holds.
@@ -23,7 +53,7 @@ public enum Glob {
         return String(String.UnicodeScalarView(pattern.unicodeScalars.map { $0 == literalStar ? "*" : $0 == literalOne ? "?" : $0 }))
     }
 
-    static func hasLiterals(_ text: String) -> Bool { text.utf8.contains { $0 == 1 || $0 == 2 } }
+    static func hasLiterals(_ text: String) -> Bool { contains(text, either: 1, 2) }
 
     /// Wildcard matching where the literal marks match their characters (rare: only patterns with `${*}`-style escapes).
     static func matchesWithLiterals(_ pattern: Substring, _ value: Substring) -> Bool {
@@ -60,18 +90,27 @@ public enum Glob {
                 : matchesWithLiterals(Substring(pattern), Substring(value))
         }
         if !hasWildcard(pattern) { return caseInsensitive ? equalIgnoringCase(pattern, value) : pattern == value }
-        if pattern.utf8.last == 42, !pattern.utf8.dropLast().contains(where: { $0 == 42 || $0 == 63 }) {
-            let prefix = pattern.utf8.dropLast()
-            guard value.utf8.count >= prefix.count else { return false }
-            if !caseInsensitive { return value.utf8.starts(with: prefix) }
-            return zip(prefix, value.utf8).allSatisfy { p, q in
-                (p >= 65 && p <= 90 ? p + 32 : p) == (q >= 65 && q <= 90 ? q + 32 : q)
-            }
-        }
+        if pattern.utf8.last == 42, let matched = prefixMatch(pattern, value, caseInsensitive: caseInsensitive) { return matched }
         // `?` is one character, so the general case works on scalars, not bytes.
         let p = Array((caseInsensitive ? pattern.lowercased() : pattern).unicodeScalars)
         let v = Array((caseInsensitive ? value.lowercased() : value).unicodeScalars)
         return glob(p[...], v[...], star: "*", one: "?")
+    }
+
+    /// A pattern whose one wildcard is its final `*` matched as a prefix, over both strings' bytes; nil
+    /// for any other pattern (or strings without contiguous bytes).
+    static func prefixMatch(_ pattern: String, _ value: String, caseInsensitive: Bool) -> Bool? {
+        pattern.utf8.withContiguousStorageIfAvailable { p -> Bool? in
+            let prefix = UnsafeBufferPointer(rebasing: p.dropLast())
+            guard !contains(prefix, either: 42, 63) else { return nil }
+            return value.utf8.withContiguousStorageIfAvailable { v -> Bool in
+                guard v.count >= prefix.count else { return false }
+                for index in 0..<prefix.count where prefix[index] != v[index] {
+                    guard caseInsensitive, lowered(prefix[index]) == lowered(v[index]) else { return false }
+                }
+                return true
+            }
+        } ?? nil
     }
 
     /// The wildcard match itself, over any sequence of comparable elements.

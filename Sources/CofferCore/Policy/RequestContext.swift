@@ -69,14 +69,14 @@ public struct RequestContext: Sendable, Equatable {
 
 /// `${aws:username}`-style policy variables, and the escapes `${*}`, `${?}`, `${$}`.
 public enum PolicyVariables {
-    /// Whether the text holds `${` (checked on bytes: this runs for every pattern of every request).
+    /// Whether the text holds `${`, over its contiguous bytes (this runs for every pattern of every
+    /// request, and a `$` is rare: a word at a time finds there is none).
     static func hasVariable(_ text: String) -> Bool {
-        var previous: UInt8 = 0
-        for byte in text.utf8 {
-            if previous == 36, byte == 123 { return true }
-            previous = byte
+        text.withUTF8Bytes { bytes in
+            guard Glob.contains(bytes, either: 36, 36) else { return false }
+            for index in bytes.indices.dropFirst() where bytes[index] == 123 && bytes[index - 1] == 36 { return true }
+            return false
         }
-        return false
     }
 
     /// The text with its variables replaced, or nil when a variable has no single value in the
