@@ -49,6 +49,8 @@ public struct AccessControl: Sendable {
         policies.resourcePolicyRequired = resourcePolicyRequired
         if let resourcePolicy { policies.resource = NamedPolicy(name: "resource policy", document: try cache.document(resourcePolicy)) }
         var context = keys
+        // Room for the keys added here up front: growing from empty rehashed every key at each doubling.
+        context.reserveCapacity(keys.count + 4)
         context["aws:RequestedRegion"] = [caller.scope.region]
         if let ip = caller.sourceIP { context["aws:SourceIp"] = [ip] }
         if let agent = caller.userAgent { context["aws:UserAgent"] = [agent] }

@@ -78,21 +78,22 @@ final class PolicyCache: Sendable {
         let keys: [String: [String]]
         /// When the caller's session proved MFA, for aws:MultiFactorAuthAge (which changes as time passes).
         var mfaAuthenticated: Date?
-        /// The Deny statements of the caller's own policies, kept apart to answer "could anything deny this?" quickly.
-        let denies: [PolicyStatement]
+        /// The actions of the Deny statements of the caller's own policies, kept apart to answer "could
+        /// anything deny this?" quickly (just the patterns: walking the statements copied each one).
+        let denies: [PolicyStatement.Match]
 
         init(principal: PrincipalIdentity, policies: PolicySet, keys: [String: [String]]) {
             self.principal = principal
             self.policies = policies
             self.keys = keys
             let all = policies.identity + (policies.boundary.map { [$0] } ?? []) + (policies.session ?? [])
-            denies = all.flatMap { $0.document.statements.filter { $0.effect == .deny } }
+            denies = all.flatMap { $0.document.statements.filter { $0.effect == .deny }.map(\.actions) }
         }
 
         /// Whether some Deny statement of the caller's policies names `action` (conditions and resources aside).
         func mayDeny(_ action: String) -> Bool {
-            denies.contains { statement in
-                switch statement.actions {
+            denies.contains { actions in
+                switch actions {
                 case .any(let patterns): patterns.contains { Glob.matchesAction($0, action) }
                 case .noneOf(let patterns): !patterns.contains { Glob.matchesAction($0, action) }
                 }

@@ -151,6 +151,9 @@ import Testing
             #expect(!Glob.hasWildcard(text), "\(text)")
         }
         #expect(Glob.hasLiterals("a\u{1}") && !Glob.hasLiterals("a*"))
+        #expect(Glob.specials("secretsmanager:GetSecretValue") == (false, false) && Glob.specials("a*\u{2}") == (true, true))
+        #expect(Glob.specials(String(repeating: "a", count: 20) + "?") == (false, true) && Glob.specials("\u{1}") == (true, false))
+        #expect(Glob.matches("a\u{1}", "a*") && !Glob.matches("a\u{1}", "ab") && Glob.isStar("*") && !Glob.isStar("**"))
         // Eight bytes at a time: every byte value at every offset of strings up to three words long, against a byte loop.
         for length in 1...24 {
             for offset in 0..<length {

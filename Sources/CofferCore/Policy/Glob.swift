@@ -11,22 +11,28 @@ public enum Glob {
         return text.utf8.contains { $0 == a || $0 == b }
     }
 
+    @inline(__always)
+    static func contains(_ bytes: UnsafeBufferPointer<UInt8>, either a: UInt8, _ b: UInt8) -> Bool {
+        contains(bytes, anyOf: a, b, a, b)
+    }
+
     /// Eight bytes at a time: a word holds `a` exactly when `word ^ a...a` has a zero byte, which the
     /// has-zero-byte test (exact for "any") finds.
     @inline(__always)
-    static func contains(_ bytes: UnsafeBufferPointer<UInt8>, either a: UInt8, _ b: UInt8) -> Bool {
+    static func contains(_ bytes: UnsafeBufferPointer<UInt8>, anyOf a: UInt8, _ b: UInt8, _ c: UInt8, _ d: UInt8) -> Bool {
         guard let base = bytes.baseAddress else { return false }
         let ones: UInt64 = 0x0101_0101_0101_0101, highs: UInt64 = 0x8080_8080_8080_8080
-        let wordA = ones &* UInt64(a), wordB = ones &* UInt64(b)
+        @inline(__always) func zeroByte(_ x: UInt64) -> UInt64 { (x &- ones) & ~x }
+        let wordA = ones &* UInt64(a), wordB = ones &* UInt64(b), wordC = ones &* UInt64(c), wordD = ones &* UInt64(d)
         var index = 0
         while index &+ 8 <= bytes.count {
             let word = UnsafeRawPointer(base + index).loadUnaligned(as: UInt64.self)
-            let x = word ^ wordA, y = word ^ wordB
-            if ((x &- ones) & ~x | (y &- ones) & ~y) & highs != 0 { return true }
+            if (zeroByte(word ^ wordA) | zeroByte(word ^ wordB) | zeroByte(word ^ wordC) | zeroByte(word ^ wordD)) & highs != 0 { return true }
             index &+= 8
         }
         while index < bytes.count {
-            if base[index] == a || base[index] == b { return true }
+            let byte = base[index]
+            if byte == a || byte == b || byte == c || byte == d { return true }
             index &+= 1
         }
         return false
@@ -82,14 +88,31 @@ public enum Glob {
 
     private static func lowered(_ byte: UInt8) -> UInt8 { byte >= 65 && byte <= 90 ? byte + 32 : byte }
 
+    /// `*`, by its bytes: `==` against a literal went through the standard library's general comparison.
+    @inline(__always)
+    static func isStar(_ pattern: String) -> Bool { pattern.utf8.count == 1 && pattern.utf8.first == 42 }
+
+    /// Which of the bytes that change how a pattern matches it holds, in one pass: literal marks (1, 2)
+    /// and wildcards (`*`, `?`). Most patterns hold none, and are compared as they are.
+    static func specials(_ text: String) -> (literals: Bool, wildcards: Bool) {
+        let scan = { (bytes: UnsafeBufferPointer<UInt8>) -> (literals: Bool, wildcards: Bool) in
+            // One pass for "any of the four" (most patterns hold none), then each pair only where one is there.
+            guard contains(bytes, anyOf: 1, 2, 42, 63) else { return (false, false) }
+            return (contains(bytes, either: 1, 2), contains(bytes, either: 42, 63))
+        }
+        if let found = text.utf8.withContiguousStorageIfAvailable(scan) { return found }
+        return (hasLiterals(text), hasWildcard(text))
+    }
+
     public static func matches(_ pattern: String, _ value: String, caseInsensitive: Bool = false) -> Bool {
         // Most patterns in real policies are literal, "*", or end in one "*": answer those without allocating.
-        if pattern == "*" { return true }
-        if hasLiterals(pattern) {
+        if isStar(pattern) { return true }
+        let specials = specials(pattern)
+        if specials.literals {
             return caseInsensitive ? matchesWithLiterals(Substring(pattern.lowercased()), Substring(value.lowercased()))
                 : matchesWithLiterals(Substring(pattern), Substring(value))
         }
-        if !hasWildcard(pattern) { return caseInsensitive ? equalIgnoringCase(pattern, value) : pattern == value }
+        if !specials.wildcards { return caseInsensitive ? equalIgnoringCase(pattern, value) : pattern == value }
         if pattern.utf8.last == 42, let matched = prefixMatch(pattern, value, caseInsensitive: caseInsensitive) { return matched }
         // `?` is one character, so the general case works on scalars, not bytes.
         let p = Array((caseInsensitive ? pattern.lowercased() : pattern).unicodeScalars)
@@ -138,20 +161,21 @@ public enum Glob {
 
     /// Matches an action such as `secretsmanager:GetSecretValue`; action names are case-insensitive.
     public static func matchesAction(_ pattern: String, _ action: String) -> Bool {
-        pattern == "*" || matches(pattern, action, caseInsensitive: true)
+        matches(pattern, action, caseInsensitive: true)
     }
 
     /// Matches ARNs component by component: partition, service, region and account each on their own,
     /// the resource part as a whole (where `*` may span `/` and `:`).
     public static func matchesARN(pattern: String, _ arn: String) -> Bool {
-        if pattern == "*" { return true }
-        if hasLiterals(pattern) {
+        if isStar(pattern) { return true }
+        let specials = specials(pattern)
+        if specials.literals {
             let p = pattern.split(separator: ":", maxSplits: 5, omittingEmptySubsequences: false)
             let a = arn.split(separator: ":", maxSplits: 5, omittingEmptySubsequences: false)
             guard p.count == 6, a.count == 6 else { return matchesWithLiterals(Substring(pattern), Substring(arn)) }
             return zip(p, a).allSatisfy { matchesWithLiterals($0, $1) }
         }
-        if !hasWildcard(pattern) { return pattern == arn }
+        if !specials.wildcards { return pattern == arn }
         let p = Array(pattern.utf8), a = Array(arn.utf8)
         let pb = boundaries(p), ab = boundaries(a)
         guard pb.count == 5, ab.count == 5 else { return matches(pattern, arn) }

@@ -79,26 +79,77 @@ public struct PolicyStatement: Sendable, Equatable {
         case noneOf([String])
     }
 
-    public var sid: String?
-    public var index: Int
-    public var effect: PolicyEffect
-    public var actions: Match
+    /// The statement's elements, kept in one shared, immutable box: evaluation reads every statement of
+    /// every policy that bears on a call, and copying a statement of seven arrays and strings retained
+    /// and released each of them (an eighth of the reference counting of a read as an IAM user).
+    /// A change (only while a document is parsed) puts the changed elements in a new box.
+    private struct Elements: Sendable, Equatable {
+        var sid: String?
+        var index: Int
+        var effect: PolicyEffect
+        var actions: Match
+        var resources: Match?
+        var principals: PrincipalMatch?
+        var conditions: [ConditionClause]
+        var variablesEnabled = true
+    }
+
+    private final class Box: Sendable {
+        let elements: Elements
+        init(_ elements: Elements) { self.elements = elements }
+    }
+
+    private var box: Box
+
+    private mutating func change(_ body: (inout Elements) -> Void) {
+        var elements = box.elements
+        body(&elements)
+        box = Box(elements)
+    }
+
+    public var sid: String? {
+        get { box.elements.sid }
+        set { change { $0.sid = newValue } }
+    }
+    public var index: Int {
+        get { box.elements.index }
+        set { change { $0.index = newValue } }
+    }
+    public var effect: PolicyEffect {
+        get { box.elements.effect }
+        set { change { $0.effect = newValue } }
+    }
+    public var actions: Match {
+        get { box.elements.actions }
+        set { change { $0.actions = newValue } }
+    }
     /// Nil when the statement has neither Resource nor NotResource (trust policies).
-    public var resources: Match?
-    public var principals: PrincipalMatch?
-    public var conditions: [ConditionClause]
+    public var resources: Match? {
+        get { box.elements.resources }
+        set { change { $0.resources = newValue } }
+    }
+    public var principals: PrincipalMatch? {
+        get { box.elements.principals }
+        set { change { $0.principals = newValue } }
+    }
+    public var conditions: [ConditionClause] {
+        get { box.elements.conditions }
+        set { change { $0.conditions = newValue } }
+    }
     /// False when the document's Version is not 2012-10-17: variables are then literal text.
-    public var variablesEnabled = true
+    public var variablesEnabled: Bool {
+        get { box.elements.variablesEnabled }
+        set { change { $0.variablesEnabled = newValue } }
+    }
 
     public init(sid: String? = nil, index: Int = 0, effect: PolicyEffect, actions: Match, resources: Match? = .any(of: ["*"]),
                 principals: PrincipalMatch? = nil, conditions: [ConditionClause] = []) {
-        self.sid = sid
-        self.index = index
-        self.effect = effect
-        self.actions = actions
-        self.resources = resources
-        self.principals = principals
-        self.conditions = conditions
+        box = Box(Elements(sid: sid, index: index, effect: effect, actions: actions, resources: resources, principals: principals,
+                           conditions: conditions))
+    }
+
+    public static func == (a: PolicyStatement, b: PolicyStatement) -> Bool {
+        a.box === b.box || a.box.elements == b.box.elements
     }
 
     static let elements = ["Sid", "Effect", "Principal", "NotPrincipal", "Action", "NotAction", "Resource", "NotResource", "Condition"]

@@ -1,12 +1,17 @@
 /// A policy with a name the decision can point at (a managed policy ARN, an inline policy's name,
-/// "resource policy", "key policy").
-public struct NamedPolicy: Sendable, Equatable {
+/// "resource policy", "key policy"). A class: a caller's policies are handed around on every call,
+/// and a copy of a reference is one retain where a copy of a document was one per member.
+public final class NamedPolicy: Sendable, Equatable {
     public let name: String
     public let document: PolicyDocument
 
     public init(name: String, document: PolicyDocument) {
         self.name = name
         self.document = document
+    }
+
+    public static func == (a: NamedPolicy, b: NamedPolicy) -> Bool {
+        a === b || (a.name == b.name && a.document == b.document)
     }
 }
 
