@@ -117,8 +117,7 @@ public struct AccessControl: Sendable {
         context["aws:SecureTransport"] = ["false"]
         // Long-term keys carry no MFA claim at all (AWS leaves the key out); sessions say whether they proved it.
         if caller.accessKeyID.hasPrefix("ASIA") || mfa != nil { context["aws:MultiFactorAuthPresent"] = [mfa == nil ? "false" : "true"] }
-        var result = PolicyCache.Caller(principal: principal, policies: policies, keys: context)
-        result.mfaAuthenticated = mfa
+        let result = PolicyCache.Caller(principal: principal, policies: policies, keys: context, mfaAuthenticated: mfa)
         cache.store(result, for: key, generation: generation)
         return result
     }

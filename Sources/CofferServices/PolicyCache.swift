@@ -72,20 +72,22 @@ final class ObservedStore: CofferStore {
 
 /// Parsed policies per caller and per resource-policy text, valid until IAM changes anything.
 final class PolicyCache: Sendable {
-    struct Caller: Sendable {
+    /// A class: every authorization of a call reads it, and a copy of a reference is one retain.
+    final class Caller: Sendable {
         let principal: PrincipalIdentity
         let policies: PolicySet
         let keys: [String: [String]]
         /// When the caller's session proved MFA, for aws:MultiFactorAuthAge (which changes as time passes).
-        var mfaAuthenticated: Date?
+        let mfaAuthenticated: Date?
         /// The actions of the Deny statements of the caller's own policies, kept apart to answer "could
         /// anything deny this?" quickly (just the patterns: walking the statements copied each one).
         let denies: [PolicyStatement.Match]
 
-        init(principal: PrincipalIdentity, policies: PolicySet, keys: [String: [String]]) {
+        init(principal: PrincipalIdentity, policies: PolicySet, keys: [String: [String]], mfaAuthenticated: Date? = nil) {
             self.principal = principal
             self.policies = policies
             self.keys = keys
+            self.mfaAuthenticated = mfaAuthenticated
             let all = policies.identity + (policies.boundary.map { [$0] } ?? []) + (policies.session ?? [])
             denies = all.flatMap { $0.document.statements.filter { $0.effect == .deny }.map(\.actions) }
         }

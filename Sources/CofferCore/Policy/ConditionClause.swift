@@ -5,7 +5,14 @@ public struct ConditionClause: Sendable, Equatable {
     public enum SetQualifier: String, Sendable { case none, forAnyValue = "ForAnyValue", forAllValues = "ForAllValues" }
 
     public var qualifier: SetQualifier
-    public var base: String
+    public var base: String {
+        didSet { (isNegated, substitutesVariables) = Self.traits(of: base) }
+    }
+    /// Whether the operator holds when the value matches none of the policy's values, and whether its
+    /// values take policy variables: decided once from the operator, not on every evaluation (which
+    /// built an array of the negated operators' names each time it asked).
+    public private(set) var isNegated: Bool
+    public private(set) var substitutesVariables: Bool
     public var ifExists: Bool
     public var key: String
     public var values: [String]
@@ -15,6 +22,7 @@ public struct ConditionClause: Sendable, Equatable {
     public init(qualifier: SetQualifier = .none, base: String, ifExists: Bool = false, key: String, values: [String]) {
         self.qualifier = qualifier
         self.base = base
+        (isNegated, substitutesVariables) = Self.traits(of: base)
         self.ifExists = ifExists
         self.key = key
         self.values = values
@@ -29,9 +37,13 @@ public struct ConditionClause: Sendable, Equatable {
     ]
 
     /// Operators that hold when the value matches none of the policy's values.
-    var isNegated: Bool {
-        ["StringNotEquals", "StringNotEqualsIgnoreCase", "StringNotLike", "NumericNotEquals", "DateNotEquals", "NotIpAddress",
-         "ArnNotEquals", "ArnNotLike"].contains(base)
+    private static let negatedOperators: Set<String> = [
+        "StringNotEquals", "StringNotEqualsIgnoreCase", "StringNotLike", "NumericNotEquals", "DateNotEquals", "NotIpAddress",
+        "ArnNotEquals", "ArnNotLike",
+    ]
+
+    private static func traits(of base: String) -> (negated: Bool, substitutesVariables: Bool) {
+        (negatedOperators.contains(base), base.hasPrefix("String") || base.hasPrefix("Arn"))
     }
 
     static func parse(_ value: JSONValue?) throws(CofferError) -> [ConditionClause] {
@@ -114,7 +126,6 @@ public struct ConditionClause: Sendable, Equatable {
         }
     }
 
-    var substitutesVariables: Bool { base.hasPrefix("String") || base.hasPrefix("Arn") }
 
     /// Whether `value` matches any of the policy values under the operator's positive form.
     func matchesPositive(_ value: String, _ policyValues: [String]) -> Bool {

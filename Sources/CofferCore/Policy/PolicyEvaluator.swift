@@ -161,16 +161,27 @@ public enum PolicyEvaluator {
 
     /// Whether a statement applies to the request, and how strongly its Principal names the caller.
     static func applies(_ statement: PolicyStatement, _ context: RequestContext, principalCheck: Bool) -> Strength? {
+        // Patterns are read in place by index (`contains(where:)` copied each string out of its array).
+        func anyAction(_ patterns: [String]) -> Bool {
+            for index in patterns.indices where Glob.matchesAction(patterns[index], context.action) { return true }
+            return false
+        }
         switch statement.actions {
-        case .any(let patterns): guard patterns.contains(where: { Glob.matchesAction($0, context.action) }) else { return nil }
-        case .noneOf(let patterns): guard !patterns.contains(where: { Glob.matchesAction($0, context.action) }) else { return nil }
+        case .any(let patterns): guard anyAction(patterns) else { return nil }
+        case .noneOf(let patterns): guard !anyAction(patterns) else { return nil }
         }
         if let resources = statement.resources {
-            let matches = { (patterns: [String]) in
-                patterns.contains { pattern in
-                    guard let expanded = statement.variablesEnabled ? PolicyVariables.substitute(pattern, in: context) : pattern else { return false }
-                    return Glob.matchesARN(pattern: expanded, context.resource)
+            let variables = statement.variablesEnabled
+            func matches(_ patterns: [String]) -> Bool {
+                for index in patterns.indices {
+                    if variables, PolicyVariables.hasVariable(patterns[index]) {
+                        guard let expanded = PolicyVariables.substitute(patterns[index], in: context) else { continue }
+                        if Glob.matchesARN(pattern: expanded, context.resource) { return true }
+                    } else if Glob.matchesARN(pattern: patterns[index], context.resource) {
+                        return true
+                    }
                 }
+                return false
             }
             switch resources {
             case .any(let patterns): guard matches(patterns) else { return nil }
