@@ -132,7 +132,8 @@ final class RequestProcessor: HTTPResponder {
             return throttled(signed, requestID: requestID)
         }
         // REST-JSON services name the operation by method and path; the query carries paging members.
-        if let operation = Self.restOperations["\(request.method) \(path)"] {
+        // JSON 1.1 and query calls post to `/`: only another path can name a REST-JSON operation.
+        if path != "/", let operation = Self.restOperations["\(request.method) \(path)"] {
             return await processJSON(target: operation, signed, sourceIP: request.remoteAddress, requestID: requestID, queryMembers: Self.members(query))
         }
         if let target = signed.header("x-amz-target") {

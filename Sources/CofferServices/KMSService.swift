@@ -13,7 +13,13 @@ public final class KMSService: Sendable {
     /// Opened material per key ARN and version, with the material's id: a version's material is made
     /// once, except imported material dropped before its rotation, whose version the next import
     /// takes (on this node or another), so a hit counts only when the key still names that material.
-    private let materials = Mutex<[String: (id: String, material: [UInt8])]>([:])
+    /// Opened material by key ARN and version (a key of two fields: a string made of both cost an
+    /// interpolation on every encryption and decryption).
+    private struct MaterialKey: Hashable {
+        let arn: String
+        let version: UInt32
+    }
+    private let materials = Mutex<[MaterialKey: (id: String, material: [UInt8])]>([:])
 
     public init(store: any CofferStore, root: RootKey, clock: any WallClock, random: any RandomSource) {
         self.store = store
@@ -188,12 +194,12 @@ public final class KMSService: Sendable {
     /// Drops opened material that was deleted (imported material, whose key now waits for an import).
     func forgetMaterial(_ key: KMSKey) {
         materials.withLock { opened in
-            for version in key.materials.map(\.version) { opened["\(key.arn)#\(version)"] = nil }
+            for version in key.materials.map(\.version) { opened[MaterialKey(arn: key.arn, version: version)] = nil }
         }
     }
 
     func material(_ key: KMSKey, version: UInt32) async throws -> [UInt8] {
-        let cacheKey = "\(key.arn)#\(version)"
+        let cacheKey = MaterialKey(arn: key.arn, version: version)
         let id = key.materials.last { $0.version == version }?.materialID ?? ""
         if let open = materials.withLock({ $0[cacheKey] }), open.id == id { return open.material }
         guard let sealed = try await store.sealedValue(arn: key.arn, versionID: KMSKey.materialID(version)) else {
