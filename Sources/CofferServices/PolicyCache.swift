@@ -79,9 +79,9 @@ final class PolicyCache: Sendable {
         let keys: [String: [String]]
         /// When the caller's session proved MFA, for aws:MultiFactorAuthAge (which changes as time passes).
         let mfaAuthenticated: Date?
-        /// The actions of the Deny statements of the caller's own policies, kept apart to answer "could
-        /// anything deny this?" quickly (just the patterns: walking the statements copied each one).
-        let denies: [PolicyStatement.Match]
+        /// The Deny statements of the caller's own policies, kept apart to answer "could anything deny
+        /// this?" quickly.
+        let denies: [PolicyStatement]
 
         init(principal: PrincipalIdentity, policies: PolicySet, keys: [String: [String]], mfaAuthenticated: Date? = nil) {
             self.principal = principal
@@ -89,17 +89,13 @@ final class PolicyCache: Sendable {
             self.keys = keys
             self.mfaAuthenticated = mfaAuthenticated
             let all = policies.identity + (policies.boundary.map { [$0] } ?? []) + (policies.session ?? [])
-            denies = all.flatMap { $0.document.statements.filter { $0.effect == .deny }.map(\.actions) }
+            denies = all.flatMap { $0.document.statements.filter { $0.effect == .deny } }
         }
 
         /// Whether some Deny statement of the caller's policies names `action` (conditions and resources aside).
         func mayDeny(_ action: String) -> Bool {
-            denies.contains { actions in
-                switch actions {
-                case .any(let patterns): patterns.contains { Glob.matchesAction($0, action) }
-                case .noneOf(let patterns): !patterns.contains { Glob.matchesAction($0, action) }
-                }
-            }
+            for index in denies.indices where denies[index].names(action: action) { return true }
+            return false
         }
     }
 

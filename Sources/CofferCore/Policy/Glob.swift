@@ -104,15 +104,33 @@ public enum Glob {
         return (hasLiterals(text), hasWildcard(text))
     }
 
-    public static func matches(_ pattern: String, _ value: String, caseInsensitive: Bool = false) -> Bool {
-        // Most patterns in real policies are literal, "*", or end in one "*": answer those without allocating.
-        if isStar(pattern) { return true }
+    /// What a pattern is, as far as matching goes. Decided once where a pattern is kept (a parsed
+    /// statement) and handed to the matchers, so a request does not scan every pattern's bytes again.
+    public enum PatternKind: Sendable, Equatable {
+        case star, plain, wildcards, literals
+    }
+
+    public static func kind(of pattern: String) -> PatternKind {
+        if isStar(pattern) { return .star }
         let specials = specials(pattern)
-        if specials.literals {
+        return specials.literals ? .literals : specials.wildcards ? .wildcards : .plain
+    }
+
+    public static func matches(_ pattern: String, _ value: String, caseInsensitive: Bool = false) -> Bool {
+        matches(pattern, kind(of: pattern), value, caseInsensitive: caseInsensitive)
+    }
+
+    /// `kind` must be `kind(of: pattern)`.
+    static func matches(_ pattern: String, _ kind: PatternKind, _ value: String, caseInsensitive: Bool) -> Bool {
+        // Most patterns in real policies are literal, "*", or end in one "*": answer those without allocating.
+        switch kind {
+        case .star: return true
+        case .literals:
             return caseInsensitive ? matchesWithLiterals(Substring(pattern.lowercased()), Substring(value.lowercased()))
                 : matchesWithLiterals(Substring(pattern), Substring(value))
+        case .plain: return caseInsensitive ? equalIgnoringCase(pattern, value) : pattern == value
+        case .wildcards: break
         }
-        if !specials.wildcards { return caseInsensitive ? equalIgnoringCase(pattern, value) : pattern == value }
         if pattern.utf8.last == 42, let matched = prefixMatch(pattern, value, caseInsensitive: caseInsensitive) { return matched }
         // `?` is one character, so the general case works on scalars, not bytes.
         let p = Array((caseInsensitive ? pattern.lowercased() : pattern).unicodeScalars)
@@ -167,15 +185,22 @@ public enum Glob {
     /// Matches ARNs component by component: partition, service, region and account each on their own,
     /// the resource part as a whole (where `*` may span `/` and `:`).
     public static func matchesARN(pattern: String, _ arn: String) -> Bool {
-        if isStar(pattern) { return true }
-        let specials = specials(pattern)
-        if specials.literals {
+        matchesARN(pattern: pattern, kind(of: pattern), arn)
+    }
+
+    /// `kind` must be `kind(of: pattern)`.
+    static func matchesARN(pattern: String, _ kind: PatternKind, _ arn: String) -> Bool {
+        switch kind {
+        case .star: return true
+        case .plain: return pattern == arn
+        case .wildcards, .literals: break
+        }
+        if kind == .literals {
             let p = pattern.split(separator: ":", maxSplits: 5, omittingEmptySubsequences: false)
             let a = arn.split(separator: ":", maxSplits: 5, omittingEmptySubsequences: false)
             guard p.count == 6, a.count == 6 else { return matchesWithLiterals(Substring(pattern), Substring(arn)) }
             return zip(p, a).allSatisfy { matchesWithLiterals($0, $1) }
         }
-        if !specials.wildcards { return pattern == arn }
         let p = Array(pattern.utf8), a = Array(arn.utf8)
         let pb = boundaries(p), ab = boundaries(a)
         guard pb.count == 5, ab.count == 5 else { return matches(pattern, arn) }

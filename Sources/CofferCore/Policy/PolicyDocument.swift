@@ -96,8 +96,38 @@ public struct PolicyStatement: Sendable, Equatable {
 
     private final class Box: Sendable {
         let elements: Elements
-        init(_ elements: Elements) { self.elements = elements }
+        /// Each action and resource pattern's kind, in the patterns' order, and which resource patterns
+        /// hold a policy variable: decided here once rather than by every request that reads them.
+        let actionKinds: [Glob.PatternKind]
+        let resourceKinds: [Glob.PatternKind]
+        let resourceVariables: [Bool]
+
+        init(_ elements: Elements) {
+            self.elements = elements
+            actionKinds = elements.actions.values.map(Glob.kind(of:))
+            let resources = elements.resources?.values ?? []
+            resourceKinds = resources.map(Glob.kind(of:))
+            resourceVariables = resources.map(PolicyVariables.hasVariable)
+        }
     }
+
+    var actionKinds: [Glob.PatternKind] { box.actionKinds }
+
+    /// Whether the statement's Action (or NotAction) covers `action`, with the kinds worked out when the
+    /// statement was made; patterns are read in place by index (`contains(where:)` copied each string).
+    public func names(action: String) -> Bool {
+        let kinds = box.actionKinds
+        func any(_ patterns: [String]) -> Bool {
+            for index in patterns.indices where Glob.matches(patterns[index], kinds[index], action, caseInsensitive: true) { return true }
+            return false
+        }
+        switch box.elements.actions {
+        case .any(let patterns): return any(patterns)
+        case .noneOf(let patterns): return !any(patterns)
+        }
+    }
+    var resourceKinds: [Glob.PatternKind] { box.resourceKinds }
+    var resourceVariables: [Bool] { box.resourceVariables }
 
     private var box: Box
 

@@ -161,23 +161,15 @@ public enum PolicyEvaluator {
 
     /// Whether a statement applies to the request, and how strongly its Principal names the caller.
     static func applies(_ statement: PolicyStatement, _ context: RequestContext, principalCheck: Bool) -> Strength? {
-        // Patterns are read in place by index (`contains(where:)` copied each string out of its array).
-        func anyAction(_ patterns: [String]) -> Bool {
-            for index in patterns.indices where Glob.matchesAction(patterns[index], context.action) { return true }
-            return false
-        }
-        switch statement.actions {
-        case .any(let patterns): guard anyAction(patterns) else { return nil }
-        case .noneOf(let patterns): guard !anyAction(patterns) else { return nil }
-        }
+        guard statement.names(action: context.action) else { return nil }
         if let resources = statement.resources {
-            let variables = statement.variablesEnabled
+            let variables = statement.variablesEnabled, kinds = statement.resourceKinds, withVariables = statement.resourceVariables
             func matches(_ patterns: [String]) -> Bool {
                 for index in patterns.indices {
-                    if variables, PolicyVariables.hasVariable(patterns[index]) {
+                    if variables, withVariables[index] {
                         guard let expanded = PolicyVariables.substitute(patterns[index], in: context) else { continue }
                         if Glob.matchesARN(pattern: expanded, context.resource) { return true }
-                    } else if Glob.matchesARN(pattern: patterns[index], context.resource) {
+                    } else if Glob.matchesARN(pattern: patterns[index], kinds[index], context.resource) {
                         return true
                     }
                 }
