@@ -48,17 +48,15 @@ public struct AccessControl: Sendable {
         var policies = who.policies
         policies.resourcePolicyRequired = resourcePolicyRequired
         if let resourcePolicy { policies.resource = NamedPolicy(name: "resource policy", document: try cache.document(resourcePolicy)) }
-        var context = keys
-        // Room for the keys added here up front: growing from empty rehashed every key at each doubling.
-        context.reserveCapacity(keys.count + 4)
-        context["aws:RequestedRegion"] = [caller.scope.region]
-        if let ip = caller.sourceIP { context["aws:SourceIp"] = [ip] }
-        if let agent = caller.userAgent { context["aws:UserAgent"] = [agent] }
-        if let proved = who.mfaAuthenticated, context["aws:MultiFactorAuthAge"] == nil {
-            context["aws:MultiFactorAuthAge"] = [String(max(0, Int(caller.requestTime.timeIntervalSince(proved))))]
+        var global: [(key: String, values: [String])] = [("aws:RequestedRegion", [caller.scope.region])]
+        global.reserveCapacity(4)
+        if let ip = caller.sourceIP { global.append(("aws:SourceIp", [ip])) }
+        if let agent = caller.userAgent { global.append(("aws:UserAgent", [agent])) }
+        if let proved = who.mfaAuthenticated, keys["aws:MultiFactorAuthAge"] == nil {
+            global.append(("aws:MultiFactorAuthAge", [String(max(0, Int(caller.requestTime.timeIntervalSince(proved))))]))
         }
-        let request = RequestContext(principal: who.principal, action: action, resource: resource, keys: context, base: who.keys,
-                                     time: caller.requestTime)
+        let request = RequestContext(principal: who.principal, action: action, resource: resource, keys: keys, request: global,
+                                     base: who.keys, time: caller.requestTime)
         let decision = PolicyEvaluator.evaluate(request, policies)
         guard decision.isAllowed else { throw CofferError(.accessDenied, decision.message(for: request)) }
     }
@@ -66,7 +64,7 @@ public struct AccessControl: Sendable {
     /// Who the caller is, the policies that apply to it and its fixed context keys, cached until IAM changes.
     private func caller(_ caller: CallerContext) async throws -> PolicyCache.Caller {
         let generation = iam.generation
-        let key = caller.principalARN + "\n" + caller.accessKeyID
+        let key = PolicyCache.CallerKey(principalARN: caller.principalARN, accessKeyID: caller.accessKeyID)
         if let cached = cache.caller(key, generation: generation) { return cached }
         var policies = PolicySet()
         let principal: PrincipalIdentity

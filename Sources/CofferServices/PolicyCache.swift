@@ -99,9 +99,18 @@ final class PolicyCache: Sendable {
         }
     }
 
+    /// A caller by principal and access key. Hashed by the access key alone (it names one principal),
+    /// and made of the caller's own strings: a key string joined from both cost an allocation and a
+    /// long hash on every authorization.
+    struct CallerKey: Hashable {
+        let principalARN: String
+        let accessKeyID: String
+        func hash(into hasher: inout Hasher) { hasher.combine(accessKeyID) }
+    }
+
     private struct State {
         var generation = -1
-        var callers: [String: Caller] = [:]
+        var callers: [CallerKey: Caller] = [:]
         var documents: [String: PolicyDocument] = [:]
         var rootDecisions: [String: Bool] = [:]
     }
@@ -109,7 +118,7 @@ final class PolicyCache: Sendable {
     private let state = Mutex(State())
     private static let capacity = 4096
 
-    func caller(_ key: String, generation: Int) -> Caller? {
+    func caller(_ key: CallerKey, generation: Int) -> Caller? {
         state.withLock { state in
             if state.generation != generation {
                 state.generation = generation
@@ -120,7 +129,7 @@ final class PolicyCache: Sendable {
         }
     }
 
-    func store(_ caller: Caller, for key: String, generation: Int) {
+    func store(_ caller: Caller, for key: CallerKey, generation: Int) {
         state.withLock { state in
             guard state.generation == generation else { return }
             if state.callers.count >= Self.capacity { state.callers.removeAll() }

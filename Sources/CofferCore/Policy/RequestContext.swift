@@ -35,6 +35,11 @@ public struct RequestContext: Sendable, Equatable {
     /// Context keys as given; lookups ignore case. Kept as given so that building a context (on
     /// every request) costs no string copies.
     private var keys: [String: [String]]
+    /// The global keys every request sets (aws:RequestedRegion, aws:SourceIp, ...), consulted before
+    /// `keys`: a few pairs compared in turn, where adding them to a copy of `keys` hashed each name and
+    /// copied and rehashed the dictionary.
+    private let requestKeys: [String]
+    private let requestValues: [[String]]
     /// Keys shared by every request of one caller (principal tags, user name), consulted after `keys`
     /// so that they need not be copied into each request's dictionary.
     private let base: [String: [String]]
@@ -42,16 +47,19 @@ public struct RequestContext: Sendable, Equatable {
     public var time: Date?
 
     public init(principal: PrincipalIdentity, action: String, resource: String, keys: [String: [String]] = [:],
-                base: [String: [String]] = [:], time: Date? = nil) {
+                request: [(key: String, values: [String])] = [], base: [String: [String]] = [:], time: Date? = nil) {
         self.principal = principal
         self.action = action
         self.resource = resource
         self.keys = keys
+        requestKeys = request.map(\.key)
+        requestValues = request.map(\.values)
         self.base = base
         self.time = time
     }
 
     public func values(for key: String) -> [String]? {
+        for index in requestKeys.indices where Glob.equalIgnoringCase(requestKeys[index], key) { return requestValues[index] }
         if let exact = keys[key] ?? base[key] { return exact }
         if let match = keys.first(where: { Glob.equalIgnoringCase($0.key, key) }) ?? base.first(where: { Glob.equalIgnoringCase($0.key, key) }) {
             return match.value
