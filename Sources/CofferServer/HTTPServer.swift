@@ -294,25 +294,51 @@ final class HTTPHandler: ChannelDuplexHandler, @unchecked Sendable {
 /// An HTTP/1.1 answer as bytes: status line, the response's headers (a header whose name or value
 /// could split the message is left out), Content-Length, and Connection as the connection goes on.
 enum HTTPResponseBytes {
+    /// Written in one pass into the buffer's memory, its size counted first: a `ByteBuffer` write per
+    /// piece (thirteen for a typical answer) checked uniqueness, capacity and exclusive access each time.
     static func write(_ response: HTTPResponseData, version: HTTPVersion, keepAlive: Bool, withBody: Bool = true, into buffer: inout ByteBuffer) {
-        if response.status == 200, version == .http1_1 {
-            buffer.writeStaticString("HTTP/1.1 200 OK\r\n")
-        } else {
-            let reason = HTTPResponseStatus(statusCode: response.status).reasonPhrase
-            buffer.writeString("HTTP/\(version.major).\(version.minor) \(response.status) \(reason)\r\n")
-        }
-        for (name, value) in response.headers where isToken(name) && isFieldValue(value) {
-            if Glob.equalIgnoringCase(name, "content-length") || Glob.equalIgnoringCase(name, "connection") { continue }
-            buffer.writeString(name)
-            buffer.writeStaticString(": ")
-            buffer.writeString(value)
-            buffer.writeStaticString("\r\n")
-        }
-        buffer.writeStaticString("Content-Length: ")
-        buffer.writeString(String(response.body.count))
+        let common = response.status == 200 && version == .http1_1
+        let statusLine = common ? "" : "HTTP/\(version.major).\(version.minor) \(response.status) \(HTTPResponseStatus(statusCode: response.status).reasonPhrase)\r\n"
+        let length = String(response.body.count)
         // An HTTP/1.0 client keeps the connection only when told so.
-        buffer.writeStaticString(!keepAlive ? "\r\nConnection: close\r\n\r\n" : version.minor == 0 ? "\r\nConnection: keep-alive\r\n\r\n" : "\r\n\r\n")
-        if withBody { buffer.writeBytes(response.body) }
+        let trailer: StaticString = !keepAlive ? "\r\nConnection: close\r\n\r\n" : version.minor == 0 ? "\r\nConnection: keep-alive\r\n\r\n" : "\r\n\r\n"
+        let ok: StaticString = "HTTP/1.1 200 OK\r\n", contentLength: StaticString = "Content-Length: "
+        func kept(_ header: (String, String)) -> Bool {
+            isToken(header.0) && isFieldValue(header.1)
+                && !Glob.equalIgnoringCase(header.0, "content-length") && !Glob.equalIgnoringCase(header.0, "connection")
+        }
+        var size = (common ? ok.utf8CodeUnitCount : statusLine.utf8.count) + contentLength.utf8CodeUnitCount + length.utf8.count
+            + trailer.utf8CodeUnitCount + (withBody ? response.body.count : 0)
+        for header in response.headers where kept(header) { size += header.0.utf8.count + header.1.utf8.count + 4 }
+        buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: size) { raw in
+            // A plain cursor passed inout to a static function: nested functions capturing it boxed it,
+            // with a dynamic exclusivity check on every use.
+            var at = 0
+            if common { put(ok, raw, &at) } else { put(statusLine.utf8, raw, &at) }
+            for header in response.headers where kept(header) {
+                put(header.0.utf8, raw, &at)
+                put(": ", raw, &at)
+                put(header.1.utf8, raw, &at)
+                put("\r\n", raw, &at)
+            }
+            put(contentLength, raw, &at)
+            put(length.utf8, raw, &at)
+            put(trailer, raw, &at)
+            if withBody { put(response.body, raw, &at) }
+            return at
+        }
+    }
+
+    @inline(__always)
+    private static func put(_ text: StaticString, _ raw: UnsafeMutableRawBufferPointer, _ at: inout Int) {
+        put(UnsafeRawBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount), raw, &at)
+    }
+
+    @inline(__always)
+    private static func put<Bytes: Collection<UInt8>>(_ bytes: Bytes, _ raw: UnsafeMutableRawBufferPointer, _ at: inout Int) {
+        let count = bytes.count
+        UnsafeMutableRawBufferPointer(rebasing: raw[at..<(at + count)]).copyBytes(from: bytes)
+        at += count
     }
 
     static func isToken(_ name: String) -> Bool {

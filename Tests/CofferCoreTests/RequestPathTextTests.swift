@@ -131,6 +131,13 @@ import Testing
 
     /// Lookups compare a word of each name first (its length and first seven bytes, lowered): names
     /// that share the word, differ only in case, or repeat must still be told apart and kept in order.
+    @Test func bytePrefixesAreTheLiteralsBytes() {
+        #expect("/console/secrets".hasBytePrefix("/console") && "/console".hasBytePrefix("/console"))
+        #expect(!"/consol".hasBytePrefix("/console") && !"/".hasBytePrefix("/console") && !"".hasBytePrefix("/console"))
+        #expect(!"/Console".hasBytePrefix("/console") && "anything".hasBytePrefix(""))
+        #expect(String(repeating: "/console", count: 4).hasBytePrefix("/console/console"))
+    }
+
     @Test func principalKindsComeFromTheResourcePartOnly() {
         #expect(ARN.resource(of: "arn:aws:sts::123456789012:assumed-role/app/session", startsWith: "assumed-role/"))
         #expect(ARN.resource(of: "arn:aws:sts::123456789012:federated-user/bob", startsWith: "federated-user/"))

@@ -138,6 +138,16 @@ extension String {
     }
 }
 
+extension String {
+    /// Whether the string's bytes begin with the literal's: `hasPrefix` compares Characters, which
+    /// the request path paid on every call.
+    public func hasBytePrefix(_ prefix: StaticString) -> Bool {
+        withUTF8Bytes { bytes in
+            bytes.count >= prefix.utf8CodeUnitCount && UnsafeBufferPointer(rebasing: bytes[..<prefix.utf8CodeUnitCount]).sameBytes(as: prefix)
+        }
+    }
+}
+
 extension Substring {
     /// As `String.withUTF8Bytes`: a slice of a native string lends its bytes without a copy.
     @inlinable @inline(__always)

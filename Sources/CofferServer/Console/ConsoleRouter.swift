@@ -33,11 +33,11 @@ final class ConsoleRouter: HTTPResponder {
     }
 
     func answersOnLoop(_ request: HTTPRequestData) -> Bool {
-        !request.uri.hasPrefix("/console") && api.answersOnLoop(request)
+        !request.uri.hasBytePrefix("/console") && api.answersOnLoop(request)
     }
 
     func process(_ request: HTTPRequestData) async -> HTTPResponseData {
-        guard request.uri.hasPrefix("/console") else { return await api.process(request) }
+        guard request.uri.hasBytePrefix("/console") else { return await api.process(request) }
         let (path, query) = RequestProcessor.split(request.uri)
         let form = request.method == "POST" ? Self.form(String(decoding: request.body, as: UTF8.self)) : [:]
         let parameters = Self.form(query)
