@@ -111,7 +111,10 @@ public struct PolicyStatement: Sendable, Equatable {
         }
     }
 
-    var actionKinds: [Glob.PatternKind] { box.actionKinds }
+    private var box: Box
+
+    var resourceKinds: [Glob.PatternKind] { box.resourceKinds }
+    var resourceVariables: [Bool] { box.resourceVariables }
 
     /// Whether the statement's Action (or NotAction) covers `action`, with the kinds worked out when the
     /// statement was made; patterns are read in place by index (`contains(where:)` copied each string).
@@ -126,10 +129,6 @@ public struct PolicyStatement: Sendable, Equatable {
         case .noneOf(let patterns): return !any(patterns)
         }
     }
-    var resourceKinds: [Glob.PatternKind] { box.resourceKinds }
-    var resourceVariables: [Bool] { box.resourceVariables }
-
-    private var box: Box
 
     private mutating func change(_ body: (inout Elements) -> Void) {
         var elements = box.elements
