@@ -307,7 +307,7 @@ public enum ModelValidation {
     }
 
     /// `^\p{ASCII}+$` over bytes: every KMS call passes its key id through it.
-    static func isASCIIKeyID(_ text: String) -> Bool { !text.isEmpty && text.utf8.allSatisfy { $0 < 0x80 } }
+    static func isASCIIKeyID(_ text: String) -> Bool { text.withUTF8Bytes { !$0.isEmpty && $0.allSatisfy { $0 < 0x80 } } }
 
     /// A compiled pattern, shared across requests: matching reads it only (the standard library
     /// lowers a regex to its program once, atomically), so sharing it is safe.

@@ -152,9 +152,7 @@ public struct CloudTrailEvent: Sendable, Equatable {
     public static func isReadOnly(_ eventName: String) -> Bool {
         var name = eventName
         return name.withUTF8 { bytes in
-            readPrefixes.contains { prefix in
-                bytes.count >= prefix.utf8CodeUnitCount && UnsafeBufferPointer(rebasing: bytes[..<prefix.utf8CodeUnitCount]).sameBytes(as: prefix)
-            } || cryptoReads.contains { bytes.sameBytes(as: $0) }
+            readPrefixes.contains { bytes.starts(with: $0) } || cryptoReads.contains { bytes.sameBytes(as: $0) }
         }
     }
 

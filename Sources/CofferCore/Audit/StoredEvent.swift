@@ -20,20 +20,8 @@ extension AuditResource {
     public init?(arn: String) {
         var text = arn
         let type = text.withUTF8 { bytes -> String? in
-            guard bytes.last != UInt8(ascii: "*") else { return nil }
-            var colons = (0, 0, 0, 0, 0), found = 0
-            for index in bytes.indices where bytes[index] == UInt8(ascii: ":") {
-                switch found {
-                case 0: colons.0 = index
-                case 1: colons.1 = index
-                case 2: colons.2 = index
-                case 3: colons.3 = index
-                default: colons.4 = index
-                }
-                found += 1
-                if found == 5 { break }
-            }
-            guard found == 5, UnsafeBufferPointer(rebasing: bytes[..<colons.0]).sameBytes(as: "arn"),
+            guard bytes.last != UInt8(ascii: "*"), let colons = ARN.colons(bytes),
+                  UnsafeBufferPointer(rebasing: bytes[..<colons.0]).sameBytes(as: "arn"),
                   colons.1 > colons.0 + 1, colons.2 > colons.1 + 1 else { return nil }
             let service = UnsafeBufferPointer(rebasing: bytes[(colons.1 + 1)..<colons.2])
             let resource = UnsafeBufferPointer(rebasing: bytes[(colons.4 + 1)...])

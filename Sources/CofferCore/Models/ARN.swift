@@ -31,14 +31,27 @@ extension ARN {
     /// Foundation's string search (about 8,700 instructions each).
     public static func resource(of arn: String, startsWith prefix: StaticString) -> Bool {
         arn.withUTF8Bytes { bytes in
-            var colons = 0, index = 0
-            while index < bytes.count, colons < 5 {
-                if bytes[index] == UInt8(ascii: ":") { colons += 1 }
-                index += 1
-            }
-            guard colons == 5, bytes.count - index >= prefix.utf8CodeUnitCount else { return false }
-            return UnsafeBufferPointer(rebasing: bytes[index..<(index + prefix.utf8CodeUnitCount)]).sameBytes(as: prefix)
+            guard let colons = colons(bytes) else { return false }
+            return UnsafeBufferPointer(rebasing: bytes[(colons.4 + 1)...]).starts(with: prefix)
         }
+    }
+
+    /// The offsets of an ARN's first five colons (the ends of `arn`, partition, service, region and
+    /// account), read over its bytes; nil when it has fewer.
+    static func colons(_ bytes: UnsafeBufferPointer<UInt8>) -> (Int, Int, Int, Int, Int)? {
+        var colons = (0, 0, 0, 0, 0), found = 0
+        for index in bytes.indices where bytes[index] == UInt8(ascii: ":") {
+            switch found {
+            case 0: colons.0 = index
+            case 1: colons.1 = index
+            case 2: colons.2 = index
+            case 3: colons.3 = index
+            default: colons.4 = index
+            }
+            found += 1
+            if found == 5 { return colons }
+        }
+        return nil
     }
 }
 

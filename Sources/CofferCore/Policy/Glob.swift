@@ -7,8 +7,7 @@ public enum Glob {
     /// walked by `contains(where:)` cost about twelve instructions a byte (15% of a read as an IAM user).
     @inline(__always)
     static func contains(_ text: String, either a: UInt8, _ b: UInt8) -> Bool {
-        if let found = text.utf8.withContiguousStorageIfAvailable({ contains($0, either: a, b) }) { return found }
-        return text.utf8.contains { $0 == a || $0 == b }
+        text.withUTF8Bytes { contains($0, either: a, b) }
     }
 
     @inline(__always)
@@ -95,13 +94,11 @@ public enum Glob {
     /// Which of the bytes that change how a pattern matches it holds, in one pass: literal marks (1, 2)
     /// and wildcards (`*`, `?`). Most patterns hold none, and are compared as they are.
     static func specials(_ text: String) -> (literals: Bool, wildcards: Bool) {
-        let scan = { (bytes: UnsafeBufferPointer<UInt8>) -> (literals: Bool, wildcards: Bool) in
+        text.withUTF8Bytes { bytes in
             // One pass for "any of the four" (most patterns hold none), then each pair only where one is there.
             guard contains(bytes, anyOf: 1, 2, 42, 63) else { return (false, false) }
             return (contains(bytes, either: 1, 2), contains(bytes, either: 42, 63))
         }
-        if let found = text.utf8.withContiguousStorageIfAvailable(scan) { return found }
-        return (hasLiterals(text), hasWildcard(text))
     }
 
     /// What a pattern is, as far as matching goes. Decided once where a pattern is kept (a parsed

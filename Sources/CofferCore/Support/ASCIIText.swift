@@ -142,9 +142,7 @@ extension String {
     /// Whether the string's bytes begin with the literal's: `hasPrefix` compares Characters, which
     /// the request path paid on every call.
     public func hasBytePrefix(_ prefix: StaticString) -> Bool {
-        withUTF8Bytes { bytes in
-            bytes.count >= prefix.utf8CodeUnitCount && UnsafeBufferPointer(rebasing: bytes[..<prefix.utf8CodeUnitCount]).sameBytes(as: prefix)
-        }
+        withUTF8Bytes { $0.starts(with: prefix) }
     }
 }
 
@@ -162,5 +160,10 @@ extension UnsafeBufferPointer<UInt8> {
     /// The same bytes as a literal's.
     func sameBytes(as literal: StaticString) -> Bool {
         count == literal.utf8CodeUnitCount && (count == 0 || memcmp(baseAddress!, literal.utf8Start, count) == 0)
+    }
+
+    /// Whether the bytes begin with a literal's.
+    func starts(with literal: StaticString) -> Bool {
+        count >= literal.utf8CodeUnitCount && UnsafeBufferPointer(rebasing: self[..<literal.utf8CodeUnitCount]).sameBytes(as: literal)
     }
 }
