@@ -238,8 +238,8 @@ def main():
     parser.add_argument("--duration", type=int, default=10)
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--rounds", type=int, default=3, help="alternating rounds; medians are reported")
-    parser.add_argument("--baseline", help="another coffer binary (e.g. a build from before a change) to measure GetSecretValue "
-                        "and PutSecretValue on in the same rounds, for a same-run before/after share")
+    parser.add_argument("--baseline", help="another coffer binary (e.g. a build from before a change) to measure every "
+                        "selected operation on in the same rounds, for a same-run before/after share")
     parser.add_argument("--database", help="a PostgreSQL URL for Coffer instead of its SQLite file (scripts/with-postgres.sh gives one)")
     parser.add_argument("--baseline-database", help="another PostgreSQL database for the baseline binary")
     parser.add_argument("--only", nargs="*", help="operations to measure (GetSecretValue, GetParameter, Encrypt1KiB, PutSecretValue, "
@@ -293,7 +293,7 @@ def main():
         names = [n for n in scenarios["moto"] if not args.only or n in args.only]
         runs = {(server, name): [] for server in ("coffer", "moto") for name in names}
         runs[("coffer", "GetSecretValueIAM")] = []
-        compared = [n for n in ("GetSecretValue", "PutSecretValue") if n in names] if baseline else []
+        compared = names if baseline else []
         for name in compared:
             runs[("baseline", name)] = []
         limited = limit and "GetSecretValue" in names

@@ -47,6 +47,30 @@ import Testing
         #expect(cache.count <= 2)
     }
 
+    /// The nonce is the first twelve bytes of a seal: drawn from the random pool, never repeated,
+    /// including across a refill of the pool (4,096 bytes, so 400 seals cross it).
+    @Test func everySealTakesAFreshNonce() throws {
+        let material = SymmetricKey(size: .bits256)
+        var nonces = Set<[UInt8]>()
+        for _ in 0..<400 {
+            let sealed = try AEAD.seal([7, 7, 7], key: material, aad: [])
+            nonces.insert(Array(sealed.prefix(AEAD.nonceSize)))
+            #expect(try AEAD.open(sealed, key: material, aad: []) == [7, 7, 7])
+        }
+        #expect(nonces.count == 400)
+        #expect(!nonces.contains([UInt8](repeating: 0, count: AEAD.nonceSize)))
+    }
+
+    @Test func thePoolHandsEachByteOutOnce() {
+        var pool = RandomPool()
+        var first = [UInt8](repeating: 0, count: 12), second = first
+        first.withUnsafeMutableBytes { pool.take(into: $0.baseAddress!, count: 12) }
+        second.withUnsafeMutableBytes { pool.take(into: $0.baseAddress!, count: 12) }
+        let third = pool.take(12)
+        #expect(Set([first, second, third]).count == 3)
+        #expect(!first.allSatisfy { $0 == 0 })
+    }
+
     @Test func rootKeySealsPerPurpose() throws {
         let root = RootKey.generate(random: random)
         let sealed = try root.seal([9, 9], purpose: "access-keys", context: "AKID")

@@ -1,4 +1,5 @@
 public import Crypto
+import Synchronization
 // swift-crypto's own BoringSSL (see KMS/Secp256k1.swift on the import).
 internal import CCryptoBoringSSL
 
@@ -69,10 +70,11 @@ enum AEAD {
             var written = 0
             let sealed = out.withUnsafeMutableBufferPointer { buffer -> Bool in
                 let base = buffer.baseAddress!
-                // The nonce from the system's generator (getrandom), as swift-crypto's own nonces are: BoringSSL's
-                // RAND_bytes would set up its own generator state in every process that seals.
-                var generator = SystemRandomNumberGenerator()
-                for index in 0..<nonceSize { base[index] = generator.next() }
+                // The nonce from the operating system's generator through the shared pool (no system call per
+                // seal): `SystemRandomNumberGenerator.next()` per byte was a getrandom(2) for each of the twelve
+                // bytes, 24 a PutSecretValue. BoringSSL's RAND_bytes would set up its own generator state in
+                // every process that seals.
+                RandomPool.shared.withLock { $0.take(into: UnsafeMutableRawPointer(base), count: nonceSize) }
                 return plaintext.withUnsafeBufferPointer { input in
                     aad.withUnsafeBufferPointer { ad in
                         CCryptoBoringSSL_EVP_AEAD_CTX_seal(context, base + nonceSize, &written, buffer.count - nonceSize, base, nonceSize,

@@ -73,14 +73,25 @@ struct RandomPool {
     private var offset = size
 
     mutating func take(_ count: Int) -> [UInt8] {
+        [UInt8](unsafeUninitializedCapacity: count) { out, initialized in
+            take(into: UnsafeMutableRawPointer(out.baseAddress!), count: count)
+            initialized = count
+        }
+    }
+
+    /// Copies `count` bytes (at most `size`) straight into `destination`, for a caller that has the memory.
+    mutating func take(into destination: UnsafeMutableRawPointer, count: Int) {
+        precondition(count <= Self.size)
         if offset + count > Self.size {
             buffer = Self.fill(Self.size)
             offset = 0
         }
-        let out = Array(buffer[offset..<offset + count])
-        for index in offset..<offset + count { buffer[index] = 0 }
+        let start = offset
+        buffer.withUnsafeMutableBytes { raw in
+            destination.copyMemory(from: raw.baseAddress! + start, byteCount: count)
+            (raw.baseAddress! + start).initializeMemory(as: UInt8.self, repeating: 0, count: count)
+        }
         offset += count
-        return out
     }
 
     static func fill(_ count: Int) -> [UInt8] {
