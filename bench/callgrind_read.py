@@ -1,6 +1,6 @@
 """Instructions per GetSecretValue, counted by callgrind: repeatable on this noisy machine, unlike time.
 
-    python3 bench/callgrind_read.py BINARY [BINARY ...] [--reads 2000] [--iam-user]
+    python3 bench/callgrind_read.py BINARY [BINARY ...] [--reads 2000] [--iam-user] [--operation GetParameter]
 
 Each binary runs `coffer serve --dev` under `valgrind --tool=callgrind --instr-atstart=no`; after 400
 warm-up reads over four keep-alive connections, instrumentation is switched on, the counters zeroed,
@@ -34,7 +34,7 @@ def free_port():
         return s.getsockname()[1]
 
 
-def measure(binary, reads, keep=None, iam_user=False):
+def measure(binary, reads, keep=None, iam_user=False, operation="GetSecretValue"):
     work = tempfile.mkdtemp(prefix="cg-")
     stripped = os.path.join(work, "coffer")
     subprocess.run(["objcopy", "--strip-debug", binary, stripped], check=True)
@@ -66,10 +66,32 @@ def measure(binary, reads, keep=None, iam_user=False):
                        for _ in range(4)]
         secret_id = "bench/secret" if iam_user else "bench/read"
 
+        def other(service):
+            return [boto3.client(service, endpoint_url=endpoint, region_name="us-east-1", aws_access_key_id="AKIAEXAMPLE",
+                                 aws_secret_access_key="secret", config=Config(retries={"max_attempts": 0}, read_timeout=120))
+                    for _ in range(4)]
+
+        if operation == "GetParameter":
+            clients = other("ssm")
+            clients[0].put_parameter(Name="/bench/read", Value="x" * 200, Type="SecureString")
+
+            def call(client):
+                client.get_parameter(Name="/bench/read", WithDecryption=True)
+        elif operation == "Encrypt":
+            clients = other("kms")
+            key_id = clients[0].create_key()["KeyMetadata"]["KeyId"]
+            plaintext = b"x" * 1024
+
+            def call(client):
+                client.encrypt(KeyId=key_id, Plaintext=plaintext)
+        else:
+            def call(client):
+                client.get_secret_value(SecretId=secret_id)
+
         def run(total):
             def worker(client, count):
                 for _ in range(count):
-                    client.get_secret_value(SecretId=secret_id)
+                    call(client)
             threads = [threading.Thread(target=worker, args=(c, total // 4)) for c in clients]
             for t in threads:
                 t.start()
@@ -113,9 +135,12 @@ def main():
     parser.add_argument("--reads", type=int, default=2000)
     parser.add_argument("--keep", help="copy the last binary's dump here, for callgrind_annotate")
     parser.add_argument("--iam-user", action="store_true", help="read as an IAM user with ten policies and a resource policy")
+    parser.add_argument("--operation", choices=["GetSecretValue", "GetParameter", "Encrypt"], default="GetSecretValue")
     args = parser.parse_args()
+    if args.iam_user and args.operation != "GetSecretValue":
+        parser.error("--iam-user reads GetSecretValue only")
     for binary in args.binaries:
-        print(f"{binary}: {measure(binary, args.reads, args.keep, args.iam_user):,.0f} instructions a GetSecretValue"
+        print(f"{binary}: {measure(binary, args.reads, args.keep, args.iam_user, args.operation):,.0f} instructions a {args.operation}"
               f"{' as an IAM user' if args.iam_user else ''}", flush=True)
 
 

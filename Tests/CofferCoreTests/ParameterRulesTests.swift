@@ -102,6 +102,64 @@ import Testing
         #expect(SigV4Timestamp.parseISO8601("tomorrow") == nil)
     }
 
+    /// The rules as first written over Characters and Foundation's string search; the byte-wise
+    /// rules must answer every name alike (same error code and message, or none).
+    static func characterWiseValidation(_ name: String) -> String? {
+        let isNameCharacter: (Unicode.Scalar) -> Bool = { scalar in
+            scalar.isASCII && (("a"..."z").contains(scalar) || ("A"..."Z").contains(scalar) || ("0"..."9").contains(scalar)
+                || "_.-/".unicodeScalars.contains(scalar))
+        }
+        guard name.unicodeScalars.allSatisfy(isNameCharacter), !name.isEmpty, !name.hasSuffix("/") || name == "/" else { return "path" }
+        if name.contains("/"), !name.hasPrefix("/") || name.contains("//") { return "path" }
+        if name.count > ParameterRules.maximumNameLength { return "length" }
+        if name.split(separator: "/").count > ParameterRules.maximumDepth { return "depth" }
+        return nil
+    }
+
+    static func byteWiseValidation(_ name: String) -> String? {
+        do {
+            try ParameterRules.validateName(name)
+            return nil
+        } catch {
+            switch error.code {
+            case .hierarchyLevelLimitExceeded: return "depth"
+            default: return error.message.hasPrefix("Parameter name can't be longer") ? "length" : "path"
+            }
+        }
+    }
+
+    @Test func byteWiseNameRulesMatchTheCharacterWiseOnes() {
+        // Every name of up to four pieces from an alphabet with the edge cases in it.
+        let pieces = ["a", "/", "Z9", "-", "_.", " ", "é", "e\u{301}", ":", "aws"]
+        var names = [""]
+        var frontier = [""]
+        for _ in 0..<4 {
+            frontier = frontier.flatMap { prefix in pieces.map { prefix + $0 } }
+            names += frontier
+        }
+        let level = (0..<15).map { "l\($0)" }
+        names += ["/" + level.joined(separator: "/"), "/" + (level + ["x"]).joined(separator: "/"), "/" + (level + ["x"]).joined(separator: "/") + "/",
+                  String(repeating: "a", count: 1011), String(repeating: "a", count: 1012), "/" + String(repeating: "b", count: 1011),
+                  String(repeating: "é", count: 600), "//", "/", "a/", "/a/"]
+        for name in names {
+            #expect(Self.byteWiseValidation(name) == Self.characterWiseValidation(name), "\(name)")
+            let alternate: String? = name.hasPrefix("/")
+                ? (name.dropFirst().isEmpty || name.dropFirst().contains("/") ? nil : String(name.dropFirst()))
+                : (name.contains("/") || name.isEmpty ? nil : "/" + name)
+            #expect(ParameterRules.rootAlternate(name) == alternate, "\(name)")
+        }
+    }
+
+    @Test func referencesSplitAtTheirOneColon() throws {
+        let scope = ResourceScope(account: "123456789012", region: "eu-west-1")
+        #expect(try ParameterRules.reference("/a/b", scope: scope) == .init(name: "/a/b"))
+        #expect(try ParameterRules.reference("/a/b:", scope: scope) == .init(name: "/a/b", label: ""))
+        #expect(try ParameterRules.reference(":7", scope: scope) == .init(name: "", version: 7))
+        #expect(try ParameterRules.reference("é:ü", scope: scope) == .init(name: "é", label: "ü"))
+        #expect(throws: CofferError.self) { try ParameterRules.reference("/a:b:c", scope: scope) }
+        #expect(try ParameterRules.reference("arn:aws:ssm:eu-west-1:123456789012:parameter/top:2", scope: scope) == .init(name: "top", version: 2))
+    }
+
     @Test func publicParametersAndRootSpellings() {
         #expect(PublicParameters.value("/aws/service/global-infrastructure/regions/us-east-1") == "us-east-1")
         #expect(PublicParameters.value("/aws/service/global-infrastructure/regions/us-east-1/longName") == "US East (N. Virginia)")

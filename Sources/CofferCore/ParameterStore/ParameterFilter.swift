@@ -39,7 +39,7 @@ public struct ParameterFilter: Sendable, Equatable {
                         throw CofferError.validation("Filters for common parameters can't be prefixed with \"aws\" or \"ssm\" (case-insensitive).")
                     }
                 }
-                for value in filter.values where !value.hasPrefix("/") || value.contains("//") || !value.unicodeScalars.allSatisfy(ParameterRules.isNameCharacter) {
+                for value in filter.values where !value.hasPrefix("/") || value.contains("//") || !value.utf8.allSatisfy(ParameterRules.isNameByte) {
                     throw CofferError.validation("The parameter doesn't meet the parameter name requirements. The parameter name must begin with a forward slash \"/\". It can't be prefixed with \"aws\" or \"ssm\" (case-insensitive). It must use only letters, numbers, or the following symbols: . (period), - (hyphen), _ (underscore). Special characters are not allowed. All sub-paths, if specified, must use the forward slash symbol \"/\". Valid example: /get/parameters2-/by1./path0_.")
                 }
             case "Tier":

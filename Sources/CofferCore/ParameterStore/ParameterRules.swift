@@ -11,9 +11,14 @@ public enum ParameterRules {
 
     static let pathMessage = "Parameter name: can't be prefixed with \"aws\" or \"ssm\" (case-insensitive). If formed as a path, it can consist of sub-paths divided by slash symbol; each sub-path can be formed as a mix of letters, numbers and the following 3 symbols .-_"
 
-    static func isNameCharacter(_ scalar: Unicode.Scalar) -> Bool {
-        scalar.isASCII && (("a"..."z").contains(scalar) || ("A"..."Z").contains(scalar) || ("0"..."9").contains(scalar)
-            || "_.-/".unicodeScalars.contains(scalar))
+    /// Whether a UTF-8 byte may be in a name: ASCII letters, digits, `_.-/` (a byte of a multi-byte
+    /// character never is, so a name of these bytes is ASCII).
+    static func isNameByte(_ byte: UInt8) -> Bool {
+        switch byte {
+        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
+             UInt8(ascii: "_"), UInt8(ascii: "."), UInt8(ascii: "-"), UInt8(ascii: "/"): true
+        default: false
+        }
     }
 
     /// Validates a name for PutParameter.
@@ -29,7 +34,7 @@ public enum ParameterRules {
             }
             throw CofferError.validation("Parameter name: can't be prefixed with \"aws\" or \"ssm\" (case-insensitive).")
         }
-        if name.unicodeScalars.allSatisfy(isNameCharacter), name.contains("/"), !name.hasPrefix("/") {
+        if name.utf8.allSatisfy(isNameByte), name.utf8.contains(UInt8(ascii: "/")), !name.hasPrefix("/") {
             throw CofferError.validation("Parameter name must be a fully qualified name.")
         }
         try validateName(name)
@@ -38,25 +43,44 @@ public enum ParameterRules {
     /// Validates a name used to look a parameter up. A path without its leading slash gets the path
     /// message on a read (AWS's GetParameter); PutParameter says it is not fully qualified first.
     public static func validateName(_ name: String) throws(CofferError) {
-        guard name.unicodeScalars.allSatisfy(isNameCharacter), !name.isEmpty, !name.hasSuffix("/") || name == "/" else {
-            throw CofferError.validation(pathMessage)
+        // One pass over the bytes (every read of a parameter passes here): once every byte is a name
+        // character, the name is ASCII, so its length in characters is its byte count and its levels
+        // are its runs between slashes.
+        let shape = name.withUTF8Bytes { bytes in
+            var valid = !bytes.isEmpty, slash = false, doubled = false, levels = 0
+            var previous: UInt8 = UInt8(ascii: "/")
+            for byte in bytes {
+                valid = valid && isNameByte(byte)
+                if byte == UInt8(ascii: "/") {
+                    doubled = doubled || (slash && previous == byte)
+                    slash = true
+                } else if previous == UInt8(ascii: "/") {
+                    levels += 1
+                }
+                previous = byte
+            }
+            let trailing = bytes.count > 1 && bytes.last == UInt8(ascii: "/")
+            return (valid: valid && !trailing, slash: slash, doubled: doubled, levels: levels, count: bytes.count,
+                    rooted: bytes.first == UInt8(ascii: "/"))
         }
-        if name.contains("/"), !name.hasPrefix("/") || name.contains("//") { throw CofferError.validation(pathMessage) }
-        if name.count > maximumNameLength {
+        guard shape.valid else { throw CofferError.validation(pathMessage) }
+        if shape.slash, !shape.rooted || shape.doubled { throw CofferError.validation(pathMessage) }
+        if shape.count > maximumNameLength {
             throw CofferError.validation("Parameter name can't be longer than \(maximumNameLength) characters.")
         }
-        if name.split(separator: "/").count > maximumDepth {
+        if shape.levels > maximumDepth {
             throw CofferError(.hierarchyLevelLimitExceeded, "A hierarchy can have a maximum of \(maximumDepth) levels.")
         }
     }
 
     /// The other spelling of a root-level name (`/name` for `name` and back); nil below the root.
     public static func rootAlternate(_ name: String) -> String? {
-        if name.hasPrefix("/") {
-            let rest = name.dropFirst()
-            return rest.isEmpty || rest.contains("/") ? nil : String(rest)
+        let slash = UInt8(ascii: "/")
+        if name.utf8.first == slash {
+            let rest = name.utf8.dropFirst()
+            return rest.isEmpty || rest.contains(slash) ? nil : String(Substring(rest))
         }
-        return name.contains("/") || name.isEmpty ? nil : "/" + name
+        return name.isEmpty || name.utf8.contains(slash) ? nil : "/" + name
     }
 
     /// The ARN of a parameter: `arn:aws:ssm:REGION:ACCOUNT:parameter/NAME` (no doubled slash).
@@ -86,9 +110,9 @@ public enum ParameterRules {
                 throw CofferError(.parameterNotFound, "Parameter \(text) not found.")
             }
             let path = String(arn.resource.dropFirst("parameter/".count))
-            text = path.contains("/") ? "/" + path : path
+            text = path.utf8.contains(UInt8(ascii: "/")) ? "/" + path : path
         }
-        let parts = text.split(separator: ":", omittingEmptySubsequences: false).map(String.init)
+        let parts = text.fields(byte: UInt8(ascii: ":"))
         guard parts.count <= 2 else { throw CofferError(.parameterNotFound, "Parameter \(text) not found.") }
         var reference = Reference(name: parts[0])
         if parts.count == 2 {
