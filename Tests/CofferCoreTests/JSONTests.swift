@@ -53,6 +53,17 @@ import Testing
                     scalars.insert(Unicode.Scalar(UInt8(value)), at: min(position, scalars.count))
                     let text = String(String.UnicodeScalarView(scalars))
                     #expect(JSONWriter.string(.string(text)) == reference(text))
+                    // The parser skips plain words eight bytes at a time: the escaped form reads back, and the raw
+                    // byte stops it where a byte-at-a-time parser would (a control character is an error).
+                    #expect(try JSONParser.parse(reference(text)) == .string(text))
+                    if value != 0x22 && value != 0x5C {
+                        let raw = Array(("\"" + text + "\"").utf8)
+                        if value < 0x20 {
+                            #expect(throws: JSONParser.SyntaxError.self) { try JSONParser.parse(raw) }
+                        } else {
+                            #expect(try JSONParser.parse(raw) == .string(text))
+                        }
+                    }
                 }
             }
         }

@@ -169,8 +169,12 @@ public struct JSONParser {
     private mutating func parseString() throws(SyntaxError) -> String {
         index += 1
         let start = index
-        // Fast path: no escapes.
+        // Fast path: no escapes. Whole words without a quote, backslash or control character are
+        // skipped eight bytes at a time (a KMS plaintext or ciphertext is kilobytes of base64: byte by
+        // byte this loop was 6% of an Encrypt's instructions).
         while index < bytes.count {
+            index = plainRun(from: index)
+            guard index < bytes.count else { break }
             let byte = bytes[index]
             if byte == UInt8(ascii: "\"") {
                 let string = try validUTF8(bytes[start..<index])
@@ -225,6 +229,20 @@ public struct JSONParser {
             }
         }
         throw error("unterminated string")
+    }
+
+    /// The first offset at or after `start` whose eight-byte word holds a byte a string stops at
+    /// (``JSONWriter/needsEscape(_:)``), or where fewer than eight bytes are left.
+    private func plainRun(from start: Int) -> Int {
+        bytes.withUnsafeBufferPointer { buffer in
+            guard let base = buffer.baseAddress else { return start }
+            let raw = UnsafeRawPointer(base)
+            var position = start
+            while position &+ 8 <= buffer.count, !JSONWriter.needsEscape(raw.loadUnaligned(fromByteOffset: position, as: UInt64.self)) {
+                position &+= 8
+            }
+            return position
+        }
     }
 
     private mutating func parseHex4() throws(SyntaxError) -> UInt32 {
