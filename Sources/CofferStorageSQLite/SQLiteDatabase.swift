@@ -68,7 +68,7 @@ final class SQLiteDatabase: Sendable {
 
     func read<T: Sendable>(_ body: @escaping @Sendable (SQLiteConnection) throws -> T) async throws -> T {
         let index = nextReader.wrappingAdd(1, ordering: .relaxed).oldValue
-        return try await run(on: readers[abs(index) % readers.count], body)
+        return try await run(on: readers[abs(index) % readers.count]) { connection in try connection.snapshot { try body(connection) } }
     }
 
     /// Runs `body` in a write transaction and answers once that transaction has committed.
