@@ -319,20 +319,36 @@ public struct ParameterStoreService: Sendable {
             let page = try Pagination.page(PublicParameters.under(path, recursive: recursive), size: maxResults ?? 10, token: nextToken)
             return (page.items.map { Self.publicResult($0.name, $0.value, scope: scope) }, page.nextToken)
         }
-        let pathFilter = ParameterFilter(key: "Path", option: recursive ? "Recursive" : "OneLevel", values: [path])
-        let matching = try await liveParameters(scope).filter { parameter in
-            guard let latest = parameter.latest, pathFilter.matchesPath(parameter.name) else { return false }
-            return filters.allSatisfy { $0.matches(name: parameter.name, version: latest, tags: parameter.tags) }
-        }.sorted { $0.name < $1.name }
-        let page = try Pagination.page(matching, size: maxResults ?? 10, token: nextToken)
+        let now = clock.now()
+        let after = try nextToken.map { try RecordPageToken.cursor($0, order: RecordOrder.name.rawValue, descending: false) }
+        let page = try await store.page(Self.pathQuery(path, recursive: recursive, scope: scope, now: now, after: after, limit: maxResults ?? 10) {
+            parameter, latest in filters.allSatisfy { $0.matches(name: parameter.name, version: latest, tags: parameter.tags) }
+        })
+        let nextPageToken = page.next.map { RecordPageToken.token($0, order: RecordOrder.name.rawValue, descending: false) }
         var results: [ParameterResult] = []
-        for parameter in page.items {
+        for parameter in page.records {
             guard let latest = parameter.latest else { continue }
             results.append(ParameterResult(name: parameter.name, arn: parameter.arn, version: latest,
                                            value: try await value(of: parameter, latest, decrypt: withDecryption, scope: scope),
                                            selector: nil, source: nil))
         }
-        return (results, page.nextToken)
+        return (results, nextPageToken)
+    }
+
+    /// The live parameters under a path, in name order, read through the store's name index from the
+    /// path's prefix: a page costs what the path holds, not what the region holds (every call read
+    /// and filtered the whole region before: 2.4 ms with 10 parameters, 57 ms beside 3,000 others).
+    /// Names below the root begin with `/` (the name rules), so `/a/b`'s parameters all begin with
+    /// `/a/b/`; the root's path reads everything.
+    static func pathQuery(_ path: String, recursive: Bool, scope: ResourceScope, now: Date, after: RecordCursor?, limit: Int,
+                          accept: @escaping @Sendable (Parameter, ParameterVersion) -> Bool = { _, _ in true }) -> RecordQuery<Parameter> {
+        let pathFilter = ParameterFilter(key: "Path", option: recursive ? "Recursive" : "OneLevel", values: [path])
+        let trimmed = path.utf8.last == UInt8(ascii: "/") ? String(path.dropLast()) : path
+        return RecordQuery(scope: scope, order: .name, after: after, namePrefix: trimmed.isEmpty ? nil : trimmed + "/", limit: limit) { parameter in
+            guard parameter.deletionDate.map({ $0 > now }) ?? true, let latest = parameter.latest, pathFilter.matchesPath(parameter.name)
+            else { return false }
+            return accept(parameter, latest)
+        }
     }
 
     /// For authorization: a parameter's newest version, if it exists.
@@ -342,11 +358,16 @@ public struct ParameterStoreService: Sendable {
 
     /// For authorization: the keys of the SecureStrings a path read would decrypt.
     public func secureKeyIDs(under path: String, recursive: Bool, scope: ResourceScope) async throws -> [String?] {
-        let filter = ParameterFilter(key: "Path", option: recursive ? "Recursive" : "OneLevel", values: [path])
-        return try await liveParameters(scope).compactMap { parameter in
-            guard let latest = parameter.latest, latest.type == .secureString, filter.matchesPath(parameter.name) else { return nil }
-            return .some(latest.keyID)
-        }
+        var keyIDs: [String?] = []
+        var after: RecordCursor?
+        repeat {
+            let page = try await store.page(Self.pathQuery(path, recursive: recursive, scope: scope, now: clock.now(), after: after, limit: 500) {
+                _, latest in latest.type == .secureString
+            })
+            keyIDs += page.records.map { $0.latest?.keyID }
+            after = page.next
+        } while after != nil
+        return keyIDs
     }
 
     // MARK: Delete, describe, history

@@ -327,3 +327,39 @@ def test_secrets_manager_reference(coffer):
     assert re.fullmatch(r"[A-Z][a-z]{2} \d{1,2}, \d{4}, \d{1,2}:\d{2}:\d{2} [AP]M", source["createdDate"]), source["createdDate"]
     fails(lambda: ssm.get_parameter(Name="/aws/reference/secretsmanager/none", WithDecryption=True), "ParameterNotFound",
           "Secret /aws/reference/secretsmanager/none not found.")
+
+
+def test_get_parameters_by_path_pages_through_the_path_alone(coffer):
+    """A path's parameters are read from the path's prefix in name order: neighbours whose names sort
+    right beside the path (`/app/prod0`, `/app/prodx/y`, `/app/prod` itself) stay out, pages of ten follow
+    each other by token to the end, and the root path lists root-level names with and without the slash."""
+    ssm = coffer.client("ssm")
+    inside = [f"/app/prod/k{i:02d}" for i in range(23)]
+    deeper = ["/app/prod/deep/a", "/app/prod/deep/b/c"]
+    for name in inside + deeper:
+        ssm.put_parameter(Name=name, Value="s-" + name, Type="SecureString")
+    for name in ["/app/prod", "/app/prod0", "/app/prodx/y", "/app/pro/z", "/zz/other", "plain", "/rooted"]:
+        ssm.put_parameter(Name=name, Value="v", Type="String")
+
+    def walk(**kwargs):
+        seen, token, pages = [], None, 0
+        while True:
+            page = ssm.get_parameters_by_path(**kwargs, **({"NextToken": token} if token else {}))
+            pages += 1
+            assert len(page["Parameters"]) <= kwargs.get("MaxResults", 10)
+            seen += [(p["Name"], p["Value"]) for p in page["Parameters"]]
+            token = page.get("NextToken")
+            if not token:
+                return seen, pages
+
+    one_level, pages = walk(Path="/app/prod", WithDecryption=True)
+    assert one_level == [(name, "s-" + name) for name in inside]
+    assert pages == 3
+    recursive, _ = walk(Path="/app/prod/", Recursive=True, MaxResults=4)
+    assert [name for name, _ in recursive] == sorted(inside + deeper)
+    encrypted, _ = walk(Path="/app/prod/deep", Recursive=True)
+    assert [name for name, _ in encrypted] == deeper and all(value != "s-" + name for name, value in encrypted)
+    root, _ = walk(Path="/")
+    assert [name for name, _ in root] == ["/rooted", "plain"]
+    assert walk(Path="/app/prod/k00")[0] == []
+    fails(lambda: ssm.get_parameters_by_path(Path="/app/prod", NextToken="bm90LWEtdG9rZW4="), "InvalidNextToken")

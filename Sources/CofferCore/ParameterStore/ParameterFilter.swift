@@ -97,7 +97,9 @@ public struct ParameterFilter: Sendable, Equatable {
         return values.contains { value in
             let path = value == "/" ? "/" : (value.hasSuffix("/") ? String(value.dropLast()) : value) + "/"
             guard full.hasPrefix(path) else { return false }
-            return option == "Recursive" || !full.dropFirst(path.count).contains("/")
+            // Names and path values are ASCII (validated), so the byte offset is the character offset;
+            // String's contains("/") was Foundation's string search, for every parameter a page reads.
+            return option == "Recursive" || !full.utf8.dropFirst(path.utf8.count).contains(UInt8(ascii: "/"))
         }
     }
 }
