@@ -77,12 +77,6 @@ public struct ParameterStoreService: Sendable {
         return found
     }
 
-    /// Every parameter of the scope but those past their Expiration policy (the purge removes those).
-    func liveParameters(_ scope: ResourceScope) async throws -> [Parameter] {
-        let now = clock.now()
-        return try await store.records(Parameter.self, in: scope).filter { $0.deletionDate.map { $0 > now } ?? true }
-    }
-
     /// Removes parameters whose Expiration policy has come; the background purge calls it.
     public func purgeExpired() async throws -> Int {
         let due = try await store.recordsDue(forDeletionAt: clock.now()).filter { $0.kind == Parameter.kind }
@@ -335,6 +329,12 @@ public struct ParameterStoreService: Sendable {
         return (results, nextPageToken)
     }
 
+    /// What every name under `path` begins with (nil for the root, under which names need not begin with `/`).
+    static func namePrefix(ofPath path: String) -> String? {
+        let trimmed = path.utf8.last == UInt8(ascii: "/") ? String(path.dropLast()) : path
+        return trimmed.isEmpty ? nil : trimmed + "/"
+    }
+
     /// The live parameters under a path, in name order, read through the store's name index from the
     /// path's prefix: a page costs what the path holds, not what the region holds (every call read
     /// and filtered the whole region before: 2.4 ms with 10 parameters, 57 ms beside 3,000 others).
@@ -343,8 +343,7 @@ public struct ParameterStoreService: Sendable {
     static func pathQuery(_ path: String, recursive: Bool, scope: ResourceScope, now: Date, after: RecordCursor?, limit: Int,
                           accept: @escaping @Sendable (Parameter, ParameterVersion) -> Bool = { _, _ in true }) -> RecordQuery<Parameter> {
         let pathFilter = ParameterFilter(key: "Path", option: recursive ? "Recursive" : "OneLevel", values: [path])
-        let trimmed = path.utf8.last == UInt8(ascii: "/") ? String(path.dropLast()) : path
-        return RecordQuery(scope: scope, order: .name, after: after, namePrefix: trimmed.isEmpty ? nil : trimmed + "/", limit: limit) { parameter in
+        return RecordQuery(scope: scope, order: .name, after: after, namePrefix: namePrefix(ofPath: path), limit: limit) { parameter in
             guard parameter.deletionDate.map({ $0 > now }) ?? true, let latest = parameter.latest, pathFilter.matchesPath(parameter.name)
             else { return false }
             return accept(parameter, latest)
@@ -400,12 +399,18 @@ public struct ParameterStoreService: Sendable {
         }
         try ParameterFilter.validate(parameterFilters, byPath: false)
         let all = filters + parameterFilters
-        let matching = try await liveParameters(caller.scope).filter { parameter in
-            guard let latest = parameter.latest else { return false }
+        // In name order through the store's index, a page at a time (as GetParametersByPath), from the
+        // path's prefix when one Path filter names one path.
+        let paths = all.filter { $0.key == "Path" }
+        let prefix = paths.count == 1 && paths[0].values.count == 1 ? Self.namePrefix(ofPath: paths[0].values[0]) : nil
+        let now = clock.now()
+        let after = try nextToken.map { try RecordPageToken.cursor($0, order: RecordOrder.name.rawValue, descending: false) }
+        let page = try await store.page(RecordQuery<Parameter>(scope: caller.scope, order: .name, after: after, namePrefix: prefix,
+                                                               limit: maxResults ?? 10) { parameter in
+            guard parameter.deletionDate.map({ $0 > now }) ?? true, let latest = parameter.latest else { return false }
             return all.allSatisfy { $0.matches(name: parameter.name, version: latest, tags: parameter.tags) }
-        }.sorted { $0.name < $1.name }
-        let page = try Pagination.page(matching, size: maxResults ?? 10, token: nextToken)
-        return (page.items, page.nextToken)
+        })
+        return (page.records, page.next.map { RecordPageToken.token($0, order: RecordOrder.name.rawValue, descending: false) })
     }
 
     public func history(_ name: String, withDecryption: Bool, maxResults: Int?, nextToken: String?, context caller: CallerContext)
