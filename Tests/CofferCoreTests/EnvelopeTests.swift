@@ -69,6 +69,8 @@ import Testing
         let third = pool.take(12)
         #expect(Set([first, second, third]).count == 3)
         #expect(!first.allSatisfy { $0 == 0 })
+        #expect(pool.take(0).isEmpty)
+        #expect(SystemRandomSource().bytes(0).isEmpty)
     }
 
     @Test func rootKeySealsPerPurpose() throws {

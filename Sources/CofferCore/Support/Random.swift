@@ -73,7 +73,8 @@ struct RandomPool {
     private var offset = size
 
     mutating func take(_ count: Int) -> [UInt8] {
-        [UInt8](unsafeUninitializedCapacity: count) { out, initialized in
+        guard count > 0 else { return [] }
+        return [UInt8](unsafeUninitializedCapacity: count) { out, initialized in
             take(into: UnsafeMutableRawPointer(out.baseAddress!), count: count)
             initialized = count
         }
