@@ -314,11 +314,11 @@ public struct ParameterStoreService: Sendable {
             return (page.items.map { Self.publicResult($0.name, $0.value, scope: scope) }, page.nextToken)
         }
         let now = clock.now()
-        let after = try nextToken.map { try RecordPageToken.cursor($0, order: RecordOrder.name.rawValue, descending: false) }
+        let after = try Self.nameCursor(nextToken)
         let page = try await store.page(Self.pathQuery(path, recursive: recursive, scope: scope, now: now, after: after, limit: maxResults ?? 10) {
             parameter, latest in filters.allSatisfy { $0.matches(name: parameter.name, version: latest, tags: parameter.tags) }
         })
-        let nextPageToken = page.next.map { RecordPageToken.token($0, order: RecordOrder.name.rawValue, descending: false) }
+        let nextPageToken = Self.nameToken(page.next)
         var results: [ParameterResult] = []
         for parameter in page.records {
             guard let latest = parameter.latest else { continue }
@@ -331,8 +331,18 @@ public struct ParameterStoreService: Sendable {
 
     /// What every name under `path` begins with (nil for the root, under which names need not begin with `/`).
     static func namePrefix(ofPath path: String) -> String? {
-        let trimmed = path.utf8.last == UInt8(ascii: "/") ? String(path.dropLast()) : path
-        return trimmed.isEmpty ? nil : trimmed + "/"
+        let directory = ParameterFilter.directory(of: path)
+        return directory == "/" ? nil : directory
+    }
+
+    /// NextToken for pages read in name order (GetParametersByPath, DescribeParameters).
+    static func nameCursor(_ token: String?) throws(CofferError) -> RecordCursor? {
+        guard let token else { return nil }
+        return try RecordPageToken.cursor(token, order: RecordOrder.name.rawValue, descending: false)
+    }
+
+    static func nameToken(_ cursor: RecordCursor?) -> String? {
+        cursor.map { RecordPageToken.token($0, order: RecordOrder.name.rawValue, descending: false) }
     }
 
     /// The live parameters under a path, in name order, read through the store's name index from the
@@ -404,13 +414,13 @@ public struct ParameterStoreService: Sendable {
         let paths = all.filter { $0.key == "Path" }
         let prefix = paths.count == 1 && paths[0].values.count == 1 ? Self.namePrefix(ofPath: paths[0].values[0]) : nil
         let now = clock.now()
-        let after = try nextToken.map { try RecordPageToken.cursor($0, order: RecordOrder.name.rawValue, descending: false) }
+        let after = try Self.nameCursor(nextToken)
         let page = try await store.page(RecordQuery<Parameter>(scope: caller.scope, order: .name, after: after, namePrefix: prefix,
                                                                limit: maxResults ?? 10) { parameter in
             guard parameter.deletionDate.map({ $0 > now }) ?? true, let latest = parameter.latest else { return false }
             return all.allSatisfy { $0.matches(name: parameter.name, version: latest, tags: parameter.tags) }
         })
-        return (page.records, page.next.map { RecordPageToken.token($0, order: RecordOrder.name.rawValue, descending: false) })
+        return (page.records, Self.nameToken(page.next))
     }
 
     public func history(_ name: String, withDecryption: Bool, maxResults: Int?, nextToken: String?, context caller: CallerContext)

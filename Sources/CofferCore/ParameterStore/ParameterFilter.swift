@@ -92,10 +92,15 @@ public struct ParameterFilter: Sendable, Equatable {
 
     static func rooted(_ name: String) -> String { name.hasPrefix("/") ? name : "/" + name }
 
+    /// What the names under a path begin with once rooted: the path with one trailing slash (`/` for the root).
+    public static func directory(of path: String) -> String {
+        path == "/" ? "/" : (path.hasSuffix("/") ? String(path.dropLast()) : path) + "/"
+    }
+
     public func matchesPath(_ name: String) -> Bool {
         let full = Self.rooted(name)
         return values.contains { value in
-            let path = value == "/" ? "/" : (value.hasSuffix("/") ? String(value.dropLast()) : value) + "/"
+            let path = Self.directory(of: value)
             guard full.hasPrefix(path) else { return false }
             // Names and path values are ASCII (validated), so the byte offset is the character offset;
             // String's contains("/") was Foundation's string search, for every parameter a page reads.
