@@ -38,6 +38,7 @@ final class HTTPServer: Sendable {
     init(host: String, port: Int, processor: any HTTPResponder, logger: Logger, tls: TLSContextSource? = nil) async throws {
         group = MultiThreadedEventLoopGroup(numberOfThreads: usableCores())
         let executors = group.makeIterator().map { EventLoopTaskExecutor(loop: $0) }
+        let flushes = executors.map { LoopFlushes(loop: $0.loop) }
         let inFlight = InFlight()
         self.inFlight = inFlight
         let bootstrap = ServerBootstrap(group: group)
@@ -46,6 +47,7 @@ final class HTTPServer: Sendable {
             .childChannelOption(ChannelOptions.socketOption(.tcp_nodelay), value: 1)
             .childChannelInitializer { channel in
                 let executor = executors.first { $0.loop === channel.eventLoop }
+                let flush = flushes.first { $0.loop === channel.eventLoop } ?? LoopFlushes(loop: channel.eventLoop)
                 return channel.eventLoop.makeCompletedFuture {
                     let pipeline = channel.pipeline.syncOperations
                     if let tls { try pipeline.addHandler(NIOSSLServerHandler(context: tls.context)) }
@@ -53,7 +55,7 @@ final class HTTPServer: Sendable {
                     // answer as one buffer, keeps pipelined requests in order itself, and writes only
                     // headers it made.
                     // The handler reads requests off the bytes itself (HTTP1Parser): no decoder in front of it.
-                    try pipeline.addHandler(HTTPHandler(processor: processor, inFlight: inFlight, executor: executor))
+                    try pipeline.addHandler(HTTPHandler(processor: processor, inFlight: inFlight, executor: executor, flushes: flush))
                 }
             }
         do {
@@ -114,6 +116,7 @@ final class HTTPHandler: ChannelDuplexHandler, @unchecked Sendable {
     private let processor: any HTTPResponder
     private let inFlight: InFlight
     private let executor: EventLoopTaskExecutor?
+    private let flushes: LoopFlushes
     private var reading = Reading.head
     /// Bytes read and not yet part of a whole request (a head or body cut across reads).
     private var inbound: ByteBuffer?
@@ -127,10 +130,11 @@ final class HTTPHandler: ChannelDuplexHandler, @unchecked Sendable {
     /// A request did not parse while others were owed answers: the connection ends after them.
     private var endAfterQueue = false
 
-    init(processor: any HTTPResponder, inFlight: InFlight, executor: EventLoopTaskExecutor?) {
+    init(processor: any HTTPResponder, inFlight: InFlight, executor: EventLoopTaskExecutor?, flushes: LoopFlushes) {
         self.processor = processor
         self.inFlight = inFlight
         self.executor = executor
+        self.flushes = flushes
     }
 
     /// The peer's address, formatted once per connection (an accepted socket knows it from the start).
@@ -282,7 +286,8 @@ final class HTTPHandler: ChannelDuplexHandler, @unchecked Sendable {
     private func write(context: ChannelHandlerContext, _ response: HTTPResponseData, version: HTTPVersion, keepAlive: Bool, head: Bool = false) {
         var buffer = context.channel.allocator.buffer(capacity: 160 + response.body.count)
         HTTPResponseBytes.write(response, version: version, keepAlive: keepAlive, withBody: !head, into: &buffer)
-        let done = context.writeAndFlush(wrapOutboundOut(buffer))
+        let done = context.write(wrapOutboundOut(buffer))
+        flushes.add(context)
         if !keepAlive {
             closing = true
             let channel = context.channel
@@ -392,6 +397,32 @@ final class EventLoopTaskExecutor: TaskExecutor {
     func enqueue(_ job: consuming ExecutorJob) {
         let job = UnownedJob(job)
         loop.execute { job.runSynchronously(on: self.asUnownedTaskExecutor()) }
+    }
+}
+
+/// Flushes the answers written while a loop runs its tasks together, after the last of them. On
+/// loopback a flush that finds the client waiting wakes it, a cross-CPU wake-up that was the dearest
+/// part of a write here (12% of a read's samples against 9% for the bare NIO server at three times
+/// the rate); answers flushed back to back wake it once. Netty's FlushConsolidationHandler does the
+/// same. With one request in a tick the flush follows its answer at once.
+final class LoopFlushes: @unchecked Sendable {
+    // Safe: touched only on `loop`, from handlers of its channels.
+    let loop: any EventLoop
+    private var waiting: [ChannelHandlerContext] = []
+    private var flushing: [ChannelHandlerContext] = []
+
+    init(loop: any EventLoop) { self.loop = loop }
+
+    func add(_ context: ChannelHandlerContext) {
+        waiting.append(context)
+        // Queued behind the tasks already waiting on the loop: the answers of requests read in the same tick.
+        if waiting.count == 1 { loop.execute { self.flushAll() } }
+    }
+
+    private func flushAll() {
+        swap(&waiting, &flushing)
+        for context in flushing { context.flush() }
+        flushing.removeAll(keepingCapacity: true)
     }
 }
 

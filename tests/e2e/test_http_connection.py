@@ -42,23 +42,28 @@ def exchange(coffer, payload: bytes, expect: int, timeout: float = 30) -> tuple[
     closed; answers, and whether the server closed the connection."""
     with socket.create_connection(("127.0.0.1", coffer.port), timeout=timeout) as s:
         s.sendall(payload)
-        data, closed, deadline = b"", False, time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            try:
-                parsed = responses(data)
-                if len(parsed) >= expect:
-                    s.settimeout(0.3)
-            except (ValueError, KeyError, IndexError):
-                pass
-            try:
-                chunk = s.recv(65536)
-            except socket.timeout:
-                break
-            if not chunk:
-                closed = True
-                break
-            data += chunk
-        return responses(data), closed
+        return read_answers(s, expect, timeout)
+
+
+def read_answers(s: socket.socket, expect: int, timeout: float) -> tuple[list, bool]:
+    """Reads from a connection until `expect` whole answers arrived (and nothing follows) or the server closed."""
+    data, closed, deadline = b"", False, time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            parsed = responses(data)
+            if len(parsed) >= expect:
+                s.settimeout(0.3)
+        except (ValueError, KeyError, IndexError):
+            pass
+        try:
+            chunk = s.recv(65536)
+        except socket.timeout:
+            break
+        if not chunk:
+            closed = True
+            break
+        data += chunk
+    return responses(data), closed
 
 
 def test_pipelined_requests_are_answered_in_order(coffer):
@@ -76,6 +81,27 @@ def test_pipelined_requests_are_answered_in_order(coffer):
     assert json.loads(answers[2][2])["Name"] == "pipe/one"
     assert not closed
     assert len({headers["x-amzn-requestid"] for _, headers, _ in answers}) == 3
+
+
+def test_answers_flushed_together_reach_every_connection(coffer):
+    # Answers written while an event loop runs one batch of tasks are flushed together after the last
+    # of them: with many connections sending at once, each must still get every answer, in order.
+    sm = coffer.client()
+    for i in range(4):
+        sm.create_secret(Name=f"burst/{i}", SecretString=f"value-{i}")
+    count, depth = 48, 3
+    connections = [socket.create_connection(("127.0.0.1", coffer.port), timeout=30) for _ in range(count)]
+    try:
+        for n, s in enumerate(connections):
+            s.sendall(b"".join(signed(coffer, "secretsmanager.GetSecretValue", {"SecretId": f"burst/{(n + k) % 4}"}, "secretsmanager")
+                               for k in range(depth)) + b"GET /health HTTP/1.1\r\nHost: x\r\n\r\n")
+        for n, s in enumerate(connections):
+            answers, closed = read_answers(s, depth + 1, 30)
+            assert [status for status, _, _ in answers] == [200] * (depth + 1) and not closed
+            assert [json.loads(body)["SecretString"] for _, _, body in answers[:depth]] == [f"value-{(n + k) % 4}" for k in range(depth)]
+    finally:
+        for s in connections:
+            s.close()
 
 
 def test_keep_alive_and_connection_close(coffer):
