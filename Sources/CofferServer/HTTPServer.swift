@@ -414,6 +414,7 @@ final class LoopFlushes: @unchecked Sendable {
     init(loop: any EventLoop) { self.loop = loop }
 
     func add(_ context: ChannelHandlerContext) {
+        assert(loop.inEventLoop, "answers are written on their channel's loop")
         waiting.append(context)
         // Queued behind the tasks already waiting on the loop: the answers of requests read in the same tick.
         if waiting.count == 1 { loop.execute { self.flushAll() } }
