@@ -1,5 +1,3 @@
-import CofferCore
-import CofferStorage
 @testable import CofferStorageSQLite
 import Foundation
 import Testing
@@ -8,26 +6,22 @@ import Testing
 /// snapshot even when another connection commits between those statements.
 @Suite struct SQLiteSnapshotTests {
     @Test func everyStatementOfAReadSeesTheSameCommit() async throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("coffer-snapshot-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: directory) }
-        let path = directory + "/coffer.db"
-        let database = try SQLiteDatabase(path: path, chainStaged: { _, _ in })
-        try await database.write { db in
-            try db.executeScript("CREATE TABLE probe(n INTEGER NOT NULL)")
-            try db.query("INSERT INTO probe(n) VALUES (1)")
+        try await withScratchDatabase("snapshot") { path, database in
+            try await database.write { db in
+                try db.executeScript("CREATE TABLE probe(n INTEGER NOT NULL)")
+                try db.query("INSERT INTO probe(n) VALUES (1)")
+            }
+            let counts = try await database.read { db -> [Int64] in
+                let before = try db.query("SELECT count(*) FROM probe")[0][0].integer ?? -1
+                // Another connection commits between this read's two statements.
+                let other = try SQLiteConnection(path: path, readOnly: false)
+                try other.query("INSERT INTO probe(n) VALUES (2)")
+                let after = try db.query("SELECT count(*) FROM probe")[0][0].integer ?? -1
+                return [before, after]
+            }
+            #expect(counts == [1, 1])
+            let later = try await database.read { db in try db.query("SELECT count(*) FROM probe")[0][0].integer }
+            #expect(later == 2)
         }
-        let counts = try await database.read { db -> [Int64] in
-            let before = try db.query("SELECT count(*) FROM probe")[0][0].integer ?? -1
-            // Another connection commits between this read's two statements.
-            let other = try SQLiteConnection(path: path, readOnly: false)
-            try other.query("INSERT INTO probe(n) VALUES (2)")
-            let after = try db.query("SELECT count(*) FROM probe")[0][0].integer ?? -1
-            return [before, after]
-        }
-        #expect(counts == [1, 1])
-        let later = try await database.read { db in try db.query("SELECT count(*) FROM probe")[0][0].integer }
-        #expect(later == 2)
-        await database.close()
     }
 }
