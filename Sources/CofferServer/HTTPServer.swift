@@ -286,13 +286,16 @@ final class HTTPHandler: ChannelDuplexHandler, @unchecked Sendable {
     private func write(context: ChannelHandlerContext, _ response: HTTPResponseData, version: HTTPVersion, keepAlive: Bool, head: Bool = false) {
         var buffer = context.channel.allocator.buffer(capacity: 160 + response.body.count)
         HTTPResponseBytes.write(response, version: version, keepAlive: keepAlive, withBody: !head, into: &buffer)
-        let done = context.write(wrapOutboundOut(buffer))
-        flushes.add(context)
-        if !keepAlive {
+        // A kept connection needs no word of the write's end: no promise, so no future is made
+        // (its allocation and a runtime metadata lookup, each answer).
+        if keepAlive {
+            context.write(wrapOutboundOut(buffer), promise: nil)
+        } else {
             closing = true
             let channel = context.channel
-            done.whenComplete { _ in channel.close(promise: nil) }
+            context.write(wrapOutboundOut(buffer)).whenComplete { _ in channel.close(promise: nil) }
         }
+        flushes.add(context)
     }
 }
 

@@ -122,7 +122,7 @@ public struct ParameterStoreService: Sendable {
         return parameter
     }
 
-    static func context(arn: String, version: Int) -> String { "ssm\n\(arn)\n\(version)" }
+    static func context(arn: String, version: Int) -> String { Envelope.context(service: "ssm", resource: arn, version: String(version)) }
 
     // MARK: Put
 

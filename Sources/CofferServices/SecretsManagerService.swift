@@ -267,7 +267,7 @@ public struct SecretsManagerService: Sendable {
     }
 
     /// The associated data that binds a sealed value to its secret and version.
-    static func context(arn: String, versionID: String) -> String { "secretsmanager\n\(arn)\n\(versionID)" }
+    static func context(arn: String, versionID: String) -> String { Envelope.context(service: "secretsmanager", resource: arn, version: versionID) }
 
     // MARK: Read
 

@@ -17,6 +17,14 @@ import Testing
         #expect(!String(decoding: blob, as: UTF8.self).contains("canary-value"))
     }
 
+    /// Values stored before are sealed under these exact bytes: service, resource and version a line each.
+    @Test func buildsTheStoredValuesContextLineByLine() {
+        let arn = "arn:aws:secretsmanager:us-east-1:111111111111:secret:app/db-AbCdEf"
+        #expect(Envelope.context(service: "secretsmanager", resource: arn, version: "v-1") == "secretsmanager\n\(arn)\nv-1")
+        #expect(Envelope.context(service: "ssm", resource: "", version: "12") == "ssm\n\n12")
+        #expect(Array(Envelope.context(service: "ssm", resource: "é/ü", version: "3").utf8) == Array("ssm\né/ü\n3".utf8))
+    }
+
     @Test func refusesAnotherContextOrKey() throws {
         let blob = try Envelope.seal([1, 2, 3], context: "arn\nv1", under: key, random: random)
         #expect(throws: CofferError.self) { try open(blob, context: "arn\nv2", with: key) }

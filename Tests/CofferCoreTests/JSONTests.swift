@@ -20,6 +20,25 @@ import Testing
         #expect(throws: JSONParser.SyntaxError.self) { try JSONParser.parse(text) }
     }
 
+    /// Strings are read as ASCII when every byte is, and validated otherwise: a non-ASCII byte at
+    /// every offset of a word-at-a-time scan, valid or not, with and without an escape before it.
+    @Test func readsNonASCIIStringsAndRejectsInvalidUTF8AtEveryOffset() throws {
+        for length in 0..<20 {
+            for escaped in [false, true] {
+                let prefix = Array(repeating: UInt8(ascii: "a"), count: length) + (escaped ? Array(#"\n"#.utf8) : [])
+                let valid = [UInt8(ascii: "\"")] + prefix + Array("é€".utf8) + [UInt8(ascii: "\"")]
+                let expected = String(repeating: "a", count: length) + (escaped ? "\n" : "") + "é€"
+                #expect(try JSONParser.parse(valid) == .string(expected))
+                for bad: [UInt8] in [[0xFF], [0xC3], [0xE2, 0x82], [0xED, 0xA0, 0x80]] {
+                    let invalid = [UInt8(ascii: "\"")] + prefix + bad + Array("tail".utf8) + [UInt8(ascii: "\"")]
+                    #expect(throws: JSONParser.SyntaxError.self) { try JSONParser.parse(invalid) }
+                }
+            }
+            let ascii = String(repeating: "b", count: length)
+            #expect(try JSONParser.parse(Array("\"\(ascii)\"".utf8)) == .string(ascii))
+        }
+    }
+
     @Test func writesControlCharactersEscaped() {
         #expect(JSONWriter.string(.string("a\u{01}b")) == #""a\u0001b""#)
         #expect(JSONWriter.string(.number(3)) == "3")

@@ -77,30 +77,40 @@ extension StringProtocol {
     /// fields that are kept as Strings anyway (an ARN's parts, a credential scope's), this skips
     /// the Substrings and their index arithmetic.
     public func fields(byte: UInt8, maxSplits: Int = .max, omittingEmptySubsequences: Bool = false) -> [String] {
-        func cut(_ bytes: UnsafeBufferPointer<UInt8>) -> [String] {
-            var out: [String] = []
-            out.reserveCapacity(6)
-            var start = 0
-            var splits = 0
-            func take(_ range: Range<Int>) {
-                if omittingEmptySubsequences && range.isEmpty { return }
-                out.append(String(decoding: UnsafeBufferPointer(rebasing: bytes[range]), as: UTF8.self))
-            }
-            var index = 0
-            while index < bytes.count, splits < maxSplits {
-                if bytes[index] == byte {
-                    if !(omittingEmptySubsequences && start == index) { splits += 1 }
-                    take(start..<index)
-                    start = index + 1
-                }
-                index += 1
-            }
-            take(start..<bytes.count)
-            return out
+        // Closure literals, not one closure in a local: that one's context was allocated on the heap.
+        if let fields = utf8.withContiguousStorageIfAvailable({
+            cutFields($0, byte: byte, maxSplits: maxSplits, omittingEmptySubsequences: omittingEmptySubsequences)
+        }) {
+            return fields
         }
-        if let fields = utf8.withContiguousStorageIfAvailable(cut) { return fields }
-        return ContiguousArray(utf8).withUnsafeBufferPointer(cut)
+        return ContiguousArray(utf8).withUnsafeBufferPointer {
+            cutFields($0, byte: byte, maxSplits: maxSplits, omittingEmptySubsequences: omittingEmptySubsequences)
+        }
     }
+}
+
+/// A free function with its state in locals: a nested function that appended to a captured array
+/// paid a closure context and an exclusivity check per field (SigV4 cuts two scopes a request).
+private func cutFields(_ bytes: UnsafeBufferPointer<UInt8>, byte: UInt8, maxSplits: Int, omittingEmptySubsequences: Bool) -> [String] {
+    var out: [String] = []
+    out.reserveCapacity(6)
+    var start = 0
+    var splits = 0
+    var index = 0
+    while index < bytes.count, splits < maxSplits {
+        if bytes[index] == byte {
+            if !(omittingEmptySubsequences && start == index) {
+                splits += 1
+                out.append(String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self))
+            }
+            start = index + 1
+        }
+        index += 1
+    }
+    if !(omittingEmptySubsequences && start == bytes.count) {
+        out.append(String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<bytes.count]), as: UTF8.self))
+    }
+    return out
 }
 
 extension String {
