@@ -139,8 +139,13 @@ public final class CofferNode: Sendable {
         self.tls = tls
         let console = ConsoleRouter(api: processor, sessions: ConsoleSessions(), clock: clock, secureCookies: tls != nil, defaultRegion: "us-east-1",
                                     verifyTrail: { [trail] in try await trail.verify() })
-        server = try await HTTPServer(host: configuration.host, port: configuration.port, processor: console, logger: logger, tls: tls)
+        let server = try await HTTPServer(host: configuration.host, port: configuration.port, processor: console, logger: logger, tls: tls)
+        self.server = server
         let listening = server.localPort
+        metrics.addSource {
+            [.gauge("coffer_http_connection_workers", help: "Connections with a task of their own answering their reads (at most 128 an event loop)",
+                    labels: [], Double(server.connectionWorkers))]
+        }
         boundPort.withLock { $0 = listening }
         let interval = configuration.purgeIntervalSeconds
         let work = work

@@ -3,6 +3,7 @@ to requests that cannot be served (unparseable, too large), read off the socket 
 import json
 import socket
 import time
+import urllib.request
 
 from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
@@ -45,14 +46,17 @@ def exchange(coffer, payload: bytes, expect: int, timeout: float = 30) -> tuple[
         return read_answers(s, expect, timeout)
 
 
-def read_answers(s: socket.socket, expect: int, timeout: float) -> tuple[list, bool]:
-    """Reads from a connection until `expect` whole answers arrived (and nothing follows) or the server closed."""
+def read_answers(s: socket.socket, expect: int, timeout: float, settle: float = 0.3) -> tuple[list, bool]:
+    """Reads from a connection until `expect` whole answers arrived (and nothing follows within `settle`
+    seconds; with 0, nothing is waited for) or the server closed."""
     data, closed, deadline = b"", False, time.monotonic() + timeout
     while time.monotonic() < deadline:
         try:
             parsed = responses(data)
             if len(parsed) >= expect:
-                s.settimeout(0.3)
+                if settle == 0:
+                    return parsed, closed
+                s.settimeout(settle)
         except (ValueError, KeyError, IndexError):
             pass
         try:
@@ -102,6 +106,47 @@ def test_answers_flushed_together_reach_every_connection(coffer):
     finally:
         for s in connections:
             s.close()
+
+
+def connection_workers(coffer) -> float:
+    """The /metrics gauge of connections whose reads a task of their own answers."""
+    text = urllib.request.urlopen(f"{coffer.endpoint}/metrics", timeout=10).read().decode()
+    values = [line.split()[1] for line in text.splitlines() if line.startswith("coffer_http_connection_workers ")]
+    assert values, "no coffer_http_connection_workers gauge"
+    return float(values[0])
+
+
+def test_connections_past_the_worker_bound_are_answered_and_their_workers_end_with_them(coffer):
+    # A connection's reads are answered by a task of its own, at most 128 an event loop; past the bound
+    # a connection's requests get a task each. Either way, on every connection: a read, a call answered
+    # off the event loop (ListSecrets), a read again, in order. Closing the connections ends their tasks.
+    sm = coffer.client()
+    sm.create_secret(Name="workers/one", SecretString="first")
+    connections = [socket.create_connection(("127.0.0.1", coffer.port), timeout=60) for _ in range(300)]
+    try:
+        read = signed(coffer, "secretsmanager.GetSecretValue", {"SecretId": "workers/one"}, "secretsmanager")
+        listing = signed(coffer, "secretsmanager.ListSecrets", {}, "secretsmanager")
+        for s in connections:
+            s.sendall(read + listing + read)
+        for s in connections:
+            answers, closed = read_answers(s, 3, 60, settle=0)
+            assert [status for status, _, _ in answers] == [200, 200, 200] and not closed
+            assert json.loads(answers[0][2])["SecretString"] == json.loads(answers[2][2])["SecretString"] == "first"
+            assert [entry["Name"] for entry in json.loads(answers[1][2])["SecretList"]] == ["workers/one"]
+        # A second round on the same connections is answered by the tasks the first one left waiting.
+        for s in connections[:20]:
+            s.sendall(read)
+        for s in connections[:20]:
+            answers, _ = read_answers(s, 1, 60, settle=0)
+            assert [json.loads(body)["SecretString"] for _, _, body in answers] == ["first"]
+        assert 0 < connection_workers(coffer) <= 300
+    finally:
+        for s in connections:
+            s.close()
+    deadline = time.monotonic() + 15
+    while connection_workers(coffer) > 0 and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert connection_workers(coffer) == 0
 
 
 def test_keep_alive_and_connection_close(coffer):
