@@ -148,6 +148,35 @@ import Testing
         #expect(await code(of: emptyValue) == .incompleteSignature)
     }
 
+    /// The credential scope's date must be the timestamp's day; signed header names count in any case
+    /// (the canonical request lowers them).
+    @Test func checksTheScopesDayAndReadsSignedHeaderNamesInAnyCase() async throws {
+        func rewritten(_ change: (String) -> String) -> SigV4Request {
+            var request = signed()
+            request.headers = request.headers.map { $0.name == "Authorization" ? ($0.name, change($0.value)) : $0 }
+            return request
+        }
+        let stamp = try #require(signed().headers.first { $0.name == "X-Amz-Date" }?.value)
+        let day = String(stamp.prefix(8))
+        for other in ["20000101", String(day.dropLast()), day + "0"] {
+            let request = rewritten { $0.replacingOccurrences(of: "/\(day)/", with: "/\(other)/") }
+            do {
+                _ = try await verify(request)
+                Issue.record("a scope dated \(other) was accepted for \(stamp)")
+            } catch let error as CofferError {
+                #expect(error.code == .invalidSignature)
+                #expect(error.message.hasPrefix("Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP: '\(other)' != '\(day)'"))
+            }
+        }
+        let upper = rewritten { value in
+            let names = value.range(of: "SignedHeaders=")!.upperBound
+            let end = value[names...].firstIndex(of: ",")!
+            return value.replacingCharacters(in: names..<end, with: value[names..<end].uppercased())
+        }
+        #expect(upper.header("authorization")?.contains("SignedHeaders=HOST") == true)
+        #expect(await code(of: upper) == nil)
+    }
+
     @Test func checksTheDeclaredPayloadHash() async {
         var request = signed()
         request.headers.append(("X-Amz-Content-Sha256", SigV4.sha256Hex(Array("other".utf8))))

@@ -271,7 +271,11 @@ public struct SigV4Verifier: Sendable {
         guard let date = SigV4Timestamp.parse(timestamp) else {
             throw CofferError(.incompleteSignature, "Date must be in ISO-8601 'basic format'. Got '\(timestamp)'. See http://en.wikipedia.org/wiki/ISO_8601")
         }
-        guard parts[1].sameBytes(as: timestamp.prefix(8)) else {
+        // The date's bytes against the timestamp's first eight: `prefix(8)` walked Characters.
+        let sameDay = timestamp.withUTF8Bytes { stamp in
+            parts[1].withUTF8Bytes { day in day.count == 8 && stamp.count >= 8 && day.elementsEqual(stamp[..<8]) }
+        }
+        guard sameDay else {
             throw CofferError(
                 .invalidSignature,
                 "Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP: '\(parts[1])' != '\(timestamp.prefix(8))', from '\(timestamp)'."
@@ -279,7 +283,7 @@ public struct SigV4Verifier: Sendable {
         }
         // Signers send the names lower-case already; only a name with a capital is copied lowered.
         var headers = signedHeaders.fields(byte: UInt8(ascii: ";"), omittingEmptySubsequences: true)
-        for index in headers.indices where headers[index].utf8.contains(where: { $0 >= 0x41 && $0 <= 0x5A }) {
+        for index in headers.indices where headers[index].withUTF8Bytes({ $0.contains(where: { $0 >= 0x41 && $0 <= 0x5A }) }) {
             headers[index] = headers[index].lowercased()
         }
         guard headers.contains("host") || headers.contains(":authority") else {
