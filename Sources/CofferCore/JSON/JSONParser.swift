@@ -231,9 +231,7 @@ public struct JSONParser {
         throw error("unterminated string")
     }
 
-    /// The first offset at or after `start` whose eight-byte word holds a byte a string stops at
-    /// (``JSONWriter/needsEscape(_:)``), or where fewer than eight bytes are left.
-    /// A word at a time: kilobytes of base64 pass here.
+    /// Whether every byte is below 0x80, a word at a time: kilobytes of base64 pass here.
     static func isASCII(_ buffer: UnsafeBufferPointer<UInt8>) -> Bool {
         guard let base = buffer.baseAddress else { return true }
         let raw = UnsafeRawPointer(base)
@@ -249,6 +247,8 @@ public struct JSONParser {
         return true
     }
 
+    /// The first offset at or after `start` whose eight-byte word holds a byte a string stops at
+    /// (``JSONWriter/needsEscape(_:)``), or where fewer than eight bytes are left.
     private func plainRun(from start: Int) -> Int {
         bytes.withUnsafeBufferPointer { buffer in
             guard let base = buffer.baseAddress else { return start }
