@@ -118,7 +118,7 @@ def connection_workers(coffer) -> float:
 
 
 def test_connections_past_the_worker_bound_are_answered_and_their_workers_end_with_them(coffer):
-    # A connection's reads are answered by a task of its own, at most 128 an event loop; past the bound
+    # A connection's reads are answered by a task of its own, at most 32 an event loop; past the bound
     # a connection's requests get a task each. Either way, on every connection: a read, a call answered
     # off the event loop (ListSecrets), a read again, in order. Closing the connections ends their tasks.
     sm = coffer.client()
@@ -140,9 +140,9 @@ def test_connections_past_the_worker_bound_are_answered_and_their_workers_end_wi
         for s in connections[:20]:
             answers, _ = read_answers(s, 1, 60, settle=0)
             assert [json.loads(body)["SecretString"] for _, _, body in answers] == ["first"]
-        # Every connection's first read found a worker or the bound: at least one loop's 128 are in use,
-        # and no loop has more than 128.
-        assert 128 <= connection_workers(coffer) <= min(300, 128 * (os.cpu_count() or 1))
+        # Every connection's first read found a worker or the bound: at least one loop's 32 are in use,
+        # and no loop has more than 32.
+        assert 32 <= connection_workers(coffer) <= min(300, 32 * (os.cpu_count() or 1))
     finally:
         for s in connections:
             s.close()
