@@ -30,7 +30,7 @@ final class SQLiteDatabase: Sendable {
 
     private let pending = Mutex<(jobs: [Job], draining: Bool)>(([], false))
     /// Whether the writer connection is set for durable writes (``commitSettings(durable:)``); only touched on the writer's queue.
-    private let synchronousFull = Mutex(true)
+    private let durableSettings = Mutex(true)
     /// The most writes one transaction takes.
     private let batchLimit = 256
 
@@ -162,9 +162,9 @@ final class SQLiteDatabase: Sendable {
             if jobs.isEmpty { return }
             let durable = jobs.contains { $0.durable }
             do {
-                if synchronousFull.withLock({ $0 }) != durable {
+                if durableSettings.withLock({ $0 }) != durable {
                     try connection.executeScript(Self.commitSettings(durable: durable))
-                    synchronousFull.withLock { $0 = durable }
+                    durableSettings.withLock { $0 = durable }
                 }
                 try connection.query("BEGIN IMMEDIATE")
             } catch {
