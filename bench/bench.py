@@ -361,7 +361,8 @@ def main():
                   f"{median(server, name, 'p99_ms'):>8.2f} {non200:>8}")
         ratio = median("coffer", name, "rps") / median("moto", name, "rps")
         print(f"{name:<15} ratio   {ratio:>8.1f}x  per round: " + ", ".join(
-            f"{c['rps']:.0f}/{m['rps']:.0f}" for c, m in zip(runs[("coffer", name)], runs[("moto", name)])))
+            f"{c['rps']:.0f}/{m['rps']:.0f}" for c, m in zip(runs[("coffer", name)], runs[("moto", name)]))
+            + "; Coffer's p99 per round: " + ", ".join(f"{c['p99_ms']:.2f}" for c in runs[("coffer", name)]))
     if runs[("coffer", "GetSecretValueIAM")]:
         iam = runs[("coffer", "GetSecretValueIAM")]
         non200 = sum(r["non200"] for r in iam)

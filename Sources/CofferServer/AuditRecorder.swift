@@ -76,7 +76,7 @@ struct AuditRecorder: Sendable {
     }
 
     static func append(_ event: CloudTrailEvent) -> AuditAppend {
-        AuditAppend(time: event.eventTime, record: event.record)
+        AuditAppend(time: event.eventTime, record: event.storedRecord)
     }
 
     /// The scope a call runs in: its first committed change carries its record.

@@ -54,14 +54,14 @@ extension CloudTrailHandler {
         scan: while true {
             let page = try await trail.auditEntries(before: before, from: start, to: end, limit: Self.scanPage)
             for entry in page {
-                guard lookup.mayMatch(entry.record, requiring: needle), let value = try? JSONParser.parse(entry.record), let event = CloudTrailEvent(json: value),
+                guard lookup.mayMatch(entry.record, requiring: needle), let event = CloudTrailEvent(stored: entry.record),
                     event.recipientAccountID == context.scope.account, event.region == context.scope.region, lookup.matches(event)
                 else { continue }
                 if events.count == limit {
                     next = before
                     break scan
                 }
-                events.append(Self.shape(event, record: entry.record))
+                events.append(Self.shape(event, record: CloudTrailEvent.isCompact(entry.record) ? event.record : entry.record))
                 before = entry.sequence
             }
             guard page.count == Self.scanPage, let last = page.last else { break }

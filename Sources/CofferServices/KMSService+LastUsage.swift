@@ -35,8 +35,8 @@ extension KMSService {
         while true {
             let page = try await store.auditEntries(before: before, from: key.creationDate, to: nil, limit: Self.lastUsageScanPage)
             for entry in page {
-                guard lookup.mayMatch(entry.record, requiring: needle), let value = try? JSONParser.parse(entry.record),
-                      let event = CloudTrailEvent(json: value), event.eventSource == "kms.amazonaws.com", event.errorCode == nil,
+                guard lookup.mayMatch(entry.record, requiring: needle), let event = CloudTrailEvent(stored: entry.record),
+                      event.eventSource == "kms.amazonaws.com", event.errorCode == nil,
                       Self.trackedOperations.contains(event.eventName), lookup.matches(event)
                 else { continue }
                 return (key, LastUsage(operation: event.eventName, time: event.eventTime, eventID: event.eventID, requestID: event.requestID), trackingStart)

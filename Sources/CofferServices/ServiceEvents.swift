@@ -29,7 +29,7 @@ public enum ServiceEvents {
             errorMessage: errorMessage, requestID: requestID ?? random.uuidString(), resources: AuditResource(arn: arn).map { [$0] } ?? [],
             eventType: .serviceEvent, recipientAccountID: parsed.account)
         event.additionalEventData = additionalEventData
-        return AuditAppend(time: event.eventTime, record: event.record)
+        return AuditAppend(time: event.eventTime, record: event.storedRecord)
     }
 }
 

@@ -1,7 +1,8 @@
 public import CofferCore
 public import struct Foundation.Date
 
-/// One audit record on its way into storage: the CloudTrail JSON and when the call happened.
+/// One audit record on its way into storage: its stored form (``CloudTrailEvent/storedRecord``)
+/// and when the call happened.
 public struct AuditAppend: Sendable, Equatable {
     public let time: Date
     public let record: [UInt8]

@@ -112,13 +112,69 @@ import Testing
                 let lookup = EventLookup(attribute: (key, value), start: nil, end: nil)
                 for other in events where lookup.matches(other) {
                     #expect(lookup.mayMatch(other.record, requiring: lookup.requiredBytes), "\(key) \(value)")
+                    #expect(lookup.mayMatch(other.storedRecord, requiring: lookup.requiredBytes), "compact: \(key) \(value)")
                 }
             }
         }
         let rare = EventLookup(attribute: (.eventName, "RotateSecret"), start: nil, end: nil)
         #expect(events.allSatisfy { !rare.mayMatch($0.record, requiring: rare.requiredBytes) })
+        #expect(events.allSatisfy { !rare.mayMatch($0.storedRecord, requiring: rare.requiredBytes) })
         #expect(EventLookup(attribute: (.eventName, "Ünïcode"), start: nil, end: nil).requiredBytes == nil)
         #expect(EventLookup(attribute: nil, start: nil, end: nil).requiredBytes == nil)
+    }
+
+    /// Every member survives the compact form, and it writes out as the same CloudTrail JSON;
+    /// records stored as JSON before it read back as before.
+    @Test func compactRecordsReadBackAsTheEventsTheyStore() throws {
+        let role = AuditIdentity(kind: .assumedRole, principalID: "AROAEXAMPLE:ci \"nightly\"",
+                                 arn: "arn:aws:sts::123456789012:assumed-role/deploy/ci", accountID: "123456789012", accessKeyID: "ASIAROLE",
+                                 userName: nil, session: AuditIdentity.Session(issuerPrincipalID: "AROAEXAMPLE",
+                                                                               issuerARN: "arn:aws:iam::123456789012:role/deploy",
+                                                                               issuerUserName: "deploy", creationDate: Date(timeIntervalSince1970: 1_700_000_000)))
+        let service = AuditIdentity(kind: .awsService, principalID: "", arn: nil, accountID: nil, accessKeyID: nil, userName: nil,
+                                    invokedBy: "secretsmanager.amazonaws.com")
+        var rotation = CloudTrailEvent(eventID: "e-1", eventTime: Date(timeIntervalSince1970: 1_764_806_400), eventSource: "secretsmanager.amazonaws.com",
+                                       eventName: "RotationSucceeded", region: "eu-west-1", sourceIP: "secretsmanager.amazonaws.com",
+                                       userAgent: "secretsmanager.amazonaws.com", identity: service, requestParameters: .null,
+                                       responseElements: .null, errorCode: nil, errorMessage: nil, requestID: "r-1",
+                                       resources: [], eventType: .serviceEvent, recipientAccountID: "123456789012")
+        rotation.additionalEventData = ["SecretId": "arn:aws:secretsmanager:eu-west-1:123456789012:secret:db-AbCdEf"]
+        let failed = CloudTrailEvent(eventID: "e-2", eventTime: Date(timeIntervalSince1970: 1_764_806_401), eventSource: "kms.amazonaws.com",
+                                     eventName: "Decrypt", region: "us-east-1", sourceIP: "10.0.0.1", userAgent: "Boto3/1.35 \u{1F511} ünï",
+                                     identity: role, requestParameters: ["keyId": "alias/app", "grantTokens": [], "n": 3, "b": true],
+                                     responseElements: ["keyId": "k"], errorCode: "AccessDenied", errorMessage: "User: \"x\" is not authorized\n",
+                                     requestID: "r-2", resources: [AuditResource(type: "AWS::KMS::Key", name: "arn:aws:kms:us-east-1:123456789012:key/k"),
+                                                                   AuditResource(type: "AWS::KMS::Alias", name: "arn:aws:kms:us-east-1:123456789012:alias/app")],
+                                     recipientAccountID: "123456789012")
+        let plain = event("GetSecretValue", at: 1_764_806_402.75, resource: "arn:aws:secretsmanager:us-east-1:123456789012:secret:a-AbCdEf")
+        for original in [rotation, failed, plain] {
+            let stored = original.storedRecord
+            #expect(CloudTrailEvent.isCompact(stored) && stored.count < original.record.count / 2 + 64)
+            let read = try #require(CloudTrailEvent(stored: stored))
+            #expect(read.record == original.record)
+            #expect(CloudTrailEvent.cloudTrailJSON(stored: stored) == original.record)
+            // The JSON form, as records were stored before, reads back as the same event.
+            let fromJSON = try #require(CloudTrailEvent(stored: original.record))
+            #expect(fromJSON == read)
+            #expect(CloudTrailEvent.cloudTrailJSON(stored: original.record) == original.record)
+        }
+        #expect(try #require(CloudTrailEvent(stored: plain.storedRecord)).eventTime == Date(timeIntervalSince1970: 1_764_806_402))
+    }
+
+    /// A record edited in the database (cut short, lengthened, a byte changed) reads as nothing or
+    /// as some event, never as a crash.
+    @Test func damagedCompactRecordsAreRefusedWithoutFault() {
+        let stored = event("GetSecretValue", at: 1, resource: "arn:aws:secretsmanager:us-east-1:123456789012:secret:a-AbCdEf").storedRecord
+        for end in 0..<stored.count { #expect(CloudTrailEvent(stored: Array(stored[..<end])) == nil) }
+        #expect(CloudTrailEvent(stored: stored + [0]) == nil)
+        for index in 1..<stored.count {
+            for value: UInt8 in [0x00, 0x7F, 0x80, 0xFF] {
+                var edited = stored
+                edited[index] = value
+                _ = CloudTrailEvent(stored: edited)
+            }
+        }
+        #expect(CloudTrailEvent(stored: [0x02, 0, 0]) == nil && CloudTrailEvent(stored: []) == nil)
     }
 
     @Test func responseElementDatesAreWrittenAsCloudTrailWritesThem() {

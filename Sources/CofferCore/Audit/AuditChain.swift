@@ -20,7 +20,8 @@ public enum AuditChain {
     /// The hash a chain starts from.
     public static let genesis = [UInt8](repeating: 0, count: 32)
 
-    /// One stored record: its position, its CloudTrail JSON, and the chain hash stored with it.
+    /// One stored record: its position, its bytes as stored (``CloudTrailEvent/storedRecord``, or
+    /// CloudTrail JSON for records stored before that form), and the chain hash stored with it.
     public struct Entry: Sendable, Equatable {
         public let sequence: Int
         public let record: [UInt8]

@@ -15,11 +15,15 @@ public struct EventLookup: Sendable {
     public let attribute: (key: Attribute, value: String)?
     public let start: Date?
     public let end: Date?
+    /// What ``mayMatch(_:requiring:)`` looks for in a compact record, whose strings are stored
+    /// unescaped and which has no `readOnly` member.
+    private let storedNeedle: [UInt8]?
 
     public init(attribute: (key: Attribute, value: String)?, start: Date?, end: Date?) {
         self.attribute = attribute
         self.start = start
         self.end = end
+        storedNeedle = attribute.flatMap { $0.key == .readOnly ? nil : Array($0.value.utf8) }
     }
 
     public func matches(_ event: CloudTrailEvent) -> Bool {
@@ -52,10 +56,19 @@ public struct EventLookup: Sendable {
         return Array(quoted.dropFirst().dropLast())
     }
 
-    /// Whether `record` may match: false only when it lacks ``requiredBytes``.
+    /// Whether `record` (as stored, in either form) may match: false only when it lacks
+    /// ``requiredBytes``, or in the compact form the value's own bytes.
     public func mayMatch(_ record: [UInt8], requiring needle: [UInt8]?) -> Bool {
         guard let needle, !needle.isEmpty else { return true }
-        return record.withUnsafeBytes { haystack in
+        if CloudTrailEvent.isCompact(record) {
+            guard let storedNeedle else { return true }
+            return Self.contains(record, storedNeedle)
+        }
+        return Self.contains(record, needle)
+    }
+
+    private static func contains(_ record: [UInt8], _ needle: [UInt8]) -> Bool {
+        record.withUnsafeBytes { haystack in
             needle.withUnsafeBytes { pattern in
                 guard let base = haystack.baseAddress, let target = pattern.baseAddress, haystack.count >= pattern.count else { return false }
                 let first = Int32(pattern[0])

@@ -68,6 +68,7 @@ extension CloudTrailEvent {
                   requestID: object["requestID"]?.stringValue ?? "", resources: resources,
                   eventType: EventType(rawValue: object["eventType"]?.stringValue ?? "") ?? .apiCall,
                   recipientAccountID: object["recipientAccountId"]?.stringValue ?? "")
+        additionalEventData = object["additionalEventData"]
     }
 
     /// `2026-11-22T17:05:08Z`.
