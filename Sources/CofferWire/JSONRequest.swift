@@ -79,7 +79,6 @@ public struct JSONRequest: Sendable {
         return integer
     }
 
-    /// A blob member, base64 in the JSON body.
     /// A timestamp member: epoch seconds, as the SDKs send them in JSON 1.1.
     public func date(_ member: String) throws(CofferError) -> Date? {
         guard let value = present(member) else { return nil }
@@ -87,6 +86,7 @@ public struct JSONRequest: Sendable {
         return Date(timeIntervalSince1970: seconds)
     }
 
+    /// A blob member, base64 in the JSON body.
     public func blob(_ member: String, min: Int = 0, max: Int = .max, sensitive: Bool = false) throws(CofferError) -> [UInt8]? {
         guard let value = present(member) else { return nil }
         guard let text = value.stringValue else { throw typeError(member, "blob", value) }

@@ -37,7 +37,8 @@ extension CloudTrailEvent {
     /// The record as it is stored.
     public var storedRecord: [UInt8] {
         var out = CompactWriter()
-        out.bytes.reserveCapacity(384)
+        // A read's record with an SDK's user agent runs to some 450 bytes.
+        out.bytes.reserveCapacity(640)
         out.bytes.append(Self.compactMarker)
         let identity = self.identity
         var flags: UInt16 = 0
@@ -165,11 +166,15 @@ private struct CompactWriter {
     }
 
     mutating func string(_ text: String) {
-        var text = text
-        text.withUTF8 { utf8 in
-            varint(UInt64(utf8.count))
-            bytes.append(contentsOf: utf8)
+        // Native strings are contiguous UTF-8: read in place, without the copy `withUTF8` needs a variable for.
+        if text.utf8.withContiguousStorageIfAvailable({ string($0) }) == nil {
+            Array(text.utf8).withUnsafeBufferPointer { string($0) }
         }
+    }
+
+    private mutating func string(_ utf8: UnsafeBufferPointer<UInt8>) {
+        varint(UInt64(utf8.count))
+        bytes.append(contentsOf: utf8)
     }
 
     /// The value's JSON text behind a four-byte length, patched once the text is written.
