@@ -108,11 +108,22 @@ final class PolicyCache: Sendable {
         func hash(into hasher: inout Hasher) { hasher.combine(accessKeyID) }
     }
 
+    /// A resource policy as parsed, with the root's decisions under it when it has no conditions.
+    private struct Parsed {
+        let document: PolicyDocument
+        let unconditional: Bool
+        var rootDecisions: [RootQuestion: Bool] = [:]
+    }
+
+    private struct RootQuestion: Hashable {
+        let action: String
+        let resource: String
+    }
+
     private struct State {
         var generation = -1
         var callers: [CallerKey: Caller] = [:]
-        var documents: [String: PolicyDocument] = [:]
-        var rootDecisions: [String: Bool] = [:]
+        var documents: [String: Parsed] = [:]
     }
 
     private let state = Mutex(State())
@@ -139,26 +150,35 @@ final class PolicyCache: Sendable {
 
     /// The root's decision under a resource policy without conditions depends only on the action
     /// and resource, so it is remembered; nil when the policy has conditions.
+    /// Kept with the parsed policy, so that a read hashes the policy's text once: a key joined from
+    /// action, resource and text cost an allocation and a hash of the whole text on every read.
     func rootDecision(policy text: String, action: String, resource: String, evaluate: () throws -> Bool) throws -> Bool? {
-        let document = try document(text)
-        guard !document.statements.contains(where: { !$0.conditions.isEmpty }) else { return nil }
-        let key = action + "\n" + resource + "\n" + text
-        if let known = state.withLock({ $0.rootDecisions[key] }) { return known }
+        let question = RootQuestion(action: action, resource: resource)
+        let found = state.withLock { state in state.documents[text].map { (unconditional: $0.unconditional, known: $0.rootDecisions[question]) } }
+        let unconditional = try found?.unconditional ?? parsed(text).unconditional
+        guard unconditional else { return nil }
+        if let known = found?.known { return known }
         let allowed = try evaluate()
         state.withLock { state in
-            if state.rootDecisions.count >= Self.capacity { state.rootDecisions.removeAll() }
-            state.rootDecisions[key] = allowed
+            guard state.documents[text] != nil else { return }
+            if state.documents[text]?.rootDecisions.count ?? 0 >= Self.capacity { state.documents[text]?.rootDecisions.removeAll() }
+            state.documents[text]?.rootDecisions[question] = allowed
         }
         return allowed
     }
 
     /// A resource policy parsed once per distinct text.
     func document(_ text: String) throws -> PolicyDocument {
-        if let cached = state.withLock({ $0.documents[text] }) { return cached }
-        let parsed = try PolicyDocument.parse(text, kind: .resource)
+        if let cached = state.withLock({ $0.documents[text]?.document }) { return cached }
+        return try parsed(text).document
+    }
+
+    private func parsed(_ text: String) throws -> Parsed {
+        let document = try PolicyDocument.parse(text, kind: .resource)
+        let parsed = Parsed(document: document, unconditional: !document.statements.contains { !$0.conditions.isEmpty })
         state.withLock { state in
             if state.documents.count >= Self.capacity { state.documents.removeAll() }
-            state.documents[text] = parsed
+            state.documents[text] = state.documents[text] ?? parsed
         }
         return parsed
     }
