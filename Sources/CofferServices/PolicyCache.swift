@@ -149,9 +149,9 @@ final class PolicyCache: Sendable {
     }
 
     /// The root's decision under a resource policy without conditions depends only on the action
-    /// and resource, so it is remembered; nil when the policy has conditions.
-    /// Kept with the parsed policy, so that a read hashes the policy's text once: a key joined from
-    /// action, resource and text cost an allocation and a hash of the whole text on every read.
+    /// and resource, so it is remembered; nil when the policy has conditions. Decisions are kept with
+    /// the parsed policy, so that a read hashes the policy's text once (a key joined from action,
+    /// resource and text cost an allocation and a hash of the whole text on every read).
     func rootDecision(policy text: String, action: String, resource: String, evaluate: () throws -> Bool) throws -> Bool? {
         let question = RootQuestion(action: action, resource: resource)
         let found = state.withLock { state in state.documents[text].map { (unconditional: $0.unconditional, known: $0.rootDecisions[question]) } }

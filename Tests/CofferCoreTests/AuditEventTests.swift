@@ -159,6 +159,11 @@ import Testing
             #expect(CloudTrailEvent.cloudTrailJSON(stored: original.record) == original.record)
         }
         #expect(try #require(CloudTrailEvent(stored: plain.storedRecord)).eventTime == Date(timeIntervalSince1970: 1_764_806_402))
+        // Every kind of identity has its stored place and reads back as itself.
+        for kind in AuditIdentity.Kind.allCases {
+            let identity = AuditIdentity(kind: kind, principalID: "p", arn: nil, accountID: nil, accessKeyID: nil, userName: nil)
+            #expect(try #require(CloudTrailEvent(stored: event("ListSecrets", at: 5, identity: identity).storedRecord)).identity.kind == kind)
+        }
     }
 
     /// A record edited in the database (cut short, lengthened, a byte changed) reads as nothing or

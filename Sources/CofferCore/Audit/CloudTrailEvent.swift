@@ -2,7 +2,7 @@ public import Foundation
 
 /// Who made a call, as CloudTrail's `userIdentity` names it.
 public struct AuditIdentity: Sendable, Equatable {
-    public enum Kind: String, Sendable { case root = "Root", iamUser = "IAMUser", assumedRole = "AssumedRole", federatedUser = "FederatedUser", awsService = "AWSService"
+    public enum Kind: String, Sendable, CaseIterable { case root = "Root", iamUser = "IAMUser", assumedRole = "AssumedRole", federatedUser = "FederatedUser", awsService = "AWSService"
         case webIdentityUser = "WebIdentityUser" }
     /// For assumed roles: the role the session came from and when it began.
     public struct Session: Sendable, Equatable {

@@ -1,7 +1,7 @@
 public import struct Foundation.Date
 
-/// The form records are stored in since the compact form: CloudTrail's JSON without its member
-/// names and constant members. Every call stores one record, and the stored bytes are what the
+/// The form audit records are stored in: CloudTrail's record without its member names and
+/// constant members. Every call stores one record, and the stored bytes are what the
 /// audit writer hashes into the chain, copies into staging (with a CRC) and writes into the WAL:
 /// a read's JSON record ran to some 830 bytes, this one to about 330. Readers take either form
 /// (``CloudTrailEvent/init(stored:)``; records written before it are JSON and stay so, since the
@@ -29,7 +29,8 @@ extension CloudTrailEvent {
         static let serviceEvent: UInt16 = 1 << 9
     }
 
-    private static let kinds: [AuditIdentity.Kind] = [.root, .iamUser, .assumedRole, .federatedUser, .awsService, .webIdentityUser]
+    /// A kind is stored as its place here: append new kinds, never reorder (a unit test checks every kind is listed).
+    static let kinds: [AuditIdentity.Kind] = [.root, .iamUser, .assumedRole, .federatedUser, .awsService, .webIdentityUser]
 
     /// Whether stored bytes are in the compact form (the JSON form starts with `{`).
     public static func isCompact(_ stored: [UInt8]) -> Bool { stored.first == compactMarker }
