@@ -81,8 +81,11 @@ struct SecretsManagerHandler: JSONServiceHandler {
             if let description = try r.string("Description") { keys["secretsmanager:Description"] = [description] }
         } else if let secretID = try r.string("SecretId", min: 1, max: 2048) {
             let found = try await service.describeSecretIfPresent(secretID: secretID, in: context.scope)
-            // The account root is refused only by an explicit deny in a resource policy.
-            if context.isRoot, found?.resourcePolicy == nil {
+            // The account root is refused only by an explicit deny in a resource policy: allowed with none,
+            // or by the decision remembered under one without conditions, before any condition key is gathered.
+            if context.isRoot, try found.map({ secret in
+                try secret.resourcePolicy.map { try access.rootAllowed(context, action: action, resource: secret.arn, resourcePolicy: $0) } ?? true
+            }) ?? true {
                 if let found { AccessControl.noteAudited(found.arn) }
                 return found
             }

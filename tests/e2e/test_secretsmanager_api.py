@@ -360,6 +360,38 @@ def test_resource_policies(sm):
     assert "ResourcePolicy" not in sm.get_resource_policy(SecretId="pol")
 
 
+def test_the_account_root_is_refused_only_by_an_explicit_deny_in_the_resource_policy(sm):
+    arn = sm.create_secret(Name="root-policy", SecretString="v")["ARN"]
+    account = arn.split(":")[4]
+
+    def policy(*statements):
+        return json.dumps({"Version": "2012-10-17", "Statement": list(statements)})
+
+    deny_read = {"Effect": "Deny", "Principal": {"AWS": "*"}, "Action": "secretsmanager:GetSecretValue", "Resource": "*"}
+    sm.put_resource_policy(SecretId="root-policy", ResourcePolicy=policy(deny_read))
+    # Asked twice: the second answer comes from the decision remembered for this policy.
+    for _ in range(2):
+        fails(lambda: sm.get_secret_value(SecretId="root-policy"), "AccessDeniedException", f"arn:aws:iam::{account}:root")
+    assert sm.describe_secret(SecretId="root-policy")["Name"] == "root-policy"
+    # Another policy text, another decision.
+    deny_delete = {"Effect": "Deny", "Principal": {"AWS": "*"}, "Action": "secretsmanager:DeleteSecret", "Resource": "*"}
+    sm.put_resource_policy(SecretId="root-policy", ResourcePolicy=policy(deny_delete))
+    for _ in range(2):
+        assert sm.get_secret_value(SecretId="root-policy")["SecretString"] == "v"
+    fails(lambda: sm.delete_secret(SecretId="root-policy"), "AccessDeniedException")
+    # A deny with a condition is decided by the request: this one's source address matches, then not.
+    for cidr, denied in (("127.0.0.1/32", True), ("10.0.0.0/8", False)):
+        conditional = dict(deny_read, Condition={"IpAddress": {"aws:SourceIp": cidr}})
+        sm.put_resource_policy(SecretId="root-policy", ResourcePolicy=policy(conditional))
+        for _ in range(2):
+            if denied:
+                fails(lambda: sm.get_secret_value(SecretId="root-policy"), "AccessDeniedException")
+            else:
+                assert sm.get_secret_value(SecretId="root-policy")["SecretString"] == "v"
+    sm.delete_resource_policy(SecretId="root-policy")
+    assert sm.get_secret_value(SecretId="root-policy")["SecretString"] == "v"
+
+
 def test_get_random_password(sm):
     assert len(sm.get_random_password()["RandomPassword"]) == 32
     password = sm.get_random_password(PasswordLength=50, ExcludePunctuation=True, ExcludeCharacters="aeiou")["RandomPassword"]
