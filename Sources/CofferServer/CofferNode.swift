@@ -143,7 +143,7 @@ public final class CofferNode: Sendable {
         self.server = server
         let listening = server.localPort
         metrics.addSource {
-            [.gauge("coffer_http_connection_workers", help: "Connections with a task of their own answering their reads (at most 32 an event loop)",
+            [.gauge("coffer_http_connection_workers", help: "Connections with a task of their own answering their reads (at most \(LoopWorkers.limit) an event loop)",
                     labels: [], Double(server.connectionWorkers))]
         }
         boundPort.withLock { $0 = listening }

@@ -100,8 +100,8 @@ extension CloudTrailEvent {
             self = event
             return
         }
-        var reader = CompactReader(bytes: bytes, position: 1)
-        guard let low = reader.byte(), let high = reader.byte(), let kindIndex = reader.byte(),
+        var reader = ByteReader(bytes)
+        guard reader.byte() == Self.compactMarker, let low = reader.byte(), let high = reader.byte(), let kindIndex = reader.byte(),
               Int(kindIndex) < Self.kinds.count, let time = reader.seconds(), let principalID = reader.string()
         else { return nil }
         let flags = UInt16(low) | UInt16(high) << 8
@@ -131,7 +131,7 @@ extension CloudTrailEvent {
             guard let resourceName = reader.string(), let type = reader.string() else { return nil }
             resources.append(AuditResource(type: type, name: resourceName))
         }
-        guard let recipient = reader.string(), reader.position == bytes.count else { return nil }
+        guard let recipient = reader.string(), reader.rest.isEmpty else { return nil }
         let identity = AuditIdentity(kind: Self.kinds[Int(kindIndex)], principalID: principalID, arn: arn, accountID: accountID,
                                      accessKeyID: accessKeyID, userName: userName, session: session, invokedBy: invokedBy)
         self.init(eventID: eventID, eventTime: time, eventSource: source, eventName: name, region: region, sourceIP: sourceIP,
@@ -178,25 +178,19 @@ private struct CompactWriter {
         bytes.append(contentsOf: utf8)
     }
 
-    /// The value's JSON text behind a four-byte length, patched once the text is written.
+    /// The value's JSON text behind a four-byte big-endian length (``ByteReader/u32()``), patched once the text is written.
     mutating func json(_ value: JSONValue) {
         let start = bytes.count
         bytes.append(contentsOf: [0, 0, 0, 0])
         JSONWriter.write(value, into: &bytes)
         let length = UInt32(truncatingIfNeeded: bytes.count - start - 4)
-        for index in 0..<4 { bytes[start + index] = UInt8(truncatingIfNeeded: length >> (8 * index)) }
+        for index in 0..<4 { bytes[start + index] = UInt8(truncatingIfNeeded: length >> (8 * (3 - index))) }
     }
 }
 
-private struct CompactReader {
-    let bytes: [UInt8]
-    var position: Int
-
-    mutating func byte() -> UInt8? {
-        guard position < bytes.count else { return nil }
-        defer { position += 1 }
-        return bytes[position]
-    }
+/// The compact form's fields, read with the envelope's ``ByteReader``.
+private extension ByteReader {
+    mutating func byte() -> UInt8? { take(1).map { $0[$0.startIndex] } }
 
     mutating func varint() -> UInt64? {
         var value: UInt64 = 0
@@ -213,21 +207,13 @@ private struct CompactReader {
         varint().map { Date(timeIntervalSince1970: Double(Int64(bitPattern: $0))) }
     }
 
-    mutating func take(_ count: Int) -> ArraySlice<UInt8>? {
-        guard count >= 0, count <= bytes.count - position else { return nil }
-        defer { position += count }
-        return bytes[position..<(position + count)]
-    }
-
     mutating func string() -> String? {
-        guard let length = varint(), length <= UInt64(bytes.count), let slice = take(Int(length)) else { return nil }
+        guard let length = varint(), length <= UInt64(Int32.max), let slice = take(Int(length)) else { return nil }
         return String(decoding: slice, as: UTF8.self)
     }
 
     mutating func json() -> JSONValue? {
-        guard let b0 = byte(), let b1 = byte(), let b2 = byte(), let b3 = byte() else { return nil }
-        let length = Int(UInt32(b0) | UInt32(b1) << 8 | UInt32(b2) << 16 | UInt32(b3) << 24)
-        guard let slice = take(length) else { return nil }
+        guard let length = u32(), let slice = take(Int(length)) else { return nil }
         return try? JSONParser.parse(slice)
     }
 }
