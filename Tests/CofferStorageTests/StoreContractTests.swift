@@ -2,6 +2,7 @@ import CofferCore
 import CofferStorage
 import CofferStoragePostgres
 import CofferStorageSQLite
+import CZlib
 import Foundation
 import Testing
 
@@ -584,6 +585,49 @@ import Testing
         #expect(entries.map { String(decoding: $0.record, as: UTF8.self) } == ["staged 1", "staged 2", "staged 3"])
         #expect(entries.first?.time == now)
         await second.close()
+    }
+
+    /// A segment of the first mapped format (`COFSTG01`: frames checked with zlib's CRC-32, not
+    /// CRC-32C), as a build before the change left it, is chained by the next start; its torn frame ends it.
+    @Test func segmentsOfTheFirstMappedFormatAreChained() async throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("coffer-staging-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let path = dir.appendingPathComponent("coffer.db").path
+        let now = Date(timeIntervalSince1970: 1_700_000_000)
+        let epoch: UInt64 = 0x0123_4567_89AB_CDEF
+        func little<T: FixedWidthInteger>(_ value: T) -> [UInt8] { withUnsafeBytes(of: value.littleEndian, Array.init) }
+        var segment = Array("COFSTG01".utf8) + little(UInt64(1)) + little(epoch)
+        segment += [UInt8](repeating: 0, count: 64 - segment.count)
+        for (index, text) in ["first 1", "first 2", "first 3"].enumerated() {
+            let record = Array(text.utf8)
+            let time = little(now.timeIntervalSince1970.bitPattern)
+            var checksum = UInt32(crc32(0, time + record, UInt32(8 + record.count)))
+            if index == 2 { checksum ^= 1 }
+            var frame = little(epoch) + little(UInt32(record.count)) + little(checksum) + time + record
+            frame += [UInt8](repeating: 0, count: (8 - frame.count % 8) % 8)
+            segment += frame
+        }
+        segment += [UInt8](repeating: 0, count: 4096 - segment.count)
+        try Data(segment).write(to: URL(fileURLWithPath: path + "-audit-staged-3"))
+        let store = try SQLiteStore(path: path, chainKey: Backend.chainKey)
+        try await store.stageAudit(AuditAppend(time: now, record: Array("new".utf8)))
+        try await store.chainStagedAudit()
+        let entries = try await store.auditEntries(after: 0, limit: 10)
+        #expect(entries.map { String(decoding: $0.record, as: UTF8.self) } == ["first 1", "first 2", "new"])
+        #expect(entries.first?.time == now)
+        await store.close()
+    }
+
+    /// The staging's CRC-32C gives the standard check value, and the same on either path a chunk takes.
+    @Test func stagingChecksumIsCRC32C() {
+        #expect(coffer_crc32c(0, Array("123456789".utf8), 9) == 0xE306_9283)
+        let bytes = (0..<1000).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ 7) }
+        for split in [0, 1, 7, 8, 9, 500, 999, 1000] {
+            let first = coffer_crc32c(0, Array(bytes[..<split]), split)
+            #expect(coffer_crc32c(first, Array(bytes[split...]), 1000 - split) == coffer_crc32c(0, bytes, 1000))
+        }
+        #expect(coffer_crc32c_portable(0, bytes, 1000) == coffer_crc32c(0, bytes, 1000))
     }
 
     /// Staging files of the earlier format (a `write(2)` per record: length and time big-endian, then

@@ -54,11 +54,11 @@ public struct KeyedHMAC: @unchecked Sendable {
 
         public func finalize() -> [UInt8] {
             var inner = self.inner, outer = self.outer
-            var digest = [UInt8](repeating: 0, count: 32)
-            CCryptoBoringSSL_SHA256_Final(&digest, &inner)
-            CCryptoBoringSSL_SHA256_Update(&outer, digest, digest.count)
-            CCryptoBoringSSL_SHA256_Final(&digest, &outer)
-            return digest
+            return ByteArrays.digest { digest in
+                CCryptoBoringSSL_SHA256_Final(digest, &inner)
+                CCryptoBoringSSL_SHA256_Update(&outer, digest, 32)
+                CCryptoBoringSSL_SHA256_Final(digest, &outer)
+            }
         }
     }
 
@@ -76,9 +76,7 @@ public struct KeyedHMAC: @unchecked Sendable {
 /// context first): SigV4 hashes every request's payload and canonical request with it.
 public enum SHA256Bytes {
     public static func hash(_ bytes: UnsafeRawBufferPointer) -> [UInt8] {
-        var digest = [UInt8](repeating: 0, count: 32)
-        _ = CCryptoBoringSSL_SHA256(bytes.baseAddress, bytes.count, &digest)
-        return digest
+        ByteArrays.digest { _ = CCryptoBoringSSL_SHA256(bytes.baseAddress, bytes.count, $0) }
     }
 
     public static func hash(_ bytes: [UInt8]) -> [UInt8] { bytes.withUnsafeBytes { hash($0) } }

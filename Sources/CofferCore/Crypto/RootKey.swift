@@ -93,23 +93,22 @@ enum AEAD {
     static func open(_ sealed: [UInt8], key: SymmetricKey, aad: [UInt8]) throws(CofferError) -> [UInt8] {
         guard sealed.count >= nonceSize + tagSize else { throw CofferError(.decryptionFailure, "decryption failed") }
         return try withContext(key) { context throws(CofferError) in
-            // One spare byte, so the buffer has an address even for an empty plaintext.
-            var out = [UInt8](repeating: 0, count: sealed.count - nonceSize - tagSize + 1)
-            var written = 0
-            let opened = out.withUnsafeMutableBufferPointer { buffer in
-                sealed.withUnsafeBufferPointer { input in
+            let opened = ByteArrays.make(count: sealed.count - nonceSize - tagSize) { buffer -> Int? in
+                var written = 0
+                let done = sealed.withUnsafeBufferPointer { input in
                     aad.withUnsafeBufferPointer { ad in
-                        CCryptoBoringSSL_EVP_AEAD_CTX_open(context, buffer.baseAddress, &written, buffer.count, input.baseAddress, nonceSize,
-                                                           input.baseAddress! + nonceSize, input.count - nonceSize, ad.baseAddress, ad.count) == 1
+                        CCryptoBoringSSL_EVP_AEAD_CTX_open(context, buffer.baseAddress!.assumingMemoryBound(to: UInt8.self), &written, buffer.count,
+                                                           input.baseAddress, nonceSize, input.baseAddress! + nonceSize, input.count - nonceSize,
+                                                           ad.baseAddress, ad.count) == 1
                     }
                 }
+                return done ? written : nil
             }
-            guard opened else {
+            guard let opened else {
                 CCryptoBoringSSL_ERR_clear_error()
                 throw CofferError(.decryptionFailure, "decryption failed")
             }
-            out.removeLast(out.count - written)
-            return out
+            return opened
         }
     }
 }

@@ -74,10 +74,11 @@ struct RandomPool {
 
     mutating func take(_ count: Int) -> [UInt8] {
         guard count > 0 else { return [] }
-        return [UInt8](unsafeUninitializedCapacity: count) { out, initialized in
-            take(into: UnsafeMutableRawPointer(out.baseAddress!), count: count)
-            initialized = count
-        }
+        // At most `size` bytes, so the closure always answers.
+        return ByteArrays.make(count: count) { out in
+            take(into: out.baseAddress!, count: count)
+            return count
+        }!
     }
 
     /// Copies `count` bytes (at most `size`) straight into `destination`, for a caller that has the memory.
