@@ -59,6 +59,14 @@ import Testing
         #expect(seen.count == 2000)
     }
 
+    /// A source that only makes arrays is drawn through `fill`'s default, byte for byte in order.
+    @Test func uuidStringsTakeTheSourcesBytesInOrder() {
+        struct Counting: RandomSource {
+            func bytes(_ count: Int) -> [UInt8] { (0..<count).map { UInt8(truncatingIfNeeded: 0xF0 + $0) } }
+        }
+        #expect(Counting().uuidString() == "f0f1f2f3-f4f5-46f7-b8f9-fafbfcfdfeff")
+    }
+
     @Test func randomBytesComeInEveryLengthAndDoNotRepeat() {
         let random = SystemRandomSource()
         for count in [0, 1, 16, 1023, 1024, 1025, 4096, 10_000] {

@@ -10,6 +10,15 @@ import Synchronization
 /// Cryptographically secure randomness, injected so tests can make it repeatable where that matters.
 public protocol RandomSource: Sendable {
     func bytes(_ count: Int) -> [UInt8]
+    /// Fills `buffer` (ids take 16 bytes twice a call: straight into the caller's memory, no array).
+    func fill(_ buffer: UnsafeMutableRawBufferPointer)
+}
+
+extension RandomSource {
+    public func fill(_ buffer: UnsafeMutableRawBufferPointer) {
+        guard let base = buffer.baseAddress else { return }
+        bytes(buffer.count).withUnsafeBytes { base.copyMemory(from: $0.baseAddress!, byteCount: buffer.count) }
+    }
 }
 
 extension RandomSource {
@@ -32,24 +41,28 @@ extension RandomSource {
 
     /// A lowercase UUID string, the form AWS uses for version ids and request ids.
     public func uuidString() -> String {
-        let b = bytes(16)
+        var words: (UInt64, UInt64) = (0, 0)
+        withUnsafeMutableBytes(of: &words) { fill($0) }
         // Formatted by hand into one buffer: every call makes two (request id, event id).
         let digits: StaticString = "0123456789abcdef"
-        return String(unsafeUninitializedCapacity: 36) { out in
-            digits.withUTF8Buffer { hex in
-                var position = 0
-                for index in 0..<16 {
-                    if index == 4 || index == 6 || index == 8 || index == 10 {
-                        out[position] = UInt8(ascii: "-")
-                        position += 1
+        return withUnsafeBytes(of: words) { raw in
+            let b = raw.assumingMemoryBound(to: UInt8.self)
+            return String(unsafeUninitializedCapacity: 36) { out in
+                digits.withUTF8Buffer { hex in
+                    var position = 0
+                    for index in 0..<16 {
+                        if index == 4 || index == 6 || index == 8 || index == 10 {
+                            out[position] = UInt8(ascii: "-")
+                            position += 1
+                        }
+                        let byte = index == 6 ? (b[6] & 0x0F) | 0x40 : index == 8 ? (b[8] & 0x3F) | 0x80 : b[index]
+                        out[position] = hex[Int(byte >> 4)]
+                        out[position + 1] = hex[Int(byte & 0x0F)]
+                        position += 2
                     }
-                    let byte = index == 6 ? (b[6] & 0x0F) | 0x40 : index == 8 ? (b[8] & 0x3F) | 0x80 : b[index]
-                    out[position] = hex[Int(byte >> 4)]
-                    out[position + 1] = hex[Int(byte & 0x0F)]
-                    position += 2
                 }
+                return 36
             }
-            return 36
         }
     }
 }
@@ -60,6 +73,15 @@ public struct SystemRandomSource: RandomSource {
     public func bytes(_ count: Int) -> [UInt8] {
         if count <= RandomPool.size / 4 { return RandomPool.shared.withLock { $0.take(count) } }
         return RandomPool.fill(count)
+    }
+
+    public func fill(_ buffer: UnsafeMutableRawBufferPointer) {
+        guard let base = buffer.baseAddress else { return }
+        if buffer.count <= RandomPool.size / 4 {
+            RandomPool.shared.withLock { $0.take(into: base, count: buffer.count) }
+        } else {
+            RandomPool.fill(buffer.count).withUnsafeBytes { base.copyMemory(from: $0.baseAddress!, byteCount: buffer.count) }
+        }
     }
 }
 
