@@ -10,7 +10,7 @@ import NIOHTTP1
 struct HTTPRequestData: Sendable {
     var method: String
     var uri: String
-    var headers: [(name: String, value: String)]
+    var headers: HeaderFields
     var body: [UInt8]
     /// The client's address, for aws:SourceIp.
     var remoteAddress: String? = nil
@@ -110,9 +110,8 @@ final class RequestProcessor: HTTPResponder {
     }
 
     func answersOnLoop(_ request: HTTPRequestData) -> Bool {
-        guard request.method == "POST", let target = request.headers.first(where: { Glob.equalIgnoringCase($0.name, "x-amz-target") })
-        else { return false }
-        return Self.loopTargets.contains(target.value)
+        guard request.method == "POST", let target = request.headers.value(named: "x-amz-target") else { return false }
+        return Self.loopTargets.contains(target)
     }
 
     /// The calls answered on the event loop (see ``HTTPResponder/answersOnLoop(_:)``): the reads and
@@ -127,7 +126,7 @@ final class RequestProcessor: HTTPResponder {
 
     private func serve(_ request: HTTPRequestData, path: String, query: String) async -> HTTPResponseData {
         let requestID = random.uuidString()
-        let signed = SigV4Request(method: request.method, path: path, query: query, headers: request.headers, body: request.body)
+        let signed = SigV4Request(method: request.method, path: path, query: query, fields: request.headers, body: request.body)
         if let limits, !limits.admitSource(request.remoteAddress, now: clock.now()) {
             return throttled(signed, requestID: requestID)
         }

@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+public import CofferCore
 
 /// HTTP/1.1 requests read off a byte stream (RFC 9112), for Coffer's listener: the request head in
 /// one pass over its bytes, the body framed by Content-Length or chunked transfer coding.
@@ -19,7 +20,8 @@ public enum HTTP1Parser {
         public var target: String
         /// 0 for HTTP/1.0, 1 for HTTP/1.1.
         public var minorVersion: Int
-        public var headers: [(name: String, value: String)]
+        /// The fields as their bytes; names and values become Strings only when read.
+        public var headers: HeaderFields
         public var keepAlive: Bool
         public var framing: Framing
     }
@@ -116,14 +118,16 @@ public enum HTTP1Parser {
         cursor += 1
         // "HTTP/1.1" or "HTTP/1.0", then CRLF.
         guard cursor + 10 <= end + 2 else { return .invalid }
-        for (offset, byte) in "HTTP/1.".utf8.enumerated() where base[cursor + offset] != byte { return .invalid }
+        let version: StaticString = "HTTP/1."
+        guard memcmp(base + cursor, version.utf8Start, version.utf8CodeUnitCount) == 0 else { return .invalid }
         let minor = base[cursor + 7]
         guard minor == UInt8(ascii: "0") || minor == UInt8(ascii: "1"), base[cursor + 8] == cr, base[cursor + 9] == lf else { return .invalid }
         let minorVersion = Int(minor - UInt8(ascii: "0"))
         cursor += 10
 
-        var headers: [(name: String, value: String)] = []
-        headers.reserveCapacity(12)
+        // The field lines copied once; each field is kept as offsets into them.
+        let block = cursor
+        var headers = HeaderFields(block: UnsafeBufferPointer(start: base + block, count: end + 2 - block), fields: 12)
         var contentLength: Int?
         var transferEncoding: [UInt8]? = nil
         var closeRequested = false, keepAliveRequested = false
@@ -148,10 +152,14 @@ public enum HTTP1Parser {
             let value = UnsafeBufferPointer(start: base + valueStart, count: valueEnd - valueStart)
             if equalsIgnoringCase(name, "content-length") {
                 // One value, or a list of the same value repeated (RFC 9110, 8.6).
-                for part in value.split(separator: 0x2C, omittingEmptySubsequences: false) {
-                    guard let length = decimal(part) else { return .invalid }
+                var partStart = 0
+                while partStart <= value.count {
+                    var partEnd = partStart
+                    while partEnd < value.count, value[partEnd] != 0x2C { partEnd += 1 }
+                    guard let length = decimal(UnsafeBufferPointer(rebasing: value[partStart..<partEnd])) else { return .invalid }
                     if let contentLength, contentLength != length { return .invalid }
                     contentLength = length
+                    partStart = partEnd + 1
                 }
             } else if equalsIgnoringCase(name, "transfer-encoding") {
                 transferEncoding = (transferEncoding.map { $0 + [0x2C] } ?? []) + Array(value)
@@ -162,7 +170,7 @@ public enum HTTP1Parser {
                     if equalsIgnoringCase(trimmed, "keep-alive") { keepAliveRequested = true }
                 }
             }
-            headers.append((String(decoding: name, as: UTF8.self), String(decoding: value, as: UTF8.self)))
+            headers.appendField(name: nameStart - block, nameCount: nameEnd - nameStart, value: valueStart - block, valueCount: valueEnd - valueStart)
         }
 
         let framing: Framing
@@ -243,11 +251,13 @@ public enum HTTP1Parser {
         }
     }
 
-    private static func decimal<C: Collection<UInt8>>(_ bytes: C) -> Int? {
-        let digits = trim(bytes)
-        guard !digits.isEmpty, digits.count <= 15 else { return nil }
+    private static func decimal(_ bytes: UnsafeBufferPointer<UInt8>) -> Int? {
+        var low = 0, high = bytes.count
+        while low < high, bytes[low] == space || bytes[low] == tab { low += 1 }
+        while high > low, bytes[high - 1] == space || bytes[high - 1] == tab { high -= 1 }
+        guard high > low, high - low <= 15 else { return nil }
         var value = 0
-        for byte in digits {
+        for byte in bytes[low..<high] {
             guard byte >= UInt8(ascii: "0"), byte <= UInt8(ascii: "9") else { return nil }
             value = value * 10 + Int(byte - UInt8(ascii: "0"))
         }

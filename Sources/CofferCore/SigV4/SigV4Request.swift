@@ -5,61 +5,36 @@ public struct SigV4Request: Sendable {
     public var path: String
     /// The raw query string, without the leading `?`.
     public var query: String
-    /// Header fields in arrival order; names compare case-insensitively.
-    public var headers: [(name: String, value: String)] {
-        didSet { nameKeys = headers.map { Self.nameKey($0.name) } }
-    }
+    /// Header fields in arrival order, as their bytes (see ``HeaderFields``); names compare case-insensitively.
+    public var fields: HeaderFields
     public var body: [UInt8]
-    /// Each header name's length and first seven bytes, lower-cased, in one word: a lookup compares
-    /// words and loads a name only where its word matches. A request's headers are looked up a dozen
-    /// times (the signed ones, the date, the target); loading every name to compare it cost a retain
-    /// and a release per header per lookup.
-    private var nameKeys: [UInt64]
+
+    /// The header fields as Strings (made on each read: the request path reads ``fields``).
+    public var headers: [(name: String, value: String)] {
+        get { Array(fields) }
+        set { fields = HeaderFields(newValue) }
+    }
 
     public init(method: String, path: String, query: String, headers: [(name: String, value: String)], body: [UInt8]) {
+        self.init(method: method, path: path, query: query, fields: HeaderFields(headers), body: body)
+    }
+
+    public init(method: String, path: String, query: String, fields: HeaderFields, body: [UInt8]) {
         self.method = method
         self.path = path
         self.query = query
-        self.headers = headers
+        self.fields = fields
         self.body = body
-        nameKeys = headers.map { Self.nameKey($0.name) }
-    }
-
-    static func nameKey(_ name: String) -> UInt64 {
-        name.withUTF8Bytes(nameKey)
-    }
-
-    private static func nameKey(_ bytes: UnsafeBufferPointer<UInt8>) -> UInt64 {
-        var key = UInt64(truncatingIfNeeded: bytes.count)
-        for index in 0..<Swift.min(7, bytes.count) {
-            let byte = bytes[index]
-            key |= UInt64(byte >= 65 && byte <= 90 ? byte | 0x20 : byte) << (8 &* UInt64(index &+ 1))
-        }
-        return key
     }
 
     /// Every value of the header `name`, in order.
     public func values(of name: String) -> [String] {
         var found: [String] = []
-        forEachValue(of: name) { found.append($0) }
+        fields.forEachValue(named: name) { found.append(String(decoding: $0, as: UTF8.self)) }
         return found
     }
 
-    public func header(_ name: String) -> String? {
-        let key = Self.nameKey(name)
-        for index in nameKeys.indices where nameKeys[index] == key && Glob.equalIgnoringCase(headers[index].name, name) {
-            return headers[index].value
-        }
-        return nil
-    }
-
-    /// Calls `body` with every value of the header `name`, in order.
-    public func forEachValue(of name: String, _ body: (String) -> Void) {
-        let key = Self.nameKey(name)
-        for index in nameKeys.indices where nameKeys[index] == key && Glob.equalIgnoringCase(headers[index].name, name) {
-            body(headers[index].value)
-        }
-    }
+    public func header(_ name: String) -> String? { fields.value(named: name) }
 
     /// The query's parameters, percent-decoded, in order.
     public var queryItems: [(name: String, value: String)] {

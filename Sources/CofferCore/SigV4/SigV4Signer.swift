@@ -97,9 +97,14 @@ public enum SigV4 {
             name.withUTF8Bytes { out.append(contentsOf: $0) }
             out.append(UInt8(ascii: ":"))
             var first = true
-            request.forEachValue(of: name) { value in
+            request.fields.forEachValue(named: name) { value in
                 if !first { out.append(UInt8(ascii: ",")) }
-                appendCanonicalHeaderValue(value, to: &out)
+                // Bytes past ASCII go through a String as before (invalid UTF-8 is repaired the same way).
+                if value.allSatisfy({ $0 < 0x80 }) {
+                    appendCanonicalHeaderValue(value, to: &out)
+                } else {
+                    appendCanonicalHeaderValue(String(decoding: value, as: UTF8.self), to: &out)
+                }
                 first = false
             }
             out.append(newline)
@@ -157,23 +162,25 @@ public enum SigV4 {
 
     /// Trims the value and folds runs of spaces and tabs into one space, as the canonical form requires.
     static func appendCanonicalHeaderValue(_ value: String, to out: inout [UInt8]) {
-        value.withUTF8Bytes { bytes in
-            func isSpace(_ byte: UInt8) -> Bool { byte == 0x20 || byte == 0x09 }
-            var low = 0, high = bytes.count
-            while low < high, isSpace(bytes[low]) { low += 1 }
-            while high > low, isSpace(bytes[high - 1]) { high -= 1 }
-            var runStart = low
-            var index = low
-            // Copies the runs between blanks whole; a blank run becomes one space.
-            while index < high {
-                guard isSpace(bytes[index]) else { index += 1; continue }
-                out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart..<index]))
-                out.append(0x20)
-                while index < high, isSpace(bytes[index]) { index += 1 }
-                runStart = index
-            }
-            out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart..<high]))
+        value.withUTF8Bytes { appendCanonicalHeaderValue($0, to: &out) }
+    }
+
+    static func appendCanonicalHeaderValue(_ bytes: UnsafeBufferPointer<UInt8>, to out: inout [UInt8]) {
+        func isSpace(_ byte: UInt8) -> Bool { byte == 0x20 || byte == 0x09 }
+        var low = 0, high = bytes.count
+        while low < high, isSpace(bytes[low]) { low += 1 }
+        while high > low, isSpace(bytes[high - 1]) { high -= 1 }
+        var runStart = low
+        var index = low
+        // Copies the runs between blanks whole; a blank run becomes one space.
+        while index < high {
+            guard isSpace(bytes[index]) else { index += 1; continue }
+            out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart..<index]))
+            out.append(0x20)
+            while index < high, isSpace(bytes[index]) { index += 1 }
+            runStart = index
         }
+        out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart..<high]))
     }
 
     /// Signs `request` in place with the header form, the way an AWS SDK does. Used by Coffer's
@@ -184,15 +191,15 @@ public enum SigV4 {
     ) {
         let timestamp = SigV4Timestamp.format(date)
         let scope = Scope(date: String(timestamp.prefix(8)), region: region, service: service)
-        request.headers.removeAll { ["authorization", "x-amz-date", "x-amz-security-token"].contains($0.name.lowercased()) }
-        request.headers.append((name: "X-Amz-Date", value: timestamp))
-        if let sessionToken { request.headers.append((name: "X-Amz-Security-Token", value: sessionToken)) }
-        let signed = Array(Set(request.headers.map { $0.name.lowercased() })).sorted()
+        request.fields.removeAll { ["authorization", "x-amz-date", "x-amz-security-token"].contains($0.name.lowercased()) }
+        request.fields.append((name: "X-Amz-Date", value: timestamp))
+        if let sessionToken { request.fields.append((name: "X-Amz-Security-Token", value: sessionToken)) }
+        let signed = Array(Set(request.fields.map { $0.name.lowercased() })).sorted()
         let canonical = canonicalRequest(request, signedHeaders: signed, payloadHash: sha256Hex(request.body))
         let signature = signature(
             signingKey: signingKey(secret: secret, scope: scope),
             stringToSign: stringToSign(timestamp: timestamp, scope: scope, canonicalRequest: canonical))
-        request.headers.append(
+        request.fields.append(
             (name: "Authorization",
              value: "\(algorithm) Credential=\(accessKeyID)/\(scope.string), SignedHeaders=\(signed.joined(separator: ";")), Signature=\(signature)"))
     }

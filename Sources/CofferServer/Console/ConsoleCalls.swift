@@ -18,7 +18,7 @@ struct ConsoleCalls: Sendable {
         caller.userAgent = Self.userAgent
         // The browser's address, so the trail and aws:SourceIp see who looked.
         caller.transport = { signed in
-            let answer = await api.process(HTTPRequestData(method: signed.method, uri: "/", headers: signed.headers, body: signed.body, remoteAddress: sourceIP))
+            let answer = await api.process(HTTPRequestData(method: signed.method, uri: "/", headers: signed.fields, body: signed.body, remoteAddress: sourceIP))
             return SignedCaller.Answer(status: answer.status, body: answer.body)
         }
         self.caller = caller
