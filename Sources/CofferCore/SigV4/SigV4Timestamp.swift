@@ -46,7 +46,7 @@ public enum SigV4Timestamp {
     }
 
     /// The decimal number in `u[range]`, or nil if any byte is not a digit.
-    static func decimal(_ u: [UInt8], _ range: Range<Int>) -> Int? {
+    static func decimal<Bytes: RandomAccessCollection<UInt8>>(_ u: Bytes, _ range: Range<Int>) -> Int? where Bytes.Index == Int {
         var value = 0
         for i in range {
             guard u[i] >= 48, u[i] <= 57 else { return nil }
@@ -56,13 +56,15 @@ public enum SigV4Timestamp {
     }
 
     public static func parse(_ text: String) -> Date? {
-        let u = Array(text.utf8)
-        guard u.count == 16, u[8] == UInt8(ascii: "T"), u[15] == UInt8(ascii: "Z") else { return nil }
-        func number(_ range: Range<Int>) -> Int? { decimal(u, range) }
-        guard let y = number(0..<4), let mo = number(4..<6), let d = number(6..<8), let h = number(9..<11),
-            let mi = number(11..<13), let s = number(13..<15)
-        else { return nil }
-        return CivilTime(year: y, month: mo, day: d, hour: h, minute: mi, second: s).date
+        // On the string's own bytes: every signed request's date is parsed.
+        text.withUTF8Bytes { u -> Date? in
+            guard u.count == 16, u[8] == UInt8(ascii: "T"), u[15] == UInt8(ascii: "Z") else { return nil }
+            func number(_ range: Range<Int>) -> Int? { decimal(u, range) }
+            guard let y = number(0..<4), let mo = number(4..<6), let d = number(6..<8), let h = number(9..<11),
+                let mi = number(11..<13), let s = number(13..<15)
+            else { return nil }
+            return CivilTime(year: y, month: mo, day: d, hour: h, minute: mi, second: s).date
+        }
     }
 
     /// Parses `2030-12-02T21:34:33Z`, with or without fractional seconds, with `Z` or an offset.

@@ -1,3 +1,7 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// HTTP header fields in arrival order, held as their bytes: names and values are made into
 /// Strings only when asked for.
 ///
@@ -83,6 +87,17 @@ public struct HeaderFields: Sendable, RandomAccessCollection {
         }
     }
 
+    /// Whether the field `name` is there and its first value's bytes satisfy `test` (no String made).
+    public func firstValue(named name: String, satisfies test: (UnsafeBufferPointer<UInt8>) -> Bool) -> Bool {
+        name.withUTF8Bytes { wanted in
+            bytes.withUnsafeBufferPointer { all in
+                firstSpan(named: wanted, in: all).map { span in
+                    test(UnsafeBufferPointer(rebasing: all[Int(span.value)..<Int(span.value + span.valueCount)]))
+                } ?? false
+            }
+        }
+    }
+
     /// `body` over the bytes of every value of the field `name`, in order.
     public func forEachValue(named name: String, _ body: (UnsafeBufferPointer<UInt8>) -> Void) {
         name.withUTF8Bytes { wanted in
@@ -107,12 +122,14 @@ public struct HeaderFields: Sendable, RandomAccessCollection {
 
     /// A name's length and first seven bytes, lower-cased, in one word.
     static func nameKey(_ bytes: UnsafeBufferPointer<UInt8>) -> UInt64 {
-        var key = UInt64(truncatingIfNeeded: bytes.count)
-        for index in 0..<Swift.min(7, bytes.count) {
-            let byte = bytes[index]
-            key |= UInt64(byte >= 65 && byte <= 90 ? byte | 0x20 : byte) << (8 &* UInt64(index &+ 1))
-        }
-        return key
+        var word: UInt64 = 0
+        if let base = bytes.baseAddress { memcpy(&word, base, Swift.min(7, bytes.count)) }
+        // Lower-cased eight bytes at a time: a byte of A-Z (high bit clear) gains 0x20.
+        let ones: UInt64 = 0x0101_0101_0101_0101, highs = ones &* 0x80
+        let low7 = word & ~highs
+        let atLeastA = low7 &+ ones &* (0x80 - 0x41), pastZ = low7 &+ ones &* (0x80 - 0x5B)
+        let upper = atLeastA & ~pastZ & ~word & highs
+        return UInt64(truncatingIfNeeded: bytes.count) | ((word | (upper >> 2)) << 8)
     }
 
     private static func sameIgnoringCase(_ a: UnsafeBufferPointer<UInt8>, _ b: UnsafeBufferPointer<UInt8>) -> Bool {
