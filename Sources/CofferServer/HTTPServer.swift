@@ -414,16 +414,21 @@ enum HTTPResponseBytes {
         }
         var size = (common ? ok.utf8CodeUnitCount : statusLine.utf8.count) + contentLength.utf8CodeUnitCount + length.utf8.count
             + trailer.utf8CodeUnitCount + (withBody ? response.body.count : 0)
-        for header in response.headers where kept(header) { size += header.0.utf8.count + header.1.utf8.count + 4 }
+        // Each header judged once: bit i says header i is written (an answer carries a handful).
+        var written: UInt64 = 0
+        for (index, header) in response.headers.enumerated() where kept(header) {
+            if index < 64 { written |= 1 << UInt64(index) }
+            size += header.0.utf8.count + header.1.utf8.count + 4
+        }
         buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: size) { raw in
             // A plain cursor passed inout to a static function: nested functions capturing it boxed it,
             // with a dynamic exclusivity check on every use.
             var at = 0
             if common { put(ok, raw, &at) } else { put(statusLine.utf8, raw, &at) }
-            for header in response.headers where kept(header) {
-                put(header.0.utf8, raw, &at)
+            for (index, header) in response.headers.enumerated() where index < 64 ? written & (1 << UInt64(index)) != 0 : kept(header) {
+                header.0.withUTF8Bytes { put($0, raw, &at) }
                 put(": ", raw, &at)
-                put(header.1.utf8, raw, &at)
+                header.1.withUTF8Bytes { put($0, raw, &at) }
                 put("\r\n", raw, &at)
             }
             put(contentLength, raw, &at)

@@ -240,15 +240,15 @@ struct SecretsManagerHandler: JSONServiceHandler {
     }
 
     private func valueObject(_ result: SecretValueResult) -> JSONObject {
-        var out = SecretShapes.arnAndName(result.secret)
-        out["VersionId"] = .string(result.version.versionID)
-        switch result.value {
-        case .string(let s): out["SecretString"] = .string(s)
-        case .binary(let b): out["SecretBinary"] = JSONResponse.base64(b)
+        let value: (String, JSONValue) = switch result.value {
+        case .string(let s): ("SecretString", .string(s))
+        case .binary(let b): ("SecretBinary", JSONResponse.base64(b))
         }
-        out["VersionStages"] = SecretShapes.stages(result.version.stages)
-        out["CreatedDate"] = JSONResponse.timestamp(result.version.createdDate)
-        return out
+        // One literal, its members in one array: member by member, each looked for its key and the
+        // array grew twice (~1,700 instructions a read).
+        return ["ARN": .string(result.secret.arn), "Name": .string(result.secret.name), "VersionId": .string(result.version.versionID),
+                value.0: value.1, "VersionStages": SecretShapes.stages(result.version.stages),
+                "CreatedDate": JSONResponse.timestamp(result.version.createdDate)]
     }
 
     private func batchGetSecretValue(_ r: JSONRequest, _ scope: ResourceScope) async throws -> JSONValue {
