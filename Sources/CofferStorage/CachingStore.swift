@@ -26,9 +26,9 @@ public final class CachingStore: CofferStore, SharedStore {
             // Writes of one record can finish out of order (their tasks resume in any order after
             // one commit): the cache keeps the latest revision, never an earlier one after it.
             if let cached = byARN[record.arn], cached.revision > record.revision { return }
-            if let previous = nameByARN[record.arn], previous != key { arnByName[previous] = nil }
+            if let previous = nameByARN[record.arn], previous != key { byName[previous] = nil }
             byARN[record.arn] = record
-            arnByName[key] = record.arn
+            byName[key] = record
             nameByARN[record.arn] = key
         }
 
@@ -39,7 +39,15 @@ public final class CachingStore: CofferStore, SharedStore {
             remember(record, key: key)
         }
 
-        static func valueKey(_ arn: String, _ versionID: String) -> String { arn + "\u{0}" + versionID }
+        /// A sealed value's place: hashed by the version id alone (ids differ between a secret's
+        /// versions, and nearly always between secrets), so a read neither joins nor hashes the ARN.
+        struct ValueKey: Hashable {
+            let arn: String
+            let versionID: String
+            func hash(into hasher: inout Hasher) { hasher.combine(versionID) }
+        }
+
+        static func valueKey(_ arn: String, _ versionID: String) -> ValueKey { ValueKey(arn: arn, versionID: versionID) }
 
         /// Drops the values a write removed or replaced (a new value for a version already there).
         mutating func dropValues<R>(of write: RecordWrite<R>) {
@@ -56,9 +64,8 @@ public final class CachingStore: CofferStore, SharedStore {
             }
             forgotten[arn] = generation
             byARN[arn] = nil
-            if let key = nameByARN.removeValue(forKey: arn) { arnByName[key] = nil }
-            let prefix = arn + "\u{0}"
-            let stale = values.keys.filter { $0.hasPrefix(prefix) }
+            if let key = nameByARN.removeValue(forKey: arn) { byName[key] = nil }
+            let stale = values.keys.filter { $0.arn == arn }
             for key in stale { valueBytes -= values.removeValue(forKey: key)?.count ?? 0 }
         }
 
@@ -68,9 +75,10 @@ public final class CachingStore: CofferStore, SharedStore {
         var forgotten: [String: Int] = [:]
         var forgottenFloor = 0
         var byARN: [String: any Record] = [:]
-        var arnByName: [NameKey: String] = [:]
+        /// The same records as `byARN`, by kind, scope and name: a read by name is one lookup.
+        var byName: [NameKey: any Record] = [:]
         var nameByARN: [String: NameKey] = [:]
-        var values: [String: [UInt8]] = [:]
+        var values: [ValueKey: [UInt8]] = [:]
         var valueBytes = 0
     }
 
@@ -120,7 +128,7 @@ public final class CachingStore: CofferStore, SharedStore {
             guard generation == cache.generation else { return }
             if cache.byARN.count >= maximumRecords {
                 cache.byARN.removeAll()
-                cache.arnByName.removeAll()
+                cache.byName.removeAll()
                 cache.nameByARN.removeAll()
             }
             cache.remember(record, key: NameKey(kind: R.kind, scope: scope, name: record.name))
@@ -137,7 +145,7 @@ public final class CachingStore: CofferStore, SharedStore {
     public func record<R: Record>(_ type: R.Type, named name: String, in scope: ResourceScope) async throws -> R? {
         let key = NameKey(kind: R.kind, scope: scope, name: name)
         guard usable else { return try await base.record(type, named: name, in: scope) }
-        if let hit = counted(cache.withLock({ cache in cache.arnByName[key].flatMap { cache.byARN[$0] as? R } })) { return hit }
+        if let hit = counted(cache.withLock({ $0.byName[key] as? R })) { return hit }
         let seen = generation
         guard let record = try await base.record(type, named: name, in: scope) else { return nil }
         remember(record, scope: scope, ifGeneration: seen)

@@ -64,10 +64,13 @@ public enum ModelValidation {
         let name: String
         let operations: [String: String]
         let shapes: [String: Shape]
+        /// Each operation's input shape, found once: a check is one lookup, not two.
+        let inputs: [String: Shape]
         init(name: String, operations: [String: String], shapes: [String: Shape]) {
             self.name = name
             self.operations = operations
             self.shapes = shapes
+            inputs = operations.compactMapValues { shapes[$0] }
         }
     }
 
@@ -105,7 +108,7 @@ public enum ModelValidation {
 
     /// AWS's ValidationException for `body`, or nil when it satisfies the model.
     public static func check(service name: String, operation: String, body: JSONObject) -> CofferError? {
-        guard let service = service(name), let input = service.operations[operation], let shape = service.shapes[input] else { return nil }
+        guard let service = service(name), let shape = service.inputs[operation] else { return nil }
         var found: [Violation] = []
         structure(body, shape, path: "", service: service, into: &found)
         guard !found.isEmpty else { return nil }
