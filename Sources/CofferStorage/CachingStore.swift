@@ -39,12 +39,11 @@ public final class CachingStore: CofferStore, SharedStore {
             remember(record, key: key)
         }
 
-        /// A sealed value's place: hashed by the version id alone (ids differ between a secret's
-        /// versions, and nearly always between secrets), so a read neither joins nor hashes the ARN.
+        /// A sealed value's place, by its two strings: a key joined from them cost an allocation on
+        /// every read. (Both are hashed: callers choose version ids, and ids alone could be made to collide.)
         struct ValueKey: Hashable {
             let arn: String
             let versionID: String
-            func hash(into hasher: inout Hasher) { hasher.combine(versionID) }
         }
 
         static func valueKey(_ arn: String, _ versionID: String) -> ValueKey { ValueKey(arn: arn, versionID: versionID) }

@@ -309,17 +309,12 @@ final class SigningKeyCache: Sendable {
         let secret: String
         let keyed: KeyedHMAC
     }
-    /// Hashed field by field: building one string key cost an allocation per request. The key id
-    /// and the day tell entries apart (one region and service per key, nearly always); equality
-    /// still compares the whole scope.
+    /// Hashed field by field: building one string key cost an allocation per request. Every field
+    /// is hashed: a caller names any region and service it likes, so a hash of fewer would let one
+    /// key id fill the table with entries that collide.
     private struct Key: Hashable, Sendable {
         let accessKeyID: String
         let scope: SigV4.Scope
-
-        func hash(into hasher: inout Hasher) {
-            hasher.combine(accessKeyID)
-            hasher.combine(scope.date)
-        }
     }
     private let entries = Mutex<[Key: Entry]>([:])
     private static let capacity = 4096

@@ -27,12 +27,6 @@ public struct HeaderFields: Sendable, RandomAccessCollection {
         for field in fields { append(field) }
     }
 
-    /// Room for `fields` fields of `bytes` bytes in all.
-    public mutating func reserveCapacity(fields: Int, bytes count: Int) {
-        bytes.reserveCapacity(count)
-        spans.reserveCapacity(fields)
-    }
-
     /// Fields that lie in `block` (a request head's field lines, copied once), each added with
     /// ``appendField(name:nameCount:value:valueCount:)`` by its offsets in the block.
     public init(block: UnsafeBufferPointer<UInt8>, fields: Int) {
