@@ -46,13 +46,11 @@ public final class CachingStore: CofferStore, SharedStore {
             let versionID: String
         }
 
-        static func valueKey(_ arn: String, _ versionID: String) -> ValueKey { ValueKey(arn: arn, versionID: versionID) }
-
         /// Drops the values a write removed or replaced (a new value for a version already there).
         mutating func dropValues<R>(of write: RecordWrite<R>) {
             let arn = write.record.arn
-            for id in write.removedVersionIDs { valueBytes -= values.removeValue(forKey: Self.valueKey(arn, id))?.count ?? 0 }
-            for value in write.newValues { valueBytes -= values.removeValue(forKey: Self.valueKey(arn, value.versionID))?.count ?? 0 }
+            for id in write.removedVersionIDs { valueBytes -= values.removeValue(forKey: ValueKey(arn: arn, versionID: id))?.count ?? 0 }
+            for value in write.newValues { valueBytes -= values.removeValue(forKey: ValueKey(arn: arn, versionID: value.versionID))?.count ?? 0 }
         }
 
         /// Drops the record and its values.
@@ -170,7 +168,7 @@ public final class CachingStore: CofferStore, SharedStore {
 
     public func sealedValue(arn: String, versionID: String) async throws -> [UInt8]? {
         guard usable else { return try await base.sealedValue(arn: arn, versionID: versionID) }
-        let key = Cache.valueKey(arn, versionID)
+        let key = Cache.ValueKey(arn: arn, versionID: versionID)
         if let hit = counted(cache.withLock({ $0.values[key] })) { return hit }
         let seen = generation
         guard let sealed = try await base.sealedValue(arn: arn, versionID: versionID) else { return nil }

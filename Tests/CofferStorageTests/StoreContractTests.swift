@@ -562,10 +562,16 @@ import Testing
         #expect(staged.count == 1)
     }
 
-    /// What one process staged and did not chain (it was killed) is chained first by the next.
-    @Test func stagedRecordsSurviveTheProcess() async throws {
+    /// A new empty directory for a database and its staging files.
+    private func stagingDirectory() throws -> URL {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("coffer-staging-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        return dir
+    }
+
+    /// What one process staged and did not chain (it was killed) is chained first by the next.
+    @Test func stagedRecordsSurviveTheProcess() async throws {
+        let dir = try stagingDirectory()
         let path = dir.appendingPathComponent("coffer.db").path
         let now = Date(timeIntervalSince1970: 1_700_000_000)
         let first = try SQLiteStore(path: path, chainKey: Backend.chainKey)
@@ -590,8 +596,7 @@ import Testing
     /// A segment of the first mapped format (`COFSTG01`: frames checked with zlib's CRC-32, not
     /// CRC-32C), as a build before the change left it, is chained by the next start; its torn frame ends it.
     @Test func segmentsOfTheFirstMappedFormatAreChained() async throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("coffer-staging-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let dir = try stagingDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
         let path = dir.appendingPathComponent("coffer.db").path
         let now = Date(timeIntervalSince1970: 1_700_000_000)
@@ -633,8 +638,7 @@ import Testing
     /// Staging files of the earlier format (a `write(2)` per record: length and time big-endian, then
     /// the record), as a server before the mapped segments left them, are chained by the next start.
     @Test func stagingFilesOfTheEarlierFormatAreChained() async throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("coffer-staging-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let dir = try stagingDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
         let path = dir.appendingPathComponent("coffer.db").path
         let now = Date(timeIntervalSince1970: 1_700_000_000)

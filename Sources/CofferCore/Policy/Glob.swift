@@ -75,12 +75,8 @@ public enum Glob {
         guard x.count == y.count else { return false }
         // On the contiguous bytes where both have them (native strings do): header names are compared
         // this way many times per request, and zipping two UTF-8 views cost more than the comparison.
-        if let equal = x.withContiguousStorageIfAvailable({ p in
-            y.withContiguousStorageIfAvailable { q in
-                for index in 0..<p.count where p[index] != q[index] && lowered(p[index]) != lowered(q[index]) { return false }
-                return true
-            }
-        }), let equal { return equal }
+        if let equal = x.withContiguousStorageIfAvailable({ p in y.withContiguousStorageIfAvailable { p.sameBytesIgnoringCase(as: $0) } }),
+            let equal { return equal }
         for (p, q) in zip(x, y) where p != q && lowered(p) != lowered(q) { return false }
         return true
     }

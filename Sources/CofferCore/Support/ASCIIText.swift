@@ -178,6 +178,16 @@ extension UnsafeBufferPointer<UInt8> {
         count == literal.utf8CodeUnitCount && (count == 0 || memcmp(baseAddress!, literal.utf8Start, count) == 0)
     }
 
+    /// The same bytes ignoring ASCII case (only A-Z and a-z fold into each other).
+    func sameBytesIgnoringCase(as other: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard count == other.count else { return false }
+        for index in 0..<count where self[index] != other[index] {
+            let x = self[index] | 0x20
+            guard x == other[index] | 0x20, x >= 0x61, x <= 0x7A else { return false }
+        }
+        return true
+    }
+
     /// Whether the bytes begin with a literal's.
     func starts(with literal: StaticString) -> Bool {
         count >= literal.utf8CodeUnitCount && UnsafeBufferPointer(rebasing: self[..<literal.utf8CodeUnitCount]).sameBytes(as: literal)

@@ -111,7 +111,7 @@ public struct HeaderFields: Sendable, RandomAccessCollection {
     }
 
     private static func named(_ span: Span, _ wanted: UnsafeBufferPointer<UInt8>, in all: UnsafeBufferPointer<UInt8>) -> Bool {
-        sameIgnoringCase(UnsafeBufferPointer(rebasing: all[Int(span.name)..<Int(span.name + span.nameCount)]), wanted)
+        UnsafeBufferPointer(rebasing: all[Int(span.name)..<Int(span.name + span.nameCount)]).sameBytesIgnoringCase(as: wanted)
     }
 
     /// A name's length and first seven bytes, lower-cased, in one word.
@@ -124,14 +124,5 @@ public struct HeaderFields: Sendable, RandomAccessCollection {
         let atLeastA = low7 &+ ones &* (0x80 - 0x41), pastZ = low7 &+ ones &* (0x80 - 0x5B)
         let upper = atLeastA & ~pastZ & ~word & highs
         return UInt64(truncatingIfNeeded: bytes.count) | ((word | (upper >> 2)) << 8)
-    }
-
-    private static func sameIgnoringCase(_ a: UnsafeBufferPointer<UInt8>, _ b: UnsafeBufferPointer<UInt8>) -> Bool {
-        guard a.count == b.count else { return false }
-        for index in 0..<a.count where a[index] != b[index] {
-            let x = a[index], y = b[index]
-            guard (x | 0x20) == (y | 0x20), (x | 0x20) >= 0x61, (x | 0x20) <= 0x7A else { return false }
-        }
-        return true
     }
 }
