@@ -5,8 +5,10 @@ over 16 secrets) with signed requests (wrk, 16 connections), start-up time and i
 a table and the ratios. Coffer runs with its audit trail, as always: every call is recorded.
 
 As the performance issue asks: each server is pinned to core 0 and wrk to core 1 (taskset), and a
-bare SwiftNIO server answering a fixed GetSecretValue-shaped body (bench/nio-limit, built apart) gives
-the machine's HTTP limit; Coffer's GetSecretValue is printed as a share of it. PutSecretValueHot is 16
+bare SwiftNIO server answering each operation with a fixed body of the shape and size of Coffer's answer
+(bench/nio-limit, built apart) gives the machine's HTTP limit for the same exchange; Coffer's
+GetSecretValue, GetParameter and Encrypt are printed as shares of it (and the latter two also as shares
+of its GetSecretValue, the figure earlier runs printed). PutSecretValueHot is 16
 writers on one secret (every write a new version; AWS keeps the version count bounded, and the run
 prints how many versions the secret ended with). Idle memory is printed as the run found each binary and, for
 a copy of Coffer and of the bare NIO server, in both states the kernel's page cache can hold a binary in
@@ -296,12 +298,12 @@ def main():
         compared = names if baseline else []
         for name in compared:
             runs[("baseline", name)] = []
-        limited = limit and "GetSecretValue" in names
+        limited = [name for name in ("GetSecretValue", "GetParameter", "Encrypt1KiB") if limit and name in names]
         # Records made durable but not yet chained, right after each run: a chain that falls behind a
         # sustained load shows here (its backlog, and the memory holding it, would grow run after run).
         unchained = []
-        if limited:
-            runs[("limit", "GetSecretValue")] = []
+        for name in limited:
+            runs[("limit", name)] = []
         for round_index in range(args.rounds):
             for name in names:
                 # The build and its baseline take turns going first in a round.
@@ -310,7 +312,7 @@ def main():
                     runs[(server, name)].append(wrk(url, scenarios[server][name], args.duration, args.connections, 2))
                     if server == "coffer":
                         unchained.append((name, *audit_backlog(coffer_url)))
-                if name == "GetSecretValue" and limited:
+                if name in limited:
                     runs[("limit", name)].append(wrk(limit_url, scenarios["coffer"][name], args.duration, args.connections, 2))
                 if name == "GetSecretValue":
                     # Right after the root run, so both see the same machine.
@@ -379,12 +381,16 @@ def main():
         print(f"{name:<15} {'base':<7} {median('baseline', name, 'rps'):>9.0f} {median('baseline', name, 'p50_ms'):>8.2f} "
               f"{median('baseline', name, 'p99_ms'):>8.2f}   (--baseline binary, same rounds: this build is at median "
               f"{statistics.median(shares) * 100:.0f}% of it; per round " + ", ".join(f"{x * 100:.0f}%" for x in shares) + ")")
-    if limited:
-        shares = [c["rps"] / n["rps"] for c, n in zip(runs[("coffer", "GetSecretValue")], runs[("limit", "GetSecretValue")])]
-        print(f"{'GetSecretValue':<15} {'nio':<7} {median('limit', 'GetSecretValue', 'rps'):>9.0f} "
-              f"{median('limit', 'GetSecretValue', 'p50_ms'):>8.2f} {median('limit', 'GetSecretValue', 'p99_ms'):>8.2f}   "
-              f"(bare SwiftNIO, fixed answer: Coffer at median {statistics.median(shares) * 100:.0f}% of it; per round "
-              + ", ".join(f"{x * 100:.0f}%" for x in shares) + ")")
+    for name in limited:
+        shares = [c["rps"] / n["rps"] for c, n in zip(runs[("coffer", name)], runs[("limit", name)])]
+        against_read = ""
+        if name != "GetSecretValue" and "GetSecretValue" in limited:
+            reads = [c["rps"] / n["rps"] for c, n in zip(runs[("coffer", name)], runs[("limit", "GetSecretValue")])]
+            against_read = f"; {statistics.median(reads) * 100:.0f}% of its GetSecretValue"
+        print(f"{name:<15} {'nio':<7} {median('limit', name, 'rps'):>9.0f} "
+              f"{median('limit', name, 'p50_ms'):>8.2f} {median('limit', name, 'p99_ms'):>8.2f}   "
+              f"(bare SwiftNIO, fixed answer of this size: Coffer at median {statistics.median(shares) * 100:.0f}% of it; per round "
+              + ", ".join(f"{x * 100:.0f}%" for x in shares) + against_read + ")")
     if unchained:
         worst = max(unchained, key=lambda u: u[2])
         print(f"{'audit chain':<15} unchained after a run: at most {max(u[1] for u in unchained):.0f} records, oldest "

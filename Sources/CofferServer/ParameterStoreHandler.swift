@@ -156,13 +156,19 @@ struct ParameterStoreHandler: JSONServiceHandler {
     // MARK: Shapes
 
     private func parameter(_ result: ParameterResult) -> JSONValue {
-        var out: JSONObject = ["Name": .string(result.name), "Type": .string(result.version.type.rawValue), "Value": .string(result.value),
-                               "Version": .number(Double(result.version.version))]
-        if let selector = result.selector { out["Selector"] = .string(selector) }
-        if let source = result.source { out["SourceResult"] = .string(JSONWriter.string(SecretShapes.referenceSource(source))) }
-        out["LastModifiedDate"] = JSONResponse.timestamp(result.version.lastModifiedDate)
-        out["ARN"] = .string(result.arn)
-        out["DataType"] = .string(result.version.dataType)
+        // Appended into one allocation: each subscript set looked for its key first and the array grew
+        // twice (GetParameter's answer).
+        var out = JSONObject()
+        out.reserveCapacity(9)
+        out.append("Name", .string(result.name))
+        out.append("Type", .string(result.version.type.rawValue))
+        out.append("Value", .string(result.value))
+        out.append("Version", .number(Double(result.version.version)))
+        if let selector = result.selector { out.append("Selector", .string(selector)) }
+        if let source = result.source { out.append("SourceResult", .string(JSONWriter.string(SecretShapes.referenceSource(source)))) }
+        out.append("LastModifiedDate", JSONResponse.timestamp(result.version.lastModifiedDate))
+        out.append("ARN", .string(result.arn))
+        out.append("DataType", .string(result.version.dataType))
         return .object(out)
     }
 

@@ -90,11 +90,11 @@ public struct JSONRequest: Sendable {
     public func blob(_ member: String, min: Int = 0, max: Int = .max, sensitive: Bool = false) throws(CofferError) -> [UInt8]? {
         guard let value = present(member) else { return nil }
         guard let text = value.stringValue else { throw typeError(member, "blob", value) }
-        guard let data = Data(base64Encoded: text) else {
+        guard let bytes = Base64.decode(text) else {
             throw .serialization("Base64 encoded value for member '\(member)' is not valid")
         }
-        try Self.checkLength(data.count, member: member, shown: sensitive ? nil : text, min: min, max: max)
-        return Array(data)
+        try Self.checkLength(bytes.count, member: member, shown: sensitive ? nil : text, min: min, max: max)
+        return bytes
     }
 
     public func list(_ member: String, min: Int = 0, max: Int = .max) throws(CofferError) -> [JSONValue]? {
@@ -175,7 +175,7 @@ public enum JSONResponse {
         .number((date.timeIntervalSince1970 * 1000).rounded() / 1000)
     }
 
-    public static func base64(_ bytes: [UInt8]) -> JSONValue { .string(Data(bytes).base64EncodedString()) }
+    public static func base64(_ bytes: [UInt8]) -> JSONValue { .string(Base64.encode(bytes)) }
 
     /// The body of an error response.
     public static func errorBody(code: String, message: String, service: String? = nil) -> [UInt8] {

@@ -63,7 +63,8 @@ public struct AuditRedaction: Sendable {
     /// `hmac-sha256:<hex>` over the value's JSON text.
     public func hmac(_ value: JSONValue) -> String {
         let text = value.stringValue ?? JSONWriter.string(value)
-        return "hmac-sha256:" + Hex.encode(mac.authenticationCode(for: Array(text.utf8)))
+        // Over the text's own bytes: a KMS plaintext is kilobytes, and copying it out was a copy of a secret too.
+        return "hmac-sha256:" + Hex.encode(text.withUTF8Bytes { mac.authenticationCode(for: UnsafeRawBufferPointer($0)) })
     }
 
     /// CloudTrail's member names: the AWS name with its first letter lowered (`SecretId` → `secretId`).

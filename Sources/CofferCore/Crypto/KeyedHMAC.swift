@@ -65,11 +65,13 @@ public struct KeyedHMAC: @unchecked Sendable {
     /// The keyed states with nothing else absorbed: ready for a message.
     public var started: Message { Message(inner: inner, outer: outer) }
 
-    public func authenticationCode(for bytes: [UInt8]) -> [UInt8] {
+    public func authenticationCode(for bytes: UnsafeRawBufferPointer) -> [UInt8] {
         var message = started
         message.update(bytes)
         return message.finalize()
     }
+
+    public func authenticationCode(for bytes: [UInt8]) -> [UInt8] { bytes.withUnsafeBytes { authenticationCode(for: $0) } }
 }
 
 /// SHA-256 in one call into a plain byte array (swift-crypto's one-shot hash builds a class-held

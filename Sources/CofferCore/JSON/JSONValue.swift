@@ -55,6 +55,8 @@ public struct JSONObject: Sendable, Equatable, ExpressibleByDictionaryLiteral {
     /// Appends without looking for an existing key; the parser and builders use it when keys are known distinct.
     public mutating func append(_ key: String, _ value: JSONValue) { members.append((key: key, value: value)) }
 
+    public mutating func reserveCapacity(_ count: Int) { members.reserveCapacity(count) }
+
     public static func == (lhs: JSONObject, rhs: JSONObject) -> Bool {
         lhs.members.count == rhs.members.count
             && zip(lhs.members, rhs.members).allSatisfy { $0.key == $1.key && $0.value == $1.value }

@@ -22,7 +22,7 @@ public struct ARN: Sendable, Hashable, CustomStringConvertible {
         (partition, service, region, account, resource) = (parts[1], parts[2], parts[3], parts[4], parts[5])
     }
 
-    public var description: String { "arn:\(partition):\(service):\(region):\(account):\(resource)" }
+    public var description: String { String.concatenating("arn:", partition, ":", service, ":", region, ":", account, ":", resource) }
 }
 
 extension ARN {
@@ -58,13 +58,17 @@ extension ARN {
 /// AWS's partitions: every ARN names one, and it follows from the region the call was made in.
 public enum Partition {
     public static func of(region: String) -> String {
-        if region.hasPrefix("cn-") { return "aws-cn" }
-        if region.hasPrefix("us-gov-") { return "aws-us-gov" }
-        if region.hasPrefix("us-iso-") { return "aws-iso" }
-        if region.hasPrefix("us-isob-") { return "aws-iso-b" }
-        if region.hasPrefix("eu-isoe-") { return "aws-iso-e" }
-        if region.hasPrefix("us-isof-") { return "aws-iso-f" }
-        return "aws"
+        // On the bytes: every ARN a call builds asks this, and `hasPrefix` compares Characters.
+        region.withUTF8Bytes { bytes in
+            if bytes.starts(with: "cn-") { return "aws-cn" }
+            guard bytes.starts(with: "us-i") || bytes.starts(with: "us-g") || bytes.starts(with: "eu-i") else { return "aws" }
+            if bytes.starts(with: "us-gov-") { return "aws-us-gov" }
+            if bytes.starts(with: "us-iso-") { return "aws-iso" }
+            if bytes.starts(with: "us-isob-") { return "aws-iso-b" }
+            if bytes.starts(with: "eu-isoe-") { return "aws-iso-e" }
+            if bytes.starts(with: "us-isof-") { return "aws-iso-f" }
+            return "aws"
+        }
     }
 }
 

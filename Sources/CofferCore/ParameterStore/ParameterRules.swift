@@ -85,8 +85,8 @@ public enum ParameterRules {
 
     /// The ARN of a parameter: `arn:aws:ssm:REGION:ACCOUNT:parameter/NAME` (no doubled slash).
     public static func arn(_ name: String, scope: ResourceScope) -> String {
-        let path = name.hasPrefix("/") ? String(name.dropFirst()) : name
-        return ARN(service: "ssm", region: scope.region, account: scope.account, resource: "parameter/\(path)").description
+        let path = name.utf8.first == UInt8(ascii: "/") ? String(Substring(name.utf8.dropFirst())) : name
+        return String.concatenating("arn:", Partition.of(region: scope.region), ":ssm:", scope.region, ":", scope.account, ":parameter/", path)
     }
 
     /// A name, ARN or `name:selector` as GetParameter takes it.
@@ -104,6 +104,8 @@ public enum ParameterRules {
     }
 
     public static func reference(_ text: String, scope: ResourceScope) throws(CofferError) -> Reference {
+        // A plain name (no ARN, no selector) is most calls': nothing to take apart.
+        if !text.withUTF8Bytes({ $0.contains(UInt8(ascii: ":")) }) { return Reference(name: text) }
         var text = text
         if text.hasPrefix("arn:"), let arn = ARN(text), arn.service == "ssm", arn.resource.hasPrefix("parameter/") {
             guard arn.account == scope.account, arn.region == scope.region else {

@@ -154,6 +154,26 @@ extension String {
     public func hasBytePrefix(_ prefix: StaticString) -> Bool {
         withUTF8Bytes { $0.starts(with: prefix) }
     }
+
+    /// The parts one after another, copied into one new string's storage. An ARN built by
+    /// interpolation grew its string part by part through the generic interpolation path: about
+    /// 3,500 instructions for a parameter's, on every Parameter Store call.
+    public static func concatenating(_ parts: String...) -> String {
+        var count = 0
+        for part in parts { count &+= part.utf8.count }
+        guard count > 0 else { return "" }
+        return String(unsafeUninitializedCapacity: count) { out in
+            var at = 0
+            for part in parts {
+                part.withUTF8Bytes { bytes in
+                    guard let base = bytes.baseAddress else { return }
+                    (out.baseAddress! + at).initialize(from: base, count: bytes.count)
+                    at &+= bytes.count
+                }
+            }
+            return at
+        }
+    }
 }
 
 extension Substring {

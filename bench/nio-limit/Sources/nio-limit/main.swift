@@ -3,28 +3,40 @@ import NIOCore
 import NIOHTTP1
 import NIOPosix
 
-/// Answers every request with the same body, as fast as NIO can: the ceiling Coffer is measured against.
+/// Answers every request of an operation with the same body, as fast as NIO can: the ceiling Coffer is
+/// measured against. Each operation's answer has the shape and size of Coffer's (bench.py's scenarios),
+/// so the exchange on the wire is the same and only the work in between differs; the operation is read
+/// from `X-Amz-Target` as any AWS JSON server routes it.
 final class FixedAnswer: ChannelInboundHandler, @unchecked Sendable {
     typealias InboundIn = HTTPServerRequestPart
     typealias OutboundOut = HTTPServerResponsePart
 
-    static let body = #"{"ARN":"arn:aws:secretsmanager:us-east-1:123456789012:secret:bench/secret-AbCdEf","Name":"bench/secret","VersionId":"6f4c3b0e-8b9e-4d57-9d1f-0d7b1c2a3e4f","SecretString":"\#(String(repeating: "x", count: 200))","VersionStages":["AWSCURRENT"],"CreatedDate":1764806400.0}"#
+    static let getSecretValue = #"{"ARN":"arn:aws:secretsmanager:us-east-1:123456789012:secret:bench/secret-AbCdEf","Name":"bench/secret","VersionId":"6f4c3b0e-8b9e-4d57-9d1f-0d7b1c2a3e4f","SecretString":"\#(String(repeating: "x", count: 200))","VersionStages":["AWSCURRENT"],"CreatedDate":1764806400.0}"#
+    static let getParameter = #"{"Parameter":{"Name":"/bench/secure","Type":"SecureString","Value":"\#(String(repeating: "x", count: 211))","Version":1,"LastModifiedDate":1796624984.304,"ARN":"arn:aws:ssm:us-east-1:123456789012:parameter/bench/secure","DataType":"text"}}"#
+    // A 1 KiB plaintext's envelope is 1,098 bytes, 1,464 in base64.
+    static let encrypt = #"{"CiphertextBlob":"\#(String(repeating: "Q", count: 1464))","KeyId":"arn:aws:kms:us-east-1:123456789012:key/4125e094-94a4-4373-9ff1-09c75d7cffd4","EncryptionAlgorithm":"SYMMETRIC_DEFAULT"}"#
 
     private var keepAlive = true
+    private var body = FixedAnswer.getSecretValue
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         switch unwrapInboundIn(data) {
         case .head(let head):
             keepAlive = head.isKeepAlive
+            switch head.headers.first(name: "X-Amz-Target") {
+            case "AmazonSSM.GetParameter": body = Self.getParameter
+            case "TrentService.Encrypt": body = Self.encrypt
+            default: body = Self.getSecretValue
+            }
         case .body:
             break
         case .end:
             var headers = HTTPHeaders()
             headers.add(name: "Content-Type", value: "application/x-amz-json-1.1")
-            headers.add(name: "Content-Length", value: String(Self.body.utf8.count))
+            headers.add(name: "Content-Length", value: String(body.utf8.count))
             headers.add(name: "x-amzn-RequestId", value: "00000000-0000-0000-0000-000000000000")
             context.write(wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: .ok, headers: headers))), promise: nil)
-            context.write(wrapOutboundOut(.body(.byteBuffer(context.channel.allocator.buffer(string: Self.body)))), promise: nil)
+            context.write(wrapOutboundOut(.body(.byteBuffer(context.channel.allocator.buffer(string: body)))), promise: nil)
             let keepAlive = self.keepAlive
             context.writeAndFlush(wrapOutboundOut(.end(nil))).whenComplete { _ in
                 if !keepAlive { context.close(promise: nil) }
