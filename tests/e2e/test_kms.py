@@ -172,6 +172,26 @@ def test_rotation_keeps_old_ciphertexts(coffer):
     assert (status, body["__type"]) == (400, "ValidationException")
 
 
+def test_blobs_are_padded_base64(coffer):
+    """A blob member is decoded as standard, padded base64; anything else is a SerializationException and encrypts nothing."""
+    kms = coffer.client("kms")
+    key_id = kms.create_key()["KeyMetadata"]["KeyId"]
+    key, secret = coffer.root_credentials()
+
+    def encrypt(plaintext):
+        return sigv4.signed_request(coffer.endpoint, "TrentService.Encrypt", {"KeyId": key_id, "Plaintext": plaintext},
+                                    key, secret, service="kms")
+
+    status, body = encrypt("QUJDRA==")
+    assert status == 200
+    assert kms.decrypt(CiphertextBlob=__import__("base64").b64decode(body["CiphertextBlob"]))["Plaintext"] == b"ABCD"
+    # Unpadded, padding inside the text, a stranger to the alphabet: each refused with the member named, never echoed.
+    for text in ("QUJDRA", "QU=D", "QUJD====", "QUJ*", "QUJD\n"):
+        status, body = encrypt(text)
+        assert (status, body["__type"]) == (400, "SerializationException"), text
+        assert "Plaintext" in body.get("message", body.get("Message", "")) and text not in json.dumps(body), text
+
+
 def test_key_states(coffer):
     kms = coffer.client("kms")
     key_id = kms.create_key()["KeyMetadata"]["KeyId"]
