@@ -3,8 +3,9 @@
 /// A KMS Encrypt decodes its plaintext and encodes its ciphertext: through Foundation's `Data`
 /// that was about 21,000 instructions for a 1 KiB plaintext (callgrind), plus a `Data` and an array
 /// copy each way. Here three bytes are two table reads written straight into the String's storage,
-/// and four characters four reads into the array's. The decoder accepts what `Data(base64Encoded:)` accepts, except a `=` that
-/// is not the text's padding, which Foundation lets through (a test compares them).
+/// and four characters four reads into the array's. The decoder accepts what `Data(base64Encoded:)`
+/// accepts, except a `=` that is not the text's padding, which Foundation lets through (a test
+/// compares them).
 public enum Base64 {
     private static let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
 
