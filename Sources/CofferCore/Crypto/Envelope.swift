@@ -89,14 +89,12 @@ public enum Envelope {
         // The wrapped key's associated data is the header's key id: cached only where that is the
         // wrapping key's own id, so the cache key names everything the unwrapping depends on.
         let dataKeys = parts.header.keyID == wrapping.keyID ? dataKeys : nil
-        let dataKey: SymmetricKey
-        if let cached = dataKeys?.key(for: parts, under: wrapping) {
-            dataKey = cached
-        } else {
-            dataKey = SymmetricKey(data: try AEAD.open(parts.wrapped, key: wrapping.key, aad: Array(parts.header.keyID.utf8)))
-            dataKeys?.remember(dataKey, for: parts, under: wrapping)
-        }
-        return try AEAD.open(parts.sealed, key: dataKey, aad: Array(context.utf8))
+        if let cached = dataKeys?.key(for: parts, under: wrapping) { return try cached.open(parts.sealed, aad: Array(context.utf8)) }
+        let dataKey = SymmetricKey(data: try AEAD.open(parts.wrapped, key: wrapping.key, aad: Array(parts.header.keyID.utf8)))
+        guard let dataKeys else { return try AEAD.open(parts.sealed, key: dataKey, aad: Array(context.utf8)) }
+        let prepared = try AEAD.Prepared(dataKey)
+        dataKeys.remember(prepared, for: parts, under: wrapping)
+        return try prepared.open(parts.sealed, aad: Array(context.utf8))
     }
 
     /// An envelope taken apart, not yet opened.
@@ -156,20 +154,21 @@ public final class DataKeyCache: Sendable {
     /// in constant time), so other material under the same id and version never finds it.
     private struct Entry: Sendable {
         let wrapping: SymmetricKey
-        let dataKey: SymmetricKey
+        /// The data key ready to open with (its cipher context set up once).
+        let dataKey: AEAD.Prepared
     }
     private let entries = Mutex<[Key: Entry]>([:])
     private let capacity: Int
 
     public init(capacity: Int = 4096) { self.capacity = capacity }
 
-    func key(for parts: Envelope.Parsed, under wrapping: WrappingKey) -> SymmetricKey? {
+    func key(for parts: Envelope.Parsed, under wrapping: WrappingKey) -> AEAD.Prepared? {
         let key = Key(keyID: wrapping.keyID, version: wrapping.version, wrapped: parts.wrapped)
         guard let entry = entries.withLock({ $0[key] }), entry.wrapping == wrapping.key else { return nil }
         return entry.dataKey
     }
 
-    func remember(_ dataKey: SymmetricKey, for parts: Envelope.Parsed, under wrapping: WrappingKey) {
+    func remember(_ dataKey: AEAD.Prepared, for parts: Envelope.Parsed, under wrapping: WrappingKey) {
         let key = Key(keyID: wrapping.keyID, version: wrapping.version, wrapped: parts.wrapped)
         entries.withLock { entries in
             if entries.count >= capacity { entries.removeAll(keepingCapacity: true) }
