@@ -83,12 +83,14 @@ enum AEAD {
         private let context: UnsafeMutablePointer<EVP_AEAD_CTX>
 
         init(_ key: SymmetricKey) throws(CofferError) {
-            context = .allocate(capacity: 1)
+            // Set up before it is stored: a failed set-up frees it here, and no deinit frees it again.
+            let context = UnsafeMutablePointer<EVP_AEAD_CTX>.allocate(capacity: 1)
             context.initialize(to: EVP_AEAD_CTX())
             guard AEAD.initialize(context, key) else {
                 context.deallocate()
                 throw CofferError(.internalFailure, "the key is not an AES key")
             }
+            self.context = context
         }
 
         deinit {
