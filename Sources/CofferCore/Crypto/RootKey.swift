@@ -102,31 +102,29 @@ enum AEAD {
     }
 
     static func seal(_ plaintext: [UInt8], key: SymmetricKey, aad: [UInt8]) throws(CofferError) -> [UInt8] {
-        try withContext(key) { context throws(CofferError) in try seal(plaintext, context: context, aad: aad) }
-    }
-
-    private static func seal(_ plaintext: [UInt8], context: UnsafePointer<EVP_AEAD_CTX>, aad: [UInt8]) throws(CofferError) -> [UInt8] {
-        var out = [UInt8](repeating: 0, count: nonceSize + plaintext.count + tagSize)
-        var written = 0
-        let sealed = out.withUnsafeMutableBufferPointer { buffer -> Bool in
-            let base = buffer.baseAddress!
-            // The nonce from the operating system's generator through the shared pool (no system call per
-            // seal): `SystemRandomNumberGenerator.next()` per byte was a getrandom(2) for each of the twelve
-            // bytes, 24 a PutSecretValue. BoringSSL's RAND_bytes would set up its own generator state in
-            // every process that seals.
-            RandomPool.shared.withLock { $0.take(into: UnsafeMutableRawPointer(base), count: nonceSize) }
-            return plaintext.withUnsafeBufferPointer { input in
-                aad.withUnsafeBufferPointer { ad in
-                    CCryptoBoringSSL_EVP_AEAD_CTX_seal(context, base + nonceSize, &written, buffer.count - nonceSize, base, nonceSize,
-                                                       input.baseAddress, input.count, ad.baseAddress, ad.count) == 1
+        try withContext(key) { context throws(CofferError) in
+            var out = [UInt8](repeating: 0, count: nonceSize + plaintext.count + tagSize)
+            var written = 0
+            let sealed = out.withUnsafeMutableBufferPointer { buffer -> Bool in
+                let base = buffer.baseAddress!
+                // The nonce from the operating system's generator through the shared pool (no system call per
+                // seal): `SystemRandomNumberGenerator.next()` per byte was a getrandom(2) for each of the twelve
+                // bytes, 24 a PutSecretValue. BoringSSL's RAND_bytes would set up its own generator state in
+                // every process that seals.
+                RandomPool.shared.withLock { $0.take(into: UnsafeMutableRawPointer(base), count: nonceSize) }
+                return plaintext.withUnsafeBufferPointer { input in
+                    aad.withUnsafeBufferPointer { ad in
+                        CCryptoBoringSSL_EVP_AEAD_CTX_seal(context, base + nonceSize, &written, buffer.count - nonceSize, base, nonceSize,
+                                                           input.baseAddress, input.count, ad.baseAddress, ad.count) == 1
+                    }
                 }
             }
+            guard sealed, written == plaintext.count + tagSize else {
+                CCryptoBoringSSL_ERR_clear_error()
+                throw CofferError(.encryptionFailure, "encryption failed")
+            }
+            return out
         }
-        guard sealed, written == plaintext.count + tagSize else {
-            CCryptoBoringSSL_ERR_clear_error()
-            throw CofferError(.encryptionFailure, "encryption failed")
-        }
-        return out
     }
 
     static func open(_ sealed: [UInt8], key: SymmetricKey, aad: [UInt8]) throws(CofferError) -> [UInt8] {

@@ -22,7 +22,16 @@ public struct ARN: Sendable, Hashable, CustomStringConvertible {
         (partition, service, region, account, resource) = (parts[1], parts[2], parts[3], parts[4], parts[5])
     }
 
-    public var description: String { String.concatenating("arn:", partition, ":", service, ":", region, ":", account, ":", resource) }
+    public var description: String {
+        Self.text(partition: partition, service: service, region: region, account: account, resource)
+    }
+
+    /// An ARN's text from its parts in one allocation, the resource given as a type prefix and a
+    /// name (`parameter/` and a path) so that it is not joined first.
+    public static func text(partition: String? = nil, service: String, region: String, account: String,
+                            resource prefix: String = "", _ name: String) -> String {
+        String.concatenating("arn:", partition ?? Partition.of(region: region), ":", service, ":", region, ":", account, ":", prefix, name)
+    }
 }
 
 extension ARN {

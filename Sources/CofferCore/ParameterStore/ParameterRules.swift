@@ -86,7 +86,7 @@ public enum ParameterRules {
     /// The ARN of a parameter: `arn:aws:ssm:REGION:ACCOUNT:parameter/NAME` (no doubled slash).
     public static func arn(_ name: String, scope: ResourceScope) -> String {
         let path = name.utf8.first == UInt8(ascii: "/") ? String(Substring(name.utf8.dropFirst())) : name
-        return String.concatenating("arn:", Partition.of(region: scope.region), ":ssm:", scope.region, ":", scope.account, ":parameter/", path)
+        return ARN.text(service: "ssm", region: scope.region, account: scope.account, resource: "parameter/", path)
     }
 
     /// A name, ARN or `name:selector` as GetParameter takes it.

@@ -61,9 +61,10 @@ public enum Hex {
     /// Inlinable: KMS key ids are checked a byte at a time on every KMS call and sealed read, and a
     /// call into this module per byte cost ~26 instructions of the ~30 a byte took.
     @inlinable
-    public static func isDigit(_ c: UInt8) -> Bool { c &- UInt8(ascii: "0") < 10 || (c | 0x20) &- UInt8(ascii: "a") < 6 }
+    public static func isDigit(_ c: UInt8) -> Bool { value(c) != nil }
 
-    private static func value(_ c: UInt8) -> UInt8? {
+    @inlinable
+    static func value(_ c: UInt8) -> UInt8? {
         switch c {
         case UInt8(ascii: "0")...UInt8(ascii: "9"): c - UInt8(ascii: "0")
         case UInt8(ascii: "a")...UInt8(ascii: "f"): c - UInt8(ascii: "a") + 10
