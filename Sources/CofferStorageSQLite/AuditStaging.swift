@@ -61,6 +61,8 @@ final class AuditStaging: Sendable {
         var leftovers: [String] = []
         var generation = 0
         var sequence: UInt64 = 0
+        /// Records taken by the batch being chained (not yet committed), and the oldest one's time.
+        var taken: (count: Int, oldest: Date?) = (0, nil)
     }
 
     private let prefix: String
@@ -144,7 +146,10 @@ final class AuditStaging: Sendable {
     var isEmpty: Bool { state.withLock { $0.records.isEmpty } }
 
     /// How many records wait to be chained, and when the oldest was made.
-    var backlog: (count: Int, oldest: Date?) { state.withLock { ($0.records.count, $0.records.first?.time) } }
+    /// Records not yet chained: waiting, and taken by a batch that has not committed.
+    var backlog: (count: Int, oldest: Date?) {
+        state.withLock { ($0.taken.count + $0.records.count, $0.taken.oldest ?? $0.records.first?.time) }
+    }
 
     /// Copies the record into the current segment; once this returns it survives `kill -9`.
     /// Returns whether it is the first record waiting, so the caller can arrange for chaining.
@@ -187,6 +192,7 @@ final class AuditStaging: Sendable {
             let next = try Self.acquire(&state, room: 0, prefix: prefix)
             let batch = Batch(records: state.records, segments: state.closed + [state.current], files: state.leftovers)
             state.current = next
+            state.taken = (state.records.count, state.records.first?.time)
             state.records = []
             state.closed = []
             state.leftovers = []
@@ -199,6 +205,7 @@ final class AuditStaging: Sendable {
     func chained(_ batch: Batch) {
         for file in batch.files { _ = Foundation.unlink(file) }
         state.withLock { state in
+            state.taken = (0, nil)
             for index in batch.segments {
                 // One aligned store voids every frame in the segment.
                 state.segments[index].base.storeBytes(of: Self.newEpoch().littleEndian, toByteOffset: 16, as: UInt64.self)
@@ -219,6 +226,7 @@ final class AuditStaging: Sendable {
     /// The transaction failed: the batch waits, ahead of anything staged since, for the next one.
     func restore(_ batch: Batch) {
         state.withLock { state in
+            state.taken = (0, nil)
             state.records = batch.records + state.records
             state.closed = batch.segments + state.closed
             state.leftovers = batch.files + state.leftovers

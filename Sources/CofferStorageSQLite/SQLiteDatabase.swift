@@ -21,6 +21,8 @@ final class SQLiteDatabase: Sendable {
     private struct Job: Sendable {
         /// Whether its commit must reach the disk before it is answered (fsync), or only the OS.
         let durable: Bool
+        /// Whether it only asks for staged records to be chained: its batch may be paced (``WriterPacing``).
+        var chainsOnly = false
         /// Runs the work in the batch's transaction; returns how to answer once the batch has
         /// committed (nil) or failed (the error), and whether the work failed without a savepoint
         /// to undo it (then the whole batch is rolled back).
@@ -29,6 +31,7 @@ final class SQLiteDatabase: Sendable {
     }
 
     private let pending = Mutex<(jobs: [Job], draining: Bool)>(([], false))
+    let pacing = WriterPacing()
     /// Whether the writer connection is set for durable writes (``commitSettings(durable:)``); only touched on the writer's queue.
     private let durableSettings = Mutex(true)
     /// The most writes one transaction takes.
@@ -47,7 +50,7 @@ final class SQLiteDatabase: Sendable {
     init(path: String, readers readerCount: Int = 2, stages: Bool = true,
          chainStaged: @escaping @Sendable (SQLiteConnection, [AuditAppend]) throws -> Void) throws {
         self.chainStaged = chainStaged
-        let writerConnection = try SQLiteConnection(path: path, readOnly: false)
+        let writerConnection = try SQLiteConnection(path: path, readOnly: false, vfs: PacedVFS.registered)
         // FULL: a commit is on disk before the client hears about it, so it survives a crash of
         // the process and of the machine.
         try writerConnection.executeScript(
@@ -102,6 +105,7 @@ final class SQLiteDatabase: Sendable {
     private func enqueue(_ job: Job) {
         let start = pending.withLock { state in
             state.jobs.append(job)
+            if !job.chainsOnly { pacing.urgent.store(true, ordering: .relaxed) }
             if state.draining { return false }
             state.draining = true
             return true
@@ -147,7 +151,7 @@ final class SQLiteDatabase: Sendable {
     }
 
     /// A write that does nothing itself: its batch chains what is staged.
-    private static let chainingOnly = Job(durable: false, run: { _ in ({ _ in }, false) }, abort: { _ in })
+    private static let chainingOnly = Job(durable: false, chainsOnly: true, run: { _ in ({ _ in }, false) }, abort: { _ in })
 
     /// Commits queued writes in batches until none are left; runs on the writer's queue.
     private func drain() {
@@ -157,6 +161,7 @@ final class SQLiteDatabase: Sendable {
                 let batch = Array(state.jobs.prefix(batchLimit))
                 state.jobs.removeFirst(batch.count)
                 if batch.isEmpty { state.draining = false }
+                pacing.urgent.store(!batch.allSatisfy(\.chainsOnly) || state.jobs.contains { !$0.chainsOnly }, ordering: .relaxed)
                 return batch
             }
             if jobs.isEmpty { return }
@@ -175,9 +180,15 @@ final class SQLiteDatabase: Sendable {
             // Staged records became safe before any of these writes began: they chain first.
             var staged: AuditStaging.Batch?
             var stagingFailure: (any Error)?
+            // The batch's chaining, its commit's page writes and its checkpoint are paced.
+            pacing.begin()
+            defer { WriterPacing.end() }
             do {
                 staged = try staging?.take()
-                if let staged { try chainStaged(connection, staged.records) }
+                if let staged {
+                    pacing.behind = staged.records.first.map { Date().timeIntervalSince($0.time) > WriterPacing.lagLimit } ?? false
+                    try chainStaged(connection, staged.records)
+                }
             } catch {
                 stagingFailure = error
             }

@@ -4,40 +4,28 @@ public import Foundation
 
 /// Coffer's default store: one SQLite file in the data directory.
 public final class SQLiteStore: CofferStore {
-    private let database: SQLiteDatabase
+    let database: SQLiteDatabase
     private let chainKey: AuditChain.Key
 
     /// `chainKey` makes the audit chain's hashes (``AuditChain/Key``). `stagesAudit: false` opens
     /// the file beside a running server (see ``SQLiteDatabase``).
     public init(path: String, chainKey: AuditChain.Key, stagesAudit: Bool = true) throws {
         database = try SQLiteDatabase(path: path, stages: stagesAudit) { db, records in
-            // Staged records of reads are chained in slices, the thread yielding between them: where the
-            // event loops share a core with this thread, a request waits behind one slice, not the batch.
+            // Staged records of reads are chained in slices with a pacing point between them: where the
+            // event loops share a core with this thread, a request waits behind one run, not the batch.
             var start = records.startIndex
             while start < records.endIndex {
                 let end = min(start + Self.chainingSlice, records.endIndex)
                 _ = try Self.appendAudit(records[start..<end], db, key: chainKey)
                 start = end
-                if start < records.endIndex, Self.yieldsBetweenSlices(oldest: records[records.startIndex].time, now: Date()) {
-                    sched_yield()
-                }
+                WriterPacing.point()
             }
         }
         self.chainKey = chainKey
     }
 
-    /// Records chained between two yields of the writer thread.
-    static let chainingSlice = 32
-    /// How long the oldest record of a batch may have waited before its slices are chained without yielding.
-    static let yieldingLag: TimeInterval = 0.1
-
-    /// A yield gives the core to the event loops for as long as they have work, a millisecond or more
-    /// under load; yielding after every slice of a batch whatever its age let a sustained read load
-    /// outrun the chaining (the backlog, and the memory holding it, grew without end). Past
-    /// ``yieldingLag`` the batch is chained straight through, so the chain keeps up with any read rate.
-    static func yieldsBetweenSlices(oldest: Date, now: Date) -> Bool {
-        now.timeIntervalSince(oldest) < yieldingLag
-    }
+    /// Records chained between two pacing points (about 25 us of the writer's time).
+    static let chainingSlice = 8
 
     public func close() async { await database.close() }
 
