@@ -45,11 +45,12 @@ final class SQLiteConnection: @unchecked Sendable {
     /// Set once, before the process's first connection.
     private static let pageCacheOnDemand: Void = { _ = coffer_sqlite3_page_cache_on_demand() }()
 
-    /// `vfs`: a registered VFS's name (``PacedVFS``), or nil for the default.
-    init(path: String, readOnly: Bool, vfs: String? = nil) throws {
+    /// `paced`: the file's page writes go through ``PacedVFS`` (the writer's connection).
+    init(path: String, readOnly: Bool, paced: Bool = false) throws {
+        // Before anything that initializes SQLite, registering the VFS included.
         Self.pageCacheOnDemand
         let flags = (readOnly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) | SQLITE_OPEN_NOMUTEX
-        let status = sqlite3_open_v2(path, &handle, flags, vfs)
+        let status = sqlite3_open_v2(path, &handle, flags, paced ? PacedVFS.registered : nil)
         guard status == SQLITE_OK else {
             let message = handle.map { String(cString: sqlite3_errmsg($0)) } ?? "cannot open"
             sqlite3_close(handle)

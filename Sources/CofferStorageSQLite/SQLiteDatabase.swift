@@ -50,7 +50,7 @@ final class SQLiteDatabase: Sendable {
     init(path: String, readers readerCount: Int = 2, stages: Bool = true,
          chainStaged: @escaping @Sendable (SQLiteConnection, [AuditAppend]) throws -> Void) throws {
         self.chainStaged = chainStaged
-        let writerConnection = try SQLiteConnection(path: path, readOnly: false, vfs: PacedVFS.registered)
+        let writerConnection = try SQLiteConnection(path: path, readOnly: false, paced: true)
         // FULL: a commit is on disk before the client hears about it, so it survives a crash of
         // the process and of the machine.
         try writerConnection.executeScript(
