@@ -39,6 +39,7 @@ final class WriterPacing: @unchecked Sendable {
 
     /// Pacing applies on this thread (the writer's queue) until ``end()``.
     func begin() {
+        behind = false
         runStart = DispatchTime.now().uptimeNanoseconds
         pthread_setspecific(Self.current, Unmanaged.passUnretained(self).toOpaque())
     }
