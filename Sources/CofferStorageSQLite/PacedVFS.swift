@@ -6,8 +6,10 @@ import Synchronization
 /// writes, so that a commit's WAL frames and a checkpoint's copies are paced as chaining is.
 ///
 /// A file keeps the default VFS's file object; only its method table is a copy whose `xWrite` and
-/// `xSync` call the pacing first or after. The unix VFS's methods reach their state through the file
-/// object, never through the table's address, so the copy serves them as the original does.
+/// `xSync` pace and then call the original's. The unix VFS's methods reach their state through the
+/// file object, never through the table's address, so the copy serves them as the original does.
+/// The unix VFS gives a database and its WAL different tables (the WAL takes no locks): each
+/// original gets its own copy, with the original's two functions stored right behind it.
 enum PacedVFS {
     static let name = "coffer-paced"
 
@@ -22,7 +24,7 @@ enum PacedVFS {
         vfs.pointee.xOpen = { _, path, file, flags, outFlags in
             guard let base = PacedVFS.base, let open = base.pointee.xOpen else { return SQLITE_ERROR }
             let status = open(base, path, file, flags, outFlags)
-            if status == SQLITE_OK, let file, let methods = file.pointee.pMethods, let paced = PacedVFS.methods(wrapping: methods) {
+            if status == SQLITE_OK, let file, let methods = file.pointee.pMethods, let paced = PacedVFS.paced(methods) {
                 file.pointee.pMethods = paced
             }
             return status
@@ -33,33 +35,41 @@ enum PacedVFS {
 
     /// Set once, before any file is opened through this VFS.
     nonisolated(unsafe) private static var base: UnsafeMutablePointer<sqlite3_vfs>?
-    nonisolated(unsafe) private static var write: (@convention(c) (UnsafeMutablePointer<sqlite3_file>?, UnsafeRawPointer?, Int32, sqlite3_int64) -> Int32)?
-    nonisolated(unsafe) private static var sync: (@convention(c) (UnsafeMutablePointer<sqlite3_file>?, Int32) -> Int32)?
-    /// The addresses of the original table and its paced copy, made at the first open.
-    private static let tables = Mutex<(original: UInt, paced: UInt)?>(nil)
 
-    /// The paced copy of `methods`; nil (the file is left unpaced) for a table other than the first
-    /// one seen, which the copy's functions would not call.
-    private static func methods(wrapping methods: UnsafePointer<sqlite3_io_methods>) -> UnsafePointer<sqlite3_io_methods>? {
-        let address = tables.withLock { tables -> UInt? in
-            if let tables { return tables.original == UInt(bitPattern: methods) ? tables.paced : nil }
-            guard let originalWrite = methods.pointee.xWrite, let originalSync = methods.pointee.xSync else { return nil }
-            write = originalWrite
-            sync = originalSync
-            let paced = UnsafeMutablePointer<sqlite3_io_methods>.allocate(capacity: 1)
-            paced.initialize(to: methods.pointee)
-            paced.pointee.xWrite = { file, buffer, amount, offset in
+    private typealias Write = @convention(c) (UnsafeMutablePointer<sqlite3_file>?, UnsafeRawPointer?, Int32, sqlite3_int64) -> Int32
+    private typealias Sync = @convention(c) (UnsafeMutablePointer<sqlite3_file>?, Int32) -> Int32
+    /// Where a paced table keeps the original's `xWrite`, then its `xSync`.
+    private static let originals = MemoryLayout<sqlite3_io_methods>.stride
+    /// Paced copies by the address of their original, made as files open.
+    private static let copies = Mutex<[UInt: UInt]>([:])
+
+    private static func paced(_ methods: UnsafePointer<sqlite3_io_methods>) -> UnsafePointer<sqlite3_io_methods>? {
+        guard let write = methods.pointee.xWrite, let sync = methods.pointee.xSync else { return nil }
+        let address = copies.withLock { copies -> UInt in
+            if let copy = copies[UInt(bitPattern: methods)] { return copy }
+            let raw = UnsafeMutableRawPointer.allocate(byteCount: originals + 2 * MemoryLayout<Write>.stride,
+                                                       alignment: MemoryLayout<sqlite3_io_methods>.alignment)
+            let table = raw.initializeMemory(as: sqlite3_io_methods.self, to: methods.pointee)
+            raw.storeBytes(of: write, toByteOffset: originals, as: Write.self)
+            raw.storeBytes(of: sync, toByteOffset: originals + MemoryLayout<Write>.stride, as: Sync.self)
+            table.pointee.xWrite = { file, buffer, amount, offset in
                 WriterPacing.point()
-                return PacedVFS.write!(file, buffer, amount, offset)
+                return PacedVFS.original(of: file).load(fromByteOffset: PacedVFS.originals, as: Write.self)(file, buffer, amount, offset)
             }
-            paced.pointee.xSync = { file, flags in
-                let status = PacedVFS.sync!(file, flags)
+            table.pointee.xSync = { file, flags in
+                let status = PacedVFS.original(of: file)
+                    .load(fromByteOffset: PacedVFS.originals + MemoryLayout<Write>.stride, as: Sync.self)(file, flags)
                 WriterPacing.resumed()
                 return status
             }
-            tables = (UInt(bitPattern: methods), UInt(bitPattern: paced))
-            return UInt(bitPattern: paced)
+            copies[UInt(bitPattern: methods)] = UInt(bitPattern: table)
+            return UInt(bitPattern: table)
         }
-        return address.flatMap { UnsafePointer(bitPattern: $0) }
+        return UnsafePointer(bitPattern: address)
+    }
+
+    /// The paced table a file's methods were called through, with the originals behind it.
+    private static func original(of file: UnsafeMutablePointer<sqlite3_file>?) -> UnsafeRawPointer {
+        UnsafeRawPointer(file!.pointee.pMethods!)
     }
 }
