@@ -54,7 +54,7 @@ final class SQLiteDatabase: Sendable {
         // FULL: a commit is on disk before the client hears about it, so it survives a crash of
         // the process and of the machine.
         try writerConnection.executeScript(
-            "PRAGMA journal_mode=WAL; PRAGMA foreign_keys=ON; \(Self.commitSettings(durable: true))")
+            "PRAGMA journal_mode=WAL; PRAGMA foreign_keys=ON; PRAGMA wal_autocheckpoint=\(Self.checkpointPages); \(Self.commitSettings(durable: true))")
         try Migrations.apply(to: writerConnection)
         staging = stages ? try AuditStaging(databasePath: path) : nil
         // What a previous process staged and did not chain comes first.
@@ -129,25 +129,19 @@ final class SQLiteDatabase: Sendable {
         try await write(durable: false, isolated: false) { _ in }
     }
 
-    /// WAL pages after which a commit that chains audit records of reads checkpoints them into the
-    /// database. The checkpoint runs on the writer thread, which shares a core with the event loops
-    /// where cores are few: 1,000 pages were 3.5-4.3 ms of CPU every ~0.3 s under a read load, run
-    /// to the scheduler's tick, and the requests waiting on the loop behind it made the read p99.
-    /// Smaller checkpoints copy the same pages in shorter runs.
-    static let checkpointPages = 128
-    /// The same for a commit of durable writes (SQLite's default). Writes rewrite the same pages (a
-    /// record's leaf, its index entries, the audit table's end) in commit after commit; a checkpoint
-    /// copies each page once, however often it is in the WAL, and syncs the WAL and the database
-    /// once: 16 writers over 16 secrets wrote 17-21% more a second than with 128 in the same rounds.
-    /// Reads keep 128: their p99 paid the longer runs (3.9 ms against 3.0 with 1,000 for every commit).
-    static let writeCheckpointPages = 1000
+    /// WAL pages after which a commit checkpoints them into the database (SQLite's default). Writes
+    /// rewrite the same pages (a record's leaf, its index entries, the audit table's end) in commit
+    /// after commit; a checkpoint copies each page once, however often it is in the WAL, and syncs the
+    /// WAL and the database once: 16 writers over 16 secrets wrote 17-21% more a second than with 128.
+    /// Commits that only chain records of reads checkpointed every 128 pages while the writer's runs
+    /// set the read p99 (1,000 pages were 3.5-4.3 ms of CPU run to the scheduler's tick); now that
+    /// their page writes are paced (``PacedVFS``) they take 1,000 too: 2.9% more reads a second.
+    static let checkpointPages = 1000
 
-    /// How a batch commits: durable writes reach the disk before they are answered (FULL) and
-    /// checkpoint in long runs; chaining alone commits to the WAL (NORMAL) and checkpoints in short ones.
+    /// How a batch commits: durable writes reach the disk before they are answered (FULL); chaining
+    /// alone commits to the WAL (NORMAL).
     static func commitSettings(durable: Bool) -> String {
-        durable
-            ? "PRAGMA synchronous=FULL; PRAGMA wal_autocheckpoint=\(writeCheckpointPages);"
-            : "PRAGMA synchronous=NORMAL; PRAGMA wal_autocheckpoint=\(checkpointPages);"
+        durable ? "PRAGMA synchronous=FULL;" : "PRAGMA synchronous=NORMAL;"
     }
 
     /// A write that does nothing itself: its batch chains what is staged.
