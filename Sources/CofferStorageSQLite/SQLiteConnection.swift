@@ -82,28 +82,49 @@ final class SQLiteConnection: @unchecked Sendable {
             sqlite3_reset(statement)
             sqlite3_clear_bindings(statement)
         }
-        for (offset, value) in binds.enumerated() {
-            let index = Int32(offset + 1)
-            let status: Int32
-            switch value {
-            case .null: status = sqlite3_bind_null(statement, index)
-            case .integer(let i): status = sqlite3_bind_int64(statement, index, i)
-            case .real(let d): status = sqlite3_bind_double(statement, index, d)
-            case .text(let s): status = sqlite3_bind_text(statement, index, s, -1, SQLITE_TRANSIENT)
-            case .blob(let b):
-                status = b.withUnsafeBytes { sqlite3_bind_blob(statement, index, $0.baseAddress, Int32($0.count), SQLITE_TRANSIENT) }
+        return try bound(statement, binds, from: 0) {
+            var rows: [[SQLiteValue]] = []
+            while true {
+                let status = sqlite3_step(statement)
+                if status == SQLITE_DONE { break }
+                guard status == SQLITE_ROW else { throw lastError(status) }
+                let count = sqlite3_column_count(statement)
+                rows.append((0..<count).map { column(statement, $0) })
             }
+            return rows
+        }
+    }
+
+    /// Binds `binds[position...]` and runs `body` while they are bound. A non-empty blob or text is
+    /// bound where it lies (`SQLITE_STATIC`, valid only inside its closure, so the statement runs in
+    /// the innermost one) instead of SQLite copying it: every audit record chained and every name
+    /// looked up was a copy and a `malloc` in SQLite.
+    private func bound<T>(_ statement: OpaquePointer, _ binds: [SQLiteValue], from position: Int, _ body: () throws -> T) throws -> T {
+        guard position < binds.count else { return try body() }
+        let index = Int32(position + 1)
+        func check(_ status: Int32) throws {
             guard status == SQLITE_OK else { throw lastError(status) }
         }
-        var rows: [[SQLiteValue]] = []
-        while true {
-            let status = sqlite3_step(statement)
-            if status == SQLITE_DONE { break }
-            guard status == SQLITE_ROW else { throw lastError(status) }
-            let count = sqlite3_column_count(statement)
-            rows.append((0..<count).map { column(statement, $0) })
+        switch binds[position] {
+        case .null: try check(sqlite3_bind_null(statement, index))
+        case .integer(let i): try check(sqlite3_bind_int64(statement, index, i))
+        case .real(let d): try check(sqlite3_bind_double(statement, index, d))
+        case .text(var s) where !s.isEmpty:
+            return try s.withUTF8 { text in
+                try check(sqlite3_bind_text(statement, index, UnsafeRawPointer(text.baseAddress)?.assumingMemoryBound(to: CChar.self),
+                                            Int32(text.count), SQLITE_STATIC))
+                return try bound(statement, binds, from: position + 1, body)
+            }
+        case .text(let s): try check(sqlite3_bind_text(statement, index, s, -1, SQLITE_TRANSIENT))
+        case .blob(let b) where !b.isEmpty:
+            return try b.withUnsafeBytes { bytes in
+                try check(sqlite3_bind_blob(statement, index, bytes.baseAddress, Int32(bytes.count), SQLITE_STATIC))
+                return try bound(statement, binds, from: position + 1, body)
+            }
+        case .blob(let b):
+            try check(b.withUnsafeBytes { sqlite3_bind_blob(statement, index, $0.baseAddress, Int32($0.count), SQLITE_TRANSIENT) })
         }
-        return rows
+        return try bound(statement, binds, from: position + 1, body)
     }
 
     /// Rows the last INSERT, UPDATE or DELETE changed, without a statement to ask.
@@ -172,3 +193,5 @@ final class SQLiteConnection: @unchecked Sendable {
 
 /// SQLite wants a destructor constant that Swift cannot import directly.
 private let SQLITE_TRANSIENT = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
+/// SQLite's `SQLITE_STATIC`, a null destructor: the caller keeps the bytes alive while they are bound.
+private let SQLITE_STATIC: sqlite3_destructor_type? = nil
