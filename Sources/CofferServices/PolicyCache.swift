@@ -124,6 +124,10 @@ final class PolicyCache: Sendable {
         var generation = -1
         var callers: [CallerKey: Caller] = [:]
         var documents: [String: Parsed] = [:]
+        /// The last root decision asked for. A cached record hands out the same policy and ARN
+        /// strings on every read, and comparing a string with itself is one check, where the lookup
+        /// above hashes the whole policy (about 1,600 instructions for a KMS key's default policy).
+        var last: (text: String, question: RootQuestion, allowed: Bool)?
     }
 
     private let state = Mutex(State())
@@ -154,7 +158,13 @@ final class PolicyCache: Sendable {
     /// resource and text cost an allocation and a hash of the whole text on every read).
     func rootDecision(policy text: String, action: String, resource: String, evaluate: () throws -> Bool) throws -> Bool? {
         let question = RootQuestion(action: action, resource: resource)
-        let found = state.withLock { state in state.documents[text].map { (unconditional: $0.unconditional, known: $0.rootDecisions[question]) } }
+        let found = state.withLock { state -> (unconditional: Bool, known: Bool?)? in
+            if let last = state.last, last.question == question, last.text == text { return (true, last.allowed) }
+            guard let parsed = state.documents[text] else { return nil }
+            let known = parsed.rootDecisions[question]
+            if let known { state.last = (text, question, known) }
+            return (parsed.unconditional, known)
+        }
         let unconditional = try found?.unconditional ?? parsed(text).unconditional
         guard unconditional else { return nil }
         if let known = found?.known { return known }
@@ -163,6 +173,7 @@ final class PolicyCache: Sendable {
             guard state.documents[text] != nil else { return }
             if state.documents[text]?.rootDecisions.count ?? 0 >= Self.capacity { state.documents[text]?.rootDecisions.removeAll() }
             state.documents[text]?.rootDecisions[question] = allowed
+            state.last = (text, question, allowed)
         }
         return allowed
     }
