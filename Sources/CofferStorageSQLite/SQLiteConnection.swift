@@ -34,6 +34,7 @@ struct SQLiteError: Error, CustomStringConvertible {
 final class SQLiteConnection: @unchecked Sendable {
     private var handle: OpaquePointer?
     private var statements: [String: OpaquePointer] = [:]
+    private var lastPrepared: (sql: String, statement: OpaquePointer)?
     /// The audit chain's tail as the open write transaction left it, so consecutive appends in one
     /// group commit need not look it up again; nil whenever it may be stale (new transaction, undo).
     var auditTail: (sequence: Int, hash: [UInt8])?
@@ -144,11 +145,18 @@ final class SQLiteConnection: @unchecked Sendable {
     }
 
     private func prepared(_ sql: String) throws -> OpaquePointer {
-        if let statement = statements[sql] { return statement }
+        // Chaining runs one INSERT for each record: a literal compared with itself is one check,
+        // where the table hashes its whole text.
+        if let last = lastPrepared, last.sql == sql { return last.statement }
+        if let statement = statements[sql] {
+            lastPrepared = (sql, statement)
+            return statement
+        }
         var statement: OpaquePointer?
         let status = sqlite3_prepare_v3(handle, sql, -1, UInt32(SQLITE_PREPARE_PERSISTENT), &statement, nil)
         guard status == SQLITE_OK, let statement else { throw lastError(status) }
         statements[sql] = statement
+        lastPrepared = (sql, statement)
         return statement
     }
 
