@@ -316,32 +316,18 @@ final class SigningKeyCache: Sendable {
         let accessKeyID: String
         let scope: SigV4.Scope
     }
-    private struct State {
-        var entries: [Key: Entry] = [:]
-        /// The last entry used: a client signs request after request with one key and scope, and
-        /// comparing four short strings costs less than hashing them.
-        var last: (key: Key, entry: Entry)?
-    }
-    private let state = Mutex(State())
+    private let entries = Mutex<[Key: Entry]>([:])
     private static let capacity = 4096
 
     func keyed(accessKeyID: String, secret: String, scope: SigV4.Scope) -> KeyedHMAC {
         let cacheKey = Key(accessKeyID: accessKeyID, scope: scope)
         // The entry remembers the secret it was derived from, so a changed secret misses the cache.
         // It lives only in this process's memory, beside the signing key derived from it.
-        let found = state.withLock { state -> Entry? in
-            if let last = state.last, last.key == cacheKey { return last.entry }
-            guard let entry = state.entries[cacheKey] else { return nil }
-            state.last = (cacheKey, entry)
-            return entry
-        }
-        if let found, constantTimeEquals(found.secret.utf8, secret.utf8) { return found.keyed }
+        if let entry = entries.withLock({ $0[cacheKey] }), constantTimeEquals(entry.secret.utf8, secret.utf8) { return entry.keyed }
         let keyed = KeyedHMAC(key: SymmetricKey(data: SigV4.signingKey(secret: secret, scope: scope)))
-        let entry = Entry(secret: secret, keyed: keyed)
-        state.withLock { state in
-            if state.entries.count >= Self.capacity { state.entries.removeAll(keepingCapacity: true) }
-            state.entries[cacheKey] = entry
-            state.last = (cacheKey, entry)
+        entries.withLock { entries in
+            if entries.count >= Self.capacity { entries.removeAll(keepingCapacity: true) }
+            entries[cacheKey] = Entry(secret: secret, keyed: keyed)
         }
         return keyed
     }
