@@ -12,7 +12,8 @@ import Synchronization
 /// event loop for 1 to 4 ms whenever ext4 committed its journal, as the WAL's checkpoints make it
 /// do, and every batch created a file.) A copy into a shared mapping is in the page cache once it
 /// is made, so it survives `kill -9` as a write would. Staged records are not yet chained: until
-/// they are (about 25 milliseconds; see ``SQLiteDatabase``), an editor of the data directory could
+/// they are (about 25 milliseconds, up to about 0.1 s more under a read load while the writer paces its
+/// runs; see ``SQLiteDatabase`` and ``WriterPacing``), an editor of the data directory could
 /// change them unseen, and a crash of the machine (not of the process) can lose them, as with
 /// `synchronous=NORMAL`.
 ///
