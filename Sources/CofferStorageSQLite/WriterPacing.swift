@@ -49,16 +49,19 @@ final class WriterPacing: @unchecked Sendable {
         pthread_setspecific(current, nil)
     }
 
+    /// The pacing that applies on this thread, if any.
+    private static var active: WriterPacing? {
+        pthread_getspecific(current).map { Unmanaged<WriterPacing>.fromOpaque($0).takeUnretainedValue() }
+    }
+
     /// A place where the writer may pause: between slices of records and before each page it writes.
     static func point() {
-        guard let pacing = pthread_getspecific(current) else { return }
-        Unmanaged<WriterPacing>.fromOpaque(pacing).takeUnretainedValue().pauseIfDue()
+        active?.pauseIfDue()
     }
 
     /// The writer was blocked (a sync): a new run begins.
     static func resumed() {
-        guard let pacing = pthread_getspecific(current) else { return }
-        Unmanaged<WriterPacing>.fromOpaque(pacing).takeUnretainedValue().runStart = DispatchTime.now().uptimeNanoseconds
+        active?.runStart = DispatchTime.now().uptimeNanoseconds
     }
 
     /// What the writer does at a pacing point after working `run` nanoseconds since its run began.

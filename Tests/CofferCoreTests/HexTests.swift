@@ -2,7 +2,7 @@ import CofferCore
 import Testing
 
 @Suite struct HexTests {
-    /// The arithmetic test agrees with the digits' set on every byte (a folded letter past `f`, or a byte
+    /// `isDigit` agrees with the digits' set on every byte (a folded letter past `f`, or a byte
     /// above 0x80 whose low bits spell a digit, must not pass).
     @Test func digitsAreExactlyTheSixteenInEitherCase() {
         let digits = Set("0123456789abcdefABCDEF".utf8)

@@ -57,12 +57,11 @@ import Testing
     }
 
     private func withStore(_ body: (SQLiteStore, AuditChain.Key) async throws -> Void) async throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("coffer-pace-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: directory) }
-        let key = AuditChain.Key.ephemeral()
-        let store = try SQLiteStore(path: directory + "/coffer.db", chainKey: key)
-        try await body(store, key)
-        await store.close()
+        try await withScratchDirectory("pace") { directory in
+            let key = AuditChain.Key.ephemeral()
+            let store = try SQLiteStore(path: directory + "/coffer.db", chainKey: key)
+            try await body(store, key)
+            await store.close()
+        }
     }
 }

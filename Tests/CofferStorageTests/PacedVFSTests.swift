@@ -6,8 +6,8 @@ import Testing
 /// frames, whose file the unix VFS gives a method table of its own) reach the pacing, so a run that is
 /// over its limit pauses before its next page, and only where pacing applies.
 @Suite struct PacedVFSTests {
-    @Test func aCommitsPageWritesPauseAfterAFullRun() throws {
-        try withConnection { connection in
+    @Test func aCommitsPageWritesPauseAfterAFullRun() async throws {
+        try await withConnection { connection in
             let pacing = WriterPacing()
             pacing.begin()
             defer { WriterPacing.end() }
@@ -17,8 +17,8 @@ import Testing
         }
     }
 
-    @Test func writesOutsidePacingDoNotPause() throws {
-        try withConnection { connection in
+    @Test func writesOutsidePacingDoNotPause() async throws {
+        try await withConnection { connection in
             let pacing = WriterPacing()
             try connection.transaction { try connection.query("INSERT INTO t(v) VALUES (?)", [.blob(Array(repeating: 7, count: 10_000))]) }
             #expect(pacing.pauses.load(ordering: .relaxed) == 0)
@@ -26,12 +26,11 @@ import Testing
         }
     }
 
-    private func withConnection(_ body: (SQLiteConnection) throws -> Void) throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("coffer-vfs-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: directory) }
-        let connection = try SQLiteConnection(path: directory + "/paced.db", readOnly: false, paced: true)
-        try connection.executeScript("PRAGMA journal_mode=WAL; CREATE TABLE t(v BLOB);")
-        try body(connection)
+    private func withConnection(_ body: (SQLiteConnection) throws -> Void) async throws {
+        try await withScratchDirectory("vfs") { directory in
+            let connection = try SQLiteConnection(path: directory + "/paced.db", readOnly: false, paced: true)
+            try connection.executeScript("PRAGMA journal_mode=WAL; CREATE TABLE t(v BLOB);")
+            try body(connection)
+        }
     }
 }
