@@ -35,6 +35,8 @@ import Testing
     static func settings(_ environment: [String: String], profile: String? = nil) throws -> AWSSettings {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("coffer-settings-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        // The files are read whole when the settings are made.
+        defer { try? FileManager.default.removeItem(at: directory) }
         try config.write(to: directory.appendingPathComponent("config"), atomically: true, encoding: .utf8)
         try credentials.write(to: directory.appendingPathComponent("credentials"), atomically: true, encoding: .utf8)
         var env = environment

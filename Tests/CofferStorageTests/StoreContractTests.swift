@@ -23,8 +23,7 @@ import Testing
             switch self {
             case .memory: return MemoryStore(chainKey: Self.chainKey)
             case .sqlite:
-                let dir = FileManager.default.temporaryDirectory.appendingPathComponent("coffer-contract-\(UUID().uuidString)")
-                try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+                let dir = try scratchDirectory("contract")
                 return try SQLiteStore(path: dir.appendingPathComponent("coffer.db").path, chainKey: Self.chainKey)
             case .cachedSQLite:
                 return CachingStore(base: try await Backend.sqlite.make())
@@ -399,8 +398,7 @@ import Testing
     }
 
     @Test func sqliteKeepsVersionsAcrossReopen() async throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("coffer-parts-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let dir = try scratchDirectory("parts")
         let path = dir.appendingPathComponent("coffer.db").path
         var current = try SQLiteStore(path: path, chainKey: Backend.chainKey)
         try await checkVersionChanges(current) {
@@ -423,8 +421,7 @@ import Testing
     }
 
     @Test func sqliteKeepsDataAcrossReopen() async throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("coffer-reopen-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let dir = try scratchDirectory("reopen")
         let path = dir.appendingPathComponent("coffer.db").path
         do {
             let store = try SQLiteStore(path: path, chainKey: Backend.chainKey)
@@ -551,8 +548,7 @@ import Testing
 
     /// Restarts do not pile up empty staging files: a file with no record in it is removed.
     @Test func restartsLeaveOneStagingFile() async throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("coffer-restarts-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let dir = try scratchDirectory("restarts")
         let path = dir.appendingPathComponent("coffer.db").path
         for _ in 0..<3 {
             let store = try SQLiteStore(path: path, chainKey: Backend.chainKey)
@@ -562,16 +558,9 @@ import Testing
         #expect(staged.count == 1)
     }
 
-    /// A new empty directory for a database and its staging files.
-    private func stagingDirectory() throws -> URL {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("coffer-staging-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        return dir
-    }
-
     /// What one process staged and did not chain (it was killed) is chained first by the next.
     @Test func stagedRecordsSurviveTheProcess() async throws {
-        let dir = try stagingDirectory()
+        let dir = try scratchDirectory("staging")
         let path = dir.appendingPathComponent("coffer.db").path
         let now = Date(timeIntervalSince1970: 1_700_000_000)
         let first = try SQLiteStore(path: path, chainKey: Backend.chainKey)
@@ -596,7 +585,7 @@ import Testing
     /// A segment of the first mapped format (`COFSTG01`: frames checked with zlib's CRC-32, not
     /// CRC-32C), as a build before the change left it, is chained by the next start; its torn frame ends it.
     @Test func segmentsOfTheFirstMappedFormatAreChained() async throws {
-        let dir = try stagingDirectory()
+        let dir = try scratchDirectory("staging")
         defer { try? FileManager.default.removeItem(at: dir) }
         let path = dir.appendingPathComponent("coffer.db").path
         let now = Date(timeIntervalSince1970: 1_700_000_000)
@@ -638,7 +627,7 @@ import Testing
     /// Staging files of the earlier format (a `write(2)` per record: length and time big-endian, then
     /// the record), as a server before the mapped segments left them, are chained by the next start.
     @Test func stagingFilesOfTheEarlierFormatAreChained() async throws {
-        let dir = try stagingDirectory()
+        let dir = try scratchDirectory("staging")
         defer { try? FileManager.default.removeItem(at: dir) }
         let path = dir.appendingPathComponent("coffer.db").path
         let now = Date(timeIntervalSince1970: 1_700_000_000)
