@@ -82,34 +82,3 @@ public enum Reports {
         return SARIF.log(tool: "coffer scan", version: version, rules: rules, results: results)
     }
 }
-
-/// Known findings that no longer fail CI: a file of fingerprints (`--write-baseline`), or any
-/// earlier JSON report of `coffer scan`. Identity is the fingerprint (rule, path, secret), so a
-/// known secret that moves within its file stays known and a new one is always reported.
-public struct Baseline: Sendable {
-    public let fingerprints: Set<String>
-
-    public init(fingerprints: Set<String>) { self.fingerprints = fingerprints }
-
-    public init(file path: String) throws {
-        guard let data = FileManager.default.contents(atPath: path), case .object(let object) = try JSONParser.parse([UInt8](data)) else {
-            throw ScanError("\(path) is not a baseline (a JSON object)")
-        }
-        var set = Set<String>()
-        if case .array(let list)? = object["fingerprints"] {
-            for case .string(let f) in list { set.insert(f) }
-        }
-        if case .array(let list)? = object["findings"] {
-            for case .object(let finding) in list { if case .string(let f)? = finding["fingerprint"] { set.insert(f) } }
-        }
-        fingerprints = set
-    }
-
-    public static func file(_ findings: [Finding]) -> String {
-        let value: JSONValue = .object([
-            "version": .number(1),
-            "fingerprints": .array(Set(findings.map(\.fingerprint)).sorted().map(JSONValue.string)),
-        ])
-        return JSONWriter.string(value) + "\n"
-    }
-}

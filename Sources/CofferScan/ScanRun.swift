@@ -12,6 +12,8 @@ public struct ScanRun {
     public var maximumFileSize = ScanInputs.defaultMaximumFileSize
     public var disabledRules: Set<String> = []
     public var baseline: Baseline?
+    /// Honour the `.gitleaksignore` at the top of each scanned directory and repository, as gitleaks does.
+    public var gitleaksIgnoreFiles = true
     public var configuration = ScanConfiguration()
     /// Called now and then with (items, bytes) read so far.
     public var progress: ((Int, Int) -> Void)?
@@ -33,6 +35,7 @@ public struct ScanRun {
         let allowlist = configuration.compiled
         var outcome = Outcome()
         outcome.rules = scanner.rules
+        let known = try knownFindings()
         func take(_ item: ScanItem) {
             outcome.items += 1
             outcome.bytes += item.bytes.count
@@ -40,7 +43,8 @@ public struct ScanRun {
                 if PathRules.isPublishedTestVector(path: item.path, match: match) { continue }
                 if configuration.allows(path: item.path, value: match.value, compiled: allowlist) { continue }
                 let finding = Finding(match: match, path: item.path, blob: item.blob)
-                if let baseline, baseline.fingerprints.contains(finding.fingerprint) {
+                // A history finding is compared once the commit that introduced it is known (below).
+                if item.blob == nil, known.contains(finding) {
                     outcome.baselined += 1
                     continue
                 }
@@ -66,8 +70,33 @@ public struct ScanRun {
             for index in before..<outcome.findings.count {
                 if let blob = outcome.findings[index].blob { outcome.findings[index].introduction = introductions[blob] }
             }
+            if !known.isEmpty {
+                let found = outcome.findings[before...]
+                let kept = found.filter { !known.contains($0) }
+                outcome.baselined += found.count - kept.count
+                outcome.findings.replaceSubrange(before..., with: kept)
+            }
         }
         progress?(outcome.items, outcome.bytes)
         return outcome
+    }
+
+    /// The baseline given, with the `.gitleaksignore` of each scanned directory (its paths relative
+    /// to the directory) and of the repository's work tree (its paths relative to the repository, as
+    /// history findings name them).
+    private func knownFindings() throws -> Baseline {
+        var known = baseline ?? Baseline()
+        guard gitleaksIgnoreFiles else { return known }
+        var isDirectory: ObjCBool = false
+        for path in paths where FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) && isDirectory.boolValue {
+            let file = path + "/.gitleaksignore"
+            if let data = FileManager.default.contents(atPath: file) {
+                known.merge(try Baseline.gitleaksIgnore(String(decoding: data, as: UTF8.self), root: path, source: file))
+            }
+        }
+        if let repository, let data = FileManager.default.contents(atPath: repository + "/.gitleaksignore") {
+            known.merge(try Baseline.gitleaksIgnore(String(decoding: data, as: UTF8.self), root: nil, source: repository + "/.gitleaksignore"))
+        }
+        return known
     }
 }

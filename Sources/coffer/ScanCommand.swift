@@ -19,8 +19,10 @@ struct Scan: AsyncParsableCommand {
     @Option(help: "With --git: only commits after this date (anything git log --since takes).") var since: String?
     @Option(help: "text, json or sarif.") var format = "text"
     @Option(help: "Write the report here instead of standard output.") var output: String?
-    @Option(help: "Findings whose fingerprints are in this file (a --write-baseline file or a JSON report) do not count.")
+    @Option(help: "Known findings that do not count: a --write-baseline file, a JSON report, detect-secrets' .secrets.baseline or a .gitleaksignore.")
     var baseline: String?
+    @Flag(name: .customLong("no-gitleaksignore"), help: "Do not honour the .gitleaksignore at the top of a scanned directory or repository.")
+    var noGitleaksIgnore = false
     @Option(name: .customLong("write-baseline"), help: "Write the fingerprints of what was found to this file.") var writeBaseline: String?
     @Flag(help: "Scan only what git would track (honour .gitignore).") var gitignore = false
     @Option(name: .customLong("max-file-size"), help: "Skip files larger than this many MiB (default 10).") var maxFileSize = 10
@@ -47,6 +49,7 @@ struct Scan: AsyncParsableCommand {
         run.maximumFileSize = maxFileSize << 20
         run.disabledRules = Set(disabledRules)
         if let baseline { run.baseline = try Baseline(file: baseline) }
+        run.gitleaksIgnoreFiles = !noGitleaksIgnore
         if let config { run.configuration = try ScanConfiguration(file: config) }
         if !noProgress, isatty(STDERR_FILENO) != 0 {
             run.progress = { items, bytes in

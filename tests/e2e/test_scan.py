@@ -3,6 +3,7 @@ history, the three report formats, baselines, standard input, exit codes and bad
 import json
 import os
 import subprocess
+import sys
 import zlib
 from pathlib import Path
 
@@ -126,6 +127,51 @@ def test_baseline_silences_known_findings_and_not_new_ones(binary, tmp_path):
     new = scan(binary, str(work), "--baseline", str(baseline), "--format", "json")
     assert new.returncode == 1
     assert [Path(f["path"]).name for f in json.loads(new.stdout)["findings"]] == ["b.env"]
+
+
+def test_known_findings_from_detect_secrets_and_gitleaks_ignore_files(binary, tmp_path):
+    work = tmp_path / "work"
+    work.mkdir()
+    (work / "a.env").write_text("DB_PASSWORD=Tr0ub4dor&3x\n")
+    (work / "creds.ini").write_text("aws_access_key_id = AKIAQWERTYUIOPASDFGH\n"
+                                    "aws_secret_access_key = 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\n")
+    # detect-secrets' own baseline of the directory, made by detect-secrets.
+    made = subprocess.run([sys.executable, "-m", "detect_secrets", "scan", "--all-files", "."], cwd=work, capture_output=True, text=True)
+    assert made.returncode == 0, made.stderr
+    baseline = tmp_path / ".secrets.baseline"
+    baseline.write_text(made.stdout)
+    assert scan(binary, str(work)).returncode == 1
+    known = scan(binary, str(work), "--baseline", str(baseline))
+    assert known.returncode == 0 and "2 more in the baseline" in known.stdout, known.stdout
+    (work / "b.env").write_text("API_PASSWORD=Zq8!rT2#mW5p\n")
+    new = scan(binary, str(work), "--baseline", str(baseline), "--format", "json")
+    assert new.returncode == 1
+    assert [(f["path"], f["line"]) for f in json.loads(new.stdout)["findings"]] == [(f"{work}/b.env", 1)]
+    # A .gitleaksignore at the top of the scanned directory: file, rule and line as gitleaks writes them.
+    (work / ".gitleaksignore").write_text("# reviewed\nb.env:generic-api-key:1\n")
+    assert scan(binary, str(work), "--baseline", str(baseline)).returncode == 0
+    assert scan(binary, str(work), "--baseline", str(baseline), "--no-gitleaksignore").returncode == 1
+    # Another line of the same file is not covered by it.
+    (work / "b.env").write_text("# settings\nAPI_PASSWORD=Zq8!rT2#mW5p\n")
+    assert scan(binary, str(work), "--baseline", str(baseline)).returncode == 1
+    (work / ".gitleaksignore").write_text("b.env:generic-api-key:one\n")
+    broken = scan(binary, str(work))
+    assert broken.returncode == 2 and ".gitleaksignore:1" in broken.stderr
+
+
+def test_gitleaks_ignore_entries_with_a_commit_name_history_findings(binary, repo):
+    path = repo["path"]
+    found = json.loads(scan(binary, "--git", str(path), "--format", "json").stdout)["findings"]
+    deploy = next(f for f in found if f["path"] == "deploy.env")
+    entry = f"{repo['feature']}:deploy.env:generic-api-key:{deploy['line']}\n"
+    (path / ".gitleaksignore").write_text(entry)
+    rest = json.loads(scan(binary, "--git", str(path), "--format", "json").stdout)
+    assert [f["path"] for f in rest["findings"]] == [f["path"] for f in found if f["path"] != "deploy.env"]
+    assert rest["baselined"] == 1
+    # The same file and line under another commit is another finding.
+    (path / ".gitleaksignore").write_text(f"{repo['first']}:deploy.env:generic-api-key:{deploy['line']}\n")
+    again = json.loads(scan(binary, "--git", str(path), "--format", "json").stdout)
+    assert len(again["findings"]) == len(found) and again["baselined"] == 0
 
 
 def test_stdin_exit_codes_and_bad_input(binary, tmp_path):
