@@ -20,6 +20,9 @@ struct Candidate: Sendable {
     var partner: Range<Int>?
     /// A short fact for the report (a JWT's algorithm, a key's type); never secret.
     var note: String?
+    /// Found in the text a base64 run decodes to: the run's index among the text's runs (the
+    /// candidate's ranges are the run), and the secret and partner as decoded.
+    var decoded: (run: Int, value: [UInt8], partner: [UInt8]?)? = nil
 }
 
 /// Finds one family of credentials. It names the keywords that can start or introduce one; the

@@ -48,7 +48,13 @@ public struct SecretScanner: Sendable {
     }
 
     /// Everything found in `bytes`, in order of position.
-    public func scan(_ bytes: UnsafeBufferPointer<UInt8>) -> [Match] {
+    public func scan(_ bytes: UnsafeBufferPointer<UInt8>) -> [Match] { scan(bytes, depth: 0) }
+
+    /// How deep decoded text is decoded again: a Kubernetes Secret holding a Docker config whose
+    /// `auth` is base64 too is two levels.
+    static let decodingDepth = 2
+
+    private func scan(_ bytes: UnsafeBufferPointer<UInt8>, depth: Int) -> [Match] {
         let text = ByteText(bytes: bytes)
         var candidates: [(candidate: Candidate, priority: Int)] = []
         var found: [Candidate] = []
@@ -61,21 +67,42 @@ public struct SecretScanner: Sendable {
                 candidates.append((candidate, detectors[route.detector] is AssignmentDetector ? 1 : 0))
             }
         }
+        if depth < Self.decodingDepth {
+            var runs = 0
+            EncodedSegments.each(in: bytes) { run, urlSafe in
+                guard let decoded = EncodedSegments.text(of: UnsafeBufferPointer(rebasing: bytes[run]), urlSafe: urlSafe) else { return }
+                runs += 1
+                for match in decoded.withUnsafeBufferPointer({ scan($0, depth: depth + 1) }) {
+                    let note = match.note.map { "base64-encoded, \($0)" } ?? "base64-encoded"
+                    let candidate = Candidate(rule: match.rule, secret: run, partner: match.partnerValue == nil ? nil : run, note: note,
+                                              decoded: (runs, match.value, match.partnerValue))
+                    candidates.append((candidate, Self.generic.contains(match.rule.id) ? 1 : 0))
+                }
+            }
+        }
         guard !candidates.isEmpty else { return [] }
         return resolve(candidates, text)
     }
 
     public func scan(_ bytes: [UInt8]) -> [Match] { bytes.withUnsafeBufferPointer { scan($0) } }
 
+    /// The generic assignment rules, which yield to a specific detector's finding of the same secret.
+    static let generic = Set(AssignmentDetector().rules.map(\.id))
+
     private func resolve(_ candidates: [(candidate: Candidate, priority: Int)], _ text: ByteText) -> [Match] {
-        // Specific detectors first; a candidate overlapping one already kept is the same secret.
+        // Specific detectors first, then what decoded text holds (it names the secret itself, not its
+        // encoding); a candidate overlapping one already kept is the same secret, unless both came out of
+        // one decoded run, whose own scan already told its secrets apart.
         let ordered = candidates.sorted { a, b in
-            a.priority != b.priority ? a.priority < b.priority : a.candidate.secret.lowerBound < b.candidate.secret.lowerBound
+            if a.priority != b.priority { return a.priority < b.priority }
+            if (a.candidate.decoded == nil) != (b.candidate.decoded == nil) { return a.candidate.decoded != nil }
+            return a.candidate.secret.lowerBound < b.candidate.secret.lowerBound
         }
         var kept: [Candidate] = []
         for (candidate, _) in ordered {
             let spans = [candidate.secret] + (candidate.partner.map { [$0] } ?? [])
             let overlaps = kept.contains { other in
+                if let run = candidate.decoded?.run, other.decoded?.run == run { return false }
                 let otherSpans = [other.secret] + (other.partner.map { [$0] } ?? [])
                 return spans.contains { span in otherSpans.contains { $0.overlaps(span) } }
             }
@@ -91,7 +118,8 @@ public struct SecretScanner: Sendable {
             let (endLine, endColumn) = lines.position(of: candidate.secret.upperBound)
             matches.append(Match(rule: candidate.rule, secret: candidate.secret, partner: candidate.partner, note: candidate.note,
                                  line: line, column: column, endLine: endLine, endColumn: endColumn,
-                                 value: text.slice(candidate.secret), partnerValue: candidate.partner.map { text.slice($0) }))
+                                 value: candidate.decoded?.value ?? text.slice(candidate.secret),
+                                 partnerValue: candidate.decoded.map(\.partner) ?? candidate.partner.map { text.slice($0) }))
         }
         return matches
     }

@@ -1,5 +1,6 @@
 """coffer scan end to end: the seeds, a generated git repository with secrets that exist only in
 history, the three report formats, baselines, standard input, exit codes and bad input."""
+import base64
 import json
 import os
 import subprocess
@@ -172,6 +173,35 @@ def test_gitleaks_ignore_entries_with_a_commit_name_history_findings(binary, rep
     (path / ".gitleaksignore").write_text(f"{repo['first']}:deploy.env:generic-api-key:{deploy['line']}\n")
     again = json.loads(scan(binary, "--git", str(path), "--format", "json").stdout)
     assert len(again["findings"]) == len(found) and again["baselined"] == 0
+
+
+def test_base64_encoded_credentials_in_kubernetes_manifests_are_found_where_they_are_written(binary, tmp_path):
+    token = github_token("R8kq2Lm9Zx4Pw7Tn3Vb6Yc1Hd5Jf0G")
+    key = subprocess.run(["openssl", "genrsa", "2048"], capture_output=True, text=True, check=True).stdout
+    b64 = lambda text: base64.b64encode(text.encode()).decode()
+    docker = '{"auths":{"registry.example.com":{"auth":"%s"}}}' % b64("ci-bot:Zq8rT2mW5pX9kL")
+    (tmp_path / "secret.yaml").write_text(f"""apiVersion: v1
+kind: Secret
+metadata:
+  name: app
+data:
+  GITHUB_TOKEN: {b64(token)}
+  tls.key: {b64(key)}
+  username: {b64("admin")}
+---
+apiVersion: v1
+kind: Secret
+type: kubernetes.io/dockerconfigjson
+data:
+  .dockerconfigjson: {b64(docker)}
+""")
+    out = scan(binary, str(tmp_path), "--format", "json")
+    assert out.returncode == 1, out.stderr
+    found = [(f["line"], f["ruleId"], f["note"]) for f in json.loads(out.stdout)["findings"]]
+    assert found == [(6, "github-token", "base64-encoded"), (7, "private-key", "base64-encoded, PRIVATE KEY"),
+                     (14, "basic-auth-credentials", "base64-encoded, user ci-bot")], found
+    # Neither the secret nor its encoding is in the report.
+    assert token not in out.stdout and b64(token) not in out.stdout and "Zq8rT2mW5pX9kL" not in out.stdout
 
 
 def test_stdin_exit_codes_and_bad_input(binary, tmp_path):
