@@ -25,13 +25,15 @@ enum Placeholders {
 
     /// Whether `value` is a template, a reference to somewhere else, or an obvious placeholder.
     /// Byte-level throughout: this runs for every candidate value.
-    static func isPlaceholder(_ value: [UInt8]) -> Bool {
+    /// `references: false` where a value cannot be a reference: a password decoded from base64 is the
+    /// password itself, and one that starts with `@` or `$` is still one.
+    static func isPlaceholder(_ value: [UInt8], references: Bool = true) -> Bool {
         guard let text = String(bytes: value, encoding: .utf8) else { return true }
         if knownExamples.contains(text) || value.ends(with: "EXAMPLE") || value.ends(with: "EXAMPLEKEY") { return true }
         let lower = value.map { ByteClass.isUpper($0) ? $0 | 0x20 : $0 }
         // Templates and references: ${VAR}, $VAR, {{ var }}, %(var)s, %VAR%, <var>, env lookups.
         if lower.first == UInt8(ascii: "%"), lower.last == UInt8(ascii: "%") || lower.starts(with: [0x25, 0x28]) || lower.count <= 3 { return true }
-        if referencePrefixes.contains(where: { lower.starts(with: $0) }) { return true }
+        if references, referencePrefixes.contains(where: { lower.starts(with: $0) }) { return true }
         if templateMarks.contains(where: { Bytes.contains(lower, $0) }) { return true }
         if exact.contains(String(decoding: lower, as: UTF8.self)) { return true }
         if wordBytes.contains(where: { Bytes.contains(lower, $0) }) { return true }

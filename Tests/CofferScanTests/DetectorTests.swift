@@ -129,6 +129,10 @@ func rules(in text: String) -> [String] { SecretScanner().scan(Array(text.utf8))
         let placeholder = Data("user:password".utf8).base64EncodedString()
         #expect(rules(in: "Authorization: Basic \(placeholder)").isEmpty)
         #expect(rules(in: "Authorization: Basic realm=\"api\"").isEmpty)
+        // A decoded password is the password: one that starts with "@" or "$" is not a reference
+        // (the scan corpus's seeds 1 and 2 each had a Docker auth entry missed for it).
+        let at = Data("ci-qjpaq:@Fq@T8=hsocRe_?Std".utf8).base64EncodedString()
+        #expect(rules(in: "{\"auths\": {\"registry.example.com\": {\"auth\": \"\(at)\"}}}") == ["basic-auth-credentials"])
     }
 
     @Test func redactionShowsOnlyTheEnds() {

@@ -27,7 +27,7 @@ struct BasicAuthDetector: Detector {
             decoded.allSatisfy({ $0 >= 0x20 && $0 < 0x7F })
         else { return }
         let password = Array(decoded[(colon + 1)...])
-        guard password.count >= 6, !Placeholders.isPlaceholder(password) else { return }
+        guard password.count >= 6, !Placeholders.isPlaceholder(password, references: false) else { return }
         found.append(Candidate(rule: Self.rule, secret: i..<(i + length), note: "user \(String(decoding: decoded[..<colon], as: UTF8.self).prefix(32))"))
     }
 }
