@@ -61,6 +61,11 @@ func rules(in text: String) -> [String] { SecretScanner().scan(Array(text.utf8))
         "-----BEGIN RSA PRIVATE KEY-----\n...\n-----END RSA PRIVATE KEY-----", "eyJhbGciOiJub25lIn0.eyJzdWIiOiIxIn0.",
         "The token is stored in Secrets Manager: anomaly-detector/database/audit-store",
         "secret = \"IQoJb3JpZ2luX2VjE\" + encoded", "fields = [\"password\", \"token\"]", "check(\"password\", password)", "\"secretsmanager\": [\"secret\": \"AWS::SecretsManager::Secret\"]",
+        // Types, not values: declarations and parameters with a type annotation.
+        "var privateKey: P256Signing2Key", "init(format: Int, privateKey: ASN1OctetString1) throws", "struct SEC1PrivateKey: ASN1Taggable1 {",
+        // Published on purpose, a library's name, a block scalar that holds prose.
+        "publicToken = \"pk7Hq8Zr1Vx5Kp9Lt2Wn7Yb4Hc6\"", "notes = \"Maven - io.jsonwebtoken:jjwt-api-0.12.6\"",
+        "api_token: |\n  Paste the token you were given here\n",
     ])
     func nearMissesAreNotFindings(text: String) {
         #expect(rules(in: text).isEmpty, "\(text)")
@@ -87,6 +92,24 @@ func rules(in text: String) -> [String] { SecretScanner().scan(Array(text.utf8))
         ("STRIPE_KEY=sk_live_51Hq8Zr1Vx5Kp9Lt2Wn7Yb4Hc6", "stripe-key"),
         ("key=AIzaSyB8Zr1Vx5Kp9Lt2Wn7Yb4Hc6Df0Gs3Aa1B", "google-api-key"),
         ("SENDGRID=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", "sendgrid-api-key"),
+        // A type between the name and "=" (Go, Swift, Kotlin, Python annotations).
+        ("var deployToken string = \"Hq8Zr1Vx5Kp9Lt2Wn7Yb4Hc\"", "secret-assignment"),
+        ("let apiToken: String = \"Hq8Zr1Vx5Kp9Lt2Wn7Yb4Hc\"", "secret-assignment"),
+        ("password: str = \"Zq8!rT2#mW5p\"", "password-assignment"),
+        // PHP's and make's other assignment operators.
+        ("$apiToken .= \"Hq8Zr1Vx5Kp9Lt2Wn7Yb4Hc\";", "secret-assignment"),
+        ("DEPLOY_TOKEN ?= Hq8Zr1Vx5Kp9Lt2Wn7Yb4Hc", "secret-assignment"),
+        ("DEPLOY_TOKEN += Hq8Zr1Vx5Kp9Lt2Wn7Yb4Hc", "secret-assignment"),
+        ("DEPLOY_TOKEN ::= Hq8Zr1Vx5Kp9Lt2Wn7Yb4Hc", "secret-assignment"),
+        ("DEPLOY_TOKEN :::= Hq8Zr1Vx5Kp9Lt2Wn7Yb4Hc", "secret-assignment"),
+        // The value on a line of its own: an XML element, a YAML block scalar.
+        ("<deployToken>\n    Hq8Zr1Vx5Kp9Lt2Wn7Yb4Hc\n</deployToken>", "secret-assignment"),
+        ("deploy_token: |\n  Hq8Zr1Vx5Kp9Lt2Wn7Yb4Hc\n", "secret-assignment"),
+        ("deploy_token: >-\n  Hq8Zr1Vx5Kp9Lt2Wn7Yb4Hc\n", "secret-assignment"),
+        // Names the keyword list missed: creds, hyphenated and run-together private keys.
+        ("db_creds = Hq8Zr1Vx5Kp9Lt2Wn7Yb4Hc", "secret-assignment"),
+        ("private-key: Hq8Zr1Vx5Kp9Lt2Wn7Yb4Hc6Df0Gs3Aa1B-_x", "secret-assignment"),
+        ("privateKey = \"Hq8Zr1Vx5Kp9Lt2Wn7Yb4Hc6Df0Gs3Aa1B\"", "secret-assignment"),
     ])
     func truePositives(text: String, rule: String) {
         #expect(rules(in: text) == [rule], "\(text)")

@@ -14,8 +14,8 @@ struct AssignmentDetector: Detector {
                                  help: "Coffer's root key or root secret opens every value: move it to COFFER_ROOT_KEY_FILE with mode 0600 and replace the root credentials.")
 
     var rules: [Rule] { [Self.password, Self.secret, Self.awsSecret, Self.cofferRoot] }
-    let keywords = ["pass", "pwd", "secret", "token", "apikey", "api_key", "api-key", "access_key", "accesskey", "auth_key", "private_key",
-                    "credential", "coffer_root_key"]
+    let keywords = ["pass", "pwd", "secret", "token", "apikey", "api_key", "api-key", "access_key", "accesskey", "access-key", "auth_key",
+                    "private_key", "privatekey", "private-key", "credential", "creds", "coffer_root_key"]
 
     static let passwordNames = ["password", "passwd", "passphrase", "pass", "pwd"]
     /// Name parts that make a name describe something about a credential, not hold one
@@ -28,11 +28,13 @@ struct AssignmentDetector: Detector {
         "method", "mode", "source", "message", "description", "text", "usage", "limit", "location", "kind", "value", "csrf", "xsrf",
         "cursor", "marker", "hash", "salt", "expired", "valid", "invalid", "error", "errors", "request", "response", "timeout", "size",
         "line", "lines", "bytes", "index", "offset", "start", "end", "kind", "serialize", "deserialize", "parser", "lexer",
+        // Published on purpose: public keys, Mapbox's public tokens, Stripe's publishable keys.
+        "public", "publishable",
     ]
     /// Names that contain a keyword by accident or name a service, not a value.
     static let excludedNames = [
         "keyid", "tokenizer", "passenger", "passage", "bypass", "compass", "passthrough", "secretsmanager", "secretstring", "nexttoken",
-        "pagetoken", "continuation", "passport",
+        "pagetoken", "continuation", "passport", "jsonwebtoken",
     ]
 
     /// The parts of a name: split at _ - . and where lower case turns upper (passwordMinLength).
@@ -82,6 +84,7 @@ struct AssignmentDetector: Detector {
                                      commaAssigns: firstArgument) else { return }
         let bytes = text.slice(value.range)
         guard bytes.count >= 6, bytes.count <= 256 else { return }
+        if value.colon, !value.quoted, Self.annotatesType(text, before: keyStart) { return }
         if !value.quoted, Self.looksLikeCode(bytes) { return }
         let original = text.string(keyStart..<keyEnd)
         let name = String(decoding: nameBytes, as: UTF8.self)
@@ -166,8 +169,9 @@ struct AssignmentDetector: Detector {
             return password
         }
         if name.contains("secret") || name.contains("token") || name.contains("apikey") || name.contains("api_key") || name.contains("api-key")
-            || name.contains("access_key") || name.contains("accesskey") || name.contains("auth_key") || name.contains("private_key")
-            || name.contains("credential")
+            || name.contains("access_key") || name.contains("accesskey") || name.contains("access-key") || name.contains("auth_key")
+            || name.contains("private_key") || name.contains("privatekey") || name.contains("private-key") || name.contains("credential")
+            || name.contains("creds")
         {
             return secret
         }
@@ -177,6 +181,8 @@ struct AssignmentDetector: Detector {
     struct Value {
         let range: Range<Int>
         let quoted: Bool
+        /// After a plain `:`, which in a declaration (`var privateKey: ASN1OctetString`) names a type.
+        var colon = false
     }
 
     /// The value assigned after a name: through a closing quote of the name, an operator
@@ -201,21 +207,51 @@ struct AssignmentDetector: Detector {
             op = UInt8(ascii: "=")
             i = j - 1
         }
+        // A declared type between the name and "=": var apiToken string = "..." (Go), let apiToken: String =
+        // "..." (Swift, Kotlin, TypeScript, Scala), password: str = "..." (Python).
+        if let equals = typedDeclaration(at: i, in: text) {
+            i = equals
+            op = UInt8(ascii: "=")
+        }
         var xml = false
+        var block = false
         switch op {
         case UInt8(ascii: "=") where text.at(i) != UInt8(ascii: "="):
             i += 1  // the comma form, positioned before the value's quote
         case UInt8(ascii: "="):
             if text.at(i + 1) == UInt8(ascii: "=") || text.before(i) == UInt8(ascii: "!") { return nil }
             i += text.at(i + 1) == UInt8(ascii: ">") ? 2 : 1
+        case UInt8(ascii: ".") where text.at(i + 1) == UInt8(ascii: "="),  // PHP's .=
+             UInt8(ascii: "?") where text.at(i + 1) == UInt8(ascii: "="),  // make's ?=
+             UInt8(ascii: "+") where text.at(i + 1) == UInt8(ascii: "="):  // make's +=
+            i += 2
         case UInt8(ascii: ":"):
-            i += text.at(i + 1) == UInt8(ascii: "=") ? 2 : 1
-            if text.at(i) == UInt8(ascii: ":") { return nil }  // a C++ or Ruby scope
+            // : and make's :=, ::= and :::=; a :: not followed by = is a C++ or Ruby scope.
+            var colons = 1
+            while colons < 3, text.at(i + colons) == UInt8(ascii: ":") { colons += 1 }
+            if text.at(i + colons) == UInt8(ascii: "=") {
+                i += colons + 1
+            } else {
+                guard colons == 1 else { return nil }
+                i += 1
+                // A YAML block scalar (token: |, token: >-): the value is the indented line below.
+                var j = i + text.run(from: i, limit: 16, ByteClass.isSpace)
+                if text.at(j) == UInt8(ascii: "|") || text.at(j) == UInt8(ascii: ">") {
+                    j += 1
+                    if text.at(j) == UInt8(ascii: "-") || text.at(j) == UInt8(ascii: "+") { j += 1 }
+                    j += text.run(from: j, limit: 16, ByteClass.isSpace)
+                    if text.at(j) == 0x0D { j += 1 }
+                    guard text.at(j) == 0x0A, ByteClass.isSpace(text.at(j + 1)) else { return nil }
+                    i = j + 1
+                    block = true
+                }
+            }
         case UInt8(ascii: ">"):
-            // <password>value</password>
+            // <password>value</password>, the value on its own line or not
             guard opensElement else { return nil }
             xml = true
             i += 1
+            i += text.run(from: i, limit: 64) { ByteClass.isSpace($0) || ByteClass.isNewline($0) }
         default:
             return nil
         }
@@ -243,8 +279,54 @@ struct AssignmentDetector: Detector {
         }
         while i < text.count, !stop(text[i]), i - start <= 512 { i += 1 }
         guard i > start else { return nil }
-        if xml, text.at(i) != UInt8(ascii: "<") { return nil }
-        return Value(range: start..<i, quoted: xml)
+        if xml, text.at(i + text.run(from: i, limit: 64) { ByteClass.isSpace($0) || ByteClass.isNewline($0) }) != UInt8(ascii: "<") {
+            return nil
+        }
+        if block, !ByteClass.isNewline(text.at(i)), i < text.count { return nil }  // the block's first line is more than one value
+        return Value(range: start..<i, quoted: xml || block, colon: op == UInt8(ascii: ":") && !block)
+    }
+
+    /// Words that open a declaration in Swift, Kotlin, Scala, TypeScript and the like: after one, `name: X`
+    /// gives a type, not a value.
+    static let declarationWords: Set<String> = [
+        "var", "let", "val", "const", "struct", "class", "enum", "protocol", "extension", "case", "func", "fun", "def", "interface",
+        "type", "private", "fileprivate", "public", "internal", "static", "lazy", "weak", "unowned", "readonly", "final", "open",
+        "override", "mutating", "nonisolated", "declare", "export", "inout", "borrowing", "consuming",
+    ]
+
+    /// Whether `name:` there is followed by a type: the word before the name (on its line) opens a
+    /// declaration, or the name is a parameter (after `(` or `,`: `init(privateKey: ASN1OctetString)`).
+    static func annotatesType(_ text: ByteText, before start: Int) -> Bool {
+        var end = start
+        while end > 0, ByteClass.isSpace(text[end - 1]) { end -= 1 }
+        if end > 0, text[end - 1] == UInt8(ascii: "(") || text[end - 1] == UInt8(ascii: ",") { return true }
+        guard end < start else { return false }
+        var begin = end
+        while begin > 0, end - begin < 16, ByteClass.isLower(text[begin - 1]) { begin -= 1 }
+        guard begin < end, begin == 0 || !ByteClass.isWord(text[begin - 1]) else { return false }
+        return declarationWords.contains(text.string(begin..<end))
+    }
+
+    /// Where the "=" of a declaration with a type is (`name string =`, `name: Type =`), if `at` starts one.
+    static func typedDeclaration(at start: Int, in text: ByteText) -> Int? {
+        var i = start
+        if text.at(i) == UInt8(ascii: ":") {
+            i += 1
+            i += text.run(from: i, limit: 8, ByteClass.isSpace)
+        } else if !ByteClass.isSpace(text.before(i)) {
+            return nil
+        }
+        guard ByteClass.isUpper(text.at(i)) || ByteClass.isLower(text.at(i)) || text.at(i) == UInt8(ascii: "[") || text.at(i) == UInt8(ascii: "*")
+        else { return nil }
+        let type = text.run(from: i, limit: 40) { b in
+            ByteClass.isWord(b) || b == UInt8(ascii: ".") || b == UInt8(ascii: "?") || b == UInt8(ascii: "!") || b == UInt8(ascii: "[")
+                || b == UInt8(ascii: "]") || b == UInt8(ascii: "<") || b == UInt8(ascii: ">") || b == UInt8(ascii: "*")
+        }
+        guard type > 0, type < 40 else { return nil }
+        i += type
+        i += text.run(from: i, limit: 8, ByteClass.isSpace)
+        guard text.at(i) == UInt8(ascii: "="), text.at(i + 1) != UInt8(ascii: "="), text.at(i + 1) != UInt8(ascii: ">") else { return nil }
+        return i
     }
 
     /// Whether the value is a credential rather than a reference, a placeholder or code.
