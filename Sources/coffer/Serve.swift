@@ -42,6 +42,8 @@ struct Serve: AsyncParsableCommand {
         }
         let logger = Logger(label: "coffer")
         let node = try await CofferNode(configuration: settings, environment: environment, logger: logger)
+        // Start-up is over: its pages of the executable go back to the kernel (see StartupPages).
+        if environment["COFFER_KEEP_STARTUP_PAGES"] != "1" { StartupPages.release() }
         let configFile = settings.configFile
         let reload = Signals.onEach(SIGHUP) {
             // SIGHUP re-reads the TLS certificate and key and the config file's rotation functions; the rest needs a restart.

@@ -1,4 +1,5 @@
-"""The server process itself: how many event loops it runs for the cores it may use."""
+"""The server process itself: how many event loops it runs for the cores it may use, and the start-up pages
+of the executable it hands back once it listens."""
 import os
 from pathlib import Path
 
@@ -34,3 +35,40 @@ def test_event_loops_follow_the_affinity_mask(binary, tmp_path):
     finally:
         pinned.stop()
         free.stop()
+
+
+def executable_resident_kib(pid: int) -> tuple[int, int]:
+    """Resident KiB of the executable's read-only and writable mappings (from /proc/PID/smaps)."""
+    exe = os.readlink(f"/proc/{pid}/exe")
+    read_only = writable = 0
+    current = None
+    for line in Path(f"/proc/{pid}/smaps").read_text().splitlines():
+        fields = line.split()
+        if "-" in fields[0] and not fields[0].endswith(":"):
+            current = ("w" in fields[1]) if len(fields) > 5 and fields[5] == exe else None
+        elif fields[0] == "Rss:" and current is not None:
+            if current:
+                writable += int(fields[1])
+            else:
+                read_only += int(fields[1])
+    return read_only, writable
+
+
+def test_start_up_pages_of_the_executable_are_handed_back_once_listening(binary, tmp_path):
+    # Both answer the same calls; the one that released its start-up pages holds much less of the
+    # executable's code and constants at idle, and the same of its writable data.
+    released = Coffer(binary, tmp_path / "released")
+    kept = Coffer(binary, tmp_path / "kept", env={"COFFER_KEEP_STARTUP_PAGES": "1"})
+    try:
+        for node in (released, kept):
+            node.start()
+            sm = node.client()
+            sm.create_secret(Name="pages/probe", SecretString="v")
+            assert sm.get_secret_value(SecretId="pages/probe")["SecretString"] == "v"
+        released_ro, released_rw = executable_resident_kib(released.proc.pid)
+        kept_ro, kept_rw = executable_resident_kib(kept.proc.pid)
+        assert released_ro < 0.8 * kept_ro, (released_ro, kept_ro)
+        assert released_rw > 0 and kept_rw > 0
+    finally:
+        released.stop()
+        kept.stop()
