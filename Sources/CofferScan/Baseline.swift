@@ -54,7 +54,8 @@ public struct Baseline: Sendable {
     /// it), nil for a file named on the command line.
     public static func gitleaksIgnore(_ text: String, root: String?, source: String) throws -> Baseline {
         var baseline = Baseline()
-        for (index, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+        // By Character: "\r\n" is one, so CRLF files split as LF ones do.
+        for (index, raw) in text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).enumerated() {
             let line = raw.trimmingCharacters(in: .whitespaces)
             if line.isEmpty || line.hasPrefix("#") { continue }
             var fields = line.split(separator: ":", omittingEmptySubsequences: false).map(String.init)
@@ -84,9 +85,9 @@ public struct Baseline: Sendable {
         if fingerprints.contains(finding.fingerprint) { return true }
         let path = Self.normalized(finding.path)
         if !secretDigests.isEmpty {
-            let digests = secretDigests.first { Self.names(path, $0.key) }?.value ?? []
+            let digests = secretDigests.filter { Self.names(path, $0.key) }.values.reduce(into: Set<String>()) { $0.formUnion($1) }
             let secrets = [finding.match.value] + (finding.match.partnerValue.map { [$0] } ?? [])
-            if secrets.contains(where: { digests.contains(Hex.encode(Array(Insecure.SHA1.hash(data: $0)))) }) { return true }
+            if !digests.isEmpty, secrets.contains(where: { digests.contains(Hex.encode(Array(Insecure.SHA1.hash(data: $0)))) }) { return true }
         }
         return locations.contains { location in
             guard location.line == finding.match.line, Self.names(path, location.file) else { return false }

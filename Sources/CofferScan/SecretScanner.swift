@@ -64,7 +64,7 @@ public struct SecretScanner: Sendable {
             found.removeAll(keepingCapacity: true)
             detectors[route.detector].detect(text, keyword: route.keyword, start: start, end: end, into: &found)
             for candidate in found where !disabled.contains(candidate.rule.id) {
-                candidates.append((candidate, detectors[route.detector] is AssignmentDetector ? 1 : 0))
+                candidates.append((candidate, Self.generic.contains(candidate.rule.id) ? 1 : 0))
             }
         }
         if depth < Self.decodingDepth {

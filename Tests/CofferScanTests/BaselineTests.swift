@@ -26,7 +26,7 @@ import Testing
             3f4e5d6c7b8a9f0e1d2c3b4a5f6e7d8c9b0a1f2e:src/db.py:generic-api-key:12
 
             """
-        let ignore = try Baseline.gitleaksIgnore(text, root: "repo", source: ".gitleaksignore")
+        let ignore = try Baseline.gitleaksIgnore(text.replacingOccurrences(of: "\n", with: "\r\n"), root: "repo", source: ".gitleaksignore")
         #expect(ignore.contains(finding("repo/config/app.env", line: 3, value: "x")))
         #expect(!ignore.contains(finding("repo/config/app.env", line: 4, value: "x")))
         #expect(!ignore.contains(finding("repo/other/app.env", line: 3, value: "x")))

@@ -110,6 +110,8 @@ func rules(in text: String) -> [String] { SecretScanner().scan(Array(text.utf8))
         ("db_creds = Hq8Zr1Vx5Kp9Lt2Wn7Yb4Hc", "secret-assignment"),
         ("private-key: Hq8Zr1Vx5Kp9Lt2Wn7Yb4Hc6Df0Gs3Aa1B-_x", "secret-assignment"),
         ("privateKey = \"Hq8Zr1Vx5Kp9Lt2Wn7Yb4Hc6Df0Gs3Aa1B\"", "secret-assignment"),
+        // A YAML flow mapping's comma is not a parameter list's.
+        ("credentials: {user: app, password: Zq8rT2mW5pX9}", "password-assignment"),
     ])
     func truePositives(text: String, rule: String) {
         #expect(rules(in: text) == [rule], "\(text)")

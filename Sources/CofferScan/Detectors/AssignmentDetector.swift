@@ -215,6 +215,7 @@ struct AssignmentDetector: Detector {
         }
         var xml = false
         var block = false
+        var plainColon = false
         switch op {
         case UInt8(ascii: "=") where text.at(i) != UInt8(ascii: "="):
             i += 1  // the comma form, positioned before the value's quote
@@ -234,6 +235,7 @@ struct AssignmentDetector: Detector {
             } else {
                 guard colons == 1 else { return nil }
                 i += 1
+                plainColon = true
                 // A YAML block scalar (token: |, token: >-): the value is the indented line below.
                 var j = i + text.run(from: i, limit: 16, ByteClass.isSpace)
                 if text.at(j) == UInt8(ascii: "|") || text.at(j) == UInt8(ascii: ">") {
@@ -283,7 +285,7 @@ struct AssignmentDetector: Detector {
             return nil
         }
         if block, !ByteClass.isNewline(text.at(i)), i < text.count { return nil }  // the block's first line is more than one value
-        return Value(range: start..<i, quoted: xml || block, colon: op == UInt8(ascii: ":") && !block)
+        return Value(range: start..<i, quoted: xml || block, colon: plainColon && !block)
     }
 
     /// Words that open a declaration in Swift, Kotlin, Scala, TypeScript and the like: after one, `name: X`
@@ -295,11 +297,19 @@ struct AssignmentDetector: Detector {
     ]
 
     /// Whether `name:` there is followed by a type: the word before the name (on its line) opens a
-    /// declaration, or the name is a parameter (after `(` or `,`: `init(privateKey: ASN1OctetString)`).
+    /// declaration, or the name is a parameter (inside parentheses opened on its line:
+    /// `init(format: Int, privateKey: ASN1OctetString)`; a YAML flow mapping's `{user: a, password: b}` is not).
     static func annotatesType(_ text: ByteText, before start: Int) -> Bool {
+        var depth = 0
+        var i = start
+        while i > 0, start - i < 256, !ByteClass.isNewline(text[i - 1]) {
+            i -= 1
+            if text[i] == UInt8(ascii: ")") { depth -= 1 }
+            if text[i] == UInt8(ascii: "(") { depth += 1 }
+        }
+        if depth > 0 { return true }
         var end = start
         while end > 0, ByteClass.isSpace(text[end - 1]) { end -= 1 }
-        if end > 0, text[end - 1] == UInt8(ascii: "(") || text[end - 1] == UInt8(ascii: ",") { return true }
         guard end < start else { return false }
         var begin = end
         while begin > 0, end - begin < 16, ByteClass.isLower(text[begin - 1]) { begin -= 1 }
