@@ -29,7 +29,7 @@ public struct SecretScanner: Sendable {
     public init(disabledRules: Set<String> = [], configuration: ScanConfiguration = ScanConfiguration()) {
         let detectors: [any Detector] = [
             PrefixTokenDetector(tokens: TokenRules.detector.tokens + TokenRules.more + configuration.tokens), TelegramBotTokenDetector(), AWSKeyDetector(), PrivateKeyDetector(), JWTDetector(), URLCredentialDetector(), AssignmentDetector(),
-            AzureStorageKeyDetector(), BasicAuthDetector(),
+            AzureStorageKeyDetector(), BasicAuthDetector(), KubernetesSecretDetector(),
         ]
         var keywords: [String] = []
         var routes: [(Int, Int)] = []

@@ -175,7 +175,7 @@ def test_gitleaks_ignore_entries_with_a_commit_name_history_findings(binary, rep
     assert len(again["findings"]) == len(found) and again["baselined"] == 0
 
 
-def test_base64_encoded_credentials_in_kubernetes_manifests_are_found_where_they_are_written(binary, tmp_path):
+def test_kubernetes_secrets_and_base64_encoded_credentials_are_found_where_they_are_written(binary, tmp_path):
     token = github_token("R8kq2Lm9Zx4Pw7Tn3Vb6Yc1Hd5Jf0G")
     key = subprocess.run(["openssl", "genrsa", "2048"], capture_output=True, text=True, check=True).stdout
     b64 = lambda text: base64.b64encode(text.encode()).decode()
@@ -188,6 +188,7 @@ data:
   GITHUB_TOKEN: {b64(token)}
   tls.key: {b64(key)}
   username: {b64("admin")}
+  signing: {b64("Vn3#kP8qLm2!xZ")}
 ---
 apiVersion: v1
 kind: Secret
@@ -198,8 +199,9 @@ data:
     out = scan(binary, str(tmp_path), "--format", "json")
     assert out.returncode == 1, out.stderr
     found = [(f["line"], f["ruleId"], f["note"]) for f in json.loads(out.stdout)["findings"]]
+    # Any other value of a Secret's data is the Secret's (not "admin": too short to be one).
     assert found == [(6, "github-token", "base64-encoded"), (7, "private-key", "base64-encoded, PRIVATE KEY"),
-                     (14, "basic-auth-credentials", "base64-encoded, user ci-bot")], found
+                     (9, "kubernetes-secret", "signing"), (15, "basic-auth-credentials", "base64-encoded, user ci-bot")], found
     # Neither the secret nor its encoding is in the report.
     assert token not in out.stdout and b64(token) not in out.stdout and "Zq8rT2mW5pX9kL" not in out.stdout
 
