@@ -50,4 +50,13 @@ import Testing
         let manifest = "apiVersion: v1\nkind: Secret\ndata:\n  GITHUB_TOKEN: \(b64(token))\n"
         #expect(rules(in: manifest) == ["github-token"])
     }
+
+    @Test func aDocumentIsReadOnceHoweverManyKindLinesItHas() {
+        // Not a valid manifest, but a scanner meets such files: the document is read by its first kind
+        // line, each value once, and the 2,000 kind lines after it do not read it again.
+        let lines = "kind: Secret\ndata:\n  signing: \(b64("Xq8rT2mW5pX9kL"))\n"
+        let text = String(repeating: lines, count: 3) + String(repeating: "kind: Secret\n", count: 2000)
+        let matches = SecretScanner().scan(Array(text.utf8))
+        #expect(matches.map(\.line) == [3, 6, 9])
+    }
 }

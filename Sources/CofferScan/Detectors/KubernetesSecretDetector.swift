@@ -23,7 +23,7 @@ struct KubernetesSecretDetector: Detector {
         if let quote { guard text.at(i) == quote else { return }; i += 1 }
         i += text.run(from: i, limit: 8, ByteClass.isSpace)
         guard i >= text.count || ByteClass.isNewline(text[i]) || text[i] == UInt8(ascii: "#") else { return }
-        let document = Self.document(around: start, in: text)
+        guard let document = Self.document(around: start, in: text) else { return }
         var line = document.lowerBound
         while line < document.upperBound {
             let next = Self.nextLine(after: line, in: text, limit: document.upperBound)
@@ -38,13 +38,15 @@ struct KubernetesSecretDetector: Detector {
     }
 
     /// The YAML document holding `offset`: from the line after the `---` before it to the next `---`
-    /// (at most `window` each way).
-    static func document(around offset: Int, in text: ByteText) -> Range<Int> {
+    /// (at most `window` each way); nil when a top-level `kind:` comes before `offset` in it, so that a
+    /// document is read once however many `kind:` lines it has (and a file of them stays linear).
+    static func document(around offset: Int, in text: ByteText) -> Range<Int>? {
         let floor = max(0, offset - window), ceiling = min(text.count, offset + window)
         var lower = lineStart(before: offset, in: text)
         while lower > floor {
             let previous = lineStart(before: lower - 1, in: text)
             if text.matches("---", at: previous) { break }
+            if text.matches("kind:", at: previous) { return nil }
             lower = previous
         }
         var upper = nextLine(after: offset, in: text, limit: ceiling)
