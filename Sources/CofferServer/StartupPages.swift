@@ -1,3 +1,4 @@
+import CofferCore
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -24,11 +25,14 @@ public enum StartupPages {
         var line: UnsafeMutablePointer<CChar>?
         var capacity = 0
         while getline(&line, &capacity, smaps) > 0, let line {
-            let text = String(cString: line)
-            if let mapping = Mapping(text) {
+            // Of a mapping's ~25 lines only its header (hex digits first) and `Anonymous:` are read:
+            // this runs before the first answer, so the rest is not made into Strings.
+            // (`Anonymous:` is looked for first: its "A" is a hex digit too.)
+            let first = UInt8(bitPattern: line[0])
+            if first == UInt8(ascii: "A"), strncmp(line, "Anonymous:", 10) == 0 {
+                if !mappings.isEmpty { mappings[mappings.count - 1].anonymous = String(cString: line).contains { $0 >= "1" && $0 <= "9" } }
+            } else if Hex.isDigit(first), let mapping = Mapping(String(cString: line)) {
                 mappings.append(mapping)
-            } else if text.hasPrefix("Anonymous:"), !mappings.isEmpty {
-                mappings[mappings.count - 1].anonymous = text.contains { $0 >= "1" && $0 <= "9" }
             }
         }
         free(line)
